@@ -1,0 +1,25 @@
+"""The web process: Django over HTTP (tenancy by django-tenants' middleware) and websockets
+(tenancy by realtime.tenancy, see there why it cannot be the same)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from realtime.routing import websocket_urlpatterns  # noqa: E402
+from realtime.tenancy import TenantWebsocketStack  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi,
+        "websocket": AllowedHostsOriginValidator(
+            TenantWebsocketStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,44 @@
+"""`/healthz` (the process answers) and `/readyz` (PostgreSQL and Redis answer) on any host,
+so that probes need no tenant Host header."""
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported below
+        return f"database: {exc.__class__.__name__}"
+    return None
+
+
+def _check_redis() -> str | None:
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"redis: {exc.__class__.__name__}"
+    return None
+
+
+class HealthMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            return JsonResponse({"status": "ok"})
+        if request.path == "/readyz":
+            problems = [p for p in (_check_database(), _check_redis()) if p]
+            if problems:
+                logger.warning("not ready: %s", "; ".join(problems))
+                return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+            return JsonResponse({"status": "ok"})
+        return self.get_response(request)

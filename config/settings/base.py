@@ -1,0 +1,187 @@
+"""Settings shared by every environment. Every value comes from the environment with a safe
+local default; `local`, `test` and `production` only adjust what differs."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# Tenant hosts are `<slug>.<BASE_DOMAIN>`; the bare BASE_DOMAIN is the public site (sign-up,
+# operator admin).
+LIVEROLL_BASE_DOMAIN = env("LIVEROLL_BASE_DOMAIN", "localhost")
+LIVEROLL_PUBLIC_URL_SCHEME = env("LIVEROLL_PUBLIC_URL_SCHEME", "http")
+# The port users reach the site on, used when building links to tenant hosts ("" for 80/443).
+LIVEROLL_PUBLIC_PORT = env("LIVEROLL_PUBLIC_PORT", env("PORT", "8000"))
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in env("DJANGO_ALLOWED_HOSTS", f"{LIVEROLL_BASE_DOMAIN},.{LIVEROLL_BASE_DOMAIN},127.0.0.1")
+    .split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in env("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",  # organisations and their domains: public schema only
+    "tenants.accounts",  # users: operators in public, school people in each tenant
+    "tenants.audit",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_dramatiq",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "tenants.accounts",
+    "tenants.audit",
+    "tenants.school",
+    "meetings",
+    "attendance",
+    "realtime",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Organisation"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New tenants are cloned from this migrated, empty schema instead of running every migration.
+LIVEROLL_TEMPLATE_SCHEMA = "tenant_template"
+# Spare, already-migrated schemas kept ready so that sign-up only renames one.
+LIVEROLL_SPARE_SCHEMAS = int(env("LIVEROLL_SPARE_SCHEMAS", "2"))
+
+MIDDLEWARE = [
+    "config.health.HealthMiddleware",  # /healthz and /readyz on any host, before tenancy
+    "tenants.middleware.TenantHostMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/liveroll")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"].setdefault("OPTIONS", {})
+if env_bool("DATABASE_POOL", True):
+    # Django's psycopg pool: a fresh connection per request costs ~30 % of throughput here.
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": int(env("DATABASE_POOL_MIN", "1")),
+        "max_size": int(env("DATABASE_POOL_MAX", "10")),
+        "timeout": 10,
+    }
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": env("CHANNELS_PREFIX", "liveroll:asgi"),
+            # Join storms send hundreds of events a second to one group: the default of 100
+            # queued messages per channel drops them silently.
+            "capacity": int(env("CHANNELS_CAPACITY", "1500")),
+            "expiry": 30,
+        },
+    },
+}
+
+DRAMATIQ_BROKER = {
+    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "OPTIONS": {"url": REDIS_URL, "namespace": env("DRAMATIQ_NAMESPACE", "liveroll-tasks")},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "tenants.tasking.TenantMiddleware",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+SESSION_COOKIE_NAME = "liveroll_session"
+# No SESSION_COOKIE_DOMAIN on purpose: a cookie shared across subdomains would carry one
+# tenant's session to another tenant's host.
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".data" / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Secrets at rest: "key-id:base64(32 bytes)" pairs, comma separated, the first one current.
+LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
+# IP addresses are stored only as HMACs under this key.
+LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,13 @@
+"""Development: `make up`. Adds nothing the other environments lack but debug and dev keys."""
+
+from .base import *  # noqa: F403
+from .base import env, env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+# A fixed development key so that `make up` works with no configuration. Never used in
+# production: production settings refuse to start without LIVEROLL_ENCRYPTION_KEYS.
+LIVEROLL_ENCRYPTION_KEYS = env(
+    "LIVEROLL_ENCRYPTION_KEYS", "dev1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
+)
+LIVEROLL_DEMO_SEED = True

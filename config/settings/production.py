@@ -1,0 +1,18 @@
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, env, env_bool
+
+DEBUG = False
+LIVEROLL_DEMO_SEED = False
+
+if SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS")
+if not LIVEROLL_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("LIVEROLL_ENCRYPTION_KEYS must be set in production")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True

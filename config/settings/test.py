@@ -1,0 +1,11 @@
+from .base import *  # noqa: F403
+from .base import env
+
+LIVEROLL_ENCRYPTION_KEYS = env(
+    "LIVEROLL_ENCRYPTION_KEYS", "test1:dGVzdC1rZXktdGhpcnR5LXR3by1ieXRlcy1sb25nISE="
+)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures
+DRAMATIQ_BROKER["OPTIONS"]["namespace"] = "liveroll-test-tasks"  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "liveroll-test:asgi"  # noqa: F405
+LIVEROLL_SPARE_SCHEMAS = 0  # tests ask for spares explicitly
+LIVEROLL_DEMO_SEED = True

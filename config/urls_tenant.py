@@ -1,0 +1,14 @@
+"""A school's host: `<slug>.<base domain>`."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from tenants.accounts.admin import school_admin
+from tenants.accounts.views import LoginView, home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("admin/", school_admin.urls),
+]

@@ -1,0 +1,70 @@
+"""Channel-group names and publishing.
+
+The channel layer has no tenant isolation of its own, so every group name starts with
+`t.<schema>.`; names are built only here. Publish after the change has committed
+(`publish_on_commit`), so a subscriber that re-reads on an event sees the new state.
+"""
+
+import logging
+import re
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+_PART = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+EVENT_HANDLER = "realtime.event"  # the consumer method that receives published events
+
+
+def group_name(schema_name: str, *parts: str | int) -> str:
+    """`t.<schema>.<part>.<part>` — e.g. group_name("demo", "meeting", 12)."""
+    pieces = [schema_name, *(str(p) for p in parts)]
+    for piece in pieces:
+        if not _PART.match(piece):
+            raise ValueError(f"invalid channel-group part {piece!r}")
+    if not parts:
+        raise ValueError("a group needs at least one part after the tenant")
+    name = "t." + ".".join(pieces)
+    if len(name) >= 100:  # the channel layer's limit
+        raise ValueError(f"channel-group name too long: {name!r}")
+    return name
+
+
+def user_group(schema_name: str, user_id: int) -> str:
+    return group_name(schema_name, "user", user_id)
+
+
+def meeting_group(schema_name: str, meeting_id: int) -> str:
+    return group_name(schema_name, "meeting", meeting_id)
+
+
+def live_classes_group(schema_name: str) -> str:
+    return group_name(schema_name, "live")
+
+
+def publish(*parts: str | int, event: str, data: dict, schema_name: str | None = None) -> None:
+    """Send `{event, data}` to the current tenant's group named by `parts`, now."""
+    schema = schema_name or connection.schema_name
+    group = group_name(schema, *parts)
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group, {"type": EVENT_HANDLER, "event": event, "data": data}
+        )
+    except Exception:
+        # Clients re-fetch their snapshot on reconnect, so a lost event is harmless; a
+        # broken request because Redis hiccuped is not.
+        logger.exception("publish of %s to %s failed", event, group)
+
+
+def publish_on_commit(*parts: str | int, event: str, data: dict) -> None:
+    """Publish once the current transaction commits (at once outside a transaction). The
+    schema is captured now: by commit time the connection may be elsewhere."""
+    schema = connection.schema_name
+    transaction.on_commit(
+        lambda: publish(*parts, event=event, data=data, schema_name=schema)
+    )

@@ -1,0 +1,69 @@
+"""Each school's own Django admin, on its tenant host, for its admins."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from tenants.accounts.models import Role, User
+from tenants.audit.models import AuditEntry
+from tenants.school.models import Enrolment, ParentLink, SchoolClass
+
+
+class SchoolAdminSite(admin.AdminSite):
+    site_header = "School administration"
+    site_title = "School administration"
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_staff and request.user.role == Role.ADMIN
+
+
+school_admin = SchoolAdminSite(name="school_admin")
+
+
+@admin.register(User, site=school_admin)
+class SchoolUserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "name", "password"]}),
+        ("Role", {"fields": ["role", "is_active", "is_staff"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["email", "name", "role", "password1", "password2"]})]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["student"]
+
+
+@admin.register(SchoolClass, site=school_admin)
+class SchoolClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["teachers"]
+    inlines = [EnrolmentInline]
+
+
+@admin.register(ParentLink, site=school_admin)
+class ParentLinkAdmin(admin.ModelAdmin):
+    list_display = ["parent", "student", "created_at"]
+    autocomplete_fields = ["parent", "student"]
+
+
+@admin.register(AuditEntry, site=school_admin)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "target_type", "target_id"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action", "target_id"]
+
+    # The log is append-only, even for admins.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,63 @@
+"""Users log in by email. In the public schema they are platform operators; in a tenant schema
+they are that school's people, each with one role."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+
+
+class Role(models.IntegerChoices):
+    # Codes 0/1/2 are the stored codes of the school seed; parent sits beside them.
+    STUDENT = 0, "Student"
+    TEACHER = 1, "Teacher"
+    ADMIN = 2, "Admin"
+    PARENT = 3, "Parent"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True, role=Role.ADMIN)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.STUDENT)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can log in to this site's admin (tenant admins and operators)."
+    )
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @property
+    def is_school_admin(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+    # Tenant admins manage everything in their own school's admin; the schema is the boundary.
+    def has_perm(self, perm, obj=None) -> bool:
+        return self.is_school_admin and self.is_staff or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return self.is_school_admin and self.is_staff or super().has_module_perms(app_label)

@@ -1,0 +1,47 @@
+import hashlib
+import hmac
+
+from django.conf import settings
+
+from tenants.audit.models import AuditEntry
+
+
+def ip_hash(ip: str | None) -> str:
+    """A keyed hash: equal addresses match each other, but the address cannot be recovered
+    (a plain hash of the 2^32 IPv4 space is reversed in seconds)."""
+    if not ip:
+        return ""
+    key = settings.LIVEROLL_IP_HASH_KEY.encode()
+    return hmac.new(key, ip.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    actor_label: str = "",
+    target=None,
+    target_type: str = "",
+    target_id: str | int = "",
+    ip: str | None = None,
+    details: dict | None = None,
+) -> AuditEntry:
+    """Append an entry to the current schema's audit log. `target` may be a model instance."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_label=actor_label or (getattr(actor, "email", "") if actor is not None else ""),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        ip_hash=ip_hash(ip),
+        details=details or {},
+    )
+
+
+def request_ip(request) -> str | None:
+    # Behind the chart's ingress the client is the first X-Forwarded-For hop.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")

@@ -1,0 +1,29 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from tenants.services import slug_validate
+
+
+class SignupForm(forms.Form):
+    school_name = forms.CharField(max_length=200, label="School name")
+    slug = forms.CharField(
+        max_length=32,
+        label="Subdomain",
+        help_text="Lowercase letters, digits and hyphens; your school's address.",
+    )
+    admin_email = forms.EmailField(label="Your email")
+    admin_name = forms.CharField(max_length=200, required=False, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, label="Password")
+
+    def clean_slug(self):
+        return slug_validate(self.cleaned_data["slug"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            try:
+                validate_password(data["password"])
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data

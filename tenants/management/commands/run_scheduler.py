@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from tenants.scheduler import run_forever
+
+
+class Command(BaseCommand):
+    help = "Run the periodic-job scheduler (sends messages; workers do the work)."
+
+    def handle(self, *args, **options):
+        run_forever()

@@ -1,0 +1,36 @@
+"""Organisations (tenants) and their host names. These tables live in the public schema only."""
+
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Organisation(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        # A migrated schema kept ready for the next sign-up (see services.spare_schema_claim).
+        SPARE = "spare", "Spare schema"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=63, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    suspended_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are made by services.organisation_onboard (clone or spare), never on save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+
+class Domain(DomainMixin):
+    pass

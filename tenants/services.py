@@ -1,0 +1,262 @@
+"""Onboarding and lifecycle of organisations (tenants).
+
+A new tenant never runs migrations. Its schema is either a spare (a migrated schema kept ready,
+renamed on sign-up: milliseconds) or a clone of the migrated, empty template schema (about a
+second). Both are kept current by `manage.py migrate_platform`, which every deploy runs.
+"""
+
+import logging
+import re
+import time
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import schema_context, schema_exists
+
+from tenants.accounts.models import Role, User
+from tenants.audit.services import audit_record
+from tenants.models import Domain, Organisation
+
+logger = logging.getLogger(__name__)
+
+SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset(
+    """
+    admin api app assets auth billing blog cdn dashboard dev docs ftp graphql help
+    information_schema liveroll localhost login logout mail media ns1 ns2 oauth public signup
+    smtp staging static status support tenant_template test webhooks ws www zoom
+    """.split()
+)
+RESERVED_PREFIXES = ("pg", "spare", "template")
+
+
+class TemplateBehindError(Exception):
+    """The template schema lacks migrations the code has: cloning it would make broken tenants."""
+
+
+def slug_validate(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not slug:
+        raise ValidationError("Choose a subdomain.", code="required")
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            "Use 1 to 32 lowercase letters, digits and hyphens, starting with a letter and "
+            "not ending with a hyphen.",
+            code="invalid",
+        )
+    if "--" in slug:
+        raise ValidationError("A subdomain cannot contain two hyphens in a row.", code="invalid")
+    if slug in RESERVED_SLUGS or slug.startswith(RESERVED_PREFIXES):
+        raise ValidationError(f"“{slug}” is reserved. Choose another subdomain.", code="reserved")
+    if Organisation.objects.filter(slug=slug).exists():
+        raise ValidationError(f"“{slug}” is already taken.", code="taken")
+    return slug
+
+
+def schema_name_for(slug: str) -> str:
+    return slug.replace("-", "_")
+
+
+def tenant_host(slug: str) -> str:
+    return f"{slug}.{settings.LIVEROLL_BASE_DOMAIN}"
+
+
+def tenant_url(slug: str, path: str = "/") -> str:
+    port = settings.LIVEROLL_PUBLIC_PORT
+    default_port = {"http": "80", "https": "443"}[settings.LIVEROLL_PUBLIC_URL_SCHEME]
+    netloc = tenant_host(slug) if port in ("", default_port) else f"{tenant_host(slug)}:{port}"
+    return f"{settings.LIVEROLL_PUBLIC_URL_SCHEME}://{netloc}{path}"
+
+
+# --- the template schema -------------------------------------------------------------------
+
+_template_checked = False
+
+
+def _pending_migrations(schema_name: str) -> list[tuple[str, str]]:
+    with schema_context(schema_name):
+        loader = MigrationLoader(connection, ignore_no_migrations=True)
+        labels = {
+            app.label for app in apps.get_app_configs() if app.name in settings.TENANT_APPS
+        }
+        return sorted(
+            node
+            for node in loader.graph.leaf_nodes()
+            if node[0] in labels and node not in loader.applied_migrations
+        )
+
+
+def template_migrate(*, verbosity: int = 0) -> None:
+    """Create the template schema if missing and bring it to the latest migrations. It must hold
+    no rows of its own beyond Django's bookkeeping: they would be copied into every tenant."""
+    global _template_checked
+    name = settings.LIVEROLL_TEMPLATE_SCHEMA
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{name}"')
+    call_command(
+        "migrate_schemas", schema_name=name, tenant=True, interactive=False, verbosity=verbosity
+    )
+    _template_checked = False
+
+
+def template_check_current() -> None:
+    """Refuse to clone a template that is missing or behind (cloning would fake the missing
+    migrations). Checked once per process: code does not change under a running process."""
+    global _template_checked
+    if _template_checked:
+        return
+    name = settings.LIVEROLL_TEMPLATE_SCHEMA
+    if not schema_exists(name):
+        raise TemplateBehindError(f"template schema {name!r} is missing: run migrate_platform")
+    pending = _pending_migrations(name)
+    if pending:
+        raise TemplateBehindError(
+            f"template schema {name!r} lacks {len(pending)} migrations "
+            f"(first: {pending[0][0]}.{pending[0][1]}): run migrate_platform"
+        )
+    _template_checked = True
+
+
+def _clone_template(schema_name: str) -> None:
+    # "DATA" copies django_migrations (and contenttypes) with the tables, so the clone needs no
+    # `migrate --fake` pass; the template holds no other rows.
+    CloneSchema().clone_schema(
+        settings.LIVEROLL_TEMPLATE_SCHEMA, schema_name, "DATA", set_connection=False
+    )
+
+
+# --- spare schemas -------------------------------------------------------------------------
+
+
+def spare_pool_fill(*, target: int | None = None) -> int:
+    """Top the pool of spare schemas up to `target` (default LIVEROLL_SPARE_SCHEMAS).
+    Returns how many were made. Safe to run from several processes at once."""
+    target = settings.LIVEROLL_SPARE_SCHEMAS if target is None else target
+    made = 0
+    template_check_current()
+    while True:
+        with transaction.atomic():
+            # One filler at a time: the advisory lock ends with the transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('liveroll.spare_pool'))")
+            have = Organisation.objects.filter(status=Organisation.Status.SPARE).count()
+            if have >= target:
+                return made
+            token = uuid.uuid4().hex[:12]
+            schema_name = f"spare_{token}"
+            _clone_template(schema_name)
+            Organisation.objects.create(
+                schema_name=schema_name,
+                slug=f"spare-{token}",
+                name="(spare)",
+                status=Organisation.Status.SPARE,
+            )
+            made += 1
+
+
+def _spare_claim(*, name: str, slug: str, schema_name: str) -> Organisation | None:
+    spare = (
+        Organisation.objects.select_for_update(skip_locked=True)
+        .filter(status=Organisation.Status.SPARE)
+        .order_by("created_at")
+        .first()
+    )
+    if spare is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER SCHEMA "{spare.schema_name}" RENAME TO "{schema_name}"')
+    spare.schema_name = schema_name
+    spare.name = name
+    spare.slug = slug
+    spare.status = Organisation.Status.ACTIVE
+    spare.save()
+    return spare
+
+
+# --- onboarding and lifecycle --------------------------------------------------------------
+
+
+def organisation_onboard(
+    *,
+    name: str,
+    slug: str,
+    admin_email: str,
+    admin_password: str,
+    admin_name: str = "",
+    onboarded_by: str = "signup",
+) -> Organisation:
+    """Create a tenant that its admin can log in to at once. All or nothing: a failure leaves
+    no organisation, domain or schema behind."""
+    started = time.perf_counter()
+    slug = slug_validate(slug)
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the school a name.", code="required")
+    schema_name = schema_name_for(slug)
+    template_check_current()
+    try:
+        with transaction.atomic():
+            org = _spare_claim(name=name, slug=slug, schema_name=schema_name)
+            source = "spare"
+            if org is None:
+                source = "clone"
+                _clone_template(schema_name)
+                org = Organisation.objects.create(schema_name=schema_name, name=name, slug=slug)
+            Domain.objects.create(domain=tenant_host(slug), tenant=org, is_primary=True)
+            with schema_context(schema_name):
+                admin = User.objects.create_user(
+                    admin_email,
+                    admin_password,
+                    name=admin_name,
+                    role=Role.ADMIN,
+                    is_staff=True,
+                )
+                audit_record(
+                    actor=admin,
+                    actor_label=onboarded_by,
+                    action="organisation.onboarded",
+                    target=org,
+                    details={"slug": slug, "source": source},
+                )
+    except IntegrityError as exc:
+        # Two sign-ups raced for one slug: the loser gets the same message as a taken slug.
+        raise ValidationError(f"“{slug}” is already taken.", code="taken") from exc
+    if settings.LIVEROLL_SPARE_SCHEMAS and source == "spare":
+        from tenants.actors import spare_pool_refill
+
+        transaction.on_commit(spare_pool_refill.send)
+    logger.info(
+        "onboarded tenant %s from %s in %.0f ms",
+        slug,
+        source,
+        (time.perf_counter() - started) * 1000,
+    )
+    return org
+
+
+def organisation_suspend(*, organisation: Organisation, reason: str, by: str) -> Organisation:
+    organisation.status = Organisation.Status.SUSPENDED
+    organisation.suspended_reason = reason
+    organisation.save(update_fields=["status", "suspended_reason"])
+    with schema_context(organisation.schema_name):
+        audit_record(
+            actor_label=by, action="organisation.suspended", target=organisation,
+            details={"reason": reason},
+        )
+    return organisation
+
+
+def organisation_reactivate(*, organisation: Organisation, by: str) -> Organisation:
+    organisation.status = Organisation.Status.ACTIVE
+    organisation.suspended_reason = ""
+    organisation.save(update_fields=["status", "suspended_reason"])
+    with schema_context(organisation.schema_name):
+        audit_record(actor_label=by, action="organisation.reactivated", target=organisation)
+    return organisation
