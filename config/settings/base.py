@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "config.health.HealthMiddleware",  # /healthz and /readyz on any host, before tenancy
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -167,7 +168,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
+# Without collectstatic (development, tests) WhiteNoise serves straight from the apps.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Secrets at rest: "key-id:base64(32 bytes)" pairs, comma separated, the first one current.
