@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
@@ -142,7 +142,7 @@ def spare_pool_fill(*, target: int | None = None) -> int:
     made = 0
     template_check_current()
     while True:
-        with transaction.atomic():
+        with schema_context(get_public_schema_name()), transaction.atomic():
             # One filler at a time: the advisory lock ends with the transaction.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('liveroll.spare_pool'))")
@@ -202,7 +202,7 @@ def organisation_onboard(
     schema_name = schema_name_for(slug)
     template_check_current()
     try:
-        with transaction.atomic():
+        with schema_context(get_public_schema_name()), transaction.atomic():
             org = _spare_claim(name=name, slug=slug, schema_name=schema_name)
             source = "spare"
             if org is None:
@@ -242,9 +242,10 @@ def organisation_onboard(
 
 
 def organisation_suspend(*, organisation: Organisation, reason: str, by: str) -> Organisation:
-    organisation.status = Organisation.Status.SUSPENDED
-    organisation.suspended_reason = reason
-    organisation.save(update_fields=["status", "suspended_reason"])
+    with schema_context(get_public_schema_name()):
+        organisation.status = Organisation.Status.SUSPENDED
+        organisation.suspended_reason = reason
+        organisation.save(update_fields=["status", "suspended_reason"])
     with schema_context(organisation.schema_name):
         audit_record(
             actor_label=by, action="organisation.suspended", target=organisation,
@@ -254,9 +255,10 @@ def organisation_suspend(*, organisation: Organisation, reason: str, by: str) ->
 
 
 def organisation_reactivate(*, organisation: Organisation, by: str) -> Organisation:
-    organisation.status = Organisation.Status.ACTIVE
-    organisation.suspended_reason = ""
-    organisation.save(update_fields=["status", "suspended_reason"])
+    with schema_context(get_public_schema_name()):
+        organisation.status = Organisation.Status.ACTIVE
+        organisation.suspended_reason = ""
+        organisation.save(update_fields=["status", "suspended_reason"])
     with schema_context(organisation.schema_name):
         audit_record(actor_label=by, action="organisation.reactivated", target=organisation)
     return organisation

@@ -168,7 +168,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
+# Where collectstatic gathers files (the image sets it); unset, WhiteNoise serves from the apps.
+STATIC_ROOT = env("STATIC_ROOT") or None
 # Without collectstatic (development, tests) WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

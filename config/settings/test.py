@@ -4,6 +4,8 @@ from .base import env
 LIVEROLL_ENCRYPTION_KEYS = env(
     "LIVEROLL_ENCRYPTION_KEYS", "test1:dGVzdC1rZXktdGhpcnR5LXR3by1ieXRlcy1sb25nISE="
 )
+# Threads of the websocket and actor tests each open their own connection: no pool needed.
+DATABASES["default"]["OPTIONS"].pop("pool", None)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures
 DRAMATIQ_BROKER["OPTIONS"]["namespace"] = "liveroll-test-tasks"  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "liveroll-test:asgi"  # noqa: F405

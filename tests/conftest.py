@@ -1,0 +1,119 @@
+"""Every test gets two ready tenants, `alpha` and `beta`, each with users of every role, a class
+and a parent link, made once per session and committed (so websocket and actor threads, which
+have their own connections, see them too). Tests run inside a transaction on top of them."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tenants import services
+from tenants.accounts.models import Role, User
+from tenants.accounts.services import user_create
+from tenants.models import Organisation
+from tenants.school.models import SchoolClass
+from tenants.school.services import class_create, class_enrol, parent_link
+
+PASSWORD = "correct-horse-battery"
+ROLES = ("admin", "teacher", "student", "parent")
+
+
+@dataclass
+class World:
+    """One tenant as a test sees it."""
+
+    org: Organisation
+    users: dict[str, User]
+    school_class: SchoolClass
+    # a committed session key per role, for websocket tests on other threads
+    session_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> str:
+        return self.org.schema_name
+
+    @property
+    def host(self) -> str:
+        return services.tenant_host(self.org.slug)
+
+    def client(self, role: str | None = None) -> Client:
+        """A test client on this tenant's host, logged in as `role` if given."""
+        client = Client(HTTP_HOST=self.host)
+        if role:
+            with schema_context(self.schema):
+                client.force_login(self.users[role])
+        return client
+
+
+def _committed_session(user: User) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def _build_world(slug: str, name: str) -> World:
+    org = services.organisation_onboard(
+        name=name,
+        slug=slug,
+        admin_email=f"admin@{slug}.test",
+        admin_password=PASSWORD,
+        admin_name=f"{name} Admin",
+        onboarded_by="tests",
+    )
+    with schema_context(org.schema_name):
+        users = {"admin": User.objects.get(email=f"admin@{slug}.test")}
+        for role, code in (("teacher", Role.TEACHER), ("student", Role.STUDENT)):
+            users[role] = user_create(
+                email=f"{role}@{slug}.test", password=PASSWORD, role=code, name=f"{slug} {role}"
+            )
+        users["parent"] = user_create(
+            email=f"parent@{slug}.test", password=PASSWORD, role=Role.PARENT, name=f"{slug} parent"
+        )
+        school_class = class_create(name=f"{name} maths", teachers=[users["teacher"]])
+        class_enrol(school_class=school_class, students=[users["student"]])
+        parent_link(parent=users["parent"], student=users["student"])
+        world = World(org=org, users=users, school_class=school_class)
+        world.session_keys = {role: _committed_session(user) for role, user in users.items()}
+    return world
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as a deploy leaves it: public migrated, the template current."""
+    with django_db_blocker.unblock():
+        services.template_migrate()
+
+
+@pytest.fixture(scope="session")
+def worlds(django_db_setup, django_db_blocker) -> dict[str, World]:
+    with django_db_blocker.unblock():
+        return {"a": _build_world("alpha", "Alpha School"), "b": _build_world("beta", "Beta")}
+
+
+@pytest.fixture
+def alpha(worlds, db) -> World:
+    return worlds["a"]
+
+
+@pytest.fixture
+def beta(worlds, db) -> World:
+    return worlds["b"]
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    """A test that leaves the connection in a tenant schema must not colour the next one."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(HTTP_HOST="localhost")
