@@ -218,7 +218,9 @@ def stop(procs: list[subprocess.Popen]) -> None:
     if live:
         say("stopping " + ", ".join(p.name for p in live))
     for proc in live:
-        _signal_group(proc, signal.SIGTERM)
+        # Only the leader: dramatiq's main process relays it to its workers, which take a
+        # second SIGTERM as "kill now".
+        proc.terminate()
     deadline = time.monotonic() + STOP_GRACE_SECONDS
     for proc in live:
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -226,7 +228,7 @@ def stop(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is None:
             say(f"{proc.name} did not stop in {STOP_GRACE_SECONDS} s; killing it")
-        # Also reaches grandchildren (dramatiq's worker processes) that outlived their parent.
+        # The whole group, so that no grandchild (a dramatiq worker) outlives its parent.
         _signal_group(proc, signal.SIGKILL)
         proc.wait()
         proc.relay.join(timeout=2)
@@ -278,12 +280,15 @@ def wait_ready(port: str, procs: list[subprocess.Popen]) -> None:
 
 
 def available_commands(env: dict[str, str]) -> set[str]:
-    os.environ.update(env)
-    import django
-    from django.core.management import get_commands
-
-    django.setup()
-    return set(get_commands())
+    """Management command names, asked of a child so that Django stays out of this process."""
+    script = (
+        "import django; django.setup(); from django.core.management import get_commands; "
+        "print(*get_commands())"
+    )
+    out = subprocess.run(  # noqa: S603 - our own argv
+        [PYTHON, "-c", script], env=env, cwd=BASE_DIR, capture_output=True, text=True, check=True
+    )
+    return set(out.stdout.split())
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -351,7 +356,7 @@ def cmd_up(args: list[str]) -> int:
             stack.callback(stop, procs)
             run_step("migrate", manage("migrate_platform"), env, procs)
             run_step("seed", manage("seed_demo"), env, procs)
-            run_step("operator", manage("shell", "-c", OPERATOR_SCRIPT), env, procs)
+            run_step("operator", manage("shell", "--no-imports", "-c", OPERATOR_SCRIPT), env, procs)
             commands = available_commands(env)
             for name, argv, needs in process_table(env):
                 if needs is None or needs in commands:

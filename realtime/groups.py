@@ -65,6 +65,4 @@ def publish_on_commit(*parts: str | int, event: str, data: dict) -> None:
     """Publish once the current transaction commits (at once outside a transaction). The
     schema is captured now: by commit time the connection may be elsewhere."""
     schema = connection.schema_name
-    transaction.on_commit(
-        lambda: publish(*parts, event=event, data=data, schema_name=schema)
-    )
+    transaction.on_commit(lambda: publish(*parts, event=event, data=data, schema_name=schema))

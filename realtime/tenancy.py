@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from django.contrib.auth import get_user as django_get_user
 from django.contrib.auth.models import AnonymousUser
-from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -103,7 +103,9 @@ class TenantAuthMiddleware(AuthMiddleware):
 
 
 def TenantWebsocketStack(inner):  # noqa: N802 - reads like Channels' own *Stack helpers
-    return TenantFromHostMiddleware(CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner))))
+    return TenantFromHostMiddleware(
+        CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner)))
+    )
 
 
 __all__ = [

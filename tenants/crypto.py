@@ -73,9 +73,7 @@ def secret_encrypt(plaintext: str, *, context: str = "") -> str:
     ciphertext copied into another column does not open there."""
     ring = key_ring()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(ring.keys[ring.current_id]).encrypt(
-        nonce, plaintext.encode(), context.encode()
-    )
+    sealed = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext.encode(), context.encode())
     return f"{PREFIX}:{ring.current_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 

@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.db import connection
 from django.core.exceptions import DisallowedHost
+from django.db import connection
 from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware

@@ -27,11 +27,45 @@ logger = logging.getLogger(__name__)
 
 SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset(
-    """
-    admin api app assets auth billing blog cdn dashboard dev docs ftp graphql help
-    information_schema liveroll localhost login logout mail media ns1 ns2 oauth public signup
-    smtp staging static status support tenant_template test webhooks ws www zoom
-    """.split()
+    [
+        "admin",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "billing",
+        "blog",
+        "cdn",
+        "dashboard",
+        "dev",
+        "docs",
+        "ftp",
+        "graphql",
+        "help",
+        "information_schema",
+        "liveroll",
+        "localhost",
+        "login",
+        "logout",
+        "mail",
+        "media",
+        "ns1",
+        "ns2",
+        "oauth",
+        "public",
+        "signup",
+        "smtp",
+        "staging",
+        "static",
+        "status",
+        "support",
+        "tenant_template",
+        "test",
+        "webhooks",
+        "ws",
+        "www",
+        "zoom",
+    ]
 )
 RESERVED_PREFIXES = ("pg", "spare", "template")
 
@@ -82,9 +116,7 @@ _template_checked = False
 def _pending_migrations(schema_name: str) -> list[tuple[str, str]]:
     with schema_context(schema_name):
         loader = MigrationLoader(connection, ignore_no_migrations=True)
-        labels = {
-            app.label for app in apps.get_app_configs() if app.name in settings.TENANT_APPS
-        }
+        labels = {app.label for app in apps.get_app_configs() if app.name in settings.TENANT_APPS}
         return sorted(
             node
             for node in loader.graph.leaf_nodes()
@@ -248,7 +280,9 @@ def organisation_suspend(*, organisation: Organisation, reason: str, by: str) ->
         organisation.save(update_fields=["status", "suspended_reason"])
     with schema_context(organisation.schema_name):
         audit_record(
-            actor_label=by, action="organisation.suspended", target=organisation,
+            actor_label=by,
+            action="organisation.suspended",
+            target=organisation,
             details={"reason": reason},
         )
     return organisation

@@ -32,10 +32,15 @@ class TenantMiddleware(dramatiq.Middleware):
 
         schema = message.options.get(OPTION) or get_public_schema_name()
         connection.set_schema_to_public()
-        if schema != get_public_schema_name() and organisation_by_schema(schema_name=schema) is None:
+        if (
+            schema != get_public_schema_name()
+            and organisation_by_schema(schema_name=schema) is None
+        ):
             logger.warning(
                 "skipping %s (%s): tenant schema %r no longer exists",
-                message.actor_name, message.message_id, schema,
+                message.actor_name,
+                message.message_id,
+                schema,
             )
             raise dramatiq.middleware.SkipMessage()
         connection.set_schema(schema)

@@ -27,4 +27,6 @@ def signup(request):
         else:
             query = urlencode({"email": data["admin_email"], "welcome": "1"})
             return redirect(tenant_url(org.slug, f"/accounts/login/?{query}"))
-    return render(request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "tenants/signup.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -5,8 +5,8 @@ have their own connections, see them too). Tests run inside a transaction on top
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context

@@ -28,8 +28,9 @@ LIVEROLL_PUBLIC_URL_SCHEME = env("LIVEROLL_PUBLIC_URL_SCHEME", "http")
 LIVEROLL_PUBLIC_PORT = env("LIVEROLL_PUBLIC_PORT", env("PORT", "8000"))
 ALLOWED_HOSTS = [
     h.strip()
-    for h in env("DJANGO_ALLOWED_HOSTS", f"{LIVEROLL_BASE_DOMAIN},.{LIVEROLL_BASE_DOMAIN},127.0.0.1")
-    .split(",")
+    for h in env(
+        "DJANGO_ALLOWED_HOSTS", f"{LIVEROLL_BASE_DOMAIN},.{LIVEROLL_BASE_DOMAIN},127.0.0.1"
+    ).split(",")
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [

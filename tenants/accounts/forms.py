@@ -1,5 +1,5 @@
-from django.contrib.auth.forms import AuthenticationForm
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class EmailLoginForm(AuthenticationForm):

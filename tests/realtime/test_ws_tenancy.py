@@ -109,7 +109,10 @@ async def test_two_live_connections_each_get_their_own_tenants_events(alpha, bet
 
     # when: an event is published to beta's teacher
     await database_sync_to_async(publish)(
-        "user", beta.users["teacher"].pk, event="notice", data={"text": "for beta"},
+        "user",
+        beta.users["teacher"].pk,
+        event="notice",
+        data={"text": "for beta"},
         schema_name="beta",
     )
 

@@ -54,7 +54,11 @@ def test_signup_page_creates_a_tenant_whose_admin_can_log_in_at_its_subdomain(
     assert b"Admin" in home.content
     with schema_context("riverside"):
         admin = User.objects.get()
-        assert (admin.email, admin.role, admin.is_staff) == ("head@riverside.test", Role.ADMIN, True)
+        assert (admin.email, admin.role, admin.is_staff) == (
+            "head@riverside.test",
+            Role.ADMIN,
+            True,
+        )
         assert AuditEntry.objects.filter(action="organisation.onboarded").exists()
         assert AuditEntry.objects.filter(action="user.login", actor=admin).exists()
 

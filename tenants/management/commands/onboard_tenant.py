@@ -13,9 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="subdomain, e.g. 'riverside'")
         parser.add_argument("--name", required=True, help="the school's name")
         parser.add_argument("--admin-email", required=True)
-        parser.add_argument(
-            "--admin-password", required=True, help="the admin's first password"
-        )
+        parser.add_argument("--admin-password", required=True, help="the admin's first password")
         parser.add_argument("--admin-name", default="")
 
     def handle(self, *args, **o):

@@ -27,22 +27,20 @@ def reencrypt_schema(schema_name: str) -> int:
             if table not in existing:
                 continue  # a shared-only or tenant-only table absent from this schema
             context = f"{model._meta.label_lower}.{field.attname}"
-            qn = connection.ops.quote_name
+            # Identifiers come from model metadata and are quoted; values are parameters.
+            table_q, pk_q, col_q = (
+                connection.ops.quote_name(name)
+                for name in (table, model._meta.pk.column, field.column)
+            )
+            select = f"SELECT {pk_q}, {col_q} FROM {table_q} WHERE {col_q} <> '' FOR UPDATE"  # noqa: S608
+            update = f"UPDATE {table_q} SET {col_q} = %s WHERE {pk_q} = %s"  # noqa: S608
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {qn(model._meta.pk.column)}, {qn(field.column)} FROM {qn(table)} "
-                    f"WHERE {qn(field.column)} <> '' FOR UPDATE"
-                )
-                rows = cursor.fetchall()
-                for pk, stored in rows:
+                cursor.execute(select)
+                for pk, stored in cursor.fetchall():
                     if secret_key_id(stored) == current:
                         continue
                     plain = secret_decrypt(stored, context=context)
-                    cursor.execute(
-                        f"UPDATE {qn(table)} SET {qn(field.column)} = %s "
-                        f"WHERE {qn(model._meta.pk.column)} = %s",
-                        [secret_encrypt(plain, context=context), pk],
-                    )
+                    cursor.execute(update, [secret_encrypt(plain, context=context), pk])
                     changed += 1
     return changed
 
@@ -62,4 +60,6 @@ class Command(BaseCommand):
             changed = reencrypt_schema(schema_name)
             total += changed
             self.stdout.write(f"[{index}/{len(schemas)}] {schema_name}: {changed} resealed")
-        self.stdout.write(self.style.SUCCESS(f"{total} secrets now under key {key_ring().current_id}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{total} secrets now under key {key_ring().current_id}")
+        )

@@ -38,7 +38,9 @@ class Command(BaseCommand):
         with schema_context(org.schema_name), transaction.atomic():
             seed_people(password=password)
             seed_zoom_settings(sandbox=sandbox, webhook_secret=webhook_secret)
-        self.stdout.write(self.style.SUCCESS(f"demo tenant ready at {services.tenant_url(DEMO_SLUG)}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"demo tenant ready at {services.tenant_url(DEMO_SLUG)}")
+        )
 
 
 def _person(email: str, name: str, role: Role, password: str) -> User:

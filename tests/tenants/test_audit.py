@@ -1,0 +1,68 @@
+import hashlib
+
+import pytest
+from django_tenants.utils import schema_context
+
+from tenants.audit.models import AuditEntry
+from tenants.audit.services import audit_record, ip_hash
+
+
+def test_ip_hash_is_keyed_and_stable(settings):
+    settings.LIVEROLL_IP_HASH_KEY = "key-one"
+    first = ip_hash("203.0.113.7")
+    assert first == ip_hash(" 203.0.113.7 ")
+    assert first != hashlib.sha256(b"203.0.113.7").hexdigest()  # not an unkeyed hash
+    settings.LIVEROLL_IP_HASH_KEY = "key-two"
+    assert ip_hash("203.0.113.7") != first
+    assert ip_hash(None) == ""
+
+
+@pytest.mark.django_db
+def test_audit_entry_records_actor_action_target_and_hashed_ip(alpha):
+    with schema_context(alpha.schema):
+        teacher = alpha.users["teacher"]
+        entry = audit_record(
+            actor=teacher,
+            action="zoom.disconnected",
+            target=alpha.school_class,
+            ip="198.51.100.4",
+            details={"why": "test"},
+        )
+        entry = AuditEntry.objects.select_related("actor").get(pk=entry.pk)
+    assert entry.actor == teacher
+    assert entry.actor_label == "teacher@alpha.test"
+    assert (entry.target_type, entry.target_id) == (
+        "school.schoolclass",
+        str(alpha.school_class.pk),
+    )
+    assert entry.ip_hash == ip_hash("198.51.100.4")
+    assert "198.51.100.4" not in str(entry.__dict__)
+    assert entry.details == {"why": "test"}
+
+
+@pytest.mark.django_db
+def test_login_is_audited_with_the_forwarded_client_ip(alpha):
+    response = alpha.client().post(
+        "/accounts/login/",
+        {"username": "student@alpha.test", "password": "correct-horse-battery"},
+        HTTP_X_FORWARDED_FOR="192.0.2.9, 10.0.0.1",
+    )
+    assert response.status_code == 302
+    with schema_context(alpha.schema):
+        entry = AuditEntry.objects.get(action="user.login")
+    assert entry.actor == alpha.users["student"]
+    assert entry.ip_hash == ip_hash("192.0.2.9")
+
+
+@pytest.mark.django_db
+def test_audit_log_is_read_only_in_the_school_admin(alpha):
+    with schema_context(alpha.schema):
+        entry = audit_record(actor_label="system", action="x")
+    client = alpha.client("admin")
+    assert client.get("/admin/audit/auditentry/").status_code == 200
+    assert (
+        client.post(f"/admin/audit/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    with schema_context(alpha.schema):
+        assert AuditEntry.objects.filter(pk=entry.pk).exists()
