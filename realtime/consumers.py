@@ -20,6 +20,7 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            await self.accept()  # so that the client sees the 4401, not a bare HTTP 403
             await self.close(code=4401)
             return
         tenant = self.scope["tenant"]

@@ -75,8 +75,11 @@ class TenantFromHostMiddleware:
 
 
 async def _refuse(scope, receive, send, code: int) -> None:
+    # Accept, then close: a close before accepting reaches a real client only as HTTP 403,
+    # without the code that tells it why.
     message = await receive()
     if message["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
         await send({"type": "websocket.close", "code": code})
 
 

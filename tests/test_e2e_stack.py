@@ -1,0 +1,128 @@
+"""The real web process: daphne serving config.asgi over real HTTP and real websockets, the
+channel layer over real Redis, against the test database. What the other tests check in
+process, checked here across the network once."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+
+from realtime.groups import publish
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str, host: str) -> tuple[int, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local URL
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture(scope="module")
+def daphne(worlds):
+    port = _free_port()
+    db = connection.settings_dict
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(port, "/healthz", "localhost")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"daphne did not start: {process.stdout.read().decode()[-2000:]}")
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _ws(port: int, host: str, session_key: str | None = None):
+    headers = {}
+    if session_key:
+        headers["Cookie"] = f"{settings.SESSION_COOKIE_NAME}={session_key}"
+    return websockets.connect(
+        f"ws://{host}:{port}/ws/notifications/",
+        host="127.0.0.1",  # *.localhost does not resolve here; the Host header still says it
+        port=port,
+        origin=f"http://{host}:{port}",
+        additional_headers=headers,
+        open_timeout=10,
+    )
+
+
+def test_http_over_daphne_serves_each_tenant_and_404s_unknown_hosts(daphne):
+    assert _get(daphne, "/readyz", "anything.example")[0] == 200
+    status, body = _get(daphne, "/accounts/login/", "alpha.localhost")
+    assert status == 200 and "Sign in to Alpha School" in body
+    assert _get(daphne, "/accounts/login/", "nowhere.localhost")[0] == 404
+
+
+async def test_websocket_over_daphne_gets_its_users_events_across_processes(daphne, alpha):
+    async with _ws(daphne, alpha.host, alpha.session_keys["student"]) as ws:
+        hello = json.loads(await ws.recv())
+        assert hello["data"]["me"]["email"] == "student@alpha.test"
+
+        # published from this process, through Redis, to the daphne process
+        await sync_to_async(publish)(
+            "user",
+            alpha.users["student"].pk,
+            event="class.starting",
+            data={"title": "Maths"},
+            schema_name="alpha",
+        )
+        event = json.loads(await ws.recv())
+        assert event == {"event": "class.starting", "data": {"title": "Maths"}}
+
+
+async def test_websocket_over_daphne_refuses_unknown_hosts_and_strangers(daphne, alpha, beta):
+    async with _ws(daphne, "nowhere.localhost") as ws:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd.code == 4404
+    async with _ws(daphne, alpha.host, beta.session_keys["student"]) as ws:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd.code == 4401
