@@ -1,0 +1,54 @@
+#!/bin/sh
+# The image's entrypoint: one image, four process roles (see platform/README.md).
+#   web        daphne serving config.asgi (HTTP + websockets) on $PORT (default 8000)
+#   worker     dramatiq actors (manage.py rundramatiq)
+#   scheduler  periodic jobs, fanned out per tenant (manage.py run_scheduler)
+#   migrate    deploy-time migration of every schema (manage.py migrate_platform); run once
+#              per release, before the new web/worker/scheduler start
+# Anything else is run as a command, e.g. `docker run IMAGE python manage.py shell`.
+# Extra arguments after a role are passed on: `docker run IMAGE migrate --no-spares`.
+# Every role is exec'd so that it is PID 1 and receives SIGTERM itself.
+set -eu
+
+APP_DIR=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+
+usage() {
+    echo "usage: entrypoint.sh {web|worker|scheduler|migrate} [args...] | COMMAND [args...]" >&2
+}
+
+if [ "$#" -eq 0 ] || [ -z "$1" ]; then
+    usage
+    exit 64
+fi
+
+role=$1
+case "$role" in
+    web)
+        shift
+        cd "$APP_DIR"
+        exec daphne -b 0.0.0.0 -p "${PORT:-8000}" --proxy-headers "$@" config.asgi:application
+        ;;
+    worker)
+        shift
+        cd "$APP_DIR"
+        exec python manage.py rundramatiq \
+            --processes "${WORKER_PROCESSES:-1}" --threads "${WORKER_THREADS:-8}" "$@"
+        ;;
+    scheduler)
+        shift
+        cd "$APP_DIR"
+        exec python manage.py run_scheduler "$@"
+        ;;
+    migrate)
+        shift
+        cd "$APP_DIR"
+        exec python manage.py migrate_platform "$@"
+        ;;
+    help | -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        exec "$@"
+        ;;
+esac
