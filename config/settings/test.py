@@ -7,7 +7,9 @@ LIVEROLL_ENCRYPTION_KEYS = env(
 # Threads of the websocket and actor tests each open their own connection: no pool needed.
 DATABASES["default"]["OPTIONS"].pop("pool", None)  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user fixtures
-DRAMATIQ_BROKER["OPTIONS"]["namespace"] = "liveroll-test-tasks"  # noqa: F405
-CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "liveroll-test:asgi"  # noqa: F405
+# Separate names, so that test runs side by side (or beside `make up`) do not meet.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_liveroll")}  # noqa: F405
+DRAMATIQ_BROKER["OPTIONS"]["namespace"] = env("DRAMATIQ_NAMESPACE", "liveroll-test-tasks")  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNELS_PREFIX", "liveroll-test:asgi")  # noqa: F405
 LIVEROLL_SPARE_SCHEMAS = 0  # tests ask for spares explicitly
 LIVEROLL_DEMO_SEED = True

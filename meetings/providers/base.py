@@ -1,0 +1,234 @@
+"""The meeting-provider interface. Zoom is the one provider today (meetings.zoom); services talk
+to this interface only, and tests can run against the Zoom sandbox or requests-mock."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from meetings.recurrence import RecurrenceRule
+
+T = TypeVar("T")
+
+MeetingKind = Literal["instant", "scheduled", "recurring"]
+
+
+# --- exceptions ----------------------------------------------------------------------------
+
+
+class MeetingProviderError(Exception):
+    """Base of every provider failure. `status` is the HTTP status, `code` the provider's own
+    error code (Zoom's `code` field), when known."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class AuthenticationError(MeetingProviderError):
+    """Credentials rejected: wrong client id/secret, revoked or expired grant."""
+
+
+class InvalidGrantError(AuthenticationError):
+    """A refresh token or authorization code is no longer valid: the user must reconnect."""
+
+
+class AccountError(AuthenticationError):
+    """The account id does not match the credentials (Server-to-Server apps)."""
+
+
+class ScopeError(MeetingProviderError):
+    """The token lacks a scope the call needs."""
+
+
+class RateLimitError(MeetingProviderError):
+    """Rate limited and out of retries. `retry_after` seconds, when the provider said."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class NotFoundError(MeetingProviderError):
+    """The meeting, user or recording does not exist (or not for this account)."""
+
+
+class ProviderValidationError(MeetingProviderError):
+    """The provider refused the request's content (bad time, bad recurrence, bad email...)."""
+
+
+class ProviderUnavailableError(MeetingProviderError):
+    """Unreachable, timed out, or failing with 5xx after retries."""
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    topic: str
+    kind: MeetingKind = "scheduled"
+    start_time: datetime | None = None  # aware; None for instant meetings
+    duration_minutes: int = 60
+    timezone: str = "UTC"
+    agenda: str = ""
+    recurrence: RecurrenceRule | None = None
+    registration: bool = False
+    settings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    occurrence_id: str
+    start_time: datetime
+    duration_minutes: int
+    status: str = "available"
+
+
+@dataclass(frozen=True)
+class ProviderMeeting:
+    id: str  # Zoom's numeric meeting id, as a string
+    uuid: str
+    topic: str
+    kind: MeetingKind
+    start_time: datetime | None
+    duration_minutes: int
+    timezone: str
+    join_url: str
+    start_url: str
+    host_id: str
+    status: str = "waiting"
+    registration_url: str = ""
+    occurrences: tuple[Occurrence, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegistrantResult:
+    registrant_id: str
+    join_url: str
+    occurrence_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Participant:
+    participant_id: str  # Zoom's per-meeting participant id ("id"); not a person id
+    name: str
+    email: str
+    user_id: str
+    registrant_id: str
+    join_time: datetime | None
+    leave_time: datetime | None
+    duration_seconds: int
+    participant_uuid: str = ""
+
+
+@dataclass(frozen=True)
+class RecordingFile:
+    id: str
+    file_type: str  # MP4, M4A, TRANSCRIPT, CHAT, ...
+    download_url: str
+    play_url: str
+    recording_start: datetime | None
+    recording_end: datetime | None
+    file_size: int = 0
+
+
+@dataclass(frozen=True)
+class Recording:
+    meeting_id: str
+    uuid: str
+    topic: str
+    start_time: datetime | None
+    share_url: str
+    files: tuple[RecordingFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    index: int
+    start_seconds: float
+    end_seconds: float
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    meeting_uuid: str
+    entries: tuple[TranscriptEntry, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(f"{e.speaker}: {e.text}" if e.speaker else e.text for e in self.entries)
+
+
+@dataclass(frozen=True)
+class ProviderUser:
+    id: str
+    email: str
+    account_id: str = ""
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_page_token: str = ""
+
+
+# --- the interface -------------------------------------------------------------------------
+
+
+class MeetingProvider(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def authenticate(self) -> ProviderUser:
+        """Obtain a token and make one cheap call; return who the credentials act as."""
+
+    @abc.abstractmethod
+    def create_meeting(self, host_user_id: str, request: MeetingRequest) -> ProviderMeeting: ...
+
+    @abc.abstractmethod
+    def get_meeting(self, meeting_id: str, *, occurrence_id: str = "") -> ProviderMeeting: ...
+
+    @abc.abstractmethod
+    def list_meetings(
+        self, host_user_id: str, *, kind: str = "scheduled", page_token: str = ""
+    ) -> Page[ProviderMeeting]: ...
+
+    @abc.abstractmethod
+    def update_meeting(
+        self, meeting_id: str, request: MeetingRequest, *, occurrence_id: str = ""
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def delete_meeting(self, meeting_id: str, *, occurrence_id: str = "") -> None:
+        """Delete (or, with an occurrence id, cancel one occurrence). Already gone is fine."""
+
+    @abc.abstractmethod
+    def add_registrant(
+        self,
+        meeting_id: str,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str = "",
+        occurrence_ids: Sequence[str] = (),
+    ) -> RegistrantResult: ...
+
+    @abc.abstractmethod
+    def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
+        """Participants of a past meeting instance (by uuid), one row per join segment."""
+
+    @abc.abstractmethod
+    def get_recording(self, meeting_uuid: str) -> Recording: ...
+
+    @abc.abstractmethod
+    def get_transcript(self, meeting_uuid: str) -> Transcript | None:
+        """The meeting's transcript, parsed from VTT, or None when it has none."""
