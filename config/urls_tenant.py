@@ -1,7 +1,7 @@
 """A school's host: `<slug>.<base domain>`."""
 
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from tenants.accounts.admin import school_admin
 from tenants.accounts.views import LoginView, home
@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", school_admin.urls),
+    path("", include("meetings.urls")),
 ]

@@ -26,12 +26,17 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from meetings.actors import registrants_sweep, zoom_tokens_refresh_due
     from tenants.actors import sessions_purge, spare_pool_refill
     from tenants.tasking import send_to_each_tenant
 
     return [
         Job("spare-pool-refill", 300, lambda: spare_pool_refill.send() and 1),
         Job("sessions-purge", 3600, lambda: send_to_each_tenant(sessions_purge)),
+        # Access tokens live an hour; refreshing those due within 15 minutes every 5 keeps
+        # every connection ahead of expiry.
+        Job("zoom-tokens-refresh", 300, lambda: send_to_each_tenant(zoom_tokens_refresh_due)),
+        Job("registrants-sweep", 600, lambda: send_to_each_tenant(registrants_sweep)),
     ]
 
 

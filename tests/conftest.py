@@ -87,6 +87,9 @@ def _build_world(slug: str, name: str) -> World:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database as a deploy leaves it: public migrated, the template current."""
+    # pytest-django makes no test database for a run without database tests: never let the
+    # fixtures below write to a real one.
+    assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
     with django_db_blocker.unblock():
         services.template_migrate()
 

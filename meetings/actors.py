@@ -1,0 +1,43 @@
+import logging
+
+import dramatiq
+
+from meetings import services
+
+logger = logging.getLogger(__name__)
+
+
+@dramatiq.actor(max_retries=5, min_backoff=30_000, time_limit=30 * 60_000)
+def registrants_sync_meetings(meeting_ids: list[int] | None = None) -> None:
+    """Register enrolled students for these meetings (all upcoming ones when None)."""
+
+    def progress(zoom_meeting_id, part):
+        logger.info(
+            "registrants for Zoom meeting %s: %d new, %d already, %d failed",
+            zoom_meeting_id,
+            part.registered,
+            part.already,
+            len(part.failed),
+        )
+
+    report = services.registrants_sync(meeting_ids=meeting_ids, progress=progress)
+    if report.failed:
+        logger.warning("registration failures: %s", report.failed[:20])
+    if report.deferred:
+        # Rate-limited: come back in a minute for the rest.
+        registrants_sync_meetings.send_with_options(args=(meeting_ids,), delay=60_000)
+
+
+@dramatiq.actor(max_retries=3)
+def registrants_sweep() -> None:
+    """Catch enrolments made anywhere (admin, import): register whoever is missing."""
+    pending = services.registrants_pending_meeting_ids()
+    if pending:
+        registrants_sync_meetings.send(pending)
+
+
+@dramatiq.actor(max_retries=3)
+def zoom_tokens_refresh_due() -> None:
+    refreshed = services.zoom_connections_refresh_due()
+    if refreshed:
+        logger.info("refreshed %d Zoom connections ahead of expiry", refreshed)

@@ -1,0 +1,304 @@
+"""Server-rendered pages for Zoom connection and class scheduling, the OAuth callback and the
+ICS feed. Thin: every decision is in services and selectors."""
+
+import logging
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings import ics, services
+from meetings.access import can_manage_class
+from meetings.forms import ScheduleForm, ZoomSettingsForm
+from meetings.models import CalendarFeed, Meeting, ZoomConnection
+from meetings.providers.base import MeetingProviderError
+from meetings.selectors import meeting_list_visible, zoom_connection_for
+from meetings.zoom.factory import zoom_settings
+from tenants.accounts.models import Role
+from tenants.audit.services import request_ip
+from tenants.crypto import secret_hint
+from tenants.school.models import SchoolClass
+
+logger = logging.getLogger(__name__)
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(exc.messages)
+
+
+# --- Zoom connection (teachers) -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def zoom_page(request):
+    return render(
+        request,
+        "meetings/zoom.html",
+        {
+            "connection": zoom_connection_for(user=request.user),
+            "school_ready": zoom_settings().has_app_credentials,
+        },
+    )
+
+
+@login_required
+@require_POST
+def zoom_connect(request):
+    try:
+        url = services.zoom_connect_start(
+            user=request.user, session=request.session, tenant=request.tenant
+        )
+    except (ValidationError, MeetingProviderError) as exc:
+        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return redirect("zoom")
+    return redirect(url)
+
+
+@login_required
+@require_GET
+def zoom_callback(request):
+    if request.GET.get("error"):
+        messages.error(request, f"Zoom did not connect: {request.GET.get('error')}.")
+        return redirect("zoom")
+    try:
+        connection = services.zoom_connect_complete(
+            user=request.user,
+            session=request.session,
+            tenant=request.tenant,
+            code=request.GET.get("code", ""),
+            state=request.GET.get("state", ""),
+            ip=request_ip(request),
+        )
+    except services.OAuthStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("zoom")
+    except MeetingProviderError as exc:
+        logger.warning("Zoom OAuth callback failed for %s: %s", request.user, exc)
+        messages.error(request, f"Zoom did not connect: {exc.message}")
+        return redirect("zoom")
+    messages.success(request, f"Connected as {connection.zoom_email}.")
+    return redirect("zoom")
+
+
+@login_required
+@require_POST
+def zoom_disconnect(request, user_id=None):
+    connection = get_object_or_404(ZoomConnection, user_id=user_id or request.user.pk)
+    try:
+        services.zoom_disconnect(connection=connection, actor=request.user, ip=request_ip(request))
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(request, "Zoom disconnected.")
+    return redirect("zoom" if user_id is None else "zoom_settings")
+
+
+# --- Zoom settings (admins) -----------------------------------------------------------------
+
+
+def _require_admin(request):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def zoom_settings_page(request):
+    _require_admin(request)
+    zoom = zoom_settings()
+    initial = {
+        name: getattr(zoom, name)
+        for name in ("client_id", "account_id", "account_host_user", "redirect_url")
+    } | {"api_base_url": zoom.api_base_url, "oauth_base_url": zoom.oauth_base_url}
+    form = ZoomSettingsForm(request.POST or None, initial=initial)
+    test_result = None
+    if request.method == "POST" and "test" in request.POST:
+        test_result = services.zoom_settings_test(actor=request.user, ip=request_ip(request))
+        form = ZoomSettingsForm(initial=initial)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.zoom_settings_save(
+                actor=request.user, ip=request_ip(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Zoom settings saved.")
+            return redirect("zoom_settings")
+    zoom.refresh_from_db()
+    return render(
+        request,
+        "meetings/zoom_settings.html",
+        {
+            "form": form,
+            "zoom": zoom,
+            "client_secret_hint": secret_hint(zoom.client_secret),
+            "webhook_secret_hint": secret_hint(zoom.webhook_secret_token),
+            "test_result": test_result,
+            "connections": ZoomConnection.objects.select_related("user").order_by("user__email"),
+        },
+    )
+
+
+# --- classes and meetings -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def class_list(request):
+    user = request.user
+    if user.role == Role.ADMIN:
+        classes = SchoolClass.objects.all()
+    else:
+        classes = SchoolClass.objects.filter(teachers=user) | SchoolClass.objects.filter(
+            students=user
+        )
+    upcoming = (
+        meeting_list_visible(user=user)
+        .filter(start_time__gte=timezone.now() - timedelta(hours=3))
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("school_class")[:50]
+    )
+    return render(
+        request,
+        "meetings/classes.html",
+        {"classes": classes.distinct().order_by("name"), "meetings": upcoming},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request, class_id):
+    school_class = get_object_or_404(SchoolClass, pk=class_id)
+    if not can_manage_class(request.user, school_class):
+        raise Http404
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.meeting_schedule(
+                actor=request.user,
+                school_class=school_class,
+                title=data["title"],
+                description=data["description"],
+                start_time=data["start_time"],
+                duration_minutes=data["duration_minutes"],
+                timezone_name=data["timezone"],
+                recurrence=data["recurrence"],
+                registration_enabled=data["registration_enabled"],
+                ip=request_ip(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        except MeetingProviderError as exc:
+            form.add_error(None, f"Zoom refused the class: {exc.message}")
+        else:
+            messages.success(request, "Class scheduled.")
+            return redirect("meeting_detail", meeting_id=meeting.pk)
+    return render(
+        request, "meetings/meeting_new.html", {"form": form, "school_class": school_class}
+    )
+
+
+def _visible_meeting(request, meeting_id) -> Meeting:
+    meeting = meeting_list_visible(user=request.user).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404  # not "forbidden": a guessed id learns nothing
+    return meeting
+
+
+@login_required
+@require_GET
+def meeting_detail(request, meeting_id):
+    meeting = _visible_meeting(request, meeting_id)
+    can_manage = can_manage_class(request.user, meeting.school_class) or (
+        meeting.host_id == request.user.pk
+    )
+    registrants = meeting.registrants.select_related("user") if can_manage else []
+    sessions = meeting.series.meetings.order_by("start_time") if meeting.series_id else []
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "can_manage": can_manage,
+            "registrants": registrants,
+            "sessions": sessions,
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_start(request, meeting_id):
+    meeting = _visible_meeting(request, meeting_id)
+    try:
+        start_url = services.meeting_start(
+            actor=request.user, meeting=meeting, ip=request_ip(request)
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except (ValidationError, MeetingProviderError) as exc:
+        text = _errors(exc) if isinstance(exc, ValidationError) else exc.message
+        messages.error(request, f"Could not start the class: {text}")
+        return redirect("meeting_detail", meeting_id=meeting.pk)
+    return redirect(start_url)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, meeting_id):
+    meeting = _visible_meeting(request, meeting_id)
+    try:
+        services.meeting_cancel(
+            actor=request.user,
+            meeting=meeting,
+            whole_series=request.POST.get("whole_series") == "1",
+            ip=request_ip(request),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except (ValidationError, MeetingProviderError) as exc:
+        text = _errors(exc) if isinstance(exc, ValidationError) else exc.message
+        messages.error(request, f"Could not cancel: {text}")
+    else:
+        messages.success(request, "Cancelled.")
+    return redirect("meeting_detail", meeting_id=meeting.pk)
+
+
+# --- calendar feed --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def calendar_page(request):
+    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
+    url = request.build_absolute_uri(f"/calendar/{feed.token}.ics")
+    return render(request, "meetings/calendar.html", {"feed_url": url})
+
+
+@require_GET
+def calendar_feed(request, token):
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    meetings = (
+        meeting_list_visible(user=feed.user)
+        .filter(start_time__gte=timezone.now() - timedelta(days=30))
+        .select_related("calendar_event", "school_class")
+    )
+    body = ics.calendar_render(
+        meetings=meetings,
+        name=f"{request.tenant.name} classes",
+        join_base=request.build_absolute_uri("/"),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="classes.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

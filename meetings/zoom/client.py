@@ -1,0 +1,342 @@
+"""The HTTP edge to Zoom's REST API: rate limiting, bearer auth with one refresh, retries with
+backoff, and Zoom's errors mapped onto the provider exceptions. Knows nothing about meetings."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from meetings.providers.base import (
+    AuthenticationError,
+    MeetingProviderError,
+    NotFoundError,
+    ProviderUnavailableError,
+    ProviderValidationError,
+    RateLimitError,
+    ScopeError,
+)
+from meetings.zoom.ratelimit import RateLimiter
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+# A longer Retry-After is a daily limit: no point holding a worker (or the account's bucket).
+MAX_RETRY_AFTER = 60.0
+TOKEN_EXPIRED_CODE = 124
+SCOPE_CODE = 4711
+NOT_FOUND_CODES = frozenset({1001, 3001, 3301})  # user, meeting, recording does not exist
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+ZOOM_DOWNLOAD_HOSTS = ("zoom.us", "zoom.com")
+
+
+class TokenSource(Protocol):
+    """Where the client gets its bearer token (implemented in meetings.zoom.oauth)."""
+
+    def access_token(self) -> str:
+        """A token believed valid, obtaining or refreshing one if needed."""
+        ...
+
+    def refresh(self, stale_token: str) -> str:
+        """Zoom rejected `stale_token`: return a new one (unless another process already did)."""
+        ...
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def encode_uuid(uuid: str) -> str:
+    """A meeting id or UUID as a path segment. Zoom wants UUIDs that start with '/' or contain
+    '//' encoded twice (its router decodes once before matching)."""
+    uuid = str(uuid)
+    once = quote(uuid, safe="")
+    if uuid.startswith("/") or "//" in uuid:
+        return quote(once, safe="")
+    return once
+
+
+def backoff_delay(
+    retry: int,
+    *,
+    rand: Callable[[], float] = random.random,
+    base: float = BACKOFF_BASE,
+    cap: float = BACKOFF_CAP,
+) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**retry)]."""
+    return rand() * min(cap, base * 2**retry)
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds, an HTTP date or an ISO date."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+_SECRET_NAMES = (
+    r"[\w-]*(?:password|passcode|secret|token)|pwd|tk|zak|join_url|start_url|authorization"
+)
+_REDACTIONS = (
+    # "name": "value" and 'name': 'value' (JSON, dict reprs)
+    (
+        re.compile(rf"""((["'])(?:{_SECRET_NAMES})\2\s*:\s*)(["'])(?:\\.|(?!\3).)*\3""", re.I),
+        r"\1\3[redacted]\3",
+    ),
+    # "name": 123456 (Zoom sends some passcodes as numbers)
+    (re.compile(rf"""((["'])(?:{_SECRET_NAMES})\2\s*:\s*)-?\d+""", re.I), r"\1[redacted]"),
+    # name=value (query strings, form bodies, key=value log fields)
+    (re.compile(rf"""\b((?:{_SECRET_NAMES})=)[^&\s"',;)]+""", re.I), r"\1[redacted]"),
+    (re.compile(r"\b(Bearer|Basic)\s+[\w.~+/=-]+", re.I), r"\1 [redacted]"),
+    # bare join/start links: /j/<id>, /s/<id>, /w/<id> (webinars)
+    (re.compile(r"""https?://[^\s"'<>]*/[jsw]/[^\s"'<>]*""", re.I), "[redacted-url]"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with tokens, secrets, passcodes and join/start links replaced, fit for a log."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Passes a record's final message through `redact`: for loggers that print whole URLs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+# urllib3 logs every request line, query string included, at DEBUG.
+logging.getLogger("urllib3.connectionpool").addFilter(RedactingFilter())
+
+
+def _zoom_error(response: requests.Response) -> tuple[int | str | None, str]:
+    """Zoom's error `code` and `message` from a body like {"code": 124, "message": "..."}."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return None, (response.reason or f"HTTP {response.status_code}")
+    code = body.get("code")
+    if isinstance(code, str) and code.isdigit():
+        code = int(code)
+    return code, str(body.get("message") or response.reason or f"HTTP {response.status_code}")
+
+
+def _is_scope_error(code: int | str | None, message: str) -> bool:
+    return code == SCOPE_CODE or bool(re.search(r"\bscopes?\b", message, re.I))
+
+
+def _client_error(status: int, code: int | str | None, message: str) -> MeetingProviderError:
+    if _is_scope_error(code, message):
+        return ScopeError(message, status=status, code=code)
+    if status == 404 or code in NOT_FOUND_CODES:
+        return NotFoundError(message, status=status, code=code)
+    if status == 401 or code == TOKEN_EXPIRED_CODE:
+        return AuthenticationError(message, status=status, code=code)
+    return ProviderValidationError(message, status=status, code=code)
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached Zoom (so even a POST may be retried)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+# --- the client ----------------------------------------------------------------------------
+
+
+class ZoomClient:
+    """Calls Zoom's API for one account. Retries what is safe to retry: idempotent methods on
+    5xx, timeouts and connection errors; a POST only when Zoom cannot have acted on it (429,
+    503, connection never made), since repeating a create would make a second meeting."""
+
+    def __init__(
+        self,
+        api_base_url: str,
+        tokens: TokenSource,
+        account_key: str,
+        *,
+        session: requests.Session | None = None,
+        limiter: RateLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        max_retries: int = 4,
+        timeout: float = 10,
+        rand: Callable[[], float] = random.random,
+    ):
+        self.api_base_url = api_base_url.rstrip("/")
+        self.account_key = account_key
+        self._tokens = tokens
+        self._session = session or requests.Session()
+        self._limiter = limiter
+        self._sleep = sleep
+        self._max_retries = max_retries
+        self._timeout = timeout
+        self._rand = rand
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        category: str,
+        params: dict | None = None,
+        json: dict | None = None,
+    ) -> dict | None:
+        """Call `path` (below the API base, e.g. "/users/me"); the JSON body, or None if empty."""
+        response = self._send(
+            method.upper(), self.api_base_url + path, category=category, params=params, json=json
+        )
+        if not response.content or not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderUnavailableError(
+                "Zoom sent a response that is not JSON", status=response.status_code
+            ) from exc
+
+    def download(self, url: str, *, category: str = "light") -> bytes:
+        """Fetch a file Zoom links to (a recording's download_url) with the bearer token."""
+        host = (urlsplit(url).hostname or "").lower()
+        allowed = (*ZOOM_DOWNLOAD_HOSTS, (urlsplit(self.api_base_url).hostname or "").lower())
+        if not any(host == h or host.endswith("." + h) for h in allowed if h):
+            raise ProviderValidationError(f"Not a Zoom download link (host {host!r})")
+        return self._send("GET", url, category=category, params=None, json=None).content
+
+    def _send(
+        self, method: str, url: str, *, category: str, params: dict | None, json: dict | None
+    ) -> requests.Response:
+        token = self._tokens.access_token()
+        refreshed = False
+        retries = 0
+        attempt = 0
+        log_path = redact(urlsplit(url).path)
+        while True:
+            attempt += 1
+            if self._limiter is not None:
+                self._limiter.acquire(self.account_key, category)
+            started = time.monotonic()
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                    timeout=self._timeout,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                self._log(method, log_path, type(exc).__name__, started, attempt, logging.WARNING)
+                if retries >= self._max_retries or not (
+                    method in IDEMPOTENT_METHODS or _never_sent(exc)
+                ):
+                    raise ProviderUnavailableError(
+                        f"Zoom unreachable after {attempt} attempt(s): {type(exc).__name__}"
+                    ) from exc
+                self._sleep(backoff_delay(retries, rand=self._rand))
+                retries += 1
+                continue
+
+            status = response.status_code
+            if status < 400:
+                self._log(method, log_path, status, started, attempt, logging.INFO)
+                return response
+            code, message = _zoom_error(response)
+            self._log(method, log_path, status, started, attempt, logging.WARNING, code=code)
+
+            if (
+                (status == 401 or code == TOKEN_EXPIRED_CODE)
+                and not refreshed
+                and not _is_scope_error(code, message)
+            ):
+                token = self._tokens.refresh(token)
+                refreshed = True
+                continue
+
+            if status == 429:
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), now=time.time()
+                )
+                if retries >= self._max_retries or (retry_after or 0) > MAX_RETRY_AFTER:
+                    raise RateLimitError(message, retry_after=retry_after, status=status, code=code)
+                delay = (
+                    retry_after
+                    if retry_after is not None
+                    else backoff_delay(retries, rand=self._rand)
+                )
+                if self._limiter is not None:
+                    self._limiter.hold(self.account_key, category, delay)
+                self._sleep(delay)
+                retries += 1
+                continue
+
+            if status >= 500:
+                if retries >= self._max_retries or not (
+                    method in IDEMPOTENT_METHODS or status == 503
+                ):
+                    raise ProviderUnavailableError(
+                        f"Zoom failed with {status} after {attempt} attempt(s): {message}",
+                        status=status,
+                        code=code,
+                    )
+                self._sleep(backoff_delay(retries, rand=self._rand))
+                retries += 1
+                continue
+
+            raise _client_error(status, code, message)
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        status: int | str,
+        started: float,
+        attempt: int,
+        level: int,
+        *,
+        code: int | str | None = None,
+    ) -> None:
+        duration_ms = (time.monotonic() - started) * 1000
+        logger.log(
+            level,
+            "zoom %s %s status=%s duration_ms=%.0f attempt=%d%s",
+            method,
+            path,
+            status,
+            duration_ms,
+            attempt,
+            f" code={code}" if code is not None else "",
+        )

@@ -1,0 +1,75 @@
+"""Which Zoom account acts for a meeting or a host, as a ready provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection as db_connection
+
+from meetings.models import Meeting, ZoomConnection, ZoomSettings
+from meetings.providers.base import MeetingProvider, MeetingProviderError
+from meetings.zoom.client import ZoomClient
+from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
+from meetings.zoom.provider import ZoomProvider
+from meetings.zoom.ratelimit import rate_limiter_from_settings
+
+
+class ZoomNotConnected(MeetingProviderError):
+    """Neither the host's own Zoom nor the school's Zoom account can be used."""
+
+
+@dataclass(frozen=True)
+class Acting:
+    provider: MeetingProvider
+    account: str  # Meeting.Account value
+    host_user_id: str  # the Zoom user the meeting is made for ("me" for the token's owner)
+
+
+def zoom_settings() -> ZoomSettings:
+    zoom, _ = ZoomSettings.objects.get_or_create(singleton=True)
+    return zoom
+
+
+def _user_provider(zoom: ZoomSettings, conn: ZoomConnection) -> MeetingProvider:
+    key = f"{db_connection.schema_name}:{conn.zoom_account_id or conn.zoom_user_id}"
+    client = ZoomClient(
+        zoom.api_base_url, UserTokenSource(conn), key, limiter=rate_limiter_from_settings()
+    )
+    return ZoomProvider(client)
+
+
+def account_provider(zoom: ZoomSettings | None = None) -> MeetingProvider:
+    zoom = zoom or zoom_settings()
+    key = f"{db_connection.schema_name}:{zoom.account_id}"
+    client = ZoomClient(
+        zoom.api_base_url, AccountTokenSource(zoom), key, limiter=rate_limiter_from_settings()
+    )
+    return ZoomProvider(client)
+
+
+def acting_for_host(host) -> Acting:
+    """The host's own connection when usable, else the school's Server-to-Server account."""
+    zoom = zoom_settings()
+    conn = ZoomConnection.objects.filter(user=host).first()
+    if conn is not None and conn.is_usable and zoom.has_app_credentials:
+        return Acting(_user_provider(zoom, conn), Meeting.Account.USER, "me")
+    if zoom.has_account_credentials:
+        return Acting(account_provider(zoom), Meeting.Account.ACCOUNT, zoom.account_host_user)
+    if conn is not None and conn.status == ZoomConnection.Status.NEEDS_RECONNECT:
+        raise ZoomNotConnected("Zoom signed you out: reconnect Zoom, then try again.")
+    raise ZoomNotConnected(
+        "Connect your Zoom account first (or ask an admin to set up the school's Zoom account)."
+    )
+
+
+def provider_for_meeting(meeting: Meeting) -> MeetingProvider:
+    """The account the meeting was made on: only that one can change it."""
+    zoom = zoom_settings()
+    if meeting.zoom_account == Meeting.Account.ACCOUNT:
+        return account_provider(zoom)
+    conn = ZoomConnection.objects.filter(user_id=meeting.host_id).first()
+    if conn is None or not conn.is_usable:
+        raise ZoomNotConnected(
+            f"This class is on {meeting.host}'s Zoom, which is not connected now."
+        )
+    return _user_provider(zoom, conn)

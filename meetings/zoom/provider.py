@@ -1,0 +1,383 @@
+"""Zoom as a MeetingProvider: the meeting, registrant, participant and recording endpoints, with
+Zoom's JSON mapped onto the provider data classes. Mapping is liberal about Zoom's quirks (ids as
+numbers or strings, missing or null fields, several date-time spellings)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from meetings.providers.base import (
+    MeetingKind,
+    MeetingProvider,
+    MeetingRequest,
+    NotFoundError,
+    Occurrence,
+    Page,
+    Participant,
+    ProviderMeeting,
+    ProviderUser,
+    ProviderValidationError,
+    Recording,
+    RecordingFile,
+    RegistrantResult,
+    Transcript,
+    TranscriptEntry,
+)
+from meetings.zoom.client import ZoomClient, encode_uuid
+from meetings.zoom.vtt import parse_vtt
+
+KIND_TO_TYPE: dict[str, int] = {"instant": 1, "scheduled": 2, "recurring": 8}
+TYPE_TO_KIND: dict[int, MeetingKind] = {
+    1: "instant",
+    2: "scheduled",
+    3: "recurring",
+    8: "recurring",
+}
+PAGE_SIZE = 300  # Zoom's maximum
+ZOOM_LOCAL_TIME = "%Y-%m-%dT%H:%M:%S"  # with the `timezone` field: wall-clock time there
+# What Zoom lets one change on a single occurrence of a recurring meeting.
+OCCURRENCE_FIELDS = ("agenda", "start_time", "duration", "timezone")
+
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+# --- Zoom JSON -> data ---------------------------------------------------------------------
+
+
+def parse_zoom_datetime(value: Any) -> datetime | None:
+    """An aware datetime from `2022-03-23T06:58:09Z`, `...09.0000000+00:00` and the like; None
+    for missing or unreadable values. Zoom's naive values are UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = _LONG_FRACTION.sub(r"\1", value.strip())
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def meeting_from_zoom(data: dict) -> ProviderMeeting:
+    occurrences = tuple(
+        Occurrence(
+            occurrence_id=_str(item.get("occurrence_id")),
+            start_time=start,
+            duration_minutes=_int(item.get("duration")),
+            status=_str(item.get("status")) or "available",
+        )
+        for item in data.get("occurrences") or ()
+        if (start := parse_zoom_datetime(item.get("start_time"))) is not None
+    )
+    return ProviderMeeting(
+        id=_str(data.get("id")),
+        uuid=_str(data.get("uuid")),
+        topic=_str(data.get("topic")),
+        kind=TYPE_TO_KIND.get(_int(data.get("type"), 2), "scheduled"),
+        start_time=parse_zoom_datetime(data.get("start_time")),
+        duration_minutes=_int(data.get("duration")),
+        timezone=_str(data.get("timezone")) or "UTC",
+        join_url=_str(data.get("join_url")),
+        start_url=_str(data.get("start_url")),
+        host_id=_str(data.get("host_id")),
+        status=_str(data.get("status")) or "waiting",
+        registration_url=_str(data.get("registration_url")),
+        occurrences=occurrences,
+    )
+
+
+def participant_from_zoom(data: dict) -> Participant:
+    return Participant(
+        participant_id=_str(data.get("id")),
+        name=_str(data.get("name")),
+        email=_str(data.get("user_email") or data.get("email")),
+        user_id=_str(data.get("user_id")),
+        registrant_id=_str(data.get("registrant_id")),
+        join_time=parse_zoom_datetime(data.get("join_time")),
+        leave_time=parse_zoom_datetime(data.get("leave_time")),
+        duration_seconds=_int(data.get("duration")),
+        participant_uuid=_str(data.get("participant_uuid")),
+    )
+
+
+def recording_from_zoom(data: dict) -> Recording:
+    files = tuple(
+        RecordingFile(
+            id=_str(item.get("id")),
+            file_type=_str(item.get("file_type")).upper(),
+            download_url=_str(item.get("download_url")),
+            play_url=_str(item.get("play_url")),
+            recording_start=parse_zoom_datetime(item.get("recording_start")),
+            recording_end=parse_zoom_datetime(item.get("recording_end")),
+            file_size=_int(item.get("file_size")),
+        )
+        for item in data.get("recording_files") or ()
+    )
+    return Recording(
+        meeting_id=_str(data.get("id")),
+        uuid=_str(data.get("uuid")),
+        topic=_str(data.get("topic")),
+        start_time=parse_zoom_datetime(data.get("start_time")),
+        share_url=_str(data.get("share_url")),
+        files=files,
+    )
+
+
+# --- data -> Zoom JSON ---------------------------------------------------------------------
+
+
+def safe_settings(request: MeetingRequest) -> dict:
+    """Defaults for a class: nobody in before the teacher, a waiting room, and no Zoom emails
+    to registrants (they would carry the raw join link; the platform sends its own)."""
+    settings: dict = {
+        "join_before_host": False,
+        "waiting_room": True,
+        "use_pmi": False,
+        "approval_type": 0 if request.registration else 2,  # 0 automatic, 2 no registration
+    }
+    if request.registration:
+        settings["registrants_confirmation_email"] = False
+        settings["registrants_email_notification"] = False
+        if request.kind == "recurring":
+            settings["registration_type"] = 1  # register once, attend every occurrence
+    return settings
+
+
+def zoom_local_time(moment: datetime, timezone: str) -> str:
+    """`moment` as Zoom's `yyyy-MM-ddTHH:mm:ss` wall-clock time in `timezone`."""
+    if moment.tzinfo is None:
+        raise ProviderValidationError("A class's start time must carry its timezone.")
+    return moment.astimezone(_zone(timezone)).strftime(ZOOM_LOCAL_TIME)
+
+
+def _zone(timezone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ProviderValidationError(f"Unknown timezone {timezone!r}.") from None
+
+
+def meeting_body(request: MeetingRequest) -> dict:
+    """The JSON body that creates (or fully updates) a meeting."""
+    body: dict = {
+        "topic": request.topic,
+        "type": KIND_TO_TYPE[request.kind],
+        "duration": request.duration_minutes,
+        "timezone": request.timezone,
+        "agenda": request.agenda,
+        "settings": {**safe_settings(request), **request.settings},
+    }
+    if request.kind != "instant":
+        if request.start_time is None:
+            raise ProviderValidationError("A scheduled class needs a start time.")
+        body["start_time"] = zoom_local_time(request.start_time, request.timezone)
+    if request.kind == "recurring":
+        if request.recurrence is None:
+            raise ProviderValidationError("A recurring class needs a recurrence rule.")
+        body["recurrence"] = request.recurrence.to_zoom(timezone=request.timezone)
+    elif request.recurrence is not None:
+        raise ProviderValidationError("Only a recurring class takes a recurrence rule.")
+    return body
+
+
+# --- the provider --------------------------------------------------------------------------
+
+
+class ZoomProvider(MeetingProvider):
+    """Zoom's meetings API for one account, through a ZoomClient."""
+
+    name = "zoom"
+
+    def __init__(self, client: ZoomClient):
+        self.client = client
+
+    def authenticate(self) -> ProviderUser:
+        data = self.client.request("GET", "/users/me", category="light") or {}
+        name = _str(data.get("display_name")) or " ".join(
+            part for part in (_str(data.get("first_name")), _str(data.get("last_name"))) if part
+        )
+        return ProviderUser(
+            id=_str(data.get("id")),
+            email=_str(data.get("email")),
+            account_id=_str(data.get("account_id")),
+            display_name=name,
+        )
+
+    def create_meeting(self, host_user_id: str, request: MeetingRequest) -> ProviderMeeting:
+        data = self.client.request(
+            "POST",
+            f"/users/{encode_uuid(host_user_id)}/meetings",
+            category="light",
+            json=meeting_body(request),
+        )
+        return meeting_from_zoom(data or {})
+
+    def get_meeting(self, meeting_id: str, *, occurrence_id: str = "") -> ProviderMeeting:
+        data = self.client.request(
+            "GET",
+            f"/meetings/{encode_uuid(str(meeting_id))}",
+            category="light",
+            params={"occurrence_id": occurrence_id} if occurrence_id else None,
+        )
+        return meeting_from_zoom(data or {})
+
+    def list_meetings(
+        self, host_user_id: str, *, kind: str = "scheduled", page_token: str = ""
+    ) -> Page[ProviderMeeting]:
+        params: dict = {"type": kind, "page_size": PAGE_SIZE}
+        if page_token:
+            params["next_page_token"] = page_token
+        data = self.client.request(
+            "GET", f"/users/{encode_uuid(host_user_id)}/meetings", category="medium", params=params
+        )
+        data = data or {}
+        return Page(
+            items=tuple(meeting_from_zoom(item) for item in data.get("meetings") or ()),
+            next_page_token=_str(data.get("next_page_token")),
+        )
+
+    def update_meeting(
+        self, meeting_id: str, request: MeetingRequest, *, occurrence_id: str = ""
+    ) -> None:
+        body = meeting_body(request)
+        if occurrence_id:
+            body = {key: body[key] for key in OCCURRENCE_FIELDS if key in body}
+            if request.settings:
+                body["settings"] = dict(request.settings)
+        self.client.request(
+            "PATCH",
+            f"/meetings/{encode_uuid(str(meeting_id))}",
+            category="light",
+            params={"occurrence_id": occurrence_id} if occurrence_id else None,
+            json=body,
+        )
+
+    def delete_meeting(self, meeting_id: str, *, occurrence_id: str = "") -> None:
+        try:
+            self.client.request(
+                "DELETE",
+                f"/meetings/{encode_uuid(str(meeting_id))}",
+                category="light",
+                params={"occurrence_id": occurrence_id} if occurrence_id else None,
+            )
+        except NotFoundError:
+            return  # already gone: the outcome the caller wanted
+
+    def add_registrant(
+        self,
+        meeting_id: str,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str = "",
+        occurrence_ids: Sequence[str] = (),
+    ) -> RegistrantResult:
+        body = {"email": email, "first_name": first_name}
+        if last_name:
+            body["last_name"] = last_name
+        data = self.client.request(
+            "POST",
+            f"/meetings/{encode_uuid(str(meeting_id))}/registrants",
+            category="light",
+            params={"occurrence_ids": ",".join(occurrence_ids)} if occurrence_ids else None,
+            json=body,
+        )
+        data = data or {}
+        return RegistrantResult(
+            registrant_id=_str(data.get("registrant_id")),
+            join_url=_str(data.get("join_url")),
+            occurrence_ids=tuple(
+                _str(item.get("occurrence_id")) for item in data.get("occurrences") or ()
+            ),
+        )
+
+    def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
+        return self._participants(
+            f"/past_meetings/{encode_uuid(meeting_uuid)}/participants",
+            category="medium",
+            page_token=page_token,
+        )
+
+    def report_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
+        """The participants report (Zoom's fuller record, kept longer); one row per segment."""
+        return self._participants(
+            f"/report/meetings/{encode_uuid(meeting_uuid)}/participants",
+            category="heavy",
+            page_token=page_token,
+            # The report leaves registrant ids out unless asked for them.
+            extra={"include_fields": "registrant_id"},
+        )
+
+    def get_recording(self, meeting_uuid: str) -> Recording:
+        return recording_from_zoom(self._recording_json(meeting_uuid))
+
+    def get_transcript(self, meeting_uuid: str) -> Transcript | None:
+        """The meeting's audio transcript; None when there is no recording, no transcript, or
+        Zoom is still processing it. Several recording segments are joined, timed from the
+        start of the first."""
+        try:
+            data = self._recording_json(meeting_uuid)
+        except NotFoundError:
+            return None
+        files = [
+            item
+            for item in data.get("recording_files") or ()
+            if _str(item.get("file_type")).upper() == "TRANSCRIPT"
+            and _str(item.get("status") or "completed").lower() == "completed"
+            and item.get("download_url")
+        ]
+        if not files:
+            return None
+        files.sort(key=lambda item: _str(item.get("recording_start")))
+        first_start = parse_zoom_datetime(files[0].get("recording_start"))
+        entries: list[TranscriptEntry] = []
+        for item in files:
+            start = parse_zoom_datetime(item.get("recording_start"))
+            offset = (start - first_start).total_seconds() if start and first_start else 0.0
+            for entry in parse_vtt(self.client.download(_str(item["download_url"]))):
+                entries.append(
+                    TranscriptEntry(
+                        index=len(entries) + 1 if len(files) > 1 else entry.index,
+                        start_seconds=entry.start_seconds + offset,
+                        end_seconds=entry.end_seconds + offset,
+                        speaker=entry.speaker,
+                        text=entry.text,
+                    )
+                )
+        return Transcript(meeting_uuid=meeting_uuid, entries=tuple(entries))
+
+    def _recording_json(self, meeting_uuid: str) -> dict:
+        return (
+            self.client.request(
+                "GET", f"/meetings/{encode_uuid(meeting_uuid)}/recordings", category="light"
+            )
+            or {}
+        )
+
+    def _participants(
+        self, path: str, *, category: str, page_token: str, extra: dict | None = None
+    ) -> Page[Participant]:
+        params: dict = {"page_size": PAGE_SIZE, **(extra or {})}
+        if page_token:
+            params["next_page_token"] = page_token
+        data = self.client.request("GET", path, category=category, params=params) or {}
+        return Page(
+            items=tuple(participant_from_zoom(item) for item in data.get("participants") or ()),
+            next_page_token=_str(data.get("next_page_token")),
+        )

@@ -1,0 +1,74 @@
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from meetings.models import ZoomConnection, ZoomSettings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zoom"
+API = "https://zoom.test/v2"
+OAUTH = "https://zoom.test"
+
+
+def sample(name: str) -> dict:
+    """A real Zoom body from tests/fixtures/zoom (rest/ or webhooks/)."""
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8-sig"))
+
+
+def created_meeting_body(meeting_id=92674392836, occurrences=(), **overrides) -> dict:
+    body = sample("rest/users-userId-meetings_POST__Jericho-ZoomNet.json")
+    body.update(
+        id=meeting_id,
+        join_url=f"https://zoom.test/j/{meeting_id}?pwd=secretpwd",
+        start_url=f"https://zoom.test/s/{meeting_id}?zak=hostsecret",
+        occurrences=list(occurrences),
+    )
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def zoom_alpha(alpha):
+    """alpha's Zoom app configured (Server-to-Server and user OAuth) against https://zoom.test."""
+    with schema_context(alpha.schema):
+        ZoomSettings.objects.update_or_create(
+            singleton=True,
+            defaults={
+                "client_id": "cid",
+                "client_secret": "client-secret-value",
+                "account_id": "acct-1",
+                "webhook_secret_token": "webhook-secret-value",
+                "api_base_url": API,
+                "oauth_base_url": OAUTH,
+                "redirect_url": "http://alpha.localhost:8000/oauth/zoom/callback/",
+            },
+        )
+    return alpha
+
+
+@pytest.fixture
+def teacher_connected(zoom_alpha):
+    """alpha's teacher has connected their own Zoom; the token is fresh."""
+    with schema_context(zoom_alpha.schema):
+        ZoomConnection.objects.create(
+            user=zoom_alpha.users["teacher"],
+            zoom_user_id="zu-teacher",
+            zoom_email="teacher.zoom@alpha.test",
+            zoom_account_id="acct-1",
+            access_token="user-access-1",
+            refresh_token="user-refresh-1",
+            expires_at=timezone.now() + timedelta(hours=1),
+            scopes="meeting:write meeting:read user:read",
+        )
+    return zoom_alpha
+
+
+def token_body(access="acc", refresh="ref", expires_in=3599, scope="meeting:write user:read"):
+    body = {"access_token": access, "token_type": "bearer", "expires_in": expires_in}
+    if refresh:
+        body["refresh_token"] = refresh
+    body["scope"] = scope
+    return body

@@ -1,0 +1,192 @@
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from meetings import services
+from meetings.models import ZoomConnection
+from meetings.providers.base import InvalidGrantError
+from meetings.zoom import oauth
+from tenants.audit.models import AuditEntry
+
+from .conftest import API, OAUTH, token_body
+
+pytestmark = pytest.mark.django_db
+
+
+def _start_connect(world, client):
+    response = client.post("/zoom/connect/")
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert f"{location.scheme}://{location.netloc}" == OAUTH
+    return parse_qs(location.query)
+
+
+def test_teacher_connects_zoom_and_sees_connected_as(zoom_alpha, requests_mock):
+    # given
+    client = zoom_alpha.client("teacher")
+    query = _start_connect(zoom_alpha, client)
+    assert query["redirect_uri"] == ["http://alpha.localhost:8000/oauth/zoom/callback/"]
+    assert query["client_id"] == ["cid"]
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acc-1", "ref-1"))
+    requests_mock.get(
+        f"{API}/users/me",
+        json={"id": "zu-42", "email": "tara@zoom.example", "account_id": "acct-1"},
+    )
+
+    # when: Zoom redirects back with a code and the state
+    response = client.get("/oauth/zoom/callback/", {"code": "the-code", "state": query["state"][0]})
+
+    # then
+    assert response.status_code == 302
+    page = client.get("/zoom/").content.decode()
+    assert "Connected as <b>tara@zoom.example</b>" in page
+    token_call = requests_mock.request_history[0]
+    assert "grant_type=authorization_code" in token_call.text and "code=the-code" in token_call.text
+    with schema_context(zoom_alpha.schema):
+        conn = ZoomConnection.objects.get(user=zoom_alpha.users["teacher"])
+        assert (conn.zoom_user_id, conn.access_token, conn.refresh_token) == (
+            "zu-42",
+            "acc-1",
+            "ref-1",
+        )
+        assert conn.scopes == "meeting:write user:read"
+        assert AuditEntry.objects.filter(action="zoom.connection.connected").exists()
+
+
+def test_callback_refuses_a_forged_state(zoom_alpha, requests_mock):
+    client = zoom_alpha.client("teacher")
+    _start_connect(zoom_alpha, client)
+    response = client.get("/oauth/zoom/callback/", {"code": "c", "state": "forged"}, follow=True)
+    assert "invalid or expired" in response.content.decode()
+    assert not requests_mock.called
+
+
+def test_callback_refuses_a_state_started_by_someone_else(zoom_alpha, requests_mock):
+    # given: the admin starts a connection; the teacher is sent the callback link
+    query = _start_connect(zoom_alpha, zoom_alpha.client("admin"))
+    victim = zoom_alpha.client("teacher")
+    _start_connect(zoom_alpha, victim)  # the victim has a nonce of their own
+
+    response = victim.get(
+        "/oauth/zoom/callback/", {"code": "c", "state": query["state"][0]}, follow=True
+    )
+
+    assert "started by someone else" in response.content.decode()
+    assert not requests_mock.called
+
+
+def test_callback_state_is_single_use(zoom_alpha, requests_mock):
+    client = zoom_alpha.client("teacher")
+    query = _start_connect(zoom_alpha, client)
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body())
+    requests_mock.get(f"{API}/users/me", json={"id": "z", "email": "z@zoom.example"})
+    client.get("/oauth/zoom/callback/", {"code": "c", "state": query["state"][0]})
+    calls = requests_mock.call_count
+
+    again = client.get(
+        "/oauth/zoom/callback/", {"code": "c", "state": query["state"][0]}, follow=True
+    )
+
+    assert "already used" in again.content.decode()
+    assert requests_mock.call_count == calls
+
+
+def test_state_from_another_tenant_is_refused(zoom_alpha, beta, requests_mock):
+    with schema_context(zoom_alpha.schema):
+        session = {}
+        url = services.zoom_connect_start(
+            user=zoom_alpha.users["teacher"], session=session, tenant=zoom_alpha.org
+        )
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    with schema_context(beta.schema), pytest.raises(services.OAuthStateError):
+        services.zoom_connect_complete(
+            user=beta.users["teacher"], session=session, tenant=beta.org, code="c", state=state
+        )
+
+
+def test_students_cannot_connect_zoom(zoom_alpha):
+    response = zoom_alpha.client("student").post("/zoom/connect/", follow=True)
+    assert "Only teachers" in response.content.decode()
+
+
+# --- refresh ---------------------------------------------------------------------------------
+
+
+def _source(world):
+    with schema_context(world.schema):
+        return oauth.UserTokenSource(ZoomConnection.objects.get(user=world.users["teacher"]))
+
+
+def test_token_near_expiry_is_refreshed_and_rotated(teacher_connected, requests_mock):
+    with schema_context(teacher_connected.schema):
+        ZoomConnection.objects.update(expires_at=timezone.now() + timedelta(minutes=2))
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("user-access-2", "user-refresh-2"))
+
+    with schema_context(teacher_connected.schema):
+        token = _source(teacher_connected).access_token()
+        conn = ZoomConnection.objects.get()
+
+    assert token == "user-access-2"
+    assert conn.refresh_token == "user-refresh-2"
+    assert "refresh_token=user-refresh-1" in requests_mock.last_request.text
+
+
+def test_a_fresh_token_is_not_refreshed(teacher_connected, requests_mock):
+    with schema_context(teacher_connected.schema):
+        assert _source(teacher_connected).access_token() == "user-access-1"
+    assert not requests_mock.called
+
+
+def test_refresh_after_someone_else_refreshed_reuses_their_token(teacher_connected, requests_mock):
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("user-access-2", "user-refresh-2"))
+    with schema_context(teacher_connected.schema):
+        source = _source(teacher_connected)
+        assert source.refresh("user-access-1") == "user-access-2"
+        # a second caller that also saw the old token as stale
+        assert source.refresh("user-access-1") == "user-access-2"
+    assert requests_mock.call_count == 1
+
+
+def test_invalid_grant_marks_the_connection_for_reconnect(teacher_connected, requests_mock):
+    requests_mock.post(
+        f"{OAUTH}/oauth/token",
+        status_code=400,
+        json={"reason": "Invalid Token!", "error": "invalid_grant"},
+    )
+    with schema_context(teacher_connected.schema):
+        with pytest.raises(InvalidGrantError):
+            _source(teacher_connected).refresh("user-access-1")
+        conn = ZoomConnection.objects.get()
+    assert conn.status == ZoomConnection.Status.NEEDS_RECONNECT
+    page = teacher_connected.client("teacher").get("/zoom/").content.decode()
+    assert "Zoom signed you out" in page
+
+
+def test_disconnect_revokes_at_zoom_and_forgets_tokens(teacher_connected, requests_mock):
+    requests_mock.post(f"{OAUTH}/oauth/revoke", json={"status": "success"})
+
+    response = teacher_connected.client("teacher").post("/zoom/disconnect/")
+
+    assert response.status_code == 302
+    assert requests_mock.last_request.qs == {"token": ["user-access-1"]}
+    with schema_context(teacher_connected.schema):
+        conn = ZoomConnection.objects.get()
+        entry = AuditEntry.objects.get(action="zoom.connection.disconnected")
+    assert (conn.status, conn.access_token, conn.refresh_token) == ("revoked", "", "")
+    assert entry.details["revoked_at_zoom"] is True
+
+
+def test_admin_revokes_a_teachers_connection_but_a_student_cannot(teacher_connected, requests_mock):
+    requests_mock.post(f"{OAUTH}/oauth/revoke", json={"status": "success"})
+    teacher_id = teacher_connected.users["teacher"].pk
+    url = f"/zoom/settings/connections/{teacher_id}/revoke/"
+
+    assert teacher_connected.client("student").post(url).status_code == 404
+    assert teacher_connected.client("admin").post(url).status_code == 302
+
+    with schema_context(teacher_connected.schema):
+        assert ZoomConnection.objects.get().status == ZoomConnection.Status.REVOKED
+        assert AuditEntry.objects.filter(action="zoom.connection.revoked").exists()

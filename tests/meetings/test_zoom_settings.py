@@ -1,0 +1,169 @@
+import pytest
+import requests
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from meetings import services
+from meetings.models import ZoomSettings
+from tenants.audit.models import AuditEntry
+
+from .conftest import API, OAUTH, sample, token_body
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "client_id": "client-abc",
+    "client_secret": "s3cret-client-value",
+    "account_id": "acct-9",
+    "redirect_url": "https://alpha.example/oauth/zoom/callback/",
+    "webhook_secret_token": "whsec-value-1234",
+    "api_base_url": API,
+    "oauth_base_url": OAUTH,
+}
+
+
+def test_admin_saves_settings_and_secrets_are_sealed_and_audited_by_name(alpha):
+    with schema_context(alpha.schema):
+        services.zoom_settings_save(actor=alpha.users["admin"], ip="203.0.113.1", **VALID)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT client_secret, webhook_secret_token FROM meetings_zoomsettings")
+            raw = cursor.fetchone()
+        entry = AuditEntry.objects.get(action="zoom.settings.updated")
+
+    assert all(value.startswith("enc:") for value in raw)
+    assert "s3cret-client-value" not in str(raw) and "whsec-value-1234" not in str(raw)
+    assert sorted(entry.details["changed"]) == sorted(VALID)
+    assert "s3cret" not in str(entry.details)
+    assert entry.actor_id == alpha.users["admin"].pk
+
+
+def test_empty_secret_keeps_the_stored_one(alpha):
+    with schema_context(alpha.schema):
+        services.zoom_settings_save(actor=alpha.users["admin"], **VALID)
+        services.zoom_settings_save(
+            actor=alpha.users["admin"], **(VALID | {"client_secret": "", "client_id": "new-id"})
+        )
+        zoom = ZoomSettings.objects.get()
+        second = AuditEntry.objects.filter(action="zoom.settings.updated").first()
+    assert (zoom.client_id, zoom.client_secret) == ("new-id", "s3cret-client-value")
+    assert second.details["changed"] == ["client_id"]
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "parent"])
+def test_only_admins_edit_zoom_settings(alpha, role):
+    with schema_context(alpha.schema), pytest.raises(PermissionDenied):
+        services.zoom_settings_save(actor=alpha.users[role], **VALID)
+    assert alpha.client(role).get("/zoom/settings/").status_code == 403
+
+
+def test_validation_names_each_bad_field(alpha):
+    with schema_context(alpha.schema), pytest.raises(ValidationError) as caught:
+        services.zoom_settings_save(
+            actor=alpha.users["admin"],
+            **(VALID | {"client_id": "", "api_base_url": "not a url", "client_secret": ""}),
+        )
+    errors = caught.value.message_dict
+    assert set(errors) == {"client_id", "api_base_url", "client_secret"}
+
+
+def test_settings_page_never_shows_a_secret(alpha):
+    with schema_context(alpha.schema):
+        services.zoom_settings_save(actor=alpha.users["admin"], **VALID)
+    page = alpha.client("admin").get("/zoom/settings/").content.decode()
+    assert "s3cret-client-value" not in page and "whsec-value-1234" not in page
+    assert "set, ending …alue" in page  # the last four characters, at most
+    assert "client-abc" in page
+
+
+def test_settings_page_saves_through_the_form(alpha):
+    response = alpha.client("admin").post(
+        "/zoom/settings/", VALID | {"account_host_user": "me", "save": "1"}
+    )
+    assert response.status_code == 302
+    with schema_context(alpha.schema):
+        assert ZoomSettings.objects.get().client_secret == "s3cret-client-value"
+
+
+# --- test connection ------------------------------------------------------------------------
+
+
+def _test(alpha):
+    with schema_context(alpha.schema):
+        return services.zoom_settings_test(actor=alpha.users["admin"])
+
+
+def test_connection_ok(zoom_alpha, requests_mock):
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body(refresh=None))
+    requests_mock.get(f"{API}/users/me", json={"id": "u1", "email": "owner@alpha.test"})
+
+    result = _test(zoom_alpha)
+
+    assert (result.ok, result.outcome) == (True, "ok")
+    assert "owner@alpha.test" in result.message
+    assert (
+        requests_mock.request_history[0].text == "grant_type=account_credentials&account_id=acct-1"
+    )
+    with schema_context(zoom_alpha.schema):
+        assert ZoomSettings.objects.get().last_test_result == "ok"
+        assert AuditEntry.objects.get(action="zoom.settings.tested").details == {"outcome": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("token_response", "me_response", "outcome"),
+    [
+        (
+            {
+                "status_code": 401,
+                "json": {"reason": "Invalid client_id or client_secret", "error": "invalid_client"},
+            },
+            None,
+            "bad_credentials",
+        ),
+        (
+            {
+                "status_code": 400,
+                "json": {"reason": "Invalid account_id", "error": "invalid_request"},
+            },
+            None,
+            "wrong_account",
+        ),
+        (
+            {"json": token_body(refresh=None)},
+            {
+                "status_code": 400,
+                "json": {
+                    "code": 4711,
+                    "message": "Invalid access token, does not contain scopes:[user:read].",
+                },
+            },
+            "missing_scope",
+        ),
+        ({"exc": requests.exceptions.ConnectTimeout}, None, "unreachable"),
+    ],
+)
+def test_connection_failures_say_which(
+    zoom_alpha, requests_mock, token_response, me_response, outcome
+):
+    requests_mock.post(f"{OAUTH}/oauth/token", **token_response)
+    if me_response:
+        requests_mock.get(f"{API}/users/me", **me_response)
+
+    result = _test(zoom_alpha)
+
+    assert (result.ok, result.outcome) == (False, outcome)
+
+
+def test_connection_test_for_user_oauth_only_apps(zoom_alpha, requests_mock):
+    with schema_context(zoom_alpha.schema):
+        ZoomSettings.objects.update(account_id="")
+    requests_mock.post(
+        f"{OAUTH}/oauth/token",
+        status_code=400,
+        json={"reason": "Invalid authorization code", "error": "invalid_grant"},
+    )
+    assert _test(zoom_alpha).outcome == "ok"
+
+
+def test_sample_shapes_are_loaded():
+    assert sample("rest/meetings-meetingId_GET__Jericho-ZoomNet.json")["id"]
