@@ -1,0 +1,9 @@
+import dramatiq
+
+from attendance import services
+
+
+@dramatiq.actor(max_retries=6, min_backoff=5_000, max_backoff=600_000, queue_name="webhooks")
+def webhook_process(event_id: int) -> None:
+    """Process one stored Zoom event (the message carries its tenant's schema)."""
+    services.webhook_event_process(event_id=event_id)
