@@ -7,3 +7,9 @@ from attendance import services
 def webhook_process(event_id: int) -> None:
     """Process one stored Zoom event (the message carries its tenant's schema)."""
     services.webhook_event_process(event_id=event_id)
+
+
+@dramatiq.actor(max_retries=3, min_backoff=60_000, queue_name="default")
+def attendance_finalize(meeting_id: int) -> None:
+    """Reconcile with Zoom's participants report and score for good (after the grace)."""
+    services.attendance_finalize(meeting_id=meeting_id)

@@ -127,10 +127,13 @@ class RecurrenceRule:
                 yield day
                 day += timedelta(days=self.interval)
         elif self.frequency == Frequency.WEEKLY:
-            week_start = first - timedelta(days=first.weekday())
+            # Zoom's weeks start on Sunday (weekly_days 1 = Sunday): it matters for "every
+            # 2 weeks on Sunday and Monday".
+            week_start = first - timedelta(days=(first.weekday() + 1) % 7)
+            sunday_first = sorted(self.weekdays, key=lambda d: (d + 1) % 7)
             while True:
-                for weekday in self.weekdays:
-                    day = week_start + timedelta(days=weekday)
+                for weekday in sunday_first:
+                    day = week_start + timedelta(days=(weekday + 1) % 7)
                     if day >= first:
                         yield day
                 week_start += timedelta(weeks=self.interval)

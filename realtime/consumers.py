@@ -2,7 +2,7 @@ import json
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from realtime.groups import user_group
+from realtime.groups import live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
 
 
@@ -13,28 +13,106 @@ def _user_summary(user_id: int) -> dict:
     return {"id": user.pk, "email": user.email, "name": user.name, "role": user.get_role_display()}
 
 
-class NotificationsConsumer(AsyncWebsocketConsumer):
+class _GroupConsumer(AsyncWebsocketConsumer):
+    """Joins its groups before it reads the snapshot, so that no change falls between the
+    two; then relays every published event as JSON `{event, data}`."""
+
+    async def refuse(self, code: int) -> None:
+        await self.accept()  # so that the client sees the code, not a bare HTTP 403
+        await self.close(code=code)
+
+    async def join(self, groups: list[str]) -> None:
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def send_event(self, event: str, data) -> None:
+        await self.send(json.dumps({"event": event, "data": data}))
+
+    async def realtime_event(self, message):
+        await self.send_event(message["event"], message["data"])
+
+
+class NotificationsConsumer(_GroupConsumer):
     """A signed-in user's own stream (`t.<schema>.user.<id>`): reminders, "class started",
     attendance updates. Anonymous connections are refused with 4401."""
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.accept()  # so that the client sees the 4401, not a bare HTTP 403
-            await self.close(code=4401)
+            await self.refuse(4401)
             return
         tenant = self.scope["tenant"]
-        self.groups_joined = [user_group(tenant.schema_name, user.pk)]
-        # Join before the first message: an event sent meanwhile is then not missed.
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join([user_group(tenant.schema_name, user.pk)])
         await self.accept()
         me = await in_tenant(self.scope, _user_summary, user.pk)
-        await self.send(json.dumps({"event": "hello", "data": {"tenant": tenant.slug, "me": me}}))
+        await self.send_event("hello", {"tenant": tenant.slug, "me": me})
 
-    async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def realtime_event(self, message):
-        await self.send(json.dumps({"event": message["event"], "data": message["data"]}))
+def _meeting_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
+    """The snapshot, or None when this user may not watch this meeting's room."""
+    from attendance.selectors import participants_snapshot
+    from meetings.access import can_manage_class
+    from meetings.selectors import meeting_list_visible
+    from tenants.accounts.models import User
+
+    user = User.objects.get(pk=user_id)
+    meeting = meeting_list_visible(user=user).filter(pk=meeting_id).first()
+    if meeting is None:
+        return None
+    if meeting.host_id != user.pk and not can_manage_class(user, meeting.school_class):
+        return None
+    return participants_snapshot(meeting=meeting)
+
+
+class MeetingLiveConsumer(_GroupConsumer):
+    """Who is in one class right now, for its host, its teachers and admins: a snapshot, then
+    one message per change. 4401 anonymous, 4404 no such meeting for this user."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(4401)
+            return
+        meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+        schema = self.scope["tenant"].schema_name
+        await self.join([meeting_group(schema, meeting_id)])
+        snapshot = await in_tenant(self.scope, _meeting_snapshot_for, user.pk, meeting_id)
+        if snapshot is None:
+            await self.disconnect(4404)
+            await self.refuse(4404)
+            return
+        await self.accept()
+        await self.send_event("snapshot", snapshot)
+
+
+def _live_snapshot_for(user_id: int) -> list | None:
+    from attendance.selectors import live_meetings_snapshot
+    from tenants.accounts.models import Role, User
+
+    if User.objects.get(pk=user_id).role != Role.ADMIN:
+        return None
+    return live_meetings_snapshot()
+
+
+class LiveClassesConsumer(_GroupConsumer):
+    """The school's running classes and their head counts, for admins (seed 004's "Live
+    Classes" tab)."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(4401)
+            return
+        await self.join([live_classes_group(self.scope["tenant"].schema_name)])
+        snapshot = await in_tenant(self.scope, _live_snapshot_for, user.pk)
+        if snapshot is None:
+            await self.disconnect(4403)
+            await self.refuse(4403)
+            return
+        await self.accept()
+        await self.send_event("snapshot", {"meetings": snapshot})

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from realtime.consumers import NotificationsConsumer
+from realtime.consumers import LiveClassesConsumer, MeetingLiveConsumer, NotificationsConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationsConsumer.as_asgi()),
+    path("ws/meetings/<int:meeting_id>/live/", MeetingLiveConsumer.as_asgi()),
+    path("ws/live/", LiveClassesConsumer.as_asgi()),
 ]

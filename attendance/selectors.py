@@ -1,0 +1,58 @@
+from django.db.models import QuerySet
+
+from attendance.models import AttendanceRecord, ParticipantSession
+from attendance.services import live_count
+from meetings.models import Meeting
+
+
+def participants_snapshot(*, meeting: Meeting) -> dict:
+    """Who is in the room now, and who has been: plain data for dashboards."""
+    sessions = ParticipantSession.objects.filter(meeting=meeting).order_by("joined_at", "id")
+    people = [
+        {
+            "key": s.participant_key,
+            "name": s.name,
+            "role": s.role,
+            "joined_at": s.joined_at.isoformat() if s.joined_at else None,
+            "left_at": s.left_at.isoformat() if s.left_at else None,
+        }
+        for s in sessions
+    ]
+    return {
+        "meeting": {
+            "id": meeting.pk,
+            "title": meeting.title,
+            "status": meeting.status,
+            "started_at": meeting.actual_start.isoformat() if meeting.actual_start else None,
+        },
+        "participants": people,
+        "count": live_count(meeting),
+    }
+
+
+def live_meetings_snapshot() -> list[dict]:
+    meetings = Meeting.objects.filter(status=Meeting.Status.STARTED).select_related("host")
+    return [
+        {
+            "id": m.pk,
+            "title": m.title,
+            "teacher": m.host.name or m.host.email,
+            "started_at": m.actual_start.isoformat() if m.actual_start else None,
+            "count": live_count(m),
+        }
+        for m in meetings
+    ]
+
+
+def unmatched_participants(*, meeting: Meeting) -> list[dict]:
+    """Participants no one could identify, one row each, for the teacher to resolve."""
+    rows = {}
+    for s in ParticipantSession.objects.filter(meeting=meeting, user__isnull=True).order_by("id"):
+        rows.setdefault(
+            s.participant_key, {"key": s.participant_key, "name": s.name, "email": s.email}
+        )
+    return list(rows.values())
+
+
+def attendance_for_meeting(*, meeting: Meeting) -> QuerySet[AttendanceRecord]:
+    return AttendanceRecord.objects.filter(meeting=meeting).select_related("student")

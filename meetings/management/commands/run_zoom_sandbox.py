@@ -1,0 +1,190 @@
+"""`run_zoom_sandbox` serves the local Zoom stand-in in the foreground until SIGINT or SIGTERM;
+`run_zoom_sandbox play --meeting ID ...` plays a class of one of its meetings, sending signed
+webhooks to a tenant."""
+
+import json
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from meetings.sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEvent
+from meetings.sandbox.server import SandboxServer
+
+
+def _default_port() -> int:
+    return int(os.environ.get("ZOOM_SANDBOX_PORT") or 8765)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the local Zoom sandbox (OAuth + REST API stand-in) in the foreground, or "
+        "`play` a class of one of its meetings by sending signed webhooks to a tenant."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--host",
+            dest="bind_host",
+            default="127.0.0.1",
+            help="address to bind (default 127.0.0.1)",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=_default_port(),
+            help="port (default $ZOOM_SANDBOX_PORT or 8765; 0 picks a free one)",
+        )
+        parser.add_argument(
+            "--public-url",
+            default="",
+            help="base URL put in join/start/download links (default http://HOST:PORT)",
+        )
+        actions = parser.add_subparsers(dest="action", metavar="{play}")
+        play = actions.add_parser(
+            "play",
+            help="play a class of a sandbox meeting",
+            description="Play a class: signed webhooks for joins, leaves and the end.",
+        )
+        domain = os.environ.get("LIVEROLL_BASE_DOMAIN", "localhost")
+        web_port = os.environ.get("PORT", "8000")
+        play.add_argument("--meeting", required=True, help="the sandbox meeting id")
+        play.add_argument("--occurrence", default="", help="occurrence id (recurring meetings)")
+        play.add_argument(
+            "--sandbox",
+            default=os.environ.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{_default_port()}"),
+            help="base URL of the running sandbox (default $ZOOM_SANDBOX_URL)",
+        )
+        play.add_argument(
+            "--webhook",
+            default=f"http://127.0.0.1:{web_port}/webhooks/zoom/",
+            help="webhook endpoint URL (connect to 127.0.0.1 and pass --host)",
+        )
+        play.add_argument(
+            "--host",
+            dest="tenant_host",
+            default=f"demo.{domain}",
+            help="Host header of the tenant (default demo.localhost)",
+        )
+        play.add_argument(
+            "--secret",
+            default=os.environ.get("DEMO_ZOOM_WEBHOOK_SECRET", "demo-webhook-secret"),
+            help="the tenant's webhook secret token",
+        )
+        play.add_argument("--participants", type=int, default=None, help="how many students attend")
+        play.add_argument("--duration", type=float, default=None, help="class minutes")
+        play.add_argument(
+            "--speed",
+            type=float,
+            default=60.0,
+            help="class seconds per wall second (0: no pacing; default 60)",
+        )
+        play.add_argument(
+            "--messy", action="store_true", help="duplicates, reordering, late leaves, ..."
+        )
+        play.add_argument("--no-guest", action="store_true", help="no guest joins")
+        play.add_argument(
+            "--record", action="store_true", help="record, then send recording.completed"
+        )
+        play.add_argument("--seed", type=int, default=None, help="random seed (repeatable)")
+        play.add_argument(
+            "--validate",
+            action="store_true",
+            help="first send endpoint.url_validation and check the answer",
+        )
+        play.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def handle(self, *args, **options):
+        if options.get("action") == "play":
+            return self.play(options)
+        return self.serve(options)
+
+    # --- serve ---------------------------------------------------------------------------------
+
+    def serve(self, options) -> None:
+        def log(line: str) -> None:
+            stamp = datetime.now(UTC).strftime("%H:%M:%S")
+            self.stdout.write(f"sandbox {stamp} {line}")
+            self.stdout.flush()
+
+        server = SandboxServer(
+            options["bind_host"], options["port"], public_url=options["public_url"], log=log
+        )
+        try:
+            server.bind()
+        except OSError as exc:
+            where = f"{options['bind_host']}:{options['port']}"
+            raise CommandError(f"cannot listen on {where}: {exc}") from exc
+        stop = threading.Event()
+
+        def on_signal(signum, frame):
+            stop.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        server.start()
+        self.stdout.write(
+            f"Zoom sandbox on {server.url} (OAuth at /oauth, REST at /v2, control at /_sandbox); "
+            "client demo-client-id / demo-client-secret, account demo-account. Ctrl-C stops."
+        )
+        self.stdout.flush()
+        try:
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.stop()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.stdout.write("Zoom sandbox stopped.")
+
+    # --- play ----------------------------------------------------------------------------------
+
+    def play(self, options) -> None:
+        quiet = options["json"]
+
+        def progress(item: ScriptedEvent, delivery: Delivery) -> None:
+            if quiet:
+                return
+            flags = f" [{', '.join(delivery.flags)}]" if delivery.flags else ""
+            status = delivery.status if delivery.status is not None else delivery.error
+            minutes, seconds = divmod(int(item.at), 60)
+            self.stdout.write(
+                f"+{minutes:02d}:{seconds:02d} {delivery.event} {delivery.who} -> {status}{flags}"
+            )
+            self.stdout.flush()
+
+        player = ClassPlayer(
+            options["sandbox"],
+            options["webhook"],
+            options["secret"],
+            host_header=options["tenant_host"] or None,
+            on_delivery=progress,
+        )
+        if options["validate"] and not player.validate_endpoint():
+            raise CommandError("the endpoint did not answer url_validation correctly")
+        try:
+            summary = player.play(
+                options["meeting"],
+                occurrence_id=options["occurrence"],
+                participants=options["participants"],
+                duration_minutes=options["duration"],
+                speed=options["speed"] or None,
+                quirks=options["messy"],
+                guest=not options["no_guest"],
+                record=options["record"],
+                seed=options["seed"],
+            )
+        except PlayerError as exc:
+            raise CommandError(str(exc)) from exc
+        result = summary.to_dict()
+        if quiet:
+            self.stdout.write(json.dumps(result, indent=2))
+        else:
+            self.stdout.write(
+                f"played meeting {result['meeting_id']} instance {result['uuid']}: "
+                f"{result['events_sent']} events, statuses {result['statuses']}, "
+                f"{result['people']} people in {result['segments']} segments"
+            )
+        if not summary.ok:
+            raise CommandError("some webhooks were not accepted (see statuses above)")

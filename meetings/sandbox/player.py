@@ -1,0 +1,671 @@
+"""Plays a live class as Zoom would: signed webhooks for the meeting starting, people joining,
+leaving and rejoining, and the meeting ending, with Zoom's real-world messiness when asked for
+(duplicate and out-of-order deliveries, a leave after the end, ids as strings or numbers,
+registrant ids absent/null/""/real, participant uuids missing).
+
+    player = ClassPlayer(server.state, "http://127.0.0.1:8000/webhooks/zoom/", "secret",
+                         host_header="demo.localhost")
+    summary = player.play(meeting_id, participants=20, speed=60, quirks=True)
+
+Timestamps inside the events are class time (a 45-minute class spans 45 minutes), while the
+deliveries are paced `speed` times faster on the wall clock. The played attendance is stored in
+the sandbox, where the past-meeting and report endpoints return it: the ground truth for
+reconciliation tests. The sandbox is either a `SandboxState` in this process or the base URL of
+a running sandbox (then its /_sandbox control API is used)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+
+import requests
+
+from meetings.sandbox.state import SandboxState, zoom_time
+
+RETRY_DELAYS = (300, 1200, 3600)  # Zoom retries after 5, 20 and 60 minutes (class time here)
+FIRST_PARTICIPANT_USER_ID = 16778240  # Zoom's per-meeting participant ids look like this
+
+
+class PlayerError(RuntimeError):
+    """The sandbox refused to play (unknown meeting, bad occurrence...)."""
+
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    email: str
+    registrant_id: str = ""
+
+
+@dataclass(frozen=True)
+class Quirks:
+    """Which of Zoom's real-world delivery habits to reproduce."""
+
+    duplicates: bool = False  # some events delivered twice
+    out_of_order: bool = False  # some adjacent events swapped
+    late_leave: bool = False  # one participant_left arrives after meeting.ended
+    mixed_id_types: bool = False  # object.id a string in some events, a number in others
+    registrant_id_variants: bool = False  # registrant_id absent, null, "" or real
+    missing_participant_uuid: bool = False  # older payloads without participant_uuid
+    reused_user_ids: bool = False  # participant.user_id shared by two different people
+
+    @classmethod
+    def all(cls) -> Quirks:
+        return cls(**{f.name: True for f in fields(cls)})
+
+    @classmethod
+    def none(cls) -> Quirks:
+        return cls()
+
+    @classmethod
+    def of(cls, value: Quirks | bool | None) -> Quirks:
+        if isinstance(value, Quirks):
+            return value
+        return cls.all() if value else cls.none()
+
+
+@dataclass
+class ScriptedEvent:
+    at: float  # class seconds since the start at which Zoom would send it
+    body: dict
+    who: str = ""
+    flags: set[str] = field(default_factory=set)  # duplicate, out_of_order, late
+
+    @property
+    def event(self) -> str:
+        return self.body["event"]
+
+
+@dataclass
+class Script:
+    start: datetime
+    end: datetime
+    uuid: str
+    meeting_id: int
+    events: list[ScriptedEvent]  # in delivery order
+    participants: list[dict]  # ground truth, one row per join segment (Zoom's report shape)
+    transcript: list[tuple[float, float, str, str]]
+
+
+@dataclass
+class Delivery:
+    event: str
+    who: str
+    flags: tuple[str, ...]
+    status: int | None  # None: never answered (connection refused, timeout)
+    attempts: int
+    body: dict
+    error: str = ""
+
+
+@dataclass
+class PlaySummary:
+    meeting_id: int
+    uuid: str
+    occurrence_id: str
+    start_time: str
+    end_time: str
+    deliveries: list[Delivery]
+    participants: list[dict]
+    recording: dict | None = None
+
+    @property
+    def events_sent(self) -> int:
+        return len(self.deliveries)
+
+    @property
+    def statuses(self) -> dict:
+        return dict(Counter(d.status for d in self.deliveries))
+
+    @property
+    def ok(self) -> bool:
+        return all(d.status is not None and 200 <= d.status < 300 for d in self.deliveries)
+
+    def to_dict(self) -> dict:
+        return {
+            "meeting_id": self.meeting_id,
+            "uuid": self.uuid,
+            "occurrence_id": self.occurrence_id,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "events_sent": self.events_sent,
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "ok": self.ok,
+            "segments": len(self.participants),
+            "people": len({p["name"] for p in self.participants}),
+            "recorded": self.recording is not None,
+            "deliveries": [
+                {k: v for k, v in asdict(d).items() if k != "body"} for d in self.deliveries
+            ],
+        }
+
+
+def stable_user_id(key: str) -> str:
+    """A Zoom-looking user id that stays the same for one person across classes."""
+    digest = hashlib.sha256(key.lower().encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:22]
+
+
+def sign(secret_token: str, timestamp: str, raw_body: bytes) -> str:
+    """Zoom's x-zm-signature for a raw body sent with x-zm-request-timestamp `timestamp`."""
+    message = b"v0:" + timestamp.encode() + b":" + raw_body
+    return "v0=" + hmac.new(secret_token.encode(), message, hashlib.sha256).hexdigest()
+
+
+# --- talking to the sandbox ------------------------------------------------------------------
+
+
+class _StateBackend:
+    def __init__(self, state: SandboxState):
+        self.state = state
+
+    def begin(self, meeting_id, occurrence_id: str) -> dict:
+        from meetings.sandbox.state import ZoomError
+
+        try:
+            return self.state.play_begin(meeting_id, occurrence_id=occurrence_id)
+        except ZoomError as exc:
+            raise PlayerError(str(exc.body)) from exc
+
+    def end(self, **kwargs) -> dict:
+        return self.state.play_end(**kwargs)
+
+
+class _HttpBackend:
+    def __init__(self, url: str, session: requests.Session, timeout: float):
+        self.url = url.rstrip("/")
+        self.session = session
+        self.timeout = timeout
+
+    def _post(self, action: str, data: dict) -> dict:
+        response = self.session.post(
+            f"{self.url}/_sandbox/{action}", json=data, timeout=self.timeout
+        )
+        if response.status_code != 200:
+            raise PlayerError(f"sandbox {action}: {response.status_code} {response.text}")
+        return response.json()
+
+    def begin(self, meeting_id, occurrence_id: str) -> dict:
+        return self._post("play/begin", {"meeting_id": meeting_id, "occurrence_id": occurrence_id})
+
+    def end(self, **kwargs) -> dict:
+        return self._post("play/end", kwargs)
+
+
+# --- the script ------------------------------------------------------------------------------
+
+
+def _as_student(value) -> Student:
+    if isinstance(value, Student):
+        return value
+    if isinstance(value, dict):
+        return Student(value["name"], value.get("email", ""), value.get("registrant_id") or "")
+    name, email, *rest = value
+    return Student(name, email, (rest[0] if rest else "") or "")
+
+
+def roster(
+    *,
+    students: Iterable | None,
+    registrants: Sequence[dict],
+    participants: int | None,
+    rng: random.Random,
+    email_domain: str = "demo.test",
+) -> list[Student]:
+    """Who attends: the given students, else the meeting's registrants, topped up with generated
+    `Student NN` people; `participants` of them attend (the others are absent)."""
+    if students is not None:
+        pool = [_as_student(s) for s in students]
+    else:
+        pool = [
+            Student(f"{r['first_name']} {r['last_name']}".strip(), r["email"], r["registrant_id"])
+            for r in registrants
+        ]
+    wanted = participants if participants is not None else (len(pool) or 20)
+    emails = {s.email for s in pool}
+    number = 0
+    while len(pool) < wanted:
+        number += 1
+        email = f"student{number:02d}@{email_domain}"
+        if email not in emails:
+            pool.append(Student(f"Student {number:02d}", email))
+    if wanted < len(pool):
+        keep = set(rng.sample(range(len(pool)), wanted))
+        pool = [s for i, s in enumerate(pool) if i in keep]
+    return pool
+
+
+@dataclass
+class _Person:
+    name: str
+    email: str
+    registrant_id: str
+    zoom_id: str  # the participant's Zoom user id ("" for guests who are not signed in)
+    participant_uuid: str
+    is_host: bool = False
+    segments: list[list] = field(default_factory=list)  # [join_at, leave_at, user_id, reason]
+
+
+def build_script(
+    begun: dict,
+    attendees: Sequence[Student],
+    *,
+    start: datetime,
+    duration_seconds: int,
+    quirks: Quirks,
+    rng: random.Random,
+    guest: bool = True,
+    record: bool = False,
+) -> Script:
+    """The class as a list of webhook bodies in delivery order, and its ground truth."""
+    meeting, host = begun["meeting"], begun["host"]
+    length = duration_seconds
+    end = start + timedelta(seconds=length)
+
+    def uid() -> str:
+        return secrets.token_urlsafe(16)[:22]
+
+    host_person = _Person(
+        host["display_name"] or host["email"], host["email"], "", host["id"], uid(), True
+    )
+    host_person.segments.append([1, length, None, "ended"])
+    people = [host_person]
+    students = [
+        _Person(s.name, s.email, s.registrant_id, stable_user_id(s.email or s.name), uid())
+        for s in attendees
+    ]
+    order = list(range(len(students)))
+    rng.shuffle(order)
+    rejoiners = max(1, len(students) // 5) if len(students) >= 3 else 0
+    early = order[rejoiners] if len(students) >= 4 else None
+    late = order[rejoiners + 1] if len(students) >= 5 else None
+    for index, person in enumerate(students):
+        join = round(rng.uniform(0.01, 0.12) * length) + 2
+        if index == late:
+            person.segments.append([round(rng.uniform(0.75, 0.85) * length), length, 0, "ended"])
+        elif index == early:
+            leave = max(join + 60, round(rng.uniform(0.15, 0.3) * length))
+            person.segments.append([join, min(leave, length - 1), 0, "left"])
+        elif index in order[:rejoiners]:
+            leave = round(rng.uniform(0.3, 0.5) * length)
+            back = min(length - 30, leave + round(rng.uniform(0.03, 0.1) * length))
+            person.segments.append([join, leave, 0, "left"])
+            person.segments.append([max(back, leave + 1), length, 0, "ended"])
+        else:
+            person.segments.append([join, length, 0, "ended"])
+        people.append(person)
+    if guest:
+        visitor = _Person("Guest visitor", "", "", "", uid())
+        join = round(rng.uniform(0.05, 0.15) * length)
+        visitor.segments.append([join, round(rng.uniform(0.5, 0.8) * length), 0, "left"])
+        people.append(visitor)
+
+    # Per-join participant ids; with reused_user_ids the guest gets one a student already had.
+    joins = sorted(
+        (seg[0], p_index, s_index)
+        for p_index, p in enumerate(people)
+        for s_index, seg in enumerate(p.segments)
+    )
+    for number, (_, p_index, s_index) in enumerate(joins):
+        people[p_index].segments[s_index][2] = str(FIRST_PARTICIPANT_USER_ID + 1024 * number)
+    if quirks.reused_user_ids and guest and len(people) > 2:
+        people[-1].segments[0][2] = people[1].segments[0][2]
+
+    uuid_missing: set[int] = set()
+    if quirks.missing_participant_uuid:
+        candidates = list(range(1, len(people)))
+        if candidates:
+            uuid_missing = set(rng.sample(candidates, max(1, len(candidates) // 3)))
+
+    base = {
+        "id": int(meeting["id"]),
+        "uuid": begun["uuid"],
+        "host_id": meeting["host_id"],
+        "topic": meeting["topic"],
+        "type": meeting["type"],
+        "start_time": zoom_time(start),
+        "timezone": meeting.get("timezone", "UTC"),
+        "duration": meeting.get("duration", round(length / 60)),
+    }
+    account_id = begun["account_id"]
+
+    def envelope(event: str, at: float, obj: dict) -> dict:
+        ts = int((start + timedelta(seconds=at)).timestamp() * 1000)
+        return {
+            "event": event,
+            "event_ts": ts,
+            "payload": {"account_id": account_id, "object": {**base, **obj}},
+        }
+
+    def participant(person: _Person, p_index: int, segment, leaving: bool) -> dict:
+        join_at, leave_at, user_id, reason = segment
+        body = {
+            "user_id": user_id,
+            "user_name": person.name,
+            "id": person.zoom_id,
+            "participant_uuid": person.participant_uuid,
+        }
+        if leaving:
+            body["leave_time"] = zoom_time(start + timedelta(seconds=leave_at))
+            why = "Host ended the meeting." if reason == "ended" else "left the meeting"
+            body["leave_reason"] = f"{person.name} left the meeting.<br>Reason: {why}"
+        else:
+            body["join_time"] = zoom_time(start + timedelta(seconds=join_at))
+        body["email"] = person.email
+        if person.registrant_id:
+            body["registrant_id"] = person.registrant_id
+        body["participant_user_id"] = person.zoom_id
+        if p_index in uuid_missing:
+            del body["participant_uuid"]
+        if quirks.registrant_id_variants:
+            if not person.registrant_id:
+                variant = rng.choice(("absent", None, ""))
+                if variant != "absent":
+                    body["registrant_id"] = variant
+            elif leaving and rng.random() < 0.3:
+                del body["registrant_id"]
+        return body
+
+    timeline: list[tuple[float, int, ScriptedEvent]] = []
+    sequence = 0
+
+    def add(at: float, event: str, obj: dict, who: str = "") -> None:
+        nonlocal sequence
+        sequence += 1
+        timeline.append((at, sequence, ScriptedEvent(at, envelope(event, at, obj), who)))
+
+    add(0, "meeting.started", {})
+    for p_index, person in enumerate(people):
+        for segment in person.segments:
+            join_body = participant(person, p_index, segment, leaving=False)
+            add(segment[0], "meeting.participant_joined", {"participant": join_body}, person.name)
+    end_leaves = []
+    for p_index, person in enumerate(people):
+        for segment in person.segments:
+            if segment[3] == "ended":
+                end_leaves.append((p_index, person, segment))
+                continue
+            leave_body = participant(person, p_index, segment, leaving=True)
+            add(segment[1], "meeting.participant_left", {"participant": leave_body}, person.name)
+    # At the end Zoom reports everyone still in the room leaving, the host last, then the end.
+    end_leaves.sort(key=lambda item: item[1].is_host)
+    for p_index, person, segment in end_leaves:
+        leave_body = participant(person, p_index, segment, leaving=True)
+        add(length, "meeting.participant_left", {"participant": leave_body}, person.name)
+    add(length, "meeting.ended", {"end_time": zoom_time(end)})
+    timeline.sort(key=lambda item: (item[0], item[1]))
+    events = [item[2] for item in timeline]
+
+    if quirks.mixed_id_types:
+        for index, item in enumerate(events):
+            as_text = index == 1 or (index > 1 and rng.random() < 0.5)
+            obj = item.body["payload"]["object"]
+            obj["id"] = str(obj["id"]) if as_text else int(obj["id"])
+    if quirks.late_leave:
+        ended = next(i for i, e in enumerate(events) if e.event == "meeting.ended")
+        leaves = [
+            i
+            for i, e in enumerate(events[:ended])
+            if e.event == "meeting.participant_left"
+            and e.at == length
+            and e.who != host_person.name
+        ]
+        if leaves:
+            moved = events.pop(rng.choice(leaves))
+            moved.flags.add("late")
+            events.append(moved)
+    if quirks.out_of_order:
+        middle = [
+            i
+            for i in range(1, len(events) - 1)
+            if events[i].event.startswith("meeting.participant")
+            and events[i + 1].event.startswith("meeting.participant")
+        ]
+        swaps = rng.sample(middle, min(len(middle), max(1, len(events) // 15)))
+        for i in sorted(swaps):
+            if "out_of_order" in events[i].flags or "out_of_order" in events[i + 1].flags:
+                continue
+            events[i], events[i + 1] = events[i + 1], events[i]
+            events[i].flags.add("out_of_order")
+            events[i + 1].flags.add("out_of_order")
+    if quirks.duplicates:
+        originals = [e for e in events if e.event != "meeting.ended"]
+        for item in rng.sample(originals, min(len(originals), max(1, len(events) // 10))):
+            copy = replace(item, body=json.loads(json.dumps(item.body)), flags={"duplicate"})
+            position = next(i for i, e in enumerate(events) if e is item) + 1 + rng.randint(0, 2)
+            events.insert(min(position, len(events)), copy)
+    if record:
+        events.append(ScriptedEvent(length + 120, {"event": "recording.completed"}))
+
+    rows = []
+    for person in people:
+        for join_at, leave_at, user_id, _ in person.segments:
+            row = {
+                "id": person.zoom_id,
+                "name": person.name,
+                "user_id": user_id,
+                "user_email": person.email,
+                "join_time": zoom_time(start + timedelta(seconds=join_at)),
+                "leave_time": zoom_time(start + timedelta(seconds=leave_at)),
+                "duration": int(leave_at - join_at),
+                "failover": False,
+                "status": "in_meeting",
+                "internal_user": person.is_host,
+                "participant_user_id": person.zoom_id,
+                "participant_uuid": person.participant_uuid,
+            }
+            if person.registrant_id:
+                row["registrant_id"] = person.registrant_id
+            rows.append(row)
+    rows.sort(key=lambda r: r["join_time"])
+
+    talkers = [p.name for p in people[1:4]]
+    transcript = [(5.0, 9.5, host_person.name, "Good morning everyone, let's begin.")]
+    for number, name in enumerate(talkers, start=1):
+        at = 60.0 * number + 30
+        transcript.append((at, at + 4, name, "I have a question about the homework."))
+    transcript.append((length - 20.0, length - 15.0, host_person.name, "See you next time."))
+    return Script(start, end, begun["uuid"], int(meeting["id"]), events, rows, transcript)
+
+
+# --- the player ------------------------------------------------------------------------------
+
+
+class ClassPlayer:
+    def __init__(
+        self,
+        sandbox: SandboxState | str,
+        webhook_url: str,
+        secret_token: str,
+        *,
+        host_header: str | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        timeout: float = 5.0,
+        on_delivery: Callable[[ScriptedEvent, Delivery], None] | None = None,
+    ):
+        self.webhook_url = webhook_url
+        self.secret_token = secret_token
+        self.host_header = host_header
+        self.clock = clock or time.time
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.on_delivery = on_delivery
+        if isinstance(sandbox, SandboxState):
+            self.backend = _StateBackend(sandbox)
+        else:
+            self.backend = _HttpBackend(sandbox, self.session, timeout)
+
+    # --- one webhook -----------------------------------------------------------------------
+
+    def send(self, body: dict) -> requests.Response:
+        """Sign and POST one webhook body, as Zoom does."""
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        timestamp = str(int(self.clock()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Zoom Marketplace/1.0a",
+            "x-zm-request-timestamp": timestamp,
+            "x-zm-signature": sign(self.secret_token, timestamp, raw),
+            "x-zm-trackingid": f"v=2.0;clid=us06;rid=SBX_{secrets.token_hex(8)}",
+        }
+        if self.host_header:
+            headers["Host"] = self.host_header
+        return self.session.post(self.webhook_url, data=raw, headers=headers, timeout=self.timeout)
+
+    def validate_endpoint(self) -> bool:
+        """Send `endpoint.url_validation` and check the answer, as Zoom does when an app's
+        endpoint is saved (and every 72 hours)."""
+        plain = secrets.token_urlsafe(16)
+        body = {
+            "payload": {"plainToken": plain},
+            "event_ts": int(self.clock() * 1000),
+            "event": "endpoint.url_validation",
+        }
+        try:
+            answer = self.send(body).json()
+        except (requests.RequestException, ValueError):
+            return False
+        expected = hmac.new(self.secret_token.encode(), plain.encode(), hashlib.sha256).hexdigest()
+        return answer.get("plainToken") == plain and hmac.compare_digest(
+            str(answer.get("encryptedToken", "")), expected
+        )
+
+    def _deliver(self, item: ScriptedEvent, *, retries: int, speed: float | None) -> Delivery:
+        status, error, attempts = None, "", 0
+        for attempt in range(retries + 1):
+            if attempt:
+                delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
+                self.sleep(delay / speed if speed else 0)
+            attempts += 1
+            try:
+                status, error = self.send(item.body).status_code, ""
+            except requests.RequestException as exc:
+                status, error = None, f"{type(exc).__name__}: {exc}"
+            if status is not None and status < 500:
+                break
+        return Delivery(
+            item.event, item.who, tuple(sorted(item.flags)), status, attempts, item.body, error
+        )
+
+    # --- a class ---------------------------------------------------------------------------
+
+    def play(
+        self,
+        meeting_id: int | str,
+        *,
+        occurrence_id: str = "",
+        students: Iterable | None = None,
+        participants: int | None = None,
+        duration_minutes: float | None = None,
+        speed: float | None = 60.0,
+        quirks: Quirks | bool = False,
+        guest: bool = True,
+        record: bool = False,
+        seed: int | None = None,
+        start_time: datetime | None = None,
+        retries: int = 3,
+        email_domain: str = "demo.test",
+    ) -> PlaySummary:
+        """Play one class of the sandbox meeting `meeting_id` and return what was sent.
+
+        `students`: Student objects or (name, email, registrant_id) triples; by default the
+        meeting's registrants, topped up with generated people. `participants`: how many of them
+        attend. `speed`: class seconds per wall second (None or 0: no pacing at all)."""
+        rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
+        quirks = Quirks.of(quirks)
+        begun = self.backend.begin(meeting_id, occurrence_id)
+        length = round((duration_minutes or begun["meeting"].get("duration") or 45) * 60)
+        start = (start_time or datetime.fromtimestamp(self.clock(), UTC)).replace(microsecond=0)
+        attendees = roster(
+            students=students,
+            registrants=begun["registrants"],
+            participants=participants,
+            rng=rng,
+            email_domain=email_domain,
+        )
+        script = build_script(
+            begun,
+            attendees,
+            start=start.astimezone(UTC),
+            duration_seconds=length,
+            quirks=quirks,
+            rng=rng,
+            guest=guest,
+            record=record,
+        )
+        wall_start = self.clock()
+        deliveries: list[Delivery] = []
+        recording = None
+        due = 0.0
+        for item in script.events:
+            due = max(due, item.at)  # delivery order, so a swapped event waits for its partner
+            if speed:
+                wait = due / speed - (self.clock() - wall_start)
+                if wait > 0:
+                    self.sleep(wait)
+            if item.event == "recording.completed":
+                ended = self._end(script, record=True)
+                recording = ended["recording"]
+                item.body = self._recording_body(script, begun, recording, ended)
+            delivery = self._deliver(item, retries=retries, speed=speed)
+            deliveries.append(delivery)
+            if self.on_delivery:
+                self.on_delivery(item, delivery)
+        if not record:
+            self._end(script, record=False)
+        return PlaySummary(
+            meeting_id=script.meeting_id,
+            uuid=script.uuid,
+            occurrence_id=begun["occurrence_id"],
+            start_time=zoom_time(script.start),
+            end_time=zoom_time(script.end),
+            deliveries=deliveries,
+            participants=script.participants,
+            recording=recording,
+        )
+
+    def _end(self, script: Script, *, record: bool) -> dict:
+        return self.backend.end(
+            uuid=script.uuid,
+            start_time=zoom_time(script.start),
+            end_time=zoom_time(script.end),
+            participants=script.participants,
+            record=record,
+            transcript=[list(line) for line in script.transcript],
+        )
+
+    @staticmethod
+    def _recording_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
+        at = script.end + timedelta(seconds=120)
+        return {
+            "event": "recording.completed",
+            "event_ts": int(at.timestamp() * 1000),
+            "download_token": ended["download_token"],
+            "payload": {"account_id": begun["account_id"], "object": recording},
+        }
+
+
+def play_class(
+    sandbox: SandboxState | str,
+    meeting_id: int | str,
+    *,
+    webhook_url: str,
+    secret_token: str,
+    host_header: str | None = None,
+    **options,
+) -> PlaySummary:
+    """One call to play a class: `ClassPlayer(...).play(meeting_id, **options)`."""
+    player = ClassPlayer(sandbox, webhook_url, secret_token, host_header=host_header)
+    return player.play(meeting_id, **options)

@@ -1,0 +1,429 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django_tenants.utils import schema_context
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from attendance import services
+from attendance.models import (
+    AttendanceRecord,
+    ParticipantIdentity,
+    ParticipantSession,
+    Recording,
+    WebhookEvent,
+)
+from attendance.selectors import unmatched_participants
+from meetings.models import Meeting
+from meetings.providers.base import Page, Participant
+from tenants.audit.models import AuditEntry
+
+from .conftest import CLASS_START, ZOOM_ID, body, ended, joined, left, started, store
+
+pytestmark = pytest.mark.django_db
+
+
+def process(bodies) -> list[str | None]:
+    return [services.webhook_event_process(event_id=i) for i in store(bodies)]
+
+
+def segments(meeting, name):
+    rows = ParticipantSession.objects.filter(meeting=meeting, name=name).order_by("joined_at")
+    return [
+        (
+            int((s.joined_at - CLASS_START).total_seconds() // 60) if s.joined_at else None,
+            int((s.left_at - CLASS_START).total_seconds() // 60) if s.left_at else None,
+        )
+        for s in rows
+    ]
+
+
+def records(meeting) -> dict[str, tuple[str, int]]:
+    return {
+        r.student.email: (r.status, r.attended_seconds)
+        for r in AttendanceRecord.objects.filter(meeting=meeting).select_related("student")
+    }
+
+
+# --- meeting lifecycle ------------------------------------------------------------------------
+
+
+def test_started_and_ended_set_status_and_actual_times(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        process([started(minute=2)])
+        meeting.refresh_from_db()
+        assert (meeting.status, meeting.zoom_uuid) == ("started", "abcUUID123==")
+        assert meeting.actual_start == CLASS_START + timedelta(minutes=2)
+
+        process([ended(minute=58)])
+        meeting.refresh_from_db()
+        assert meeting.status == "ended"
+        assert meeting.actual_end == CLASS_START + timedelta(minutes=58)
+
+
+def test_recurring_instances_are_told_apart_by_uuid(live_class):
+    world, first, _ = live_class
+    with schema_context(world.schema):
+        series_second = Meeting.objects.create(
+            school_class=first.school_class,
+            host=first.host,
+            title="Maths",
+            start_time=CLASS_START + timedelta(days=7),
+            zoom_meeting_id=ZOOM_ID,
+        )
+        Meeting.objects.filter(pk=first.pk).update(series_id=None)
+        first.series = series_second.series = None
+        process([started()])
+        week_later = body(
+            "meeting.started",
+            uuid="second-instance==",
+            start_time=(CLASS_START + timedelta(days=7, minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        process([week_later])
+        first.refresh_from_db()
+        series_second.refresh_from_db()
+    assert (first.zoom_uuid, first.status) == ("abcUUID123==", "started")
+    assert (series_second.zoom_uuid, series_second.status) == ("second-instance==", "started")
+
+
+def test_recording_completed_stores_the_links(live_class):
+    world, meeting, _ = live_class
+    recording = body(
+        "recording.completed",
+        share_url="https://zoom.test/rec/share/abc",
+        recording_files=[
+            {"id": "f1", "file_type": "MP4", "play_url": "https://zoom.test/rec/play/f1"}
+        ],
+    )
+    with schema_context(world.schema):
+        process([recording, recording])
+        stored = Recording.objects.get(meeting=meeting)
+    assert stored.share_url == "https://zoom.test/rec/share/abc"
+    assert stored.files[0]["play_url"] == "https://zoom.test/rec/play/f1"
+
+
+def test_unknown_events_are_kept_and_ignored(live_class):
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        outcome = process([body("meeting.sharing_started")])
+        event = WebhookEvent.objects.get()
+    assert outcome == ["ignored"]
+    assert event.status == "ignored" and event.body["event"] == "meeting.sharing_started"
+
+
+def test_processing_twice_does_nothing_more(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        [event_id] = store([joined("Ann A", 1, registrant_id="reg-ann")])
+        assert services.webhook_event_process(event_id=event_id) == "processed"
+        assert services.webhook_event_process(event_id=event_id) is None
+        assert ParticipantSession.objects.filter(meeting=meeting).count() == 1
+
+
+def test_a_failure_is_recorded_on_the_event_and_raised_for_retry(live_class):
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        [event_id] = store([joined("Ann A", 1)])
+        with (
+            mock.patch.object(services, "participant_event_record", side_effect=RuntimeError("db")),
+            pytest.raises(RuntimeError),
+        ):
+            services.webhook_event_process(event_id=event_id)
+        event = WebhookEvent.objects.get(pk=event_id)
+        assert (event.status, event.attempts) == ("failed", 1)
+        assert "RuntimeError: db" in event.last_error
+
+        assert services.webhook_event_process(event_id=event_id) == "processed"  # the retry
+        assert WebhookEvent.objects.get(pk=event_id).attempts == 2
+
+
+# --- participants ---------------------------------------------------------------------------
+
+
+def test_segments_roles_and_identities(live_class):
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        process(
+            [
+                started(),
+                joined("Tara T", 0, zoom_id="host-zoom-id"),
+                joined("Ann A", 1, registrant_id="reg-ann"),  # by registrant id
+                joined("Robert", 2, email="BOB@alpha.test"),  # by email
+                joined("Cy C", 3, registrant_id=""),  # by exact name
+                joined("Visitor", 4, email=""),  # a guest
+                left("Ann A", 20, registrant_id="reg-ann"),
+                joined("Ann A", 25, registrant_id="reg-ann"),  # rejoin
+            ]
+        )
+        sessions = {
+            s.name: (s.role, s.user_id) for s in ParticipantSession.objects.filter(meeting=meeting)
+        }
+        assert segments(meeting, "Ann A") == [(1, 20), (25, None)]
+        assert unmatched_participants(meeting=meeting)[0]["name"] == "Visitor"
+    assert sessions == {
+        "Tara T": ("host", world.users["teacher"].pk),  # Zoom's host_id is the host
+        "Ann A": ("student", people["ann"].pk),
+        "Robert": ("student", people["bob"].pk),
+        "Cy C": ("student", people["cy"].pk),
+        "Visitor": ("guest", None),
+    }
+
+
+def test_out_of_order_input_gives_the_same_segments(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        process(
+            [
+                left("Ann A", 30, registrant_id="reg-ann"),  # the leave first
+                ended(45),
+                left("Bob B", 50, email="bob@alpha.test"),  # a leave after meeting.ended
+                joined("Ann A", 5, registrant_id="reg-ann"),
+                joined("Bob B", 10, email="bob@alpha.test"),
+                dict(joined("Bob B", 10, email="bob@alpha.test"), event_ts=1),  # redelivered
+                started(),
+            ]
+        )
+        assert segments(meeting, "Ann A") == [(5, 30)]
+        assert (
+            ParticipantSession.objects.filter(meeting=meeting, email="bob@alpha.test").count() == 1
+        )
+        assert records(meeting)["bob@alpha.test"] == ("present", 35 * 60)  # clipped at the end
+        assert records(meeting)["ann@alpha.test"] == ("present", 25 * 60)
+        assert records(meeting)["cy@alpha.test"] == ("absent", 0)
+
+
+def test_joins_and_leaves_are_audited(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        process(
+            [joined("Ann A", 1, registrant_id="reg-ann"), left("Ann A", 9, registrant_id="reg-ann")]
+        )
+        actions = list(
+            AuditEntry.objects.filter(target_id=str(meeting.pk)).values_list("action", flat=True)
+        )
+    assert sorted(actions) == ["meeting.participant.joined", "meeting.participant.left"]
+
+
+STORY = [
+    started(),
+    joined("Ann A", 1, registrant_id="reg-ann"),
+    left("Ann A", 12, registrant_id="reg-ann"),
+    joined("Ann A", 14, registrant_id="reg-ann"),
+    joined("Ann A", 20, registrant_id="reg-ann", uuid="phone"),  # a second device
+    left("Ann A", 40, registrant_id="reg-ann", uuid="phone"),
+    joined("Bob B", 50, email="bob@alpha.test"),
+    left("Bob B", 58, email="bob@alpha.test"),
+    joined("Visitor", 3),
+    ended(55),
+    left("Ann A", 70, registrant_id="reg-ann"),
+]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(order=st.permutations(STORY), repeats=st.lists(st.sampled_from(STORY), max_size=4))
+def test_any_order_and_any_duplication_gives_identical_records(live_class, order, repeats):
+    world, meeting, _ = live_class
+    with schema_context(world.schema), transaction.atomic():
+        process(list(order) + repeats)
+        got = records(meeting)
+        got_segments = segments(meeting, "Ann A")
+        transaction.set_rollback(True)
+    assert got == {
+        "ann@alpha.test": ("present", (55 - 1 - 2) * 60),  # 1–12, 14–55 (phone overlaps)
+        "bob@alpha.test": ("partial", 5 * 60),  # 50–55, clipped at the end
+        "cy@alpha.test": ("absent", 0),
+        "student@alpha.test": ("absent", 0),
+    }
+    assert got_segments == [(1, 12), (14, 70), (20, 40)]  # laptop twice, phone once
+
+
+# --- scoring, policy, finalisation, overrides ------------------------------------------------
+
+
+def test_every_enrolled_student_gets_a_record_when_the_class_ends(live_class):
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        process([started(), joined("Ann A", 0, registrant_id="reg-ann"), ended(60)])
+        got = records(meeting)
+        assert set(got) == {p.email for p in people.values()} | {"student@alpha.test"}
+        assert not AttendanceRecord.objects.filter(is_final=True).exists()
+
+
+def test_a_share_policy_changes_the_threshold(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        services.attendance_policy_set(
+            actor=world.users["admin"], present_minutes=None, present_share=0.5
+        )
+        process(
+            [
+                started(),
+                joined("Ann A", 0, registrant_id="reg-ann"),
+                left("Ann A", 20, registrant_id="reg-ann"),
+                ended(60),
+            ]
+        )
+        assert records(meeting)["ann@alpha.test"] == ("partial", 20 * 60)
+        with pytest.raises(PermissionDenied):
+            services.attendance_policy_set(actor=world.users["teacher"], present_minutes=5)
+        with pytest.raises(ValidationError):
+            services.attendance_policy_set(
+                actor=world.users["admin"], present_minutes=5, present_share=0.5
+            )
+
+
+class _Report:
+    """Zoom's participants report for the played class: it saw Cy, whose webhooks were lost."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def report_participants(self, uuid, *, page_token=""):
+        assert uuid == "abcUUID123=="
+        if page_token:
+            return Page(self.rows[1:], "")
+        return Page(self.rows[:1], "next")
+
+
+def test_finalising_fills_missed_webhooks_from_the_report(live_class):
+    world, meeting, _ = live_class
+    report = _Report(
+        [
+            Participant(
+                participant_id="",
+                name="Cy C",
+                email="cy@alpha.test",
+                user_id="9",
+                registrant_id="",
+                join_time=CLASS_START + timedelta(minutes=5),
+                leave_time=CLASS_START + timedelta(minutes=50),
+                duration_seconds=45 * 60,
+            ),
+            Participant(
+                participant_id="",
+                name="Ann A",
+                email="",
+                user_id="10",
+                registrant_id="reg-ann",
+                join_time=CLASS_START + timedelta(minutes=1),
+                leave_time=CLASS_START + timedelta(minutes=12),
+                duration_seconds=11 * 60,
+            ),
+        ]
+    )
+    with schema_context(world.schema):
+        process(
+            [
+                started(),
+                joined("Ann A", 1, registrant_id="reg-ann"),
+                left("Ann A", 12, registrant_id="reg-ann"),
+                ended(60),
+            ]
+        )
+        assert records(meeting)["cy@alpha.test"] == ("absent", 0)
+
+        services.attendance_finalize(meeting_id=meeting.pk, provider=report)
+
+        got = records(meeting)
+        assert got["cy@alpha.test"] == ("present", 45 * 60)
+        assert got["ann@alpha.test"] == ("partial", 11 * 60)  # not counted twice
+        assert set(AttendanceRecord.objects.values_list("is_final", flat=True)) == {True}
+        assert (
+            AuditEntry.objects.get(action="attendance.finalised").details["filled_from_report"] == 2
+        )
+
+
+def test_a_teacher_overrides_with_a_reason_and_it_survives_rescoring(live_class):
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        process([started(), ended(60)])
+        record = AttendanceRecord.objects.get(meeting=meeting, student=people["cy"])
+        with pytest.raises(ValidationError):
+            services.attendance_override(
+                actor=world.users["teacher"], record=record, status="excused", reason=" "
+            )
+        with pytest.raises(PermissionDenied):
+            services.attendance_override(
+                actor=world.users["student"], record=record, status="present", reason="me"
+            )
+        services.attendance_override(
+            actor=world.users["teacher"], record=record, status="excused", reason="doctor's note"
+        )
+        services.attendance_score_meeting(meeting=meeting, final=True)
+        record.refresh_from_db()
+        entry = AuditEntry.objects.get(action="attendance.overridden")
+    assert (record.status, record.computed_status) == ("excused", "absent")
+    assert entry.details["from"] == "absent" and entry.details["reason"] == "doctor's note"
+
+
+def test_resolving_an_unmatched_participant_is_remembered_for_later_classes(live_class):
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        process([started(), joined("cy's ipad", 2, zoom_id="zoom-user-cy"), ended(60)])
+        [row] = unmatched_participants(meeting=meeting)
+
+        services.participant_resolve(
+            actor=world.users["teacher"],
+            meeting=meeting,
+            participant_key=row["key"],
+            user=people["cy"],
+        )
+
+        assert records(meeting)["cy@alpha.test"][0] == "present"
+        assert ParticipantIdentity.objects.get().value == "zoom-user-cy"
+        # next week's class knows cy's iPad
+        later = Meeting.objects.create(
+            school_class=meeting.school_class,
+            host=meeting.host,
+            title="Maths",
+            start_time=CLASS_START + timedelta(days=7),
+            zoom_meeting_id="999",
+        )
+        process(
+            [
+                body(
+                    "meeting.participant_joined",
+                    zoom_id="999",
+                    uuid="later==",
+                    participant={
+                        "user_name": "cy's ipad",
+                        "id": "zoom-user-cy",
+                        "user_id": "1",
+                        "join_time": "2026-11-30T09:01:00Z",
+                    },
+                )
+            ]
+        )
+        assert ParticipantSession.objects.get(meeting=later).user == people["cy"]
+
+
+def test_students_cannot_resolve_participants(live_class):
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        process([joined("Stranger", 2)])
+        [row] = unmatched_participants(meeting=meeting)
+        with pytest.raises(PermissionDenied):
+            services.participant_resolve(
+                actor=world.users["student"],
+                meeting=meeting,
+                participant_key=row["key"],
+                user=people["ann"],
+            )
+
+
+def test_events_for_another_tenants_meeting_do_not_cross(live_class, beta):
+    world, meeting, _ = live_class
+    with schema_context(beta.schema):
+        outcome = process([joined("Ann A", 1, registrant_id="reg-ann")])
+        assert outcome == ["ignored"]  # beta has no meeting with that Zoom id
+        assert not ParticipantSession.objects.exists()
+    with schema_context(world.schema):
+        assert not ParticipantSession.objects.filter(meeting=meeting).exists()

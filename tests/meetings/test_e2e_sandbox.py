@@ -1,0 +1,109 @@
+"""From scheduling to registered students, against the local Zoom sandbox over real HTTP:
+the teacher connects Zoom through the OAuth redirect dance, schedules a weekly class from the
+page, registration runs, and "start class" sends the teacher to Zoom's start URL."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from meetings import services
+from meetings.models import Meeting, Registrant, ZoomConnection, ZoomSettings
+from meetings.sandbox.server import SandboxServer
+from tenants.accounts.models import Role
+from tenants.accounts.services import user_create
+from tenants.school.services import class_enrol
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sandbox():
+    with SandboxServer(log=lambda line: None) as server:
+        yield server
+
+
+def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, sandbox):
+    # given: alpha's Zoom app points at the sandbox, and the class has six students
+    with schema_context(alpha.schema):
+        ZoomSettings.objects.update_or_create(
+            singleton=True,
+            defaults={
+                "client_id": "demo-client-id",
+                "client_secret": "demo-client-secret",
+                "webhook_secret_token": "whs",
+                "api_base_url": f"{sandbox.url}/v2",
+                "oauth_base_url": sandbox.url,
+            },
+        )
+        extra = [
+            user_create(
+                email=f"kid{i}@alpha.test", password=None, role=Role.STUDENT, name=f"Kid {i}"
+            )
+            for i in range(5)
+        ]
+        class_enrol(school_class=alpha.school_class, students=extra)
+    teacher = alpha.client("teacher")
+
+    # when: the teacher connects Zoom (browser: liveroll → sandbox → liveroll)
+    to_zoom = teacher.post("/zoom/connect/")["Location"]
+    back = requests.get(to_zoom, allow_redirects=False, timeout=5)
+    assert back.status_code == 302
+    callback = urlsplit(back.headers["Location"])
+    assert callback.netloc == "alpha.localhost:8000"
+    teacher.get(f"{callback.path}?{callback.query}")
+    assert "Connected as" in teacher.get("/zoom/").content.decode()
+
+    # and schedules a weekly class, Mondays and Wednesdays, four times
+    start = (timezone.now() + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)
+    response = teacher.post(
+        f"/classes/{alpha.school_class.pk}/meetings/new/",
+        {
+            "title": "Weekly physics",
+            "start": start.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "50",
+            "timezone": "UTC",
+            "repeat": "weekly",
+            "interval": "1",
+            "weekdays": ["0", "2"],
+            "count": "4",
+            "registration_enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-1500:]
+
+    # and registration runs (the actor's body)
+    with schema_context(alpha.schema):
+        report = services.registrants_sync()
+
+    # then: the sandbox holds one recurring meeting with four occurrences
+    with schema_context(alpha.schema):
+        meetings = list(Meeting.objects.filter(title="Weekly physics").order_by("start_time"))
+        conn = ZoomConnection.objects.get(user=alpha.users["teacher"])
+        registrants = list(Registrant.objects.filter(meeting__in=meetings).select_related("user"))
+    assert len(meetings) == 4
+    zoom_meeting = sandbox.state.meetings[int(meetings[0].zoom_meeting_id)]
+    assert zoom_meeting.type == 8
+    assert [o.occurrence_id for o in zoom_meeting.live_occurrences()] == [
+        m.zoom_occurrence_id for m in meetings
+    ]
+    # every enrolled student is registered for every session, with a personal join URL
+    assert (report.registered, report.failed) == (6, [])
+    assert len(registrants) == 24
+    assert all(r.status == "registered" for r in registrants)
+    urls = {r.user.email: r.join_url for r in registrants}
+    assert len(set(urls.values())) == 6
+    zoom_registrants = {r.email: r for r in sandbox.state.registrants[zoom_meeting.id]}
+    assert set(zoom_registrants) == set(urls)
+    assert all(urls[email].startswith(sandbox.url) for email in urls)
+    assert conn.status == "active" and conn.zoom_email
+
+    # when: the teacher starts the first session
+    started = teacher.post(f"/meetings/{meetings[0].pk}/start/")
+
+    # then: off to the host's start URL on "Zoom"
+    assert started.status_code == 302
+    assert started["Location"].startswith(sandbox.url)
