@@ -92,6 +92,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     assert connection.settings_dict["NAME"].startswith("test_"), "not a test database"
     with django_db_blocker.unblock():
         services.template_migrate()
+    yield
+    # Websocket and worker threads keep connections of their own; end them so that the test
+    # database can be dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,139 @@
+"""The live views: a meeting's room for its teachers, the school's running classes for
+admins. Snapshot first, then one message per change; nobody else gets in."""
+
+import json
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import connections
+from django_tenants.utils import schema_context
+
+from attendance import services
+from config.asgi import application
+from meetings.models import Meeting
+
+from ..attendance.conftest import CLASS_START, ZOOM_ID, joined, started, store
+
+pytestmark = pytest.mark.django_db
+
+
+def _committed(fn):
+    """Run `fn` on a thread of its own, so that what it writes is committed and visible to
+    the consumers' database thread."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = fn()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    return result.get("value")
+
+
+@pytest.fixture
+def meeting(worlds):
+    world = worlds["a"]
+
+    def create():
+        with schema_context(world.schema):
+            return Meeting.objects.create(
+                school_class=world.school_class,
+                host=world.users["teacher"],
+                title="Live maths",
+                start_time=CLASS_START,
+                zoom_meeting_id=ZOOM_ID,
+            ).pk
+
+    def delete():
+        with schema_context(world.schema):
+            Meeting.objects.filter(pk=meeting_id).delete()
+
+    meeting_id = _committed(create)
+    yield world, meeting_id
+    _committed(delete)
+
+
+def _ws(world, role, path):
+    from channels.testing import WebsocketCommunicator
+
+    headers = [
+        (b"host", world.host.encode()),
+        (b"origin", f"http://{world.host}".encode()),
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={world.session_keys[role]}".encode()),
+    ]
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def _receive(ws) -> dict:
+    return json.loads(await ws.receive_from(timeout=5))
+
+
+async def _close_code(ws) -> int:
+    connected, _ = await ws.connect(timeout=5)
+    assert connected
+    message = await ws.receive_output(timeout=5)
+    assert message["type"] == "websocket.close"
+    return message["code"]
+
+
+async def test_teacher_gets_a_snapshot_then_each_join(meeting):
+    world, meeting_id = meeting
+    ws = _ws(world, "teacher", f"/ws/meetings/{meeting_id}/live/")
+    assert (await ws.connect(timeout=5))[0]
+    snapshot = await _receive(ws)
+    assert snapshot["event"] == "snapshot"
+    assert snapshot["data"]["meeting"]["title"] == "Live maths"
+    assert snapshot["data"]["count"] == 0
+
+    def play():
+        with schema_context(world.schema):
+            for event_id in store([started(), joined("Ann A", 1), joined("Guest G", 2)]):
+                services.webhook_event_process(event_id=event_id)
+
+    await database_sync_to_async(lambda: _committed(play))()
+
+    events = [await _receive(ws) for _ in range(3)]
+    assert [e["event"] for e in events] == [
+        "meeting.started",
+        "participant.joined",
+        "participant.joined",
+    ]
+    assert events[2]["data"]["participant"]["name"] == "Guest G"
+    assert events[2]["data"]["participant"]["role"] == "guest"
+    assert events[2]["data"]["count"] == 2
+    await ws.disconnect()
+
+    def clean():
+        from attendance.models import WebhookEvent
+
+        with schema_context(world.schema):
+            WebhookEvent.objects.all().delete()
+
+    await database_sync_to_async(lambda: _committed(clean))()
+
+
+@pytest.mark.parametrize("role", ["student", "parent"])
+async def test_students_and_parents_cannot_watch_the_room(meeting, role):
+    world, meeting_id = meeting
+    assert await _close_code(_ws(world, role, f"/ws/meetings/{meeting_id}/live/")) == 4404
+
+
+async def test_another_tenants_teacher_cannot_watch_by_guessing_the_id(meeting, worlds):
+    _, meeting_id = meeting
+    beta = worlds["b"]
+    assert await _close_code(_ws(beta, "admin", f"/ws/meetings/{meeting_id}/live/")) == 4404
+
+
+async def test_live_classes_are_for_admins(meeting):
+    world, _ = meeting
+    ws = _ws(world, "admin", "/ws/live/")
+    assert (await ws.connect(timeout=5))[0]
+    assert (await _receive(ws))["event"] == "snapshot"
+    await ws.disconnect()
+    assert await _close_code(_ws(world, "teacher", "/ws/live/")) == 4403
