@@ -30,8 +30,8 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Segment, score_many
-from meetings.access import access_admin, access_meeting_for_manage
 from meetings.models import Meeting, Registrant
+from meetings.policy import access_admin, access_meeting_for_manage
 from realtime.groups import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record, ip_hash

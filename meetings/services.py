@@ -17,7 +17,6 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
-from meetings.access import access_admin, access_class_for_manage, access_meeting_for_manage
 from meetings.models import (
     CalendarEvent,
     Meeting,
@@ -27,6 +26,7 @@ from meetings.models import (
     ZoomConnection,
     ZoomSettings,
 )
+from meetings.policy import access_admin, access_class_for_manage, access_meeting_for_manage
 from meetings.providers.base import (
     AccountError,
     AuthenticationError,

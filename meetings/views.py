@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import ics, services
-from meetings.access import can_manage_class
 from meetings.forms import ScheduleForm, ZoomSettingsForm
 from meetings.models import CalendarFeed, Meeting, ZoomConnection
+from meetings.policy import can_manage_class, meetings_visible
 from meetings.providers.base import MeetingProviderError
-from meetings.selectors import meeting_list_visible, zoom_connection_for
+from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
 from tenants.accounts.models import Role
 from tenants.audit.services import request_ip
@@ -160,7 +160,7 @@ def class_list(request):
             students=user
         )
     upcoming = (
-        meeting_list_visible(user=user)
+        meetings_visible(user)
         .filter(start_time__gte=timezone.now() - timedelta(hours=3))
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("school_class")[:50]
@@ -207,7 +207,7 @@ def meeting_new(request, class_id):
 
 
 def _visible_meeting(request, meeting_id) -> Meeting:
-    meeting = meeting_list_visible(user=request.user).filter(pk=meeting_id).first()
+    meeting = meetings_visible(request.user).filter(pk=meeting_id).first()
     if meeting is None:
         raise Http404  # not "forbidden": a guessed id learns nothing
     return meeting
@@ -289,7 +289,7 @@ def calendar_feed(request, token):
     if feed is None or not feed.user.is_active:
         raise Http404
     meetings = (
-        meeting_list_visible(user=feed.user)
+        meetings_visible(feed.user)
         .filter(start_time__gte=timezone.now() - timedelta(days=30))
         .select_related("calendar_event", "school_class")
     )

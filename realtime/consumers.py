@@ -56,12 +56,11 @@ class NotificationsConsumer(_GroupConsumer):
 def _meeting_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
     """The snapshot, or None when this user may not watch this meeting's room."""
     from attendance.selectors import participants_snapshot
-    from meetings.access import can_manage_class
-    from meetings.selectors import meeting_list_visible
+    from meetings.policy import can_manage_class, meetings_visible
     from tenants.accounts.models import User
 
     user = User.objects.get(pk=user_id)
-    meeting = meeting_list_visible(user=user).filter(pk=meeting_id).first()
+    meeting = meetings_visible(user).filter(pk=meeting_id).first()
     if meeting is None:
         return None
     if meeting.host_id != user.pk and not can_manage_class(user, meeting.school_class):
