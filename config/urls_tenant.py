@@ -3,6 +3,8 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
+from graphql_api.schema import schema
+from graphql_api.views import TenantGraphQLView
 from tenants.accounts.admin import school_admin
 from tenants.accounts.views import LoginView, home
 
@@ -11,5 +13,6 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", school_admin.urls),
+    path("graphql/", TenantGraphQLView.as_view(schema=schema), name="graphql"),
     path("", include("meetings.urls")),
 ]

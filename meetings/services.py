@@ -599,6 +599,30 @@ def class_start_now(
     return meeting, meeting_start(actor=actor, meeting=meeting, ip=ip)
 
 
+def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:
+    """End a running class for everyone. Zoom is asked to end it; its `meeting.ended` webhook
+    then scores attendance (here the status only turns at once, for the dashboards)."""
+    access_meeting_for_manage(actor, meeting)
+    if meeting.status != Meeting.Status.STARTED:
+        raise ValidationError("Only a class that is running can be ended.")
+    if meeting.on_zoom:
+        provider_for_meeting(meeting).end_meeting(meeting.zoom_meeting_id)
+    meeting.status = Meeting.Status.ENDED
+    meeting.actual_end = meeting.actual_end or timezone.now()
+    meeting.save(update_fields=["status", "actual_end", "updated_at"])
+    audit_record(actor=actor, action="meeting.ended_by_teacher", target=meeting, ip=ip)
+    return meeting
+
+
+def registrants_for_class_enqueue(*, school_class) -> None:
+    """After an enrolment: register the new students for the class's upcoming meetings."""
+    ids = list(
+        _upcoming_for_registration().filter(school_class=school_class).values_list("pk", flat=True)
+    )
+    if ids:
+        _enqueue_registration(ids)
+
+
 def meeting_update(
     *,
     actor,

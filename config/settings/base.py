@@ -149,6 +149,9 @@ DRAMATIQ_BROKER = {
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 
+# GraphQL introspection (the schema browser, code generation): off in production.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/accounts/login/"

@@ -4,6 +4,7 @@ from .base import *  # noqa: F403
 from .base import SECRET_KEY, env, env_bool
 
 DEBUG = False
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", False)
 LIVEROLL_DEMO_SEED = False
 
 if SECRET_KEY.startswith("dev-only"):

@@ -212,6 +212,10 @@ class MeetingProvider(abc.ABC):
         """Delete (or, with an occurrence id, cancel one occurrence). Already gone is fine."""
 
     @abc.abstractmethod
+    def end_meeting(self, meeting_id: str) -> None:
+        """End a running meeting for everyone. Not running is fine."""
+
+    @abc.abstractmethod
     def add_registrant(
         self,
         meeting_id: str,

@@ -269,6 +269,12 @@ def _meeting_delete(state, token, request, args):
     return Response(204)
 
 
+@endpoint("PUT", "meetings/*/status", "meeting:write")
+def _meeting_status(state, token, request, args):
+    state.meeting_end(token, args[0], (request.json() or {}).get("action", ""))
+    return Response(204)
+
+
 @endpoint("POST", "meetings/*/registrants", "meeting:write")
 def _registrant_add(state, token, request, args):
     occurrences = request.query.get("occurrence_ids", "")

@@ -914,6 +914,14 @@ class SandboxState:
             meeting.recurrence, meeting.occurrences = None, []
 
     @_locked
+    def meeting_end(self, token: Token, ref, action: str) -> None:
+        """PUT /meetings/{id}/status: only "end" is supported; it records the request."""
+        meeting = self._meeting(token, ref)
+        if action != "end":
+            raise validation_failed("action", f"Invalid action: {action}")
+        meeting.status = "ended_by_api"
+
+    @_locked
     def meeting_delete(self, token: Token, ref, *, occurrence_id: str = "") -> None:
         meeting = self._meeting(token, ref)
         if occurrence_id:

@@ -61,3 +61,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_school_admin and self.is_staff or super().has_module_perms(app_label)
+
+
+class ApiToken(models.Model):
+    """A bearer token for API clients (`Authorization: Bearer lr_…`). Only its hash is
+    stored; the token itself is shown once, when made."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,49 @@
+"""Who is asking, for every resolver: over HTTP the request's user (session cookie or bearer
+token), over a websocket the user the tenant-aware middleware resolved into the scope."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from strawberry.types import Info
+
+from tenants.accounts.models import Role
+
+
+class NotAllowed(Exception):
+    """Raised by resolvers: shown to the client as is (its message says nothing internal)."""
+
+
+def viewer(info: Info):
+    context = info.context
+    request = context.get("request") if isinstance(context, dict) else context.request
+    if isinstance(context, dict) and "ws" in context:
+        user = context["ws"].scope.get("user")
+    else:
+        user = getattr(request, "user", None)
+    return user if user is not None else AnonymousUser()
+
+
+def require_user(info: Info):
+    user = viewer(info)
+    if not (user.is_authenticated and user.is_active) or user.role not in Role.values:
+        raise NotAllowed("Sign in first.")
+    return user
+
+
+def require_admin(info: Info):
+    user = require_user(info)
+    if user.role != Role.ADMIN:
+        raise NotAllowed("Only school admins can do that.")
+    return user
+
+
+def http_request(info: Info):
+    context = info.context
+    return context.get("request") if isinstance(context, dict) else context.request
+
+
+def client_ip(info: Info) -> str | None:
+    from tenants.audit.services import request_ip
+
+    request = http_request(info)
+    return request_ip(request) if hasattr(request, "META") else None

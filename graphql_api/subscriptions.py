@@ -1,0 +1,225 @@
+"""Live subscriptions over `graphql-transport-ws`.
+
+Each one joins its channel groups first, then reads and sends a snapshot, then relays the
+changes: a change published between the two is not lost. Database work runs in the tenant's
+schema on the database thread (`in_tenant`) and returns plain types, never model rows.
+Access is checked when subscribing and again before each event: a user who lost access (made
+inactive, removed from the class) stops receiving.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_api import types as t
+from graphql_api.context import NotAllowed
+from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
+from realtime.tenancy import in_tenant
+
+# Re-checking access costs a query; within this many seconds of the last check it is reused.
+RECHECK_SECONDS = 2.0
+
+
+def _scope(info: Info) -> dict:
+    return info.context["ws"].scope
+
+
+def _user_id(info: Info) -> int:
+    user = _scope(info).get("user")
+    if user is None or not user.is_authenticated:
+        raise NotAllowed("Sign in first.")
+    return user.pk
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _room_for(user_id: int, meeting_id: int) -> dict | None:
+    """Sync, in the tenant's schema: the snapshot, or None if this user may not watch."""
+    from attendance.selectors import participants_snapshot
+    from meetings.models import Meeting
+    from meetings.policy import can_manage_meeting, meetings_visible
+    from tenants.accounts.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return None
+    meeting = meetings_visible(user).filter(pk=meeting_id).first()
+    if meeting is None or not can_manage_meeting(user, Meeting.objects.get(pk=meeting.pk)):
+        return None
+    return participants_snapshot(meeting=meeting)
+
+
+def _may_watch(user_id: int, meeting_id: int) -> bool:
+    from meetings.policy import can_manage_meeting, meetings_visible
+    from tenants.accounts.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    meeting = meetings_visible(user).filter(pk=meeting_id).first() if user else None
+    return meeting is not None and can_manage_meeting(user, meeting)
+
+
+def _participant(data: dict) -> t.Participant:
+    return t.Participant(
+        key=data.get("key", ""),
+        name=data.get("name", ""),
+        role=t.ParticipantRole(data.get("role", "guest")),
+        joined_at=_time(data.get("joined_at")),
+        left_at=_time(data.get("left_at")),
+    )
+
+
+class _Gate:
+    """Access, re-checked before events, at most every RECHECK_SECONDS."""
+
+    def __init__(self, scope: dict, check, *args):
+        self.scope, self.check, self.args = scope, check, args
+        self.checked_at = time.monotonic()
+
+    async def still_allowed(self) -> bool:
+        if time.monotonic() - self.checked_at < RECHECK_SECONDS:
+            return True
+        allowed = await in_tenant(self.scope, self.check, *self.args)
+        self.checked_at = time.monotonic()
+        return allowed
+
+
+def _live_for(user_id: int) -> list[dict] | None:
+    from attendance.selectors import live_meetings_snapshot
+    from tenants.accounts.models import Role, User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.role != Role.ADMIN:
+        return None
+    return live_meetings_snapshot()
+
+
+def _is_admin(user_id: int) -> bool:
+    from tenants.accounts.models import Role, User
+
+    return User.objects.filter(pk=user_id, is_active=True, role=Role.ADMIN).exists()
+
+
+def _is_active(user_id: int) -> bool:
+    from tenants.accounts.models import User
+
+    return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def _live_class(row: dict) -> t.LiveClass:
+    return t.LiveClass(
+        id=strawberry.ID(str(row["id"])),
+        title=row["title"],
+        teacher=t.Person(id=strawberry.ID("0"), name=row["teacher"]),
+        started_at=_time(row.get("started_at")),
+        participant_count=row["count"],
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Who is in a class: a SNAPSHOT first, then one event per change."
+    )
+    async def meeting_participants(
+        self, info: Info, meeting_id: strawberry.ID
+    ) -> AsyncGenerator[t.ParticipantsEvent, None]:
+        scope = _scope(info)
+        user_id = _user_id(info)
+        ws = info.context["ws"]
+        group = meeting_group(scope["tenant"].schema_name, int(meeting_id))
+        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
+            snapshot = await in_tenant(scope, _room_for, user_id, int(meeting_id))
+            if snapshot is None:
+                raise NotAllowed("No such meeting.")
+            status = t.MeetingStatus(snapshot["meeting"]["status"])
+            yield t.ParticipantsEvent(
+                kind=t.ParticipantEventKind.SNAPSHOT,
+                meeting_id=meeting_id,
+                status=status,
+                count=snapshot["count"],
+                participants=[
+                    _participant(p) for p in snapshot["participants"] if not p["left_at"]
+                ],
+            )
+            gate = _Gate(scope, _may_watch, user_id, int(meeting_id))
+            async for message in messages:
+                if not await gate.still_allowed():
+                    return
+                event, data = message["event"], message["data"]
+                if event in ("participant.joined", "participant.left"):
+                    status = t.MeetingStatus(data.get("status", status.value))
+                    yield t.ParticipantsEvent(
+                        kind=t.ParticipantEventKind.JOINED
+                        if event == "participant.joined"
+                        else t.ParticipantEventKind.LEFT,
+                        meeting_id=meeting_id,
+                        status=status,
+                        count=data["count"],
+                        participants=[_participant(data["participant"])],
+                    )
+                elif event in ("meeting.started", "meeting.ended"):
+                    status = t.MeetingStatus(data["meeting"]["status"])
+                    yield t.ParticipantsEvent(
+                        kind=t.ParticipantEventKind.STATUS,
+                        meeting_id=meeting_id,
+                        status=status,
+                        count=data.get("count", 0),
+                        participants=[],
+                    )
+
+    @strawberry.subscription(description="The school's running classes (admins).")
+    async def live_classes(self, info: Info) -> AsyncGenerator[t.LiveClassesEvent, None]:
+        scope = _scope(info)
+        user_id = _user_id(info)
+        ws = info.context["ws"]
+        group = live_classes_group(scope["tenant"].schema_name)
+        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
+            rows = await in_tenant(scope, _live_for, user_id)
+            if rows is None:
+                raise NotAllowed("Only school admins see live classes.")
+            yield t.LiveClassesEvent(
+                kind="snapshot", classes=[_live_class(r) for r in rows], meeting_id=None, count=None
+            )
+            gate = _Gate(scope, _is_admin, user_id)
+            async for message in messages:
+                if not await gate.still_allowed():
+                    return
+                data = message["data"]
+                meeting = data.get("meeting") or {}
+                meeting_id = data.get("meeting_id") or meeting.get("id")
+                if message["event"] in ("meeting.started", "meeting.ended"):
+                    # The list itself changed: send it whole.
+                    rows = await in_tenant(scope, _live_for, user_id) or []
+                    yield t.LiveClassesEvent(
+                        kind=message["event"],
+                        classes=[_live_class(r) for r in rows],
+                        meeting_id=strawberry.ID(str(meeting_id)),
+                        count=data.get("count"),
+                    )
+                else:
+                    yield t.LiveClassesEvent(
+                        kind=message["event"],
+                        classes=[],
+                        meeting_id=strawberry.ID(str(meeting_id)) if meeting_id else None,
+                        count=data.get("count"),
+                    )
+
+    @strawberry.subscription(description="The viewer's own notifications.")
+    async def my_notifications(self, info: Info) -> AsyncGenerator[t.Notification, None]:
+        scope = _scope(info)
+        user_id = _user_id(info)
+        ws = info.context["ws"]
+        group = user_group(scope["tenant"].schema_name, user_id)
+        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
+            gate = _Gate(scope, _is_active, user_id)
+            async for message in messages:
+                if not await gate.still_allowed():
+                    return
+                yield t.Notification(kind=message["event"], data=message["data"])
