@@ -155,9 +155,9 @@ def test_a_student_sees_only_themselves_in_their_class_list(alpha, gql, in_schem
 
 def test_limits_refuse_wide_and_huge_queries_and_big_pages(alpha, gql):
     client = gql(alpha, "admin")
+    class_id = alpha.school_class.pk
     assert "errors" not in client(
-        "{ classAttendance(classId: %d) { meetings { attendance { student { id } } } } }"
-        % alpha.school_class.pk
+        f"{{ classAttendance(classId: {class_id}) {{ meetings {{ attendance {{ student {{ id }} }} }} }} }}"
     )
     aliases = "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(25)) + " }"
     assert "aliases" in client(aliases)["errors"][0]["message"].lower()
