@@ -1,0 +1,210 @@
+"""Seed 002's access policy as a table, checked for every role × audience × relationship ×
+operation through the GraphQL API, in two tenants at once.
+
+The expectations below are written from the policy table, not from the code under test:
+
+    meeting visible to  admins: all · its host: all · the class's teachers: all
+                        audience all: everyone · students: every student · teachers: every
+                        teacher · class: enrolled students, the class's teachers, parents of
+                        enrolled students · personal: invitees
+    managing (cancel)   admins, the host, the class's teachers
+    registrants         the owner, the meeting's host and class teachers, admins
+    attendance          managers all; a student their own; a parent their child's
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from attendance.models import AttendanceRecord
+from meetings.models import Meeting, Registrant
+from tenants.accounts.models import Role
+from tenants.accounts.services import user_create
+from tenants.school.services import class_create, class_enrol, parent_link
+
+pytestmark = pytest.mark.django_db
+
+AUDIENCES = ["all", "students", "teachers", "class", "personal"]
+PEOPLE = {
+    # name: (role, relationship)
+    "admin": Role.ADMIN,
+    "host": Role.TEACHER,  # hosts every meeting, teaches no class
+    "class_teacher": Role.TEACHER,
+    "other_teacher": Role.TEACHER,
+    "enrolled": Role.STUDENT,
+    "other_student": Role.STUDENT,
+    "invitee": Role.STUDENT,  # invited to the personal meeting, not enrolled
+    "parent": Role.PARENT,  # parent of `enrolled`
+    "other_parent": Role.PARENT,
+}
+
+
+def can_see(person: str, audience: str) -> bool:
+    if person in ("admin", "host", "class_teacher"):
+        return True
+    role = PEOPLE[person]
+    return (
+        audience == "all"
+        or (audience == "students" and role == Role.STUDENT)
+        or (audience == "teachers" and role == Role.TEACHER)
+        or (audience == "class" and person in ("enrolled", "parent"))
+        or (audience == "personal" and person == "invitee")
+    )
+
+
+def can_manage(person: str) -> bool:
+    return person in ("admin", "host", "class_teacher")
+
+
+REGISTERED = {"enrolled", "other_student"}  # registered, with a record, for every meeting
+CHILD = {"parent": "enrolled", "other_parent": "other_student"}
+
+
+def registrants_seen(person: str) -> set[str]:
+    if can_manage(person):
+        return REGISTERED
+    return {person} & REGISTERED
+
+
+def attendance_seen(person: str) -> set[str]:
+    if can_manage(person):
+        return REGISTERED
+    return ({person} | {CHILD.get(person, "")}) & REGISTERED
+
+
+def _build(slug: str) -> dict:
+    users = {
+        name: user_create(email=f"{name}@{slug}.m", password=None, role=role, name=name)
+        for name, role in PEOPLE.items()
+    }
+    school_class = class_create(name=f"{slug} matrix", teachers=[users["class_teacher"]])
+    class_enrol(school_class=school_class, students=[users["enrolled"]])
+    parent_link(parent=users["parent"], student=users["enrolled"])
+    parent_link(parent=users["other_parent"], student=users["other_student"])
+    meetings = {}
+    for audience in AUDIENCES:
+        meeting = Meeting.objects.create(
+            school_class=school_class,
+            host=users["host"],
+            title=f"{slug}-{audience}",
+            target_audience=audience,
+            start_time=timezone.now() + timedelta(days=2),
+        )
+        if audience == "personal":
+            meeting.invitees.add(users["invitee"])
+        for student in ("enrolled", "other_student"):
+            Registrant.objects.create(meeting=meeting, user=users[student], status="registered")
+            AttendanceRecord.objects.create(
+                meeting=meeting, student=users[student], computed_status="absent"
+            )
+        meetings[audience] = meeting.pk
+    return {"users": users, "meetings": meetings}
+
+
+@pytest.fixture(scope="module")
+def matrix(worlds, django_db_blocker):
+    """Both tenants, the same cast and meetings, committed once for the module."""
+    built = {}
+    with django_db_blocker.unblock():
+        for key, world in worlds.items():
+            with schema_context(world.schema):
+                built[key] = _build(world.org.slug)
+    yield built
+    with django_db_blocker.unblock():
+        for key, world in worlds.items():
+            with schema_context(world.schema):
+                Meeting.objects.filter(pk__in=built[key]["meetings"].values()).delete()
+                for user in built[key]["users"].values():
+                    user.delete()
+
+
+def _client(world, user) -> Client:
+    client = Client(HTTP_HOST=world.host)
+    with schema_context(world.schema):
+        client.force_login(user)
+    return client
+
+
+def _gql(client, query, **variables):
+    response = client.post(
+        "/graphql/", {"query": query, "variables": variables}, content_type="application/json"
+    )
+    return response.json()
+
+
+CASES = [(p, a) for p in PEOPLE for a in AUDIENCES]
+
+
+@pytest.mark.parametrize(("person", "audience"), CASES)
+def test_read_one_meeting(worlds, matrix, person, audience):
+    for key, world in worlds.items():
+        client = _client(world, matrix[key]["users"][person])
+        meeting_id = matrix[key]["meetings"][audience]
+        body = _gql(
+            client,
+            """query($id: ID!) { meeting(id: $id) {
+                 title registrants { user { name } } attendance { student { name } } } }""",
+            id=meeting_id,
+        )
+        if can_see(person, audience):
+            meeting = body["data"]["meeting"]
+            assert meeting["title"] == f"{world.org.slug}-{audience}"
+            assert {r["user"]["name"] for r in meeting["registrants"]} == registrants_seen(person)
+            assert {a["student"]["name"] for a in meeting["attendance"]} == attendance_seen(person)
+        else:
+            assert body["errors"][0]["message"] == "No such meeting."
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_list_meetings(worlds, matrix, person):
+    for key, world in worlds.items():
+        client = _client(world, matrix[key]["users"][person])
+        body = _gql(client, "{ meetings(limit: 100) { items { title } } }")
+        titles = {m["title"] for m in body["data"]["meetings"]["items"]}
+        expected = {f"{world.org.slug}-{a}" for a in AUDIENCES if can_see(person, a)}
+        assert titles == expected  # and nothing of the other tenant's
+
+
+@pytest.mark.parametrize(("person", "audience"), CASES)
+def test_manage_meeting(worlds, matrix, person, audience):
+    world = worlds["a"]
+    client = _client(world, matrix["a"]["users"][person])
+    body = _gql(
+        client,
+        "mutation($id: ID!) { cancelMeeting(meetingId: $id) { meeting { status } errors { code } } }",
+        id=matrix["a"]["meetings"][audience],
+    )
+    result = body["data"]["cancelMeeting"]
+    if can_manage(person):
+        assert result == {"meeting": {"status": "CANCELLED"}, "errors": []}
+    elif can_see(person, audience):
+        assert result["errors"] == [{"code": "forbidden"}]
+    else:
+        assert result["errors"] == [{"code": "not_found"}]
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_guessed_ids_from_another_tenant_reach_nothing(worlds, matrix, person):
+    """Alpha's people asking for beta's meeting ids get alpha's rows or nothing, never beta's."""
+    client = _client(worlds["a"], matrix["a"]["users"][person])
+    for meeting_id in matrix["b"]["meetings"].values():
+        body = _gql(client, "query($id: ID!) { meeting(id: $id) { title } }", id=meeting_id)
+        title = (body.get("data") or {}).get("meeting") or {}
+        assert not str(title.get("title", "")).startswith("beta-")
+
+
+def test_no_role_sees_nothing(worlds, matrix):
+    world = worlds["a"]
+    user = matrix["a"]["users"]["enrolled"]
+    with schema_context(world.schema):
+        type(user).objects.filter(pk=user.pk).update(role=99)
+    client = _client(world, matrix["a"]["users"]["admin"])  # any session; then swap the user
+    with schema_context(world.schema):
+        client.force_login(type(user).objects.get(pk=user.pk))
+    body = _gql(client, "{ meetings { items { title } } }")
+    assert body["errors"][0]["message"] == "Sign in first."
+    with schema_context(world.schema):
+        type(user).objects.filter(pk=user.pk).update(role=Role.STUDENT)
