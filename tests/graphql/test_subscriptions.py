@@ -1,0 +1,146 @@
+"""Subscriptions over `graphql-transport-ws` on the tenant websocket stack: a snapshot, then
+one event per change; refused to those who may not watch; tenants never cross."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django_tenants.utils import schema_context
+
+from attendance import services
+from attendance.models import WebhookEvent
+from config.asgi import application
+
+from ..attendance.conftest import joined, left, started, store
+from ..realtime.test_live_consumers import _committed, meeting  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+PARTICIPANTS = """subscription($id: ID!) { meetingParticipants(meetingId: $id) {
+  kind count status participants { name role joinedAt } } }"""
+
+
+async def _subscribe(world, role, query, variables=None):
+    ws = WebsocketCommunicator(
+        application,
+        "/graphql/",
+        headers=[
+            (b"host", world.host.encode()),
+            (b"origin", f"http://{world.host}".encode()),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={world.session_keys[role]}".encode()),
+        ],
+        subprotocols=["graphql-transport-ws"],
+    )
+    connected, subprotocol = await ws.connect(timeout=5)
+    assert connected and subprotocol == "graphql-transport-ws"
+    await ws.send_json_to({"type": "connection_init"})
+    assert (await ws.receive_json_from(timeout=5))["type"] == "connection_ack"
+    await ws.send_json_to(
+        {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+    )
+    return ws
+
+
+async def _next(ws) -> dict:
+    message = await ws.receive_json_from(timeout=5)
+    return message
+
+
+async def _refusal(ws) -> str:
+    """A refused subscription ends with its error as the only result, then completes."""
+    message = await _next(ws)
+    assert message["type"] == "next" and message["payload"]["data"] is None
+    assert (await _next(ws))["type"] == "complete"
+    return message["payload"]["errors"][0]["message"]
+
+
+def _play(world, bodies):
+    def run():
+        with schema_context(world.schema):
+            for event_id in store(bodies):
+                services.webhook_event_process(event_id=event_id)
+
+    def clean():
+        with schema_context(world.schema):
+            WebhookEvent.objects.all().delete()
+
+    return run, clean
+
+
+async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: F811
+    world, meeting_id = meeting
+    ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
+    snapshot = await _next(ws)
+    assert snapshot["payload"]["data"]["meetingParticipants"] == {
+        "kind": "SNAPSHOT",
+        "count": 0,
+        "status": "SCHEDULED",
+        "participants": [],
+    }
+    run, clean = _play(world, [started(), joined("Ann A", 1), left("Ann A", 5)])
+    await database_sync_to_async(lambda: _committed(run))()
+
+    kinds = []
+    for _ in range(3):
+        event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
+        kinds.append((event["kind"], event["count"], [p["name"] for p in event["participants"]]))
+    assert kinds == [("STATUS", 0, []), ("JOINED", 1, ["Ann A"]), ("LEFT", 0, ["Ann A"])]
+    await ws.disconnect()
+    await database_sync_to_async(lambda: _committed(clean))()
+
+
+@pytest.mark.parametrize("role", ["student", "parent"])
+async def test_students_and_parents_are_refused(meeting, role):  # noqa: F811
+    world, meeting_id = meeting
+    ws = await _subscribe(world, role, PARTICIPANTS, {"id": str(meeting_id)})
+    assert await _refusal(ws) == "No such meeting."
+    await ws.disconnect()
+
+
+async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):  # noqa: F811
+    _, meeting_id = meeting
+    ws = await _subscribe(worlds["b"], "admin", PARTICIPANTS, {"id": str(meeting_id)})
+    assert await _refusal(ws) == "No such meeting."
+    await ws.disconnect()
+
+
+async def test_live_classes_for_admins_only(meeting):  # noqa: F811
+    world, _ = meeting
+    query = "subscription { liveClasses { kind classes { title participantCount } } }"
+    ws = await _subscribe(world, "admin", query)
+    first = await _next(ws)
+    assert first["payload"]["data"]["liveClasses"]["kind"] == "snapshot"
+    run, clean = _play(world, [started()])
+    await database_sync_to_async(lambda: _committed(run))()
+    update = (await _next(ws))["payload"]["data"]["liveClasses"]
+    assert update["kind"] == "meeting.started"
+    assert update["classes"] == [{"title": "Live maths", "participantCount": 0}]
+    await ws.disconnect()
+    await database_sync_to_async(lambda: _committed(clean))()
+
+    refused = await _subscribe(world, "teacher", query)
+    assert await _refusal(refused) == "Only school admins see live classes."
+    await refused.disconnect()
+
+
+async def test_my_notifications_reach_only_me(alpha, beta):
+    from realtime.groups import publish
+
+    query = "subscription { myNotifications { kind data } }"
+    mine = await _subscribe(alpha, "student", query)
+    other = await _subscribe(beta, "student", query)
+    import asyncio
+
+    await asyncio.sleep(0.2)  # let both join their groups
+    await database_sync_to_async(publish)(
+        "user",
+        alpha.users["student"].pk,
+        event="class.starting",
+        data={"title": "Maths"},
+        schema_name="alpha",
+    )
+    got = (await _next(mine))["payload"]["data"]["myNotifications"]
+    assert got == {"kind": "class.starting", "data": {"title": "Maths"}}
+    assert await other.receive_nothing(timeout=0.3)
+    await mine.disconnect()
+    await other.disconnect()
