@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint fmt migrate bench shell clean
+.PHONY: help setup up test lint fmt migrate bench shell clean frontend frontend-if-node
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -20,7 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 setup: $(VENV)/.installed ## Install the locked dependencies into .venv
 
-up: setup ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
+up: setup frontend-if-node ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
 	$(PY) -m config.devstack up
 
 test: setup ## Lint, check migrations, run the whole test suite
@@ -39,6 +39,26 @@ migrate: setup ## Migrate every schema and the tenant template (what a deploy ru
 
 bench: setup ## Run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(PY) -m config.devstack bench
+
+frontend: ## Build the SPA served at /app/ (needs Node.js 20.19+; output in frontend/dist)
+	npm ci --prefix frontend && npm run build --prefix frontend
+
+# What `up` uses: the same steps, each only when its inputs changed.
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json schema.graphql
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	npm ci --prefix frontend
+	@touch $@
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	npm run build --prefix frontend
+
+# Without Node.js, or if the build fails, `up` goes on: the server-rendered pages still work.
+frontend-if-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "make: Node.js not found: the SPA is not built (/app/ answers 503; the other pages work)"; \
+	elif ! $(MAKE) --no-print-directory frontend/dist/index.html; then \
+		echo "make: the SPA build failed (see above); going on without it. Retry: make frontend"; \
+	fi
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(PY) -m pip install --quiet uv && $(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

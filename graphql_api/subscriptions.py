@@ -144,8 +144,11 @@ class Subscription:
                 meeting_id=meeting_id,
                 status=status,
                 count=snapshot["count"],
+                # In the room: an open segment of a class that has not ended.
                 participants=[
-                    _participant(p) for p in snapshot["participants"] if not p["left_at"]
+                    _participant(p)
+                    for p in snapshot["participants"]
+                    if not p["left_at"] and status != t.MeetingStatus.ENDED
                 ],
             )
             gate = _Gate(scope, _may_watch, user_id, int(meeting_id))

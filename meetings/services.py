@@ -46,6 +46,7 @@ from meetings.zoom.factory import (
     provider_for_meeting,
     zoom_settings,
 )
+from realtime.groups import publish_on_commit
 from tenants.accounts.models import Role
 from tenants.audit.services import audit_record
 from tenants.services import tenant_url
@@ -571,7 +572,24 @@ def meeting_start(*, actor, meeting: Meeting, ip: str | None = None) -> str:
     access_meeting_for_manage(actor, meeting)
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.ENDED):
         raise ValidationError(f"This class is {meeting.get_status_display().lower()}.")
+    was_on_zoom = meeting.on_zoom
     meeting = meeting_ensure_on_zoom(meeting=meeting)
+    if was_on_zoom or not meeting.start_url:
+        # Zoom's start links carry a host token that lasts two hours: fetch a fresh one.
+        try:
+            fresh = provider_for_meeting(meeting).get_meeting(
+                meeting.zoom_meeting_id, occurrence_id=meeting.zoom_occurrence_id
+            )
+        except MeetingProviderError as exc:
+            if not meeting.start_url:
+                raise
+            logger.warning("fresh start link for meeting %s failed: %s", meeting.pk, exc)
+        else:
+            if fresh.start_url:
+                meeting.start_url = fresh.start_url
+                meeting.save(update_fields=["start_url", "updated_at"])
+    if not meeting.start_url:
+        raise ValidationError("Zoom gave no start link for this class; try again.")
     audit_record(
         actor=actor,
         action="meeting.start_requested",
@@ -611,6 +629,18 @@ def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:
     meeting.actual_end = meeting.actual_end or timezone.now()
     meeting.save(update_fields=["status", "actual_end", "updated_at"])
     audit_record(actor=actor, action="meeting.ended_by_teacher", target=meeting, ip=ip)
+    data = {
+        "meeting": {
+            "id": meeting.pk,
+            "title": meeting.title,
+            "status": meeting.status,
+            "started_at": meeting.actual_start.isoformat() if meeting.actual_start else None,
+            "ended_at": meeting.actual_end.isoformat(),
+        },
+        "count": 0,
+    }
+    publish_on_commit("meeting", meeting.pk, event="meeting.ended", data=data)
+    publish_on_commit("live", event="meeting.ended", data=data)
     return meeting
 
 

@@ -208,3 +208,45 @@ def test_introspection_is_off_in_production_settings(settings, monkeypatch):
     importlib.reload(importlib.import_module("config.settings.base"))
     production = importlib.import_module("config.settings.production")
     assert importlib.reload(production).GRAPHQL_INTROSPECTION is False
+
+
+def test_end_class_ends_it_at_zoom_and_refuses_students(alpha, gql, in_schema, requests_mock):
+    from meetings.models import ZoomConnection, ZoomSettings
+
+    def arrange():
+        ZoomSettings.objects.update_or_create(
+            singleton=True,
+            defaults={
+                "client_id": "c",
+                "client_secret": "s",
+                "api_base_url": "https://zoom.test/v2",
+                "oauth_base_url": "https://zoom.test",
+            },
+        )
+        ZoomConnection.objects.create(
+            user=alpha.users["teacher"],
+            access_token="t",
+            refresh_token="r",
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+        return Meeting.objects.create(
+            school_class=alpha.school_class,
+            host=alpha.users["teacher"],
+            title="Running",
+            start_time=timezone.now(),
+            status="started",
+            zoom_meeting_id="77",
+            zoom_account="user",
+        )
+
+    meeting = in_schema(alpha, arrange)
+    requests_mock.put("https://zoom.test/v2/meetings/77/status", status_code=204)
+    end = "mutation($id: ID!) { endClass(meetingId: $id) { meeting { status } errors { code } } }"
+
+    refused = gql(alpha, "student").ok(end, id=str(meeting.pk))["endClass"]
+    assert refused["errors"] == [{"code": "forbidden"}]
+    assert not requests_mock.called
+
+    ended = gql(alpha, "teacher").ok(end, id=str(meeting.pk))["endClass"]
+    assert ended == {"meeting": {"status": "ENDED"}, "errors": []}
+    assert requests_mock.last_request.json() == {"action": "end"}

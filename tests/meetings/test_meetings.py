@@ -225,13 +225,18 @@ def test_students_cannot_start_a_class(alpha):
 
 
 def test_start_class_page_redirects_the_teacher_to_zoom(teacher_connected, requests_mock):
+    # given: scheduled days ago; the stored start link's host token has expired since
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(41))
     meeting = _schedule(teacher_connected)
+    requests_mock.get(
+        f"{API}/meetings/41",
+        json=created_meeting_body(41, start_url="https://zoom.test/s/41?zak=fresh-token"),
+    )
 
     response = teacher_connected.client("teacher").post(f"/meetings/{meeting.pk}/start/")
 
     assert response.status_code == 302
-    assert response["Location"] == "https://zoom.test/s/41?zak=hostsecret"
+    assert response["Location"] == "https://zoom.test/s/41?zak=fresh-token"
 
 
 def test_cancelling_one_occurrence_cancels_it_at_zoom_only(teacher_connected, requests_mock):

@@ -1,0 +1,148 @@
+// Every GraphQL document the SPA sends, each typed with its result and variables. Each document
+// follows a GraphQL marker comment: scripts/check-operations.mjs finds them by it and validates
+// them against the committed schema.graphql at build time.
+
+import type {
+  FieldError,
+  ID,
+  LiveClassesEvent,
+  MeetingDetail,
+  MeetingPage,
+  MeetingSummary,
+  ParticipantsEvent,
+  SchoolClass,
+  StudentAttendance,
+  User,
+} from "./schema";
+
+/** A document and, for the type checker only, the shapes of its result and variables. */
+export interface Operation<TData, TVars> {
+  readonly query: string;
+  readonly __types?: [TData, TVars];
+}
+
+type NoVars = Record<string, never>;
+
+function op<TData, TVars = NoVars>(query: string): Operation<TData, TVars> {
+  return { query };
+}
+
+const MEETING_SUMMARY = /* GraphQL */ `
+  fragment MeetingSummary on Meeting {
+    id title status startTime durationMinutes className teacher { name } canManage
+  }
+`;
+
+export const ME = op<{ me: User | null }>(/* GraphQL */ `
+  query Me { me { id email name role } }
+`);
+
+export const LOGIN = op<
+  { login: { user: User | null; errors: FieldError[] } },
+  { email: string; password: string }
+>(/* GraphQL */ `
+  mutation Login($email: String!, $password: String!) {
+    login(email: $email, password: $password) {
+      user { id email name role }
+      errors { field message code }
+    }
+  }
+`);
+
+export const LOGOUT = op<{ logout: boolean }>(/* GraphQL */ `
+  mutation Logout { logout }
+`);
+
+export const HOME = op<{
+  classes: SchoolClass[];
+  upcoming: MeetingPage<MeetingSummary>;
+  live: MeetingPage<MeetingSummary>;
+}>(/* GraphQL */ `
+  query Home {
+    classes { id name teachers { name } students { id } }
+    upcoming: meetings(when: UPCOMING, limit: 10) {
+      totalCount
+      items { ...MeetingSummary }
+    }
+    live: meetings(when: LIVE, limit: 20) {
+      totalCount
+      items { ...MeetingSummary }
+    }
+  }
+  ${MEETING_SUMMARY}
+`);
+
+export const MEETING = op<{ meeting: MeetingDetail }, { id: ID }>(/* GraphQL */ `
+  query Meeting($id: ID!) {
+    meeting(id: $id) {
+      ...MeetingSummary
+      startedAt
+      endedAt
+      attendance { student { id name } status attendedSeconds isFinal }
+    }
+  }
+  ${MEETING_SUMMARY}
+`);
+
+export const START_CLASS = op<
+  {
+    startClass: {
+      startUrl: string | null;
+      meeting: Pick<MeetingSummary, "id" | "status"> | null;
+      errors: FieldError[];
+    };
+  },
+  { meetingId: ID }
+>(/* GraphQL */ `
+  mutation StartClass($meetingId: ID!) {
+    startClass(meetingId: $meetingId) {
+      startUrl
+      meeting { id status }
+      errors { field message code }
+    }
+  }
+`);
+
+export const END_CLASS = op<
+  {
+    endClass: {
+      meeting: Pick<MeetingSummary, "id" | "status"> | null;
+      errors: FieldError[];
+    };
+  },
+  { meetingId: ID }
+>(/* GraphQL */ `
+  mutation EndClass($meetingId: ID!) {
+    endClass(meetingId: $meetingId) {
+      meeting { id status }
+      errors { field message code }
+    }
+  }
+`);
+
+export const STUDENT_ATTENDANCE = op<{ studentAttendance: StudentAttendance[] }>(/* GraphQL */ `
+  query StudentAttendance {
+    studentAttendance { meetingId meetingTitle startTime status attendedSeconds }
+  }
+`);
+
+export const MEETING_PARTICIPANTS = op<
+  { meetingParticipants: ParticipantsEvent },
+  { meetingId: ID }
+>(/* GraphQL */ `
+  subscription MeetingParticipants($meetingId: ID!) {
+    meetingParticipants(meetingId: $meetingId) {
+      kind meetingId status count
+      participants { key name role joinedAt }
+    }
+  }
+`);
+
+export const LIVE_CLASSES = op<{ liveClasses: LiveClassesEvent }>(/* GraphQL */ `
+  subscription LiveClasses {
+    liveClasses {
+      kind meetingId count
+      classes { id title teacher { name } startedAt participantCount }
+    }
+  }
+`);

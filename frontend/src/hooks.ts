@@ -1,0 +1,65 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { onConnection, request, subscribe, type Connection } from "./api/client";
+import type { Operation } from "./api/operations";
+
+export interface QueryState<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  refetch: () => Promise<void>;
+}
+
+/** Runs a query on mount and whenever `key` changes; `refetch` runs it again. */
+export function useQuery<TData, TVars>(
+  operation: Operation<TData, TVars>,
+  variables: TVars | undefined,
+  key = "",
+): QueryState<TData> {
+  const [data, setData] = useState<TData | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const refetch = useCallback(async () => {
+    setLoading(true);
+    try {
+      setData(await request(operation, variables));
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setLoading(false);
+    }
+    // `key` stands for the variables: a new object each render must not re-run this
+  }, [operation, key]);
+  useEffect(() => {
+    void refetch();
+  }, [refetch]);
+  return { data, error, loading, refetch };
+}
+
+/** Subscribes while mounted; every result goes to `onData` (a reducer's dispatch, usually). */
+export function useSubscription<TData, TVars>(
+  operation: Operation<TData, TVars>,
+  variables: TVars,
+  onData: (data: TData) => void,
+  key = "",
+): string | null {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setError(null);
+    return subscribe(operation, variables, {
+      next: (data) => {
+        setError(null);
+        onData(data);
+      },
+      error: setError,
+    });
+    // `key` stands for the variables: a new object each render must not re-run this
+  }, [operation, key]);
+  return error;
+}
+
+export function useConnection(): Connection {
+  const [state, setState] = useState<Connection>("closed");
+  useEffect(() => onConnection(setState), []);
+  return state;
+}
