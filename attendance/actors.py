@@ -1,6 +1,7 @@
 import dramatiq
 
 from attendance import services
+from attendance.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
 
 
 @dramatiq.actor(max_retries=6, min_backoff=5_000, max_backoff=600_000, queue_name="webhooks")

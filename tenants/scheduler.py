@@ -26,6 +26,7 @@ class Job:
 
 
 def default_jobs() -> list[Job]:
+    from attendance.sweep import webhook_inbox_sweep_actor
     from meetings.actors import registrants_sweep, zoom_tokens_refresh_due
     from tenants.actors import sessions_purge, spare_pool_refill
     from tenants.tasking import send_to_each_tenant
@@ -37,6 +38,8 @@ def default_jobs() -> list[Job]:
         # every connection ahead of expiry.
         Job("zoom-tokens-refresh", 300, lambda: send_to_each_tenant(zoom_tokens_refresh_due)),
         Job("registrants-sweep", 600, lambda: send_to_each_tenant(registrants_sweep)),
+        # Events stored while Redis was down (or whose message was lost) are sent again.
+        Job("webhook-inbox-sweep", 60, lambda: send_to_each_tenant(webhook_inbox_sweep_actor)),
     ]
 
 

@@ -1,0 +1,731 @@
+"""A join storm: 1,000 students joining one class, as Zoom's webhooks, through the real stack.
+
+A real daphne (config.asgi) and a real dramatiq worker (`rundramatiq --processes 1 --threads 8`)
+run against a scratch database `<DATABASE_URL's db>_storm` (dropped and made anew) with one
+onboarded tenant, its webhook secret, a teacher, a class and one scheduled meeting per scenario.
+The client speaks HTTP/1.1 on loopback over 20 persistent keep-alive connections.
+
+Scenarios, each run against a fresh meeting:
+- paced: 1,000 `meeting.participant_joined` for 1,000 distinct participants spread over 10 s
+  (≈100/s, what a big class's start looks like), plus 5 % redelivered duplicates;
+- burst: the same as fast as the 20 connections go (the intake's capacity);
+- and the same two loads against `GET /healthz` (Django's cheapest path) as a baseline.
+
+Measured: webhook answer latency p50/p99; events stored per second (server-side `received_at`
+of the rows); rows lost or counted twice; receipt→processed (the worker) and, through a
+websocket of the meeting's teacher on `/ws/meetings/<id>/live/`, receipt→realtime event p50/p99
+and events never delivered (channel-layer drops). The median of the runs is printed as a table.
+
+Usage: python bench/bench_join_storm.py [runs]   (default 3)
+"""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+os.environ["DJANGO_DEBUG"] = "0"
+os.environ.setdefault("LIVEROLL_SPARE_SCHEMAS", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+NAMESPACE = "liveroll-bench-storm"
+os.environ["DRAMATIQ_NAMESPACE"] = NAMESPACE
+os.environ["CHANNELS_PREFIX"] = NAMESPACE
+base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/liveroll")
+parts = urlsplit(base_url)
+storm_db = parts.path.lstrip("/") + "_storm"
+os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + storm_db))
+
+import psycopg  # noqa: E402
+
+with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+    admin.execute(f'DROP DATABASE IF EXISTS "{storm_db}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{storm_db}"')
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+import websockets  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tenants.utils import schema_context  # noqa: E402
+
+from meetings.models import Meeting, ZoomSettings  # noqa: E402
+from tenants import services  # noqa: E402
+from tenants.accounts.models import Role  # noqa: E402
+from tenants.accounts.services import user_create  # noqa: E402
+from tenants.school.services import class_create  # noqa: E402
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+LOAD_AT_START = os.getloadavg()
+EVENTS = 1000
+SPREAD_SECONDS = 10.0
+DUPLICATE_SHARE = 0.05
+CONNECTIONS = 20
+SLUG = "storm"
+SECRET = "storm-webhook-secret"
+PROCESSING_TIMEOUT = 240.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+
+
+# --- the stack ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    port: int
+    host: str
+    teacher_session: str
+    teacher_id: int
+    class_id: int
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def worker(self) -> subprocess.Popen:
+        return self.processes[1]
+
+
+def tenant_setup() -> tuple[int, int, str]:
+    call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+    services.template_migrate()
+    org = services.organisation_onboard(
+        name="Storm Academy",
+        slug=SLUG,
+        admin_email=f"admin@{SLUG}.test",
+        admin_password="bench-password-123",
+        onboarded_by="bench",
+    )
+    with schema_context(org.schema_name):
+        ZoomSettings.objects.update_or_create(
+            singleton=True, defaults={"webhook_secret_token": SECRET}
+        )
+        teacher = user_create(
+            email=f"teacher@{SLUG}.test", password=None, role=Role.TEACHER, name="Storm Teacher"
+        )
+        school_class = class_create(name="Storm maths", teachers=[teacher])
+        store = SessionStore()
+        store[SESSION_KEY] = str(teacher.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = teacher.get_session_auth_hash()
+        store.create()
+    return teacher.pk, school_class.pk, store.session_key
+
+
+def meeting_create(stack: Stack, label: str, zoom_id: str) -> int:
+    with schema_context(SLUG):
+        meeting = Meeting.objects.create(
+            school_class_id=stack.class_id,
+            host_id=stack.teacher_id,
+            title=f"Storm {label}",
+            start_time=timezone.now(),
+            duration_minutes=60,
+            status=Meeting.Status.SCHEDULED,
+            zoom_meeting_id=zoom_id,
+            zoom_account=Meeting.Account.USER,
+        )
+    return meeting.pk
+
+
+def redis_flush() -> None:
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match=f"{NAMESPACE}*", count=1000):
+        client.delete(key)
+
+
+def start(command: list[str], name: str, env: dict) -> subprocess.Popen:
+    log = open(f"/tmp/bench_join_storm.{name}.log", "w")  # noqa: SIM115 - lives with the process
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # our own process group (rundramatiq forks)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+async def wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = await Http.open(port)
+            status, _ = await conn.request(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("daphne did not start: see /tmp/bench_join_storm.daphne.log")
+
+
+# --- a small keep-alive HTTP/1.1 client --------------------------------------------------------
+
+
+class Http:
+    def __init__(self, reader, writer):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> "Http":
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            if b":" in line:
+                name, value = line.split(b":", 1)
+                headers[name.strip().lower()] = value.strip()
+        if b"content-length" in headers:
+            body = await self.reader.readexactly(int(headers[b"content-length"]))
+        elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            body = b""
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                body += chunk[:-2]
+        else:
+            body = await self.reader.read()
+        return status, body
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    kind: str  # "event" | "duplicate" | "healthz"
+    name: str
+    raw: bytes
+    due: float = 0.0
+    sent_wall: float = 0.0
+    latency: float = 0.0
+    status: int = 0
+    answer: str = ""
+
+
+def webhook_request(host: str, body: dict) -> bytes:
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    head = (
+        f"POST /webhooks/zoom/ HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/json; charset=utf-8\r\nUser-Agent: Zoom Marketplace/1.0a\r\n"
+        f"Content-Length: {len(raw)}\r\nx-zm-request-timestamp: {ts}\r\n"
+        f"x-zm-signature: v0={digest}\r\n\r\n"
+    )
+    return head.encode() + raw
+
+
+def join_body(zoom_id: str, uuid: str, name: str, n: int, started: float) -> dict:
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started + n * 0.01))
+    return {
+        "event": "meeting.participant_joined",
+        "event_ts": int(started * 1000) + n,
+        "payload": {
+            "account_id": "StormAccount",
+            "object": {
+                "id": zoom_id,
+                "uuid": uuid,
+                "host_id": "storm-host",
+                "topic": "Storm maths",
+                "type": 2,
+                "start_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+                "timezone": "UTC",
+                "duration": 60,
+                "participant": {
+                    "user_id": str(16_000_000 + n),
+                    "user_name": name,
+                    "id": f"zid{n:05d}",
+                    "participant_uuid": f"{uuid}-p{n:05d}",
+                    "join_time": at,
+                    "email": "",
+                },
+            },
+        },
+    }
+
+
+def webhook_plan(host: str, zoom_id: str, uuid: str, label: str) -> list[Sent]:
+    started = time.time()
+    bodies = [
+        join_body(zoom_id, uuid, f"Student {label} {n:04d}", n, started) for n in range(EVENTS)
+    ]
+    names = [b["payload"]["object"]["participant"]["user_name"] for b in bodies]
+    rng = random.Random(label)
+    # a redelivery: the same body, signed again, arriving 5-100 events later
+    redelivered_after: dict[int, list[int]] = {}
+    for n in rng.sample(range(EVENTS), int(EVENTS * DUPLICATE_SHARE)):
+        redelivered_after.setdefault(min(EVENTS - 1, n + rng.randint(5, 100)), []).append(n)
+    plan = []
+    for n, body in enumerate(bodies):
+        plan.append(Sent("event", names[n], webhook_request(host, body)))
+        for original in redelivered_after.get(n, []):
+            raw = webhook_request(host, bodies[original])
+            plan.append(Sent("duplicate", names[original], raw))
+    return plan
+
+
+def healthz_plan(count: int) -> list[Sent]:
+    raw = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    return [Sent("healthz", "", raw) for _ in range(count)]
+
+
+async def drive(port: int, plan: list[Sent], spread: float) -> float:
+    """Send the plan over CONNECTIONS keep-alive connections, request i due at i/len*spread
+    (all at once when spread is 0). Returns the wall time taken."""
+    conns = [await Http.open(port) for _ in range(CONNECTIONS)]
+    queue: asyncio.Queue[Sent] = asyncio.Queue()
+    t0 = time.monotonic() + 0.05
+    for i, item in enumerate(plan):
+        item.due = t0 + (i * spread / len(plan) if spread else 0)
+        queue.put_nowait(item)
+
+    async def worker(conn: Http) -> None:
+        while not queue.empty():
+            item = queue.get_nowait()
+            delay = item.due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            item.sent_wall = time.time()
+            started = time.perf_counter()
+            item.status, body = await conn.request(item.raw)
+            item.latency = time.perf_counter() - started
+            if item.kind != "healthz":
+                try:
+                    item.answer = json.loads(body).get("status", "")
+                except ValueError:
+                    item.answer = body[:80].decode(errors="replace")
+
+    began = time.monotonic()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.monotonic() - began
+    for conn in conns:
+        conn.close()
+    return elapsed
+
+
+# --- profiling (optional) ----------------------------------------------------------------------
+
+# BENCH_PROFILE_DIR=/some/dir records py-spy profiles (collapsed stacks) of daphne while the
+# webhooks arrive and of the worker until they are processed; PY_SPY names the binary.
+PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
+PY_SPY = os.environ.get("PY_SPY", "py-spy")
+PY_SPY_ARGS = os.environ.get("PY_SPY_ARGS", "").split()  # e.g. "--gil"
+
+
+def profile_start(stack: Stack, label: str) -> list[subprocess.Popen]:
+    if not PROFILE_DIR:
+        return []
+    Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
+    profilers = []
+    for name, process in (("daphne", stack.processes[0]), ("worker", stack.worker)):
+        command = [PY_SPY, "record", "--pid", str(process.pid), "--rate", "250", "--format"]
+        command += ["raw", "--subprocesses", "--threads", *PY_SPY_ARGS]
+        command += ["-o", f"{PROFILE_DIR}/{label}-{name}.txt"]
+        profilers.append(
+            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+    time.sleep(0.5)  # let py-spy attach
+    return profilers
+
+
+def profile_stop(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        profiler.wait(timeout=30)
+
+
+# --- CPU accounting ----------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by the processes of one process group."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp ... utime stime
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU time of the whole machine spent outside idle and iowait."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / CLOCK_TICKS
+
+
+# --- observing ---------------------------------------------------------------------------------
+
+
+class LiveWatcher:
+    """The teacher's live view of one meeting; records when each participant's join shows."""
+
+    def __init__(self, stack: Stack, meeting_id: int):
+        self.stack, self.meeting_id = stack, meeting_id
+        self.joined: dict[str, float] = {}
+        self.repeats = 0
+        self.skipped = ""
+        self._task = None
+        self._ws = None
+
+    async def start(self) -> None:
+        url = f"ws://{self.stack.host}:{self.stack.port}/ws/meetings/{self.meeting_id}/live/"
+        try:
+            self._ws = await websockets.connect(
+                url,
+                host="127.0.0.1",
+                port=self.stack.port,
+                origin=f"http://{self.stack.host}:{self.stack.port}",
+                additional_headers={
+                    "Cookie": f"{settings.SESSION_COOKIE_NAME}={self.stack.teacher_session}"
+                },
+                open_timeout=10,
+                max_queue=None,
+            )
+            first = json.loads(await asyncio.wait_for(self._ws.recv(), 10))
+            if first.get("event") != "snapshot":
+                raise RuntimeError(f"first message was {first.get('event')!r}, not a snapshot")
+        except Exception as exc:  # noqa: BLE001 - any failure means: no realtime figures
+            self.skipped = f"{type(exc).__name__}: {exc}"
+            if self._ws is not None:
+                await self._ws.close()
+            self._ws = None
+            return
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self._ws:
+                now = time.time()
+                message = json.loads(raw)
+                if message.get("event") != "participant.joined":
+                    continue
+                name = ((message.get("data") or {}).get("participant") or {}).get("name", "")
+                if name in self.joined:
+                    self.repeats += 1
+                else:
+                    self.joined[name] = now
+        except websockets.ConnectionClosed:
+            pass
+
+    async def wait_for(self, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self._ws is not None and len(self.joined) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def inbox_wait_processed(conn, zoom_id: str, timeout: float) -> float | None:
+    """Seconds until no event of this meeting is pending (None: timed out)."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        cur = await conn.execute(
+            f'SELECT count(*) FILTER (WHERE status = %s), count(*) FROM "{SLUG}".'
+            "attendance_webhookevent WHERE zoom_meeting_id = %s",
+            ("pending", zoom_id),
+        )
+        pending, total = await cur.fetchone()
+        if total and not pending:
+            return time.monotonic() - began
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def inbox_figures(conn, zoom_id: str) -> dict:
+    cur = await conn.execute(
+        f'SELECT received_at, processed_at, status, body #>> %s FROM "{SLUG}".'
+        "attendance_webhookevent WHERE zoom_meeting_id = %s",
+        ("{payload,object,participant,user_name}", zoom_id),
+    )
+    rows = await cur.fetchall()
+    received = sorted(r[0].timestamp() for r in rows)
+    processed = [(r[1] - r[0]).total_seconds() for r in rows if r[1] is not None]
+    statuses = {}
+    for r in rows:
+        statuses[r[2]] = statuses.get(r[2], 0) + 1
+    names = [r[3] for r in rows]
+    return {
+        "rows": len(rows),
+        "distinct_names": len(set(names)),
+        "stored_per_s": (
+            (len(received) - 1) / (received[-1] - received[0]) if len(received) > 1 else None
+        ),
+        "processed_p50": pct(processed, 50),
+        "processed_p99": pct(processed, 99),
+        "statuses": statuses,
+    }
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+
+async def webhook_scenario(stack: Stack, db, label: str, spread: float, *, alone: bool) -> dict:
+    """`alone`: the worker is paused while the webhooks arrive (the intake on its own), and
+    resumed afterwards; else it processes them as they come, as in production."""
+    zoom_id = str(80_000_000_000 + random.randrange(10**9))
+    uuid = f"storm-{label}-{random.randrange(10**9)}=="
+    meeting_id = await asyncio.to_thread(meeting_create, stack, label, zoom_id)
+    watcher = LiveWatcher(stack, meeting_id)
+    if not alone:
+        await watcher.start()
+    plan = webhook_plan(stack.host, zoom_id, uuid, label)
+
+    if alone:
+        os.killpg(stack.worker.pid, signal.SIGSTOP)
+    profilers = profile_start(stack, label)
+    cpu_before = [cpu_seconds(stack.processes[0].pid), cpu_seconds(stack.worker.pid)]
+    busy_before = machine_busy_seconds()
+    try:
+        elapsed = await drive(stack.port, plan, spread)
+    finally:
+        if alone:
+            os.killpg(stack.worker.pid, signal.SIGCONT)
+        profile_stop(profilers[:1])  # daphne: while the webhooks arrive
+    daphne_cpu = cpu_seconds(stack.processes[0].pid) - cpu_before[0]
+    processed_after = await inbox_wait_processed(db, zoom_id, PROCESSING_TIMEOUT)
+    profile_stop(profilers[1:])  # the worker: until it has processed them all
+    worker_cpu = cpu_seconds(stack.worker.pid) - cpu_before[1]
+    machine_cpu = machine_busy_seconds() - busy_before
+    await watcher.wait_for(EVENTS, timeout=10)
+    await watcher.stop()
+    figures = await inbox_figures(db, zoom_id)
+
+    latencies = [s.latency for s in plan]
+    answers = {}
+    for s in plan:
+        key = f"{s.kind}:{s.status}:{s.answer}"
+        answers[key] = answers.get(key, 0) + 1
+    result = {
+        "answer_p50_ms": pct(latencies, 50) * 1000,
+        "answer_p99_ms": pct(latencies, 99) * 1000,
+        "requests_per_s": len(plan) / elapsed,
+        "stored_per_s": figures["stored_per_s"],
+        "lost": max(0, EVENTS - figures["distinct_names"]),
+        "counted_twice": figures["rows"] - figures["distinct_names"],
+        "rows": figures["rows"],
+        "answers": answers,
+        "statuses": figures["statuses"],
+        "realtime_skipped": watcher.skipped,
+        # CPU per stored event: daphne while they arrive; the worker and the whole machine
+        # (PostgreSQL, Redis and this client included) until all are processed
+        "daphne_cpu_ms_per_event": daphne_cpu / EVENTS * 1000,
+        "worker_cpu_ms_per_event": worker_cpu / EVENTS * 1000,
+        "machine_cpu_ms_per_event": machine_cpu / EVENTS * 1000,
+    }
+    if not alone:  # with the worker paused these would only measure the pause
+        result.update(
+            processing_done_s=processed_after,
+            processed_p50_ms=(figures["processed_p50"] or 0) * 1000 or None,
+            processed_p99_ms=(figures["processed_p99"] or 0) * 1000 or None,
+        )
+    if not alone and not watcher.skipped:
+        sent_at = {s.name: s.sent_wall for s in plan if s.kind == "event"}
+        delays = [at - sent_at[name] for name, at in watcher.joined.items() if name in sent_at]
+        result.update(
+            realtime_p50_ms=pct(delays, 50) * 1000 if delays else None,
+            realtime_p99_ms=pct(delays, 99) * 1000 if delays else None,
+            realtime_received=len(watcher.joined),
+            realtime_dropped=EVENTS - len(watcher.joined),
+            realtime_repeats=watcher.repeats,
+        )
+    return result
+
+
+async def healthz_scenario(stack: Stack, spread: float) -> dict:
+    plan = healthz_plan(EVENTS + int(EVENTS * DUPLICATE_SHARE))
+    elapsed = await drive(stack.port, plan, spread)
+    latencies = [s.latency for s in plan]
+    return {
+        "answer_p50_ms": pct(latencies, 50) * 1000,
+        "answer_p99_ms": pct(latencies, 99) * 1000,
+        "requests_per_s": len(plan) / elapsed,
+        "non_200": sum(1 for s in plan if s.status != 200),
+    }
+
+
+async def one_run(stack: Stack, run: int) -> dict:
+    db = await psycopg.AsyncConnection.connect(os.environ["DATABASE_URL"], autocommit=True)
+    try:
+        results = {
+            "healthz paced": await healthz_scenario(stack, SPREAD_SECONDS),
+            "webhook paced alone": await webhook_scenario(
+                stack, db, f"r{run}pa", SPREAD_SECONDS, alone=True
+            ),
+            "webhook paced": await webhook_scenario(
+                stack, db, f"r{run}p", SPREAD_SECONDS, alone=False
+            ),
+            "healthz burst": await healthz_scenario(stack, 0),
+            "webhook burst alone": await webhook_scenario(stack, db, f"r{run}ba", 0, alone=True),
+            "webhook burst": await webhook_scenario(stack, db, f"r{run}b", 0, alone=False),
+        }
+    finally:
+        await db.close()
+    for name, figures in results.items():
+        print(f"run {run + 1} {name}: {json.dumps(figures, default=str)}", flush=True)
+    return results
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def median_of(runs: list[dict], scenario: str, key: str):
+    values = [r[scenario].get(key) for r in runs]
+    values = [v for v in values if isinstance(v, int | float)]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+COLUMNS = [
+    ("paced, intake alone", "webhook paced alone", "healthz paced"),
+    ("paced, worker busy", "webhook paced", "healthz paced"),
+    ("burst, intake alone", "webhook burst alone", "healthz burst"),
+    ("burst, worker busy", "webhook burst", "healthz burst"),
+]
+ROWS = [
+    # label, scenario keys (one cell shows "a / b"), digits, from the baseline scenario
+    ("webhook answer p50 / p99 ms", ("answer_p50_ms", "answer_p99_ms"), 1, False),
+    ("baseline GET /healthz p50 / p99 ms", ("answer_p50_ms", "answer_p99_ms"), 1, True),
+    ("requests/s sent", ("requests_per_s",), 0, False),
+    ("baseline GET /healthz requests/s", ("requests_per_s",), 0, True),
+    ("events stored per second (server time)", ("stored_per_s",), 0, False),
+    ("rows lost / counted twice", ("lost", "counted_twice"), 0, False),
+    ("all processed, s after the last send", ("processing_done_s",), 1, False),
+    ("receipt → processed p50 / p99 ms", ("processed_p50_ms", "processed_p99_ms"), 0, False),
+    ("receipt → realtime event p50 / p99 ms", ("realtime_p50_ms", "realtime_p99_ms"), 0, False),
+    ("realtime events dropped / repeated", ("realtime_dropped", "realtime_repeats"), 0, False),
+    (
+        "CPU ms per event: daphne / worker",
+        ("daphne_cpu_ms_per_event", "worker_cpu_ms_per_event"),
+        2,
+        False,
+    ),
+    ("CPU ms per event: whole machine", ("machine_cpu_ms_per_event",), 2, False),
+]
+
+
+def report(runs: list[dict]) -> None:
+    print(
+        f"\nJoin storm: {EVENTS} participant_joined webhooks (+{int(EVENTS * DUPLICATE_SHARE)}"
+        f" redelivered duplicates), {CONNECTIONS} keep-alive connections, median of {len(runs)}"
+        " runs. paced = spread over 10 s; burst = as fast as the connections go; intake alone ="
+        " worker paused while they arrive; worker busy = processing as they arrive."
+    )
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; one daphne, one worker process × 8 threads;"
+        f" load average at the start {LOAD_AT_START[0]:.1f}, at the end {os.getloadavg()[0]:.1f}"
+        " (other work on the machine adds noise)"
+    )
+    print("\n| figure | " + " | ".join(c[0] for c in COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
+    for label, keys, digits, baseline in ROWS:
+        cells = []
+        for _, hook, base in COLUMNS:
+            scenario = base if baseline else hook
+            cells.append(" / ".join(fmt(median_of(runs, scenario, k), digits) for k in keys))
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    skipped = {r[c[1]]["realtime_skipped"] for r in runs for c in COLUMNS}
+    skipped.discard("")
+    if skipped:
+        print(f"\nrealtime figures skipped: the live websocket did not work ({'; '.join(skipped)})")
+
+
+def main() -> None:
+    teacher_id, class_id, session_key = tenant_setup()
+    stack = Stack(
+        port=free_port(),
+        host=services.tenant_host(SLUG),
+        teacher_session=session_key,
+        teacher_id=teacher_id,
+        class_id=class_id,
+    )
+    redis_flush()
+    env = dict(os.environ)
+    python = sys.executable
+    daphne = [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(stack.port)]
+    stack.processes = [
+        start([*daphne, "config.asgi:application"], "daphne", env),
+        start(
+            [python, "manage.py", "rundramatiq", "--processes", "1", "--threads", "8"],
+            "worker",
+            env,
+        ),
+    ]
+    try:
+        runs = asyncio.run(load(stack))
+    finally:
+        for process in stack.processes:
+            stop(process)
+        redis_flush()
+    report(runs)
+
+
+async def load(stack: Stack) -> list[dict]:
+    await wait_ready(stack.port)
+    return [await one_run(stack, run) for run in range(RUNS)]
+
+
+if __name__ == "__main__":
+    main()
