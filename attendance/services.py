@@ -32,7 +32,7 @@ from attendance.models import (
 from attendance.scoring import Policy, Segment, score_many
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
-from realtime.groups import publish
+from realtime.groups import publish, publish_many
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record, ip_hash
 
@@ -114,8 +114,7 @@ def webhook_event_process(*, event_id: int) -> str | None:
         )
         logger.exception("processing Zoom event %s in %s failed", event_id, schema)
         raise
-    for parts, name, data in outbox.messages:
-        publish(*parts, event=name, data=data, schema_name=schema)
+    publish_many(outbox.messages, schema_name=schema)
     return outcome
 
 
@@ -294,23 +293,27 @@ def participant_event_record(
     with connection.cursor() as cursor:  # one participant at a time; other participants go on
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"p:{meeting.pk}:{key}"])
     email = str(participant.get("email") or participant.get("user_email") or "").strip()
-    ParticipantEvent.objects.get_or_create(
-        meeting=meeting,
-        participant_key=key,
-        kind=kind,
-        at=at,
-        defaults={
-            "webhook_event": webhook_event,
-            "source": source,
-            "zoom_participant_id": str(participant.get("id") or "")[:100],
-            "participant_uuid": str(participant.get("participant_uuid") or "")[:100],
-            "zoom_user_id": str(participant.get("user_id") or "")[:100],
-            "registrant_id": str(participant.get("registrant_id") or "")[:100],
-            "name": str(participant.get("user_name") or participant.get("name") or "")[:200],
-            "email": email[:254],
-            "ip_hash": ip_hash(participant.get("ip_address")),
-            "leave_reason": str(participant.get("leave_reason") or "")[:500],
-        },
+    # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
+    ParticipantEvent.objects.bulk_create(
+        [
+            ParticipantEvent(
+                meeting=meeting,
+                participant_key=key,
+                kind=kind,
+                at=at,
+                webhook_event=webhook_event,
+                source=source,
+                zoom_participant_id=str(participant.get("id") or "")[:100],
+                participant_uuid=str(participant.get("participant_uuid") or "")[:100],
+                zoom_user_id=str(participant.get("user_id") or "")[:100],
+                registrant_id=str(participant.get("registrant_id") or "")[:100],
+                name=str(participant.get("user_name") or participant.get("name") or "")[:200],
+                email=email[:254],
+                ip_hash=ip_hash(participant.get("ip_address")),
+                leave_reason=str(participant.get("leave_reason") or "")[:500],
+            )
+        ],
+        ignore_conflicts=True,
     )
     sessions = _segments_rebuild(meeting, key, host_zoom_id=host_zoom_id)
     if outbox is not None and sessions:
@@ -342,18 +345,26 @@ def _segments_rebuild(meeting: Meeting, key: str, *, host_zoom_id: str) -> list[
         for name in ("name", "email", "registrant_id", "zoom_participant_id", "ip_hash"):
             if getattr(fact, name):
                 latest[name] = getattr(fact, name)
-    user = identity_match(
-        meeting=meeting,
-        registrant_id=latest.get("registrant_id", ""),
-        email=latest.get("email", ""),
-        zoom_id=latest.get("zoom_participant_id", ""),
-        name=latest.get("name", ""),
-    )
     zoom_id = latest.get("zoom_participant_id", "")
-    if user is None and zoom_id and zoom_id == host_zoom_id:
-        user = meeting.host  # Zoom says this participant is the meeting's host
-    role = _role_of(meeting, user, zoom_id, host_zoom_id)
-    ParticipantSession.objects.filter(meeting=meeting, participant_key=key).delete()
+    sessions = ParticipantSession.objects.filter(meeting=meeting, participant_key=key)
+    previous = sessions.select_related("user").first()
+    described = ("name", "email", "registrant_id", "zoom_participant_id")
+    if previous is not None and all(getattr(previous, f) == latest.get(f, "") for f in described):
+        # Same participant, same description (a leave, a rejoin): the same answer as before,
+        # including a teacher's resolution.
+        user, role = previous.user, previous.role
+    else:
+        user = identity_match(
+            meeting=meeting,
+            registrant_id=latest.get("registrant_id", ""),
+            email=latest.get("email", ""),
+            zoom_id=zoom_id,
+            name=latest.get("name", ""),
+        )
+        if user is None and zoom_id and zoom_id == host_zoom_id:
+            user = meeting.host  # Zoom says this participant is the meeting's host
+        role = _role_of(meeting, user, zoom_id, host_zoom_id)
+    sessions.delete()
     return ParticipantSession.objects.bulk_create(
         [
             ParticipantSession(
@@ -479,7 +490,13 @@ def _after_participant_change(meeting, kind, sessions, outbox: _Outbox) -> None:
         target=meeting,
         details={"role": session.role, "key": session.participant_key},
     )
-    if session.user is not None and session.role == ParticipantRole.STUDENT:
+    # During class attended time only grows when a segment closes: score then, not at every
+    # join. After the end, any late fact changes the record.
+    if (
+        (kind == ParticipantEvent.Kind.LEAVE or meeting.status == Meeting.Status.ENDED)
+        and session.user is not None
+        and session.role == ParticipantRole.STUDENT
+    ):
         record = attendance_score_student(meeting=meeting, student=session.user)
         if record is not None:
             outbox.add(("user", session.user.pk), "attendance.updated", _record_data(record))

@@ -46,19 +46,31 @@ def live_classes_group(schema_name: str) -> str:
 
 def publish(*parts: str | int, event: str, data: dict, schema_name: str | None = None) -> None:
     """Send `{event, data}` to the current tenant's group named by `parts`, now."""
+    publish_many([(parts, event, data)], schema_name=schema_name)
+
+
+def publish_many(messages, *, schema_name: str | None = None) -> None:
+    """Send several `(group parts, event, data)` in one trip to the channel layer: from sync
+    code each trip costs an event loop and a Redis connection."""
     schema = schema_name or connection.schema_name
-    group = group_name(schema, *parts)
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+    sends = [
+        (group_name(schema, *parts), {"type": EVENT_HANDLER, "event": event, "data": data})
+        for parts, event, data in messages
+    ]
+
+    async def send_all():
+        for group, message in sends:
+            await layer.group_send(group, message)
+
     try:
-        async_to_sync(layer.group_send)(
-            group, {"type": EVENT_HANDLER, "event": event, "data": data}
-        )
+        async_to_sync(send_all)()
     except Exception:
         # Clients re-fetch their snapshot on reconnect, so a lost event is harmless; a
         # broken request because Redis hiccuped is not.
-        logger.exception("publish of %s to %s failed", event, group)
+        logger.exception("publishing %d events to %s failed", len(sends), schema)
 
 
 def publish_on_commit(*parts: str | int, event: str, data: dict) -> None:
