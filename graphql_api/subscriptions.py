@@ -214,13 +214,17 @@ class Subscription:
                         count=data.get("count"),
                     )
 
-    @strawberry.subscription(description="The viewer's own notifications.")
+    @strawberry.subscription(
+        description='The viewer\'s own notifications, after a first "subscribed".'
+    )
     async def my_notifications(self, info: Info) -> AsyncGenerator[t.Notification, None]:
         scope = _scope(info)
         user_id = _user_id(info)
         ws = info.context["ws"]
         group = user_group(scope["tenant"].schema_name, user_id)
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
+            # First a "subscribed": from here on nothing sent to the viewer is missed.
+            yield t.Notification(kind="subscribed", data={})
             gate = _Gate(scope, _is_active, user_id)
             async for message in messages:
                 if not await gate.still_allowed():

@@ -3,80 +3,30 @@ channel layer over real Redis, against the test database. What the other tests c
 process, checked here across the network once."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
 
 from realtime.groups import publish
+
+from .support import daphne_start, daphne_stop, http_get
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, path: str, host: str) -> tuple[int, str]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - local URL
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+    return http_get(port, path, host)
 
 
 @pytest.fixture(scope="module")
 def daphne(worlds):
-    port = _free_port()
-    db = connection.settings_dict
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if _get(port, "/healthz", "localhost")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"daphne did not start: {process.stdout.read().decode()[-2000:]}")
+    process, port = daphne_start()
     yield port
-    process.terminate()
-    process.wait(timeout=10)
+    daphne_stop(process)
 
 
 def _ws(port: int, host: str, session_key: str | None = None):

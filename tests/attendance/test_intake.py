@@ -12,10 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,8 +25,7 @@ import dramatiq
 import psycopg
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -43,6 +39,8 @@ from tenants.audit.models import AuditEntry
 from tenants.audit.services import ip_hash
 from tenants.models import Organisation
 from tenants.tasking import send_to_each_tenant
+
+from ..support import committed, daphne_start, daphne_stop
 
 pytestmark = pytest.mark.django_db
 
@@ -188,25 +186,7 @@ class AsgiClient:
 # --- committed state and what it leads to -------------------------------------------------------
 
 
-def _in_own_thread(fn):
-    """Run `fn` on a thread with its own database connection, which commits (the test's own
-    connection is inside a transaction the intake's pool would not see)."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
-            result["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+_in_own_thread = committed
 
 
 def _set_secret(schema: str, secret: str | None) -> None:
@@ -767,12 +747,6 @@ def test_sweep_runs_per_tenant_from_the_scheduler(worlds):
 # --- through a real daphne ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _http(port: int, method: str, path: str, host: str, body: bytes = b"", headers=None):
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -789,43 +763,9 @@ def _http(port: int, method: str, path: str, host: str, body: bytes = b"", heade
 
 @pytest.fixture(scope="module")
 def daphne(worlds):
-    port = _free_port()
-    db = connection.settings_dict
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=settings.REDIS_URL,
-    )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if _http(port, "GET", "/healthz", "localhost")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"daphne did not start: {process.stdout.read().decode()[-2000:]}")
+    process, port = daphne_start()
     yield port
-    process.terminate()
-    process.wait(timeout=10)
+    daphne_stop(process)
 
 
 def test_webhooks_over_a_real_daphne(zoom, daphne):

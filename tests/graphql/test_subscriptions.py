@@ -129,9 +129,8 @@ async def test_my_notifications_reach_only_me(alpha, beta):
     query = "subscription { myNotifications { kind data } }"
     mine = await _subscribe(alpha, "student", query)
     other = await _subscribe(beta, "student", query)
-    import asyncio
-
-    await asyncio.sleep(0.2)  # let both join their groups
+    for ws in (mine, other):  # both are in their groups once they say so
+        assert (await _next(ws))["payload"]["data"]["myNotifications"]["kind"] == "subscribed"
     await database_sync_to_async(publish)(
         "user",
         alpha.users["student"].pk,

@@ -13,26 +13,13 @@ from django_tenants.utils import schema_context
 from meetings.models import ZoomConnection, ZoomSettings
 from meetings.zoom import oauth
 
+from ..support import committed
 from .conftest import API, OAUTH, token_body
 
 pytestmark = pytest.mark.django_db
 
 
-def _in_own_thread(fn):
-    """Run `fn` on a thread of its own, so with a database connection of its own that commits
-    (the test's connection is inside a transaction the threads would not see)."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    return result["value"]
+_in_own_thread = committed
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 admins. Snapshot first, then one message per change; nobody else gets in."""
 
 import json
-import threading
 
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import connections
 from django_tenants.utils import schema_context
 
 from attendance import services
@@ -15,25 +13,12 @@ from config.asgi import application
 from meetings.models import Meeting
 
 from ..attendance.conftest import CLASS_START, ZOOM_ID, joined, started, store
+from ..support import committed
 
 pytestmark = pytest.mark.django_db
 
 
-def _committed(fn):
-    """Run `fn` on a thread of its own, so that what it writes is committed and visible to
-    the consumers' database thread."""
-    result = {}
-
-    def run():
-        try:
-            result["value"] = fn()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    return result.get("value")
+_committed = committed
 
 
 @pytest.fixture
