@@ -120,7 +120,8 @@ if env_bool("DATABASE_POOL", True):
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per schema switch, not before every cursor (a fifth of a worker's time
 # went there). Safe here: every entry point switches the schema explicitly (middleware,
-# schema_context in consumers, the actor middleware), and a switch resets it.
+# schema_context in consumers, the actor middleware), a switch resets it, and so does a
+# (savepoint) rollback, which undoes a SET (tests/tenants/test_search_path.py).
 TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
