@@ -1,0 +1,177 @@
+{{/* Chart name, truncated to a DNS label. */}}
+{{- define "liveroll.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name prefix of every resource: <release>-<chart name> unless overridden. */}}
+{{- define "liveroll.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 52 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of one component's resources. Usage: include "liveroll.componentName" (list . "web") */}}
+{{- define "liveroll.componentName" -}}
+{{- printf "%s-%s" (include "liveroll.fullname" (index . 0)) (index . 1) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "liveroll.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels of one component. Usage: include "liveroll.selectorLabels" (list . "web") */}}
+{{- define "liveroll.selectorLabels" -}}
+{{- $ctx := index . 0 -}}
+app.kubernetes.io/name: {{ include "liveroll.name" $ctx }}
+app.kubernetes.io/instance: {{ $ctx.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{/* Standard labels of one component. Usage: include "liveroll.labels" (list . "web") */}}
+{{- define "liveroll.labels" -}}
+{{- $ctx := index . 0 -}}
+helm.sh/chart: {{ include "liveroll.chart" $ctx }}
+{{ include "liveroll.selectorLabels" . }}
+app.kubernetes.io/version: {{ $ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ $ctx.Release.Service }}
+app.kubernetes.io/part-of: liveroll
+{{- end }}
+
+{{- define "liveroll.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{- define "liveroll.configMapName" -}}
+{{- include "liveroll.componentName" (list . "config") }}
+{{- end }}
+
+{{- define "liveroll.secretName" -}}
+{{- if .Values.existingSecret }}
+{{- .Values.existingSecret }}
+{{- else }}
+{{- include "liveroll.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checksum of the configuration every pod reads (ConfigMap, chart Secret or the name of the
+existing one), so that pods roll when it changes.
+*/}}
+{{- define "liveroll.configChecksum" -}}
+{{- $config := include (print .Template.BasePath "/hooks/configmap.yaml") . -}}
+{{- $secret := include (print .Template.BasePath "/hooks/secret.yaml") . -}}
+{{- printf "%s\n---\n%s\n---\nexistingSecret=%s" $config $secret .Values.existingSecret | sha256sum }}
+{{- end }}
+
+{{/*
+The parts every pod template shares. Usage: include "liveroll.podSpecCommon" .
+*/}}
+{{- define "liveroll.podSpecCommon" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if .Values.serviceAccountName }}
+serviceAccountName: {{ .Values.serviceAccountName }}
+{{- end }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end }}
+
+{{/*
+The parts every container shares: image, environment, security context, /tmp.
+*/}}
+{{- define "liveroll.containerCommon" -}}
+image: {{ include "liveroll.image" . | quote }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+envFrom:
+  - configMapRef:
+      name: {{ include "liveroll.configMapName" . }}
+  - secretRef:
+      name: {{ include "liveroll.secretName" . }}
+securityContext:
+  {{- toYaml .Values.securityContext | nindent 2 }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+{{- end }}
+
+{{/*
+HorizontalPodAutoscaler of one component's Deployment, when its autoscaling is enabled.
+Usage: include "liveroll.hpa" (list . "web" .Values.web.autoscaling)
+*/}}
+{{- define "liveroll.hpa" -}}
+{{- $ctx := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $a := index . 2 -}}
+{{- if $a.enabled -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "liveroll.componentName" (list $ctx $component) }}
+  labels:
+    {{- include "liveroll.labels" (list $ctx $component) | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "liveroll.componentName" (list $ctx $component) }}
+  minReplicas: {{ $a.minReplicas }}
+  maxReplicas: {{ $a.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $a.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- end }}
+
+{{/*
+PodDisruptionBudget of one component, when enabled.
+Usage: include "liveroll.pdb" (list . "web" .Values.web.pdb)
+*/}}
+{{- define "liveroll.pdb" -}}
+{{- $ctx := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $p := index . 2 -}}
+{{- if $p.enabled -}}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "liveroll.componentName" (list $ctx $component) }}
+  labels:
+    {{- include "liveroll.labels" (list $ctx $component) | nindent 4 }}
+spec:
+  maxUnavailable: {{ $p.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "liveroll.selectorLabels" (list $ctx $component) | nindent 6 }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,372 @@
+"""The Helm chart `helm/liveroll/`, without a cluster: linted and rendered by Helm's own engine
+(the `helm-python-sdk` package, imported as `helm_python`, binds Helm's Go SDK and renders
+offline), and every rendered manifest validated against the Kubernetes 1.30 schemas
+(`kubernetes-validate`, strict: unknown fields fail). Skipped where those are not installed."""
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+
+helm = pytest.importorskip("helm_python")
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+yaml = pytest.importorskip("yaml")  # PyYAML, a dependency of kubernetes-validate
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = ROOT / "helm" / "liveroll"
+KUBE_VERSION = "1.30"
+RELEASE = "lr"
+NAMESPACE = "liveroll"
+CHECKSUM = "checksum/config"
+ROLES = {"web", "worker", "scheduler"}
+
+# The chart's defaults plus only what it cannot default: the four required secrets.
+DEFAULTS = yaml.safe_load((CHART / "ci" / "test-values.yaml").read_text())
+EXISTING_SECRET = {
+    "existingSecret": "liveroll-env",
+    "ingress": {"tls": {"enabled": True, "secretName": "liveroll-wildcard-tls"}},
+    "web": {"autoscaling": {"enabled": False}},
+    "worker": {"autoscaling": {"enabled": False}},
+}
+SCENARIOS = {"defaults": DEFAULTS, "existing_secret_tls_no_autoscaling": EXISTING_SECRET}
+
+
+def merged(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def chart():
+    with helm.Chart.load(CHART) as loaded:
+        yield loaded
+
+
+def render(chart, values: dict | None) -> list[dict]:
+    """Every object the chart renders (NOTES.txt and empty templates left out)."""
+    rendered = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    docs = []
+    for path, text in sorted(rendered.items()):
+        if path.endswith(".txt"):
+            continue
+        docs.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def rendered(chart) -> dict[str, list[dict]]:
+    return {name: render(chart, values) for name, values in SCENARIOS.items()}
+
+
+@pytest.fixture(params=sorted(SCENARIOS))
+def manifests(request, rendered) -> list[dict]:
+    return rendered[request.param]
+
+
+def of_kind(docs: list[dict], kind: str) -> list[dict]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+def one(docs: list[dict], kind: str, component: str) -> dict:
+    (found,) = [d for d in of_kind(docs, kind) if component_of(d) == component]
+    return found
+
+
+def component_of(doc: dict) -> str:
+    return doc["metadata"]["labels"]["app.kubernetes.io/component"]
+
+
+def pod_templates(docs: list[dict]) -> list[tuple[dict, dict]]:
+    return [(d, d["spec"]["template"]) for d in docs if d["kind"] in {"Deployment", "Job"}]
+
+
+def hook_phases(doc: dict) -> set[str]:
+    annotations = doc["metadata"].get("annotations") or {}
+    return set(filter(None, annotations.get("helm.sh/hook", "").split(",")))
+
+
+def hook_weight(doc: dict) -> int:
+    return int(doc["metadata"]["annotations"].get("helm.sh/hook-weight", "0"))
+
+
+# ---- lint, schema, Kubernetes validity ----------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_lint_is_clean(scenario):
+    report = helm.lint(CHART, SCENARIOS[scenario], strict=True, kube_version=f"v{KUBE_VERSION}.0")
+    assert report["errors"] == []
+    # severity 2 = warning, 3 = error; 1 (info) is only "icon is recommended"
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+def test_schema_accepts_scenarios_and_rejects_typos_and_bad_values(chart):
+    for values in SCENARIOS.values():
+        chart.validate_schema(values)
+    for bad in (
+        {"web": {"replicas": 3}},  # a typo of replicaCount
+        {"baseDomain": "https://example.com"},
+        {"config": {"publicUrlScheme": "ftp"}},
+        {"image": {"pullPolicy": "Sometimes"}},
+    ):
+        with pytest.raises(helm.HelmValuesError):
+            chart.validate_schema(merged(DEFAULTS, bad))
+
+
+def test_required_secrets_are_named_when_missing(chart):
+    with pytest.raises(helm.HelmRenderError, match=r"secrets\.\w+ is required"):
+        render(chart, None)
+
+
+def test_every_manifest_is_valid_kubernetes(manifests):
+    kinds = {d["kind"] for d in manifests}
+    assert {"Deployment", "Service", "Ingress", "PodDisruptionBudget", "Job", "ConfigMap"} <= kinds
+    for doc in manifests:
+        try:
+            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            pytest.fail(f"{doc['kind']} {doc['metadata']['name']}: {exc}")
+
+
+# ---- labels, roles, pods --------------------------------------------------------------------
+
+
+def test_standard_labels_and_component_everywhere(manifests):
+    for doc in manifests:
+        labels = doc["metadata"]["labels"]
+        assert labels["app.kubernetes.io/name"] == "liveroll"
+        assert labels["app.kubernetes.io/instance"] == RELEASE
+        assert labels["app.kubernetes.io/managed-by"] == "Helm"
+        assert labels["app.kubernetes.io/version"]
+        assert labels["app.kubernetes.io/component"]
+    for workload, template in pod_templates(manifests):
+        component = component_of(workload)
+        assert template["metadata"]["labels"]["app.kubernetes.io/component"] == component
+        if workload["kind"] == "Deployment":
+            selector = workload["spec"]["selector"]["matchLabels"]
+            assert selector["app.kubernetes.io/component"] == component
+            assert selector.items() <= template["metadata"]["labels"].items()
+    for kind in ("Service", "PodDisruptionBudget"):
+        for doc in of_kind(manifests, kind):
+            selector = doc["spec"].get("selector", {})
+            selector = selector.get("matchLabels", selector)
+            assert selector["app.kubernetes.io/component"] == component_of(doc)
+
+
+def test_one_image_every_role_by_args(manifests):
+    deployments = of_kind(manifests, "Deployment")
+    assert {component_of(d) for d in deployments} == ROLES
+    images = set()
+    for workload, template in pod_templates(manifests):
+        (container,) = template["spec"]["containers"]
+        images.add(container["image"])
+        assert container["args"][0] == component_of(workload)
+        assert "command" not in container  # the image's entrypoint picks the role
+    assert len(images) == 1
+
+
+def test_every_pod_template_has_the_config_checksum(manifests):
+    templates = pod_templates(manifests)
+    assert {component_of(w) for w, _ in templates} == ROLES | {"migrate"}
+    checksums = {t["metadata"]["annotations"][CHECKSUM] for _, t in templates}
+    assert len(checksums) == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", checksums.pop())
+
+
+def test_checksum_follows_config_and_secret_changes(chart):
+    def checksum(values):
+        web = one(render(chart, values), "Deployment", "web")
+        return web["spec"]["template"]["metadata"]["annotations"][CHECKSUM]
+
+    base = checksum(DEFAULTS)
+    assert checksum(DEFAULTS) == base  # stable: no needless rollouts
+    assert checksum(merged(DEFAULTS, {"config": {"logLevel": "DEBUG"}})) != base
+    assert checksum(merged(DEFAULTS, {"secrets": {"redisUrl": "redis://other:6379/0"}})) != base
+    assert checksum(merged(DEFAULTS, {"existingSecret": "a"})) != checksum(
+        merged(DEFAULTS, {"existingSecret": "b"})
+    )
+
+
+def test_pods_run_as_non_root_with_read_only_root_and_tmp(manifests):
+    for _, template in pod_templates(manifests):
+        spec = template["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["securityContext"]["runAsUser"] == 10001
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        for container in spec["containers"]:
+            security = container["securityContext"]
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["capabilities"]["drop"] == ["ALL"]
+            (tmp,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/tmp"]
+            assert "emptyDir" in volumes[tmp["name"]]
+            assert container["resources"]["requests"]["cpu"]
+            assert container["resources"]["requests"]["memory"]
+            assert container["resources"]["limits"]["memory"]
+
+
+# ---- web --------------------------------------------------------------------------------------
+
+
+def test_web_probes_send_a_tenant_independent_host(manifests):
+    (container,) = one(manifests, "Deployment", "web")["spec"]["template"]["spec"]["containers"]
+    paths = {}
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        get = container[probe]["httpGet"]
+        assert {"name": "Host", "value": "localhost"} in get["httpHeaders"]
+        assert get["port"] == "http"
+        paths[probe] = get["path"]
+    assert paths == {
+        "startupProbe": "/healthz",
+        "livenessProbe": "/healthz",
+        "readinessProbe": "/readyz",
+    }
+
+
+def test_ingress_routes_base_domain_and_wildcard(rendered):
+    for name, docs in rendered.items():
+        ingress = one(docs, "Ingress", "web")
+        service = one(docs, "Service", "web")
+        hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
+        assert hosts == ["example.com", "*.example.com"]
+        for rule in ingress["spec"]["rules"]:
+            (path,) = rule["http"]["paths"]
+            assert path["backend"]["service"]["name"] == service["metadata"]["name"]
+        tls = ingress["spec"].get("tls")
+        if name == "defaults":
+            assert tls is None
+        else:
+            assert tls == [{"hosts": hosts, "secretName": "liveroll-wildcard-tls"}]
+
+
+def test_autoscaling_and_disruption_budgets(rendered):
+    for name, docs in rendered.items():
+        autoscaled = name == "defaults"
+        hpas = {component_of(h): h for h in of_kind(docs, "HorizontalPodAutoscaler")}
+        assert set(hpas) == ({"web", "worker"} if autoscaled else set())
+        for component in ("web", "worker"):
+            deployment = one(docs, "Deployment", component)
+            # with an HPA, the Deployment leaves replicas alone (an upgrade would reset them)
+            assert ("replicas" in deployment["spec"]) is not autoscaled
+            if autoscaled:
+                target = hpas[component]["spec"]["scaleTargetRef"]
+                assert target["name"] == deployment["metadata"]["name"]
+            pdb = one(docs, "PodDisruptionBudget", component)
+            assert (
+                pdb["spec"]["selector"]["matchLabels"]
+                == deployment["spec"]["selector"]["matchLabels"]
+            )
+
+
+# ---- worker, scheduler ------------------------------------------------------------------------
+
+
+def test_worker_gets_time_to_finish_actors_and_scheduler_is_single(manifests):
+    worker = one(manifests, "Deployment", "worker")
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 600
+    scheduler = one(manifests, "Deployment", "scheduler")
+    assert scheduler["spec"]["replicas"] == 1
+    assert scheduler["spec"]["strategy"]["type"] == "Recreate"
+    assert not [
+        d
+        for d in manifests
+        if d["kind"] in {"HorizontalPodAutoscaler", "PodDisruptionBudget"}
+        and component_of(d) == "scheduler"
+    ]
+
+
+# ---- hooks, configuration, secrets -------------------------------------------------------------
+
+
+def env_sources(template: dict) -> list[tuple[str, str]]:
+    sources = []
+    for container in template["spec"]["containers"]:
+        for source in container["envFrom"]:
+            for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                if key in source:
+                    sources.append((kind, source[key]["name"]))
+    return sources
+
+
+def test_migrate_job_is_a_hook_after_what_it_reads(rendered):
+    for name, docs in rendered.items():
+        job = one(docs, "Job", "migrate")
+        assert hook_phases(job) == {"pre-install", "pre-upgrade"}
+        assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == ["migrate"]
+        sources = env_sources(job["spec"]["template"])
+        assert {kind for kind, _ in sources} == {"ConfigMap", "Secret"}
+        by_name = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+        for kind, source_name in sources:
+            if kind == "Secret" and name != "defaults":
+                # existingSecret: made outside the chart, before the install
+                assert source_name == "liveroll-env"
+                assert (kind, source_name) not in by_name
+                continue
+            source = by_name[(kind, source_name)]
+            # and on rollback, so that a rollback restores the configuration it returns to
+            assert hook_phases(source) == {"pre-install", "pre-upgrade", "pre-rollback"}
+            assert hook_weight(source) < hook_weight(job)
+            # kept after the hook: web, worker and scheduler read it too
+            policy = source["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
+            assert "hook-succeeded" not in policy
+
+
+def test_every_pod_reads_the_same_config_and_secret(rendered):
+    for name, docs in rendered.items():
+        expected_secret = "liveroll-env" if name != "defaults" else f"{RELEASE}-liveroll"
+        for _, template in pod_templates(docs):
+            assert sorted(env_sources(template)) == [
+                ("ConfigMap", f"{RELEASE}-liveroll-config"),
+                ("Secret", expected_secret),
+            ]
+
+
+def test_existing_secret_suppresses_the_charts_secret(rendered):
+    assert [s["metadata"]["name"] for s in of_kind(rendered["defaults"], "Secret")] == [
+        f"{RELEASE}-liveroll"
+    ]
+    assert of_kind(rendered["existing_secret_tls_no_autoscaling"], "Secret") == []
+
+
+def test_config_map_and_secret_hold_the_platform_environment(rendered):
+    docs = rendered["defaults"]
+    (config_map,) = of_kind(docs, "ConfigMap")
+    (secret,) = of_kind(docs, "Secret")
+    config = config_map["data"]
+    assert all(isinstance(v, str) for v in config.values())
+    assert config["LIVEROLL_BASE_DOMAIN"] == "example.com"
+    assert config["LIVEROLL_PUBLIC_URL_SCHEME"] == "https"
+    assert config["LIVEROLL_PUBLIC_PORT"] == ""  # set, and empty: links carry no port
+    assert config["DJANGO_ALLOWED_HOSTS"] == "example.com,.example.com"
+    assert config["CHANNELS_CAPACITY"] == "1500"
+    assert config["LIVEROLL_SPARE_SCHEMAS"] == "2"
+    assert config["LOG_LEVEL"] == "INFO"
+    assert set(secret["stringData"]) == {
+        "DJANGO_SECRET_KEY",
+        "LIVEROLL_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "REDIS_URL",
+    }
+    assert not set(config) & set(secret["stringData"])
+
+
+def test_chart_covers_every_variable_of_env_example(chart):
+    """A variable added to platform/env.example must be added to the chart (or listed here)."""
+    set_by_image = {"DJANGO_SETTINGS_MODULE", "STATIC_ROOT", "WHITENOISE_USE_FINDERS"}
+    not_in_production = {"DJANGO_DEBUG"}  # production settings force it off
+    text = (ROOT / "platform" / "env.example").read_text()
+    development = text.split("---- Development and demo only")[0]
+    names = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", development, flags=re.MULTILINE))
+    docs = render(chart, merged(DEFAULTS, {"secrets": {"ipHashKey": "separate"}}))
+    (config_map,) = of_kind(docs, "ConfigMap")
+    (secret,) = of_kind(docs, "Secret")
+    covered = set(config_map["data"]) | set(secret["stringData"])
+    assert names - set_by_image - not_in_production - covered == set()
