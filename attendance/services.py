@@ -159,12 +159,46 @@ def meeting_for_zoom_object(obj: dict, *, at: datetime) -> Meeting | None:
     else:
         free = [m for m in candidates if not m.zoom_uuid and m.status == Meeting.Status.SCHEDULED]
         free = [m for m in free if abs(m.start_time - at) <= OCCURRENCE_MATCH_WINDOW]
-        if not free:
+        if free:
+            meeting = min(free, key=lambda m: abs(m.start_time - at))
+        elif uuid:
+            # The host started the recurring meeting away from every session (a class moved
+            # at short notice): a session of its own, so that it is seen live and its
+            # attendance is kept apart from the scheduled ones.
+            meeting = _unscheduled_session(
+                min(candidates, key=lambda m: abs(m.start_time - at)), at
+            )
+        else:
             return None
-        meeting = min(free, key=lambda m: abs(m.start_time - at))
     if uuid and meeting.zoom_uuid != uuid:
         meeting.zoom_uuid = uuid
         meeting.save(update_fields=["zoom_uuid", "updated_at"])
+    return meeting
+
+
+def _unscheduled_session(like: Meeting, at: datetime) -> Meeting:
+    meeting = Meeting.objects.create(
+        school_class=like.school_class,
+        series=like.series,
+        host=like.host,
+        title=like.title,
+        description=like.description,
+        kind=like.kind,
+        start_time=at,
+        duration_minutes=like.duration_minutes,
+        timezone=like.timezone,
+        target_audience=like.target_audience,
+        registration_enabled=False,
+        zoom_account=like.zoom_account,
+        zoom_meeting_id=like.zoom_meeting_id,
+    )
+    meeting.invitees.set(like.invitees.all())
+    audit_record(
+        actor_label="zoom",
+        action="meeting.unscheduled_session",
+        target=meeting,
+        details={"zoom_meeting_id": like.zoom_meeting_id, "nearest_session": like.pk},
+    )
     return meeting
 
 

@@ -427,3 +427,44 @@ def test_events_for_another_tenants_meeting_do_not_cross(live_class, beta):
         assert not ParticipantSession.objects.exists()
     with schema_context(world.schema):
         assert not ParticipantSession.objects.filter(meeting=meeting).exists()
+
+
+def test_a_recurring_meeting_started_away_from_every_session_gets_a_session_of_its_own(
+    live_class,
+):
+    world, scheduled, _ = live_class
+    with schema_context(world.schema):
+        Meeting.objects.filter(pk=scheduled.pk).update(series_id=None)
+        second = Meeting.objects.create(
+            school_class=scheduled.school_class,
+            host=scheduled.host,
+            title="Maths",
+            start_time=CLASS_START + timedelta(days=7),
+            zoom_meeting_id=ZOOM_ID,
+        )
+        # started three days before the first session, nowhere near either
+        early = (CLASS_START - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        process(
+            [
+                body("meeting.started", uuid="early==", start_time=early),
+                body(
+                    "meeting.participant_joined",
+                    uuid="early==",
+                    participant={
+                        "user_name": "Ann A",
+                        "registrant_id": "reg-ann",
+                        "join_time": early,
+                    },
+                ),
+            ]
+        )
+        session = Meeting.objects.get(zoom_uuid="early==")
+        assert session.pk not in (scheduled.pk, second.pk)
+        assert (session.status, session.title, session.school_class_id) == (
+            "started",
+            "Maths",
+            scheduled.school_class_id,
+        )
+        assert ParticipantSession.objects.filter(meeting=session).count() == 1
+        assert Meeting.objects.get(pk=scheduled.pk).status == "scheduled"
+        assert AuditEntry.objects.filter(action="meeting.unscheduled_session").exists()
