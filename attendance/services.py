@@ -151,9 +151,11 @@ def meeting_for_zoom_object(obj: dict, *, at: datetime) -> Meeting | None:
     if not candidates:
         return None
     if uuid:
-        for meeting in candidates:  # assigned by a transaction we waited for
-            if meeting.zoom_uuid == uuid:
-                return meeting
+        # A transaction we waited for on those locks may have given the uuid to a session,
+        # or made a session for it: a fresh query sees both.
+        meeting = Meeting.objects.filter(zoom_uuid=uuid).first()
+        if meeting is not None:
+            return meeting
     if len(candidates) == 1 and not candidates[0].series_id:
         meeting = candidates[0]
     else:

@@ -468,3 +468,69 @@ def test_a_recurring_meeting_started_away_from_every_session_gets_a_session_of_i
         assert ParticipantSession.objects.filter(meeting=session).count() == 1
         assert Meeting.objects.get(pk=scheduled.pk).status == "scheduled"
         assert AuditEntry.objects.filter(action="meeting.unscheduled_session").exists()
+
+
+def test_concurrent_first_events_of_an_unscheduled_instance_make_one_session(worlds):
+    """Workers process events of one new instance at once: one session, not one each."""
+    import threading
+
+    from django.db import connections
+
+    from tenants.accounts.models import User
+
+    world = worlds["a"]
+    early = (CLASS_START - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bodies = [
+        body(
+            "meeting.participant_joined",
+            zoom_id="555000",
+            uuid="race==",
+            participant={"user_name": f"P{i}", "participant_uuid": f"pu{i}", "join_time": early},
+        )
+        for i in range(6)
+    ]
+
+    def in_thread(fn):
+        def run():
+            try:
+                with schema_context(world.schema):
+                    fn()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def arrange():
+        teacher = User.objects.get(email="teacher@alpha.test")
+        for day in (0, 7):
+            Meeting.objects.create(
+                school_class=world.school_class,
+                host=teacher,
+                title="Race",
+                start_time=CLASS_START + timedelta(days=day),
+                zoom_meeting_id="555000",
+            )
+        ids.extend(store(bodies))
+
+    ids: list[int] = []
+    in_thread(arrange).join()
+    threads = [
+        in_thread(lambda event_id=event_id: services.webhook_event_process(event_id=event_id))
+        for event_id in ids
+    ]
+    for thread in threads:
+        thread.join(30)
+
+    def check_and_clean():
+        sessions = list(Meeting.objects.filter(zoom_uuid="race==").values_list("pk", flat=True))
+        result.append(sessions)
+        result.append(ParticipantSession.objects.filter(meeting__zoom_uuid="race==").count())
+        Meeting.objects.filter(zoom_meeting_id="555000").delete()
+        WebhookEvent.objects.filter(pk__in=ids).delete()
+
+    result: list = []
+    in_thread(check_and_clean).join()
+    assert len(result[0]) == 1
+    assert result[1] == 6
