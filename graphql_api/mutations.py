@@ -14,14 +14,14 @@ from strawberry.types import Info
 from attendance import services as attendance_services
 from attendance.models import AttendanceRecord
 from graphql_api import types as t
-from graphql_api.build import meeting_from, meeting_queryset
+from graphql_api.build import meeting_from, meeting_queryset, record_from
 from graphql_api.context import client_ip, http_request, require_admin, require_user, viewer
 from meetings import services as meeting_services
 from meetings.models import Meeting, ZoomConnection
 from meetings.policy import classes_visible, meetings_visible
 from meetings.providers.base import MeetingProviderError
 from meetings.recurrence import RecurrenceError, RecurrenceRule
-from tenants.accounts.models import Role, User
+from tenants.accounts.models import User
 from tenants.accounts.services import api_token_create
 from tenants.audit.services import audit_record
 from tenants.school.models import Enrolment, SchoolClass
@@ -473,8 +473,6 @@ class Mutation:
             )
         except Exception as exc:  # noqa: BLE001
             return AttendancePayload(record=None, errors=_errors_of(exc))
-        from graphql_api.build import record_from
-
         return AttendancePayload(record=record_from(record), errors=[])
 
     @strawberry.mutation
@@ -501,6 +499,3 @@ class Mutation:
         except Exception as exc:  # noqa: BLE001
             return OkPayload(ok=False, errors=_errors_of(exc))
         return _ok()
-
-
-__all__ = ["Mutation", "Role"]

@@ -327,9 +327,9 @@ def zoom_connections_refresh_due(*, within: timedelta = timedelta(minutes=15)) -
     """Refresh every active connection whose token expires soon. Returns how many."""
     due = ZoomConnection.objects.filter(
         status=ZoomConnection.Status.ACTIVE, expires_at__lt=timezone.now() + within
-    ).values_list("pk", "expires_at")
+    ).values_list("pk", flat=True)
     refreshed = 0
-    for pk, _ in due:
+    for pk in due:
         try:
             oauth.connection_refresh(connection_id=pk)
             refreshed += 1

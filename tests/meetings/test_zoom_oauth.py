@@ -190,3 +190,26 @@ def test_admin_revokes_a_teachers_connection_but_a_student_cannot(teacher_connec
     with schema_context(teacher_connected.schema):
         assert ZoomConnection.objects.get().status == ZoomConnection.Status.REVOKED
         assert AuditEntry.objects.filter(action="zoom.connection.revoked").exists()
+
+
+def test_the_periodic_refresh_takes_only_tokens_about_to_expire(teacher_connected, requests_mock):
+    from meetings.services import zoom_connections_refresh_due
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import user_create
+
+    with schema_context(teacher_connected.schema):
+        ZoomConnection.objects.update(expires_at=timezone.now() + timedelta(minutes=10))
+        other = user_create(email="t2@alpha.test", password=None, role=Role.TEACHER)
+        ZoomConnection.objects.create(
+            user=other,
+            access_token="fresh",
+            refresh_token="fresh-r",
+            expires_at=timezone.now() + timedelta(hours=2),
+        )
+        requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("renewed", "renewed-r"))
+
+        assert zoom_connections_refresh_due() == 1
+
+        tokens = dict(ZoomConnection.objects.values_list("user__email", "access_token"))
+    assert tokens == {"teacher@alpha.test": "renewed", "t2@alpha.test": "fresh"}
+    assert requests_mock.call_count == 1
