@@ -5,10 +5,11 @@ The channel layer has no tenant isolation of its own, so every group name starts
 (`publish_on_commit`), so a subscriber that re-reads on an event sees the new state.
 """
 
+import asyncio
 import logging
 import re
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 
@@ -49,9 +50,25 @@ def publish(*parts: str | int, event: str, data: dict, schema_name: str | None =
     publish_many([(parts, event, data)], schema_name=schema_name)
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, on a thread of its own, for publishing from sync code:
+    `async_to_sync` would make a new loop, and with it a new Redis connection, every time."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            _loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=_loop.run_forever, name="realtime-publisher", daemon=True
+            ).start()
+        return _loop
+
+
 def publish_many(messages, *, schema_name: str | None = None) -> None:
-    """Send several `(group parts, event, data)` in one trip to the channel layer: from sync
-    code each trip costs an event loop and a Redis connection."""
+    """Send several `(group parts, event, data)` in one trip to the channel layer."""
     schema = schema_name or connection.schema_name
     layer = get_channel_layer()
     if layer is None or not messages:
@@ -66,7 +83,7 @@ def publish_many(messages, *, schema_name: str | None = None) -> None:
             await layer.group_send(group, message)
 
     try:
-        async_to_sync(send_all)()
+        asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop()).result(timeout=10)
     except Exception:
         # Clients re-fetch their snapshot on reconnect, so a lost event is harmless; a
         # broken request because Redis hiccuped is not.
