@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from attendance.models import AttendanceRecord, ParticipantSession
 from attendance.services import live_count
 from meetings.models import Meeting
+from meetings.selectors import meeting_summary
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:
@@ -19,12 +20,7 @@ def participants_snapshot(*, meeting: Meeting) -> dict:
         for s in sessions
     ]
     return {
-        "meeting": {
-            "id": meeting.pk,
-            "title": meeting.title,
-            "status": meeting.status,
-            "started_at": meeting.actual_start.isoformat() if meeting.actual_start else None,
-        },
+        "meeting": meeting_summary(meeting),
         "participants": people,
         "count": live_count(meeting),
     }

@@ -32,6 +32,7 @@ from attendance.models import (
 from attendance.scoring import Policy, Segment, score_many
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
+from meetings.selectors import meeting_summary
 from realtime.groups import publish, publish_many
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record, ip_hash
@@ -204,16 +205,6 @@ def _unscheduled_session(like: Meeting, at: datetime) -> Meeting:
     return meeting
 
 
-def _meeting_summary(meeting: Meeting) -> dict:
-    return {
-        "id": meeting.pk,
-        "title": meeting.title,
-        "status": meeting.status,
-        "started_at": meeting.actual_start.isoformat() if meeting.actual_start else None,
-        "ended_at": meeting.actual_end.isoformat() if meeting.actual_end else None,
-    }
-
-
 def _on_meeting_started(event, obj, outbox) -> str:
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = meeting_for_zoom_object(obj, at=at)
@@ -244,7 +235,7 @@ def _on_meeting_ended(event, obj, outbox) -> str:
 
 
 def _publish_meeting(meeting: Meeting, outbox: _Outbox, name: str) -> None:
-    data = {"meeting": _meeting_summary(meeting), "count": live_count(meeting)}
+    data = {"meeting": meeting_summary(meeting), "count": live_count(meeting)}
     outbox.add(("meeting", meeting.pk), name, data)
     outbox.add(("live",), name, data)
 

@@ -18,6 +18,12 @@ from strawberry.types import Info
 
 from graphql_api import types as t
 from graphql_api.context import NotAllowed
+from realtime.consumers import (
+    is_active_admin,
+    live_snapshot_for,
+    may_watch_room,
+    room_snapshot_for,
+)
 from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
 
@@ -38,31 +44,6 @@ def _user_id(info: Info) -> int:
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _room_for(user_id: int, meeting_id: int) -> dict | None:
-    """Sync, in the tenant's schema: the snapshot, or None if this user may not watch."""
-    from attendance.selectors import participants_snapshot
-    from meetings.models import Meeting
-    from meetings.policy import can_manage_meeting, meetings_visible
-    from tenants.accounts.models import User
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return None
-    meeting = meetings_visible(user).filter(pk=meeting_id).first()
-    if meeting is None or not can_manage_meeting(user, Meeting.objects.get(pk=meeting.pk)):
-        return None
-    return participants_snapshot(meeting=meeting)
-
-
-def _may_watch(user_id: int, meeting_id: int) -> bool:
-    from meetings.policy import can_manage_meeting, meetings_visible
-    from tenants.accounts.models import User
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    meeting = meetings_visible(user).filter(pk=meeting_id).first() if user else None
-    return meeting is not None and can_manage_meeting(user, meeting)
 
 
 def _participant(data: dict) -> t.Participant:
@@ -88,22 +69,6 @@ class _Gate:
         allowed = await in_tenant(self.scope, self.check, *self.args)
         self.checked_at = time.monotonic()
         return allowed
-
-
-def _live_for(user_id: int) -> list[dict] | None:
-    from attendance.selectors import live_meetings_snapshot
-    from tenants.accounts.models import Role, User
-
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.role != Role.ADMIN:
-        return None
-    return live_meetings_snapshot()
-
-
-def _is_admin(user_id: int) -> bool:
-    from tenants.accounts.models import Role, User
-
-    return User.objects.filter(pk=user_id, is_active=True, role=Role.ADMIN).exists()
 
 
 def _is_active(user_id: int) -> bool:
@@ -135,7 +100,7 @@ class Subscription:
         ws = info.context["ws"]
         group = meeting_group(scope["tenant"].schema_name, int(meeting_id))
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            snapshot = await in_tenant(scope, _room_for, user_id, int(meeting_id))
+            snapshot = await in_tenant(scope, room_snapshot_for, user_id, int(meeting_id))
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status = t.MeetingStatus(snapshot["meeting"]["status"])
@@ -151,7 +116,7 @@ class Subscription:
                     if not p["left_at"] and status != t.MeetingStatus.ENDED
                 ],
             )
-            gate = _Gate(scope, _may_watch, user_id, int(meeting_id))
+            gate = _Gate(scope, may_watch_room, user_id, int(meeting_id))
             async for message in messages:
                 if not await gate.still_allowed():
                     return
@@ -184,13 +149,13 @@ class Subscription:
         ws = info.context["ws"]
         group = live_classes_group(scope["tenant"].schema_name)
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            rows = await in_tenant(scope, _live_for, user_id)
+            rows = await in_tenant(scope, live_snapshot_for, user_id)
             if rows is None:
                 raise NotAllowed("Only school admins see live classes.")
             yield t.LiveClassesEvent(
                 kind="snapshot", classes=[_live_class(r) for r in rows], meeting_id=None, count=None
             )
-            gate = _Gate(scope, _is_admin, user_id)
+            gate = _Gate(scope, is_active_admin, user_id)
             async for message in messages:
                 if not await gate.still_allowed():
                     return
@@ -199,7 +164,7 @@ class Subscription:
                 meeting_id = data.get("meeting_id") or meeting.get("id")
                 if message["event"] in ("meeting.started", "meeting.ended"):
                     # The list itself changed: send it whole.
-                    rows = await in_tenant(scope, _live_for, user_id) or []
+                    rows = await in_tenant(scope, live_snapshot_for, user_id) or []
                     yield t.LiveClassesEvent(
                         kind=message["event"],
                         classes=[_live_class(r) for r in rows],

@@ -38,6 +38,7 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.recurrence import RecurrenceRule
+from meetings.selectors import meeting_summary
 from meetings.zoom import oauth
 from meetings.zoom.factory import (
     ZoomNotConnected,
@@ -629,16 +630,7 @@ def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:
     meeting.actual_end = meeting.actual_end or timezone.now()
     meeting.save(update_fields=["status", "actual_end", "updated_at"])
     audit_record(actor=actor, action="meeting.ended_by_teacher", target=meeting, ip=ip)
-    data = {
-        "meeting": {
-            "id": meeting.pk,
-            "title": meeting.title,
-            "status": meeting.status,
-            "started_at": meeting.actual_start.isoformat() if meeting.actual_start else None,
-            "ended_at": meeting.actual_end.isoformat(),
-        },
-        "count": 0,
-    }
+    data = {"meeting": meeting_summary(meeting), "count": 0}
     publish_on_commit("meeting", meeting.pk, event="meeting.ended", data=data)
     publish_on_commit("live", event="meeting.ended", data=data)
     return meeting

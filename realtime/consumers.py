@@ -53,19 +53,27 @@ class NotificationsConsumer(_GroupConsumer):
         await self.send_event("hello", {"tenant": tenant.slug, "me": me})
 
 
-def _meeting_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
-    """The snapshot, or None when this user may not watch this meeting's room."""
+def room_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
+    """Sync, in the tenant's schema: the room's snapshot, or None when this user may not
+    watch it (the host, the class's teachers and admins may). Used by the websocket views
+    and the GraphQL subscriptions alike."""
     from attendance.selectors import participants_snapshot
-    from meetings.policy import can_manage_class, meetings_visible
+
+    meeting = _watchable(user_id, meeting_id)
+    return participants_snapshot(meeting=meeting) if meeting is not None else None
+
+
+def may_watch_room(user_id: int, meeting_id: int) -> bool:
+    return _watchable(user_id, meeting_id) is not None
+
+
+def _watchable(user_id: int, meeting_id: int):
+    from meetings.policy import can_manage_meeting, meetings_visible
     from tenants.accounts.models import User
 
-    user = User.objects.get(pk=user_id)
-    meeting = meetings_visible(user).filter(pk=meeting_id).first()
-    if meeting is None:
-        return None
-    if meeting.host_id != user.pk and not can_manage_class(user, meeting.school_class):
-        return None
-    return participants_snapshot(meeting=meeting)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    meeting = meetings_visible(user).filter(pk=meeting_id).first() if user else None
+    return meeting if meeting is not None and can_manage_meeting(user, meeting) else None
 
 
 class MeetingLiveConsumer(_GroupConsumer):
@@ -80,7 +88,7 @@ class MeetingLiveConsumer(_GroupConsumer):
         meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         schema = self.scope["tenant"].schema_name
         await self.join([meeting_group(schema, meeting_id)])
-        snapshot = await in_tenant(self.scope, _meeting_snapshot_for, user.pk, meeting_id)
+        snapshot = await in_tenant(self.scope, room_snapshot_for, user.pk, meeting_id)
         if snapshot is None:
             await self.disconnect(4404)
             await self.refuse(4404)
@@ -89,13 +97,17 @@ class MeetingLiveConsumer(_GroupConsumer):
         await self.send_event("snapshot", snapshot)
 
 
-def _live_snapshot_for(user_id: int) -> list | None:
+def live_snapshot_for(user_id: int) -> list | None:
+    """Sync: the running classes, or None unless the user is an active admin."""
     from attendance.selectors import live_meetings_snapshot
+
+    return live_meetings_snapshot() if is_active_admin(user_id) else None
+
+
+def is_active_admin(user_id: int) -> bool:
     from tenants.accounts.models import Role, User
 
-    if User.objects.get(pk=user_id).role != Role.ADMIN:
-        return None
-    return live_meetings_snapshot()
+    return User.objects.filter(pk=user_id, is_active=True, role=Role.ADMIN).exists()
 
 
 class LiveClassesConsumer(_GroupConsumer):
@@ -108,7 +120,7 @@ class LiveClassesConsumer(_GroupConsumer):
             await self.refuse(4401)
             return
         await self.join([live_classes_group(self.scope["tenant"].schema_name)])
-        snapshot = await in_tenant(self.scope, _live_snapshot_for, user.pk)
+        snapshot = await in_tenant(self.scope, live_snapshot_for, user.pk)
         if snapshot is None:
             await self.disconnect(4403)
             await self.refuse(4403)

@@ -8,7 +8,7 @@ from meetings import services
 from meetings.models import ZoomSettings
 from tenants.audit.models import AuditEntry
 
-from .conftest import API, OAUTH, sample, token_body
+from .conftest import API, OAUTH, token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,3 @@ def test_connection_test_for_user_oauth_only_apps(zoom_alpha, requests_mock):
         json={"reason": "Invalid authorization code", "error": "invalid_grant"},
     )
     assert _test(zoom_alpha).outcome == "ok"
-
-
-def test_sample_shapes_are_loaded():
-    assert sample("rest/meetings-meetingId_GET__Jericho-ZoomNet.json")["id"]
