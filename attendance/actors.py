@@ -6,7 +6,8 @@ from attendance.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers i
 
 @dramatiq.actor(max_retries=6, min_backoff=5_000, max_backoff=600_000, queue_name="webhooks")
 def webhook_process(event_id: int) -> None:
-    """Process one stored Zoom event (the message carries its tenant's schema)."""
+    """Process a stored Zoom event with the other pending events of its meeting (the message
+    carries its tenant's schema; see services.webhook_event_process)."""
     services.webhook_event_process(event_id=event_id)
 
 

@@ -28,6 +28,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from attendance.wakeup import wake_claim
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -291,7 +293,8 @@ class ZoomWebhookIntake:
         event_id = await self._store(tenant, event, body, text)
         if event_id is None:
             return 200, {"status": "duplicate"}, None
-        return 200, {"status": "stored"}, lambda: self._enqueue(event_id, tenant.schema)
+        meeting = _zoom_meeting_id(event)
+        return 200, {"status": "stored"}, lambda: self._enqueue(event_id, tenant.schema, meeting)
 
     # -- tenants ------------------------------------------------------------------------------
 
@@ -340,15 +343,12 @@ class ZoomWebhookIntake:
     # -- storing and enqueueing ---------------------------------------------------------------
 
     async def _store(self, tenant: Tenant, event: dict, raw: bytes, text: str) -> int | None:
-        payload = event.get("payload")
-        obj = payload.get("object") if isinstance(payload, dict) else None
-        obj = obj if isinstance(obj, dict) else {}
-        meeting_id = obj.get("id")
+        obj = _zoom_object(event)
         params = (
             event["event"][:EVENT_MAX],
             _event_ts(event.get("event_ts")),
             dedupe_key(event, raw),
-            "" if meeting_id is None else str(meeting_id)[:MEETING_ID_MAX],
+            _zoom_meeting_id(event),
             str(obj.get("uuid") or "")[:UUID_MAX],
             text,  # stored as sent: jsonb parses it, no re-serialising here
         )
@@ -366,7 +366,7 @@ class ZoomWebhookIntake:
             logger.warning("zoom webhook for %s not storable: %s", tenant.schema, exc)
             raise _Answer(400, {"error": "unstorable body"}) from None
 
-    def _enqueue(self, event_id: int, schema: str) -> None:
+    def _enqueue(self, event_id: int, schema: str, zoom_meeting_id: str) -> None:
         """Send the processing message from a thread, after the answer has gone. If Redis is
         down the event stays pending in the inbox and the sweep sends it later."""
         if self._enqueue_backlog >= ENQUEUE_BACKLOG_MAX:
@@ -374,7 +374,7 @@ class ZoomWebhookIntake:
             return
         self._enqueue_backlog += 1
         future = asyncio.get_running_loop().run_in_executor(
-            self._enqueuer, _send_process_message, event_id, schema
+            self._enqueuer, _send_process_message, event_id, schema, zoom_meeting_id
         )
         self._background.add(future)
         future.add_done_callback(self._enqueued)
@@ -548,11 +548,26 @@ async def _respond(send: Callable, status: int, payload: dict) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _send_process_message(event_id: int, schema: str) -> None:
+def _zoom_object(event: dict) -> dict:
+    payload = event.get("payload")
+    obj = payload.get("object") if isinstance(payload, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
+def _zoom_meeting_id(event: dict) -> str:
+    """The meeting's id as the inbox keeps it: text, whether Zoom sent a number or a string."""
+    meeting_id = _zoom_object(event).get("id")
+    return "" if meeting_id is None else str(meeting_id)[:MEETING_ID_MAX]
+
+
+def _send_process_message(event_id: int, schema: str, zoom_meeting_id: str) -> None:
+    """Wake a worker for the event's meeting, unless one is already waiting for it (see
+    attendance.wakeup): a meeting's worker takes all its pending events."""
     from attendance.actors import webhook_process
 
     try:
-        webhook_process.send_with_options(args=(event_id,), tenant_schema=schema)
+        if wake_claim(schema, zoom_meeting_id):
+            webhook_process.send_with_options(args=(event_id,), tenant_schema=schema)
     except Exception:  # noqa: BLE001 - Redis down: the event waits in the inbox for the sweep
         logger.exception(
             "could not enqueue zoom webhook %s of %s; the sweep will", event_id, schema

@@ -29,6 +29,12 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"], name="webhook_status_received"),
             models.Index(fields=["zoom_meeting_id"], name="webhook_zoom_meeting"),
+            # What a worker draining one meeting asks for: its pending events, oldest first.
+            models.Index(
+                fields=["zoom_meeting_id", "received_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_pending_meeting",
+            ),
         ]
 
 

@@ -9,13 +9,15 @@ segments as a tidy stream. Changes are committed, then published to the tenant's
 from __future__ import annotations
 
 import logging
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import (
@@ -30,12 +32,13 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Segment, score_many
+from attendance.wakeup import wake_clear
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
 from meetings.selectors import meeting_summary
 from realtime.groups import publish, publish_many
 from tenants.accounts.models import Role, User
-from tenants.audit.services import audit_record, ip_hash
+from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
 logger = logging.getLogger(__name__)
 
@@ -74,39 +77,126 @@ def participant_key(participant: dict) -> str:
 
 # --- the entry point --------------------------------------------------------------------------
 
+# The events of one Zoom meeting are processed together. The worker that holds a meeting takes
+# every pending event of it (up to BATCH_MAX) in one transaction: lookups shared, writes in
+# bulk, one realtime message per batch. Idle, a batch is the one event that arrived; in a join
+# storm it is whatever arrived while the previous batch ran, so the cost per event falls as
+# the load rises, and a meeting's events never wait behind each other in the queue.
+BATCH_MAX = 100
+# A worker drains its meeting until nothing is pending, or this long; then a fresh message
+# takes over, so that one message never runs for ever.
+DRAIN_SECONDS = 60.0
+_DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
+
+
+class EventFailed(Exception):
+    """The event of this message failed in its batch's fallback; the error is on the event.
+    Raised so that the worker retries it with backoff."""
+
 
 @dataclass
 class _Outbox:
     """Realtime messages to publish once the transaction has committed."""
 
-    messages: list[tuple[tuple, str, dict]]
+    messages: list[tuple[tuple, str, dict]] = field(default_factory=list)
 
     def add(self, group_parts: tuple, event: str, data: dict) -> None:
         self.messages.append((group_parts, event, data))
 
 
 def webhook_event_process(*, event_id: int) -> str | None:
-    """Process one stored event. Safe to repeat: processed events are skipped, and every
-    effect is an idempotent upsert. A failure is recorded on the event and re-raised for the
-    worker's retry with backoff."""
+    """Process a stored event together with the other pending events of its Zoom meeting.
+
+    Returns the event's outcome, or None when it was done already or when another worker is
+    draining its meeting (that worker takes it: it drains until nothing is pending). Safe to
+    repeat: done events are skipped and every effect is an idempotent upsert. A failure is
+    recorded on the event and raised for the worker's retry with backoff."""
+    row = WebhookEvent.objects.filter(pk=event_id).values_list("status", "zoom_meeting_id").first()
+    if row is None:
+        return None
+    status, zoom_meeting_id = row
+    if not zoom_meeting_id:
+        return None if status in _DONE else _process_alone(event_id, "", raise_error=True)
+    # This message wakes the meeting, whatever became of its own event: from here a new
+    # event sends a new message, and what is pending now is drained below.
+    wake_clear(connection.schema_name, zoom_meeting_id)
+    if status == WebhookEvent.Status.FAILED:
+        return _process_alone(event_id, zoom_meeting_id, raise_error=True)
+    outcome = None
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while outcomes := _process_batch(zoom_meeting_id):
+        outcome = outcomes.get(event_id, outcome)
+        if time.monotonic() > deadline:
+            _hand_over(zoom_meeting_id)
+            break
+    if outcome == WebhookEvent.Status.FAILED:
+        raise EventFailed(f"Zoom event {event_id} failed; its error is on the event")
+    return outcome
+
+
+def _meeting_lock(zoom_meeting_id: str, *, wait: bool = True) -> bool:
+    """The transaction-long right to change one Zoom meeting's sessions in this schema.
+
+    A worker that finds the meeting held leaves its event to the holder. Draining workers
+    (`wait=False`) look again once they let go; anyone else who held it (a retry, the
+    reconciliation, a teacher's resolution) hands what is pending to a worker on commit."""
+    key = f"{connection.schema_name}:zoom-meeting:{zoom_meeting_id}"
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [key])
+        if not wait:
+            return cursor.fetchone()[0]
+    transaction.on_commit(lambda: _hand_over(zoom_meeting_id))
+    return True
+
+
+def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
+    """One batch of a meeting's pending events. None when another worker holds the meeting;
+    {} when nothing is pending. If the batch fails, its events are processed one at a time,
+    so that one bad event holds up no other."""
     schema = connection.schema_name
-    outbox = _Outbox([])
+    outbox = _Outbox()
+    ids: list[int] = []
     try:
         with transaction.atomic():
+            if not _meeting_lock(zoom_meeting_id, wait=False):
+                return None
+            events = list(
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id)
+                .order_by("received_at", "pk")[:BATCH_MAX]
+            )
+            if not events:
+                return {}
+            ids = [event.pk for event in events]
+            outcomes = _process(events, outbox)
+    except Exception:
+        if not ids:
+            raise
+        logger.exception(
+            "a batch of %d events of Zoom meeting %s in %s failed; processing them one at a time",
+            len(ids),
+            zoom_meeting_id,
+            schema,
+        )
+        return {pk: _process_alone(pk, zoom_meeting_id, raise_error=False) for pk in ids}
+    publish_many(outbox.messages, schema_name=schema)
+    return outcomes
+
+
+def _process_alone(event_id: int, zoom_meeting_id: str, *, raise_error: bool) -> str | None:
+    schema = connection.schema_name
+    outbox = _Outbox()
+    try:
+        with transaction.atomic():
+            if zoom_meeting_id:
+                _meeting_lock(zoom_meeting_id)
             event = (
                 WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
             )
-            if event is None or event.status in (
-                WebhookEvent.Status.PROCESSED,
-                WebhookEvent.Status.IGNORED,
-            ):
+            if event is None or event.status in _DONE:
                 return None  # gone, done, or being processed by another worker right now
-            outcome = _dispatch(event, outbox)
-            event.status = outcome
-            event.attempts += 1
-            event.last_error = ""
-            event.processed_at = timezone.now()
-            event.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+            outcome = _process([event], outbox)[event_id]
     except Exception:
         WebhookEvent.objects.filter(pk=event_id).update(
             status=WebhookEvent.Status.FAILED,
@@ -114,18 +204,89 @@ def webhook_event_process(*, event_id: int) -> str | None:
             last_error=traceback.format_exc()[-4000:],
         )
         logger.exception("processing Zoom event %s in %s failed", event_id, schema)
-        raise
+        if zoom_meeting_id:
+            _hand_over(zoom_meeting_id)  # what arrived meanwhile (the commit's hand-over is gone)
+        if raise_error:
+            raise
+        return WebhookEvent.Status.FAILED
     publish_many(outbox.messages, schema_name=schema)
     return outcome
 
 
-def _dispatch(event: WebhookEvent, outbox: _Outbox) -> str:
+def _hand_over(zoom_meeting_id: str) -> None:
+    from attendance.actors import webhook_process
+
+    first = (
+        WebhookEvent.objects.filter(
+            status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if first is not None:
+        webhook_process.send_with_options(args=(first,), tenant_schema=connection.schema_name)
+
+
+def _process(events: list[WebhookEvent], outbox: _Outbox) -> dict[int, str]:
+    """Apply events in the current transaction and mark them done."""
+    batch = _Batch(outbox)
+    outcomes = {event.pk: _dispatch(event, batch) for event in events}
+    batch.flush()
+    now = timezone.now()
+    for outcome in set(outcomes.values()):
+        WebhookEvent.objects.filter(
+            pk__in=[pk for pk, o in outcomes.items() if o == outcome]
+        ).update(status=outcome, attempts=F("attempts") + 1, last_error="", processed_at=now)
+    return outcomes
+
+
+def _dispatch(event: WebhookEvent, batch: _Batch) -> str:
     body = event.body if isinstance(event.body, dict) else {}
     obj = (body.get("payload") or {}).get("object") or {}
     handler = _HANDLERS.get(body.get("event", ""))
     if handler is None or not isinstance(obj, dict):
         return WebhookEvent.Status.IGNORED
-    return handler(event, obj, outbox)
+    return handler(event, obj, batch)
+
+
+class _Batch:
+    """One transaction's work: each meeting looked up once; joins and leaves gathered per
+    meeting and applied together (`flush`); realtime messages kept for after the commit."""
+
+    def __init__(self, outbox: _Outbox):
+        self.outbox = outbox
+        self._meetings: dict[str, Meeting] = {}
+        self._rooms: dict[int, _Room] = {}
+
+    def meeting_for(self, obj: dict, *, at: datetime) -> Meeting | None:
+        uuid = str(obj.get("uuid") or "")
+        if uuid in self._meetings:
+            return self._meetings[uuid]
+        meeting = meeting_for_zoom_object(obj, at=at)
+        if meeting is not None and uuid:
+            self._meetings[uuid] = meeting
+        return meeting
+
+    def participant(self, meeting: Meeting, fact: ParticipantEvent, host_zoom_id: str) -> None:
+        room = self._rooms.setdefault(meeting.pk, _Room(meeting))
+        room.facts.append(fact)
+        if host_zoom_id or fact.participant_key not in room.host_ids:
+            room.host_ids[fact.participant_key] = host_zoom_id
+
+    def flush(self) -> None:
+        """Apply the gathered joins and leaves (before anything that reads the sessions)."""
+        rooms, self._rooms = self._rooms, {}
+        for room in rooms.values():
+            participants_apply(room.meeting, room.facts, room.host_ids, outbox=self.outbox)
+
+
+@dataclass
+class _Room:
+    meeting: Meeting
+    facts: list[ParticipantEvent] = field(default_factory=list)
+    # Participant key → the host's Zoom id as their events gave it; in order of arrival.
+    host_ids: dict[str, str] = field(default_factory=dict)
 
 
 # --- meetings -------------------------------------------------------------------------------
@@ -205,31 +366,33 @@ def _unscheduled_session(like: Meeting, at: datetime) -> Meeting:
     return meeting
 
 
-def _on_meeting_started(event, obj, outbox) -> str:
+def _on_meeting_started(event, obj, batch: _Batch) -> str:
+    batch.flush()
     at = parse_time(obj.get("start_time")) or _event_time(event)
-    meeting = meeting_for_zoom_object(obj, at=at)
+    meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
     meeting.actual_start = meeting.actual_start or at
     if meeting.status == Meeting.Status.SCHEDULED:
         meeting.status = Meeting.Status.STARTED
     meeting.save(update_fields=["actual_start", "status", "updated_at"])
-    _publish_meeting(meeting, outbox, "meeting.started")
+    _publish_meeting(meeting, batch.outbox, "meeting.started")
     return WebhookEvent.Status.PROCESSED
 
 
-def _on_meeting_ended(event, obj, outbox) -> str:
+def _on_meeting_ended(event, obj, batch: _Batch) -> str:
+    batch.flush()  # the joins and leaves before it count in its scoring
     at = parse_time(obj.get("end_time")) or _event_time(event)
     start = parse_time(obj.get("start_time")) or at
-    meeting = meeting_for_zoom_object(obj, at=start)
+    meeting = batch.meeting_for(obj, at=start)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
     meeting.actual_start = meeting.actual_start or start
     meeting.actual_end = at
     meeting.status = Meeting.Status.ENDED
     meeting.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
-    attendance_score_meeting(meeting=meeting, outbox=outbox)
-    _publish_meeting(meeting, outbox, "meeting.ended")
+    attendance_score_meeting(meeting=meeting, outbox=batch.outbox)
+    _publish_meeting(meeting, batch.outbox, "meeting.ended")
     _schedule_finalize(meeting)
     return WebhookEvent.Status.PROCESSED
 
@@ -249,9 +412,9 @@ def _schedule_finalize(meeting: Meeting) -> None:
     )
 
 
-def _on_recording_completed(event, obj, outbox) -> str:
+def _on_recording_completed(event, obj, batch: _Batch) -> str:
     at = parse_time(obj.get("start_time")) or _event_time(event)
-    meeting = meeting_for_zoom_object(obj, at=at)
+    meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
     files = [
@@ -271,7 +434,7 @@ def _on_recording_completed(event, obj, outbox) -> str:
         zoom_uuid=str(obj.get("uuid") or ""),
         defaults={"share_url": obj.get("share_url") or "", "files": files},
     )
-    outbox.add(("meeting", meeting.pk), "recording.completed", {"meeting_id": meeting.pk})
+    batch.outbox.add(("meeting", meeting.pk), "recording.completed", {"meeting_id": meeting.pk})
     return WebhookEvent.Status.PROCESSED
 
 
@@ -279,83 +442,80 @@ def _on_recording_completed(event, obj, outbox) -> str:
 
 
 def _on_participant(kind: str):
-    def handler(event, obj, outbox) -> str:
+    def handler(event, obj, batch: _Batch) -> str:
         participant = obj.get("participant") or {}
         if not isinstance(participant, dict):
             return WebhookEvent.Status.IGNORED
         field_name = "join_time" if kind == ParticipantEvent.Kind.JOIN else "leave_time"
         at = parse_time(participant.get(field_name)) or _event_time(event)
-        meeting = meeting_for_zoom_object(obj, at=at)
+        meeting = batch.meeting_for(obj, at=at)
         if meeting is None:
             return WebhookEvent.Status.IGNORED
-        key = participant_key(participant)
-        participant_event_record(
-            meeting=meeting,
-            kind=kind,
-            at=at,
-            key=key,
-            participant=participant,
-            host_zoom_id=str(obj.get("host_id") or ""),
-            webhook_event=event,
-            outbox=outbox,
+        fact = participant_fact(
+            meeting=meeting, kind=kind, at=at, participant=participant, webhook_event=event
         )
+        batch.participant(meeting, fact, str(obj.get("host_id") or ""))
         return WebhookEvent.Status.PROCESSED
 
     return handler
 
 
-def participant_event_record(
+def participant_fact(
     *,
     meeting: Meeting,
     kind: str,
     at: datetime,
-    key: str,
     participant: dict,
-    host_zoom_id: str = "",
     webhook_event: WebhookEvent | None = None,
     source: str = "webhook",
-    outbox: _Outbox | None = None,
-) -> list[ParticipantSession]:
-    """Keep one join or leave, rebuild that participant's segments, match their identity."""
-    with connection.cursor() as cursor:  # one participant at a time; other participants go on
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"p:{meeting.pk}:{key}"])
+) -> ParticipantEvent:
+    """One join or leave, as a fact to keep (unsaved)."""
     email = str(participant.get("email") or participant.get("user_email") or "").strip()
-    # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
-    ParticipantEvent.objects.bulk_create(
-        [
-            ParticipantEvent(
-                meeting=meeting,
-                participant_key=key,
-                kind=kind,
-                at=at,
-                webhook_event=webhook_event,
-                source=source,
-                zoom_participant_id=str(participant.get("id") or "")[:100],
-                participant_uuid=str(participant.get("participant_uuid") or "")[:100],
-                zoom_user_id=str(participant.get("user_id") or "")[:100],
-                registrant_id=str(participant.get("registrant_id") or "")[:100],
-                name=str(participant.get("user_name") or participant.get("name") or "")[:200],
-                email=email[:254],
-                ip_hash=ip_hash(participant.get("ip_address")),
-                leave_reason=str(participant.get("leave_reason") or "")[:500],
-            )
-        ],
-        ignore_conflicts=True,
+    return ParticipantEvent(
+        meeting=meeting,
+        participant_key=participant_key(participant),
+        kind=kind,
+        at=at,
+        webhook_event=webhook_event,
+        source=source,
+        zoom_participant_id=str(participant.get("id") or "")[:100],
+        participant_uuid=str(participant.get("participant_uuid") or "")[:100],
+        zoom_user_id=str(participant.get("user_id") or "")[:100],
+        registrant_id=str(participant.get("registrant_id") or "")[:100],
+        name=str(participant.get("user_name") or participant.get("name") or "")[:200],
+        email=email[:254],
+        ip_hash=ip_hash(participant.get("ip_address")),
+        leave_reason=str(participant.get("leave_reason") or "")[:500],
     )
-    sessions = _segments_rebuild(meeting, key, host_zoom_id=host_zoom_id)
-    if outbox is not None and sessions:
-        _after_participant_change(meeting, kind, sessions, outbox)
+
+
+def participants_apply(
+    meeting: Meeting,
+    facts: list[ParticipantEvent],
+    host_ids: dict[str, str],
+    *,
+    outbox: _Outbox | None = None,
+) -> dict[str, list[ParticipantSession]]:
+    """Keep the facts, rebuild the segments of the participants they are about (`host_ids`:
+    their keys, each with the host's Zoom id as their events gave it), match identities; with
+    an `outbox`, audit, score and announce. The caller holds the meeting's lock."""
+    # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
+    ParticipantEvent.objects.bulk_create(facts, ignore_conflicts=True)
+    sessions = _segments_rebuild(meeting, host_ids)
+    if outbox is not None:
+        _after_participants_change(meeting, facts, sessions, outbox)
     return sessions
 
 
-def _segments_rebuild(meeting: Meeting, key: str, *, host_zoom_id: str) -> list[ParticipantSession]:
-    events = list(
-        ParticipantEvent.objects.filter(meeting=meeting, participant_key=key).order_by("at", "kind")
-    )
-    # Joins sort before leaves at the same instant ("join" < "leave").
+_DESCRIBED = ("name", "email", "registrant_id", "zoom_participant_id")
+
+
+def _spans(facts: list[ParticipantEvent]):
+    """Segments from one participant's facts in time order (joins before leaves at the same
+    instant): (joined, left, the leave) each, None for an end not seen."""
     spans: list[tuple[datetime | None, datetime | None, ParticipantEvent | None]] = []
     open_at: datetime | None = None
-    for fact in events:
+    for fact in facts:
         if fact.kind == ParticipantEvent.Kind.JOIN:
             if open_at is None:
                 open_at = fact.at
@@ -366,51 +526,82 @@ def _segments_rebuild(meeting: Meeting, key: str, *, host_zoom_id: str) -> list[
             spans.append((None, fact.at, fact))  # a leave whose join we never saw
     if open_at is not None:
         spans.append((open_at, None, None))
+    return spans
 
+
+def _latest(facts: list[ParticipantEvent]) -> dict[str, str]:
     latest = {}
-    for fact in events:  # the most complete description wins, latest first
-        for name in ("name", "email", "registrant_id", "zoom_participant_id", "ip_hash"):
+    for fact in facts:  # the most complete description wins, latest first
+        for name in (*_DESCRIBED, "ip_hash"):
             if getattr(fact, name):
                 latest[name] = getattr(fact, name)
-    zoom_id = latest.get("zoom_participant_id", "")
-    sessions = ParticipantSession.objects.filter(meeting=meeting, participant_key=key)
-    previous = sessions.select_related("user").first()
-    described = ("name", "email", "registrant_id", "zoom_participant_id")
-    if previous is not None and all(getattr(previous, f) == latest.get(f, "") for f in described):
-        # Same participant, same description (a leave, a rejoin): the same answer as before,
-        # including a teacher's resolution.
-        user, role = previous.user, previous.role
-    else:
-        user = identity_match(
-            meeting=meeting,
-            registrant_id=latest.get("registrant_id", ""),
-            email=latest.get("email", ""),
-            zoom_id=zoom_id,
-            name=latest.get("name", ""),
+    return latest
+
+
+def _segments_rebuild(
+    meeting: Meeting, host_ids: dict[str, str]
+) -> dict[str, list[ParticipantSession]]:
+    """Each participant's segments made anew from all of their facts, whatever the order in
+    which the facts came."""
+    keys = list(host_ids)
+    facts: dict[str, list[ParticipantEvent]] = {key: [] for key in keys}
+    for fact in ParticipantEvent.objects.filter(meeting=meeting, participant_key__in=keys).order_by(
+        "at", "kind"
+    ):
+        facts[fact.participant_key].append(fact)
+    sessions = ParticipantSession.objects.filter(meeting=meeting, participant_key__in=keys)
+    previous: dict[str, ParticipantSession] = {}
+    for session in sessions.select_related("user").order_by("joined_at", "id"):
+        previous.setdefault(session.participant_key, session)
+
+    latest = {key: _latest(facts[key]) for key in keys}
+    # Same participant, same description (a leave, a rejoin): the same answer as before,
+    # including a teacher's resolution. Anyone else is matched.
+    to_match = {
+        key: Described(
+            registrant_id=latest[key].get("registrant_id", ""),
+            email=latest[key].get("email", ""),
+            zoom_id=latest[key].get("zoom_participant_id", ""),
+            name=latest[key].get("name", ""),
         )
-        if user is None and zoom_id and zoom_id == host_zoom_id:
-            user = meeting.host  # Zoom says this participant is the meeting's host
-        role = _role_of(meeting, user, zoom_id, host_zoom_id)
-    sessions.delete()
-    return ParticipantSession.objects.bulk_create(
-        [
+        for key in keys
+        if key not in previous
+        or any(getattr(previous[key], f) != latest[key].get(f, "") for f in _DESCRIBED)
+    }
+    matched = identity_match_many(meeting=meeting, people=to_match)
+    rows = []
+    for key in keys:
+        if key in to_match:
+            zoom_id, host_zoom_id = to_match[key].zoom_id, host_ids[key]
+            user = matched.get(key)
+            if user is None and zoom_id and zoom_id == host_zoom_id:
+                user = meeting.host  # Zoom says this participant is the meeting's host
+            role = _role_of(meeting, user, zoom_id, host_zoom_id)
+        else:
+            user, role = previous[key].user, previous[key].role
+        described = latest[key]
+        rows += [
             ParticipantSession(
                 meeting=meeting,
                 participant_key=key,
                 user=user,
                 role=role,
-                name=latest.get("name", ""),
-                email=latest.get("email", ""),
-                registrant_id=latest.get("registrant_id", ""),
-                zoom_participant_id=latest.get("zoom_participant_id", ""),
+                name=described.get("name", ""),
+                email=described.get("email", ""),
+                registrant_id=described.get("registrant_id", ""),
+                zoom_participant_id=described.get("zoom_participant_id", ""),
                 joined_at=start,
                 left_at=end,
-                ip_hash=latest.get("ip_hash", ""),
+                ip_hash=described.get("ip_hash", ""),
                 leave_reason=leave.leave_reason if leave else "",
             )
-            for start, end, leave in spans
+            for start, end, leave in _spans(facts[key])
         ]
-    )
+    sessions.delete()
+    rebuilt: dict[str, list[ParticipantSession]] = {key: [] for key in keys}
+    for session in ParticipantSession.objects.bulk_create(rows):
+        rebuilt[session.participant_key].append(session)
+    return rebuilt
 
 
 def _role_of(meeting: Meeting, user: User | None, zoom_id: str, host_zoom_id: str) -> str:
@@ -425,49 +616,89 @@ def _role_of(meeting: Meeting, user: User | None, zoom_id: str, host_zoom_id: st
     return ParticipantRole.STUDENT
 
 
-def identity_match(
-    *, meeting: Meeting, registrant_id: str, email: str, zoom_id: str, name: str
-) -> User | None:
-    """Registrant id, then email, then a remembered resolution, then an exact unique name."""
-    if registrant_id:
-        registrant = (
-            Registrant.objects.filter(
-                meeting__zoom_meeting_id=meeting.zoom_meeting_id, zoom_registrant_id=registrant_id
-            )
-            .select_related("user")
-            .first()
-        )
-        if registrant is not None:
-            return registrant.user
-    if email:
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
-        if user is not None:
-            return user
-    if zoom_id:
-        from meetings.models import ZoomConnection
+@dataclass(frozen=True)
+class Described:
+    """What Zoom says of a participant that may tell who they are."""
 
-        connected = ZoomConnection.objects.filter(zoom_user_id=zoom_id).select_related("user")
-        connection_row = connected.first()
-        if connection_row is not None:
-            return connection_row.user
-    remembered = [
-        (ParticipantIdentity.Kind.ZOOM_ID, zoom_id),
-        (ParticipantIdentity.Kind.EMAIL, email.lower()),
-        (ParticipantIdentity.Kind.NAME, name.strip().lower()),
-    ]
-    for kind, value in remembered:
-        if value:
-            identity = ParticipantIdentity.objects.filter(kind=kind, value=value).first()
-            if identity is not None:
-                return identity.user
-    if name.strip() and meeting.school_class_id:
-        people = User.objects.filter(is_active=True, name__iexact=name.strip()).filter(
-            pk__in=_people_of(meeting)
-        )
-        found = list(people[:2])
-        if len(found) == 1:
-            return found[0]
-    return None
+    registrant_id: str = ""
+    email: str = ""
+    zoom_id: str = ""
+    name: str = ""
+
+
+def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
+    """Who each described participant is (`{key: Described}` → `{key: User}`, the unknown
+    left out): registrant id, then email, then a connected Zoom account, then a remembered
+    resolution (by Zoom id, email, name), then an exact name unique among the class's people.
+    A few queries for the lot, however many they are."""
+    from meetings.models import ZoomConnection
+
+    found: dict = {}
+    left = dict(people)
+
+    def settle(users: dict, value_of) -> None:
+        for key, described in list(left.items()):
+            user = users.get(value_of(described))
+            if user is not None:
+                found[key] = user
+                del left[key]
+
+    registrant_ids = {d.registrant_id for d in left.values() if d.registrant_id}
+    if registrant_ids:
+        users = {}
+        for registrant in Registrant.objects.filter(
+            meeting__zoom_meeting_id=meeting.zoom_meeting_id,
+            zoom_registrant_id__in=registrant_ids,
+            user__isnull=False,
+        ).select_related("user"):
+            users.setdefault(registrant.zoom_registrant_id, registrant.user)
+        settle(users, lambda d: d.registrant_id)
+    emails = {d.email.lower() for d in left.values() if d.email}
+    if emails:
+        active = User.objects.filter(is_active=True).annotate(lower_email=Lower("email"))
+        users = {u.lower_email: u for u in active.filter(lower_email__in=emails).order_by("-pk")}
+        settle(users, lambda d: d.email.lower())
+    zoom_ids = {d.zoom_id for d in left.values() if d.zoom_id}
+    if zoom_ids:
+        connected = ZoomConnection.objects.filter(zoom_user_id__in=zoom_ids).select_related("user")
+        settle({c.zoom_user_id: c.user for c in connected}, lambda d: d.zoom_id)
+    if left:
+        Kind = ParticipantIdentity.Kind
+        values = {
+            Kind.ZOOM_ID: {d.zoom_id for d in left.values() if d.zoom_id},
+            Kind.EMAIL: {d.email.lower() for d in left.values() if d.email},
+            Kind.NAME: {d.name.strip().lower() for d in left.values() if d.name.strip()},
+        }
+        wanted = Q(pk__in=[])
+        for kind, kind_values in values.items():
+            if kind_values:
+                wanted |= Q(kind=kind, value__in=kind_values)
+        remembered = {
+            (i.kind, i.value): i.user
+            for i in ParticipantIdentity.objects.filter(wanted).select_related("user")
+        }
+        for key, d in list(left.items()):
+            for kind, value in (
+                (Kind.ZOOM_ID, d.zoom_id),
+                (Kind.EMAIL, d.email.lower()),
+                (Kind.NAME, d.name.strip().lower()),
+            ):
+                if value and (kind, value) in remembered:
+                    found[key] = remembered[(kind, value)]
+                    del left[key]
+                    break
+    names = {d.name.strip().lower() for d in left.values() if d.name.strip()}
+    if names and meeting.school_class_id:
+        by_name: dict[str, list[User]] = {}
+        for user in (
+            User.objects.filter(is_active=True, pk__in=_people_of(meeting))
+            .annotate(lower_name=Lower("name"))
+            .filter(lower_name__in=names)
+        ):
+            by_name.setdefault(user.lower_name, []).append(user)
+        unique = {name: users[0] for name, users in by_name.items() if len(users) == 1}
+        settle(unique, lambda d: d.name.strip().lower())
+    return found
 
 
 def _people_of(meeting: Meeting) -> list[int]:
@@ -492,41 +723,64 @@ def live_count(meeting: Meeting) -> int:
     )
 
 
-def _after_participant_change(meeting, kind, sessions, outbox: _Outbox) -> None:
-    session = sessions[-1]
-    count = live_count(meeting)
-    name = "participant.joined" if kind == ParticipantEvent.Kind.JOIN else "participant.left"
-    data = {
-        "meeting_id": meeting.pk,
-        "participant": {
-            "key": session.participant_key,
-            "name": session.name,
-            "role": session.role,
-            "joined_at": session.joined_at.isoformat() if session.joined_at else None,
-            "left_at": session.left_at.isoformat() if session.left_at else None,
-        },
-        "count": count,
-        "status": meeting.status,
+def _participant_data(session: ParticipantSession) -> dict:
+    return {
+        "key": session.participant_key,
+        "name": session.name,
+        "role": session.role,
+        "joined_at": session.joined_at.isoformat() if session.joined_at else None,
+        "left_at": session.left_at.isoformat() if session.left_at else None,
     }
-    outbox.add(("meeting", meeting.pk), name, data)
-    outbox.add(("live",), "live.count", {"meeting_id": meeting.pk, "count": count})
-    audit_record(
-        actor=session.user,
-        actor_label=session.name or session.email or "unknown participant",
-        action=f"meeting.{name}",
-        target=meeting,
-        details={"role": session.role, "key": session.participant_key},
+
+
+def _after_participants_change(
+    meeting: Meeting,
+    facts: list[ParticipantEvent],
+    sessions: dict[str, list[ParticipantSession]],
+    outbox: _Outbox,
+) -> None:
+    """One realtime message for the lot: each participant as they are now ("joined": in the
+    room, "left": not), with the live count; an audit entry per join or leave; a new score for
+    students who left (attended time only grows when a segment closes) or for anyone once the
+    class has ended (a late fact changes the record)."""
+    latest = {key: rows[-1] for key, rows in sessions.items() if rows}
+    if not latest:
+        return
+    count = live_count(meeting)
+    changes = [
+        {"change": "left" if s.left_at else "joined", "participant": _participant_data(s)}
+        for s in latest.values()
+    ]
+    outbox.add(
+        ("meeting", meeting.pk),
+        "participants.changed",
+        {"meeting_id": meeting.pk, "changes": changes, "count": count, "status": meeting.status},
     )
-    # During class attended time only grows when a segment closes: score then, not at every
-    # join. After the end, any late fact changes the record.
-    if (
-        (kind == ParticipantEvent.Kind.LEAVE or meeting.status == Meeting.Status.ENDED)
-        and session.user is not None
-        and session.role == ParticipantRole.STUDENT
-    ):
-        record = attendance_score_student(meeting=meeting, student=session.user)
-        if record is not None:
-            outbox.add(("user", session.user.pk), "attendance.updated", _record_data(record))
+    outbox.add(("live",), "live.count", {"meeting_id": meeting.pk, "count": count})
+    entries, to_score = [], set()
+    for fact in facts:
+        session = latest.get(fact.participant_key)
+        if session is None:
+            continue
+        left = fact.kind == ParticipantEvent.Kind.LEAVE
+        entries.append(
+            audit_entry(
+                actor=session.user,
+                actor_label=session.name or session.email or "unknown participant",
+                action="meeting.participant.left" if left else "meeting.participant.joined",
+                target=meeting,
+                details={"role": session.role, "key": session.participant_key},
+            )
+        )
+        if (
+            (left or meeting.status == Meeting.Status.ENDED)
+            and session.user_id is not None
+            and session.role == ParticipantRole.STUDENT
+        ):
+            to_score.add(session.user_id)
+    audit_record_many(entries)
+    for record in attendance_score_students(meeting=meeting, student_ids=to_score):
+        outbox.add(("user", record.student_id), "attendance.updated", _record_data(record))
 
 
 _HANDLERS = {
@@ -576,44 +830,65 @@ def _enrolled_ids(meeting: Meeting) -> list[int]:
 
 
 def _store(meeting: Meeting, scores: dict, people, *, final: bool) -> list[AttendanceRecord]:
+    """Upsert the records (one statement; a teacher's override is left alone) and read them
+    back with their overrides."""
     now = timezone.now()
-    records = []
+    rows = []
     for student_id, score in scores.items():
         segments = people.get(student_id, [])
         starts = [s.start for s in segments if s.start]
         ends = [s.end for s in segments if s.end]
-        record, _ = AttendanceRecord.objects.update_or_create(
-            meeting=meeting,
-            student_id=student_id,
-            defaults={
-                "computed_status": AttendanceStatus(score.status.value.lower()),
-                "attended_seconds": score.attended_seconds,
-                "first_joined_at": min(starts) if starts else None,
-                "last_left_at": max(ends) if ends else None,
-                "is_final": final,
-                "computed_at": now,
-            },
+        rows.append(
+            AttendanceRecord(
+                meeting=meeting,
+                student_id=student_id,
+                computed_status=AttendanceStatus(score.status.value.lower()),
+                attended_seconds=score.attended_seconds,
+                first_joined_at=min(starts) if starts else None,
+                last_left_at=max(ends) if ends else None,
+                is_final=final,
+                computed_at=now,
+            )
         )
-        records.append(record)
-    return records
+    if not rows:
+        return []
+    AttendanceRecord.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["meeting", "student"],
+        update_fields=[
+            "computed_status",
+            "attended_seconds",
+            "first_joined_at",
+            "last_left_at",
+            "is_final",
+            "computed_at",
+        ],
+    )
+    return list(
+        AttendanceRecord.objects.filter(meeting=meeting, student_id__in=list(scores)).order_by(
+            "student_id"
+        )
+    )
 
 
-def attendance_score_student(*, meeting: Meeting, student: User) -> AttendanceRecord | None:
-    """Provisional score of one student while the class runs."""
-    if student.pk not in set(_enrolled_ids(meeting)):
-        return None
+def attendance_score_students(*, meeting: Meeting, student_ids) -> list[AttendanceRecord]:
+    """Provisional scores of some students (the enrolled among them) while the class runs."""
+    enrolled = set(_enrolled_ids(meeting)) & set(student_ids)
+    if not enrolled:
+        return []
     start, end = attendance_window(meeting)
-    people = _student_segments(meeting, [student.pk])
+    people = _student_segments(meeting, enrolled)
     now = None if meeting.status == Meeting.Status.ENDED else timezone.now()
     scores = score_many(
         people,
         window_start=start,
         window_end=end,
         policy=policy_current(),
-        enrolled=[student.pk],
+        enrolled=sorted(enrolled),
         now=now,
     )
-    return _store(meeting, {student.pk: scores[student.pk]}, people, final=False)[0]
+    return _store(meeting, scores, people, final=False)
 
 
 def attendance_score_meeting(
@@ -689,8 +964,9 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
     except MeetingProviderError as exc:
         logger.warning("no participants report for meeting %s: %s", meeting.pk, exc)
         return 0
-    added = 0
     with transaction.atomic():
+        _meeting_lock(meeting.zoom_meeting_id)  # webhooks may still be arriving
+        facts, keys = [], {}
         for row in rows:
             participant = {
                 "id": row.participant_id,
@@ -718,16 +994,15 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
                 )
                 if at is None or already.exists():
                     continue
-                participant_event_record(
-                    meeting=meeting,
-                    kind=kind,
-                    at=at,
-                    key=key,
-                    participant=participant,
-                    source="report",
+                facts.append(
+                    participant_fact(
+                        meeting=meeting, kind=kind, at=at, participant=participant, source="report"
+                    )
                 )
-                added += 1
-    return added
+                keys[key] = ""
+        if facts:
+            participants_apply(meeting, facts, keys)
+    return len(facts)
 
 
 def _report_page(provider, uuid: str, token: str):
@@ -839,6 +1114,7 @@ def participant_resolve(
     if user.pk not in set(_people_of(meeting)):
         raise PermissionDenied("That person is not in this class.")
     with transaction.atomic():
+        _meeting_lock(meeting.zoom_meeting_id)  # not while a worker rebuilds these sessions
         if first.zoom_participant_id:
             kind, value = ParticipantIdentity.Kind.ZOOM_ID, first.zoom_participant_id
         elif first.email:

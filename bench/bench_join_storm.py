@@ -416,6 +416,7 @@ class LiveWatcher:
         self.stack, self.meeting_id = stack, meeting_id
         self.joined: dict[str, float] = {}
         self.repeats = 0
+        self.messages = 0  # realtime messages that carried them (one per processed batch)
         self.skipped = ""
         self._task = None
         self._ws = None
@@ -450,13 +451,17 @@ class LiveWatcher:
             async for raw in self._ws:
                 now = time.time()
                 message = json.loads(raw)
-                if message.get("event") != "participant.joined":
+                if message.get("event") != "participants.changed":
                     continue
-                name = ((message.get("data") or {}).get("participant") or {}).get("name", "")
-                if name in self.joined:
-                    self.repeats += 1
-                else:
-                    self.joined[name] = now
+                for change in message["data"]["changes"]:
+                    name = change["participant"]["name"]
+                    if change["change"] != "joined":
+                        continue
+                    if name in self.joined:
+                        self.repeats += 1
+                    else:
+                        self.joined[name] = now
+                self.messages += 1
         except websockets.ConnectionClosed:
             pass
 
@@ -584,6 +589,7 @@ async def webhook_scenario(stack: Stack, db, label: str, spread: float, *, alone
             realtime_received=len(watcher.joined),
             realtime_dropped=EVENTS - len(watcher.joined),
             realtime_repeats=watcher.repeats,
+            realtime_messages=watcher.messages,
         )
     return result
 
@@ -655,6 +661,7 @@ ROWS = [
     ("receipt → processed p50 / p99 ms", ("processed_p50_ms", "processed_p99_ms"), 0, False),
     ("receipt → realtime event p50 / p99 ms", ("realtime_p50_ms", "realtime_p99_ms"), 0, False),
     ("realtime events dropped / repeated", ("realtime_dropped", "realtime_repeats"), 0, False),
+    ("realtime messages that carried the joins", ("realtime_messages",), 0, False),
     (
         "CPU ms per event: daphne / worker",
         ("daphne_cpu_ms_per_event", "worker_cpu_ms_per_event"),

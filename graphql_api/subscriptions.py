@@ -90,7 +90,10 @@ def _live_class(row: dict) -> t.LiveClass:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="Who is in a class: a SNAPSHOT first, then one event per change."
+        description=(
+            "Who is in a class: a SNAPSHOT first, then the changes (JOINED and LEFT may carry"
+            " several participants) and STATUS."
+        )
     )
     async def meeting_participants(
         self, info: Info, meeting_id: strawberry.ID
@@ -121,17 +124,24 @@ class Subscription:
                 if not await gate.still_allowed():
                     return
                 event, data = message["event"], message["data"]
-                if event in ("participant.joined", "participant.left"):
+                if event == "participants.changed":
+                    # One message per processed batch: its joins, then its leaves.
                     status = t.MeetingStatus(data.get("status", status.value))
-                    yield t.ParticipantsEvent(
-                        kind=t.ParticipantEventKind.JOINED
-                        if event == "participant.joined"
-                        else t.ParticipantEventKind.LEFT,
-                        meeting_id=meeting_id,
-                        status=status,
-                        count=data["count"],
-                        participants=[_participant(data["participant"])],
-                    )
+                    for kind, change in (
+                        (t.ParticipantEventKind.JOINED, "joined"),
+                        (t.ParticipantEventKind.LEFT, "left"),
+                    ):
+                        people = [
+                            c["participant"] for c in data["changes"] if c["change"] == change
+                        ]
+                        if people:
+                            yield t.ParticipantsEvent(
+                                kind=kind,
+                                meeting_id=meeting_id,
+                                status=status,
+                                count=data["count"],
+                                participants=[_participant(p) for p in people],
+                            )
                 elif event in ("meeting.started", "meeting.ended"):
                     status = t.MeetingStatus(data["meeting"]["status"])
                     yield t.ParticipantsEvent(

@@ -153,6 +153,10 @@ DRAMATIQ_BROKER = {
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
+# An idle dramatiq worker polls Redis with a growing backoff capped at this many milliseconds
+# (dramatiq's default, 1,000, delays the first event of a quiet class by up to a second).
+# dramatiq reads it from the environment, which `manage.py rundramatiq` passes to its workers.
+os.environ.setdefault("dramatiq_worker_timeout", env("WORKER_IDLE_POLL_MS", "100"))
 
 # GraphQL introspection (the schema browser, code generation): off in production.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)

@@ -15,7 +15,7 @@ def ip_hash(ip: str | None) -> str:
     return hmac.new(key, ip.strip().encode(), hashlib.sha256).hexdigest()
 
 
-def audit_record(
+def audit_entry(
     *,
     action: str,
     actor=None,
@@ -26,11 +26,12 @@ def audit_record(
     ip: str | None = None,
     details: dict | None = None,
 ) -> AuditEntry:
-    """Append an entry to the current schema's audit log. `target` may be a model instance."""
+    """An entry for the current schema's audit log, not yet saved. `target` may be a model
+    instance."""
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor_label or (getattr(actor, "email", "") if actor is not None else ""),
         action=action,
@@ -39,6 +40,19 @@ def audit_record(
         ip_hash=ip_hash(ip),
         details=details or {},
     )
+
+
+def audit_record(**entry) -> AuditEntry:
+    """Append an entry (the arguments of `audit_entry`) to the current schema's audit log."""
+    record = audit_entry(**entry)
+    record.save()
+    return record
+
+
+def audit_record_many(entries: list[AuditEntry]) -> None:
+    """Append several entries in one statement."""
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
 
 
 def request_ip(request) -> str | None:

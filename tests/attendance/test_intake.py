@@ -33,6 +33,7 @@ from attendance.actors import webhook_process
 from attendance.intake import MAX_BODY_BYTES, WebhookRouter, ZoomWebhookIntake, intake
 from attendance.models import WebhookEvent
 from attendance.sweep import webhook_inbox_sweep, webhook_inbox_sweep_actor
+from attendance.wakeup import wake_clear, wake_key
 from config.asgi import application
 from meetings.models import ZoomSettings
 from tenants.audit.models import AuditEntry
@@ -286,10 +287,19 @@ def zoom(worlds, asgi):
     intake.forget()
     broker = dramatiq.get_broker()
     broker.flush_all()
+    _forget_wakeups()
     yield asgi
     _clean_tenants()
     intake.forget()
     broker.flush_all()
+    _forget_wakeups()
+
+
+def _forget_wakeups() -> None:
+    client = dramatiq.get_broker().client
+    keys = list(client.scan_iter(match=wake_key("*", "*")))
+    if keys:
+        client.delete(*keys)
 
 
 # --- url validation -----------------------------------------------------------------------------
@@ -419,6 +429,7 @@ def test_a_duplicate_sends_no_second_message(zoom):
     body = joined("Ann")
     zoom.post(body, host=HOSTS["alpha"], secret=SECRETS["alpha"])
     wait_for_messages(1)
+    _worker_takes_meeting("alpha", body)
 
     zoom.post(body, host=HOSTS["alpha"], secret=SECRETS["alpha"])
     zoom.post(joined("Bob"), host=HOSTS["alpha"], secret=SECRETS["alpha"])  # a marker after it
@@ -426,6 +437,37 @@ def test_a_duplicate_sends_no_second_message(zoom):
     messages = wait_for_messages(2)
     assert len(messages) == 2
     assert sorted(m.args[0] for m in messages) == [r["id"] for r in inbox("alpha")]
+
+
+def _worker_takes_meeting(schema: str, body: dict) -> None:
+    """What a worker does first with the meeting's message."""
+    wake_clear(schema, str(body["payload"]["object"]["id"]))
+
+
+def test_one_message_waits_per_meeting_however_many_events_arrive(zoom):
+    """The worker that takes the message drains the meeting: more messages would find
+    nothing to do, and would queue ahead of other classes' events."""
+    bodies = [joined(name, n=n) for n, name in enumerate(["Ann", "Bob", "Cy"])]
+    other = sample("meeting_started__Jericho-ZoomNet.json")
+    other["payload"]["object"]["id"] = "99887766"
+    for body in bodies:
+        zoom.post(body, host=HOSTS["alpha"], secret=SECRETS["alpha"])
+    zoom.post(other, host=HOSTS["alpha"], secret=SECRETS["alpha"])  # another meeting
+    zoom.post(bodies[0], host=HOSTS["beta"], secret=SECRETS["beta"])  # another school
+
+    messages = wait_for_messages(3)
+    time.sleep(0.3)  # nothing more comes
+    assert sorted((m.options["tenant_schema"], m.args[0]) for m in queued_messages("webhooks")) == [
+        ("alpha", inbox("alpha")[0]["id"]),
+        ("alpha", inbox("alpha")[3]["id"]),
+        ("beta", inbox("beta")[0]["id"]),
+    ]
+    assert len(messages) == 3
+
+    # Once a worker has taken the message, the next event wakes the meeting again.
+    _worker_takes_meeting("alpha", bodies[0])
+    zoom.post(joined("Dee", n=9), host=HOSTS["alpha"], secret=SECRETS["alpha"])
+    assert inbox("alpha")[-1]["id"] in {m.args[0] for m in wait_for_messages(4)}
 
 
 def test_redis_down_still_stores_and_answers(zoom, monkeypatch, caplog):

@@ -17,10 +17,12 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.selectors import unmatched_participants
+from attendance.wakeup import wake_claim, wake_clear
 from meetings.models import Meeting
 from meetings.providers.base import Page, Participant
 from tenants.audit.models import AuditEntry
 
+from ..support import committed
 from .conftest import CLASS_START, ZOOM_ID, body, ended, joined, left, started, store
 
 pytestmark = pytest.mark.django_db
@@ -129,8 +131,8 @@ def test_a_failure_is_recorded_on_the_event_and_raised_for_retry(live_class):
     with schema_context(world.schema):
         [event_id] = store([joined("Ann A", 1)])
         with (
-            mock.patch.object(services, "participant_event_record", side_effect=RuntimeError("db")),
-            pytest.raises(RuntimeError),
+            mock.patch.object(services, "participants_apply", side_effect=RuntimeError("db")),
+            pytest.raises(services.EventFailed),
         ):
             services.webhook_event_process(event_id=event_id)
         event = WebhookEvent.objects.get(pk=event_id)
@@ -139,6 +141,169 @@ def test_a_failure_is_recorded_on_the_event_and_raised_for_retry(live_class):
 
         assert services.webhook_event_process(event_id=event_id) == "processed"  # the retry
         assert WebhookEvent.objects.get(pk=event_id).attempts == 2
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def _crowd(count: int, first: int = 0) -> list[dict]:
+    return [joined(f"Guest {n}", 1, uuid=f"pu-{n}") for n in range(first, first + count)]
+
+
+def test_a_meetings_pending_events_are_processed_together(live_class):
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        ids = store([started(), *_crowd(30), left("Guest 0", 9, uuid="pu-0")])
+        with mock.patch.object(services, "publish_many") as publish_many:
+            outcomes = [services.webhook_event_process(event_id=i) for i in ids]
+        assert outcomes == ["processed"] + [None] * 31  # the first message took them all
+        assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+        assert ParticipantSession.objects.filter(meeting=meeting).count() == 30
+    [call] = publish_many.call_args_list  # one batch, one trip to the channel layer
+    messages = call.args[0]
+    meeting_messages = [(event, data) for parts, event, data in messages if parts[0] == "meeting"]
+    assert [event for event, _ in meeting_messages] == ["meeting.started", "participants.changed"]
+    changed = meeting_messages[1][1]
+    assert changed["count"] == 29
+    assert len(changed["changes"]) == 30  # each participant once, as they are now
+    assert {c["participant"]["name"]: c["change"] for c in changed["changes"]}["Guest 0"] == "left"
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_size(live_class):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world, _, _ = live_class
+    counts = []
+    with schema_context(world.schema):
+        services.webhook_event_process(event_id=store([started()])[0])  # the uuid is known
+        for first, size in ((0, 5), (100, 60)):
+            ids = store(_crowd(size, first))
+            with CaptureQueriesContext(connection) as queries:
+                services.webhook_event_process(event_id=ids[0])
+            counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_one_bad_event_holds_up_no_other(live_class):
+    world, meeting, _ = live_class
+    real_fact = services.participant_fact
+
+    def fact(**kw):
+        if kw["participant"]["user_name"] == "Bad":
+            raise ValueError("cannot read this one")
+        return real_fact(**kw)
+
+    with schema_context(world.schema):
+        good, bad, also_good = store([joined("Ann A", 1), joined("Bad", 2), joined("Cy C", 3)])
+        with mock.patch.object(services, "participant_fact", side_effect=fact):
+            with pytest.raises(services.EventFailed):  # its own event failed: retried later
+                services.webhook_event_process(event_id=bad)
+            assert services.webhook_event_process(event_id=good) is None  # done in that batch
+            events = {e.pk: e for e in WebhookEvent.objects.all()}
+            with pytest.raises(ValueError):  # its own message: a retry, and it fails again
+                services.webhook_event_process(event_id=bad)
+        assert (events[good].status, events[also_good].status) == ("processed", "processed")
+        assert (events[bad].status, events[bad].attempts) == ("failed", 1)
+        assert "ValueError: cannot read this one" in events[bad].last_error
+        assert sorted(ParticipantSession.objects.values_list("name", flat=True)) == [
+            "Ann A",
+            "Cy C",
+        ]
+        assert WebhookEvent.objects.get(pk=bad).attempts == 2
+        assert services.webhook_event_process(event_id=bad) == "processed"  # mended, retried
+        assert ParticipantSession.objects.filter(meeting=meeting, name="Bad").exists()
+
+
+def test_a_busy_meeting_is_drained_by_the_worker_that_holds_it(worlds):
+    """A worker that finds the meeting held leaves its event to the holder, which takes what
+    arrived during its batch before it lets go: nothing waits for the sweep."""
+    world = worlds["a"]
+    seen: dict = {}
+
+    def in_schema(fn):
+        def run():
+            with schema_context(world.schema):
+                return fn()
+
+        return committed(run)
+
+    def arrives_meanwhile():
+        [seen["late"]] = store(_crowd(1, 500))
+        seen["outcome"] = services.webhook_event_process(event_id=seen["late"])
+        seen["status"] = WebhookEvent.objects.get(pk=seen["late"]).status
+
+    real_process = services._process
+
+    def process(events, outbox):
+        if "late" not in seen:  # during the first batch, with the meeting held
+            in_schema(arrives_meanwhile)
+        return real_process(events, outbox)
+
+    def first_worker():
+        meeting = Meeting.objects.create(
+            school_class=world.school_class,
+            host=world.users["teacher"],
+            title="Busy",
+            start_time=CLASS_START,
+            zoom_meeting_id=ZOOM_ID,
+        )
+        [first] = store(_crowd(1))
+        with mock.patch.object(services, "_process", side_effect=process):
+            seen["first"] = services.webhook_event_process(event_id=first)
+        seen["after"] = WebhookEvent.objects.get(pk=seen["late"]).status
+        seen["sessions"] = ParticipantSession.objects.filter(meeting=meeting).count()
+        meeting.delete()
+        WebhookEvent.objects.all().delete()
+
+    in_schema(first_worker)
+    assert (seen["outcome"], seen["status"]) == (None, "pending")  # the meeting was held
+    assert seen["first"] == "processed"
+    assert seen["after"] == "processed"  # taken by the holder in its next batch
+    assert seen["sessions"] == 2
+
+
+def test_whoever_held_a_meeting_without_draining_it_hands_its_events_on(
+    live_class, django_capture_on_commit_callbacks
+):
+    """A retry, the reconciliation or a teacher's resolution holds the meeting for a moment:
+    a worker that came meanwhile left its event to them, so they pass it to a worker."""
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        [pending] = store([joined("Ann A", 1)])
+        with (
+            mock.patch("attendance.actors.webhook_process.send_with_options") as send,
+            django_capture_on_commit_callbacks(execute=True),
+            transaction.atomic(),
+        ):
+            services._meeting_lock(ZOOM_ID)
+    send.assert_called_once_with(args=(pending,), tenant_schema=world.schema)
+
+
+def test_a_worker_that_takes_a_meeting_lets_the_next_event_wake_it_again(live_class):
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        [event_id] = store([joined("Ann A", 1)])
+        assert wake_claim(world.schema, ZOOM_ID)  # the intake sends a message
+        assert not wake_claim(world.schema, ZOOM_ID)  # and no more while it waits
+        services.webhook_event_process(event_id=event_id)
+        assert wake_claim(world.schema, ZOOM_ID)  # taken: the next event sends one
+        wake_clear(world.schema, ZOOM_ID)
+
+
+def test_a_message_whose_event_was_drained_still_wakes_its_meeting(live_class):
+    """Another worker's drain took this message's event: the message still clears the flag
+    (or the next events would send none and wait for the sweep) and drains what is pending."""
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        first, second = store([joined("Ann A", 1), joined("Bob B", 2)])
+        services.webhook_event_process(event_id=first)  # drains both
+        assert wake_claim(world.schema, ZOOM_ID)  # the intake sent a message for `second`
+        [third] = store([joined("Cy C", 3)])  # its wake-up finds that message waiting
+        assert services.webhook_event_process(event_id=second) is None  # done already
+        assert WebhookEvent.objects.get(pk=third).status == "processed"
+        assert wake_claim(world.schema, ZOOM_ID)  # the next event wakes the meeting again
+        wake_clear(world.schema, ZOOM_ID)
 
 
 # --- participants ---------------------------------------------------------------------------

@@ -54,11 +54,15 @@ async def _refusal(ws) -> str:
     return message["payload"]["errors"][0]["message"]
 
 
-def _play(world, bodies):
+def _play(world, bodies, *, together: bool = False):
+    """Store and process, each event on its own (a quiet room) or all stored before a worker
+    gets to them (`together`: one batch)."""
+
     def run():
         with schema_context(world.schema):
-            for event_id in store(bodies):
-                services.webhook_event_process(event_id=event_id)
+            for group in [bodies] if together else [[b] for b in bodies]:
+                for event_id in store(group):
+                    services.webhook_event_process(event_id=event_id)
 
     def clean():
         with schema_context(world.schema):
@@ -85,6 +89,16 @@ async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: 
         event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
         kinds.append((event["kind"], event["count"], [p["name"] for p in event["participants"]]))
     assert kinds == [("STATUS", 0, []), ("JOINED", 1, ["Ann A"]), ("LEFT", 0, ["Ann A"])]
+
+    # A batch: its joins in one event, its leaves in another, each with the count after both.
+    bodies = [joined("Bob B", 6, email="bob@alpha.test"), joined("Cy C", 7), left("Bob B", 8)]
+    run, _ = _play(world, [*bodies, joined("Dee D", 9)], together=True)
+    await database_sync_to_async(lambda: _committed(run))()
+    batch = []
+    for _ in range(2):
+        event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
+        batch.append((event["kind"], event["count"], [p["name"] for p in event["participants"]]))
+    assert batch == [("JOINED", 2, ["Cy C", "Dee D"]), ("LEFT", 2, ["Bob B"])]
     await ws.disconnect()
     await database_sync_to_async(lambda: _committed(clean))()
 

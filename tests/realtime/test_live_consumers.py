@@ -67,7 +67,7 @@ async def _close_code(ws) -> int:
     return message["code"]
 
 
-async def test_teacher_gets_a_snapshot_then_each_join(meeting):
+async def test_teacher_gets_a_snapshot_then_the_changes(meeting):
     world, meeting_id = meeting
     ws = _ws(world, "teacher", f"/ws/meetings/{meeting_id}/live/")
     assert (await ws.connect(timeout=5))[0]
@@ -76,22 +76,34 @@ async def test_teacher_gets_a_snapshot_then_each_join(meeting):
     assert snapshot["data"]["meeting"]["title"] == "Live maths"
     assert snapshot["data"]["count"] == 0
 
-    def play():
-        with schema_context(world.schema):
-            for event_id in store([started(), joined("Ann A", 1), joined("Guest G", 2)]):
-                services.webhook_event_process(event_id=event_id)
+    def play(bodies):
+        def run():
+            with schema_context(world.schema):
+                for event_id in store(bodies):
+                    services.webhook_event_process(event_id=event_id)
 
-    await database_sync_to_async(lambda: _committed(play))()
+        return database_sync_to_async(lambda: _committed(run))()
+
+    for body in (started(), joined("Ann A", 1)):  # one at a time, as when the room is quiet
+        await play([body])
+    # Stored before a worker gets to them: processed together, announced in one message.
+    await play([joined("Guest G", 2), joined("Bob B", 3, email="student@alpha.test")])
 
     events = [await _receive(ws) for _ in range(3)]
     assert [e["event"] for e in events] == [
         "meeting.started",
-        "participant.joined",
-        "participant.joined",
+        "participants.changed",
+        "participants.changed",
     ]
-    assert events[2]["data"]["participant"]["name"] == "Guest G"
-    assert events[2]["data"]["participant"]["role"] == "guest"
-    assert events[2]["data"]["count"] == 2
+    assert [c["participant"]["name"] for c in events[1]["data"]["changes"]] == ["Ann A"]
+    batch = events[2]["data"]
+    assert [
+        (c["change"], c["participant"]["name"], c["participant"]["role"]) for c in batch["changes"]
+    ] == [
+        ("joined", "Guest G", "guest"),
+        ("joined", "Bob B", "student"),
+    ]
+    assert (batch["count"], batch["status"]) == (3, "started")
     await ws.disconnect()
 
     def clean():

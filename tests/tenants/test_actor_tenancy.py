@@ -86,3 +86,11 @@ def test_sending_stamps_the_current_schema(worlds):
         message = record_schema.send("x")
     assert message.options["tenant_schema"] == "beta"
     broker.flush_all()
+
+
+def test_an_idle_worker_looks_for_messages_at_least_every_100_ms():
+    """dramatiq's idle poll backs off to `dramatiq_worker_timeout` (1 s by default): the
+    settings lower it, so the first join of a quiet class is not held for a second."""
+    import dramatiq.worker
+
+    assert dramatiq.worker.WORKER_TIMEOUT <= 100
