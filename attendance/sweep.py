@@ -1,7 +1,7 @@
 """The inbox sweep: events the intake stored but whose processing message never ran (Redis
-was down when it was sent, a worker died holding it) are sent again. Processing is idempotent
-(webhook_event_process skips done events and locks the row), so a message sent twice costs a
-little work and no harm.
+was down when it was sent, a worker died holding it) are sent again, one message per meeting
+(its worker drains the meeting). Processing is idempotent (webhook_event_process skips done
+events and locks the rows), so a message sent twice costs a little work and no harm.
 
 The worker finds actors in `<app>.actors` modules only: attendance/actors.py must import
 `webhook_inbox_sweep_actor` from here for workers to run it.
@@ -31,9 +31,9 @@ def _retry_wait_bound(attempts: int, *, min_backoff_ms: int, max_backoff_ms: int
 
 
 def webhook_inbox_sweep(older_than_seconds: int = 60) -> int:
-    """Send `webhook_process` again for the current schema's events still pending after
-    `older_than_seconds`, and for failed ones that still have retries left but whose retry is
-    overdue. Returns how many messages were sent."""
+    """Send `webhook_process` again for the current schema's meetings with events still
+    pending after `older_than_seconds`, and for failed events that still have retries left but
+    whose retry is overdue. Returns how many messages were sent."""
     from attendance.actors import webhook_process
 
     schema = connection.schema_name
@@ -46,11 +46,16 @@ def webhook_inbox_sweep(older_than_seconds: int = 60) -> int:
         "max_backoff_ms": options.get("max_backoff", 86_400_000),
     }
 
-    pending = list(
+    # One message per meeting: its worker drains all of the meeting's pending events.
+    pending, meetings = [], set()
+    for event_id, zoom_meeting_id in (
         WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING, received_at__lt=cutoff)
         .order_by("received_at")
-        .values_list("id", flat=True)[:SWEEP_BATCH]
-    )
+        .values_list("id", "zoom_meeting_id")[:SWEEP_BATCH]
+    ):
+        if not zoom_meeting_id or zoom_meeting_id not in meetings:
+            pending.append(event_id)
+            meetings.add(zoom_meeting_id)
     # A failed event does not record when it last ran, so the wait is counted from its
     # receipt: the sum of every backoff it may have waited so far, plus the grace.
     failed = [

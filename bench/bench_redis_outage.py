@@ -182,18 +182,23 @@ def main() -> None:
             time.sleep(0.5)
         raise RuntimeError(f"events of {meeting_zoom} still unprocessed after {timeout} s")
 
-    def records(meeting_id: int) -> dict:
-        """The final records: what the grace-period job computes from every stored fact."""
+    def records(meeting_id: int) -> tuple[dict, dict]:
+        """The provisional records as processing left them, then the final ones (what the
+        grace-period job computes from every stored fact)."""
         from attendance.services import attendance_finalize
 
-        with schema_context(storm.SLUG):
-            attendance_finalize(meeting_id=meeting_id)
+        def now() -> dict:
             return {
                 r.student.name: (r.status, r.attended_seconds)
                 for r in AttendanceRecord.objects.filter(meeting_id=meeting_id).select_related(
                     "student"
                 )
             }
+
+        with schema_context(storm.SLUG):
+            provisional = now()
+            attendance_finalize(meeting_id=meeting_id)
+            return provisional, now()
 
     async def run() -> dict:
         await storm.wait_ready(stack.port)
@@ -248,8 +253,12 @@ def main() -> None:
             storm.stop(process) if process.args[0] != redis_proc.args[0] else process.kill()
         redis_proc.kill()
         shutil.rmtree(workdir, ignore_errors=True)
-    calm, rough = result["calm"], result["rough"]
-    differing = sorted(k for k in set(calm) | set(rough) if calm.get(k) != rough.get(k))
+    (calm_provisional, calm), (rough_provisional, rough) = result["calm"], result["rough"]
+
+    def differ(a: dict, b: dict) -> list[str]:
+        return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+
+    differing = differ(calm, rough)
     print(
         f"\nmachine: {platform.platform()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}"
@@ -261,7 +270,12 @@ def main() -> None:
     print(f"| re-sent by the inbox sweep | {result['resent_by_sweep']} |")
     print(f"| all processed, s after Redis came back | {result['processed_after_return_s']:.1f} |")
     print(f"| attendance records, undisturbed / with outage | {len(calm)} / {len(rough)} |")
-    print(f"| students whose record differs | {len(differing)} |")
+    print(f"| students whose final record differs | {len(differing)} |")
+    print(
+        "| students whose provisional record differs, from the other run / from the final one |"
+        f" {len(differ(calm_provisional, rough_provisional))} /"
+        f" {len(differ(calm_provisional, calm)) + len(differ(rough_provisional, rough))} |"
+    )
     if differing:
         print("differing:", [(k, calm.get(k), rough.get(k)) for k in differing[:10]])
 

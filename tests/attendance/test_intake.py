@@ -745,10 +745,11 @@ def test_sweep_resends_stuck_events_of_the_current_tenant_only(worlds, alpha):
     long_ago = timezone.now() - timedelta(hours=2)
     with schema_context("alpha"):
 
-        def event(key, status, received_at, attempts=0):
+        def event(key, status, received_at, attempts=0, meeting=""):
             return WebhookEvent.objects.create(
                 event="meeting.participant_joined",
                 dedupe_key=key.ljust(64, "0"),
+                zoom_meeting_id=meeting,
                 body={"event": "meeting.participant_joined"},
                 status=status,
                 received_at=received_at,
@@ -756,6 +757,9 @@ def test_sweep_resends_stuck_events_of_the_current_tenant_only(worlds, alpha):
             )
 
         stuck = event("stuck", "pending", timezone.now() - timedelta(minutes=2))
+        # One message per meeting: its worker takes all of the meeting's pending events.
+        first_of_meeting = event("m1", "pending", long_ago, meeting="555")
+        event("m2", "pending", long_ago + timedelta(seconds=1), meeting="555")
         event("fresh", "pending", timezone.now())
         retry_overdue = event("failed-overdue", "failed", long_ago, attempts=2)
         event("failed-out", "failed", long_ago, attempts=6)  # the actor's retries are spent
@@ -768,8 +772,10 @@ def test_sweep_resends_stuck_events_of_the_current_tenant_only(worlds, alpha):
 
     messages = queued_messages()
     broker.flush_all()
-    assert sent == 2
-    assert sorted(m.args[0] for m in messages) == sorted([stuck.pk, retry_overdue.pk])
+    assert sent == 3
+    assert sorted(m.args[0] for m in messages) == sorted(
+        [stuck.pk, first_of_meeting.pk, retry_overdue.pk]
+    )
     assert {m.options["tenant_schema"] for m in messages} == {"alpha"}
     assert {m.actor_name for m in messages} == {"webhook_process"}
 
