@@ -1,6 +1,8 @@
 """Helpers shared by tests that cross threads or processes."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,16 +55,22 @@ def http_get(port: int, path: str, host: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def daphne_start() -> tuple[subprocess.Popen, int]:
-    """A real daphne serving config.asgi on a free port, against the test database."""
-    port = free_port()
+def _process_env(extra: dict | None) -> dict:
+    """The environment of a web or worker process of the tests: the test database."""
     db = connection.settings_dict
-    env = dict(
+    return dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=settings.REDIS_URL,
+        **(extra or {}),
     )
+
+
+def daphne_start(env: dict | None = None) -> tuple[subprocess.Popen, int]:
+    """A real daphne serving config.asgi on a free port, against the test database."""
+    port = free_port()
+    env = _process_env(env)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -93,3 +101,36 @@ def daphne_start() -> tuple[subprocess.Popen, int]:
 def daphne_stop(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=10)
+
+
+def worker_start(env: dict | None = None, *, queues: list[str]) -> subprocess.Popen:
+    """A real dramatiq worker (`manage.py rundramatiq`) on `queues`, against the test database,
+    in a process group of its own (rundramatiq forks)."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "4",
+            "--queues",
+            *queues,
+        ],
+        cwd=ROOT,
+        env=_process_env(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def worker_stop(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
