@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from attendance.models import AttendanceRecord, ParticipantSession
-from attendance.services import live_count
+from attendance.services import live_count, participant_data
 from meetings.models import Meeting
 from meetings.selectors import meeting_summary
 
@@ -9,19 +9,9 @@ from meetings.selectors import meeting_summary
 def participants_snapshot(*, meeting: Meeting) -> dict:
     """Who is in the room now, and who has been: plain data for dashboards."""
     sessions = ParticipantSession.objects.filter(meeting=meeting).order_by("joined_at", "id")
-    people = [
-        {
-            "key": s.participant_key,
-            "name": s.name,
-            "role": s.role,
-            "joined_at": s.joined_at.isoformat() if s.joined_at else None,
-            "left_at": s.left_at.isoformat() if s.left_at else None,
-        }
-        for s in sessions
-    ]
     return {
         "meeting": meeting_summary(meeting),
-        "participants": people,
+        "participants": [participant_data(s) for s in sessions],
         "count": live_count(meeting),
     }
 

@@ -723,7 +723,8 @@ def live_count(meeting: Meeting) -> int:
     )
 
 
-def _participant_data(session: ParticipantSession) -> dict:
+def participant_data(session: ParticipantSession) -> dict:
+    """A participant as realtime events and snapshots carry them: plain data."""
     return {
         "key": session.participant_key,
         "name": session.name,
@@ -748,7 +749,7 @@ def _after_participants_change(
         return
     count = live_count(meeting)
     changes = [
-        {"change": "left" if s.left_at else "joined", "participant": _participant_data(s)}
+        {"change": "left" if s.left_at else "joined", "participant": participant_data(s)}
         for s in latest.values()
     ]
     outbox.add(
