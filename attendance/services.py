@@ -169,6 +169,7 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
             if not events:
                 return {}
             ids = [event.pk for event in events]
+            began = time.monotonic()
             outcomes = _process(events, outbox)
     except Exception:
         if not ids:
@@ -181,6 +182,13 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
         )
         return {pk: _process_alone(pk, zoom_meeting_id, raise_error=False) for pk in ids}
     publish_many(outbox.messages, schema_name=schema)
+    logger.debug(
+        "processed %d events of Zoom meeting %s in %s in %.1f ms",
+        len(ids),
+        zoom_meeting_id,
+        schema,
+        (time.monotonic() - began) * 1000,
+    )
     return outcomes
 
 

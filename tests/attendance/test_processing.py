@@ -306,6 +306,21 @@ def test_a_message_whose_event_was_drained_still_wakes_its_meeting(live_class):
         wake_clear(world.schema, ZOOM_ID)
 
 
+def test_a_long_drain_hands_the_meeting_to_a_fresh_message(live_class, monkeypatch):
+    """A message does not run for ever while a busy class keeps sending: after DRAIN_SECONDS
+    the rest is left to a new message."""
+    world, _, _ = live_class
+    monkeypatch.setattr(services, "BATCH_MAX", 2)
+    monkeypatch.setattr(services, "DRAIN_SECONDS", 0)
+    with schema_context(world.schema):
+        ids = store(_crowd(5))
+        with mock.patch("attendance.actors.webhook_process.send_with_options") as send:
+            assert services.webhook_event_process(event_id=ids[0]) == "processed"
+        statuses = dict(WebhookEvent.objects.values_list("pk", "status"))
+    assert [statuses[i] for i in ids] == ["processed"] * 2 + ["pending"] * 3
+    send.assert_called_once_with(args=(ids[2],), tenant_schema=world.schema)
+
+
 # --- participants ---------------------------------------------------------------------------
 
 
