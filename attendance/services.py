@@ -84,8 +84,9 @@ def participant_key(participant: dict) -> str:
 # the load rises, and a meeting's events never wait behind each other in the queue.
 BATCH_MAX = 100
 # A worker drains its meeting until nothing is pending, or this long; then a fresh message
-# takes over, so that one message never runs for ever.
-DRAIN_SECONDS = 60.0
+# at the back of the queue takes over, so that a busy class does not keep a worker thread from
+# the other classes (more classes than threads at 9:00) and no message runs for ever.
+DRAIN_SECONDS = 1.0
 _DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
 
 
@@ -126,6 +127,8 @@ def webhook_event_process(*, event_id: int) -> str | None:
     deadline = time.monotonic() + DRAIN_SECONDS
     while outcomes := _process_batch(zoom_meeting_id):
         outcome = outcomes.get(event_id, outcome)
+        if not _pending(zoom_meeting_id):
+            break  # the look again after letting go: one query, no transaction
         if time.monotonic() > deadline:
             _hand_over(zoom_meeting_id)
             break
@@ -219,6 +222,12 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, raise_error: bool) ->
         return WebhookEvent.Status.FAILED
     publish_many(outbox.messages, schema_name=schema)
     return outcome
+
+
+def _pending(zoom_meeting_id: str) -> bool:
+    return WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id
+    ).exists()
 
 
 def _hand_over(zoom_meeting_id: str) -> None:
@@ -605,7 +614,9 @@ def _segments_rebuild(
             )
             for start, end, leave in _spans(facts[key])
         ]
-    sessions.delete()
+    # One DELETE: nothing refers to a session, and the collector's SELECT first (django-tenants
+    # listens to every post_delete) would cost a round trip a batch.
+    sessions._raw_delete(sessions.db)
     rebuilt: dict[str, list[ParticipantSession]] = {key: [] for key in keys}
     for session in ParticipantSession.objects.bulk_create(rows):
         rebuilt[session.participant_key].append(session)
@@ -697,11 +708,14 @@ def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
                     break
     names = {d.name.strip().lower() for d in left.values() if d.name.strip()}
     if names and meeting.school_class_id:
+        class_id = meeting.school_class_id
+        people = Q(pk=meeting.host_id) | Q(classes_enrolled=class_id) | Q(classes_taught=class_id)
         by_name: dict[str, list[User]] = {}
         for user in (
-            User.objects.filter(is_active=True, pk__in=_people_of(meeting))
+            User.objects.filter(people, is_active=True)
             .annotate(lower_name=Lower("name"))
             .filter(lower_name__in=names)
+            .distinct()
         ):
             by_name.setdefault(user.lower_name, []).append(user)
         unique = {name: users[0] for name, users in by_name.items() if len(users) == 1}
@@ -883,6 +897,8 @@ def _store(meeting: Meeting, scores: dict, people, *, final: bool) -> list[Atten
 
 def attendance_score_students(*, meeting: Meeting, student_ids) -> list[AttendanceRecord]:
     """Provisional scores of some students (the enrolled among them) while the class runs."""
+    if not student_ids:
+        return []
     enrolled = set(_enrolled_ids(meeting)) & set(student_ids)
     if not enrolled:
         return []

@@ -353,6 +353,28 @@ def test_segments_roles_and_identities(live_class):
     }
 
 
+def test_a_name_matches_only_one_person_of_the_class(live_class):
+    """By name alone: the class's people only (a namesake elsewhere in the school does not
+    count), and only when one of them has it."""
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import user_create
+    from tenants.school.services import class_enrol
+
+    world, meeting, people = live_class
+    with schema_context(world.schema):
+        user_create(email="cy.other@alpha.test", password=None, role=Role.STUDENT, name="Cy C")
+        twins = [
+            user_create(email=f"twin{n}@alpha.test", password=None, role=Role.STUDENT, name="Twin")
+            for n in (1, 2)
+        ]
+        class_enrol(school_class=world.school_class, students=twins)
+        process([joined("Cy C", 1), joined("twin", 2)])
+        users = dict(
+            ParticipantSession.objects.filter(meeting=meeting).values_list("name", "user_id")
+        )
+    assert users == {"Cy C": people["cy"].pk, "twin": None}
+
+
 def test_out_of_order_input_gives_the_same_segments(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):
