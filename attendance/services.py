@@ -86,7 +86,7 @@ BATCH_MAX = 100
 # A worker drains its meeting until nothing is pending, or this long; then a fresh message
 # at the back of the queue takes over, so that a busy class does not keep a worker thread from
 # the other classes (more classes than threads at 9:00) and no message runs for ever.
-DRAIN_SECONDS = 1.0
+DRAIN_SECONDS = 0.25
 _DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
 
 
