@@ -4,7 +4,8 @@ Each one joins its channel groups first, then reads and sends a snapshot, then r
 changes: a change published between the two is not lost. Database work runs in the tenant's
 schema on the database thread (`in_tenant`) and returns plain types, never model rows.
 Access is checked when subscribing and again before each event: a user who lost access (made
-inactive, removed from the class) stops receiving.
+inactive, removed from the class) stops receiving. Every channel message of a connection reaches
+each of its subscriptions, so each keeps to the messages of its own group.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Subscription:
             )
             gate = _Gate(scope, may_watch_room, user_id, int(meeting_id))
             async for message in messages:
+                if message.get("group") != group:
+                    continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
                 event, data = message["event"], message["data"]
@@ -167,6 +170,8 @@ class Subscription:
             )
             gate = _Gate(scope, is_active_admin, user_id)
             async for message in messages:
+                if message.get("group") != group:
+                    continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
                 data = message["data"]
@@ -202,6 +207,8 @@ class Subscription:
             yield t.Notification(kind="subscribed", data={})
             gate = _Gate(scope, _is_active, user_id)
             async for message in messages:
+                if message.get("group") != group:
+                    continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
                 yield t.Notification(kind=message["event"], data=message["data"])

@@ -73,10 +73,12 @@ def publish_many(messages, *, schema_name: str | None = None) -> None:
     layer = get_channel_layer()
     if layer is None or not messages:
         return
-    sends = [
-        (group_name(schema, *parts), {"type": EVENT_HANDLER, "event": event, "data": data})
-        for parts, event, data in messages
-    ]
+    sends = []
+    for parts, event, data in messages:
+        group = group_name(schema, *parts)
+        # The group travels with the message: every subscription of a graphql-ws connection
+        # hears every message of the connection, and keeps to its own group's.
+        sends.append((group, {"type": EVENT_HANDLER, "group": group, "event": event, "data": data}))
 
     async def send_all():
         for group, message in sends:

@@ -157,3 +157,46 @@ async def test_my_notifications_reach_only_me(alpha, beta):
     assert await other.receive_nothing(timeout=0.3)
     await mine.disconnect()
     await other.disconnect()
+
+
+async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):  # noqa: F811
+    """graphql-ws carries several subscriptions on one socket, and every channel message of
+    the connection reaches each of them: each keeps to its own group."""
+    from realtime.groups import publish
+
+    world, meeting_id = meeting
+    ws = await _subscribe(world, "admin", PARTICIPANTS, {"id": str(meeting_id)})
+    assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
+    for sid, query in (
+        ("2", "subscription { myNotifications { kind data } }"),
+        ("3", "subscription { liveClasses { kind meetingId count } }"),
+    ):
+        await ws.send_json_to({"id": sid, "type": "subscribe", "payload": {"query": query}})
+    first = [await _next(ws) for _ in range(2)]
+    assert sorted(m["id"] for m in first) == ["2", "3"]  # "subscribed" and the snapshot
+
+    admin_id = world.users["admin"].pk
+    await database_sync_to_async(publish)(
+        "user", admin_id, event="class.starting", data={"title": "Maths"}, schema_name="alpha"
+    )
+    await database_sync_to_async(publish)(
+        "live", event="live.count", data={"meeting_id": meeting_id, "count": 4}, schema_name="alpha"
+    )
+    got = [await _next(ws) for _ in range(2)]
+    assert sorted((m["id"], _kind(m)) for m in got) == [
+        ("2", "class.starting"),
+        ("3", "live.count"),
+    ]
+    # Another class starting: news for the live classes, not for this room.
+    other = {"meeting": {"id": meeting_id + 1000, "status": "started"}, "count": 0}
+    await database_sync_to_async(publish)(
+        "live", event="meeting.started", data=other, schema_name="alpha"
+    )
+    assert [(m["id"], _kind(m)) for m in [await _next(ws)]] == [("3", "meeting.started")]
+    assert await ws.receive_nothing(timeout=0.5)  # the room heard none of it
+    await ws.disconnect()
+
+
+def _kind(message: dict) -> str:
+    data = message["payload"]["data"]
+    return next(iter(data.values()))["kind"]
