@@ -430,11 +430,20 @@ STORY = [
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(order=st.permutations(STORY), repeats=st.lists(st.sampled_from(STORY), max_size=4))
-def test_any_order_and_any_duplication_gives_identical_records(live_class, order, repeats):
+@given(
+    order=st.permutations(STORY),
+    repeats=st.lists(st.sampled_from(STORY), max_size=4),
+    cuts=st.sets(st.integers(min_value=1, max_value=len(STORY) + 3)),
+)
+def test_any_order_and_any_duplication_gives_identical_records(live_class, order, repeats, cuts):
+    """Whatever the order, the redeliveries, and however the events fall into batches (all in
+    one, one at a time, or anything between: `cuts` says where a worker took what had come)."""
     world, meeting, _ = live_class
+    events = list(order) + repeats
+    bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
     with schema_context(world.schema), transaction.atomic():
-        process(list(order) + repeats)
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            process(events[start:end])
         got = records(meeting)
         got_segments = segments(meeting, "Ann A")
         transaction.set_rollback(True)
