@@ -5,7 +5,8 @@ stores the raw event durably, answers, and leaves the work to the `webhook_proce
 Django's sync request path costs ~7 ms a request here (≈150 requests/s), too slow for a join
 storm, so this path bypasses Django's request machinery: plain async code, psycopg's async
 connection pool (autocommit), schema-qualified SQL (never a search_path), and the actor message
-sent from a thread after the answer has gone.
+sent from a thread after the answer has gone, only when none for the event's meeting is
+waiting already (attendance.wakeup: the worker drains the whole meeting).
 
 Answers: 200 `{"status": "stored" | "duplicate"}` (or the url_validation tokens), 400 malformed,
 401 unsigned / badly signed / replayed / no secret configured (audited, throttled), 404 unknown
