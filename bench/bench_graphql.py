@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+os.environ["DJANGO_DEBUG"] = "0"  # as in production: DEBUG records every query
 os.environ.setdefault("LIVEROLL_SPARE_SCHEMAS", "0")
 os.environ["CHANNELS_PREFIX"] = "liveroll-bench-gql:asgi"
 base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/liveroll")
