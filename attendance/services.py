@@ -3,7 +3,8 @@
 Processing is idempotent and order-independent: join and leave events are kept as facts
 (ParticipantEvent) and a participant's segments are rebuilt from all of their facts each time,
 so a duplicate, a leave before its join, or a leave after `meeting.ended` gives the same
-segments as a tidy stream. Changes are committed, then published to the tenant's groups.
+segments as a tidy stream. A meeting's events are processed in batches, by one worker at a
+time (the entry point below). Changes are committed, then published to the tenant's groups.
 """
 
 from __future__ import annotations
