@@ -1,6 +1,4 @@
-from django.db.models import QuerySet
-
-from attendance.models import AttendanceRecord, ParticipantSession
+from attendance.models import ParticipantSession
 from attendance.services import live_count, participant_data
 from meetings.models import Meeting
 from meetings.selectors import meeting_summary
@@ -38,7 +36,3 @@ def unmatched_participants(*, meeting: Meeting) -> list[dict]:
             s.participant_key, {"key": s.participant_key, "name": s.name, "email": s.email}
         )
     return list(rows.values())
-
-
-def attendance_for_meeting(*, meeting: Meeting) -> QuerySet[AttendanceRecord]:
-    return AttendanceRecord.objects.filter(meeting=meeting).select_related("student")

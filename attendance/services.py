@@ -37,7 +37,7 @@ from attendance.wakeup import wake_clear
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
 from meetings.selectors import meeting_summary
-from realtime.groups import publish, publish_many
+from realtime.groups import publish_many, publish_on_commit
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
@@ -118,12 +118,12 @@ def webhook_event_process(*, event_id: int) -> str | None:
         return None
     status, zoom_meeting_id = row
     if not zoom_meeting_id:
-        return None if status in _DONE else _process_alone(event_id, "", raise_error=True)
+        return None if status in _DONE else _process_alone(event_id, "")
     # This message wakes the meeting, whatever became of its own event: from here a new
     # event sends a new message, and what is pending now is drained below.
     wake_clear(connection.schema_name, zoom_meeting_id)
     if status == WebhookEvent.Status.FAILED:
-        return _process_alone(event_id, zoom_meeting_id, raise_error=True)
+        return _process_alone(event_id, zoom_meeting_id)
     outcome = None
     deadline = time.monotonic() + DRAIN_SECONDS
     while outcomes := _process_batch(zoom_meeting_id):
@@ -138,19 +138,20 @@ def webhook_event_process(*, event_id: int) -> str | None:
     return outcome
 
 
-def _meeting_lock(zoom_meeting_id: str, *, wait: bool = True) -> bool:
+def _meeting_lock(zoom_meeting_id: str, *, wait: bool = True, draining: bool = False) -> bool:
     """The transaction-long right to change one Zoom meeting's sessions in this schema.
 
     A worker that finds the meeting held leaves its event to the holder. Draining workers
-    (`wait=False`) look again once they let go; anyone else who held it (a retry, the
-    reconciliation, a teacher's resolution) hands what is pending to a worker on commit."""
+    look again once they let go; anyone else who held it (a retry, the reconciliation, a
+    teacher's resolution) hands what is pending to a worker on commit."""
     key = f"{connection.schema_name}:zoom-meeting:{zoom_meeting_id}"
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [key])
         if not wait:
             return cursor.fetchone()[0]
-    transaction.on_commit(lambda: _hand_over(zoom_meeting_id))
+    if not draining:
+        transaction.on_commit(lambda: _hand_over(zoom_meeting_id))
     return True
 
 
@@ -184,7 +185,7 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
             zoom_meeting_id,
             schema,
         )
-        return {pk: _process_alone(pk, zoom_meeting_id, raise_error=False) for pk in ids}
+        return {pk: _process_alone(pk, zoom_meeting_id, draining=True) for pk in ids}
     publish_many(outbox.messages, schema_name=schema)
     logger.debug(
         "processed %d events of Zoom meeting %s in %s in %.1f ms",
@@ -196,13 +197,16 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
     return outcomes
 
 
-def _process_alone(event_id: int, zoom_meeting_id: str, *, raise_error: bool) -> str | None:
+def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = False) -> str | None:
+    """One event in a transaction of its own: a retry (raises on failure, for the worker's
+    backoff), or the fallback of a failed batch (`draining`: records the failure and goes on;
+    the drain looks for what is pending afterwards)."""
     schema = connection.schema_name
     outbox = _Outbox()
     try:
         with transaction.atomic():
             if zoom_meeting_id:
-                _meeting_lock(zoom_meeting_id)
+                _meeting_lock(zoom_meeting_id, draining=draining)
             event = (
                 WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
             )
@@ -216,11 +220,11 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, raise_error: bool) ->
             last_error=traceback.format_exc()[-4000:],
         )
         logger.exception("processing Zoom event %s in %s failed", event_id, schema)
+        if draining:
+            return WebhookEvent.Status.FAILED
         if zoom_meeting_id:
             _hand_over(zoom_meeting_id)  # what arrived meanwhile (the commit's hand-over is gone)
-        if raise_error:
-            raise
-        return WebhookEvent.Status.FAILED
+        raise
     publish_many(outbox.messages, schema_name=schema)
     return outcome
 
@@ -828,7 +832,8 @@ def policy_current() -> Policy:
     row = _policy_row()
     if row.present_share is not None:
         return Policy(present_minutes=None, present_share=row.present_share)
-    return Policy(present_minutes=row.present_minutes or 15, present_share=None)
+    minutes = row.present_minutes
+    return Policy(present_minutes=15 if minutes is None else minutes, present_share=None)
 
 
 def attendance_window(meeting: Meeting) -> tuple[datetime, datetime]:
@@ -866,7 +871,7 @@ def _store(meeting: Meeting, scores: dict, people, *, final: bool) -> list[Atten
             AttendanceRecord(
                 meeting=meeting,
                 student_id=student_id,
-                computed_status=AttendanceStatus(score.status.value.lower()),
+                computed_status=AttendanceStatus(score.status.value),
                 attended_seconds=score.attended_seconds,
                 first_joined_at=min(starts) if starts else None,
                 last_left_at=max(ends) if ends else None,
@@ -943,12 +948,7 @@ def attendance_score_meeting(
     if outbox is not None:
         outbox.add(("meeting", meeting.pk), "attendance.updated", data)
     else:
-        schema = connection.schema_name
-        transaction.on_commit(
-            lambda: publish(
-                "meeting", meeting.pk, event="attendance.updated", data=data, schema_name=schema
-            )
-        )
+        publish_on_commit("meeting", meeting.pk, event="attendance.updated", data=data)
     return records
 
 
@@ -1075,22 +1075,9 @@ def attendance_override(
             "reason": record.override_reason,
         },
     )
-    schema = connection.schema_name
     data = _record_data(record)
-    transaction.on_commit(
-        lambda: (
-            publish(
-                "meeting",
-                record.meeting_id,
-                event="attendance.updated",
-                data=data,
-                schema_name=schema,
-            ),
-            publish(
-                "user", record.student_id, event="attendance.updated", data=data, schema_name=schema
-            ),
-        )
-    )
+    publish_on_commit("meeting", record.meeting_id, event="attendance.updated", data=data)
+    publish_on_commit("user", record.student_id, event="attendance.updated", data=data)
     return record
 
 

@@ -362,7 +362,7 @@ def _validate_meeting_fields(
 
 def _request_for(meetings: list[Meeting], series: MeetingSeries | None) -> MeetingRequest:
     first = meetings[0]
-    rule = RecurrenceRule(**series.recurrence) if series else None
+    rule = rule_from_json(series.recurrence) if series else None
     return MeetingRequest(
         topic=first.title,
         kind="recurring" if series else first.kind,

@@ -86,9 +86,17 @@ def slug_validate(slug: str) -> str:
         )
     if "--" in slug:
         raise ValidationError("A subdomain cannot contain two hyphens in a row.", code="invalid")
-    if slug in RESERVED_SLUGS or slug.startswith(RESERVED_PREFIXES):
+    # The schema the slug becomes must be free too: "tenant-template" is the template's schema,
+    # "information-schema" PostgreSQL's own.
+    schema = schema_name_for(slug)
+    if (
+        slug in RESERVED_SLUGS
+        or schema in RESERVED_SLUGS
+        or schema == settings.LIVEROLL_TEMPLATE_SCHEMA
+        or slug.startswith(RESERVED_PREFIXES)
+    ):
         raise ValidationError(f"“{slug}” is reserved. Choose another subdomain.", code="reserved")
-    if Organisation.objects.filter(slug=slug).exists():
+    if Organisation.objects.filter(slug=slug).exists() or schema_exists(schema):
         raise ValidationError(f"“{slug}” is already taken.", code="taken")
     return slug
 

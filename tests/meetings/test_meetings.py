@@ -91,6 +91,24 @@ def test_weekly_class_is_created_on_the_teachers_zoom_with_every_occurrence(
     assert first == meetings[0]
 
 
+def test_a_series_that_ends_on_a_date_reaches_zoom_with_its_end(teacher_connected, requests_mock):
+    """The rule is stored as JSON (the end date as text) and read back for Zoom's request."""
+    until = (NEXT_MONDAY + timedelta(days=14)).date()
+    rule = RecurrenceRule(frequency="daily", until=until)
+    starts = rule.occurrences(NEXT_MONDAY, timezone="UTC")
+    requests_mock.post(
+        f"{API}/users/me/meetings",
+        status_code=201,
+        json=created_meeting_body(778, occurrences=_occurrences(starts)),
+    )
+
+    _schedule(teacher_connected, recurrence=rule)
+
+    sent = requests_mock.request_history[-1].json()["recurrence"]
+    assert sent["end_date_time"].startswith(until.isoformat())
+    assert "end_times" not in sent
+
+
 def test_school_account_is_used_when_the_teacher_has_not_connected(zoom_alpha, requests_mock):
     requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acct-token", refresh=None))
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(55))

@@ -69,6 +69,8 @@ def test_signup_page_creates_a_tenant_whose_admin_can_log_in_at_its_subdomain(
         ("www", "reserved"),
         ("admin", "reserved"),
         ("pg-school", "reserved"),
+        ("tenant-template", "reserved"),  # its schema would be the template's
+        ("information-schema", "reserved"),  # PostgreSQL's own
         ("Bad_Slug", "lowercase letters"),
         ("-lead", "lowercase letters"),
         ("trail-", "lowercase letters"),
