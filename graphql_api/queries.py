@@ -8,7 +8,7 @@ from django.utils import timezone
 from strawberry.types import Info
 
 from attendance.models import AttendancePolicy, AttendanceRecord
-from attendance.selectors import unmatched_participants
+from attendance.selectors import records_visible, unmatched_participants
 from attendance.services import live_count
 from graphql_api import types as t
 from graphql_api.build import meeting_from, meeting_queryset
@@ -194,7 +194,8 @@ class Query:
         if not allowed:
             raise NotAllowed("No such student.")
         records = (
-            AttendanceRecord.objects.filter(student=target, meeting__in=meetings_visible(user))
+            records_visible(user)
+            .filter(student=target)
             .select_related("meeting")
             .order_by("-meeting__start_time")
         )

@@ -15,11 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from meetings import ics, services
 from meetings.forms import ScheduleForm, ZoomSettingsForm
 from meetings.models import CalendarFeed, Meeting, ZoomConnection
-from meetings.policy import can_manage_class, meetings_visible
+from meetings.policy import (
+    access_admin,
+    can_manage_class,
+    can_manage_meeting,
+    classes_visible,
+    meetings_visible,
+)
 from meetings.providers.base import MeetingProviderError
 from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
-from tenants.accounts.models import Role
 from tenants.audit.services import request_ip
 from tenants.crypto import secret_hint
 from tenants.school.models import SchoolClass
@@ -102,8 +107,7 @@ def zoom_disconnect(request, user_id=None):
 
 
 def _require_admin(request):
-    if request.user.role != Role.ADMIN:
-        raise PermissionDenied
+    access_admin(request.user)
 
 
 @login_required
@@ -153,12 +157,7 @@ def zoom_settings_page(request):
 @require_GET
 def class_list(request):
     user = request.user
-    if user.role == Role.ADMIN:
-        classes = SchoolClass.objects.all()
-    else:
-        classes = SchoolClass.objects.filter(teachers=user) | SchoolClass.objects.filter(
-            students=user
-        )
+    classes = classes_visible(user)
     upcoming = (
         meetings_visible(user)
         .filter(start_time__gte=timezone.now() - timedelta(hours=3))
@@ -168,7 +167,7 @@ def class_list(request):
     return render(
         request,
         "meetings/classes.html",
-        {"classes": classes.distinct().order_by("name"), "meetings": upcoming},
+        {"classes": classes.order_by("name"), "meetings": upcoming},
     )
 
 
@@ -217,11 +216,13 @@ def _visible_meeting(request, meeting_id) -> Meeting:
 @require_GET
 def meeting_detail(request, meeting_id):
     meeting = _visible_meeting(request, meeting_id)
-    can_manage = can_manage_class(request.user, meeting.school_class) or (
-        meeting.host_id == request.user.pk
-    )
+    can_manage = can_manage_meeting(request.user, meeting)
     registrants = meeting.registrants.select_related("user") if can_manage else []
-    sessions = meeting.series.meetings.order_by("start_time") if meeting.series_id else []
+    sessions = (
+        meetings_visible(request.user).filter(series_id=meeting.series_id).order_by("start_time")
+        if meeting.series_id
+        else []
+    )
     return render(
         request,
         "meetings/meeting_detail.html",

@@ -208,3 +208,36 @@ def test_no_role_sees_nothing(worlds, matrix):
     assert body["errors"][0]["message"] == "Sign in first."
     with schema_context(world.schema):
         type(user).objects.filter(pk=user.pk).update(role=Role.STUDENT)
+
+
+def test_a_students_attendance_shows_a_teacher_only_what_they_teach(worlds, matrix):
+    """The class's teacher may ask about their student, and sees the records of meetings they
+    manage, not the student's record in another class's meeting open to all (the rule of
+    `meeting { attendance }`)."""
+    world = worlds["a"]
+    users = matrix["a"]["users"]
+    with schema_context(world.schema):
+        other_class = class_create(name="elsewhere", teachers=[users["other_teacher"]])
+        class_enrol(school_class=other_class, students=[users["enrolled"]])
+        elsewhere = Meeting.objects.create(
+            school_class=other_class,
+            host=users["other_teacher"],
+            title="elsewhere-all",
+            target_audience="all",
+            start_time=timezone.now() + timedelta(days=3),
+        )
+        AttendanceRecord.objects.create(
+            meeting=elsewhere, student=users["enrolled"], computed_status="present"
+        )
+    query = "query($id: ID) { studentAttendance(studentId: $id) { meetingTitle } }"
+    seen = {}
+    for person in ("class_teacher", "enrolled", "parent", "admin"):
+        body = _gql(_client(world, users[person]), query, id=str(users["enrolled"].pk))
+        seen[person] = {r["meetingTitle"] for r in body["data"]["studentAttendance"]}
+
+    def visible(person):
+        return {f"{world.org.slug}-{a}" for a in AUDIENCES if can_see(person, a)}
+
+    assert seen["class_teacher"] == visible("class_teacher")  # not "elsewhere-all"
+    for person in ("enrolled", "parent", "admin"):
+        assert seen[person] == visible(person) | {"elsewhere-all"}

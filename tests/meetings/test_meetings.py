@@ -366,3 +366,27 @@ def test_meeting_pages_hide_other_classes_meetings(teacher_connected, beta, requ
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
     assert beta.client("admin").get(f"/meetings/{meeting.pk}/").status_code == 404
     assert connection.schema_name
+
+
+def test_a_parent_finds_their_childs_class_on_the_classes_page(alpha):
+    page = alpha.client("parent").get("/classes/").content.decode()
+
+    assert alpha.school_class.name in page
+
+
+def test_a_teacher_does_not_manage_an_open_meeting_of_no_class(alpha):
+    """Visible to every teacher (audience all), managed by its host and admins only: the
+    page shows no registrants and no start button to anyone else."""
+    with schema_context(alpha.schema):
+        meeting = Meeting.objects.create(
+            host=alpha.users["admin"],
+            title="Assembly",
+            target_audience="all",
+            start_time=NEXT_MONDAY,
+        )
+    teacher_page = alpha.client("teacher").get(f"/meetings/{meeting.pk}/").content.decode()
+    host_page = alpha.client("admin").get(f"/meetings/{meeting.pk}/").content.decode()
+
+    assert "Assembly" in teacher_page and 'data-test-id="registrants"' not in teacher_page
+    assert 'data-test-id="start-class"' not in teacher_page
+    assert 'data-test-id="registrants"' in host_page
