@@ -10,7 +10,6 @@ each of its subscriptions, so each keeps to the messages of its own group.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
@@ -20,16 +19,15 @@ from strawberry.types import Info
 from graphql_api import types as t
 from graphql_api.context import NotAllowed
 from realtime.consumers import (
+    AccessGate,
     is_active_admin,
+    is_active_user,
     live_snapshot_for,
     may_watch_room,
     room_snapshot_for,
 )
 from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
-
-# Re-checking access costs a query; within this many seconds of the last check it is reused.
-RECHECK_SECONDS = 2.0
 
 
 def _scope(info: Info) -> dict:
@@ -55,27 +53,6 @@ def _participant(data: dict) -> t.Participant:
         joined_at=_time(data.get("joined_at")),
         left_at=_time(data.get("left_at")),
     )
-
-
-class _Gate:
-    """Access, re-checked before events, at most every RECHECK_SECONDS."""
-
-    def __init__(self, scope: dict, check, *args):
-        self.scope, self.check, self.args = scope, check, args
-        self.checked_at = time.monotonic()
-
-    async def still_allowed(self) -> bool:
-        if time.monotonic() - self.checked_at < RECHECK_SECONDS:
-            return True
-        allowed = await in_tenant(self.scope, self.check, *self.args)
-        self.checked_at = time.monotonic()
-        return allowed
-
-
-def _is_active(user_id: int) -> bool:
-    from tenants.accounts.models import User
-
-    return User.objects.filter(pk=user_id, is_active=True).exists()
 
 
 def _live_class(row: dict) -> t.LiveClass:
@@ -120,7 +97,7 @@ class Subscription:
                     if not p["left_at"] and status != t.MeetingStatus.ENDED
                 ],
             )
-            gate = _Gate(scope, may_watch_room, user_id, int(meeting_id))
+            gate = AccessGate(scope, may_watch_room, user_id, int(meeting_id))
             async for message in messages:
                 if message.get("group") != group:
                     continue  # another subscription's, on the same connection
@@ -168,7 +145,7 @@ class Subscription:
             yield t.LiveClassesEvent(
                 kind="snapshot", classes=[_live_class(r) for r in rows], meeting_id=None, count=None
             )
-            gate = _Gate(scope, is_active_admin, user_id)
+            gate = AccessGate(scope, is_active_admin, user_id)
             async for message in messages:
                 if message.get("group") != group:
                     continue  # another subscription's, on the same connection
@@ -205,7 +182,7 @@ class Subscription:
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
             # First a "subscribed": from here on nothing sent to the viewer is missed.
             yield t.Notification(kind="subscribed", data={})
-            gate = _Gate(scope, _is_active, user_id)
+            gate = AccessGate(scope, is_active_user, user_id)
             async for message in messages:
                 if message.get("group") != group:
                     continue  # another subscription's, on the same connection

@@ -1,9 +1,36 @@
 import json
+import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime.groups import live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
+
+# Re-checking access costs a query; within this many seconds of the last check it is reused.
+RECHECK_SECONDS = 2.0
+
+
+class AccessGate:
+    """Access checked when connecting, checked again before relaying events (at most every
+    RECHECK_SECONDS): a user who lost it (made inactive, removed from the class) stops
+    receiving. Used by these consumers and the GraphQL subscriptions alike."""
+
+    def __init__(self, scope: dict, check, *args):
+        self.scope, self.check, self.args = scope, check, args
+        self.checked_at = time.monotonic()
+
+    async def still_allowed(self) -> bool:
+        if time.monotonic() - self.checked_at < RECHECK_SECONDS:
+            return True
+        allowed = await in_tenant(self.scope, self.check, *self.args)
+        self.checked_at = time.monotonic()
+        return allowed
+
+
+def is_active_user(user_id: int) -> bool:
+    from tenants.accounts.models import User
+
+    return User.objects.filter(pk=user_id, is_active=True).exists()
 
 
 def _user_summary(user_id: int) -> dict:
@@ -33,7 +60,13 @@ class _GroupConsumer(AsyncWebsocketConsumer):
     async def send_event(self, event: str, data) -> None:
         await self.send(json.dumps({"event": event, "data": data}))
 
+    gate: AccessGate | None = None
+
     async def realtime_event(self, message):
+        if self.gate is not None and not await self.gate.still_allowed():
+            await self.disconnect(4403)
+            await self.close(code=4403)
+            return
         await self.send_event(message["event"], message["data"])
 
 
@@ -48,6 +81,7 @@ class NotificationsConsumer(_GroupConsumer):
             return
         tenant = self.scope["tenant"]
         await self.join([user_group(tenant.schema_name, user.pk)])
+        self.gate = AccessGate(self.scope, is_active_user, user.pk)
         await self.accept()
         me = await in_tenant(self.scope, _user_summary, user.pk)
         await self.send_event("hello", {"tenant": tenant.slug, "me": me})
@@ -93,6 +127,7 @@ class MeetingLiveConsumer(_GroupConsumer):
             await self.disconnect(4404)
             await self.refuse(4404)
             return
+        self.gate = AccessGate(self.scope, may_watch_room, user.pk, meeting_id)
         await self.accept()
         await self.send_event("snapshot", snapshot)
 
@@ -125,5 +160,6 @@ class LiveClassesConsumer(_GroupConsumer):
             await self.disconnect(4403)
             await self.refuse(4403)
             return
+        self.gate = AccessGate(self.scope, is_active_admin, user.pk)
         await self.accept()
         await self.send_event("snapshot", {"meetings": snapshot})

@@ -200,3 +200,31 @@ async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting
 def _kind(message: dict) -> str:
     data = message["payload"]["data"]
     return next(iter(data.values()))["kind"]
+
+
+async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):  # noqa: F811
+    from realtime import consumers
+    from realtime.groups import publish
+    from tenants.accounts.models import User
+
+    world, meeting_id = meeting
+    teacher = world.users["teacher"]
+    ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
+    assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
+
+    def set_active(active):
+        with schema_context(world.schema):
+            User.objects.filter(pk=teacher.pk).update(is_active=active)
+
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
+    try:
+        change = {"change": "joined", "participant": {"key": "k", "name": "Ann", "role": "guest"}}
+        data = {"meeting_id": meeting_id, "changes": [change], "count": 1, "status": "started"}
+        await database_sync_to_async(publish)(
+            "meeting", meeting_id, event="participants.changed", data=data, schema_name="alpha"
+        )
+        assert (await _next(ws))["type"] == "complete"  # not Ann
+    finally:
+        await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()
+    await ws.disconnect()

@@ -134,3 +134,33 @@ async def test_live_classes_are_for_admins(meeting):
     assert (await _receive(ws))["event"] == "snapshot"
     await ws.disconnect()
     assert await _close_code(_ws(world, "teacher", "/ws/live/")) == 4403
+
+
+async def test_a_watcher_who_loses_access_is_cut_off(meeting, monkeypatch):
+    """Checked at connect, and again before events: made inactive, the teacher gets no more
+    of the room and the socket closes with 4403."""
+    from realtime import consumers
+    from realtime.groups import publish
+    from tenants.accounts.models import User
+
+    world, meeting_id = meeting
+    teacher = world.users["teacher"]
+    ws = _ws(world, "teacher", f"/ws/meetings/{meeting_id}/live/")
+    assert (await ws.connect(timeout=5))[0]
+    assert (await _receive(ws))["event"] == "snapshot"
+
+    def set_active(active):
+        with schema_context(world.schema):
+            User.objects.filter(pk=teacher.pk).update(is_active=active)
+
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
+    try:
+        data = {"meeting_id": meeting_id, "changes": [], "count": 0, "status": "started"}
+        await database_sync_to_async(publish)(
+            "meeting", meeting_id, event="participants.changed", data=data, schema_name="alpha"
+        )
+        message = await ws.receive_output(timeout=5)
+        assert (message["type"], message.get("code")) == ("websocket.close", 4403)
+    finally:
+        await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()
