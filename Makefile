@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint fmt migrate bench shell clean frontend frontend-if-node
+.PHONY: help setup up test lint fmt migrate bench clean frontend frontend-if-node
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from itertools import chain
-from typing import Any, TypeVar
+from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
@@ -68,9 +68,6 @@ class Score:
     status: Status
 
 
-_SETTINGS_KEYS = ("present_minutes", "present_share", "partial_minimum_seconds")
-
-
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -110,24 +107,6 @@ class Policy:
                 f"partial_minimum_seconds must be a whole number of seconds, 1 or more; "
                 f"got {self.partial_minimum_seconds!r}."
             )
-
-    @classmethod
-    def from_settings(cls, data: Mapping[str, Any]) -> Policy:
-        """The policy stored as JSON by `to_settings`; missing keys take the defaults, and a
-        share given alone replaces the default minutes. Unknown keys are an error, so that a
-        misspelt setting is not silently ignored."""
-        if not isinstance(data, Mapping):
-            raise ValueError(f"Attendance settings must be an object; got {type(data).__name__}.")
-        unknown = sorted(set(data) - set(_SETTINGS_KEYS))
-        if unknown:
-            raise ValueError(f"Unknown attendance settings: {', '.join(map(str, unknown))}.")
-        values = dict(data)
-        if values.get("present_share") is not None and "present_minutes" not in values:
-            values["present_minutes"] = None
-        return cls(**values)
-
-    def to_settings(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in _SETTINGS_KEYS}
 
     def present_seconds(self, *, window_start: datetime, window_end: datetime) -> int:
         """Attended seconds needed to be PRESENT in this window (a share is rounded up)."""

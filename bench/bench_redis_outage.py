@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-REDIS_PORT = None
 
 
 def redis_start(port: int, workdir: str) -> subprocess.Popen:

@@ -5,13 +5,14 @@ Everything fails closed: no user, an inactive user or an unknown role sees nothi
 Meetings are visible to: admins (all); their host; the class's teachers (any audience); and by
 audience — all: everyone; students: every student; teachers: every teacher; class: the
 class's enrolled students, its teachers and the parents of enrolled students; personal: the
-invitees. Registrants: their owner, the meeting's host and class teachers, admins.
+invitees. Registrants: their owner, and those who manage the meeting (graphql_api.build
+filters the prefetched rows by this rule).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from meetings.models import Meeting, Registrant, TargetAudience
+from meetings.models import Meeting, TargetAudience
 from tenants.accounts.models import Role, User
 from tenants.school.models import SchoolClass
 
@@ -75,17 +76,6 @@ def class_students_visible(user, school_class: SchoolClass) -> QuerySet[User]:
     if user.role == Role.PARENT:
         return students.filter(parent_links__parent=user)
     return students.none()
-
-
-def registrants_visible(user) -> QuerySet[Registrant]:
-    if not _active(user):
-        return Registrant.objects.none()
-    if user.role == Role.ADMIN:
-        return Registrant.objects.all()
-    rule = Q(user=user)
-    if user.role == Role.TEACHER:
-        rule |= Q(meeting__host=user) | Q(meeting__school_class__teachers=user)
-    return Registrant.objects.filter(pk__in=Registrant.objects.filter(rule).values("pk"))
 
 
 def can_manage_meeting(user, meeting: Meeting) -> bool:

@@ -426,9 +426,6 @@ def meeting_schedule(
     registration_enabled: bool = True,
     description: str = "",
     target_audience: str = TargetAudience.CLASS,
-    kind: str = Meeting.Kind.SCHEDULED,
-    zoom_settings_overrides: dict | None = None,
-    require_zoom: bool = False,
     ip: str | None = None,
 ) -> Meeting:
     """Schedule a class (every occurrence, if recurring), with its calendar events, and create
@@ -438,7 +435,7 @@ def meeting_schedule(
     _validate_meeting_fields(
         title=title, start_time=start_time, duration_minutes=duration_minutes, tz=timezone_name
     )
-    if start_time < timezone.now() - timedelta(minutes=5) and kind != Meeting.Kind.INSTANT:
+    if start_time < timezone.now() - timedelta(minutes=5):
         raise ValidationError({"start_time": "That time has passed."})
     host = actor
     if actor.role == Role.ADMIN and school_class is not None:
@@ -449,8 +446,6 @@ def meeting_schedule(
     try:
         acting = acting_for_host(host)
     except ZoomNotConnected:
-        if require_zoom:
-            raise
         acting = None
 
     created: ProviderMeeting | None = None
@@ -472,13 +467,12 @@ def meeting_schedule(
                     host=host,
                     title=title.strip(),
                     description=description,
-                    kind=Meeting.Kind.RECURRING if series else kind,
+                    kind=Meeting.Kind.RECURRING if series else Meeting.Kind.SCHEDULED,
                     start_time=start,
                     duration_minutes=duration_minutes,
                     timezone=timezone_name,
                     target_audience=target_audience,
                     registration_enabled=registration_enabled,
-                    zoom_settings=zoom_settings_overrides or {},
                     created_by=actor,
                 )
                 for start in starts
@@ -599,23 +593,6 @@ def meeting_start(*, actor, meeting: Meeting, ip: str | None = None) -> str:
         details={"zoom_meeting_id": meeting.zoom_meeting_id},
     )
     return meeting.start_url
-
-
-def class_start_now(
-    *, actor, school_class, title: str = "", duration_minutes: int = 60, ip: str | None = None
-) -> tuple[Meeting, str]:
-    """Start an unscheduled class right now: an instant meeting on Zoom."""
-    meeting = meeting_schedule(
-        actor=actor,
-        school_class=school_class,
-        title=title or (school_class.name if school_class else "Class"),
-        start_time=timezone.now(),
-        duration_minutes=duration_minutes,
-        kind=Meeting.Kind.INSTANT,
-        require_zoom=True,
-        ip=ip,
-    )
-    return meeting, meeting_start(actor=actor, meeting=meeting, ip=ip)
 
 
 def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:

@@ -64,10 +64,6 @@ def key_ring() -> KeyRing:
     return _ring_for(settings.LIVEROLL_ENCRYPTION_KEYS)
 
 
-def generate_key() -> str:
-    return base64.b64encode(os.urandom(32)).decode()
-
-
 def secret_encrypt(plaintext: str, *, context: str = "") -> str:
     """Seal a secret. `context` (e.g. "zoom.client_secret") is bound as associated data, so a
     ciphertext copied into another column does not open there."""

@@ -15,16 +15,17 @@ class EncryptedTextField(models.TextField):
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
 
-    def _context(self) -> str:
+    def context(self) -> str:
+        """What a value is sealed to (its model and column): a value copied elsewhere fails."""
         return f"{self.model._meta.label_lower}.{self.attname}"
 
     def from_db_value(self, value, expression, connection):
         if not value:
             return value
-        return secret_decrypt(value, context=self._context())
+        return secret_decrypt(value, context=self.context())
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if not value:
             return value
-        return secret_encrypt(value, context=self._context())
+        return secret_encrypt(value, context=self.context())

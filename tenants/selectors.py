@@ -3,10 +3,6 @@ from django.db.models import QuerySet
 from tenants.models import Domain, Organisation
 
 
-def organisation_list_active() -> QuerySet[Organisation]:
-    return Organisation.objects.filter(status=Organisation.Status.ACTIVE)
-
-
 def organisation_list_serving() -> QuerySet[Organisation]:
     """Tenants whose data is live (active or suspended): what periodic jobs fan out over."""
     return Organisation.objects.exclude(status=Organisation.Status.SPARE).exclude(

@@ -1,6 +1,5 @@
 """Attendance scoring: worked examples, the policy, and properties over random segment lists."""
 
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -392,56 +391,7 @@ def test_default_policy_is_fifteen_minutes():
 
     # then
     assert policy.present_seconds(**WINDOW) == 900
-    assert policy.to_settings() == {
-        "present_minutes": 15,
-        "present_share": None,
-        "partial_minimum_seconds": 1,
-    }
-
-
-@pytest.mark.parametrize(
-    "policy",
-    [
-        Policy(),
-        Policy(present_minutes=30, partial_minimum_seconds=60),
-        Policy(present_minutes=None, present_share=0.75),
-        Policy(present_minutes=None, present_share=1),
-    ],
-)
-def test_policy_survives_a_json_round_trip(policy):
-    # when
-    stored = json.dumps(policy.to_settings())
-    restored = Policy.from_settings(json.loads(stored))
-
-    # then
-    assert restored == policy
-    assert restored.to_settings() == policy.to_settings()
-
-
-def test_policy_from_partial_settings_takes_defaults():
-    # when
-    empty = Policy.from_settings({})
-    share_only = Policy.from_settings({"present_share": 0.25})
-
-    # then
-    assert empty == Policy()
-    assert share_only == Policy(present_minutes=None, present_share=0.25)
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        pytest.param(
-            {"present_minute": 20}, "Unknown attendance settings: present_minute", id="typo"
-        ),
-        pytest.param([15], "must be an object", id="not-an-object"),
-        pytest.param({"present_minutes": 15, "present_share": 0.5}, "exactly one", id="both"),
-    ],
-)
-def test_policy_refuses_bad_stored_settings(data, message):
-    # when / then
-    with pytest.raises(ValueError, match=message):
-        Policy.from_settings(data)
+    assert (policy.present_share, policy.partial_minimum_seconds) == (None, 1)
 
 
 # --- properties over random segment lists ---------------------------------------------------

@@ -65,6 +65,10 @@ def test_school_admin_lists_only_its_own_people(alpha, beta):
 
 @pytest.mark.parametrize("role", ["teacher", "student", "parent"])
 def test_school_admin_is_for_admins_only(alpha, role):
+    # staff, so that only the role keeps them out (Django's own check wants is_staff)
+    user = alpha.users[role]
+    with schema_context(alpha.schema):
+        type(user).objects.filter(pk=user.pk).update(is_staff=True)
     response = alpha.client(role).get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
@@ -73,6 +77,12 @@ def test_school_admin_is_for_admins_only(alpha, role):
 def test_tenant_admin_cannot_use_the_operators_admin(alpha, public_client):
     with schema_context(alpha.schema):
         public_client.force_login(alpha.users["admin"])  # a session in alpha's schema
+    assert public_client.get("/admin/").status_code == 302
+
+
+def test_the_operators_admin_is_for_superusers_only(worlds, public_client, django_user_model):
+    staff = django_user_model.objects.create_user("staff@liveroll.test", "x" * 12, is_staff=True)
+    public_client.force_login(staff)  # a public-schema user, staff but not superuser
     assert public_client.get("/admin/").status_code == 302
 
 

@@ -26,7 +26,7 @@ def reencrypt_schema(schema_name: str) -> int:
             table = model._meta.db_table
             if table not in existing:
                 continue  # a shared-only or tenant-only table absent from this schema
-            context = f"{model._meta.label_lower}.{field.attname}"
+            context = field.context()
             # Identifiers come from model metadata and are quoted; values are parameters.
             table_q, pk_q, col_q = (
                 connection.ops.quote_name(name)
