@@ -1,7 +1,7 @@
 from django.db.models import Q, QuerySet
 
 from attendance.models import AttendanceRecord, ParticipantSession
-from attendance.services import live_count, participant_data
+from attendance.services import live_count, live_counts, participant_data
 from meetings.models import Meeting
 from meetings.policy import meetings_visible
 from meetings.selectors import meeting_summary
@@ -19,14 +19,15 @@ def participants_snapshot(*, meeting: Meeting) -> dict:
 
 
 def live_meetings_snapshot() -> list[dict]:
-    meetings = Meeting.objects.filter(status=Meeting.Status.STARTED).select_related("host")
+    meetings = list(Meeting.objects.filter(status=Meeting.Status.STARTED).select_related("host"))
+    counts = live_counts(meetings)
     return [
         {
             "id": m.pk,
             "title": m.title,
             "teacher": m.host.name or m.host.email,
             "started_at": m.actual_start.isoformat() if m.actual_start else None,
-            "count": live_count(m),
+            "count": counts.get(m.pk, 0),
         }
         for m in meetings
     ]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -739,15 +739,22 @@ def _people_of(meeting: Meeting) -> list[int]:
 
 def live_count(meeting: Meeting) -> int:
     """People in the room now: participants with an open segment."""
-    if meeting.status == Meeting.Status.ENDED:
-        return 0
-    return (
-        ParticipantSession.objects.filter(meeting=meeting, left_at__isnull=True)
-        .exclude(joined_at__isnull=True)
-        .values("participant_key")
-        .distinct()
-        .count()
+    return live_counts([meeting]).get(meeting.pk, 0)
+
+
+def live_counts(meetings) -> dict[int, int]:
+    """`live_count` of several meetings in one query (those not listed have nobody)."""
+    running = [m.pk for m in meetings if m.status != Meeting.Status.ENDED]
+    if not running:
+        return {}
+    rows = (
+        ParticipantSession.objects.filter(
+            meeting_id__in=running, left_at__isnull=True, joined_at__isnull=False
+        )
+        .values("meeting_id")
+        .annotate(people=Count("participant_key", distinct=True))
     )
+    return {row["meeting_id"]: row["people"] for row in rows}
 
 
 def participant_data(session: ParticipantSession) -> dict:
@@ -992,6 +999,12 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         return 0
     with transaction.atomic():
         _meeting_lock(meeting.zoom_meeting_id)  # webhooks may still be arriving
+        # What the webhooks gave, by (kind, instant): one read, matched below in Python.
+        known: dict[tuple[str, datetime], list[tuple[str, str, str, str]]] = {}
+        for kind, at, *who in ParticipantEvent.objects.filter(meeting=meeting).values_list(
+            "kind", "at", "participant_key", "name", "email", "registrant_id"
+        ):
+            known.setdefault((kind, at), []).append(tuple(who))
         facts, keys = [], {}
         for row in rows:
             participant = {
@@ -1005,20 +1018,22 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
             # The same key as the webhook's when the report carries the participant uuid;
             # otherwise a key of its own, and the union per person absorbs the overlap.
             key = participant_key(participant)
-            same_person = Q(participant_key=key) | Q(name=row.name)
-            if row.email:
-                same_person |= Q(email__iexact=row.email)
-            if row.registrant_id:
-                same_person |= Q(registrant_id=row.registrant_id)
+
+            def same_person(who, key=key, row=row) -> bool:
+                their_key, name, email, registrant_id = who
+                return (
+                    their_key == key
+                    or name == row.name
+                    or bool(row.email and email.lower() == row.email.lower())
+                    or bool(row.registrant_id and registrant_id == row.registrant_id)
+                )
+
             for kind, at in (
                 (ParticipantEvent.Kind.JOIN, row.join_time),
                 (ParticipantEvent.Kind.LEAVE, row.leave_time),
             ):
                 # A fact the webhooks already gave, under their own key, is not added again.
-                already = ParticipantEvent.objects.filter(
-                    same_person, meeting=meeting, kind=kind, at=at
-                )
-                if at is None or already.exists():
+                if at is None or any(map(same_person, known.get((kind, at), ()))):
                     continue
                 facts.append(
                     participant_fact(

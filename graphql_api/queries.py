@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from attendance.models import AttendancePolicy, AttendanceRecord
 from attendance.selectors import records_visible, unmatched_participants
-from attendance.services import live_count
+from attendance.services import live_counts
 from graphql_api import types as t
 from graphql_api.build import meeting_from, meeting_queryset
 from graphql_api.context import NotAllowed, require_admin, require_user, viewer
@@ -124,17 +124,20 @@ class Query:
         if user.role not in (Role.ADMIN, Role.TEACHER):
             raise NotAllowed("Only teachers and admins see live classes.")
         rows = meetings_visible(user).filter(status=Meeting.Status.STARTED)
-        rows = rows.select_related("host", "school_class").order_by("actual_start")
+        rows = rows.select_related("host", "school_class").prefetch_related(
+            "school_class__teachers"
+        )
+        managed = [m for m in rows.order_by("actual_start") if can_manage_meeting(user, m)]
+        counts = live_counts(managed)
         return [
             t.LiveClass(
                 id=strawberry.ID(str(m.pk)),
                 title=m.title,
                 teacher=t.person_from(m.host),
                 started_at=m.actual_start,
-                participant_count=live_count(m),
+                participant_count=counts.get(m.pk, 0),
             )
-            for m in rows
-            if can_manage_meeting(user, m)
+            for m in managed
         ]
 
     @strawberry.field(description="A class's register: one row per student, one cell per meeting.")

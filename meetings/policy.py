@@ -95,6 +95,8 @@ def can_manage_class(user, school_class) -> bool:
         return False
     if school_class is None:
         return True  # a teacher's personal meeting
+    if "teachers" in getattr(school_class, "_prefetched_objects_cache", {}):
+        return any(t.pk == user.pk for t in school_class.teachers.all())  # lists: no query
     return school_class.teachers.filter(pk=user.pk).exists()
 
 

@@ -81,3 +81,22 @@ def test_class_register_does_not_grow_with_meetings(alpha):
     many, data = _count(alpha, query)
     assert len(data["classAttendance"]["meetings"]) == 200
     assert many == few
+
+
+def test_live_classes_do_not_grow_with_running_classes(alpha):
+    query = "{ liveClasses { id participantCount } }"
+
+    def start_all():
+        with schema_context(alpha.schema):
+            Meeting.objects.update(status=Meeting.Status.STARTED, actual_start=timezone.now())
+
+    _make_meetings(alpha, 3)
+    start_all()
+    few, data = _count(alpha, query)
+    assert [c["participantCount"] for c in data["liveClasses"]] == [3, 3, 3]
+
+    _make_meetings(alpha, 30)
+    start_all()
+    many, data = _count(alpha, query)
+    assert len(data["liveClasses"]) == 33
+    assert many == few
