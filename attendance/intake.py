@@ -108,9 +108,7 @@ def dedupe_key(body: dict, raw: bytes) -> str:
     """Equal for a redelivered event, different for two distinct events: the event name, its
     time, the meeting (uuid and id, the id as text whatever its JSON type), and for
     participant and registration events who and when."""
-    payload = body.get("payload")
-    obj = payload.get("object") if isinstance(payload, dict) else None
-    obj = obj if isinstance(obj, dict) else {}
+    obj = _zoom_object(body)
     parts: list[Any] = [
         _text(body.get("event")),
         _text(body.get("event_ts")),
@@ -291,10 +289,10 @@ class ZoomWebhookIntake:
             encrypted = hmac.new(tenant.secret, plain.encode(), hashlib.sha256).hexdigest()
             return 200, {"plainToken": plain, "encryptedToken": encrypted}, None
 
-        event_id = await self._store(tenant, event, body, text)
+        meeting = _zoom_meeting_id(event)
+        event_id = await self._store(tenant, event, meeting, body, text)
         if event_id is None:
             return 200, {"status": "duplicate"}, None
-        meeting = _zoom_meeting_id(event)
         return 200, {"status": "stored"}, lambda: self._enqueue(event_id, tenant.schema, meeting)
 
     # -- tenants ------------------------------------------------------------------------------
@@ -343,13 +341,15 @@ class ZoomWebhookIntake:
 
     # -- storing and enqueueing ---------------------------------------------------------------
 
-    async def _store(self, tenant: Tenant, event: dict, raw: bytes, text: str) -> int | None:
+    async def _store(
+        self, tenant: Tenant, event: dict, zoom_meeting_id: str, raw: bytes, text: str
+    ) -> int | None:
         obj = _zoom_object(event)
         params = (
             event["event"][:EVENT_MAX],
             _event_ts(event.get("event_ts")),
             dedupe_key(event, raw),
-            _zoom_meeting_id(event),
+            zoom_meeting_id,
             str(obj.get("uuid") or "")[:UUID_MAX],
             text,  # stored as sent: jsonb parses it, no re-serialising here
         )

@@ -1,10 +1,10 @@
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django_tenants.utils import schema_context
 
+from attendance.intake import dedupe_key
 from attendance.models import WebhookEvent
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role
@@ -73,11 +73,11 @@ def ended(minute=60):
 
 
 def store(bodies) -> list[int]:
-    """Put bodies in the inbox as the intake would (same dedupe rule: identical body, one
-    row). Returns the ids, duplicates included."""
+    """Put bodies in the inbox as the intake would (its dedupe rule: a redelivery, one row).
+    Returns the ids, duplicates included."""
     ids = []
     for b in bodies:
-        key = hashlib.sha256(json.dumps(b, sort_keys=True).encode()).hexdigest()
+        key = dedupe_key(b, json.dumps(b).encode())
         event, _ = WebhookEvent.objects.get_or_create(
             dedupe_key=key,
             defaults={

@@ -767,7 +767,14 @@ def test_sweep_resends_stuck_events_of_the_current_tenant_only(worlds, alpha):
         # five failures: dramatiq may still be waiting up to 10+20+40+80+160 s to retry
         event("failed-backing-off", "failed", timezone.now() - timedelta(minutes=5), attempts=5)
         event("done", "processed", long_ago, attempts=1)
-
+    with schema_context("beta"):  # another school's stuck event: its own sweep's business
+        WebhookEvent.objects.create(
+            event="meeting.participant_joined",
+            dedupe_key="beta-stuck".ljust(64, "0"),
+            body={"event": "meeting.participant_joined"},
+            received_at=timezone.now() - timedelta(minutes=2),
+        )
+    with schema_context("alpha"):
         sent = webhook_inbox_sweep(older_than_seconds=60)
 
     messages = queued_messages()

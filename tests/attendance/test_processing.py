@@ -623,17 +623,28 @@ def test_resolving_an_unmatched_participant_is_remembered_for_later_classes(live
         assert ParticipantSession.objects.get(meeting=later).user == people["cy"]
 
 
-def test_students_cannot_resolve_participants(live_class):
+@pytest.mark.parametrize("who", ["student", "another_teacher"])
+def test_only_those_who_manage_the_class_resolve_or_override(live_class, who):
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import user_create
+
     world, meeting, people = live_class
     with schema_context(world.schema):
-        process([joined("Stranger", 2)])
+        actor = world.users["student"]
+        if who == "another_teacher":  # a teacher, but not of this class
+            actor = user_create(
+                email="other.teacher@alpha.test", password=None, role=Role.TEACHER, name="T2"
+            )
+        process([started(), joined("Stranger", 2), ended(60)])
         [row] = unmatched_participants(meeting=meeting)
+        record = AttendanceRecord.objects.get(meeting=meeting, student=people["ann"])
         with pytest.raises(PermissionDenied):
             services.participant_resolve(
-                actor=world.users["student"],
-                meeting=meeting,
-                participant_key=row["key"],
-                user=people["ann"],
+                actor=actor, meeting=meeting, participant_key=row["key"], user=people["ann"]
+            )
+        with pytest.raises(PermissionDenied):
+            services.attendance_override(
+                actor=actor, record=record, status="present", reason="because"
             )
 
 
