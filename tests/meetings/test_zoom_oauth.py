@@ -101,9 +101,14 @@ def test_state_from_another_tenant_is_refused(zoom_alpha, beta, requests_mock):
             user=zoom_alpha.users["teacher"], session=session, tenant=zoom_alpha.org
         )
     state = parse_qs(urlsplit(url).query)["state"][0]
+    # The same user and session, so that only the tenant differs from what the state says.
     with schema_context(beta.schema), pytest.raises(services.OAuthStateError):
         services.zoom_connect_complete(
-            user=beta.users["teacher"], session=session, tenant=beta.org, code="c", state=state
+            user=zoom_alpha.users["teacher"],
+            session=session,
+            tenant=beta.org,
+            code="c",
+            state=state,
         )
 
 
