@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection as db_connection
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from meetings.models import (
@@ -871,11 +872,18 @@ def _record_registration(meetings, student, *, result=None, error: str = "") -> 
 
 
 def registrants_pending_meeting_ids() -> list[int]:
-    """Upcoming class meetings with registration on that miss someone enrolled."""
-    pending = []
-    for meeting in _upcoming_for_registration():
-        enrolled = meeting.school_class.students.filter(is_active=True).count()
-        registered = meeting.registrants.filter(status=Registrant.Status.REGISTERED).count()
-        if registered < enrolled:
-            pending.append(meeting.pk)
-    return pending
+    """Upcoming class meetings with registration on where an active enrolled student is not
+    registered (one query; counting would miss a newcomer who replaced a leaver)."""
+    from tenants.school.models import Enrolment
+
+    registered = Registrant.objects.filter(
+        meeting=OuterRef(OuterRef("pk")),
+        user=OuterRef("student"),
+        status=Registrant.Status.REGISTERED,
+    )
+    unregistered = Enrolment.objects.filter(
+        school_class=OuterRef("school_class"), student__is_active=True
+    ).filter(~Exists(registered))
+    return list(
+        _upcoming_for_registration().filter(Exists(unregistered)).values_list("pk", flat=True)
+    )

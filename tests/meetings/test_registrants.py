@@ -171,6 +171,23 @@ def test_a_new_enrolment_is_found_by_the_sweep(class_of_five, requests_mock):
         assert Registrant.objects.filter(user=late).count() == 3
 
 
+def test_the_sweep_finds_a_newcomer_who_replaced_a_leaver(class_of_five, requests_mock):
+    """As many registered as enrolled, yet the newcomer is not registered."""
+    from tenants.school.models import Enrolment
+
+    world, _ = class_of_five
+    first = _schedule_weekly(world, requests_mock)
+    requests_mock.post(f"{API}/meetings/4242/registrants", json=_registrant_reply)
+    _sync(world)
+    with schema_context(world.schema):
+        leaver = Registrant.objects.filter(meeting=first).first().user
+        Enrolment.objects.filter(student=leaver).delete()
+        newcomer = user_create(email="new@alpha.test", password=None, role=Role.STUDENT)
+        class_enrol(school_class=world.school_class, students=[newcomer])
+
+        assert first.pk in services.registrants_pending_meeting_ids()
+
+
 def test_a_late_joiner_registers_only_for_the_sessions_left(class_of_five, requests_mock):
     world, _ = class_of_five
     _schedule_weekly(world, requests_mock)
