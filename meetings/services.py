@@ -663,17 +663,11 @@ def meeting_update(
         meeting.save()
         _calendar_event_upsert(meeting)
         if meeting.on_zoom:
+            # The whole request, as at creation; for an occurrence the provider sends only
+            # the fields Zoom lets one occurrence change.
             provider_for_meeting(meeting).update_meeting(
                 meeting.zoom_meeting_id,
-                MeetingRequest(
-                    topic=meeting.title,
-                    kind="scheduled",
-                    start_time=meeting.start_time,
-                    duration_minutes=meeting.duration_minutes,
-                    timezone=meeting.timezone,
-                    agenda=meeting.description,
-                    registration=meeting.registration_enabled,
-                ),
+                _request_for([meeting], meeting.series if meeting.series_id else None),
                 occurrence_id=meeting.zoom_occurrence_id,
             )
         audit_record(
