@@ -989,7 +989,7 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         provider = provider or provider_for_meeting(meeting)
         rows, token = [], ""
         while True:
-            page = _report_page(provider, meeting.zoom_uuid, token)
+            page = provider.report_participants(meeting.zoom_uuid, page_token=token)
             rows.extend(page.items)
             token = page.next_page_token
             if not token:
@@ -1044,13 +1044,6 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         if facts:
             participants_apply(meeting, facts, keys)
     return len(facts)
-
-
-def _report_page(provider, uuid: str, token: str):
-    report = getattr(provider, "report_participants", None)
-    if report is not None:
-        return report(uuid, page_token=token)
-    return provider.list_participants(uuid, page_token=token)
 
 
 def _record_data(record: AttendanceRecord) -> dict:

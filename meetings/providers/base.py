@@ -230,6 +230,11 @@ class MeetingProvider(abc.ABC):
     def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
         """Participants of a past meeting instance (by uuid), one row per join segment."""
 
+    def report_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
+        """The provider's fullest record of who attended (what reconciliation reads); by
+        default the past participants."""
+        return self.list_participants(meeting_uuid, page_token=page_token)
+
     @abc.abstractmethod
     def get_recording(self, meeting_uuid: str) -> Recording: ...
 
