@@ -428,7 +428,7 @@ def _publish_meeting(meeting: Meeting, outbox: _Outbox, name: str) -> None:
 def _schedule_finalize(meeting: Meeting) -> None:
     from attendance.actors import attendance_finalize
 
-    grace = _policy_row().grace_minutes
+    grace = attendance_policy_row().grace_minutes
     transaction.on_commit(
         lambda: attendance_finalize.send_with_options(args=(meeting.pk,), delay=grace * 60_000)
     )
@@ -830,13 +830,14 @@ _HANDLERS = {
 # --- attendance -----------------------------------------------------------------------------
 
 
-def _policy_row() -> AttendancePolicy:
+def attendance_policy_row() -> AttendancePolicy:
+    """The school's attendance policy (made with the defaults the first time)."""
     row, _ = AttendancePolicy.objects.get_or_create(singleton=True)
     return row
 
 
 def policy_current() -> Policy:
-    row = _policy_row()
+    row = attendance_policy_row()
     if row.present_share is not None:
         return Policy(present_minutes=None, present_share=row.present_share)
     minutes = row.present_minutes
@@ -1102,7 +1103,7 @@ def attendance_policy_set(
         Policy(present_minutes=present_minutes, present_share=present_share)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    row = _policy_row()
+    row = attendance_policy_row()
     row.present_minutes = present_minutes
     row.present_share = present_share
     if grace_minutes is not None:

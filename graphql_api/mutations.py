@@ -21,6 +21,7 @@ from meetings.models import Meeting, ZoomConnection
 from meetings.policy import classes_visible, meetings_visible
 from meetings.providers.base import MeetingProviderError
 from meetings.recurrence import RecurrenceError, RecurrenceRule
+from meetings.selectors import zoom_connection_for
 from tenants.accounts.models import User
 from tenants.accounts.services import api_token_create
 from tenants.audit.services import audit_record
@@ -324,7 +325,7 @@ class Mutation:
     @strawberry.mutation
     def disconnect_zoom(self, info: Info) -> OkPayload:
         user = require_user(info)
-        connection = ZoomConnection.objects.filter(user=user).first()
+        connection = zoom_connection_for(user=user)
         if connection is None:
             return OkPayload(ok=False, errors=_not_found("Zoom connection").errors)
         meeting_services.zoom_disconnect(connection=connection, actor=user, ip=client_ip(info))

@@ -7,13 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from strawberry.types import Info
 
-from attendance.models import AttendancePolicy, AttendanceRecord
 from attendance.selectors import records_visible, unmatched_participants
-from attendance.services import live_counts
+from attendance.services import attendance_policy_row, live_counts
 from graphql_api import types as t
 from graphql_api.build import meeting_from, meeting_queryset
 from graphql_api.context import NotAllowed, require_admin, require_user, viewer
-from meetings.models import Meeting, ZoomConnection
+from meetings.models import Meeting
 from meetings.policy import (
     can_manage_class,
     can_manage_meeting,
@@ -21,6 +20,7 @@ from meetings.policy import (
     classes_visible,
     meetings_visible,
 )
+from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
 from tenants.accounts.models import Role, User
 from tenants.audit.models import AuditEntry
@@ -154,9 +154,8 @@ class Query:
                 .exclude(status=Meeting.Status.CANCELLED)
             ).order_by("start_time")
         )
-        records = {
-            (r.meeting_id, r.student_id): r
-            for r in AttendanceRecord.objects.filter(meeting__in=meetings, student__in=students)
+        records = {  # prefetched with the meetings
+            (r.meeting_id, r.student_id): r for m in meetings for r in m.attendance_records.all()
         }
         return t.ClassAttendance(
             meetings=[meeting_from(m, user) for m in meetings],
@@ -288,7 +287,7 @@ class Query:
     @strawberry.field(description="The viewer's own Zoom connection.")
     def my_zoom_connection(self, info: Info) -> t.ZoomConnection | None:
         user = require_user(info)
-        conn = ZoomConnection.objects.filter(user=user).first()
+        conn = zoom_connection_for(user=user)
         if conn is None:
             return None
         return t.ZoomConnection(
@@ -302,7 +301,7 @@ class Query:
     @strawberry.field
     def attendance_policy(self, info: Info) -> t.AttendancePolicy:
         require_user(info)
-        row, _ = AttendancePolicy.objects.get_or_create(singleton=True)
+        row = attendance_policy_row()
         return t.AttendancePolicy(
             present_minutes=row.present_minutes,
             present_share=row.present_share,
