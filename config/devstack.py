@@ -46,16 +46,14 @@ def manage(*args: str) -> list[str]:
     return [PYTHON, str(BASE_DIR / "manage.py"), *args]
 
 
-def process_table(env: dict[str, str]) -> list[tuple[str, list[str], str | None]]:
-    """The long-running processes of `up`: (name, command, management command it needs).
-
-    A process whose management command does not exist (yet) is skipped."""
+def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The long-running processes of `up`: (name, command)."""
     return [
         # Bound to every interface so that a phone or VM on the LAN can reach the dev site.
-        ("web", [PYTHON, "-m", "daphne", "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP], None),
-        ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4"), None),
-        ("scheduler", manage("run_scheduler"), None),
-        ("sandbox", manage("run_zoom_sandbox"), "run_zoom_sandbox"),
+        ("web", [PYTHON, "-m", "daphne", "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP]),
+        ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4")),
+        ("scheduler", manage("run_scheduler")),
+        ("sandbox", manage("run_zoom_sandbox")),
     ]
 
 
@@ -276,18 +274,6 @@ def wait_ready(port: str, procs: list[subprocess.Popen]) -> None:
     raise SystemExit(f"devstack: {url} did not answer 200 within {READY_TIMEOUT_SECONDS} s")
 
 
-def available_commands(env: dict[str, str]) -> set[str]:
-    """Management command names, asked of a child so that Django stays out of this process."""
-    script = (
-        "import django; django.setup(); from django.core.management import get_commands; "
-        "print(*get_commands())"
-    )
-    out = subprocess.run(  # noqa: S603 - our own argv
-        [PYTHON, "-c", script], env=env, cwd=BASE_DIR, capture_output=True, text=True, check=True
-    )
-    return set(out.stdout.split())
-
-
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -318,8 +304,6 @@ def banner(env: dict[str, str], started: list[str]) -> str:
     port, password = env["PORT"], env["DEMO_PASSWORD"]
     domain = env.get("LIVEROLL_BASE_DOMAIN", "localhost")
     sandbox = env.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}")
-    if "sandbox" not in started:
-        sandbox += "  (not started: no run_zoom_sandbox command yet)"
     return f"""
 liveroll is up ({", ".join(started)}). Every password below is {password}.
 
@@ -351,10 +335,8 @@ def cmd_up(args: list[str]) -> int:
             run_step("migrate", manage("migrate_platform"), env, procs)
             run_step("seed", manage("seed_demo"), env, procs)
             run_step("operator", manage("shell", "--no-imports", "-c", OPERATOR_SCRIPT), env, procs)
-            commands = available_commands(env)
-            for name, argv, needs in process_table(env):
-                if needs is None or needs in commands:
-                    procs.append(spawn(name, argv, env))
+            for name, argv in process_table(env):
+                procs.append(spawn(name, argv, env))
             wait_ready(env["PORT"], procs)
             with _print_lock:
                 print(banner(env, [p.name for p in procs]), flush=True)
@@ -398,9 +380,6 @@ def cmd_migrate(args: list[str]) -> int:
 def cmd_bench(args: list[str]) -> int:
     """Every bench/bench_*.py in name order, args passed to each; fails if any failed."""
     scripts = sorted((BASE_DIR / "bench").glob("bench_*.py"))
-    if not scripts:
-        say("no benchmarks: bench/bench_*.py does not exist yet")
-        return 0
     env = base_env()
     failed = []
     with contextlib.ExitStack() as stack:
