@@ -137,6 +137,23 @@ def test_contract_names_for_the_dashboard(alpha, gql, in_schema):
     assert data["liveClasses"] == []
 
 
+def test_live_classes_are_those_one_manages(alpha, gql, in_schema):
+    """A running class visible to a teacher (audience all) but not theirs to manage is not in
+    their live classes; admins see it."""
+    in_schema(
+        alpha,
+        Meeting.objects.create,
+        host=alpha.users["admin"],
+        title="Assembly",
+        target_audience="all",
+        status=Meeting.Status.STARTED,
+        start_time=timezone.now(),
+    )
+    query = "{ liveClasses { title } }"
+    assert gql(alpha, "teacher").ok(query)["liveClasses"] == []
+    assert gql(alpha, "admin").ok(query)["liveClasses"] == [{"title": "Assembly"}]
+
+
 def test_a_student_sees_only_themselves_in_their_class_list(alpha, gql, in_schema):
     from tenants.accounts.models import Role
     from tenants.accounts.services import user_create
