@@ -1,5 +1,21 @@
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from tenants.scheduler import Job
 
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
+
+    def periodic_jobs(self) -> list["Job"]:
+        """This app's jobs for the scheduler (tenants.scheduler.default_jobs collects them)."""
+        from attendance.sweep import webhook_inbox_sweep_actor
+        from tenants.scheduler import Job
+        from tenants.tasking import send_to_each_tenant
+
+        return [
+            # Events stored while Redis was down (or whose message was lost) are sent again.
+            Job("webhook-inbox-sweep", 60, lambda: send_to_each_tenant(webhook_inbox_sweep_actor)),
+        ]

@@ -2,7 +2,8 @@
 
 Each job fires once per interval slot across all scheduler replicas: a Redis key per slot,
 taken with SET NX, decides which replica sends. Jobs that concern tenants fan out one message
-per tenant (tasking.send_to_each_tenant).
+per tenant (tasking.send_to_each_tenant). Each app declares its own jobs on its AppConfig
+(`periodic_jobs`); `default_jobs` collects them from the installed apps.
 """
 
 import logging
@@ -11,9 +12,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+import dramatiq
 import redis
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -25,25 +30,34 @@ class Job:
     send: Callable[[], int | None]
 
 
+class ProvidesPeriodicJobs(Protocol):
+    """An AppConfig with jobs for the scheduler: `def periodic_jobs(self) -> list[Job]`."""
+
+    def periodic_jobs(self) -> list[Job]: ...
+
+
 def default_jobs() -> list[Job]:
-    from attendance.sweep import webhook_inbox_sweep_actor
-    from meetings.actors import registrants_sweep, zoom_tokens_refresh_due
-    from tenants.actors import sessions_purge, spare_pool_refill
-    from tenants.tasking import send_to_each_tenant
+    """Every installed app's jobs, in INSTALLED_APPS order.
 
-    return [
-        Job("spare-pool-refill", 300, lambda: _send_one(spare_pool_refill)),
-        Job("sessions-purge", 3600, lambda: send_to_each_tenant(sessions_purge)),
-        # Access tokens live an hour; refreshing those due within 15 minutes every 5 keeps
-        # every connection ahead of expiry.
-        Job("zoom-tokens-refresh", 300, lambda: send_to_each_tenant(zoom_tokens_refresh_due)),
-        Job("registrants-sweep", 600, lambda: send_to_each_tenant(registrants_sweep)),
-        # Events stored while Redis was down (or whose message was lost) are sent again.
-        Job("webhook-inbox-sweep", 60, lambda: send_to_each_tenant(webhook_inbox_sweep_actor)),
-    ]
+    The scheduler knows no feature: each app's AppConfig lists its own jobs (`periodic_jobs`), and
+    the settings' INSTALLED_APPS is what composes them, so this base package imports no app above
+    it.
+    """
+    jobs: list[Job] = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "periodic_jobs", None)
+        if provider is not None:
+            jobs.extend(provider())
+    names = [job.name for job in jobs]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        # The name is the slot key in Redis: two jobs sharing it would claim each other's slots.
+        raise ImproperlyConfigured(f"periodic jobs declared twice: {', '.join(duplicates)}")
+    return jobs
 
 
-def _send_one(actor) -> int:
+def send_one(actor: dramatiq.Actor[..., Any]) -> int:
+    """A job that is one message (not one per tenant): send it, count 1."""
     actor.send()
     return 1
 
