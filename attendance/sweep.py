@@ -82,7 +82,7 @@ def webhook_inbox_sweep(older_than_seconds: int = 60) -> int:
     return sent
 
 
-@dramatiq.actor(max_retries=0, queue_name="default", time_limit=120_000)
+@dramatiq.actor(tenancy="tenant", max_retries=0, queue_name="default", time_limit=120_000)
 def webhook_inbox_sweep_actor() -> None:
     """Periodic, one message per tenant (the scheduler's `webhook-inbox-sweep` job)."""
     webhook_inbox_sweep()

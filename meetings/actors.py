@@ -7,7 +7,7 @@ from meetings import services
 logger = logging.getLogger(__name__)
 
 
-@dramatiq.actor(max_retries=5, min_backoff=30_000, time_limit=30 * 60_000)
+@dramatiq.actor(tenancy="tenant", max_retries=5, min_backoff=30_000, time_limit=30 * 60_000)
 def registrants_sync_meetings(meeting_ids: list[int] | None = None) -> None:
     """Register enrolled students for these meetings (all upcoming ones when None)."""
 
@@ -28,7 +28,7 @@ def registrants_sync_meetings(meeting_ids: list[int] | None = None) -> None:
         registrants_sync_meetings.send_with_options(args=(meeting_ids,), delay=60_000)
 
 
-@dramatiq.actor(max_retries=3)
+@dramatiq.actor(tenancy="tenant", max_retries=3)
 def registrants_sweep() -> None:
     """Catch enrolments made anywhere (admin, import): register whoever is missing."""
     pending = services.registrants_pending_meeting_ids()
@@ -36,7 +36,7 @@ def registrants_sweep() -> None:
         registrants_sync_meetings.send(pending)
 
 
-@dramatiq.actor(max_retries=3)
+@dramatiq.actor(tenancy="tenant", max_retries=3)
 def zoom_tokens_refresh_due() -> None:
     refreshed = services.zoom_connections_refresh_due()
     if refreshed:

@@ -3,39 +3,102 @@
 A message carries the schema that was active when it was sent (`tenant_schema` option); the
 worker activates that schema before the actor runs and returns to public afterwards. A message
 for a schema that no longer exists (tenant deleted, or renamed) is skipped with a log line.
+
+Every actor declares its tenancy (`tenancy="tenant"` or `"platform"`); declaring none fails at
+import. A tenant actor's message without a tenant schema (none, or public) is skipped and logged,
+never run in public; a platform actor always runs in public.
+
 Periodic jobs use `send_to_each_tenant`, one message per tenant, so one tenant's failure or
 slowness does not hold up the others.
 """
 
 import logging
+from typing import Any
 
 import dramatiq
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
+from dramatiq.broker import MessageProxy
 
 logger = logging.getLogger(__name__)
 
 OPTION = "tenant_schema"
+
+# Every actor says where it runs, as an actor option: `@dramatiq.actor(tenancy=TENANT, ...)`.
+TENANCY = "tenancy"
+TENANT = "tenant"  # runs in the schema its message carries; never in public
+PLATFORM = "platform"  # runs in public (the organisations, the spare pool), whoever sent it
+TENANCIES = frozenset({TENANT, PLATFORM})
+
+# Actors of installed packages, which we cannot annotate. django_dramatiq's `delete_old_tasks`
+# (its Task table, in public) is declared whenever rundramatiq starts; nothing here sends it.
+THIRD_PARTY_TENANCY: dict[str, str] = {"delete_old_tasks": PLATFORM}
+
+
+class ActorTenancyUndeclared(dramatiq.middleware.MiddlewareError):
+    """An actor declared without `tenancy`: raised when its module is imported."""
 
 
 def current_schema() -> str:
     return connection.schema_name or get_public_schema_name()
 
 
+def actor_tenancy(actor: dramatiq.Actor[..., Any]) -> str | None:
+    tenancy = actor.options.get(TENANCY, THIRD_PARTY_TENANCY.get(actor.actor_name))
+    return tenancy if tenancy in TENANCIES else None
+
+
+def _tenancy_of(broker: dramatiq.Broker, actor_name: str) -> str:
+    """The tenancy of a message's actor; one this process has not declared counts as a tenant
+    actor, the stricter of the two."""
+    try:
+        actor = broker.get_actor(actor_name)
+    except dramatiq.errors.ActorNotFound:
+        return TENANT
+    return actor_tenancy(actor) or TENANT
+
+
 class TenantMiddleware(dramatiq.Middleware):
-    def before_enqueue(self, broker, message, delay):
+    @property
+    def actor_options(self) -> set[str]:
+        return {TENANCY}
+
+    def before_declare_actor(
+        self, broker: dramatiq.Broker, actor: dramatiq.Actor[..., Any]
+    ) -> None:
+        # A MiddlewareError is the one exception dramatiq lets out of a hook: the import fails.
+        if actor_tenancy(actor) is None:
+            raise ActorTenancyUndeclared(
+                f"actor {actor.actor_name!r} must declare {TENANCY}={TENANT!r} or "
+                f"{TENANCY}={PLATFORM!r} (tenants.tasking)"
+            )
+
+    def before_enqueue(
+        self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int
+    ) -> None:
+        if _tenancy_of(broker, message.actor_name) == PLATFORM:
+            message.options[OPTION] = get_public_schema_name()
+            return
         # Set once, at first send: retries re-enqueue the same message and keep its schema.
         message.options.setdefault(OPTION, current_schema())
 
-    def before_process_message(self, broker, message):
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         from tenants.selectors import organisation_by_schema
 
-        schema = message.options.get(OPTION) or get_public_schema_name()
         connection.set_schema_to_public()
-        if (
-            schema != get_public_schema_name()
-            and organisation_by_schema(schema_name=schema) is None
-        ):
+        if _tenancy_of(broker, message.actor_name) == PLATFORM:
+            return
+        schema = message.options.get(OPTION)
+        if not schema or schema == get_public_schema_name():
+            # A tenant actor in public would read and write no tenant's data, or the wrong one.
+            logger.error(
+                "skipping %s (%s): a tenant actor's message carries no tenant schema (%r)",
+                message.actor_name,
+                message.message_id,
+                schema,
+            )
+            raise dramatiq.middleware.SkipMessage()
+        if organisation_by_schema(schema_name=schema) is None:
             logger.warning(
                 "skipping %s (%s): tenant schema %r no longer exists",
                 message.actor_name,
@@ -45,20 +108,29 @@ class TenantMiddleware(dramatiq.Middleware):
             raise dramatiq.middleware.SkipMessage()
         connection.set_schema(schema)
 
-    def after_process_message(self, broker, message, *, result=None, exception=None):
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
         connection.set_schema_to_public()
 
-    def after_skip_message(self, broker, message):
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         connection.set_schema_to_public()
 
 
-def send_in_schema(actor: dramatiq.Actor, schema_name: str, *args, **kwargs) -> dramatiq.Message:
+def send_in_schema(
+    actor: dramatiq.Actor[..., Any], schema_name: str, *args: Any, **kwargs: Any
+) -> dramatiq.Message[Any]:
     """Send `actor` to run in `schema_name`, whatever schema is active here."""
     with schema_context(schema_name):
         return actor.send(*args, **kwargs)
 
 
-def send_to_each_tenant(actor: dramatiq.Actor, *args, **kwargs) -> int:
+def send_to_each_tenant(actor: dramatiq.Actor[..., Any], *args: Any, **kwargs: Any) -> int:
     """Fan a periodic job out: one message per live tenant (active or suspended)."""
     from tenants.selectors import organisation_list_serving
 

@@ -1,6 +1,12 @@
-"""Actors run in the schema they were sent from, on a real Redis broker and a real worker."""
+"""Actors run in the schema they were sent from, on a real Redis broker and a real worker.
 
+Every actor declares its tenancy: a tenant actor never runs in public, a platform actor always
+does (tenants.tasking).
+"""
+
+import importlib
 import json
+import logging
 
 import dramatiq
 import pytest
@@ -8,22 +14,49 @@ import redis
 from django.conf import settings
 from django.db import connection
 from django_tenants.utils import schema_context
+from dramatiq.broker import MessageProxy
+from dramatiq.middleware import SkipMessage
 
 from tenants.accounts.models import User
-from tenants.tasking import send_in_schema, send_to_each_tenant
+from tenants.tasking import (
+    TENANCIES,
+    ActorTenancyUndeclared,
+    TenantMiddleware,
+    actor_tenancy,
+    send_in_schema,
+    send_to_each_tenant,
+)
 
 pytestmark = pytest.mark.django_db
 
 RESULTS = "liveroll-test:actor-results"
 
 
-@dramatiq.actor(queue_name="tenancy-test", max_retries=0)
+@dramatiq.actor(tenancy="tenant", queue_name="tenancy-test", max_retries=0)
 def record_schema(tag: str) -> None:
     """What the actor sees: the active schema and the people in it."""
     emails = sorted(User.objects.values_list("email", flat=True))
     redis.Redis.from_url(settings.REDIS_URL).rpush(
         RESULTS, json.dumps({"tag": tag, "schema": connection.schema_name, "emails": emails})
     )
+
+
+@dramatiq.actor(tenancy="platform", queue_name="tenancy-test", max_retries=0)
+def record_platform_schema(tag: str) -> None:
+    redis.Redis.from_url(settings.REDIS_URL).rpush(
+        RESULTS, json.dumps({"tag": tag, "schema": connection.schema_name, "emails": []})
+    )
+
+
+# Every module that declares the product's actors (what rundramatiq imports), and
+# django_dramatiq's own, which rundramatiq always imports.
+ACTOR_MODULES = [
+    "tenants.actors",
+    "meetings.actors",
+    "attendance.actors",
+    "attendance.sweep",
+    "django_dramatiq.tasks",
+]
 
 
 @pytest.fixture
@@ -94,3 +127,69 @@ def test_an_idle_worker_looks_for_messages_at_least_every_100_ms():
     import dramatiq.worker
 
     assert dramatiq.worker.WORKER_TIMEOUT <= 100
+
+
+def test_a_tenant_actors_message_stamped_public_is_skipped_and_logged(worlds, worker, caplog):
+    # given: a tenant actor's message that carries the public schema, and a good one
+    send_in_schema(record_schema, "alpha", "kept")
+    message = record_schema.message("in-public").copy(options={"tenant_schema": "public"})
+
+    # when
+    with caplog.at_level(logging.ERROR, logger="tenants.tasking"):
+        worker.enqueue(message)
+        worker.join(record_schema.queue_name, timeout=20_000)
+
+    # then: it never ran, and the log names the actor and the message
+    assert [r["tag"] for r in _results()] == ["kept"]
+    refused = [r.getMessage() for r in caplog.records if r.name == "tenants.tasking"]
+    assert len(refused) == 1
+    assert "record_schema" in refused[0] and message.message_id in refused[0]
+
+
+def test_a_tenant_actors_message_without_a_schema_is_skipped_and_logged(worlds, caplog):
+    # given: a message that never went through the sending middleware (no schema at all)
+    broker = dramatiq.get_broker()
+    message = record_schema.message("no-schema")
+    assert "tenant_schema" not in message.options
+
+    # when / then
+    with caplog.at_level(logging.ERROR, logger="tenants.tasking"), pytest.raises(SkipMessage):
+        TenantMiddleware().before_process_message(broker, MessageProxy(message))
+    assert connection.schema_name == "public"
+    (record,) = [r for r in caplog.records if r.name == "tenants.tasking"]
+    assert "record_schema" in record.getMessage()
+    assert message.message_id in record.getMessage()
+
+
+def test_a_platform_actor_runs_in_public_whoever_sends_it(worlds, worker):
+    # when: sent from inside a tenant's schema
+    with schema_context("beta"):
+        message = record_platform_schema.send("platform")
+    worker.join(record_platform_schema.queue_name, timeout=20_000)
+
+    # then: stamped and run in public
+    assert message.options["tenant_schema"] == "public"
+    assert [(r["tag"], r["schema"]) for r in _results()] == [("platform", "public")]
+
+
+def test_every_registered_actor_declares_its_tenancy():
+    for module in ACTOR_MODULES:
+        importlib.import_module(module)
+    actors = dramatiq.get_broker().actors
+
+    assert {"webhook_process", "spare_pool_refill", "sessions_purge"} <= set(actors)
+    undeclared = [name for name, actor in actors.items() if actor_tenancy(actor) not in TENANCIES]
+    assert undeclared == []
+    assert actor_tenancy(actors["spare_pool_refill"]) == "platform"
+    assert actor_tenancy(actors["sessions_purge"]) == "tenant"
+
+
+def test_an_actor_that_declares_no_tenancy_fails_at_declaration():
+    def forgot() -> None:
+        """An actor whose author forgot to say where it runs."""
+
+    with pytest.raises(ActorTenancyUndeclared, match="forgot"):
+        dramatiq.actor(forgot, queue_name="tenancy-test")
+    with pytest.raises(ActorTenancyUndeclared, match="forgot"):
+        dramatiq.actor(forgot, tenancy="everywhere", queue_name="tenancy-test")
+    assert "forgot" not in dramatiq.get_broker().actors
