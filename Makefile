@@ -23,13 +23,14 @@ setup: $(VENV)/.installed ## Install the locked dependencies into .venv
 up: setup frontend-if-node ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
 	$(PY) -m config.devstack up
 
-test: setup ## Lint, check migrations, run the whole test suite
+test: setup ## Lint, type-check, check migrations, run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m config.devstack test $(PYTEST_ARGS)
 
-lint: setup ## Lint and format-check only
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+lint: setup ## Lint, format-check and type-check only
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 fmt: setup ## Format and fix lint where it can
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .

@@ -35,7 +35,7 @@ def live_meetings_snapshot() -> list[dict]:
 
 def unmatched_participants(*, meeting: Meeting) -> list[dict]:
     """Participants no one could identify, one row each, for the teacher to resolve."""
-    rows = {}
+    rows: dict[str, dict[str, str]] = {}
     for s in ParticipantSession.objects.filter(meeting=meeting, user__isnull=True).order_by("id"):
         rows.setdefault(
             s.participant_key, {"key": s.participant_key, "name": s.name, "email": s.email}

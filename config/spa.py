@@ -22,7 +22,7 @@ def _dist_file(name: str):
 
 @ensure_csrf_cookie  # the SPA posts to /graphql/ with this cookie's token
 def _spa_page(request):
-    response = serve(request, "index.html", document_root=SPA_DIST)
+    response = serve(request, "index.html", document_root=str(SPA_DIST))
     response["Cache-Control"] = "no-cache"  # always the current build's asset names
     return response
 
@@ -33,7 +33,7 @@ def spa(request, asset: str = ""):
     if not (SPA_DIST / "index.html").is_file():
         return HttpResponse(SPA_MISSING, status=503)
     if asset and asset != "index.html" and _dist_file(asset):
-        response = serve(request, asset, document_root=SPA_DIST)
+        response = serve(request, asset, document_root=str(SPA_DIST))
         # Vite puts a content hash in every name under assets/: they never change.
         hashed = asset.startswith("assets/")
         response["Cache-Control"] = "public, max-age=31536000, immutable" if hashed else "no-cache"

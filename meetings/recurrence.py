@@ -6,9 +6,11 @@ class at 09:00 stays at 09:00 across daylight-saving changes)."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MAX_OCCURRENCES = 60  # Zoom's limit for one recurring meeting
@@ -35,7 +37,7 @@ class RecurrenceRule:
     count: int | None = None
     until: date | None = None  # last day on which an occurrence may fall, inclusive
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         frequency = Frequency(self.frequency)
         object.__setattr__(self, "frequency", frequency)
         object.__setattr__(self, "weekdays", tuple(sorted(set(self.weekdays))))
@@ -63,9 +65,9 @@ class RecurrenceRule:
 
     # --- Zoom ------------------------------------------------------------------------------
 
-    def to_zoom(self, *, timezone: str) -> dict:
+    def to_zoom(self, *, timezone: str) -> dict[str, Any]:
         """Zoom's `recurrence` object (type 1 daily, 2 weekly, 3 monthly)."""
-        body: dict = {"repeat_interval": self.interval}
+        body: dict[str, Any] = {"repeat_interval": self.interval}
         if self.frequency == Frequency.DAILY:
             body["type"] = 1
         elif self.frequency == Frequency.WEEKLY:
@@ -77,13 +79,13 @@ class RecurrenceRule:
             body["monthly_day"] = self.month_day
         if self.count is not None:
             body["end_times"] = self.count
-        else:
+        elif self.until is not None:  # one of the two, always (__post_init__)
             local_end = datetime.combine(self.until, time(23, 59), ZoneInfo(timezone))
             body["end_date_time"] = local_end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return body
 
     @classmethod
-    def from_zoom(cls, body: dict, *, timezone: str) -> RecurrenceRule:
+    def from_zoom(cls, body: dict[str, Any], *, timezone: str) -> RecurrenceRule:
         kind = {1: Frequency.DAILY, 2: Frequency.WEEKLY, 3: Frequency.MONTHLY}[int(body["type"])]
         until = None
         if body.get("end_date_time") and not body.get("end_times"):
@@ -120,7 +122,7 @@ class RecurrenceRule:
             )
         return starts
 
-    def _days(self, first: date):
+    def _days(self, first: date) -> Iterator[date]:
         if self.frequency == Frequency.DAILY:
             day = first
             while True:
@@ -137,7 +139,7 @@ class RecurrenceRule:
                     if day >= first:
                         yield day
                 week_start += timedelta(weeks=self.interval)
-        else:
+        elif self.month_day is not None:  # monthly rules always have one (__post_init__)
             year, month = first.year, first.month
             while True:
                 # A month without that day (the 31st in April) is skipped, as RFC 5545 does.
@@ -159,5 +161,5 @@ class RecurrenceRule:
             text = (
                 every + ("months" if self.interval > 1 else "month") + f" on day {self.month_day}"
             )
-        end = f", {self.count} times" if self.count else f", until {self.until.isoformat()}"
+        end = f", {self.count} times" if self.count else f", until {self.until}"
         return text + end

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
+from tenants.connection import tenant_connection
 from tenants.selectors import organisation_by_host
 
 # What a suspended tenant still serves: Zoom keeps delivering webhooks and they must be stored.
@@ -26,7 +26,7 @@ class TenantHostMiddleware(TenantMainMiddleware):
     the public site, anything else is 404. A suspended tenant gets a clear page."""
 
     def process_request(self, request):
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         try:
             hostname = self.hostname_from_request(request).lower()
         except DisallowedHost:
@@ -39,7 +39,7 @@ class TenantHostMiddleware(TenantMainMiddleware):
         if tenant is None:
             raise Http404(f"No school at {hostname}")
         request.tenant = tenant
-        connection.set_tenant(tenant)
+        tenant_connection().set_tenant(tenant)
         self.setup_url_routing(request)
         if tenant.is_suspended and not request.path.startswith(SUSPENDED_ALLOWED_PREFIXES):
             return render(request, "tenants/suspended.html", {"tenant": tenant}, status=503)

@@ -16,9 +16,10 @@ import logging
 from typing import Any
 
 import dramatiq
-from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 from dramatiq.broker import MessageProxy
+
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class ActorTenancyUndeclared(dramatiq.middleware.MiddlewareError):
 
 
 def current_schema() -> str:
-    return connection.schema_name or get_public_schema_name()
+    return tenant_connection().schema_name or str(get_public_schema_name())
 
 
 def actor_tenancy(actor: dramatiq.Actor[..., Any]) -> str | None:
@@ -85,7 +86,7 @@ class TenantMiddleware(dramatiq.Middleware):
     def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         from tenants.selectors import organisation_by_schema
 
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
         if _tenancy_of(broker, message.actor_name) == PLATFORM:
             return
         schema = message.options.get(OPTION)
@@ -106,7 +107,7 @@ class TenantMiddleware(dramatiq.Middleware):
                 schema,
             )
             raise dramatiq.middleware.SkipMessage()
-        connection.set_schema(schema)
+        tenant_connection().set_schema(schema)
 
     def after_process_message(
         self,
@@ -116,10 +117,10 @@ class TenantMiddleware(dramatiq.Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
     def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
-        connection.set_schema_to_public()
+        tenant_connection().set_schema_to_public()
 
 
 def send_in_schema(

@@ -3,6 +3,7 @@ local default; `local`, `test` and `production` only adjust what differs."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -126,7 +127,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, Any] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
@@ -140,7 +141,7 @@ CHANNEL_LAYERS = {
     },
 }
 
-DRAMATIQ_BROKER = {
+DRAMATIQ_BROKER: dict[str, Any] = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
     "OPTIONS": {"url": REDIS_URL, "namespace": env("DRAMATIQ_NAMESPACE", "liveroll-tasks")},
     "MIDDLEWARE": [

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection as db_connection
-
 from meetings.models import Meeting, ZoomConnection, ZoomSettings
 from meetings.providers.base import MeetingProvider, MeetingProviderError
 from meetings.zoom.client import ZoomClient
 from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
 from meetings.zoom.provider import ZoomProvider
 from meetings.zoom.ratelimit import rate_limiter_from_settings
+from tenants.connection import tenant_connection
 
 
 class ZoomNotConnected(MeetingProviderError):
@@ -31,7 +30,7 @@ def zoom_settings() -> ZoomSettings:
 
 
 def _user_provider(zoom: ZoomSettings, conn: ZoomConnection) -> MeetingProvider:
-    key = f"{db_connection.schema_name}:{conn.zoom_account_id or conn.zoom_user_id}"
+    key = f"{tenant_connection().schema_name}:{conn.zoom_account_id or conn.zoom_user_id}"
     client = ZoomClient(
         zoom.api_base_url, UserTokenSource(conn), key, limiter=rate_limiter_from_settings()
     )
@@ -40,7 +39,7 @@ def _user_provider(zoom: ZoomSettings, conn: ZoomConnection) -> MeetingProvider:
 
 def account_provider(zoom: ZoomSettings | None = None) -> MeetingProvider:
     zoom = zoom or zoom_settings()
-    key = f"{db_connection.schema_name}:{zoom.account_id}"
+    key = f"{tenant_connection().schema_name}:{zoom.account_id}"
     client = ZoomClient(
         zoom.api_base_url, AccountTokenSource(zoom), key, limiter=rate_limiter_from_settings()
     )
