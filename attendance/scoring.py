@@ -55,7 +55,7 @@ class Segment:
     start: datetime | None
     end: datetime | None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.start is not None:
             object.__setattr__(self, "start", _utc(self.start, "Segment.start"))
         if self.end is not None:
@@ -82,7 +82,7 @@ class Policy:
     present_share: float | None = None
     partial_minimum_seconds: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (self.present_minutes is None) == (self.present_share is None):
             raise ValueError(
                 "Set exactly one of present_minutes or present_share "

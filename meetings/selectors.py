@@ -1,7 +1,10 @@
+from typing import Any
+
 from meetings.models import Meeting, ZoomConnection
+from tenants.accounts.models import User
 
 
-def meeting_summary(meeting: Meeting) -> dict:
+def meeting_summary(meeting: Meeting) -> dict[str, Any]:
     """A meeting as realtime events and snapshots carry it: plain data."""
     return {
         "id": meeting.pk,
@@ -12,5 +15,5 @@ def meeting_summary(meeting: Meeting) -> dict:
     }
 
 
-def zoom_connection_for(*, user) -> ZoomConnection | None:
+def zoom_connection_for(*, user: User) -> ZoomConnection | None:
     return ZoomConnection.objects.filter(user=user).first()

@@ -7,7 +7,7 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from meetings.recurrence import RecurrenceRule
 
@@ -49,7 +49,7 @@ class ScopeError(MeetingProviderError):
 class RateLimitError(MeetingProviderError):
     """Rate limited and out of retries. `retry_after` seconds, when the provider said."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -79,7 +79,7 @@ class MeetingRequest:
     agenda: str = ""
     recurrence: RecurrenceRule | None = None
     registration: bool = False
-    settings: dict = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -74,7 +74,7 @@ def backoff_delay(
     cap: float = BACKOFF_CAP,
 ) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**retry)]."""
-    return rand() * min(cap, base * 2**retry)
+    return rand() * min(cap, base * 2.0**retry)
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
@@ -212,9 +212,9 @@ class ZoomClient:
         path: str,
         *,
         category: str,
-        params: dict | None = None,
-        json: dict | None = None,
-    ) -> dict | None:
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
         """Call `path` (below the API base, e.g. "/users/me"); the JSON body, or None if empty."""
         response = self._send(
             method.upper(), self.api_base_url + path, category=category, params=params, json=json
@@ -222,7 +222,8 @@ class ZoomClient:
         if not response.content or not response.content.strip():
             return None
         try:
-            return response.json()
+            body: dict[str, Any] = response.json()
+            return body
         except ValueError as exc:
             raise ProviderUnavailableError(
                 "Zoom sent a response that is not JSON", status=response.status_code
@@ -237,7 +238,13 @@ class ZoomClient:
         return self._send("GET", url, category=category, params=None, json=None).content
 
     def _send(
-        self, method: str, url: str, *, category: str, params: dict | None, json: dict | None
+        self,
+        method: str,
+        url: str,
+        *,
+        category: str,
+        params: dict[str, Any] | None,
+        json: dict[str, Any] | None,
     ) -> requests.Response:
         token = self._tokens.access_token()
         refreshed = False

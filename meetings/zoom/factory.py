@@ -10,6 +10,7 @@ from meetings.zoom.client import ZoomClient
 from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
 from meetings.zoom.provider import ZoomProvider
 from meetings.zoom.ratelimit import rate_limiter_from_settings
+from tenants.accounts.models import User
 from tenants.connection import tenant_connection
 
 
@@ -46,7 +47,7 @@ def account_provider(zoom: ZoomSettings | None = None) -> MeetingProvider:
     return ZoomProvider(client)
 
 
-def acting_for_host(host) -> Acting:
+def acting_for_host(host: User) -> Acting:
     """The host's own connection when usable, else the school's Server-to-Server account."""
     zoom = zoom_settings()
     conn = ZoomConnection.objects.filter(user=host).first()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 import requests
 from django.db import transaction
@@ -36,7 +37,7 @@ def _token_endpoint(zoom: ZoomSettings, path: str = "/oauth/token") -> str:
     return zoom.oauth_base_url.rstrip("/") + path
 
 
-def token_request(zoom: ZoomSettings, data: dict) -> dict:
+def token_request(zoom: ZoomSettings, data: dict[str, Any]) -> dict[str, Any]:
     """POST to Zoom's token endpoint with the app's credentials; typed errors."""
     grant = data.get("grant_type", "?")
     try:
@@ -88,7 +89,7 @@ def token_revoke(zoom: ZoomSettings, token: str) -> None:
         raise MeetingProviderError("Zoom refused to revoke the token", status=response.status_code)
 
 
-def _expiry(body: dict):
+def _expiry(body: dict[str, Any]):
     return timezone.now() + timedelta(seconds=int(body.get("expires_in", 3600)))
 
 

@@ -74,7 +74,7 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
-def meeting_from_zoom(data: dict) -> ProviderMeeting:
+def meeting_from_zoom(data: dict[str, Any]) -> ProviderMeeting:
     occurrences = tuple(
         Occurrence(
             occurrence_id=_str(item.get("occurrence_id")),
@@ -102,7 +102,7 @@ def meeting_from_zoom(data: dict) -> ProviderMeeting:
     )
 
 
-def participant_from_zoom(data: dict) -> Participant:
+def participant_from_zoom(data: dict[str, Any]) -> Participant:
     return Participant(
         participant_id=_str(data.get("id")),
         name=_str(data.get("name")),
@@ -116,7 +116,7 @@ def participant_from_zoom(data: dict) -> Participant:
     )
 
 
-def recording_from_zoom(data: dict) -> Recording:
+def recording_from_zoom(data: dict[str, Any]) -> Recording:
     files = tuple(
         RecordingFile(
             id=_str(item.get("id")),
@@ -142,10 +142,10 @@ def recording_from_zoom(data: dict) -> Recording:
 # --- data -> Zoom JSON ---------------------------------------------------------------------
 
 
-def safe_settings(request: MeetingRequest) -> dict:
+def safe_settings(request: MeetingRequest) -> dict[str, Any]:
     """Defaults for a class: nobody in before the teacher, a waiting room, and no Zoom emails
     to registrants (they would carry the raw join link; the platform sends its own)."""
-    settings: dict = {
+    settings: dict[str, Any] = {
         "join_before_host": False,
         "waiting_room": True,
         "use_pmi": False,
@@ -173,9 +173,9 @@ def _zone(timezone: str) -> ZoneInfo:
         raise ProviderValidationError(f"Unknown timezone {timezone!r}.") from None
 
 
-def meeting_body(request: MeetingRequest) -> dict:
+def meeting_body(request: MeetingRequest) -> dict[str, Any]:
     """The JSON body that creates (or fully updates) a meeting."""
-    body: dict = {
+    body: dict[str, Any] = {
         "topic": request.topic,
         "type": KIND_TO_TYPE[request.kind],
         "duration": request.duration_minutes,
@@ -240,7 +240,7 @@ class ZoomProvider(MeetingProvider):
     def list_meetings(
         self, host_user_id: str, *, kind: str = "scheduled", page_token: str = ""
     ) -> Page[ProviderMeeting]:
-        params: dict = {"type": kind, "page_size": PAGE_SIZE}
+        params: dict[str, Any] = {"type": kind, "page_size": PAGE_SIZE}
         if page_token:
             params["next_page_token"] = page_token
         data = self.client.request(
@@ -373,7 +373,7 @@ class ZoomProvider(MeetingProvider):
                 )
         return Transcript(meeting_uuid=meeting_uuid, entries=tuple(entries))
 
-    def _recording_json(self, meeting_uuid: str) -> dict:
+    def _recording_json(self, meeting_uuid: str) -> dict[str, Any]:
         return (
             self.client.request(
                 "GET", f"/meetings/{encode_uuid(meeting_uuid)}/recordings", category="light"
@@ -382,9 +382,9 @@ class ZoomProvider(MeetingProvider):
         )
 
     def _participants(
-        self, path: str, *, category: str, page_token: str, extra: dict | None = None
+        self, path: str, *, category: str, page_token: str, extra: dict[str, Any] | None = None
     ) -> Page[Participant]:
-        params: dict = {"page_size": PAGE_SIZE, **(extra or {})}
+        params: dict[str, Any] = {"page_size": PAGE_SIZE, **(extra or {})}
         if page_token:
             params["next_page_token"] = page_token
         data = self.client.request("GET", path, category=category, params=params) or {}

@@ -8,6 +8,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -151,7 +152,7 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
-def rate_limiter_from_settings(**kwargs) -> RateLimiter:
+def rate_limiter_from_settings(**kwargs: Any) -> RateLimiter:
     """A limiter on settings.REDIS_URL with settings.ZOOM_RATE_LIMITS (if set) as the rates."""
     kwargs.setdefault("rates", getattr(settings, "ZOOM_RATE_LIMITS", None))
     return RateLimiter(_redis(settings.REDIS_URL), **kwargs)
