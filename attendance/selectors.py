@@ -1,11 +1,7 @@
-from django.db.models import Q, QuerySet
-
-from attendance.models import AttendanceRecord, ParticipantSession
+from attendance.models import ParticipantSession
 from attendance.services import live_count, live_counts, participant_data
 from meetings.models import Meeting
-from meetings.policy import meetings_visible
 from meetings.selectors import meeting_summary
-from tenants.accounts.models import Role
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:
@@ -41,16 +37,3 @@ def unmatched_participants(*, meeting: Meeting) -> list[dict]:
             s.participant_key, {"key": s.participant_key, "name": s.name, "email": s.email}
         )
     return list(rows.values())
-
-
-def records_visible(user) -> QuerySet[AttendanceRecord]:
-    """Attendance records `user` may read, of meetings they may see: all of the meetings they
-    manage (host, the class's teachers, admins), their own, their children's. The rule that
-    `meeting { attendance }` applies to prefetched rows (graphql_api.build)."""
-    visible = AttendanceRecord.objects.filter(meeting__in=meetings_visible(user))
-    if user.role == Role.ADMIN:
-        return visible
-    rule = Q(student=user) | Q(student__parent_links__parent=user) | Q(meeting__host=user)
-    if user.role == Role.TEACHER:
-        rule |= Q(meeting__school_class__teachers=user)
-    return visible.filter(pk__in=AttendanceRecord.objects.filter(rule).values("pk"))

@@ -1,5 +1,7 @@
-"""The GraphQL schema: queries and mutations over HTTP (`/graphql/`, the tenant middleware
-applies), subscriptions over the tenant-aware websocket stack (`graphql-transport-ws`)."""
+"""The GraphQL schema root: each app's queries, mutations and subscriptions (its `graphql/`
+package) merged into one schema, with the optimizer and the query limits. Queries and mutations
+over HTTP (`/graphql/`, the tenant middleware applies), subscriptions over the tenant-aware
+websocket stack (`graphql-transport-ws`)."""
 
 import strawberry
 from django.conf import settings
@@ -11,12 +13,21 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from graphql_api.context import NotAllowed
-from graphql_api.mutations import Mutation
-from graphql_api.queries import Query
-from graphql_api.subscriptions import Subscription
+from attendance.graphql.mutations import AttendanceMutation
+from attendance.graphql.queries import AttendanceQuery
+from attendance.graphql.subscriptions import Subscription
+from meetings.graphql.mutations import MeetingsMutation
+from meetings.graphql.queries import MeetingsQuery
+from meetings.policy import NotFound
+from tenants.graphql.context import NotAllowed
+from tenants.graphql.mutations import TenantsMutation
+from tenants.graphql.queries import TenantsQuery
+
+Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
+Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance
 # → student → id); the schema has no cycles today, so this guards what may come.
@@ -26,10 +37,11 @@ MAX_TOKENS = 2000
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Errors we raise on purpose (NotAllowed) and GraphQL's own (syntax, validation, limits)
-    say what is wrong; anything else becomes "Unexpected error." with nothing internal."""
+    """Errors we raise on purpose (NotAllowed, the policy's NotFound: "No such meeting.") and
+    GraphQL's own (syntax, validation, limits) say what is wrong; anything else becomes
+    "Unexpected error." with nothing internal."""
     original = error.original_error
-    return original is not None and not isinstance(original, (NotAllowed, GraphQLError))
+    return original is not None and not isinstance(original, (NotAllowed, NotFound, GraphQLError))
 
 
 def _extensions():

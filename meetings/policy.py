@@ -5,16 +5,33 @@ Everything fails closed: no user, an inactive user or an unknown role sees nothi
 Meetings are visible to: admins (all); their host; the class's teachers (any audience); and by
 audience — all: everyone; students: every student; teachers: every teacher; class: the
 class's enrolled students, its teachers and the parents of enrolled students; personal: the
-invitees. Registrants: their owner, and those who manage the meeting (graphql_api.build
-filters the prefetched rows by this rule).
+invitees. Registrants: their owner, and those who manage the meeting (`registrant_visible`,
+applied to prefetched rows).
+
+One meeting or class for one user goes through `access_meeting` / `access_class` (or their
+`_or_none` forms): "missing" and "not yours" are the same `NotFound`, so a guessed id learns
+nothing. Its message is safe to show ("No such meeting."): GraphQL shows it, pages answer 404.
+Attendance records have their own rules in `attendance.policy`, built on these.
 """
 
-from django.core.exceptions import PermissionDenied
+from typing import Literal
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 
 from meetings.models import Meeting, TargetAudience
 from tenants.accounts.models import Role, User
 from tenants.school.models import SchoolClass
+
+Access = Literal["read", "manage"]
+
+
+class NotFound(ObjectDoesNotExist):
+    """Nothing by that id for this user: missing, or not theirs (the same answer)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        super().__init__(f"No such {what}.")
 
 
 def _active(user) -> bool:
@@ -115,3 +132,60 @@ def access_meeting_for_manage(user, meeting: Meeting) -> Meeting:
 def access_admin(user) -> None:
     if not (user and user.is_authenticated and user.is_active and user.role == Role.ADMIN):
         raise PermissionDenied("Only school admins can do that.")
+
+
+def _pk(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check_access(to: Access) -> None:
+    if to not in ("read", "manage"):
+        raise ValueError(f"access is 'read' or 'manage', not {to!r}")
+
+
+def access_meeting_or_none(user, meeting_id, *, to: Access = "read") -> Meeting | None:
+    """The meeting `meeting_id` if `user` may see it (`to="read"`) or manage it
+    (`to="manage"`: host, the class's teachers, admins); None otherwise."""
+    _check_access(to)
+    pk = _pk(meeting_id)
+    if pk is None:
+        return None
+    meeting = meetings_visible(user).select_related("school_class", "host").filter(pk=pk).first()
+    if meeting is None or (to == "manage" and not can_manage_meeting(user, meeting)):
+        return None
+    return meeting
+
+
+def access_meeting(user, meeting_id, *, to: Access = "read") -> Meeting:
+    meeting = access_meeting_or_none(user, meeting_id, to=to)
+    if meeting is None:
+        raise NotFound("meeting")
+    return meeting
+
+
+def access_class_or_none(user, class_id, *, to: Access = "read") -> SchoolClass | None:
+    """The class `class_id` if `user` may see it (`classes_visible`) or manage it."""
+    _check_access(to)
+    pk = _pk(class_id)
+    if pk is None:
+        return None
+    school_class = classes_visible(user).filter(pk=pk).first()
+    if school_class is None or (to == "manage" and not can_manage_class(user, school_class)):
+        return None
+    return school_class
+
+
+def access_class(user, class_id, *, to: Access = "read") -> SchoolClass:
+    school_class = access_class_or_none(user, class_id, to=to)
+    if school_class is None:
+        raise NotFound("class")
+    return school_class
+
+
+def registrant_visible(user, registrant, *, manages: bool) -> bool:
+    """A registration is seen by its owner and by those who manage the meeting (`manages`,
+    computed once per meeting by the caller)."""
+    return manages or registrant.user_id == getattr(user, "pk", None)

@@ -16,8 +16,10 @@ from meetings import ics, services
 from meetings.forms import ScheduleForm, ZoomSettingsForm
 from meetings.models import CalendarFeed, Meeting, ZoomConnection
 from meetings.policy import (
+    NotFound,
     access_admin,
-    can_manage_class,
+    access_class,
+    access_meeting,
     can_manage_meeting,
     classes_visible,
     meetings_visible,
@@ -27,13 +29,21 @@ from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
 from tenants.audit.services import request_ip
 from tenants.crypto import secret_hint
-from tenants.school.models import SchoolClass
 
 logger = logging.getLogger(__name__)
 
 
 def _errors(exc: ValidationError) -> str:
     return "; ".join(exc.messages)
+
+
+def _found(access, request, pk, *, to):
+    """`access_meeting` / `access_class` for a page: nothing by that id for this user is a 404
+    (not "forbidden": a guessed id learns nothing)."""
+    try:
+        return access(request.user, pk, to=to)
+    except NotFound as exc:
+        raise Http404 from exc
 
 
 # --- Zoom connection (teachers) -------------------------------------------------------------
@@ -174,9 +184,7 @@ def class_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, class_id):
-    school_class = get_object_or_404(SchoolClass, pk=class_id)
-    if not can_manage_class(request.user, school_class):
-        raise Http404
+    school_class = _found(access_class, request, class_id, to="manage")
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -205,17 +213,10 @@ def meeting_new(request, class_id):
     )
 
 
-def _visible_meeting(request, meeting_id) -> Meeting:
-    meeting = meetings_visible(request.user).filter(pk=meeting_id).first()
-    if meeting is None:
-        raise Http404  # not "forbidden": a guessed id learns nothing
-    return meeting
-
-
 @login_required
 @require_GET
 def meeting_detail(request, meeting_id):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = _found(access_meeting, request, meeting_id, to="read")
     can_manage = can_manage_meeting(request.user, meeting)
     registrants = meeting.registrants.select_related("user") if can_manage else []
     sessions = (
@@ -238,7 +239,7 @@ def meeting_detail(request, meeting_id):
 @login_required
 @require_POST
 def meeting_start(request, meeting_id):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = _found(access_meeting, request, meeting_id, to="manage")
     try:
         start_url = services.meeting_start(
             actor=request.user, meeting=meeting, ip=request_ip(request)
@@ -255,7 +256,7 @@ def meeting_start(request, meeting_id):
 @login_required
 @require_POST
 def meeting_cancel(request, meeting_id):
-    meeting = _visible_meeting(request, meeting_id)
+    meeting = _found(access_meeting, request, meeting_id, to="manage")
     try:
         services.meeting_cancel(
             actor=request.user,

@@ -102,12 +102,11 @@ def may_watch_room(user_id: int, meeting_id: int) -> bool:
 
 
 def _watchable(user_id: int, meeting_id: int):
-    from meetings.policy import can_manage_meeting, meetings_visible
+    from meetings.policy import access_meeting_or_none
     from tenants.accounts.models import User
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    meeting = meetings_visible(user).filter(pk=meeting_id).first() if user else None
-    return meeting if meeting is not None and can_manage_meeting(user, meeting) else None
+    return access_meeting_or_none(user, meeting_id, to="manage")
 
 
 class MeetingLiveConsumer(_GroupConsumer):

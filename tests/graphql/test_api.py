@@ -194,7 +194,7 @@ def test_depth_is_limited(monkeypatch):
 
 
 def test_errors_say_what_is_wrong_without_internals(alpha, gql, monkeypatch):
-    from graphql_api import queries
+    from meetings.graphql import queries
 
     def boom(*args, **kwargs):
         raise RuntimeError("password=hunter2 at db.internal:5432")

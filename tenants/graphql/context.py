@@ -1,5 +1,6 @@
-"""Who is asking, for every resolver: over HTTP the request's user (session cookie or bearer
-token), over a websocket the user the tenant-aware middleware resolved into the scope."""
+"""Who is asking, for every resolver of every app: over HTTP the request's user (session cookie
+or bearer token), over a websocket the user the tenant-aware middleware resolved into the
+scope. The GraphQL base every app's `graphql/` package builds on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from strawberry.types import Info
 
 from tenants.accounts.models import Role
+from tenants.audit.services import request_ip
+
+MAX_PAGE = 100
 
 
 class NotAllowed(Exception):
@@ -43,7 +47,12 @@ def http_request(info: Info):
 
 
 def client_ip(info: Info) -> str | None:
-    from tenants.audit.services import request_ip
-
     request = http_request(info)
     return request_ip(request) if hasattr(request, "META") else None
+
+
+def page_limit(value: int) -> int:
+    """Lists are paged, at most MAX_PAGE rows a page."""
+    if not 1 <= value <= MAX_PAGE:
+        raise NotAllowed(f"limit must be from 1 to {MAX_PAGE}.")
+    return value

@@ -16,8 +16,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from graphql_api import types as t
-from graphql_api.context import NotAllowed
+from attendance.graphql import types as t
 from realtime.consumers import (
     AccessGate,
     is_active_admin,
@@ -28,6 +27,7 @@ from realtime.consumers import (
 )
 from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
+from tenants.graphql.context import NotAllowed
 
 
 def _scope(info: Info) -> dict:

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+import meetings.graphql.errors  # noqa: F401 - the policy's NotFound as a typed error
+from attendance import services as attendance_services
+from attendance.graphql import types as t
+from attendance.models import AttendanceRecord
+from meetings.graphql.room import record_from
+from meetings.policy import access_meeting
+from tenants.accounts.models import User
+from tenants.graphql.context import client_ip, require_admin, require_user
+from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+
+
+@strawberry.type
+class AttendancePayload:
+    record: t.AttendanceRecord | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AttendancePolicyInput:
+    present_minutes: int | None = None
+    present_share: float | None = None
+    grace_minutes: int | None = None
+
+
+@strawberry.type
+class AttendanceMutation:
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def set_attendance_policy(self, info: Info, input: AttendancePolicyInput) -> OkPayload:
+        admin = require_admin(info)
+        attendance_services.attendance_policy_set(
+            actor=admin,
+            present_minutes=input.present_minutes,
+            present_share=input.present_share,
+            grace_minutes=input.grace_minutes,
+            ip=client_ip(info),
+        )
+        return ok()
+
+    @strawberry.mutation
+    @typed_errors(AttendancePayload)
+    def override_attendance(
+        self,
+        info: Info,
+        meeting_id: strawberry.ID,
+        student_id: strawberry.ID,
+        status: t.AttendanceStatus,
+        reason: str,
+    ) -> AttendancePayload:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        record = (
+            AttendanceRecord.objects.select_related("student", "meeting")
+            .filter(meeting=meeting, student_id=student_id)
+            .first()
+        )
+        if record is None:
+            raise not_found("attendance record")
+        record = attendance_services.attendance_override(
+            actor=user, record=record, status=status.value, reason=reason, ip=client_ip(info)
+        )
+        return AttendancePayload(record=record_from(record), errors=[])
+
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def resolve_participant(
+        self,
+        info: Info,
+        meeting_id: strawberry.ID,
+        participant_key: str,
+        user_id: strawberry.ID,
+    ) -> OkPayload:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        person = User.objects.filter(pk=user_id, is_active=True).first()
+        if person is None:
+            raise not_found("person")
+        attendance_services.participant_resolve(
+            actor=user,
+            meeting=meeting,
+            participant_key=participant_key,
+            user=person,
+            ip=client_ip(info),
+        )
+        return ok()

@@ -1,0 +1,107 @@
+"""Attendance and the live room as GraphQL shows them. The room's own types (Participant,
+AttendanceRecord, ...) are defined with the Meeting type that carries them
+(`meetings.graphql.room`) and re-exported here, so attendance's resolvers and subscriptions
+name every type through this module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from meetings.graphql.room import (  # noqa: F401 - re-exported
+    AttendanceRecord,
+    AttendanceStatus,
+    Participant,
+    ParticipantRole,
+    Recording,
+    RecordingFile,
+)
+from meetings.graphql.types import Meeting, MeetingStatus  # noqa: F401 - re-exported
+from tenants.graphql.types import Person, User  # noqa: F401 - re-exported
+
+
+@strawberry.enum
+class ParticipantEventKind(Enum):
+    SNAPSHOT = "snapshot"
+    JOINED = "joined"
+    LEFT = "left"
+    STATUS = "status"
+
+
+@strawberry.type
+class LiveClass:
+    id: strawberry.ID
+    title: str
+    teacher: Person
+    started_at: datetime | None
+    participant_count: int
+
+
+@strawberry.type
+class AttendanceCell:
+    meeting_id: strawberry.ID
+    status: AttendanceStatus | None
+    attended_seconds: int
+
+
+@strawberry.type
+class AttendanceRow:
+    student: User
+    cells: list[AttendanceCell]
+
+
+@strawberry.type
+class ClassAttendance:
+    meetings: list[Meeting]
+    rows: list[AttendanceRow]
+
+
+@strawberry.type
+class StudentAttendance:
+    meeting_id: strawberry.ID
+    meeting_title: str
+    start_time: datetime
+    status: AttendanceStatus
+    attended_seconds: int
+
+
+@strawberry.type
+class AttendancePolicy:
+    present_minutes: int | None
+    present_share: float | None
+    grace_minutes: int
+
+
+@strawberry.type
+class UnmatchedParticipant:
+    key: str
+    name: str
+    email: str
+
+
+# --- subscription payloads ------------------------------------------------------------------
+
+
+@strawberry.type
+class ParticipantsEvent:
+    kind: ParticipantEventKind
+    meeting_id: strawberry.ID
+    status: MeetingStatus
+    count: int
+    participants: list[Participant]
+
+
+@strawberry.type
+class LiveClassesEvent:
+    kind: str
+    classes: list[LiveClass]
+    meeting_id: strawberry.ID | None
+    count: int | None
+
+
+@strawberry.type
+class Notification:
+    kind: str
+    data: strawberry.scalars.JSON

@@ -1,0 +1,83 @@
+"""Meeting rows → the Meeting type, fetching only what the query selected.
+
+`meetings_for(rows, fields)` loads the meetings with the related rows the selected `fields`
+need (a fixed number of queries, however many meetings); `meeting_from(row, viewer, fields)`
+builds the type, every nested list cut to what the viewer may see. A list field not selected
+is not fetched and is built empty (GraphQL never returns it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from django.db.models import Prefetch, prefetch_related_objects
+
+from meetings.graphql import room
+from meetings.graphql import types as t
+from meetings.models import Meeting, Registrant
+from meetings.policy import can_manage_meeting, registrant_visible
+from tenants.graphql.types import person_from, user_from
+
+# Fields whose content depends on whether the viewer manages the meeting.
+_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
+
+
+def meeting_prefetches(fields: frozenset[str]) -> list:
+    lookups: list = []
+    if fields & _NEED_MANAGES:
+        lookups.append("school_class__teachers")  # can_manage_meeting reads it
+    if "registrants" in fields:
+        lookups.append(Prefetch("registrants", queryset=Registrant.objects.select_related("user")))
+    return lookups + room.prefetches(fields)
+
+
+def meetings_for(rows: Iterable[Meeting], fields: frozenset[str]) -> list[Meeting]:
+    """`rows` (a queryset, or meetings already loaded) with what `fields` read, prefetched."""
+    if hasattr(rows, "select_related"):
+        rows = rows.select_related("school_class", "host")
+    meetings = list(rows)
+    prefetch_related_objects(meetings, *meeting_prefetches(fields))
+    return meetings
+
+
+def meeting_from(meeting: Meeting, viewer, fields: frozenset[str]) -> t.Meeting:
+    """The meeting as `viewer` may see it: the room, the register and the registrants for
+    those who manage it; a student their own record, a parent their children's."""
+    manages = bool(fields & _NEED_MANAGES) and can_manage_meeting(viewer, meeting)
+    return t.Meeting(
+        id=strawberry.ID(str(meeting.pk)),
+        title=meeting.title,
+        description=meeting.description,
+        status=t.MeetingStatus(meeting.status),
+        start_time=meeting.start_time,
+        duration_minutes=meeting.duration_minutes,
+        timezone=meeting.timezone,
+        zoom_meeting_id=meeting.zoom_meeting_id or None,
+        target_audience=t.TargetAudience(meeting.target_audience),
+        registration_enabled=meeting.registration_enabled,
+        class_id=strawberry.ID(str(meeting.school_class_id)) if meeting.school_class_id else None,
+        class_name=meeting.school_class.name if meeting.school_class_id else None,
+        teacher=person_from(meeting.host),
+        started_at=meeting.actual_start,
+        ended_at=meeting.actual_end,
+        can_manage=manages,
+        participants=room.participants_of(meeting, manages=manages)
+        if "participants" in fields
+        else [],
+        attendance=room.attendance_of(meeting, viewer, manages=manages)
+        if "attendance" in fields
+        else [],
+        registrants=[
+            t.Registrant(
+                user=user_from(r.user),
+                status=r.status,
+                zoom_registrant_id=r.zoom_registrant_id,
+                last_error=r.last_error if manages else "",
+            )
+            for r in meeting.registrants.all()
+            if registrant_visible(viewer, r, manages=manages)
+        ]
+        if "registrants" in fields
+        else [],
+        recordings=room.recordings_of(meeting) if "recordings" in fields else [],
+    )

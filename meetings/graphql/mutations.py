@@ -1,0 +1,265 @@
+"""Scheduling and running classes, Zoom, enrolment. Every mutation answers with a payload whose
+`errors` a client can show (`@typed_errors`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
+from meetings import services as meeting_services
+from meetings.graphql import types as t
+from meetings.graphql.build import meeting_from, meetings_for
+from meetings.models import Meeting, ZoomConnection
+from meetings.policy import access_class, access_meeting
+from meetings.recurrence import RecurrenceRule
+from meetings.selectors import zoom_connection_for
+from tenants.accounts.models import User
+from tenants.audit.services import audit_record
+from tenants.graphql.context import client_ip, http_request, require_admin, require_user
+from tenants.graphql.errors import FieldError, OkPayload, fail, not_found, ok, typed_errors
+from tenants.graphql.selection import selected
+from tenants.school.models import SchoolClass
+from tenants.school.services import class_enrol
+
+MAX_LIST_INPUT = 200
+
+
+def _meeting_out(meeting: Meeting, user, info: Info) -> t.Meeting:
+    """The meeting as it is now, with what the payload's `meeting { ... }` selected."""
+    fields = selected(info, "meeting")
+    (fresh,) = meetings_for(Meeting.objects.filter(pk=meeting.pk), fields)
+    return meeting_from(fresh, user, fields)
+
+
+@strawberry.type
+class MeetingPayload:
+    meeting: t.Meeting | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class StartClassPayload:
+    meeting: t.Meeting | None = None
+    start_url: str | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ConnectZoomPayload:
+    authorize_url: str | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ZoomTestPayload:
+    result: t.ZoomTest | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecurrenceInput:
+    frequency: t.Frequency
+    interval: int = 1
+    weekdays: list[int] | None = None  # 0 = Monday … 6 = Sunday
+    month_day: int | None = None
+    count: int | None = None
+    until: date | None = None
+
+
+@strawberry.input
+class ScheduleMeetingInput:
+    class_id: strawberry.ID
+    title: str
+    start_time: datetime
+    duration_minutes: int = 60
+    timezone: str = "UTC"
+    recurrence: RecurrenceInput | None = None
+    registration_enabled: bool = True
+    description: str = ""
+    target_audience: t.TargetAudience = t.TargetAudience.CLASS
+
+
+@strawberry.input
+class UpdateMeetingInput:
+    meeting_id: strawberry.ID
+    title: str | None = None
+    description: str | None = None
+    start_time: datetime | None = None
+    duration_minutes: int | None = None
+
+
+@strawberry.input
+class ZoomSettingsInput:
+    client_id: str
+    client_secret: str | None = None  # empty or absent: keep the stored one
+    account_id: str = ""
+    account_host_user: str = "me"
+    redirect_url: str = ""
+    webhook_secret_token: str | None = None
+    api_base_url: str = "https://api.zoom.us/v2"
+    oauth_base_url: str = "https://zoom.us"
+
+
+def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:
+    if r is None:
+        return None
+    return RecurrenceRule(
+        frequency=r.frequency.value,
+        interval=r.interval,
+        weekdays=tuple(r.weekdays or ()),
+        month_day=r.month_day,
+        count=r.count,
+        until=r.until,
+    )
+
+
+@strawberry.type
+class MeetingsMutation:
+    @strawberry.mutation
+    @typed_errors(MeetingPayload)
+    def schedule_meeting(self, info: Info, input: ScheduleMeetingInput) -> MeetingPayload:
+        user = require_user(info)
+        meeting = meeting_services.meeting_schedule(
+            actor=user,
+            school_class=access_class(user, input.class_id, to="read"),
+            title=input.title,
+            description=input.description,
+            start_time=input.start_time,
+            duration_minutes=input.duration_minutes,
+            timezone_name=input.timezone,
+            recurrence=_rule(input.recurrence),
+            registration_enabled=input.registration_enabled,
+            target_audience=input.target_audience.value,
+            ip=client_ip(info),
+        )
+        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+
+    @strawberry.mutation
+    @typed_errors(MeetingPayload)
+    def update_meeting(self, info: Info, input: UpdateMeetingInput) -> MeetingPayload:
+        user = require_user(info)
+        meeting = meeting_services.meeting_update(
+            actor=user,
+            meeting=access_meeting(user, input.meeting_id, to="read"),
+            title=input.title,
+            description=input.description,
+            start_time=input.start_time,
+            duration_minutes=input.duration_minutes,
+            ip=client_ip(info),
+        )
+        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+
+    @strawberry.mutation
+    @typed_errors(MeetingPayload)
+    def cancel_meeting(
+        self, info: Info, meeting_id: strawberry.ID, whole_series: bool = False
+    ) -> MeetingPayload:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        meeting_services.meeting_cancel(
+            actor=user, meeting=meeting, whole_series=whole_series, ip=client_ip(info)
+        )
+        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+
+    @strawberry.mutation(description='"Start class": returns the host\'s Zoom start URL.')
+    @typed_errors(StartClassPayload)
+    def start_class(self, info: Info, meeting_id: strawberry.ID) -> StartClassPayload:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        start_url = meeting_services.meeting_start(actor=user, meeting=meeting, ip=client_ip(info))
+        return StartClassPayload(
+            meeting=_meeting_out(meeting, user, info), start_url=start_url, errors=[]
+        )
+
+    @strawberry.mutation(description="End a running class for everyone.")
+    @typed_errors(MeetingPayload)
+    def end_class(self, info: Info, meeting_id: strawberry.ID) -> MeetingPayload:
+        user = require_user(info)
+        meeting = meeting_services.meeting_end(
+            actor=user, meeting=access_meeting(user, meeting_id, to="read"), ip=client_ip(info)
+        )
+        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+
+    # --- Zoom -----------------------------------------------------------------------------
+
+    @strawberry.mutation(description="Begin connecting the viewer's Zoom: go to authorizeUrl.")
+    @typed_errors(ConnectZoomPayload)
+    def connect_zoom(self, info: Info) -> ConnectZoomPayload:
+        user = require_user(info)
+        request = http_request(info)
+        url = meeting_services.zoom_connect_start(
+            user=user, session=request.session, tenant=request.tenant
+        )
+        return ConnectZoomPayload(authorize_url=url, errors=[])
+
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def disconnect_zoom(self, info: Info) -> OkPayload:
+        user = require_user(info)
+        connection = zoom_connection_for(user=user)
+        if connection is None:
+            raise not_found("Zoom connection")
+        meeting_services.zoom_disconnect(connection=connection, actor=user, ip=client_ip(info))
+        return ok()
+
+    @strawberry.mutation(description="Revoke a teacher's Zoom connection (admins).")
+    @typed_errors(OkPayload)
+    def revoke_zoom_connection(self, info: Info, user_id: strawberry.ID) -> OkPayload:
+        admin = require_admin(info)
+        connection = ZoomConnection.objects.filter(user_id=user_id).first()
+        if connection is None:
+            raise not_found("Zoom connection")
+        meeting_services.zoom_disconnect(connection=connection, actor=admin, ip=client_ip(info))
+        return ok()
+
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def save_zoom_settings(self, info: Info, input: ZoomSettingsInput) -> OkPayload:
+        admin = require_admin(info)
+        meeting_services.zoom_settings_save(
+            actor=admin, ip=client_ip(info), **strawberry.asdict(input)
+        )
+        return ok()
+
+    @strawberry.mutation
+    def test_zoom_connection(self, info: Info) -> ZoomTestPayload:
+        admin = require_admin(info)
+        result = meeting_services.zoom_settings_test(actor=admin, ip=client_ip(info))
+        return ZoomTestPayload(
+            result=t.ZoomTest(
+                ok=result.ok, outcome=result.outcome, message=result.message, tested_at=None
+            ),
+            errors=[],
+        )
+
+    # --- classes --------------------------------------------------------------------------
+
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def enrol_students(
+        self, info: Info, class_id: strawberry.ID, student_ids: list[strawberry.ID]
+    ) -> OkPayload:
+        # Here, not with the other people mutations in tenants: enrolling registers the
+        # students for the class's meetings.
+        admin = require_admin(info)
+        if len(student_ids) > MAX_LIST_INPUT:
+            raise fail(f"At most {MAX_LIST_INPUT} at a time.")
+        school_class = SchoolClass.objects.filter(pk=class_id).first()
+        if school_class is None:
+            raise not_found("class")
+        students = list(User.objects.filter(pk__in=student_ids))
+        if len(students) != len(set(student_ids)):
+            raise not_found("student")
+        added = class_enrol(school_class=school_class, students=students)
+        audit_record(
+            actor=admin,
+            action="class.enrolled",
+            target=school_class,
+            ip=client_ip(info),
+            details={"students": [s.email for s in students], "new": added},
+        )
+        meeting_services.registrants_for_class_enqueue(school_class=school_class)
+        return ok()

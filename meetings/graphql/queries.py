@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import strawberry
+from django.db.models import Q
+from django.utils import timezone
+from strawberry.types import Info
+
+from meetings.graphql import types as t
+from meetings.graphql.build import meeting_from, meetings_for
+from meetings.models import Meeting
+from meetings.policy import (
+    access_meeting,
+    can_manage_class,
+    class_students_visible,
+    classes_visible,
+    meetings_visible,
+)
+from meetings.selectors import zoom_connection_for
+from meetings.zoom.factory import zoom_settings
+from tenants.crypto import secret_hint
+from tenants.graphql.context import page_limit, require_admin, require_user
+from tenants.graphql.selection import selected
+from tenants.graphql.types import User, person_from, user_from
+
+
+def _students_can_see(user, school_class, students) -> list[User]:
+    allowed = set(class_students_visible(user, school_class).values_list("pk", flat=True))
+    return [user_from(s) for s in students if s.pk in allowed]
+
+
+@strawberry.type
+class MeetingsQuery:
+    @strawberry.field(description="Classes the viewer teaches, attends, or follows as parent.")
+    def classes(self, info: Info) -> list[t.SchoolClass]:
+        user = require_user(info)
+        rows = classes_visible(user).prefetch_related("teachers", "students").order_by("name")
+        result = []
+        for row in rows:
+            students = list(row.students.all())
+            if can_manage_class(user, row):
+                shown = [user_from(s) for s in students]
+            else:
+                shown = _students_can_see(user, row, students)
+            result.append(
+                t.SchoolClass(
+                    id=strawberry.ID(str(row.pk)),
+                    name=row.name,
+                    teachers=[person_from(p) for p in row.teachers.all()],
+                    students=shown,
+                )
+            )
+        return result
+
+    @strawberry.field
+    def meeting(self, info: Info, id: strawberry.ID) -> t.Meeting:
+        user = require_user(info)
+        fields = selected(info)
+        (meeting,) = meetings_for([access_meeting(user, id, to="read")], fields)
+        return meeting_from(meeting, user, fields)
+
+    @strawberry.field(description="Meetings the viewer may see, newest activity first.")
+    def meetings(
+        self,
+        info: Info,
+        when: t.MeetingWhen | None = None,
+        class_id: strawberry.ID | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> t.MeetingPage:
+        user = require_user(info)
+        now = timezone.now()
+        rows = meetings_visible(user)
+        if when == t.MeetingWhen.UPCOMING:
+            rows = rows.filter(
+                status=Meeting.Status.SCHEDULED, start_time__gte=now - timedelta(hours=1)
+            )
+            rows = rows.order_by("start_time", "pk")
+        elif when == t.MeetingWhen.LIVE:
+            rows = rows.filter(status=Meeting.Status.STARTED).order_by("start_time", "pk")
+        elif when == t.MeetingWhen.PAST:
+            rows = rows.filter(
+                Q(status=Meeting.Status.ENDED) | Q(start_time__lt=now - timedelta(days=1))
+            ).order_by("-start_time", "-pk")
+        else:
+            rows = rows.order_by("start_time", "pk")
+        if class_id is not None:
+            rows = rows.filter(school_class_id=class_id)
+        limit = page_limit(limit)
+        total = rows.count()
+        fields = selected(info, "items")
+        page = meetings_for(rows[max(offset, 0) : max(offset, 0) + limit], fields)
+        return t.MeetingPage(
+            items=[meeting_from(m, user, fields) for m in page],
+            total_count=total,
+            has_more=offset + limit < total,
+        )
+
+    @strawberry.field(description="The school's Zoom app (admins); secrets are never returned.")
+    def zoom_settings(self, info: Info) -> t.ZoomSettings:
+        require_admin(info)
+        zoom = zoom_settings()
+        return t.ZoomSettings(
+            client_id=zoom.client_id,
+            client_secret_hint=secret_hint(zoom.client_secret),
+            account_id=zoom.account_id,
+            account_host_user=zoom.account_host_user,
+            redirect_url=zoom.redirect_url,
+            webhook_secret_hint=secret_hint(zoom.webhook_secret_token),
+            api_base_url=zoom.api_base_url,
+            oauth_base_url=zoom.oauth_base_url,
+            last_test=t.ZoomTest(
+                ok=zoom.last_test_result == "ok",
+                outcome=zoom.last_test_result,
+                message=zoom.last_test_message,
+                tested_at=zoom.last_test_at,
+            )
+            if zoom.last_test_at
+            else None,
+        )
+
+    @strawberry.field(description="The viewer's own Zoom connection.")
+    def my_zoom_connection(self, info: Info) -> t.ZoomConnection | None:
+        user = require_user(info)
+        conn = zoom_connection_for(user=user)
+        if conn is None:
+            return None
+        return t.ZoomConnection(
+            status=conn.status,
+            zoom_email=conn.zoom_email,
+            expires_at=conn.expires_at,
+            scopes=conn.scopes.split(),
+            last_error=conn.last_error,
+        )

@@ -1,0 +1,138 @@
+"""The one place meetings' GraphQL reads attendance (the documented exception to the layers):
+the Meeting type's `participants`, `attendance` and `recordings` fields — their types, the
+rows to prefetch for them, and building them under attendance's visibility rule. Nothing else
+in meetings imports attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from django.db.models import Prefetch
+
+from attendance.models import AttendanceRecord as AttendanceRecordRow
+from attendance.models import ParticipantSession
+from attendance.policy import record_visible
+from tenants.graphql.types import User, user_from
+
+
+@strawberry.enum
+class AttendanceStatus(Enum):
+    PRESENT = "present"
+    PARTIAL = "partial"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+
+@strawberry.enum
+class ParticipantRole(Enum):
+    HOST = "host"
+    TEACHER = "teacher"
+    STUDENT = "student"
+    GUEST = "guest"
+
+
+@strawberry.type
+class Participant:
+    key: str
+    name: str
+    role: ParticipantRole
+    joined_at: datetime | None
+    left_at: datetime | None
+
+
+@strawberry.type
+class AttendanceRecord:
+    student: User
+    status: AttendanceStatus
+    attended_seconds: int
+    is_final: bool
+    overridden: bool
+    override_reason: str
+
+
+@strawberry.type
+class RecordingFile:
+    file_type: str
+    play_url: str
+
+
+@strawberry.type
+class Recording:
+    share_url: str
+    files: list[RecordingFile]
+
+
+def prefetches(fields: frozenset[str]) -> list:
+    """What to prefetch with the meetings for the room fields a query selected (fresh
+    Prefetch objects each time: they are not shared between requests)."""
+    lookups: list = []
+    if "participants" in fields:
+        lookups.append(
+            Prefetch(
+                "participant_sessions",
+                queryset=ParticipantSession.objects.order_by("joined_at", "id"),
+            )
+        )
+    if "attendance" in fields:
+        lookups.append(
+            Prefetch(
+                "attendance_records",
+                queryset=AttendanceRecordRow.objects.select_related("student").prefetch_related(
+                    "student__parent_links"
+                ),
+            )
+        )
+    if "recordings" in fields:
+        lookups.append("recordings")
+    return lookups
+
+
+def participant_from(session) -> Participant:
+    return Participant(
+        key=session.participant_key,
+        name=session.name or session.email or "Participant",
+        role=ParticipantRole(session.role),
+        joined_at=session.joined_at,
+        left_at=session.left_at,
+    )
+
+
+def record_from(record) -> AttendanceRecord:
+    return AttendanceRecord(
+        student=user_from(record.student),
+        status=AttendanceStatus(record.status),
+        attended_seconds=record.attended_seconds,
+        is_final=record.is_final,
+        overridden=bool(record.override_status),
+        override_reason=record.override_reason,
+    )
+
+
+def participants_of(meeting, *, manages: bool) -> list[Participant]:
+    """The room: for those who manage the meeting only."""
+    if not manages:
+        return []
+    return [participant_from(s) for s in meeting.participant_sessions.all()]
+
+
+def attendance_of(meeting, viewer, *, manages: bool) -> list[AttendanceRecord]:
+    return [
+        record_from(r)
+        for r in meeting.attendance_records.all()
+        if record_visible(viewer, r, manages=manages)
+    ]
+
+
+def recordings_of(meeting) -> list[Recording]:
+    return [
+        Recording(
+            share_url=rec.share_url,
+            files=[
+                RecordingFile(file_type=f.get("file_type", ""), play_url=f.get("play_url", ""))
+                for f in rec.files
+            ],
+        )
+        for rec in meeting.recordings.all()
+    ]

@@ -1,0 +1,122 @@
+"""Classes, meetings, registrants and Zoom as GraphQL shows them: plain strawberry types built
+eagerly (`meetings.graphql.build`), so nothing is resolved lazily later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from tenants.graphql.types import Person, User
+
+
+@strawberry.enum
+class MeetingStatus(Enum):
+    SCHEDULED = "scheduled"
+    STARTED = "started"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum
+class MeetingWhen(Enum):
+    UPCOMING = "upcoming"
+    LIVE = "live"
+    PAST = "past"
+
+
+@strawberry.enum
+class TargetAudience(Enum):
+    ALL = "all"
+    STUDENTS = "students"
+    TEACHERS = "teachers"
+    CLASS = "class"
+    PERSONAL = "personal"
+
+
+@strawberry.enum
+class Frequency(Enum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+@strawberry.type
+class SchoolClass:
+    id: strawberry.ID
+    name: str
+    teachers: list[Person]
+    students: list[User]
+
+
+@strawberry.type
+class Registrant:
+    user: User
+    status: str
+    zoom_registrant_id: str
+    last_error: str
+
+
+@strawberry.type
+class Meeting:
+    id: strawberry.ID
+    title: str
+    description: str
+    status: MeetingStatus
+    start_time: datetime
+    duration_minutes: int
+    timezone: str
+    zoom_meeting_id: str | None
+    target_audience: TargetAudience
+    registration_enabled: bool
+    class_id: strawberry.ID | None
+    class_name: str | None
+    teacher: Person
+    started_at: datetime | None
+    ended_at: datetime | None
+    can_manage: bool
+    participants: list[Participant]
+    attendance: list[AttendanceRecord]
+    registrants: list[Registrant]
+    recordings: list[Recording]
+
+
+@strawberry.type
+class MeetingPage:
+    items: list[Meeting]
+    total_count: int
+    has_more: bool
+
+
+@strawberry.type
+class ZoomTest:
+    ok: bool
+    outcome: str
+    message: str
+    tested_at: datetime | None
+
+
+@strawberry.type
+class ZoomSettings:
+    """Secrets are write-only: only whether they are set, and their last four characters."""
+
+    client_id: str
+    client_secret_hint: str
+    account_id: str
+    account_host_user: str
+    redirect_url: str
+    webhook_secret_hint: str
+    api_base_url: str
+    oauth_base_url: str
+    last_test: ZoomTest | None
+
+
+@strawberry.type
+class ZoomConnection:
+    status: str
+    zoom_email: str
+    expires_at: datetime | None
+    scopes: list[str]
+    last_error: str

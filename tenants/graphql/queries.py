@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from tenants.audit.models import AuditEntry
+from tenants.graphql import types as t
+from tenants.graphql.context import page_limit, require_admin, viewer
+
+
+@strawberry.type
+class TenantsQuery:
+    @strawberry.field(description="The signed-in user.")
+    def me(self, info: Info) -> t.User | None:
+        user = viewer(info)
+        if not (user.is_authenticated and user.is_active):
+            return None
+        return t.user_from(user)
+
+    @strawberry.field(description="The audit log (admins).")
+    def audit_log(
+        self,
+        info: Info,
+        action: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> t.AuditPage:
+        require_admin(info)
+        rows = AuditEntry.objects.all()
+        if action:
+            rows = rows.filter(action__startswith=action)
+        if actor:
+            rows = rows.filter(actor_label__icontains=actor)
+        if since:
+            rows = rows.filter(created_at__gte=since)
+        if until:
+            rows = rows.filter(created_at__lt=until)
+        limit = page_limit(limit)
+        total = rows.count()
+        return t.AuditPage(
+            items=[
+                t.AuditEntry(
+                    id=strawberry.ID(str(e.pk)),
+                    created_at=e.created_at,
+                    actor=e.actor_label,
+                    action=e.action,
+                    target_type=e.target_type,
+                    target_id=e.target_id,
+                    details=e.details,
+                )
+                for e in rows[max(offset, 0) : max(offset, 0) + limit]
+            ],
+            total_count=total,
+        )
