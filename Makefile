@@ -23,14 +23,15 @@ setup: $(VENV)/.installed ## Install the locked dependencies into .venv
 up: setup frontend-if-node ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
 	$(PY) -m config.devstack up
 
-test: setup ## Lint, type-check, check migrations, run the whole test suite
+test: setup ## Lint, check the layers and types, check migrations, run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
 	$(PY) -m config.devstack test $(PYTEST_ARGS)
 
-lint: setup ## Lint, format-check and type-check only
-	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
+lint: setup ## Lint, format-check, check the layers (import contracts) and types only
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports && $(PY) -m mypy
 
 fmt: setup ## Format and fix lint where it can
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
