@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 
 from meetings import services
 from meetings.models import Meeting, Registrant, ZoomConnection, ZoomSettings
-from meetings.sandbox.server import SandboxServer
+from zoom_sandbox.server import SandboxServer
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol

@@ -14,9 +14,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from meetings.sandbox import occurrences
-from meetings.sandbox.server import SandboxServer, redact
-from meetings.sandbox.state import DEMO_TEACHER_ID, DEMO_USERS, SandboxState
+from zoom_sandbox import occurrences
+from zoom_sandbox.server import SandboxServer, redact
+from zoom_sandbox.state import SandboxState
+from zoom_sandbox.users import DEMO_TEACHER_ID, DEMO_USERS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom"
 BASE_DIR = Path(__file__).resolve().parents[2]
