@@ -399,7 +399,8 @@ COMMANDS = {"up": cmd_up, "test": cmd_test, "migrate": cmd_migrate, "bench": cmd
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m devtools.devstack {{{'|'.join(COMMANDS)}}} [args]", file=sys.stderr)
+        usage = f"usage: python -m devtools.devstack {{{'|'.join(COMMANDS)}}} [args]"
+        print(usage, file=sys.stderr)
         return 2
     try:
         return COMMANDS[argv[0]](argv[1:])

@@ -19,11 +19,11 @@ from django_tenants.utils import schema_context
 from attendance.models import AttendanceRecord, ParticipantSession, WebhookEvent
 from attendance.scoring import Policy, Segment, score_many
 from meetings.models import Meeting, ZoomSettings
-from zoom_sandbox.player import ClassPlayer, Student
-from zoom_sandbox.state import SandboxState
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
+from zoom_sandbox.player import ClassPlayer, Student
+from zoom_sandbox.state import SandboxState
 
 from .support import committed, daphne_start, daphne_stop, worker_start, worker_stop
 

@@ -12,10 +12,10 @@ from django_tenants.utils import schema_context
 
 from meetings import services
 from meetings.models import Meeting, Registrant, ZoomConnection, ZoomSettings
-from zoom_sandbox.server import SandboxServer
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
+from zoom_sandbox.server import SandboxServer
 
 pytestmark = pytest.mark.django_db
 
