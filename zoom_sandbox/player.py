@@ -11,7 +11,8 @@ Timestamps inside the events are class time (a 45-minute class spans 45 minutes)
 deliveries are paced `speed` times faster on the wall clock. The played attendance is stored in
 the sandbox, where the past-meeting and report endpoints return it: the ground truth for
 reconciliation tests. The sandbox is either a `SandboxState` in this process or the base URL of
-a running sandbox (then its /_sandbox control API is used)."""
+a running sandbox (then its /_sandbox control API is used). The class itself (who attends, the
+events, the quirks) is built by `zoom_sandbox.script`."""
 
 from __future__ import annotations
 
