@@ -21,14 +21,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 setup: $(VENV)/.installed ## Install the locked dependencies into .venv
 
 up: setup frontend-if-node ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
-	$(PY) -m config.devstack up
+	$(PY) -m devtools.devstack up
 
 test: setup ## Lint, check the layers and types, check migrations, run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
-	$(PY) -m config.devstack test $(PYTEST_ARGS)
+	$(PY) -m devtools.devstack test $(PYTEST_ARGS)
 
 lint: setup ## Lint, format-check, check the layers (import contracts) and types only
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports && $(PY) -m mypy
@@ -37,10 +37,10 @@ fmt: setup ## Format and fix lint where it can
 	$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
 migrate: setup ## Migrate every schema and the tenant template (what a deploy runs)
-	$(PY) -m config.devstack migrate
+	$(PY) -m devtools.devstack migrate
 
 bench: setup ## Run the benchmarks in bench/ (figures go to docs/benchmarks.md)
-	$(PY) -m config.devstack bench
+	$(PY) -m devtools.devstack bench
 
 frontend: ## Build the SPA served at /app/ (needs Node.js 20.19+; output in frontend/dist)
 	npm ci --prefix frontend && npm run build --prefix frontend

@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,8 +49,6 @@ django.setup()
 
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -63,6 +60,7 @@ from tenants import services  # noqa: E402
 from tenants.accounts.models import Role  # noqa: E402
 from tenants.accounts.services import user_create  # noqa: E402
 from tenants.school.services import class_create, class_enrol  # noqa: E402
+from tests.support import committed_session, free_port  # noqa: E402
 
 SUBSCRIBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 JOINS = int(sys.argv[2]) if len(sys.argv) > 2 else 100
@@ -74,21 +72,6 @@ DASHBOARD = """{ meetings(when: UPCOMING, limit: 20) { totalCount items { id tit
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def session_for(user) -> str:
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 
 def arrange():
@@ -135,7 +118,7 @@ def arrange():
         )
         live = meetings[0]
         Meeting.objects.filter(pk=live.pk).update(status="started", zoom_uuid="bench-uuid==")
-        return org, session_for(teacher), live.pk
+        return org, committed_session(teacher), live.pk
 
 
 def http_post(port, session, body) -> float:

@@ -20,14 +20,11 @@ Usage: python bench/bench_join_storm.py [runs]   (default 3)
 """
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import platform
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,17 +61,21 @@ django.setup()
 import redis  # noqa: E402
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from meetings.models import Meeting, ZoomSettings  # noqa: E402
+from meetings.models import Meeting  # noqa: E402
 from tenants import services  # noqa: E402
 from tenants.accounts.models import Role  # noqa: E402
 from tenants.accounts.services import user_create  # noqa: E402
 from tenants.school.services import class_create  # noqa: E402
+from tests.support import (  # noqa: E402
+    committed_session,
+    free_port,
+    signed_headers,
+    zoom_settings_set,
+)
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 LOAD_AT_START = os.getloadavg()
@@ -86,12 +87,6 @@ RUSH_CLASSES = 10  # the rush: this many classes starting at once, EVENTS joins 
 SLUG = "storm"
 SECRET = "storm-webhook-secret"
 PROCESSING_TIMEOUT = 240.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -129,19 +124,13 @@ def tenant_setup() -> tuple[int, int, str]:
         onboarded_by="bench",
     )
     with schema_context(org.schema_name):
-        ZoomSettings.objects.update_or_create(
-            singleton=True, defaults={"webhook_secret_token": SECRET}
-        )
+        zoom_settings_set(webhook_secret_token=SECRET)
         teacher = user_create(
             email=f"teacher@{SLUG}.test", password=None, role=Role.TEACHER, name="Storm Teacher"
         )
         school_class = class_create(name="Storm maths", teachers=[teacher])
-        store = SessionStore()
-        store[SESSION_KEY] = str(teacher.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = teacher.get_session_auth_hash()
-        store.create()
-    return teacher.pk, school_class.pk, store.session_key
+        session_key = committed_session(teacher)
+    return teacher.pk, school_class.pk, session_key
 
 
 def meeting_create(stack: Stack, label: str, zoom_id: str) -> int:
@@ -254,13 +243,13 @@ class Sent:
 
 def webhook_request(host: str, body: dict) -> bytes:
     raw = json.dumps(body, separators=(",", ":")).encode()
-    ts = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    headers = signed_headers(raw, SECRET)
     head = (
         f"POST /webhooks/zoom/ HTTP/1.1\r\nHost: {host}\r\n"
-        "Content-Type: application/json; charset=utf-8\r\nUser-Agent: Zoom Marketplace/1.0a\r\n"
-        f"Content-Length: {len(raw)}\r\nx-zm-request-timestamp: {ts}\r\n"
-        f"x-zm-signature: v0={digest}\r\n\r\n"
+        f"Content-Type: {headers['content-type']}\r\nUser-Agent: Zoom Marketplace/1.0a\r\n"
+        f"Content-Length: {len(raw)}\r\n"
+        f"x-zm-request-timestamp: {headers['x-zm-request-timestamp']}\r\n"
+        f"x-zm-signature: {headers['x-zm-signature']}\r\n\r\n"
     )
     return head.encode() + raw
 

@@ -45,11 +45,10 @@ def redis_start(port: int, workdir: str) -> subprocess.Popen:
 
 
 def main() -> None:
-    import socket
+    sys.path.insert(0, str(BENCH.parent))
+    from tests.support import free_port  # before Django is set up: it imports no model
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     workdir = tempfile.mkdtemp(prefix="liveroll-redis-")
     redis_proc = redis_start(port, workdir)
     time.sleep(0.5)
@@ -80,7 +79,7 @@ def main() -> None:
         ]
         class_enrol(school_class=SchoolClass.objects.get(pk=class_id), students=people)
     stack = storm.Stack(
-        port=storm.free_port(),
+        port=free_port(),
         host=f"{storm.SLUG}.localhost",
         teacher_session=session,
         teacher_id=teacher_id,

@@ -5,8 +5,6 @@ have their own connections, see them too). Tests run inside a transaction on top
 from dataclasses import dataclass, field
 
 import pytest
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -17,6 +15,8 @@ from tenants.accounts.services import user_create
 from tenants.models import Organisation
 from tenants.school.models import SchoolClass
 from tenants.school.services import class_create, class_enrol, parent_link
+
+from .support import committed_session
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "teacher", "student", "parent")
@@ -49,15 +49,6 @@ class World:
         return client
 
 
-def _committed_session(user: User) -> str:
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
-
-
 def _build_world(slug: str, name: str) -> World:
     org = services.organisation_onboard(
         name=name,
@@ -80,7 +71,7 @@ def _build_world(slug: str, name: str) -> World:
         class_enrol(school_class=school_class, students=[users["student"]])
         parent_link(parent=users["parent"], student=users["student"])
         world = World(org=org, users=users, school_class=school_class)
-        world.session_keys = {role: _committed_session(user) for role, user in users.items()}
+        world.session_keys = {role: committed_session(user) for role, user in users.items()}
     return world
 
 

@@ -1,6 +1,9 @@
-"""Helpers shared by tests that cross threads or processes."""
+"""Helpers shared by the tests and the benchmarks in bench/ (which import this module as
+`tests.support`, some before `django.setup()`: model imports stay inside the functions)."""
 
 import contextlib
+import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -38,6 +41,62 @@ def committed(fn):
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it: `advance()`, or the code under test
+    sleeping on it (`sleep` records each sleep and moves the clock on). Pass the instance as a
+    `clock` and its `sleep` as a `sleep`."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def zoom_settings_set(*, zoom_url: str = "", **fields):
+    """The current schema's Zoom settings, created or updated with `fields`. `zoom_url` points the
+    school's OAuth at it and its REST API at `zoom_url + "/v2"`: the Zoom sandbox's URL, or
+    https://zoom.test for requests-mock."""
+    from meetings.models import ZoomSettings
+
+    if zoom_url:
+        fields = {"oauth_base_url": zoom_url, "api_base_url": f"{zoom_url}/v2", **fields}
+    return ZoomSettings.objects.update_or_create(singleton=True, defaults=fields)[0]
+
+
+def signed_headers(raw: bytes, secret: str, *, timestamp: int | None = None) -> dict[str, str]:
+    """The headers of a Zoom webhook delivery of `raw`, signed with the school's secret token."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/json; charset=utf-8",
+        "x-zm-request-timestamp": ts,
+        "x-zm-signature": f"v0={digest}",
+    }
+
+
+def committed_session(user) -> str:
+    """A session key logging `user` in, saved through the session store (committed unless a
+    test transaction is open): for websockets and processes, which cannot use `force_login`."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
 
 
 def free_port() -> int:

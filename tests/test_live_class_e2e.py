@@ -19,13 +19,20 @@ from django_tenants.utils import schema_context
 from attendance.models import AttendanceRecord, ParticipantSession, WebhookEvent
 from attendance.scoring import Policy, Segment, score_many
 from meetings.models import Meeting, ZoomSettings
-from meetings.sandbox.player import ClassPlayer, Student
-from meetings.sandbox.state import SandboxState
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
+from zoom_sandbox.player import ClassPlayer, Student
+from zoom_sandbox.state import SandboxState
 
-from .support import committed, daphne_start, daphne_stop, worker_start, worker_stop
+from .support import (
+    committed,
+    daphne_start,
+    daphne_stop,
+    worker_start,
+    worker_stop,
+    zoom_settings_set,
+)
 
 pytestmark = pytest.mark.django_db
 SECRET = "e2e-webhook-secret"
@@ -71,9 +78,7 @@ def live_class(worlds):
             for n in range(ENROLLED)
         ]
         class_enrol(school_class=world.school_class, students=students)
-        ZoomSettings.objects.update_or_create(
-            singleton=True, defaults={"webhook_secret_token": SECRET}
-        )
+        zoom_settings_set(webhook_secret_token=SECRET)
         meeting = Meeting.objects.create(
             school_class=world.school_class,
             host=world.users["teacher"],

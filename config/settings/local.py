@@ -1,7 +1,8 @@
-"""Development: `make up`. Adds nothing the other environments lack but debug and dev keys."""
+"""Development: `make up`. Adds nothing the other environments lack but debug, dev keys and the
+development tools (devtools, zoom_sandbox)."""
 
 from .base import *  # noqa: F403
-from .base import env, env_bool
+from .base import INSTALLED_APPS, env, env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -11,3 +12,6 @@ LIVEROLL_ENCRYPTION_KEYS = env(
     "LIVEROLL_ENCRYPTION_KEYS", "dev1:ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="
 )
 LIVEROLL_DEMO_SEED = True
+# Development tools, outside the product (never in base or production settings, not in the
+# image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
 
 LIVEROLL_ENCRYPTION_KEYS = env(
     "LIVEROLL_ENCRYPTION_KEYS", "test1:dGVzdC1rZXktdGhpcnR5LXR3by1ieXRlcy1sb25nISE="
@@ -13,3 +13,6 @@ DRAMATIQ_BROKER["OPTIONS"]["namespace"] = env("DRAMATIQ_NAMESPACE", "liveroll-te
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNELS_PREFIX", "liveroll-test:asgi")  # noqa: F405
 LIVEROLL_SPARE_SCHEMAS = 0  # tests ask for spares explicitly
 LIVEROLL_DEMO_SEED = True
+# Development tools, outside the product (never in base or production settings, not in the
+# image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]

@@ -8,8 +8,6 @@ server, so that its pool and background sends outlive each request as they would
 """
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 import socket
@@ -41,7 +39,13 @@ from tenants.audit.services import ip_hash
 from tenants.models import Organisation
 from tenants.tasking import send_to_each_tenant
 
-from ..support import committed, daphne_start, daphne_stop
+from ..support import (
+    committed,
+    daphne_start,
+    daphne_stop,
+    signed_headers,
+    zoom_settings_set,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -70,16 +74,6 @@ def joined(name: str, *, n: int = 1, join_time: str = "2021-07-13T21:44:51Z") ->
         join_time=join_time,
     )
     return body
-
-
-def signed_headers(raw: bytes, secret: str, *, timestamp: int | None = None) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + raw, hashlib.sha256).hexdigest()
-    return {
-        "content-type": "application/json; charset=utf-8",
-        "x-zm-request-timestamp": ts,
-        "x-zm-signature": f"v0={digest}",
-    }
 
 
 # --- an in-process ASGI client ------------------------------------------------------------------
@@ -196,9 +190,7 @@ def _set_secret(schema: str, secret: str | None) -> None:
             if secret is None:
                 ZoomSettings.objects.all().delete()
             else:
-                ZoomSettings.objects.update_or_create(
-                    singleton=True, defaults={"webhook_secret_token": secret}
-                )
+                zoom_settings_set(webhook_secret_token=secret)
 
     _in_own_thread(write)
 

@@ -10,6 +10,8 @@ from meetings.models import Meeting
 from tenants.accounts.models import ApiToken
 from tenants.accounts.services import api_token_create
 
+from ..support import zoom_settings_set
+
 pytestmark = pytest.mark.django_db
 
 ME = "{ me { id email name role } }"
@@ -228,18 +230,10 @@ def test_introspection_is_off_in_production_settings(settings, monkeypatch):
 
 
 def test_end_class_ends_it_at_zoom_and_refuses_students(alpha, gql, in_schema, requests_mock):
-    from meetings.models import ZoomConnection, ZoomSettings
+    from meetings.models import ZoomConnection
 
     def arrange():
-        ZoomSettings.objects.update_or_create(
-            singleton=True,
-            defaults={
-                "client_id": "c",
-                "client_secret": "s",
-                "api_base_url": "https://zoom.test/v2",
-                "oauth_base_url": "https://zoom.test",
-            },
-        )
+        zoom_settings_set(zoom_url="https://zoom.test", client_id="c", client_secret="s")
         ZoomConnection.objects.create(
             user=alpha.users["teacher"],
             access_token="t",

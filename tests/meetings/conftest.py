@@ -6,11 +6,13 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from meetings.models import ZoomConnection, ZoomSettings
+from meetings.models import ZoomConnection
+
+from ..support import zoom_settings_set
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zoom"
-API = "https://zoom.test/v2"
 OAUTH = "https://zoom.test"
+API = f"{OAUTH}/v2"  # where zoom_settings_set(zoom_url=OAUTH) points the REST API
 
 
 def sample(name: str) -> dict:
@@ -34,17 +36,13 @@ def created_meeting_body(meeting_id=92674392836, occurrences=(), **overrides) ->
 def zoom_alpha(alpha):
     """alpha's Zoom app configured (Server-to-Server and user OAuth) against https://zoom.test."""
     with schema_context(alpha.schema):
-        ZoomSettings.objects.update_or_create(
-            singleton=True,
-            defaults={
-                "client_id": "cid",
-                "client_secret": "client-secret-value",
-                "account_id": "acct-1",
-                "webhook_secret_token": "webhook-secret-value",
-                "api_base_url": API,
-                "oauth_base_url": OAUTH,
-                "redirect_url": "http://alpha.localhost:8000/oauth/zoom/callback/",
-            },
+        zoom_settings_set(
+            zoom_url=OAUTH,
+            client_id="cid",
+            client_secret="client-secret-value",
+            account_id="acct-1",
+            webhook_secret_token="webhook-secret-value",
+            redirect_url="http://alpha.localhost:8000/oauth/zoom/callback/",
         )
     return alpha
 

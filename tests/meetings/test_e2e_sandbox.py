@@ -11,11 +11,13 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from meetings import services
-from meetings.models import Meeting, Registrant, ZoomConnection, ZoomSettings
-from meetings.sandbox.server import SandboxServer
+from meetings.models import Meeting, Registrant, ZoomConnection
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
+from zoom_sandbox.server import SandboxServer
+
+from ..support import zoom_settings_set
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +31,11 @@ def sandbox():
 def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, sandbox):
     # given: alpha's Zoom app points at the sandbox, and the class has six students
     with schema_context(alpha.schema):
-        ZoomSettings.objects.update_or_create(
-            singleton=True,
-            defaults={
-                "client_id": "demo-client-id",
-                "client_secret": "demo-client-secret",
-                "webhook_secret_token": "whs",
-                "api_base_url": f"{sandbox.url}/v2",
-                "oauth_base_url": sandbox.url,
-            },
+        zoom_settings_set(
+            zoom_url=sandbox.url,
+            client_id="demo-client-id",
+            client_secret="demo-client-secret",
+            webhook_secret_token="whs",
         )
         extra = [
             user_create(

@@ -14,6 +14,7 @@ from meetings.zoom.factory import ZoomNotConnected
 from tenants.audit.models import AuditEntry
 from tenants.school.services import class_create
 
+from ..support import zoom_settings_set
 from .conftest import API, OAUTH, created_meeting_body, token_body
 
 pytestmark = pytest.mark.django_db
@@ -199,17 +200,9 @@ def test_start_class_creates_the_zoom_meeting_when_missing_and_returns_the_start
     # given: scheduled before the teacher connected Zoom
     meeting = _schedule(alpha)
     with schema_context(alpha.schema):
-        from meetings.models import ZoomConnection, ZoomSettings
+        from meetings.models import ZoomConnection
 
-        ZoomSettings.objects.update_or_create(
-            singleton=True,
-            defaults={
-                "client_id": "c",
-                "client_secret": "s",
-                "api_base_url": API,
-                "oauth_base_url": OAUTH,
-            },
-        )
+        zoom_settings_set(zoom_url=OAUTH, client_id="c", client_secret="s")
         ZoomConnection.objects.create(
             user=alpha.users["teacher"],
             access_token="t",

@@ -14,9 +14,12 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from meetings.sandbox import occurrences
-from meetings.sandbox.server import SandboxServer, redact
-from meetings.sandbox.state import DEMO_TEACHER_ID, DEMO_USERS, SandboxState
+from zoom_sandbox import occurrences
+from zoom_sandbox.server import SandboxServer, redact
+from zoom_sandbox.state import SandboxState
+from zoom_sandbox.users import DEMO_TEACHER_ID, DEMO_USERS
+
+from ..support import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom"
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -25,20 +28,9 @@ REDIRECT = "http://demo.localhost:8000/oauth/zoom/callback/"
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC).timestamp()
 
 
-class FakeClock:
-    def __init__(self, now: float = T0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(T0)
 
 
 @pytest.fixture

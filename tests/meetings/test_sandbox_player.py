@@ -16,9 +16,9 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from meetings.sandbox.player import ClassPlayer, PlayerError, Quirks, Student
-from meetings.sandbox.server import SandboxServer
-from meetings.sandbox.state import SandboxState
+from zoom_sandbox.player import ClassPlayer, PlayerError, Quirks, Student
+from zoom_sandbox.server import SandboxServer
+from zoom_sandbox.state import SandboxState
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom" / "webhooks"
 SECRET = "demo-webhook-secret"

@@ -32,6 +32,8 @@ from meetings.zoom.client import (
 )
 from meetings.zoom.ratelimit import RateLimiter
 
+from ..support import FakeClock
+
 API = "https://api.zoom.us/v2"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "zoom" / "rest"
 
@@ -58,21 +60,6 @@ class FakeTokens:
         self.refreshed.append(stale_token)
         self.token = self.fresh
         return self.fresh
-
-
-class FakeClock:
-    """One process's clock: stands still except when that process sleeps."""
-
-    def __init__(self, now: float = 1_000_000.0):
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class RecordingLimiter:

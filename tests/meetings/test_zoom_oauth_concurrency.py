@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 from meetings.models import ZoomConnection, ZoomSettings
 from meetings.zoom import oauth
 
-from ..support import committed
-from .conftest import API, OAUTH, token_body
+from ..support import committed, zoom_settings_set
+from .conftest import OAUTH, token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +28,7 @@ def committed_connection(worlds):
 
     def create():
         with schema_context(world.schema):
-            ZoomSettings.objects.update_or_create(
-                singleton=True,
-                defaults={
-                    "client_id": "cid",
-                    "client_secret": "cs",
-                    "api_base_url": API,
-                    "oauth_base_url": OAUTH,
-                },
-            )
+            zoom_settings_set(zoom_url=OAUTH, client_id="cid", client_secret="cs")
             return ZoomConnection.objects.create(
                 user=world.users["teacher"],
                 access_token="old-access",

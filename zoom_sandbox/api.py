@@ -12,14 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from meetings.sandbox.state import (
-    DEFAULT_SCOPES,
-    DEMO_CLIENT_ID,
-    SandboxState,
-    Token,
-    ZoomError,
-    api_error,
-)
+from zoom_sandbox.common import ZoomError, api_error
+from zoom_sandbox.oauth import DEFAULT_SCOPES, DEMO_CLIENT_ID, Token
+from zoom_sandbox.state import SandboxState
 
 JSON_TYPE = "application/json;charset=UTF-8"
 

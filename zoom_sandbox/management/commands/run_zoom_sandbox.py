@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from meetings.sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEvent
-from meetings.sandbox.server import SandboxServer
+from zoom_sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEvent
+from zoom_sandbox.server import SandboxServer
 
 
 def _default_port() -> int:
