@@ -17,7 +17,7 @@ from meetings.policy import NotFound, meetings_visible
 from tenants.accounts.models import Role, User
 
 
-def records_visible(user) -> QuerySet[AttendanceRecord]:
+def records_visible(user: User) -> QuerySet[AttendanceRecord]:
     """Attendance records `user` may read (the query form of `record_visible`)."""
     visible = AttendanceRecord.objects.filter(meeting__in=meetings_visible(user))
     if user.role == Role.ADMIN:
@@ -28,7 +28,7 @@ def records_visible(user) -> QuerySet[AttendanceRecord]:
     return visible.filter(pk__in=AttendanceRecord.objects.filter(rule).values("pk"))
 
 
-def record_visible(user, record: AttendanceRecord, *, manages: bool) -> bool:
+def record_visible(user: User, record: AttendanceRecord, *, manages: bool) -> bool:
     """The same rule for one record of a meeting the user sees, on prefetched rows
     (`student__parent_links`): `manages` is `can_manage_meeting` for its meeting."""
     if manages or record.student_id == user.pk:
@@ -38,7 +38,7 @@ def record_visible(user, record: AttendanceRecord, *, manages: bool) -> bool:
     return False
 
 
-def access_student_or_none(user, student_id) -> User | None:
+def access_student_or_none(user: User, student_id: str | int | None) -> User | None:
     """The person whose attendance `user` may ask about: themselves, any for admins, a
     parent's child, a student of a teacher's classes."""
     if student_id is None:
@@ -56,7 +56,7 @@ def access_student_or_none(user, student_id) -> User | None:
     return target if allowed else None
 
 
-def access_student(user, student_id) -> User:
+def access_student(user: User, student_id: str | int | None) -> User:
     target = access_student_or_none(user, student_id)
     if target is None:
         raise NotFound("student")

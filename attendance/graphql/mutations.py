@@ -56,7 +56,7 @@ class AttendanceMutation:
         meeting = access_meeting(user, meeting_id, to="read")
         record = (
             AttendanceRecord.objects.select_related("student", "meeting")
-            .filter(meeting=meeting, student_id=student_id)
+            .filter(meeting=meeting, student_id=int(student_id))
             .first()
         )
         if record is None:

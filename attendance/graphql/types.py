@@ -10,16 +10,17 @@ from enum import Enum
 
 import strawberry
 
-from meetings.graphql.room import (  # noqa: F401 - re-exported
-    AttendanceRecord,
-    AttendanceStatus,
-    Participant,
-    ParticipantRole,
-    Recording,
-    RecordingFile,
-)
-from meetings.graphql.types import Meeting, MeetingStatus  # noqa: F401 - re-exported
-from tenants.graphql.types import Person, User  # noqa: F401 - re-exported
+# Re-exported (the `X as X` form says so to mypy and ruff).
+from meetings.graphql.room import AttendanceRecord as AttendanceRecord
+from meetings.graphql.room import AttendanceStatus as AttendanceStatus
+from meetings.graphql.room import Participant as Participant
+from meetings.graphql.room import ParticipantRole as ParticipantRole
+from meetings.graphql.room import Recording as Recording
+from meetings.graphql.room import RecordingFile as RecordingFile
+from meetings.graphql.types import Meeting as Meeting
+from meetings.graphql.types import MeetingStatus as MeetingStatus
+from tenants.graphql.types import Person as Person
+from tenants.graphql.types import User as User
 
 
 @strawberry.enum

@@ -8,6 +8,7 @@ is not fetched and is built empty (GraphQL never returns it)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import strawberry
 from django.db.models import Prefetch, prefetch_related_objects
@@ -16,14 +17,15 @@ from meetings.graphql import room
 from meetings.graphql import types as t
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
+from tenants.accounts.models import User
 from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
 _NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
 
 
-def meeting_prefetches(fields: frozenset[str]) -> list:
-    lookups: list = []
+def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
+    lookups: list[str | Prefetch[Any]] = []
     if fields & _NEED_MANAGES:
         lookups.append("school_class__teachers")  # can_manage_meeting reads it
     if "registrants" in fields:
@@ -40,7 +42,7 @@ def meetings_for(rows: Iterable[Meeting], fields: frozenset[str]) -> list[Meetin
     return meetings
 
 
-def meeting_from(meeting: Meeting, viewer, fields: frozenset[str]) -> t.Meeting:
+def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Meeting:
     """The meeting as `viewer` may see it: the room, the register and the registrants for
     those who manage it; a student their own record, a parent their children's."""
     manages = bool(fields & _NEED_MANAGES) and can_manage_meeting(viewer, meeting)
@@ -56,7 +58,7 @@ def meeting_from(meeting: Meeting, viewer, fields: frozenset[str]) -> t.Meeting:
         target_audience=t.TargetAudience(meeting.target_audience),
         registration_enabled=meeting.registration_enabled,
         class_id=strawberry.ID(str(meeting.school_class_id)) if meeting.school_class_id else None,
-        class_name=meeting.school_class.name if meeting.school_class_id else None,
+        class_name=meeting.school_class.name if meeting.school_class is not None else None,
         teacher=person_from(meeting.host),
         started_at=meeting.actual_start,
         ended_at=meeting.actual_end,

@@ -14,7 +14,7 @@ from meetings.graphql import types as t
 from meetings.graphql.build import meeting_from, meetings_for
 from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
-from meetings.recurrence import RecurrenceRule
+from meetings.recurrence import Frequency, RecurrenceRule
 from meetings.selectors import zoom_connection_for
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
@@ -27,7 +27,7 @@ from tenants.school.services import class_enrol
 MAX_LIST_INPUT = 200
 
 
-def _meeting_out(meeting: Meeting, user, info: Info) -> t.Meeting:
+def _meeting_out(meeting: Meeting, user: User, info: Info) -> t.Meeting:
     """The meeting as it is now, with what the payload's `meeting { ... }` selected."""
     fields = selected(info, "meeting")
     (fresh,) = meetings_for(Meeting.objects.filter(pk=meeting.pk), fields)
@@ -107,7 +107,7 @@ def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:
     if r is None:
         return None
     return RecurrenceRule(
-        frequency=r.frequency.value,
+        frequency=Frequency(r.frequency.value),
         interval=r.interval,
         weekdays=tuple(r.weekdays or ()),
         month_day=r.month_day,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import strawberry
@@ -19,13 +20,17 @@ from meetings.policy import (
 )
 from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
+from tenants.accounts.models import User as UserRow
 from tenants.crypto import secret_hint
 from tenants.graphql.context import page_limit, require_admin, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import User, person_from, user_from
+from tenants.school.models import SchoolClass
 
 
-def _students_can_see(user, school_class, students) -> list[User]:
+def _students_can_see(
+    user: UserRow, school_class: SchoolClass, students: Iterable[UserRow]
+) -> list[User]:
     allowed = set(class_students_visible(user, school_class).values_list("pk", flat=True))
     return [user_from(s) for s in students if s.pk in allowed]
 
@@ -86,7 +91,7 @@ class MeetingsQuery:
         else:
             rows = rows.order_by("start_time", "pk")
         if class_id is not None:
-            rows = rows.filter(school_class_id=class_id)
+            rows = rows.filter(school_class_id=int(class_id))
         limit = page_limit(limit)
         total = rows.count()
         fields = selected(info, "items")

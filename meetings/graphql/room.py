@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from django.db.models import Prefetch
@@ -14,6 +15,8 @@ from django.db.models import Prefetch
 from attendance.models import AttendanceRecord as AttendanceRecordRow
 from attendance.models import ParticipantSession
 from attendance.policy import record_visible
+from meetings.models import Meeting
+from tenants.accounts.models import User as UserRow
 from tenants.graphql.types import User, user_from
 
 
@@ -64,10 +67,10 @@ class Recording:
     files: list[RecordingFile]
 
 
-def prefetches(fields: frozenset[str]) -> list:
+def prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
     """What to prefetch with the meetings for the room fields a query selected (fresh
     Prefetch objects each time: they are not shared between requests)."""
-    lookups: list = []
+    lookups: list[str | Prefetch[Any]] = []
     if "participants" in fields:
         lookups.append(
             Prefetch(
@@ -89,7 +92,7 @@ def prefetches(fields: frozenset[str]) -> list:
     return lookups
 
 
-def participant_from(session) -> Participant:
+def participant_from(session: ParticipantSession) -> Participant:
     return Participant(
         key=session.participant_key,
         name=session.name or session.email or "Participant",
@@ -99,7 +102,7 @@ def participant_from(session) -> Participant:
     )
 
 
-def record_from(record) -> AttendanceRecord:
+def record_from(record: AttendanceRecordRow) -> AttendanceRecord:
     return AttendanceRecord(
         student=user_from(record.student),
         status=AttendanceStatus(record.status),
@@ -110,14 +113,14 @@ def record_from(record) -> AttendanceRecord:
     )
 
 
-def participants_of(meeting, *, manages: bool) -> list[Participant]:
+def participants_of(meeting: Meeting, *, manages: bool) -> list[Participant]:
     """The room: for those who manage the meeting only."""
     if not manages:
         return []
     return [participant_from(s) for s in meeting.participant_sessions.all()]
 
 
-def attendance_of(meeting, viewer, *, manages: bool) -> list[AttendanceRecord]:
+def attendance_of(meeting: Meeting, viewer: UserRow, *, manages: bool) -> list[AttendanceRecord]:
     return [
         record_from(r)
         for r in meeting.attendance_records.all()
@@ -125,7 +128,7 @@ def attendance_of(meeting, viewer, *, manages: bool) -> list[AttendanceRecord]:
     ]
 
 
-def recordings_of(meeting) -> list[Recording]:
+def recordings_of(meeting: Meeting) -> list[Recording]:
     return [
         Recording(
             share_url=rec.share_url,

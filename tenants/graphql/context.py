@@ -4,10 +4,12 @@ scope. The GraphQL base every app's `graphql/` package builds on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
 from strawberry.types import Info
 
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.audit.services import request_ip
 
 MAX_PAGE = 100
@@ -17,7 +19,7 @@ class NotAllowed(Exception):
     """Raised by resolvers: shown to the client as is (its message says nothing internal)."""
 
 
-def viewer(info: Info):
+def viewer(info: Info) -> User | AnonymousUser:
     context = info.context
     request = context.get("request") if isinstance(context, dict) else context.request
     if isinstance(context, dict) and "ws" in context:
@@ -27,21 +29,23 @@ def viewer(info: Info):
     return user if user is not None else AnonymousUser()
 
 
-def require_user(info: Info):
+def require_user(info: Info) -> User:
     user = viewer(info)
     if not (user.is_authenticated and user.is_active) or user.role not in Role.values:
         raise NotAllowed("Sign in first.")
     return user
 
 
-def require_admin(info: Info):
+def require_admin(info: Info) -> User:
     user = require_user(info)
     if user.role != Role.ADMIN:
         raise NotAllowed("Only school admins can do that.")
     return user
 
 
-def http_request(info: Info):
+# Any: Django's request over HTTP (with django-tenants' `tenant`), strawberry's channels consumer
+# over a websocket; the resolvers calling this know which they run over.
+def http_request(info: Info) -> Any:
     context = info.context
     return context.get("request") if isinstance(context, dict) else context.request
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import strawberry
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -86,13 +87,19 @@ def errors_of(exc: Exception) -> list[FieldError]:
     raise exc
 
 
-def typed_errors(payload: type) -> Callable[[Callable], Callable]:
+P = ParamSpec("P")
+Payload = TypeVar("Payload")
+
+
+def typed_errors(
+    payload: Callable[..., Payload],
+) -> Callable[[Callable[P, Payload]], Callable[P, Payload]]:
     """Under `@strawberry.mutation`: known failures become `payload(errors=[...])` (the
     payload's other fields keep their defaults: null, or `ok: false`)."""
 
-    def decorate(resolver: Callable) -> Callable:
+    def decorate(resolver: Callable[P, Payload]) -> Callable[P, Payload]:
         @functools.wraps(resolver)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Payload:
             try:
                 return resolver(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - errors_of re-raises what it does not know

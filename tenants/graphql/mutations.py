@@ -64,7 +64,7 @@ class TenantsMutation:
     ) -> OkPayload:
         admin = require_admin(info)
         deleted, _ = Enrolment.objects.filter(
-            school_class_id=class_id, student_id=student_id
+            school_class_id=int(class_id), student_id=int(student_id)
         ).delete()
         if not deleted:
             raise not_found("enrolment")

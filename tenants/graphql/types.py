@@ -10,6 +10,7 @@ from enum import Enum
 import strawberry
 
 from tenants.accounts.models import Role as RoleCode
+from tenants.accounts.models import User as UserRow
 
 
 @strawberry.enum
@@ -20,7 +21,8 @@ class Role(Enum):
     PARENT = "parent"
 
 
-ROLE_FROM_CODE = {
+# Keyed by the stored value (an int; RoleCode's members are ints).
+ROLE_FROM_CODE: dict[int, Role] = {
     RoleCode.ADMIN: Role.ADMIN,
     RoleCode.TEACHER: Role.TEACHER,
     RoleCode.STUDENT: Role.STUDENT,
@@ -36,7 +38,7 @@ class User:
     role: Role
 
 
-def user_from(row) -> User:
+def user_from(row: UserRow) -> User:
     return User(
         id=strawberry.ID(str(row.pk)),
         email=row.email,
@@ -53,7 +55,7 @@ class Person:
     name: str
 
 
-def person_from(row) -> Person:
+def person_from(row: UserRow) -> Person:
     return Person(id=strawberry.ID(str(row.pk)), name=row.name or row.email)
 
 
