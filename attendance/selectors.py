@@ -3,9 +3,10 @@ from django.db.models import Q, QuerySet
 from attendance.models import AttendanceRecord, ParticipantSession
 from attendance.services import live_count, live_counts, participant_data
 from meetings.models import Meeting
-from meetings.policy import meetings_visible
+from meetings.policy import can_manage_meeting, meetings_visible
 from meetings.selectors import meeting_summary
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
+from tenants.accounts.selectors import is_active_admin
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:
@@ -31,6 +32,28 @@ def live_meetings_snapshot() -> list[dict]:
         }
         for m in meetings
     ]
+
+
+def room_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
+    """Sync, in the tenant's schema: the room's snapshot, or None when this user may not
+    watch it (the host, the class's teachers and admins may). For the subscriptions."""
+    meeting = _watchable(user_id, meeting_id)
+    return participants_snapshot(meeting=meeting) if meeting is not None else None
+
+
+def may_watch_room(user_id: int, meeting_id: int) -> bool:
+    return _watchable(user_id, meeting_id) is not None
+
+
+def _watchable(user_id: int, meeting_id: int) -> Meeting | None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    meeting = meetings_visible(user).filter(pk=meeting_id).first() if user else None
+    return meeting if meeting is not None and can_manage_meeting(user, meeting) else None
+
+
+def live_snapshot_for(user_id: int) -> list | None:
+    """Sync: the running classes, or None unless the user is an active admin."""
+    return live_meetings_snapshot() if is_active_admin(user_id) else None
 
 
 def unmatched_participants(*, meeting: Meeting) -> list[dict]:

@@ -16,18 +16,13 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
 from graphql_api import types as t
 from graphql_api.context import NotAllowed
-from realtime.consumers import (
-    AccessGate,
-    is_active_admin,
-    is_active_user,
-    live_snapshot_for,
-    may_watch_room,
-    room_snapshot_for,
-)
+from realtime.access import AccessGate
 from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
+from tenants.accounts.selectors import is_active_admin, is_active_user
 
 
 def _scope(info: Info) -> dict:

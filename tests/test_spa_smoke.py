@@ -31,7 +31,7 @@ from attendance.models import WebhookEvent
 from meetings.models import Meeting
 
 from .attendance.conftest import ZOOM_ID, joined, left, store
-from .realtime.test_live_consumers import _committed
+from .support import committed as _committed
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"

@@ -12,7 +12,7 @@ from attendance.models import WebhookEvent
 from config.asgi import application
 
 from ..attendance.conftest import joined, left, started, store
-from ..realtime.test_live_consumers import _committed, meeting  # noqa: F401 - fixture
+from ..support import committed as _committed
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def _play(world, bodies, *, together: bool = False):
     return run, clean
 
 
-async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: F811
+async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):
     world, meeting_id = meeting
     ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
     snapshot = await _next(ws)
@@ -104,21 +104,21 @@ async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: 
 
 
 @pytest.mark.parametrize("role", ["student", "parent"])
-async def test_students_and_parents_are_refused(meeting, role):  # noqa: F811
+async def test_students_and_parents_are_refused(meeting, role):
     world, meeting_id = meeting
     ws = await _subscribe(world, role, PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
     await ws.disconnect()
 
 
-async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):  # noqa: F811
+async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):
     _, meeting_id = meeting
     ws = await _subscribe(worlds["b"], "admin", PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
     await ws.disconnect()
 
 
-async def test_live_classes_for_admins_only(meeting):  # noqa: F811
+async def test_live_classes_for_admins_only(meeting):
     world, _ = meeting
     query = "subscription { liveClasses { kind classes { title participantCount } } }"
     ws = await _subscribe(world, "admin", query)
@@ -159,7 +159,7 @@ async def test_my_notifications_reach_only_me(alpha, beta):
     await other.disconnect()
 
 
-async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):  # noqa: F811
+async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):
     """graphql-ws carries several subscriptions on one socket, and every channel message of
     the connection reaches each of them: each keeps to its own group."""
     from realtime.groups import publish
@@ -202,8 +202,8 @@ def _kind(message: dict) -> str:
     return next(iter(data.values()))["kind"]
 
 
-async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):  # noqa: F811
-    from realtime import consumers
+async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):
+    from realtime import access
     from realtime.groups import publish
     from tenants.accounts.models import User
 
@@ -216,7 +216,7 @@ async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatc
         with schema_context(world.schema):
             User.objects.filter(pk=teacher.pk).update(is_active=active)
 
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
     await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
     try:
         change = {"change": "joined", "participant": {"key": "k", "name": "Ann", "role": "guest"}}
