@@ -21,6 +21,15 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from attendance.events import (
+    AttendanceScored,
+    AttendanceUpdated,
+    LiveCount,
+    Participant,
+    ParticipantChange,
+    ParticipantsChanged,
+    RecordingCompleted,
+)
 from attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
@@ -34,10 +43,10 @@ from attendance.models import (
 )
 from attendance.scoring import Policy, Segment, score_many
 from attendance.wakeup import wake_clear
+from meetings.events import MeetingEnded, MeetingStarted, MeetingSummary
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
-from meetings.selectors import meeting_summary
-from realtime.groups import publish_many, publish_on_commit
+from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
@@ -96,16 +105,6 @@ class EventFailed(Exception):
     Raised so that the worker retries it with backoff."""
 
 
-@dataclass
-class _Outbox:
-    """Realtime messages to publish once the transaction has committed."""
-
-    messages: list[tuple[tuple, str, dict]] = field(default_factory=list)
-
-    def add(self, group_parts: tuple, event: str, data: dict) -> None:
-        self.messages.append((group_parts, event, data))
-
-
 def webhook_event_process(*, event_id: int) -> str | None:
     """Process a stored event together with the other pending events of its Zoom meeting.
 
@@ -160,7 +159,6 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
     {} when nothing is pending. If the batch fails, its events are processed one at a time,
     so that one bad event holds up no other."""
     schema = connection.schema_name
-    outbox = _Outbox()
     ids: list[int] = []
     try:
         with transaction.atomic():
@@ -175,7 +173,7 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
                 return {}
             ids = [event.pk for event in events]
             began = time.monotonic()
-            outcomes = _process(events, outbox)
+            outcomes = _process(events)
     except Exception:
         if not ids:
             raise
@@ -186,7 +184,6 @@ def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
             schema,
         )
         return {pk: _process_alone(pk, zoom_meeting_id, draining=True) for pk in ids}
-    publish_many(outbox.messages, schema_name=schema)
     logger.debug(
         "processed %d events of Zoom meeting %s in %s in %.1f ms",
         len(ids),
@@ -202,7 +199,6 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
     backoff), or the fallback of a failed batch (`draining`: records the failure and goes on;
     the drain looks for what is pending afterwards)."""
     schema = connection.schema_name
-    outbox = _Outbox()
     try:
         with transaction.atomic():
             if zoom_meeting_id:
@@ -212,7 +208,7 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
             )
             if event is None or event.status in _DONE:
                 return None  # gone, done, or being processed by another worker right now
-            outcome = _process([event], outbox)[event_id]
+            outcome = _process([event])[event_id]
     except Exception:
         WebhookEvent.objects.filter(pk=event_id).update(
             status=WebhookEvent.Status.FAILED,
@@ -225,7 +221,6 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
         if zoom_meeting_id:
             _hand_over(zoom_meeting_id)  # what arrived meanwhile (the commit's hand-over is gone)
         raise
-    publish_many(outbox.messages, schema_name=schema)
     return outcome
 
 
@@ -250,9 +245,10 @@ def _hand_over(zoom_meeting_id: str) -> None:
         webhook_process.send_with_options(args=(first,), tenant_schema=connection.schema_name)
 
 
-def _process(events: list[WebhookEvent], outbox: _Outbox) -> dict[int, str]:
-    """Apply events in the current transaction and mark them done."""
-    batch = _Batch(outbox)
+def _process(events: list[WebhookEvent]) -> dict[int, str]:
+    """Apply events in the current transaction and mark them done. What they change is
+    published when the transaction commits, in one trip (realtime.events.publish)."""
+    batch = _Batch()
     outcomes = {event.pk: _dispatch(event, batch) for event in events}
     batch.flush()
     now = timezone.now()
@@ -274,10 +270,9 @@ def _dispatch(event: WebhookEvent, batch: _Batch) -> str:
 
 class _Batch:
     """One transaction's work: each meeting looked up once; joins and leaves gathered per
-    meeting and applied together (`flush`); realtime messages kept for after the commit."""
+    meeting and applied together (`flush`)."""
 
-    def __init__(self, outbox: _Outbox):
-        self.outbox = outbox
+    def __init__(self):
         self._meetings: dict[str, Meeting] = {}
         self._rooms: dict[int, _Room] = {}
 
@@ -300,7 +295,7 @@ class _Batch:
         """Apply the gathered joins and leaves (before anything that reads the sessions)."""
         rooms, self._rooms = self._rooms, {}
         for room in rooms.values():
-            participants_apply(room.meeting, room.facts, room.host_ids, outbox=self.outbox)
+            participants_apply(room.meeting, room.facts, room.host_ids, announce=True)
 
 
 @dataclass
@@ -398,7 +393,7 @@ def _on_meeting_started(event, obj, batch: _Batch) -> str:
     if meeting.status == Meeting.Status.SCHEDULED:
         meeting.status = Meeting.Status.STARTED
     meeting.save(update_fields=["actual_start", "status", "updated_at"])
-    _publish_meeting(meeting, batch.outbox, "meeting.started")
+    publish(MeetingStarted(meeting=MeetingSummary.of(meeting), count=live_count(meeting)))
     return WebhookEvent.Status.PROCESSED
 
 
@@ -413,16 +408,10 @@ def _on_meeting_ended(event, obj, batch: _Batch) -> str:
     meeting.actual_end = at
     meeting.status = Meeting.Status.ENDED
     meeting.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
-    attendance_score_meeting(meeting=meeting, outbox=batch.outbox)
-    _publish_meeting(meeting, batch.outbox, "meeting.ended")
+    attendance_score_meeting(meeting=meeting)
+    publish(MeetingEnded(meeting=MeetingSummary.of(meeting)))
     _schedule_finalize(meeting)
     return WebhookEvent.Status.PROCESSED
-
-
-def _publish_meeting(meeting: Meeting, outbox: _Outbox, name: str) -> None:
-    data = {"meeting": meeting_summary(meeting), "count": live_count(meeting)}
-    outbox.add(("meeting", meeting.pk), name, data)
-    outbox.add(("live",), name, data)
 
 
 def _schedule_finalize(meeting: Meeting) -> None:
@@ -456,7 +445,7 @@ def _on_recording_completed(event, obj, batch: _Batch) -> str:
         zoom_uuid=str(obj.get("uuid") or ""),
         defaults={"share_url": obj.get("share_url") or "", "files": files},
     )
-    batch.outbox.add(("meeting", meeting.pk), "recording.completed", {"meeting_id": meeting.pk})
+    publish(RecordingCompleted(meeting_id=meeting.pk))
     return WebhookEvent.Status.PROCESSED
 
 
@@ -516,16 +505,16 @@ def participants_apply(
     facts: list[ParticipantEvent],
     host_ids: dict[str, str],
     *,
-    outbox: _Outbox | None = None,
+    announce: bool = False,
 ) -> dict[str, list[ParticipantSession]]:
     """Keep the facts, rebuild the segments of the participants they are about (`host_ids`:
     their keys, each with the host's Zoom id as their events gave it), match identities; with
-    an `outbox`, audit, score and announce. The caller holds the meeting's lock."""
+    `announce`, audit, score and publish. The caller holds the meeting's lock."""
     # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
     ParticipantEvent.objects.bulk_create(facts, ignore_conflicts=True)
     sessions = _segments_rebuild(meeting, host_ids)
-    if outbox is not None:
-        _after_participants_change(meeting, facts, sessions, outbox)
+    if announce:
+        _after_participants_change(meeting, facts, sessions)
     return sessions
 
 
@@ -768,11 +757,21 @@ def participant_data(session: ParticipantSession) -> dict:
     }
 
 
+def participant_of(session: ParticipantSession) -> Participant:
+    """A participant as realtime events carry them."""
+    return Participant(
+        key=session.participant_key,
+        name=session.name,
+        role=session.role,
+        joined_at=session.joined_at.isoformat() if session.joined_at else None,
+        left_at=session.left_at.isoformat() if session.left_at else None,
+    )
+
+
 def _after_participants_change(
     meeting: Meeting,
     facts: list[ParticipantEvent],
     sessions: dict[str, list[ParticipantSession]],
-    outbox: _Outbox,
 ) -> None:
     """One realtime message for the lot: each participant as they are now ("joined": in the
     room, "left": not), with the live count; an audit entry per join or leave; a new score for
@@ -783,15 +782,15 @@ def _after_participants_change(
         return
     count = live_count(meeting)
     changes = [
-        {"change": "left" if s.left_at else "joined", "participant": participant_data(s)}
+        ParticipantChange(change="left" if s.left_at else "joined", participant=participant_of(s))
         for s in latest.values()
     ]
-    outbox.add(
-        ("meeting", meeting.pk),
-        "participants.changed",
-        {"meeting_id": meeting.pk, "changes": changes, "count": count, "status": meeting.status},
+    publish(
+        ParticipantsChanged(
+            meeting_id=meeting.pk, changes=changes, count=count, status=meeting.status
+        )
     )
-    outbox.add(("live",), "live.count", {"meeting_id": meeting.pk, "count": count})
+    publish(LiveCount(meeting_id=meeting.pk, count=count))
     entries, to_score = [], set()
     for fact in facts:
         session = latest.get(fact.participant_key)
@@ -815,7 +814,7 @@ def _after_participants_change(
             to_score.add(session.user_id)
     audit_record_many(entries)
     for record in attendance_score_students(meeting=meeting, student_ids=to_score):
-        outbox.add(("user", record.student_id), "attendance.updated", _record_data(record))
+        publish(_record_event(record))
 
 
 _HANDLERS = {
@@ -930,9 +929,7 @@ def attendance_score_students(*, meeting: Meeting, student_ids) -> list[Attendan
     return _store(meeting, scores, people, final=False)
 
 
-def attendance_score_meeting(
-    *, meeting: Meeting, final: bool = False, outbox: _Outbox | None = None
-) -> list[AttendanceRecord]:
+def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[AttendanceRecord]:
     """Score every enrolled student (and any matched student who came). Final after the
     grace period; overrides are kept either way."""
     start, end = attendance_window(meeting)
@@ -952,11 +949,7 @@ def attendance_score_meeting(
         now=now,
     )
     records = _store(meeting, scores, people, final=final)
-    data = {"meeting_id": meeting.pk, "final": final, "records": len(records)}
-    if outbox is not None:
-        outbox.add(("meeting", meeting.pk), "attendance.updated", data)
-    else:
-        publish_on_commit("meeting", meeting.pk, event="attendance.updated", data=data)
+    publish(AttendanceScored(meeting_id=meeting.pk, final=final, records=len(records)))
     return records
 
 
@@ -1047,13 +1040,14 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
     return len(facts)
 
 
-def _record_data(record: AttendanceRecord) -> dict:
-    return {
-        "meeting_id": record.meeting_id,
-        "status": record.status,
-        "attended_seconds": record.attended_seconds,
-        "final": record.is_final,
-    }
+def _record_event(record: AttendanceRecord) -> AttendanceUpdated:
+    return AttendanceUpdated(
+        meeting_id=record.meeting_id,
+        student_id=record.student_id,
+        status=record.status,
+        attended_seconds=record.attended_seconds,
+        final=record.is_final,
+    )
 
 
 def attendance_override(
@@ -1084,9 +1078,8 @@ def attendance_override(
             "reason": record.override_reason,
         },
     )
-    data = _record_data(record)
-    publish_on_commit("meeting", record.meeting_id, event="attendance.updated", data=data)
-    publish_on_commit("user", record.student_id, event="attendance.updated", data=data)
+    publish(AttendanceScored(meeting_id=record.meeting_id, final=record.is_final, records=1))
+    publish(_record_event(record))
     return record
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from meetings.events import MeetingEnded, MeetingSummary
 from meetings.models import (
     CalendarEvent,
     Meeting,
@@ -39,7 +40,6 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.recurrence import RecurrenceRule
-from meetings.selectors import meeting_summary
 from meetings.zoom import oauth
 from meetings.zoom.factory import (
     ZoomNotConnected,
@@ -48,7 +48,7 @@ from meetings.zoom.factory import (
     provider_for_meeting,
     zoom_settings,
 )
-from realtime.groups import publish_on_commit
+from realtime.events import publish
 from tenants.accounts.models import Role
 from tenants.audit.services import audit_record
 from tenants.services import tenant_url
@@ -608,9 +608,7 @@ def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:
     meeting.actual_end = meeting.actual_end or timezone.now()
     meeting.save(update_fields=["status", "actual_end", "updated_at"])
     audit_record(actor=actor, action="meeting.ended_by_teacher", target=meeting, ip=ip)
-    data = {"meeting": meeting_summary(meeting), "count": 0}
-    publish_on_commit("meeting", meeting.pk, event="meeting.ended", data=data)
-    publish_on_commit("live", event="meeting.ended", data=data)
+    publish(MeetingEnded(meeting=MeetingSummary.of(meeting)))
     return meeting
 
 

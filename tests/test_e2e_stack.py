@@ -10,7 +10,8 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from realtime.groups import publish
+from attendance.events import AttendanceUpdated
+from realtime.events import publish
 
 from .support import daphne_start, daphne_stop, http_get
 
@@ -69,15 +70,16 @@ async def test_websocket_over_daphne_gets_its_users_events_across_processes(daph
         assert first["data"]["myNotifications"]["kind"] == "subscribed"
 
         # published from this process, through Redis, to the daphne process
-        await sync_to_async(publish)(
-            "user",
-            alpha.users["student"].pk,
-            event="class.starting",
-            data={"title": "Maths"},
-            schema_name="alpha",
+        sent = AttendanceUpdated(
+            meeting_id=1,
+            student_id=alpha.users["student"].pk,
+            status="present",
+            attended_seconds=900,
+            final=False,
         )
+        await sync_to_async(publish)(sent, schema_name="alpha")
         event = json.loads(await ws.recv())["payload"]["data"]["myNotifications"]
-        assert event == {"kind": "class.starting", "data": {"title": "Maths"}}
+        assert event == {"kind": "attendance.updated", "data": sent.data()}
 
 
 async def test_websocket_over_daphne_refuses_unknown_hosts_and_strangers(daphne, alpha, beta):

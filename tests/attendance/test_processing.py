@@ -20,6 +20,7 @@ from attendance.selectors import unmatched_participants
 from attendance.wakeup import wake_claim, wake_clear
 from meetings.models import Meeting
 from meetings.providers.base import Page, Participant
+from realtime import events as realtime_events
 from tenants.audit.models import AuditEntry
 
 from ..support import committed
@@ -150,18 +151,25 @@ def _crowd(count: int, first: int = 0) -> list[dict]:
     return [joined(f"Guest {n}", 1, uuid=f"pu-{n}") for n in range(first, first + count)]
 
 
-def test_a_meetings_pending_events_are_processed_together(live_class):
+def test_a_meetings_pending_events_are_processed_together(
+    live_class, django_capture_on_commit_callbacks
+):
     world, meeting, _ = live_class
     with schema_context(world.schema):
         ids = store([started(), *_crowd(30), left("Guest 0", 9, uuid="pu-0")])
-        with mock.patch.object(services, "publish_many") as publish_many:
+        with (
+            mock.patch.object(realtime_events, "_deliver") as deliver,
+            django_capture_on_commit_callbacks(execute=True),  # the batch's commit
+        ):
             outcomes = [services.webhook_event_process(event_id=i) for i in ids]
         assert outcomes == ["processed"] + [None] * 31  # the first message took them all
         assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
         assert ParticipantSession.objects.filter(meeting=meeting).count() == 30
-    [call] = publish_many.call_args_list  # one batch, one trip to the channel layer
+    [call] = deliver.call_args_list  # one batch, one trip to the channel layer
     messages = call.args[0]
-    meeting_messages = [(event, data) for parts, event, data in messages if parts[0] == "meeting"]
+    meeting_messages = [
+        (m["event"], m["data"]) for group, m in messages if group.startswith("t.alpha.meeting.")
+    ]
     assert [event for event, _ in meeting_messages] == ["meeting.started", "participants.changed"]
     changed = meeting_messages[1][1]
     assert changed["count"] == 29
@@ -242,10 +250,10 @@ def test_a_busy_meeting_is_drained_by_the_worker_that_holds_it(worlds):
 
     real_process = services._process
 
-    def process(events, outbox):
+    def process(events):
         if "late" not in seen:  # during the first batch, with the meeting held
             in_schema(arrives_meanwhile)
-        return real_process(events, outbox)
+        return real_process(events)
 
     def first_worker():
         meeting = Meeting.objects.create(

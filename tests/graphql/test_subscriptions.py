@@ -8,8 +8,17 @@ from django.conf import settings
 from django_tenants.utils import schema_context
 
 from attendance import services
+from attendance.events import (
+    AttendanceUpdated,
+    LiveCount,
+    Participant,
+    ParticipantChange,
+    ParticipantsChanged,
+)
 from attendance.models import WebhookEvent
 from config.asgi import application
+from meetings.events import MeetingStarted, MeetingSummary
+from realtime.events import publish
 
 from ..attendance.conftest import joined, left, started, store
 from ..support import committed as _committed
@@ -137,23 +146,23 @@ async def test_live_classes_for_admins_only(meeting):
     await refused.disconnect()
 
 
-async def test_my_notifications_reach_only_me(alpha, beta):
-    from realtime.groups import publish
+def _attendance_updated(student_id: int) -> AttendanceUpdated:
+    return AttendanceUpdated(
+        meeting_id=1, student_id=student_id, status="present", attended_seconds=900, final=False
+    )
 
+
+async def test_my_notifications_reach_only_me(alpha, beta):
     query = "subscription { myNotifications { kind data } }"
     mine = await _subscribe(alpha, "student", query)
     other = await _subscribe(beta, "student", query)
     for ws in (mine, other):  # both are in their groups once they say so
         assert (await _next(ws))["payload"]["data"]["myNotifications"]["kind"] == "subscribed"
-    await database_sync_to_async(publish)(
-        "user",
-        alpha.users["student"].pk,
-        event="class.starting",
-        data={"title": "Maths"},
-        schema_name="alpha",
-    )
+    event = _attendance_updated(alpha.users["student"].pk)
+    await database_sync_to_async(publish)(event, schema_name="alpha")
     got = (await _next(mine))["payload"]["data"]["myNotifications"]
-    assert got == {"kind": "class.starting", "data": {"title": "Maths"}}
+    assert got == {"kind": "attendance.updated", "data": event.data()}
+    assert got["data"]["status"] == "present"
     assert await other.receive_nothing(timeout=0.3)
     await mine.disconnect()
     await other.disconnect()
@@ -162,8 +171,6 @@ async def test_my_notifications_reach_only_me(alpha, beta):
 async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):
     """graphql-ws carries several subscriptions on one socket, and every channel message of
     the connection reaches each of them: each keeps to its own group."""
-    from realtime.groups import publish
-
     world, meeting_id = meeting
     ws = await _subscribe(world, "admin", PARTICIPANTS, {"id": str(meeting_id)})
     assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
@@ -176,21 +183,21 @@ async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting
     assert sorted(m["id"] for m in first) == ["2", "3"]  # "subscribed" and the snapshot
 
     admin_id = world.users["admin"].pk
+    await database_sync_to_async(publish)(_attendance_updated(admin_id), schema_name="alpha")
     await database_sync_to_async(publish)(
-        "user", admin_id, event="class.starting", data={"title": "Maths"}, schema_name="alpha"
-    )
-    await database_sync_to_async(publish)(
-        "live", event="live.count", data={"meeting_id": meeting_id, "count": 4}, schema_name="alpha"
+        LiveCount(meeting_id=meeting_id, count=4), schema_name="alpha"
     )
     got = [await _next(ws) for _ in range(2)]
     assert sorted((m["id"], _kind(m)) for m in got) == [
-        ("2", "class.starting"),
+        ("2", "attendance.updated"),
         ("3", "live.count"),
     ]
     # Another class starting: news for the live classes, not for this room.
-    other = {"meeting": {"id": meeting_id + 1000, "status": "started"}, "count": 0}
+    other = MeetingSummary(
+        id=meeting_id + 1000, title="Other", status="started", started_at=None, ended_at=None
+    )
     await database_sync_to_async(publish)(
-        "live", event="meeting.started", data=other, schema_name="alpha"
+        MeetingStarted(meeting=other, count=0), schema_name="alpha"
     )
     assert [(m["id"], _kind(m)) for m in [await _next(ws)]] == [("3", "meeting.started")]
     assert await ws.receive_nothing(timeout=0.5)  # the room heard none of it
@@ -204,7 +211,6 @@ def _kind(message: dict) -> str:
 
 async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):
     from realtime import access
-    from realtime.groups import publish
     from tenants.accounts.models import User
 
     world, meeting_id = meeting
@@ -219,11 +225,14 @@ async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatc
     monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
     await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
     try:
-        change = {"change": "joined", "participant": {"key": "k", "name": "Ann", "role": "guest"}}
-        data = {"meeting_id": meeting_id, "changes": [change], "count": 1, "status": "started"}
-        await database_sync_to_async(publish)(
-            "meeting", meeting_id, event="participants.changed", data=data, schema_name="alpha"
+        ann = Participant(key="k", name="Ann", role="guest", joined_at=None, left_at=None)
+        changed = ParticipantsChanged(
+            meeting_id=meeting_id,
+            changes=[ParticipantChange(change="joined", participant=ann)],
+            count=1,
+            status="started",
         )
+        await database_sync_to_async(publish)(changed, schema_name="alpha")
         assert (await _next(ws))["type"] == "complete"  # not Ann
     finally:
         await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()

@@ -10,8 +10,10 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
 
+from attendance.events import AttendanceUpdated
 from config.asgi import application
-from realtime.groups import publish, user_group
+from realtime.events import publish
+from realtime.groups import user_group
 from realtime.tenancy import in_tenant
 from tenants.websocket import TenantWebsocketStack
 
@@ -149,17 +151,18 @@ async def test_two_live_connections_each_get_their_own_tenants_events(alpha, bet
     assert _subscribed(await _subscribe(b))
 
     # when: an event is published to beta's teacher
-    await database_sync_to_async(publish)(
-        "user",
-        beta.users["teacher"].pk,
-        event="notice",
-        data={"text": "for beta"},
-        schema_name="beta",
+    event = AttendanceUpdated(
+        meeting_id=1,
+        student_id=beta.users["teacher"].pk,
+        status="absent",
+        attended_seconds=0,
+        final=True,
     )
+    await database_sync_to_async(publish)(event, schema_name="beta")
 
     # then: only beta's connection receives it
     received = (await b.receive_json_from(timeout=5))["payload"]["data"]["myNotifications"]
-    assert received == {"kind": "notice", "data": {"text": "for beta"}}
+    assert received == {"kind": "attendance.updated", "data": event.data()}
     assert await a.receive_nothing(timeout=0.3)
     await a.disconnect()
     await b.disconnect()
