@@ -43,17 +43,18 @@ from attendance.models import (
 )
 from attendance.scoring import Policy, Segment, score_many
 from attendance.wakeup import wake_clear
-from meetings.events import MeetingEnded, MeetingStarted, MeetingSummary
 from meetings.models import Meeting, Registrant
 from meetings.policy import access_admin, access_meeting_for_manage
+from meetings.services.lifecycle import (
+    meeting_mark_ended,
+    meeting_mark_started,
+    meeting_session_for_zoom_object,
+)
 from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
 logger = logging.getLogger(__name__)
-
-# How far from its scheduled start an occurrence may begin and still be recognised.
-OCCURRENCE_MATCH_WINDOW = timedelta(hours=12)
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -280,7 +281,7 @@ class _Batch:
         uuid = str(obj.get("uuid") or "")
         if uuid in self._meetings:
             return self._meetings[uuid]
-        meeting = meeting_for_zoom_object(obj, at=at)
+        meeting = meeting_session_for_zoom_object(obj=obj, at=at)
         if meeting is not None and uuid:
             self._meetings[uuid] = meeting
         return meeting
@@ -309,91 +310,13 @@ class _Room:
 # --- meetings -------------------------------------------------------------------------------
 
 
-def meeting_for_zoom_object(obj: dict, *, at: datetime) -> Meeting | None:
-    """The session a Zoom event is about. By uuid when known; else, for a recurring meeting,
-    the not-yet-started occurrence nearest in time (which then takes the uuid)."""
-    uuid = str(obj.get("uuid") or "")
-    zoom_id = str(obj.get("id") or "")
-    if uuid:
-        meeting = Meeting.objects.filter(zoom_uuid=uuid).first()
-        if meeting is not None:
-            return meeting
-    if not zoom_id:
-        return None
-    # Lock this Zoom meeting's sessions: two events of a new instance must pick one session.
-    candidates = list(
-        Meeting.objects.select_for_update()
-        .filter(zoom_meeting_id=zoom_id)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("start_time")
-    )
-    if not candidates:
-        return None
-    if uuid:
-        # A transaction we waited for on those locks may have given the uuid to a session,
-        # or made a session for it: a fresh query sees both.
-        meeting = Meeting.objects.filter(zoom_uuid=uuid).first()
-        if meeting is not None:
-            return meeting
-    if len(candidates) == 1 and not candidates[0].series_id:
-        meeting = candidates[0]
-    else:
-        free = [m for m in candidates if not m.zoom_uuid and m.status == Meeting.Status.SCHEDULED]
-        free = [m for m in free if abs(m.start_time - at) <= OCCURRENCE_MATCH_WINDOW]
-        if free:
-            meeting = min(free, key=lambda m: abs(m.start_time - at))
-        elif uuid:
-            # The host started the recurring meeting away from every session (a class moved
-            # at short notice): a session of its own, so that it is seen live and its
-            # attendance is kept apart from the scheduled ones.
-            meeting = _unscheduled_session(
-                min(candidates, key=lambda m: abs(m.start_time - at)), at
-            )
-        else:
-            return None
-    if uuid and meeting.zoom_uuid != uuid:
-        meeting.zoom_uuid = uuid
-        meeting.save(update_fields=["zoom_uuid", "updated_at"])
-    return meeting
-
-
-def _unscheduled_session(like: Meeting, at: datetime) -> Meeting:
-    meeting = Meeting.objects.create(
-        school_class=like.school_class,
-        series=like.series,
-        host=like.host,
-        title=like.title,
-        description=like.description,
-        kind=like.kind,
-        start_time=at,
-        duration_minutes=like.duration_minutes,
-        timezone=like.timezone,
-        target_audience=like.target_audience,
-        registration_enabled=False,
-        zoom_account=like.zoom_account,
-        zoom_meeting_id=like.zoom_meeting_id,
-    )
-    meeting.invitees.set(like.invitees.all())
-    audit_record(
-        actor_label="zoom",
-        action="meeting.unscheduled_session",
-        target=meeting,
-        details={"zoom_meeting_id": like.zoom_meeting_id, "nearest_session": like.pk},
-    )
-    return meeting
-
-
 def _on_meeting_started(event, obj, batch: _Batch) -> str:
     batch.flush()
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
-    meeting.actual_start = meeting.actual_start or at
-    if meeting.status == Meeting.Status.SCHEDULED:
-        meeting.status = Meeting.Status.STARTED
-    meeting.save(update_fields=["actual_start", "status", "updated_at"])
-    publish(MeetingStarted(meeting=MeetingSummary.of(meeting), count=live_count(meeting)))
+    meeting_mark_started(meeting=meeting, at=at, live_count=live_count(meeting))
     return WebhookEvent.Status.PROCESSED
 
 
@@ -404,12 +327,8 @@ def _on_meeting_ended(event, obj, batch: _Batch) -> str:
     meeting = batch.meeting_for(obj, at=start)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
-    meeting.actual_start = meeting.actual_start or start
-    meeting.actual_end = at
-    meeting.status = Meeting.Status.ENDED
-    meeting.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
+    meeting_mark_ended(meeting=meeting, at=at, started_at=start)  # publishes meeting.ended
     attendance_score_meeting(meeting=meeting)
-    publish(MeetingEnded(meeting=MeetingSummary.of(meeting)))
     _schedule_finalize(meeting)
     return WebhookEvent.Status.PROCESSED
 
