@@ -1,14 +1,15 @@
 import dramatiq
 
 from attendance import services
-from attendance.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
+from attendance.inbox import engine
+from attendance.inbox.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
 
 
 @dramatiq.actor(max_retries=6, min_backoff=5_000, max_backoff=600_000, queue_name="webhooks")
 def webhook_process(event_id: int) -> None:
     """Process a stored Zoom event with the other pending events of its meeting (the message
-    carries its tenant's schema; see services.webhook_event_process)."""
-    services.webhook_event_process(event_id=event_id)
+    carries its tenant's schema; see attendance.inbox.engine)."""
+    engine.webhook_event_process(event_id=event_id)
 
 
 @dramatiq.actor(max_retries=3, min_backoff=60_000, queue_name="default")

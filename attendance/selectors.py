@@ -1,12 +1,42 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from attendance.models import AttendanceRecord, ParticipantSession
-from attendance.services import live_count, live_counts, participant_data
 from meetings.models import Meeting
 from meetings.policy import can_manage_meeting, meetings_visible
 from meetings.selectors import meeting_summary
 from tenants.accounts.models import Role, User
 from tenants.accounts.selectors import is_active_admin
+
+
+def live_count(meeting: Meeting) -> int:
+    """People in the room now: participants with an open segment."""
+    return live_counts([meeting]).get(meeting.pk, 0)
+
+
+def live_counts(meetings) -> dict[int, int]:
+    """`live_count` of several meetings in one query (those not listed have nobody)."""
+    running = [m.pk for m in meetings if m.status != Meeting.Status.ENDED]
+    if not running:
+        return {}
+    rows = (
+        ParticipantSession.objects.filter(
+            meeting_id__in=running, left_at__isnull=True, joined_at__isnull=False
+        )
+        .values("meeting_id")
+        .annotate(people=Count("participant_key", distinct=True))
+    )
+    return {row["meeting_id"]: row["people"] for row in rows}
+
+
+def participant_data(session: ParticipantSession) -> dict:
+    """A participant as realtime events and snapshots carry them: plain data."""
+    return {
+        "key": session.participant_key,
+        "name": session.name,
+        "role": session.role,
+        "joined_at": session.joined_at.isoformat() if session.joined_at else None,
+        "left_at": session.left_at.isoformat() if session.left_at else None,
+    }
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:

@@ -26,7 +26,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance import services
+from attendance.inbox import engine
 from attendance.models import WebhookEvent
 from meetings.models import Meeting
 
@@ -279,7 +279,7 @@ def _process(world, bodies) -> list[tuple[float, float]]:
         with schema_context(world.schema):
             for event_id in store(bodies):
                 began = time.time()
-                services.webhook_event_process(event_id=event_id)  # commits, then publishes
+                engine.webhook_event_process(event_id=event_id)  # commits, then publishes
                 times.append((began, time.time()))
         return times
 

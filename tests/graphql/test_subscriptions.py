@@ -7,7 +7,6 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from attendance import services
 from attendance.events import (
     AttendanceUpdated,
     LiveCount,
@@ -15,6 +14,7 @@ from attendance.events import (
     ParticipantChange,
     ParticipantsChanged,
 )
+from attendance.inbox import engine
 from attendance.models import WebhookEvent
 from config.asgi import application
 from meetings.events import MeetingStarted, MeetingSummary
@@ -71,7 +71,7 @@ def _play(world, bodies, *, together: bool = False):
         with schema_context(world.schema):
             for group in [bodies] if together else [[b] for b in bodies]:
                 for event_id in store(group):
-                    services.webhook_event_process(event_id=event_id)
+                    engine.webhook_event_process(event_id=event_id)
 
     def clean():
         with schema_context(world.schema):

@@ -6,7 +6,7 @@ Django's sync request path costs ~7 ms a request here (≈150 requests/s), too s
 storm, so this path bypasses Django's request machinery: plain async code, psycopg's async
 connection pool (autocommit), schema-qualified SQL (never a search_path), and the actor message
 sent from a thread after the answer has gone, only when none for the event's meeting is
-waiting already (attendance.wakeup: the worker drains the whole meeting).
+waiting already (attendance.inbox.wakeup: the worker drains the whole meeting).
 
 Answers: 200 `{"status": "stored" | "duplicate"}` (or the url_validation tokens), 400 malformed,
 401 unsigned / badly signed / replayed / no secret configured (audited, throttled), 404 unknown
@@ -29,7 +29,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from attendance.wakeup import wake_claim
+from attendance.inbox.wakeup import wake_claim
 
 logger = logging.getLogger(__name__)
 
@@ -563,7 +563,7 @@ def _zoom_meeting_id(event: dict) -> str:
 
 def _send_process_message(event_id: int, schema: str, zoom_meeting_id: str) -> None:
     """Wake a worker for the event's meeting, unless one is already waiting for it (see
-    attendance.wakeup): a meeting's worker takes all its pending events."""
+    attendance.inbox.wakeup): a meeting's worker takes all its pending events."""
     from attendance.actors import webhook_process
 
     try:
