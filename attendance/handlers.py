@@ -11,20 +11,11 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from attendance import services
-from attendance.events import (
-    RecordingCompleted,
-)
-from attendance.models import (
-    ParticipantEvent,
-    Recording,
-    WebhookEvent,
-)
+from attendance.events import RecordingCompleted
+from attendance.models import ParticipantEvent, Recording, WebhookEvent
 from attendance.selectors import live_count
 from meetings.models import Meeting
-from meetings.services.lifecycle import (
-    meeting_mark_ended,
-    meeting_mark_started,
-)
+from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
 from realtime.events import publish
 
 if TYPE_CHECKING:

@@ -10,10 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from attendance.models import (
-    ParticipantIdentity,
-    ParticipantRole,
-)
+from attendance.models import ParticipantIdentity, ParticipantRole
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role, User
 

@@ -24,14 +24,9 @@ from django.utils import timezone
 from attendance import handlers, services
 from attendance.inbox import lock
 from attendance.inbox.wakeup import wake_clear
-from attendance.models import (
-    ParticipantEvent,
-    WebhookEvent,
-)
+from attendance.models import ParticipantEvent, WebhookEvent
 from meetings.models import Meeting
-from meetings.services.lifecycle import (
-    meeting_session_for_zoom_object,
-)
+from meetings.services.lifecycle import meeting_session_for_zoom_object
 
 logger = logging.getLogger(__name__)
 

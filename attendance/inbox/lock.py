@@ -7,9 +7,7 @@ import logging
 
 from django.db import connection, transaction
 
-from attendance.models import (
-    WebhookEvent,
-)
+from attendance.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
