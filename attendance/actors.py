@@ -1,7 +1,8 @@
 import dramatiq
 
 from attendance import services
-from attendance.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
+from attendance.inbox import engine
+from attendance.inbox.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
 
 
 @dramatiq.actor(
@@ -9,8 +10,8 @@ from attendance.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers i
 )
 def webhook_process(event_id: int) -> None:
     """Process a stored Zoom event with the other pending events of its meeting (the message
-    carries its tenant's schema; see services.webhook_event_process)."""
-    services.webhook_event_process(event_id=event_id)
+    carries its tenant's schema; see attendance.inbox.engine)."""
+    engine.webhook_event_process(event_id=event_id)
 
 
 @dramatiq.actor(tenancy="tenant", max_retries=3, min_backoff=60_000, queue_name="default")

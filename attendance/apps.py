@@ -11,7 +11,7 @@ class AttendanceConfig(AppConfig):
 
     def periodic_jobs(self) -> list["Job"]:
         """This app's jobs for the scheduler (tenants.scheduler.default_jobs collects them)."""
-        from attendance.sweep import webhook_inbox_sweep_actor
+        from attendance.inbox.sweep import webhook_inbox_sweep_actor
         from tenants.scheduler import Job
         from tenants.tasking import send_to_each_tenant
 

@@ -1,7 +1,42 @@
+from django.db.models import Count
+
 from attendance.models import ParticipantSession
-from attendance.services import live_count, live_counts, participant_data
 from meetings.models import Meeting
+from meetings.policy import access_meeting_or_none
 from meetings.selectors import meeting_summary
+from tenants.accounts.models import User
+from tenants.accounts.selectors import is_active_admin
+
+
+def live_count(meeting: Meeting) -> int:
+    """People in the room now: participants with an open segment."""
+    return live_counts([meeting]).get(meeting.pk, 0)
+
+
+def live_counts(meetings) -> dict[int, int]:
+    """`live_count` of several meetings in one query (those not listed have nobody)."""
+    running = [m.pk for m in meetings if m.status != Meeting.Status.ENDED]
+    if not running:
+        return {}
+    rows = (
+        ParticipantSession.objects.filter(
+            meeting_id__in=running, left_at__isnull=True, joined_at__isnull=False
+        )
+        .values("meeting_id")
+        .annotate(people=Count("participant_key", distinct=True))
+    )
+    return {row["meeting_id"]: row["people"] for row in rows}
+
+
+def participant_data(session: ParticipantSession) -> dict:
+    """A participant as realtime events and snapshots carry them: plain data."""
+    return {
+        "key": session.participant_key,
+        "name": session.name,
+        "role": session.role,
+        "joined_at": session.joined_at.isoformat() if session.joined_at else None,
+        "left_at": session.left_at.isoformat() if session.left_at else None,
+    }
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:
@@ -27,6 +62,27 @@ def live_meetings_snapshot() -> list[dict]:
         }
         for m in meetings
     ]
+
+
+def room_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
+    """Sync, in the tenant's schema: the room's snapshot, or None when this user may not
+    watch it (the host, the class's teachers and admins may). For the subscriptions."""
+    meeting = _watchable(user_id, meeting_id)
+    return participants_snapshot(meeting=meeting) if meeting is not None else None
+
+
+def may_watch_room(user_id: int, meeting_id: int) -> bool:
+    return _watchable(user_id, meeting_id) is not None
+
+
+def _watchable(user_id: int, meeting_id: int) -> Meeting | None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    return access_meeting_or_none(user, meeting_id, to="manage") if user else None
+
+
+def live_snapshot_for(user_id: int) -> list | None:
+    """Sync: the running classes, or None unless the user is an active admin."""
+    return live_meetings_snapshot() if is_active_admin(user_id) else None
 
 
 def unmatched_participants(*, meeting: Meeting) -> list[dict]:

@@ -1,26 +1,28 @@
-"""Stored Zoom events → meeting status, participant sessions, identities and attendance.
-
-Processing is idempotent and order-independent: join and leave events are kept as facts
-(ParticipantEvent) and a participant's segments are rebuilt from all of their facts each time,
-so a duplicate, a leave before its join, or a leave after `meeting.ended` gives the same
-segments as a tidy stream. A meeting's events are processed in batches, by one worker at a
-time (the entry point below). Changes are committed, then published to the tenant's groups.
-"""
+"""Writes of the attendance app: participants' facts and segments, scoring and storing
+attendance records, reconciliation with Zoom's participants report, and the teachers' and
+admins' commands (override, policy, resolving a participant). Inbox processing is in
+attendance.inbox, what each Zoom event does in attendance.handlers, matching in
+attendance.identity."""
 
 from __future__ import annotations
 
 import logging
-import time
-import traceback
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Lower
+from django.db import transaction
 from django.utils import timezone
 
+from attendance.events import (
+    AttendanceScored,
+    AttendanceUpdated,
+    LiveCount,
+    Participant,
+    ParticipantChange,
+    ParticipantsChanged,
+)
+from attendance.identity import Described, identity_match_many, participant_key, people_of, role_of
+from attendance.inbox import lock
 from attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
@@ -29,457 +31,17 @@ from attendance.models import (
     ParticipantIdentity,
     ParticipantRole,
     ParticipantSession,
-    Recording,
     WebhookEvent,
 )
 from attendance.scoring import Policy, Segment, score_many
-from attendance.wakeup import wake_clear
-from meetings.models import Meeting, Registrant
+from attendance.selectors import live_count, live_counts  # noqa: F401 - live_counts: graphql_api
+from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
-from meetings.selectors import meeting_summary
-from realtime.groups import publish_many, publish_on_commit
+from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
 logger = logging.getLogger(__name__)
-
-# How far from its scheduled start an occurrence may begin and still be recognised.
-OCCURRENCE_MATCH_WINDOW = timedelta(hours=12)
-
-
-# --- parsing --------------------------------------------------------------------------------
-
-
-def parse_time(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _event_time(event: WebhookEvent) -> datetime:
-    if event.event_ts:
-        return datetime.fromtimestamp(event.event_ts / 1000, tz=UTC)
-    return event.received_at
-
-
-def participant_key(participant: dict) -> str:
-    """A participant's device session. `participant_uuid` when Zoom sends it; else Zoom's
-    participant `id` (a signed-in user's id), the per-meeting `user_id` (reused for other
-    people later) and the name together."""
-    if participant.get("participant_uuid"):
-        return f"u:{participant['participant_uuid']}"
-    parts = (participant.get("id"), participant.get("user_id"), participant.get("user_name"))
-    return "k:" + "|".join(str(p or "") for p in parts)[:190]
-
-
-# --- the entry point --------------------------------------------------------------------------
-
-# The events of one Zoom meeting are processed together. The worker that holds a meeting takes
-# every pending event of it (up to BATCH_MAX) in one transaction: lookups shared, writes in
-# bulk, one realtime message per batch. Idle, a batch is the one event that arrived; in a join
-# storm it is whatever arrived while the previous batch ran, so the cost per event falls as
-# the load rises, and a meeting's events never wait behind each other in the queue.
-BATCH_MAX = 100
-# A worker drains its meeting until nothing is pending, or this long; then a fresh message
-# at the back of the queue takes over, so that a busy class does not keep a worker thread from
-# the other classes (more classes than threads at 9:00) and no message runs for ever.
-DRAIN_SECONDS = 0.25
-_DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
-
-
-class EventFailed(Exception):
-    """The event of this message failed in its batch's fallback; the error is on the event.
-    Raised so that the worker retries it with backoff."""
-
-
-@dataclass
-class _Outbox:
-    """Realtime messages to publish once the transaction has committed."""
-
-    messages: list[tuple[tuple, str, dict]] = field(default_factory=list)
-
-    def add(self, group_parts: tuple, event: str, data: dict) -> None:
-        self.messages.append((group_parts, event, data))
-
-
-def webhook_event_process(*, event_id: int) -> str | None:
-    """Process a stored event together with the other pending events of its Zoom meeting.
-
-    Returns the event's outcome, or None when it was done already or when another worker is
-    draining its meeting (that worker takes it: it drains until nothing is pending). Safe to
-    repeat: done events are skipped and every effect is an idempotent upsert. A failure is
-    recorded on the event and raised for the worker's retry with backoff."""
-    row = WebhookEvent.objects.filter(pk=event_id).values_list("status", "zoom_meeting_id").first()
-    if row is None:
-        return None
-    status, zoom_meeting_id = row
-    if not zoom_meeting_id:
-        return None if status in _DONE else _process_alone(event_id, "")
-    # This message wakes the meeting, whatever became of its own event: from here a new
-    # event sends a new message, and what is pending now is drained below.
-    wake_clear(connection.schema_name, zoom_meeting_id)
-    if status == WebhookEvent.Status.FAILED:
-        return _process_alone(event_id, zoom_meeting_id)
-    outcome = None
-    deadline = time.monotonic() + DRAIN_SECONDS
-    while outcomes := _process_batch(zoom_meeting_id):
-        outcome = outcomes.get(event_id, outcome)
-        if not _pending(zoom_meeting_id):
-            break  # the look again after letting go: one query, no transaction
-        if time.monotonic() > deadline:
-            _hand_over(zoom_meeting_id)
-            break
-    if outcome == WebhookEvent.Status.FAILED:
-        raise EventFailed(f"Zoom event {event_id} failed; its error is on the event")
-    return outcome
-
-
-def _meeting_lock(zoom_meeting_id: str, *, wait: bool = True, draining: bool = False) -> bool:
-    """The transaction-long right to change one Zoom meeting's sessions in this schema.
-
-    A worker that finds the meeting held leaves its event to the holder. Draining workers
-    look again once they let go; anyone else who held it (a retry, the reconciliation, a
-    teacher's resolution) hands what is pending to a worker on commit."""
-    key = f"{connection.schema_name}:zoom-meeting:{zoom_meeting_id}"
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [key])
-        if not wait:
-            return cursor.fetchone()[0]
-    if not draining:
-        transaction.on_commit(lambda: _hand_over(zoom_meeting_id))
-    return True
-
-
-def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
-    """One batch of a meeting's pending events. None when another worker holds the meeting;
-    {} when nothing is pending. If the batch fails, its events are processed one at a time,
-    so that one bad event holds up no other."""
-    schema = connection.schema_name
-    outbox = _Outbox()
-    ids: list[int] = []
-    try:
-        with transaction.atomic():
-            if not _meeting_lock(zoom_meeting_id, wait=False):
-                return None
-            events = list(
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id)
-                .order_by("received_at", "pk")[:BATCH_MAX]
-            )
-            if not events:
-                return {}
-            ids = [event.pk for event in events]
-            began = time.monotonic()
-            outcomes = _process(events, outbox)
-    except Exception:
-        if not ids:
-            raise
-        logger.exception(
-            "a batch of %d events of Zoom meeting %s in %s failed; processing them one at a time",
-            len(ids),
-            zoom_meeting_id,
-            schema,
-        )
-        return {pk: _process_alone(pk, zoom_meeting_id, draining=True) for pk in ids}
-    publish_many(outbox.messages, schema_name=schema)
-    logger.debug(
-        "processed %d events of Zoom meeting %s in %s in %.1f ms",
-        len(ids),
-        zoom_meeting_id,
-        schema,
-        (time.monotonic() - began) * 1000,
-    )
-    return outcomes
-
-
-def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = False) -> str | None:
-    """One event in a transaction of its own: a retry (raises on failure, for the worker's
-    backoff), or the fallback of a failed batch (`draining`: records the failure and goes on;
-    the drain looks for what is pending afterwards)."""
-    schema = connection.schema_name
-    outbox = _Outbox()
-    try:
-        with transaction.atomic():
-            if zoom_meeting_id:
-                _meeting_lock(zoom_meeting_id, draining=draining)
-            event = (
-                WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
-            )
-            if event is None or event.status in _DONE:
-                return None  # gone, done, or being processed by another worker right now
-            outcome = _process([event], outbox)[event_id]
-    except Exception:
-        WebhookEvent.objects.filter(pk=event_id).update(
-            status=WebhookEvent.Status.FAILED,
-            attempts=F("attempts") + 1,
-            last_error=traceback.format_exc()[-4000:],
-        )
-        logger.exception("processing Zoom event %s in %s failed", event_id, schema)
-        if draining:
-            return WebhookEvent.Status.FAILED
-        if zoom_meeting_id:
-            _hand_over(zoom_meeting_id)  # what arrived meanwhile (the commit's hand-over is gone)
-        raise
-    publish_many(outbox.messages, schema_name=schema)
-    return outcome
-
-
-def _pending(zoom_meeting_id: str) -> bool:
-    return WebhookEvent.objects.filter(
-        status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id
-    ).exists()
-
-
-def _hand_over(zoom_meeting_id: str) -> None:
-    from attendance.actors import webhook_process
-
-    first = (
-        WebhookEvent.objects.filter(
-            status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id
-        )
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if first is not None:
-        webhook_process.send_with_options(args=(first,), tenant_schema=connection.schema_name)
-
-
-def _process(events: list[WebhookEvent], outbox: _Outbox) -> dict[int, str]:
-    """Apply events in the current transaction and mark them done."""
-    batch = _Batch(outbox)
-    outcomes = {event.pk: _dispatch(event, batch) for event in events}
-    batch.flush()
-    now = timezone.now()
-    for outcome in set(outcomes.values()):
-        WebhookEvent.objects.filter(
-            pk__in=[pk for pk, o in outcomes.items() if o == outcome]
-        ).update(status=outcome, attempts=F("attempts") + 1, last_error="", processed_at=now)
-    return outcomes
-
-
-def _dispatch(event: WebhookEvent, batch: _Batch) -> str:
-    body = event.body if isinstance(event.body, dict) else {}
-    obj = (body.get("payload") or {}).get("object") or {}
-    handler = _HANDLERS.get(body.get("event", ""))
-    if handler is None or not isinstance(obj, dict):
-        return WebhookEvent.Status.IGNORED
-    return handler(event, obj, batch)
-
-
-class _Batch:
-    """One transaction's work: each meeting looked up once; joins and leaves gathered per
-    meeting and applied together (`flush`); realtime messages kept for after the commit."""
-
-    def __init__(self, outbox: _Outbox):
-        self.outbox = outbox
-        self._meetings: dict[str, Meeting] = {}
-        self._rooms: dict[int, _Room] = {}
-
-    def meeting_for(self, obj: dict, *, at: datetime) -> Meeting | None:
-        uuid = str(obj.get("uuid") or "")
-        if uuid in self._meetings:
-            return self._meetings[uuid]
-        meeting = meeting_for_zoom_object(obj, at=at)
-        if meeting is not None and uuid:
-            self._meetings[uuid] = meeting
-        return meeting
-
-    def participant(self, meeting: Meeting, fact: ParticipantEvent, host_zoom_id: str) -> None:
-        room = self._rooms.setdefault(meeting.pk, _Room(meeting))
-        room.facts.append(fact)
-        if host_zoom_id or fact.participant_key not in room.host_ids:
-            room.host_ids[fact.participant_key] = host_zoom_id
-
-    def flush(self) -> None:
-        """Apply the gathered joins and leaves (before anything that reads the sessions)."""
-        rooms, self._rooms = self._rooms, {}
-        for room in rooms.values():
-            participants_apply(room.meeting, room.facts, room.host_ids, outbox=self.outbox)
-
-
-@dataclass
-class _Room:
-    meeting: Meeting
-    facts: list[ParticipantEvent] = field(default_factory=list)
-    # Participant key → the host's Zoom id as their events gave it; in order of arrival.
-    host_ids: dict[str, str] = field(default_factory=dict)
-
-
-# --- meetings -------------------------------------------------------------------------------
-
-
-def meeting_for_zoom_object(obj: dict, *, at: datetime) -> Meeting | None:
-    """The session a Zoom event is about. By uuid when known; else, for a recurring meeting,
-    the not-yet-started occurrence nearest in time (which then takes the uuid)."""
-    uuid = str(obj.get("uuid") or "")
-    zoom_id = str(obj.get("id") or "")
-    if uuid:
-        meeting = Meeting.objects.filter(zoom_uuid=uuid).first()
-        if meeting is not None:
-            return meeting
-    if not zoom_id:
-        return None
-    # Lock this Zoom meeting's sessions: two events of a new instance must pick one session.
-    candidates = list(
-        Meeting.objects.select_for_update()
-        .filter(zoom_meeting_id=zoom_id)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("start_time")
-    )
-    if not candidates:
-        return None
-    if uuid:
-        # A transaction we waited for on those locks may have given the uuid to a session,
-        # or made a session for it: a fresh query sees both.
-        meeting = Meeting.objects.filter(zoom_uuid=uuid).first()
-        if meeting is not None:
-            return meeting
-    if len(candidates) == 1 and not candidates[0].series_id:
-        meeting = candidates[0]
-    else:
-        free = [m for m in candidates if not m.zoom_uuid and m.status == Meeting.Status.SCHEDULED]
-        free = [m for m in free if abs(m.start_time - at) <= OCCURRENCE_MATCH_WINDOW]
-        if free:
-            meeting = min(free, key=lambda m: abs(m.start_time - at))
-        elif uuid:
-            # The host started the recurring meeting away from every session (a class moved
-            # at short notice): a session of its own, so that it is seen live and its
-            # attendance is kept apart from the scheduled ones.
-            meeting = _unscheduled_session(
-                min(candidates, key=lambda m: abs(m.start_time - at)), at
-            )
-        else:
-            return None
-    if uuid and meeting.zoom_uuid != uuid:
-        meeting.zoom_uuid = uuid
-        meeting.save(update_fields=["zoom_uuid", "updated_at"])
-    return meeting
-
-
-def _unscheduled_session(like: Meeting, at: datetime) -> Meeting:
-    meeting = Meeting.objects.create(
-        school_class=like.school_class,
-        series=like.series,
-        host=like.host,
-        title=like.title,
-        description=like.description,
-        kind=like.kind,
-        start_time=at,
-        duration_minutes=like.duration_minutes,
-        timezone=like.timezone,
-        target_audience=like.target_audience,
-        registration_enabled=False,
-        zoom_account=like.zoom_account,
-        zoom_meeting_id=like.zoom_meeting_id,
-    )
-    meeting.invitees.set(like.invitees.all())
-    audit_record(
-        actor_label="zoom",
-        action="meeting.unscheduled_session",
-        target=meeting,
-        details={"zoom_meeting_id": like.zoom_meeting_id, "nearest_session": like.pk},
-    )
-    return meeting
-
-
-def _on_meeting_started(event, obj, batch: _Batch) -> str:
-    batch.flush()
-    at = parse_time(obj.get("start_time")) or _event_time(event)
-    meeting = batch.meeting_for(obj, at=at)
-    if meeting is None:
-        return WebhookEvent.Status.IGNORED
-    meeting.actual_start = meeting.actual_start or at
-    if meeting.status == Meeting.Status.SCHEDULED:
-        meeting.status = Meeting.Status.STARTED
-    meeting.save(update_fields=["actual_start", "status", "updated_at"])
-    _publish_meeting(meeting, batch.outbox, "meeting.started")
-    return WebhookEvent.Status.PROCESSED
-
-
-def _on_meeting_ended(event, obj, batch: _Batch) -> str:
-    batch.flush()  # the joins and leaves before it count in its scoring
-    at = parse_time(obj.get("end_time")) or _event_time(event)
-    start = parse_time(obj.get("start_time")) or at
-    meeting = batch.meeting_for(obj, at=start)
-    if meeting is None:
-        return WebhookEvent.Status.IGNORED
-    meeting.actual_start = meeting.actual_start or start
-    meeting.actual_end = at
-    meeting.status = Meeting.Status.ENDED
-    meeting.save(update_fields=["actual_start", "actual_end", "status", "updated_at"])
-    attendance_score_meeting(meeting=meeting, outbox=batch.outbox)
-    _publish_meeting(meeting, batch.outbox, "meeting.ended")
-    _schedule_finalize(meeting)
-    return WebhookEvent.Status.PROCESSED
-
-
-def _publish_meeting(meeting: Meeting, outbox: _Outbox, name: str) -> None:
-    data = {"meeting": meeting_summary(meeting), "count": live_count(meeting)}
-    outbox.add(("meeting", meeting.pk), name, data)
-    outbox.add(("live",), name, data)
-
-
-def _schedule_finalize(meeting: Meeting) -> None:
-    from attendance.actors import attendance_finalize
-
-    grace = attendance_policy_row().grace_minutes
-    transaction.on_commit(
-        lambda: attendance_finalize.send_with_options(args=(meeting.pk,), delay=grace * 60_000)
-    )
-
-
-def _on_recording_completed(event, obj, batch: _Batch) -> str:
-    at = parse_time(obj.get("start_time")) or _event_time(event)
-    meeting = batch.meeting_for(obj, at=at)
-    if meeting is None:
-        return WebhookEvent.Status.IGNORED
-    files = [
-        {
-            "id": str(f.get("id", "")),
-            "file_type": f.get("file_type", ""),
-            "play_url": f.get("play_url", ""),
-            "recording_start": f.get("recording_start"),
-            "recording_end": f.get("recording_end"),
-            "file_size": f.get("file_size", 0),
-        }
-        for f in obj.get("recording_files") or []
-        if isinstance(f, dict)
-    ]
-    Recording.objects.update_or_create(
-        meeting=meeting,
-        zoom_uuid=str(obj.get("uuid") or ""),
-        defaults={"share_url": obj.get("share_url") or "", "files": files},
-    )
-    batch.outbox.add(("meeting", meeting.pk), "recording.completed", {"meeting_id": meeting.pk})
-    return WebhookEvent.Status.PROCESSED
-
-
-# --- participants -----------------------------------------------------------------------------
-
-
-def _on_participant(kind: str):
-    def handler(event, obj, batch: _Batch) -> str:
-        participant = obj.get("participant") or {}
-        if not isinstance(participant, dict):
-            return WebhookEvent.Status.IGNORED
-        field_name = "join_time" if kind == ParticipantEvent.Kind.JOIN else "leave_time"
-        at = parse_time(participant.get(field_name)) or _event_time(event)
-        meeting = batch.meeting_for(obj, at=at)
-        if meeting is None:
-            return WebhookEvent.Status.IGNORED
-        fact = participant_fact(
-            meeting=meeting, kind=kind, at=at, participant=participant, webhook_event=event
-        )
-        batch.participant(meeting, fact, str(obj.get("host_id") or ""))
-        return WebhookEvent.Status.PROCESSED
-
-    return handler
 
 
 def participant_fact(
@@ -516,16 +78,16 @@ def participants_apply(
     facts: list[ParticipantEvent],
     host_ids: dict[str, str],
     *,
-    outbox: _Outbox | None = None,
+    announce: bool = False,
 ) -> dict[str, list[ParticipantSession]]:
     """Keep the facts, rebuild the segments of the participants they are about (`host_ids`:
     their keys, each with the host's Zoom id as their events gave it), match identities; with
-    an `outbox`, audit, score and announce. The caller holds the meeting's lock."""
+    `announce`, audit, score and publish. The caller holds the meeting's lock."""
     # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
     ParticipantEvent.objects.bulk_create(facts, ignore_conflicts=True)
     sessions = _segments_rebuild(meeting, host_ids)
-    if outbox is not None:
-        _after_participants_change(meeting, facts, sessions, outbox)
+    if announce:
+        _after_participants_change(meeting, facts, sessions)
     return sessions
 
 
@@ -598,7 +160,7 @@ def _segments_rebuild(
             user = matched.get(key)
             if user is None and zoom_id and zoom_id == host_zoom_id:
                 user = meeting.host  # Zoom says this participant is the meeting's host
-            role = _role_of(meeting, user, zoom_id, host_zoom_id)
+            role = role_of(meeting, user, zoom_id, host_zoom_id)
         else:
             user, role = previous[key].user, previous[key].role
         described = latest[key]
@@ -628,151 +190,21 @@ def _segments_rebuild(
     return rebuilt
 
 
-def _role_of(meeting: Meeting, user: User | None, zoom_id: str, host_zoom_id: str) -> str:
-    if user is not None and user.pk == meeting.host_id:
-        return ParticipantRole.HOST
-    if zoom_id and host_zoom_id and zoom_id == host_zoom_id:
-        return ParticipantRole.HOST
-    if user is None:
-        return ParticipantRole.GUEST
-    if user.role in (Role.TEACHER, Role.ADMIN):
-        return ParticipantRole.TEACHER
-    return ParticipantRole.STUDENT
-
-
-@dataclass(frozen=True)
-class Described:
-    """What Zoom says of a participant that may tell who they are."""
-
-    registrant_id: str = ""
-    email: str = ""
-    zoom_id: str = ""
-    name: str = ""
-
-
-def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
-    """Who each described participant is (`{key: Described}` → `{key: User}`, the unknown
-    left out): registrant id, then email, then a connected Zoom account, then a remembered
-    resolution (by Zoom id, email, name), then an exact name unique among the class's people.
-    A few queries for the lot, however many they are."""
-    from meetings.models import ZoomConnection
-
-    found: dict = {}
-    left = dict(people)
-
-    def settle(users: dict, value_of) -> None:
-        for key, described in list(left.items()):
-            user = users.get(value_of(described))
-            if user is not None:
-                found[key] = user
-                del left[key]
-
-    registrant_ids = {d.registrant_id for d in left.values() if d.registrant_id}
-    if registrant_ids:
-        users = {}
-        for registrant in Registrant.objects.filter(
-            meeting__zoom_meeting_id=meeting.zoom_meeting_id,
-            zoom_registrant_id__in=registrant_ids,
-            user__isnull=False,
-        ).select_related("user"):
-            users.setdefault(registrant.zoom_registrant_id, registrant.user)
-        settle(users, lambda d: d.registrant_id)
-    emails = {d.email.lower() for d in left.values() if d.email}
-    if emails:
-        active = User.objects.filter(is_active=True).annotate(lower_email=Lower("email"))
-        users = {u.lower_email: u for u in active.filter(lower_email__in=emails).order_by("-pk")}
-        settle(users, lambda d: d.email.lower())
-    zoom_ids = {d.zoom_id for d in left.values() if d.zoom_id}
-    if zoom_ids:
-        connected = ZoomConnection.objects.filter(zoom_user_id__in=zoom_ids).select_related("user")
-        settle({c.zoom_user_id: c.user for c in connected}, lambda d: d.zoom_id)
-    if left:
-        Kind = ParticipantIdentity.Kind
-        values = {
-            Kind.ZOOM_ID: {d.zoom_id for d in left.values() if d.zoom_id},
-            Kind.EMAIL: {d.email.lower() for d in left.values() if d.email},
-            Kind.NAME: {d.name.strip().lower() for d in left.values() if d.name.strip()},
-        }
-        wanted = Q(pk__in=[])
-        for kind, kind_values in values.items():
-            if kind_values:
-                wanted |= Q(kind=kind, value__in=kind_values)
-        remembered = {
-            (i.kind, i.value): i.user
-            for i in ParticipantIdentity.objects.filter(wanted).select_related("user")
-        }
-        for key, d in list(left.items()):
-            for kind, value in (
-                (Kind.ZOOM_ID, d.zoom_id),
-                (Kind.EMAIL, d.email.lower()),
-                (Kind.NAME, d.name.strip().lower()),
-            ):
-                if value and (kind, value) in remembered:
-                    found[key] = remembered[(kind, value)]
-                    del left[key]
-                    break
-    names = {d.name.strip().lower() for d in left.values() if d.name.strip()}
-    if names and meeting.school_class_id:
-        class_id = meeting.school_class_id
-        people = Q(pk=meeting.host_id) | Q(classes_enrolled=class_id) | Q(classes_taught=class_id)
-        by_name: dict[str, list[User]] = {}
-        for user in (
-            User.objects.filter(people, is_active=True)
-            .annotate(lower_name=Lower("name"))
-            .filter(lower_name__in=names)
-            .distinct()
-        ):
-            by_name.setdefault(user.lower_name, []).append(user)
-        unique = {name: users[0] for name, users in by_name.items() if len(users) == 1}
-        settle(unique, lambda d: d.name.strip().lower())
-    return found
-
-
-def _people_of(meeting: Meeting) -> list[int]:
-    school_class = meeting.school_class
-    ids = {meeting.host_id}
-    if school_class is not None:
-        ids |= set(school_class.students.values_list("pk", flat=True))
-        ids |= set(school_class.teachers.values_list("pk", flat=True))
-    return list(ids)
-
-
-def live_count(meeting: Meeting) -> int:
-    """People in the room now: participants with an open segment."""
-    return live_counts([meeting]).get(meeting.pk, 0)
-
-
-def live_counts(meetings) -> dict[int, int]:
-    """`live_count` of several meetings in one query (those not listed have nobody)."""
-    running = [m.pk for m in meetings if m.status != Meeting.Status.ENDED]
-    if not running:
-        return {}
-    rows = (
-        ParticipantSession.objects.filter(
-            meeting_id__in=running, left_at__isnull=True, joined_at__isnull=False
-        )
-        .values("meeting_id")
-        .annotate(people=Count("participant_key", distinct=True))
+def participant_of(session: ParticipantSession) -> Participant:
+    """A participant as realtime events carry them."""
+    return Participant(
+        key=session.participant_key,
+        name=session.name,
+        role=session.role,
+        joined_at=session.joined_at.isoformat() if session.joined_at else None,
+        left_at=session.left_at.isoformat() if session.left_at else None,
     )
-    return {row["meeting_id"]: row["people"] for row in rows}
-
-
-def participant_data(session: ParticipantSession) -> dict:
-    """A participant as realtime events and snapshots carry them: plain data."""
-    return {
-        "key": session.participant_key,
-        "name": session.name,
-        "role": session.role,
-        "joined_at": session.joined_at.isoformat() if session.joined_at else None,
-        "left_at": session.left_at.isoformat() if session.left_at else None,
-    }
 
 
 def _after_participants_change(
     meeting: Meeting,
     facts: list[ParticipantEvent],
     sessions: dict[str, list[ParticipantSession]],
-    outbox: _Outbox,
 ) -> None:
     """One realtime message for the lot: each participant as they are now ("joined": in the
     room, "left": not), with the live count; an audit entry per join or leave; a new score for
@@ -783,15 +215,15 @@ def _after_participants_change(
         return
     count = live_count(meeting)
     changes = [
-        {"change": "left" if s.left_at else "joined", "participant": participant_data(s)}
+        ParticipantChange(change="left" if s.left_at else "joined", participant=participant_of(s))
         for s in latest.values()
     ]
-    outbox.add(
-        ("meeting", meeting.pk),
-        "participants.changed",
-        {"meeting_id": meeting.pk, "changes": changes, "count": count, "status": meeting.status},
+    publish(
+        ParticipantsChanged(
+            meeting_id=meeting.pk, changes=changes, count=count, status=meeting.status
+        )
     )
-    outbox.add(("live",), "live.count", {"meeting_id": meeting.pk, "count": count})
+    publish(LiveCount(meeting_id=meeting.pk, count=count))
     entries, to_score = [], set()
     for fact in facts:
         session = latest.get(fact.participant_key)
@@ -815,16 +247,7 @@ def _after_participants_change(
             to_score.add(session.user_id)
     audit_record_many(entries)
     for record in attendance_score_students(meeting=meeting, student_ids=to_score):
-        outbox.add(("user", record.student_id), "attendance.updated", _record_data(record))
-
-
-_HANDLERS = {
-    "meeting.started": _on_meeting_started,
-    "meeting.ended": _on_meeting_ended,
-    "meeting.participant_joined": _on_participant(ParticipantEvent.Kind.JOIN),
-    "meeting.participant_left": _on_participant(ParticipantEvent.Kind.LEAVE),
-    "recording.completed": _on_recording_completed,
-}
+        publish(_record_event(record))
 
 
 # --- attendance -----------------------------------------------------------------------------
@@ -930,9 +353,7 @@ def attendance_score_students(*, meeting: Meeting, student_ids) -> list[Attendan
     return _store(meeting, scores, people, final=False)
 
 
-def attendance_score_meeting(
-    *, meeting: Meeting, final: bool = False, outbox: _Outbox | None = None
-) -> list[AttendanceRecord]:
+def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[AttendanceRecord]:
     """Score every enrolled student (and any matched student who came). Final after the
     grace period; overrides are kept either way."""
     start, end = attendance_window(meeting)
@@ -952,11 +373,7 @@ def attendance_score_meeting(
         now=now,
     )
     records = _store(meeting, scores, people, final=final)
-    data = {"meeting_id": meeting.pk, "final": final, "records": len(records)}
-    if outbox is not None:
-        outbox.add(("meeting", meeting.pk), "attendance.updated", data)
-    else:
-        publish_on_commit("meeting", meeting.pk, event="attendance.updated", data=data)
+    publish(AttendanceScored(meeting_id=meeting.pk, final=final, records=len(records)))
     return records
 
 
@@ -999,7 +416,7 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         logger.warning("no participants report for meeting %s: %s", meeting.pk, exc)
         return 0
     with transaction.atomic():
-        _meeting_lock(meeting.zoom_meeting_id)  # webhooks may still be arriving
+        lock.meeting_lock(meeting.zoom_meeting_id)  # webhooks may still be arriving
         # What the webhooks gave, by (kind, instant): one read, matched below in Python.
         known: dict[tuple[str, datetime], list[tuple[str, str, str, str]]] = {}
         for kind, at, *who in ParticipantEvent.objects.filter(meeting=meeting).values_list(
@@ -1047,13 +464,14 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
     return len(facts)
 
 
-def _record_data(record: AttendanceRecord) -> dict:
-    return {
-        "meeting_id": record.meeting_id,
-        "status": record.status,
-        "attended_seconds": record.attended_seconds,
-        "final": record.is_final,
-    }
+def _record_event(record: AttendanceRecord) -> AttendanceUpdated:
+    return AttendanceUpdated(
+        meeting_id=record.meeting_id,
+        student_id=record.student_id,
+        status=record.status,
+        attended_seconds=record.attended_seconds,
+        final=record.is_final,
+    )
 
 
 def attendance_override(
@@ -1084,9 +502,8 @@ def attendance_override(
             "reason": record.override_reason,
         },
     )
-    data = _record_data(record)
-    publish_on_commit("meeting", record.meeting_id, event="attendance.updated", data=data)
-    publish_on_commit("user", record.student_id, event="attendance.updated", data=data)
+    publish(AttendanceScored(meeting_id=record.meeting_id, final=record.is_final, records=1))
+    publish(_record_event(record))
     return record
 
 
@@ -1133,10 +550,10 @@ def participant_resolve(
     first = sessions.first()
     if first is None:
         raise ValidationError("No such participant in this class.")
-    if user.pk not in set(_people_of(meeting)):
+    if user.pk not in set(people_of(meeting)):
         raise PermissionDenied("That person is not in this class.")
     with transaction.atomic():
-        _meeting_lock(meeting.zoom_meeting_id)  # not while a worker rebuilds these sessions
+        lock.meeting_lock(meeting.zoom_meeting_id)  # not while a worker rebuilds these sessions
         if first.zoom_participant_id:
             kind, value = ParticipantIdentity.Kind.ZOOM_ID, first.zoom_participant_id
         elif first.email:
@@ -1146,7 +563,7 @@ def participant_resolve(
         ParticipantIdentity.objects.update_or_create(
             kind=kind, value=value, defaults={"user": user, "resolved_by": actor}
         )
-        role = _role_of(meeting, user, "", "")
+        role = role_of(meeting, user, "", "")
         changed = sessions.update(user=user, role=role)
         audit_record(
             actor=actor,

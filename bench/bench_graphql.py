@@ -53,7 +53,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
-from attendance import services as attendance_services  # noqa: E402
+from attendance.inbox import engine as inbox_engine  # noqa: E402
 from attendance.models import AttendanceRecord, ParticipantSession, WebhookEvent  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from tenants import services  # noqa: E402
@@ -247,7 +247,7 @@ def play_joins(org, meeting_id, names, sent):
                 event=body["event"], dedupe_key=f"bench-{i}", zoom_meeting_id="9000", body=body
             )
             sent[name] = time.perf_counter()
-            attendance_services.webhook_event_process(event_id=event.pk)
+            inbox_engine.webhook_event_process(event_id=event.pk)
             time.sleep(0.01)  # a join storm of ~100 a second
 
 

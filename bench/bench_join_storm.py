@@ -12,11 +12,13 @@ Scenarios, each run against a fresh meeting:
 - and the same two loads against `GET /healthz` (Django's cheapest path) as a baseline.
 
 Measured: webhook answer latency p50/p99; events stored per second (server-side `received_at`
-of the rows); rows lost or counted twice; receipt→processed (the worker) and, through a
-websocket of the meeting's teacher on `/ws/meetings/<id>/live/`, receipt→realtime event p50/p99
-and events never delivered (channel-layer drops). The median of the runs is printed as a table.
+of the rows); rows lost or counted twice; receipt→processed (the worker) and, through the
+teacher's `meetingParticipants` GraphQL subscription (graphql-transport-ws on /graphql/),
+receipt→realtime event p50/p99 and events never delivered (channel-layer drops). The median
+of the runs is printed as a table.
 
-Usage: python bench/bench_join_storm.py [runs]   (default 3)
+Usage: python bench/bench_join_storm.py [runs] [events]   (default 3 runs of 1,000 events;
+a smaller `events` only to check that the benchmark works)
 """
 
 import asyncio
@@ -79,7 +81,7 @@ from tests.support import (  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 LOAD_AT_START = os.getloadavg()
-EVENTS = 1000
+EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 SPREAD_SECONDS = 10.0
 DUPLICATE_SHARE = 0.05
 CONNECTIONS = 20
@@ -402,6 +404,19 @@ def machine_busy_seconds() -> float:
 # --- observing ---------------------------------------------------------------------------------
 
 
+LIVE_QUERY = (
+    "subscription($id: ID!) { meetingParticipants(meetingId: $id)"
+    " { kind count participants { name } } }"
+)
+
+
+def _participants_event(message: dict) -> dict | None:
+    """The `meetingParticipants` result of a graphql-transport-ws message, if it is one."""
+    if message.get("type") != "next":
+        return None
+    return ((message.get("payload") or {}).get("data") or {}).get("meetingParticipants")
+
+
 class LiveWatcher:
     """The teacher's live view of one meeting; records when each participant's join shows."""
 
@@ -415,12 +430,13 @@ class LiveWatcher:
         self._ws = None
 
     async def start(self) -> None:
-        url = f"ws://{self.stack.host}:{self.stack.port}/ws/meetings/{self.meeting_id}/live/"
+        url = f"ws://{self.stack.host}:{self.stack.port}/graphql/"
         try:
             self._ws = await websockets.connect(
                 url,
                 host="127.0.0.1",
                 port=self.stack.port,
+                subprotocols=["graphql-transport-ws"],
                 origin=f"http://{self.stack.host}:{self.stack.port}",
                 additional_headers={
                     "Cookie": f"{settings.SESSION_COOKIE_NAME}={self.stack.teacher_session}"
@@ -428,9 +444,25 @@ class LiveWatcher:
                 open_timeout=10,
                 max_queue=None,
             )
-            first = json.loads(await asyncio.wait_for(self._ws.recv(), 10))
-            if first.get("event") != "snapshot":
-                raise RuntimeError(f"first message was {first.get('event')!r}, not a snapshot")
+            await self._ws.send(json.dumps({"type": "connection_init"}))
+            ack = json.loads(await asyncio.wait_for(self._ws.recv(), 10))
+            if ack.get("type") != "connection_ack":
+                raise RuntimeError(f"no connection_ack: {ack!r}")
+            await self._ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {
+                            "query": LIVE_QUERY,
+                            "variables": {"id": str(self.meeting_id)},
+                        },
+                    }
+                )
+            )
+            first = _participants_event(json.loads(await asyncio.wait_for(self._ws.recv(), 10)))
+            if first is None or first["kind"] != "SNAPSHOT":
+                raise RuntimeError(f"first result was {first!r}, not a snapshot")
         except Exception as exc:  # noqa: BLE001 - any failure means: no realtime figures
             self.skipped = f"{type(exc).__name__}: {exc}"
             if self._ws is not None:
@@ -443,13 +475,12 @@ class LiveWatcher:
         try:
             async for raw in self._ws:
                 now = time.time()
-                message = json.loads(raw)
-                if message.get("event") != "participants.changed":
+                event = _participants_event(json.loads(raw))
+                # One JOINED result per processed batch carries its joins.
+                if event is None or event["kind"] != "JOINED":
                     continue
-                for change in message["data"]["changes"]:
-                    name = change["participant"]["name"]
-                    if change["change"] != "joined":
-                        continue
+                for person in event["participants"]:
+                    name = person["name"]
                     if name in self.joined:
                         self.repeats += 1
                     else:

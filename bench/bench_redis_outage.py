@@ -57,8 +57,8 @@ def main() -> None:
     import bench_join_storm as storm  # sets up the scratch database and Django
     from django_tenants.utils import schema_context
 
+    from attendance.inbox.sweep import webhook_inbox_sweep
     from attendance.models import AttendanceRecord, WebhookEvent
-    from attendance.sweep import webhook_inbox_sweep
     from tenants.accounts.models import Role
     from tenants.accounts.services import user_create
     from tenants.school.models import SchoolClass

@@ -1,6 +1,6 @@
 """The web process: Django over HTTP (tenancy by django-tenants' middleware), the Zoom webhook
-intake beside it (a lean async route, see attendance.intake why), and websockets (tenancy by
-realtime.tenancy, see there why it cannot be the same)."""
+intake beside it (a lean async route, see attendance.inbox.intake why), and websockets (tenancy
+by tenants.websocket, see there why it cannot be the same)."""
 
 import os
 
@@ -13,9 +13,9 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from attendance.intake import WebhookRouter  # noqa: E402
-from realtime.routing import websocket_urlpatterns  # noqa: E402
-from realtime.tenancy import TenantWebsocketStack  # noqa: E402
+from attendance.inbox.intake import WebhookRouter  # noqa: E402
+from config.routing import websocket_urlpatterns  # noqa: E402
+from tenants.websocket import TenantWebsocketStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

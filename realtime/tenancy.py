@@ -1,31 +1,20 @@
-"""Tenancy for websockets.
+"""Database work for websockets, in the tenant's schema.
 
-django-tenants has no ASGI middleware, and every `database_sync_to_async` call of every
-consumer in a daphne process runs on ONE shared thread with ONE connection: setting the schema
-on that connection in a middleware leaks one tenant's schema into another's queries. So the
-middleware only records the tenant in `scope["tenant"]`; database work runs through
-`in_tenant`, which activates the schema inside the sync function, on that thread, and must
-return plain data (evaluate querysets inside it).
+Every `database_sync_to_async` call of every consumer in a daphne process runs on ONE shared
+thread with ONE connection: setting the schema on that connection in a middleware leaks one
+tenant's schema into another's queries. So the websocket middleware (tenants.websocket) only
+records the tenant in `scope["tenant"]`; database work runs through `in_tenant`, which
+activates the schema inside the sync function, on that thread, and must return plain data
+(evaluate querysets inside it).
 """
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
-from channels.sessions import CookieMiddleware, SessionMiddleware
-from django.conf import settings
-from django.contrib.auth import get_user as django_get_user
-from django.contrib.auth.models import AnonymousUser
-from django.http.request import split_domain_port, validate_host
-from django_tenants.utils import get_public_schema_name, schema_context
-
-from tenants.selectors import organisation_by_host
+from django_tenants.utils import schema_context
 
 T = TypeVar("T")
-
-CLOSE_UNKNOWN_HOST = 4404
-CLOSE_SUSPENDED = 4403
 
 
 def run_in_schema(schema_name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -41,80 +30,4 @@ async def in_tenant(scope: dict, fn: Callable[..., T], *args: Any, **kwargs: Any
     )
 
 
-def _host_of(scope: dict) -> str | None:
-    for name, value in scope.get("headers", []):
-        if name == b"host":
-            domain, _port = split_domain_port(value.decode("latin1"))
-            return domain.lower() or None
-    return None
-
-
-def _organisation_for_host(host: str):
-    with schema_context(get_public_schema_name()):
-        return organisation_by_host(host=host)
-
-
-class TenantFromHostMiddleware:
-    """Puts the tenant of the Host header in `scope["tenant"]`; never touches the connection.
-    Unknown host: the websocket is closed with 4404; suspended tenant: 4403."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "websocket":
-            return await self.inner(scope, receive, send)
-        host = _host_of(scope)
-        tenant = None
-        if host and validate_host(host, settings.ALLOWED_HOSTS):
-            tenant = await database_sync_to_async(_organisation_for_host)(host)
-        if tenant is None or tenant.is_suspended:
-            code = CLOSE_UNKNOWN_HOST if tenant is None else CLOSE_SUSPENDED
-            return await _refuse(scope, receive, send, code)
-        return await self.inner(dict(scope, tenant=tenant), receive, send)
-
-
-async def _refuse(scope, receive, send, code: int) -> None:
-    # Accept, then close: a close before accepting reaches a real client only as HTTP 403,
-    # without the code that tells it why.
-    message = await receive()
-    if message["type"] == "websocket.connect":
-        await send({"type": "websocket.accept"})
-        await send({"type": "websocket.close", "code": code})
-
-
-def _user_in_schema(scope: dict):
-    class _Request:  # what django.contrib.auth.get_user needs of a request
-        session = scope["session"]
-
-    with schema_context(scope["tenant"].schema_name):
-        user = django_get_user(_Request)
-        if user.is_authenticated:
-            user.email  # noqa: B018 - load fields now, inside the schema
-        return user
-
-
-class TenantAuthMiddleware(AuthMiddleware):
-    """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
-    connection has (public, usually): here both are read inside the tenant's schema."""
-
-    async def resolve_scope(self, scope):
-        if "tenant" not in scope:
-            scope["user"]._wrapped = AnonymousUser()
-            return
-        scope["user"]._wrapped = await database_sync_to_async(_user_in_schema)(scope)
-
-
-def TenantWebsocketStack(inner):  # noqa: N802 - reads like Channels' own *Stack helpers
-    return TenantFromHostMiddleware(
-        CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner)))
-    )
-
-
-__all__ = [
-    "CLOSE_SUSPENDED",
-    "CLOSE_UNKNOWN_HOST",
-    "TenantWebsocketStack",
-    "in_tenant",
-    "run_in_schema",
-]
+__all__ = ["in_tenant", "run_in_schema"]

@@ -119,3 +119,46 @@ def _back_to_public():
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST="localhost")
+
+
+# --- realtime events: every message sent is its declared event --------------------------------
+
+_undeclared: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _realtime_messages_are_declared_events():
+    """For the whole run, every realtime message sent to the channel layer from this process
+    is decoded into the event type declared for its name (realtime.events); one that does not
+    decode (an undeclared name, a missing, unknown or mistyped field, a group not its own)
+    fails the test that sent it (`_no_undeclared_realtime_messages`)."""
+    from channels_redis.core import RedisChannelLayer
+
+    import attendance.events
+    import meetings.events  # noqa: F401 - every app's events declared before the first send
+    from realtime.events import EventError, decode_message
+    from realtime.groups import EVENT_HANDLER
+
+    assert attendance.events  # imported for its declarations
+    real_group_send = RedisChannelLayer.group_send
+
+    async def checked_group_send(self, group, message):
+        if message.get("type") == EVENT_HANDLER:
+            try:
+                event = decode_message(message)
+                assert event.data() == message["data"], "the payload does not round-trip"
+            except (EventError, AssertionError) as exc:
+                _undeclared.append(f"{message.get('event')!r} to {group}: {exc}")
+        return await real_group_send(self, group, message)
+
+    RedisChannelLayer.group_send = checked_group_send
+    yield
+    RedisChannelLayer.group_send = real_group_send
+
+
+@pytest.fixture(autouse=True)
+def _no_undeclared_realtime_messages():
+    _undeclared.clear()
+    yield
+    failures, _undeclared[:] = list(_undeclared), []
+    assert not failures, f"realtime messages that are not their declared events: {failures}"

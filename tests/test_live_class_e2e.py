@@ -101,12 +101,18 @@ def live_class(worlds):
     _in(world.schema, clean)
 
 
+ROOM = """subscription($id: ID!) { meetingParticipants(meetingId: $id) {
+  kind status participants { name role joinedAt } } }"""
+
+
 class Room:
-    """The teacher's live view of the class, on its own thread and event loop."""
+    """The teacher's live view of the class (the `meetingParticipants` subscription), on its
+    own thread and event loop. `messages` holds each result's `meetingParticipants`."""
 
     def __init__(self, port: int, host: str, session_key: str, meeting_id: int):
-        self.url = f"ws://{host}:{port}/ws/meetings/{meeting_id}/live/"
+        self.url = f"ws://{host}:{port}/graphql/"
         self.port, self.host, self.session_key = port, host, session_key
+        self.meeting_id = meeting_id
         self.messages: list[dict] = []
         self.ready = threading.Event()
         self.ended = threading.Event()
@@ -119,20 +125,30 @@ class Room:
             self.url,
             host="127.0.0.1",
             port=self.port,
+            subprotocols=["graphql-transport-ws"],
             origin=f"http://{self.host}:{self.port}",
             additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={self.session_key}"},
         ) as ws:
-            self.messages.append(json.loads(await ws.recv()))  # the snapshot
+            await ws.send(json.dumps({"type": "connection_init"}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            variables = {"id": str(self.meeting_id)}
+            subscribe = {"query": ROOM, "variables": variables}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            self.messages.append(_room_event(await ws.recv()))  # the snapshot
             self.ready.set()
             deadline = time.monotonic() + 60
             while not self.ended.is_set() and time.monotonic() < deadline:
                 try:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+                    message = _room_event(await asyncio.wait_for(ws.recv(), 1))
                 except TimeoutError:
                     continue
                 self.messages.append(message)
-                if message["event"] == "meeting.ended":
+                if message["kind"] == "STATUS" and message["status"] == "ENDED":
                     self.ended.set()
+
+
+def _room_event(raw: str) -> dict:
+    return json.loads(raw)["payload"]["data"]["meetingParticipants"]
 
 
 def _played_attendance(summary, enrolled: list[tuple[str, str]]) -> dict[str, tuple[str, int]]:
@@ -161,7 +177,7 @@ def _played_attendance(summary, enrolled: list[tuple[str, str]]) -> dict[str, tu
 def test_a_played_class_streams_live_and_ends_with_everyones_attendance(stack, live_class):
     world, sandbox, zoom, meeting_id, enrolled = live_class
     room = Room(stack, world.host, world.session_keys["teacher"], meeting_id)
-    assert room.messages[0]["event"] == "snapshot"
+    assert room.messages[0]["kind"] == "SNAPSHOT"
 
     player = ClassPlayer(
         sandbox, f"http://127.0.0.1:{stack}/webhooks/zoom/", SECRET, host_header=world.host
@@ -179,15 +195,15 @@ def test_a_played_class_streams_live_and_ends_with_everyones_attendance(stack, l
     assert room.ended.wait(30), "meeting.ended never reached the teacher"
 
     # Live: everyone who came was seen, with their role (each change says how a participant
-    # is now: one who came and went within one batch shows as "left", joined_at and all).
+    # is now: one who came and went within one batch shows as LEFT, joinedAt and all).
     seen = {
-        change["participant"]["name"]: change["participant"]
+        participant["name"]: participant
         for message in room.messages
-        if message["event"] == "participants.changed"
-        for change in message["data"]["changes"]
+        if message["kind"] in ("JOINED", "LEFT")
+        for participant in message["participants"]
     }
-    joined = {name: participant["role"] for name, participant in seen.items()}
-    assert all(participant["joined_at"] for participant in seen.values())
+    joined = {name: participant["role"].lower() for name, participant in seen.items()}
+    assert all(participant["joinedAt"] for participant in seen.values())
     played = {row["name"] for row in summary.participants}
     assert set(joined) == played
     attending = {name for name, email in enrolled if name in played}

@@ -26,12 +26,12 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance import services
+from attendance.inbox import engine
 from attendance.models import WebhookEvent
 from meetings.models import Meeting
 
 from .attendance.conftest import ZOOM_ID, joined, left, store
-from .realtime.test_live_consumers import _committed
+from .support import committed as _committed
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
@@ -279,7 +279,7 @@ def _process(world, bodies) -> list[tuple[float, float]]:
         with schema_context(world.schema):
             for event_id in store(bodies):
                 began = time.time()
-                services.webhook_event_process(event_id=event_id)  # commits, then publishes
+                engine.webhook_event_process(event_id=event_id)  # commits, then publishes
                 times.append((began, time.time()))
         return times
 

@@ -5,29 +5,40 @@ changes: a change published between the two is not lost. Database work runs in t
 schema on the database thread (`in_tenant`) and returns plain types, never model rows.
 Access is checked when subscribing and again before each event: a user who lost access (made
 inactive, removed from the class) stops receiving. Every channel message of a connection reaches
-each of its subscriptions, so each keeps to the messages of its own group.
+each of its subscriptions, so each keeps to the messages of its own group. Messages are decoded
+into the event types their producers declared (attendance.events, meetings.events); one that
+does not decode is logged and skipped.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
 
+from attendance.events import LiveCount, Participant, ParticipantsChanged
 from attendance.graphql import types as t
-from realtime.consumers import (
-    AccessGate,
-    is_active_admin,
-    is_active_user,
-    live_snapshot_for,
-    may_watch_room,
-    room_snapshot_for,
-)
+from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
+from meetings.events import MeetingEnded, MeetingStarted
+from realtime.access import AccessGate
+from realtime.events import Event, EventError, decode_message
 from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
 from realtime.tenancy import in_tenant
+from tenants.accounts.selectors import is_active_admin, is_active_user
 from tenants.graphql.context import NotAllowed
+
+logger = logging.getLogger(__name__)
+
+
+def _event(message: dict) -> Event | None:
+    try:
+        return decode_message(message)
+    except EventError:
+        logger.exception("a realtime message that is not its declared event was skipped")
+        return None
 
 
 def _scope(info: Info) -> dict:
@@ -45,13 +56,13 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _participant(data: dict) -> t.Participant:
+def _participant(participant: Participant) -> t.Participant:
     return t.Participant(
-        key=data.get("key", ""),
-        name=data.get("name", ""),
-        role=t.ParticipantRole(data.get("role", "guest")),
-        joined_at=_time(data.get("joined_at")),
-        left_at=_time(data.get("left_at")),
+        key=participant.key,
+        name=participant.name,
+        role=t.ParticipantRole(participant.role),
+        joined_at=_time(participant.joined_at),
+        left_at=_time(participant.left_at),
     )
 
 
@@ -92,7 +103,7 @@ class Subscription:
                 count=snapshot["count"],
                 # In the room: an open segment of a class that has not ended.
                 participants=[
-                    _participant(p)
+                    _participant(Participant.decode(p))
                     for p in snapshot["participants"]
                     if not p["left_at"] and status != t.MeetingStatus.ENDED
                 ],
@@ -103,32 +114,30 @@ class Subscription:
                     continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
-                event, data = message["event"], message["data"]
-                if event == "participants.changed":
+                event = _event(message)
+                if isinstance(event, ParticipantsChanged):
                     # One message per processed batch: its joins, then its leaves.
-                    status = t.MeetingStatus(data.get("status", status.value))
+                    status = t.MeetingStatus(event.status)
                     for kind, change in (
                         (t.ParticipantEventKind.JOINED, "joined"),
                         (t.ParticipantEventKind.LEFT, "left"),
                     ):
-                        people = [
-                            c["participant"] for c in data["changes"] if c["change"] == change
-                        ]
+                        people = [c.participant for c in event.changes if c.change == change]
                         if people:
                             yield t.ParticipantsEvent(
                                 kind=kind,
                                 meeting_id=meeting_id,
                                 status=status,
-                                count=data["count"],
+                                count=event.count,
                                 participants=[_participant(p) for p in people],
                             )
-                elif event in ("meeting.started", "meeting.ended"):
-                    status = t.MeetingStatus(data["meeting"]["status"])
+                elif isinstance(event, MeetingStarted | MeetingEnded):
+                    status = t.MeetingStatus(event.meeting.status)
                     yield t.ParticipantsEvent(
                         kind=t.ParticipantEventKind.STATUS,
                         meeting_id=meeting_id,
                         status=status,
-                        count=data.get("count", 0),
+                        count=event.count,
                         participants=[],
                     )
 
@@ -151,24 +160,22 @@ class Subscription:
                     continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
-                data = message["data"]
-                meeting = data.get("meeting") or {}
-                meeting_id = data.get("meeting_id") or meeting.get("id")
-                if message["event"] in ("meeting.started", "meeting.ended"):
+                event = _event(message)
+                if isinstance(event, MeetingStarted | MeetingEnded):
                     # The list itself changed: send it whole.
                     rows = await in_tenant(scope, live_snapshot_for, user_id) or []
                     yield t.LiveClassesEvent(
-                        kind=message["event"],
+                        kind=event.name,
                         classes=[_live_class(r) for r in rows],
-                        meeting_id=strawberry.ID(str(meeting_id)),
-                        count=data.get("count"),
+                        meeting_id=strawberry.ID(str(event.meeting.id)),
+                        count=event.count,
                     )
-                else:
+                elif isinstance(event, LiveCount):
                     yield t.LiveClassesEvent(
-                        kind=message["event"],
+                        kind=event.name,
                         classes=[],
-                        meeting_id=strawberry.ID(str(meeting_id)) if meeting_id else None,
-                        count=data.get("count"),
+                        meeting_id=strawberry.ID(str(event.meeting_id)),
+                        count=event.count,
                     )
 
     @strawberry.subscription(
@@ -188,4 +195,7 @@ class Subscription:
                     continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
-                yield t.Notification(kind=message["event"], data=message["data"])
+                event = _event(message)
+                if event is not None:
+                    # The payload goes to the app as the JSON it was declared as.
+                    yield t.Notification(kind=event.name, data=event.data())

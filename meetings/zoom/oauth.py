@@ -181,7 +181,8 @@ def connection_refresh(*, connection_id: int, stale_token: str | None = None) ->
 
 
 def _tell_needs_reconnect(connection: ZoomConnection) -> None:
-    from realtime.groups import publish
+    from meetings.events import ZoomNeedsReconnect
+    from realtime.events import publish
     from tenants.audit.services import audit_record
 
     audit_record(
@@ -191,8 +192,8 @@ def _tell_needs_reconnect(connection: ZoomConnection) -> None:
         details={"user": connection.user.email},
     )
     publish(
-        "user",
-        connection.user_id,
-        event="zoom.needs_reconnect",
-        data={"message": "Zoom signed you out. Reconnect Zoom to keep starting classes."},
+        ZoomNeedsReconnect(
+            user_id=connection.user_id,
+            message="Zoom signed you out. Reconnect Zoom to keep starting classes.",
+        )
     )

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django_tenants.utils import schema_context
 
-from attendance.intake import dedupe_key
+from attendance.inbox.intake import dedupe_key
 from attendance.models import WebhookEvent
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role

@@ -28,10 +28,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from attendance.actors import webhook_process
-from attendance.intake import MAX_BODY_BYTES, WebhookRouter, ZoomWebhookIntake, intake
+from attendance.inbox.intake import MAX_BODY_BYTES, WebhookRouter, ZoomWebhookIntake, intake
+from attendance.inbox.sweep import webhook_inbox_sweep, webhook_inbox_sweep_actor
+from attendance.inbox.wakeup import wake_clear, wake_key
 from attendance.models import WebhookEvent
-from attendance.sweep import webhook_inbox_sweep, webhook_inbox_sweep_actor
-from attendance.wakeup import wake_clear, wake_key
 from config.asgi import application
 from meetings.models import ZoomSettings
 from tenants.audit.models import AuditEntry
@@ -470,7 +470,7 @@ def test_redis_down_still_stores_and_answers(zoom, monkeypatch, caplog):
         raise redis.ConnectionError("Redis is down")
 
     monkeypatch.setattr(webhook_process, "send_with_options", broken_send)
-    caplog.set_level(logging.ERROR, logger="attendance.intake")
+    caplog.set_level(logging.ERROR, logger="attendance.inbox.intake")
 
     reply = zoom.post(joined("Ann"), host=HOSTS["alpha"], secret=SECRETS["alpha"])
 
@@ -718,7 +718,7 @@ def test_database_unreachable_gives_503_so_that_zoom_retries(zoom, caplog):
         conninfo=f"host=127.0.0.1 port={port} dbname=nothing connect_timeout=1", pool_timeout=0.5
     )
     app = WebhookRouter(application, handler)
-    caplog.set_level(logging.ERROR, logger="attendance.intake")
+    caplog.set_level(logging.ERROR, logger="attendance.inbox.intake")
     try:
         reply = zoom.post(joined("Ann"), host=HOSTS["alpha"], secret=SECRETS["alpha"], app=app)
     finally:

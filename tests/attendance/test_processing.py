@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attendance import services
+from attendance.inbox import engine, lock
+from attendance.inbox.wakeup import wake_claim, wake_clear
 from attendance.models import (
     AttendanceRecord,
     ParticipantIdentity,
@@ -17,9 +19,9 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.selectors import unmatched_participants
-from attendance.wakeup import wake_claim, wake_clear
 from meetings.models import Meeting
 from meetings.providers.base import Page, Participant
+from realtime import events as realtime_events
 from tenants.audit.models import AuditEntry
 
 from ..support import committed
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 def process(bodies) -> list[str | None]:
-    return [services.webhook_event_process(event_id=i) for i in store(bodies)]
+    return [engine.webhook_event_process(event_id=i) for i in store(bodies)]
 
 
 def segments(meeting, name):
@@ -121,8 +123,8 @@ def test_processing_twice_does_nothing_more(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):
         [event_id] = store([joined("Ann A", 1, registrant_id="reg-ann")])
-        assert services.webhook_event_process(event_id=event_id) == "processed"
-        assert services.webhook_event_process(event_id=event_id) is None
+        assert engine.webhook_event_process(event_id=event_id) == "processed"
+        assert engine.webhook_event_process(event_id=event_id) is None
         assert ParticipantSession.objects.filter(meeting=meeting).count() == 1
 
 
@@ -132,14 +134,14 @@ def test_a_failure_is_recorded_on_the_event_and_raised_for_retry(live_class):
         [event_id] = store([joined("Ann A", 1)])
         with (
             mock.patch.object(services, "participants_apply", side_effect=RuntimeError("db")),
-            pytest.raises(services.EventFailed),
+            pytest.raises(engine.EventFailed),
         ):
-            services.webhook_event_process(event_id=event_id)
+            engine.webhook_event_process(event_id=event_id)
         event = WebhookEvent.objects.get(pk=event_id)
         assert (event.status, event.attempts) == ("failed", 1)
         assert "RuntimeError: db" in event.last_error
 
-        assert services.webhook_event_process(event_id=event_id) == "processed"  # the retry
+        assert engine.webhook_event_process(event_id=event_id) == "processed"  # the retry
         assert WebhookEvent.objects.get(pk=event_id).attempts == 2
 
 
@@ -150,18 +152,25 @@ def _crowd(count: int, first: int = 0) -> list[dict]:
     return [joined(f"Guest {n}", 1, uuid=f"pu-{n}") for n in range(first, first + count)]
 
 
-def test_a_meetings_pending_events_are_processed_together(live_class):
+def test_a_meetings_pending_events_are_processed_together(
+    live_class, django_capture_on_commit_callbacks
+):
     world, meeting, _ = live_class
     with schema_context(world.schema):
         ids = store([started(), *_crowd(30), left("Guest 0", 9, uuid="pu-0")])
-        with mock.patch.object(services, "publish_many") as publish_many:
-            outcomes = [services.webhook_event_process(event_id=i) for i in ids]
+        with (
+            mock.patch.object(realtime_events, "_deliver") as deliver,
+            django_capture_on_commit_callbacks(execute=True),  # the batch's commit
+        ):
+            outcomes = [engine.webhook_event_process(event_id=i) for i in ids]
         assert outcomes == ["processed"] + [None] * 31  # the first message took them all
         assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
         assert ParticipantSession.objects.filter(meeting=meeting).count() == 30
-    [call] = publish_many.call_args_list  # one batch, one trip to the channel layer
+    [call] = deliver.call_args_list  # one batch, one trip to the channel layer
     messages = call.args[0]
-    meeting_messages = [(event, data) for parts, event, data in messages if parts[0] == "meeting"]
+    meeting_messages = [
+        (m["event"], m["data"]) for group, m in messages if group.startswith("t.alpha.meeting.")
+    ]
     assert [event for event, _ in meeting_messages] == ["meeting.started", "participants.changed"]
     changed = meeting_messages[1][1]
     assert changed["count"] == 29
@@ -176,11 +185,11 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(live_class):
     world, _, _ = live_class
     counts = []
     with schema_context(world.schema):
-        services.webhook_event_process(event_id=store([started()])[0])  # the uuid is known
+        engine.webhook_event_process(event_id=store([started()])[0])  # the uuid is known
         for first, size in ((0, 5), (100, 60)):
             ids = store(_crowd(size, first))
             with CaptureQueriesContext(connection) as queries:
-                services.webhook_event_process(event_id=ids[0])
+                engine.webhook_event_process(event_id=ids[0])
             counts.append(len(queries))
     assert counts[0] == counts[1]
 
@@ -198,18 +207,18 @@ def test_one_bad_event_holds_up_no_other(live_class, django_capture_on_commit_ca
         good, bad, also_good = store([joined("Ann A", 1), joined("Bad", 2), joined("Cy C", 3)])
         with (
             mock.patch.object(services, "participant_fact", side_effect=fact),
-            mock.patch.object(services, "_hand_over") as hand_over,
+            mock.patch.object(lock, "hand_over") as hand_over,
         ):
             with (
                 django_capture_on_commit_callbacks(execute=True),
-                pytest.raises(services.EventFailed),  # its own event failed: retried later
+                pytest.raises(engine.EventFailed),  # its own event failed: retried later
             ):
-                services.webhook_event_process(event_id=bad)
+                engine.webhook_event_process(event_id=bad)
             hand_over.assert_not_called()  # the drain goes on by itself: no message per event
-            assert services.webhook_event_process(event_id=good) is None  # done in that batch
+            assert engine.webhook_event_process(event_id=good) is None  # done in that batch
             events = {e.pk: e for e in WebhookEvent.objects.all()}
             with pytest.raises(ValueError):  # its own message: a retry, and it fails again
-                services.webhook_event_process(event_id=bad)
+                engine.webhook_event_process(event_id=bad)
         assert (events[good].status, events[also_good].status) == ("processed", "processed")
         assert (events[bad].status, events[bad].attempts) == ("failed", 1)
         assert "ValueError: cannot read this one" in events[bad].last_error
@@ -218,7 +227,7 @@ def test_one_bad_event_holds_up_no_other(live_class, django_capture_on_commit_ca
             "Cy C",
         ]
         assert WebhookEvent.objects.get(pk=bad).attempts == 2
-        assert services.webhook_event_process(event_id=bad) == "processed"  # mended, retried
+        assert engine.webhook_event_process(event_id=bad) == "processed"  # mended, retried
         assert ParticipantSession.objects.filter(meeting=meeting, name="Bad").exists()
 
 
@@ -237,15 +246,15 @@ def test_a_busy_meeting_is_drained_by_the_worker_that_holds_it(worlds):
 
     def arrives_meanwhile():
         [seen["late"]] = store(_crowd(1, 500))
-        seen["outcome"] = services.webhook_event_process(event_id=seen["late"])
+        seen["outcome"] = engine.webhook_event_process(event_id=seen["late"])
         seen["status"] = WebhookEvent.objects.get(pk=seen["late"]).status
 
-    real_process = services._process
+    real_process = engine._process
 
-    def process(events, outbox):
+    def process(events):
         if "late" not in seen:  # during the first batch, with the meeting held
             in_schema(arrives_meanwhile)
-        return real_process(events, outbox)
+        return real_process(events)
 
     def first_worker():
         meeting = Meeting.objects.create(
@@ -256,8 +265,8 @@ def test_a_busy_meeting_is_drained_by_the_worker_that_holds_it(worlds):
             zoom_meeting_id=ZOOM_ID,
         )
         [first] = store(_crowd(1))
-        with mock.patch.object(services, "_process", side_effect=process):
-            seen["first"] = services.webhook_event_process(event_id=first)
+        with mock.patch.object(engine, "_process", side_effect=process):
+            seen["first"] = engine.webhook_event_process(event_id=first)
         seen["after"] = WebhookEvent.objects.get(pk=seen["late"]).status
         seen["sessions"] = ParticipantSession.objects.filter(meeting=meeting).count()
         meeting.delete()
@@ -283,7 +292,7 @@ def test_whoever_held_a_meeting_without_draining_it_hands_its_events_on(
             django_capture_on_commit_callbacks(execute=True),
             transaction.atomic(),
         ):
-            services._meeting_lock(ZOOM_ID)
+            lock.meeting_lock(ZOOM_ID)
     send.assert_called_once_with(args=(pending,), tenant_schema=world.schema)
 
 
@@ -293,7 +302,7 @@ def test_a_worker_that_takes_a_meeting_lets_the_next_event_wake_it_again(live_cl
         [event_id] = store([joined("Ann A", 1)])
         assert wake_claim(world.schema, ZOOM_ID)  # the intake sends a message
         assert not wake_claim(world.schema, ZOOM_ID)  # and no more while it waits
-        services.webhook_event_process(event_id=event_id)
+        engine.webhook_event_process(event_id=event_id)
         assert wake_claim(world.schema, ZOOM_ID)  # taken: the next event sends one
         wake_clear(world.schema, ZOOM_ID)
 
@@ -304,10 +313,10 @@ def test_a_message_whose_event_was_drained_still_wakes_its_meeting(live_class):
     world, _, _ = live_class
     with schema_context(world.schema):
         first, second = store([joined("Ann A", 1), joined("Bob B", 2)])
-        services.webhook_event_process(event_id=first)  # drains both
+        engine.webhook_event_process(event_id=first)  # drains both
         assert wake_claim(world.schema, ZOOM_ID)  # the intake sent a message for `second`
         [third] = store([joined("Cy C", 3)])  # its wake-up finds that message waiting
-        assert services.webhook_event_process(event_id=second) is None  # done already
+        assert engine.webhook_event_process(event_id=second) is None  # done already
         assert WebhookEvent.objects.get(pk=third).status == "processed"
         assert wake_claim(world.schema, ZOOM_ID)  # the next event wakes the meeting again
         wake_clear(world.schema, ZOOM_ID)
@@ -317,12 +326,12 @@ def test_a_long_drain_hands_the_meeting_to_a_fresh_message(live_class, monkeypat
     """A message does not run for ever while a busy class keeps sending: after DRAIN_SECONDS
     the rest is left to a new message."""
     world, _, _ = live_class
-    monkeypatch.setattr(services, "BATCH_MAX", 2)
-    monkeypatch.setattr(services, "DRAIN_SECONDS", 0)
+    monkeypatch.setattr(engine, "BATCH_MAX", 2)
+    monkeypatch.setattr(engine, "DRAIN_SECONDS", 0)
     with schema_context(world.schema):
         ids = store(_crowd(5))
         with mock.patch("attendance.actors.webhook_process.send_with_options") as send:
-            assert services.webhook_event_process(event_id=ids[0]) == "processed"
+            assert engine.webhook_event_process(event_id=ids[0]) == "processed"
         statuses = dict(WebhookEvent.objects.values_list("pk", "status"))
     assert [statuses[i] for i in ids] == ["processed"] * 2 + ["pending"] * 3
     send.assert_called_once_with(args=(ids[2],), tenant_schema=world.schema)
@@ -746,7 +755,7 @@ def test_concurrent_first_events_of_an_unscheduled_instance_make_one_session(wor
     ids: list[int] = []
     in_thread(arrange).join()
     threads = [
-        in_thread(lambda event_id=event_id: services.webhook_event_process(event_id=event_id))
+        in_thread(lambda event_id=event_id: engine.webhook_event_process(event_id=event_id))
         for event_id in ids
     ]
     for thread in threads:

@@ -2,6 +2,11 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from meetings.models import Meeting
+
+from ..attendance.conftest import CLASS_START, ZOOM_ID
+from ..support import committed
+
 
 class GQL:
     """A GraphQL client on one tenant's host, as a given role (or anonymous)."""
@@ -40,3 +45,27 @@ def in_schema():
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def meeting(worlds):
+    """A committed meeting of alpha's class (websocket threads see it): (world, its id)."""
+    world = worlds["a"]
+
+    def create():
+        with schema_context(world.schema):
+            return Meeting.objects.create(
+                school_class=world.school_class,
+                host=world.users["teacher"],
+                title="Live maths",
+                start_time=CLASS_START,
+                zoom_meeting_id=ZOOM_ID,
+            ).pk
+
+    def delete():
+        with schema_context(world.schema):
+            Meeting.objects.filter(pk=meeting_id).delete()
+
+    meeting_id = committed(create)
+    yield world, meeting_id
+    committed(delete)

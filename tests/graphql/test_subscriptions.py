@@ -7,12 +7,21 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django_tenants.utils import schema_context
 
-from attendance import services
+from attendance.events import (
+    AttendanceUpdated,
+    LiveCount,
+    Participant,
+    ParticipantChange,
+    ParticipantsChanged,
+)
+from attendance.inbox import engine
 from attendance.models import WebhookEvent
 from config.asgi import application
+from meetings.events import MeetingStarted, MeetingSummary
+from realtime.events import publish
 
 from ..attendance.conftest import joined, left, started, store
-from ..realtime.test_live_consumers import _committed, meeting  # noqa: F401 - fixture
+from ..support import committed as _committed
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +71,7 @@ def _play(world, bodies, *, together: bool = False):
         with schema_context(world.schema):
             for group in [bodies] if together else [[b] for b in bodies]:
                 for event_id in store(group):
-                    services.webhook_event_process(event_id=event_id)
+                    engine.webhook_event_process(event_id=event_id)
 
     def clean():
         with schema_context(world.schema):
@@ -71,7 +80,7 @@ def _play(world, bodies, *, together: bool = False):
     return run, clean
 
 
-async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: F811
+async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):
     world, meeting_id = meeting
     ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
     snapshot = await _next(ws)
@@ -104,21 +113,21 @@ async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):  # noqa: 
 
 
 @pytest.mark.parametrize("role", ["student", "parent"])
-async def test_students_and_parents_are_refused(meeting, role):  # noqa: F811
+async def test_students_and_parents_are_refused(meeting, role):
     world, meeting_id = meeting
     ws = await _subscribe(world, role, PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
     await ws.disconnect()
 
 
-async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):  # noqa: F811
+async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):
     _, meeting_id = meeting
     ws = await _subscribe(worlds["b"], "admin", PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
     await ws.disconnect()
 
 
-async def test_live_classes_for_admins_only(meeting):  # noqa: F811
+async def test_live_classes_for_admins_only(meeting):
     world, _ = meeting
     query = "subscription { liveClasses { kind classes { title participantCount } } }"
     ws = await _subscribe(world, "admin", query)
@@ -137,33 +146,31 @@ async def test_live_classes_for_admins_only(meeting):  # noqa: F811
     await refused.disconnect()
 
 
-async def test_my_notifications_reach_only_me(alpha, beta):
-    from realtime.groups import publish
+def _attendance_updated(student_id: int) -> AttendanceUpdated:
+    return AttendanceUpdated(
+        meeting_id=1, student_id=student_id, status="present", attended_seconds=900, final=False
+    )
 
+
+async def test_my_notifications_reach_only_me(alpha, beta):
     query = "subscription { myNotifications { kind data } }"
     mine = await _subscribe(alpha, "student", query)
     other = await _subscribe(beta, "student", query)
     for ws in (mine, other):  # both are in their groups once they say so
         assert (await _next(ws))["payload"]["data"]["myNotifications"]["kind"] == "subscribed"
-    await database_sync_to_async(publish)(
-        "user",
-        alpha.users["student"].pk,
-        event="class.starting",
-        data={"title": "Maths"},
-        schema_name="alpha",
-    )
+    event = _attendance_updated(alpha.users["student"].pk)
+    await database_sync_to_async(publish)(event, schema_name="alpha")
     got = (await _next(mine))["payload"]["data"]["myNotifications"]
-    assert got == {"kind": "class.starting", "data": {"title": "Maths"}}
+    assert got == {"kind": "attendance.updated", "data": event.data()}
+    assert got["data"]["status"] == "present"
     assert await other.receive_nothing(timeout=0.3)
     await mine.disconnect()
     await other.disconnect()
 
 
-async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):  # noqa: F811
+async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):
     """graphql-ws carries several subscriptions on one socket, and every channel message of
     the connection reaches each of them: each keeps to its own group."""
-    from realtime.groups import publish
-
     world, meeting_id = meeting
     ws = await _subscribe(world, "admin", PARTICIPANTS, {"id": str(meeting_id)})
     assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
@@ -176,21 +183,21 @@ async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting
     assert sorted(m["id"] for m in first) == ["2", "3"]  # "subscribed" and the snapshot
 
     admin_id = world.users["admin"].pk
+    await database_sync_to_async(publish)(_attendance_updated(admin_id), schema_name="alpha")
     await database_sync_to_async(publish)(
-        "user", admin_id, event="class.starting", data={"title": "Maths"}, schema_name="alpha"
-    )
-    await database_sync_to_async(publish)(
-        "live", event="live.count", data={"meeting_id": meeting_id, "count": 4}, schema_name="alpha"
+        LiveCount(meeting_id=meeting_id, count=4), schema_name="alpha"
     )
     got = [await _next(ws) for _ in range(2)]
     assert sorted((m["id"], _kind(m)) for m in got) == [
-        ("2", "class.starting"),
+        ("2", "attendance.updated"),
         ("3", "live.count"),
     ]
     # Another class starting: news for the live classes, not for this room.
-    other = {"meeting": {"id": meeting_id + 1000, "status": "started"}, "count": 0}
+    other = MeetingSummary(
+        id=meeting_id + 1000, title="Other", status="started", started_at=None, ended_at=None
+    )
     await database_sync_to_async(publish)(
-        "live", event="meeting.started", data=other, schema_name="alpha"
+        MeetingStarted(meeting=other, count=0), schema_name="alpha"
     )
     assert [(m["id"], _kind(m)) for m in [await _next(ws)]] == [("3", "meeting.started")]
     assert await ws.receive_nothing(timeout=0.5)  # the room heard none of it
@@ -202,9 +209,8 @@ def _kind(message: dict) -> str:
     return next(iter(data.values()))["kind"]
 
 
-async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):  # noqa: F811
-    from realtime import consumers
-    from realtime.groups import publish
+async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):
+    from realtime import access
     from tenants.accounts.models import User
 
     world, meeting_id = meeting
@@ -216,14 +222,17 @@ async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatc
         with schema_context(world.schema):
             User.objects.filter(pk=teacher.pk).update(is_active=active)
 
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
     await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
     try:
-        change = {"change": "joined", "participant": {"key": "k", "name": "Ann", "role": "guest"}}
-        data = {"meeting_id": meeting_id, "changes": [change], "count": 1, "status": "started"}
-        await database_sync_to_async(publish)(
-            "meeting", meeting_id, event="participants.changed", data=data, schema_name="alpha"
+        ann = Participant(key="k", name="Ann", role="guest", joined_at=None, left_at=None)
+        changed = ParticipantsChanged(
+            meeting_id=meeting_id,
+            changes=[ParticipantChange(change="joined", participant=ann)],
+            count=1,
+            status="started",
         )
+        await database_sync_to_async(publish)(changed, schema_name="alpha")
         assert (await _next(ws))["type"] == "complete"  # not Ann
     finally:
         await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()

@@ -148,7 +148,7 @@ def test_a_database_failure_after_zoom_created_deletes_it_at_zoom(
     def fail(*args, **kwargs):
         raise IntegrityError("simulated")
 
-    monkeypatch.setattr(services, "_attach_zoom", fail)
+    monkeypatch.setattr(services.scheduling, "_attach_zoom", fail)
 
     with pytest.raises(IntegrityError):
         _schedule(teacher_connected)
@@ -164,7 +164,9 @@ def test_orphan_is_reported_when_zoom_cannot_delete_either(
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(98))
     requests_mock.delete(f"{API}/meetings/98", status_code=400, json={"code": 1, "message": "no"})
     monkeypatch.setattr(
-        services, "_attach_zoom", lambda *a, **k: (_ for _ in ()).throw(IntegrityError("x"))
+        services.scheduling,
+        "_attach_zoom",
+        lambda *a, **k: (_ for _ in ()).throw(IntegrityError("x")),
     )
     with pytest.raises(IntegrityError):
         _schedule(teacher_connected)

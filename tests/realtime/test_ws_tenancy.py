@@ -1,8 +1,8 @@
-"""Websockets: tenant from Host, user from that tenant's sessions, database work in that
-tenant's schema even though every consumer shares one database thread."""
+"""Websockets (GraphQL subscriptions over `graphql-transport-ws` on /graphql/): tenant from
+Host, user from that tenant's sessions, database work in that tenant's schema even though
+every consumer shares one database thread."""
 
 import asyncio
-import json
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,18 +10,25 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
 
+from attendance.events import AttendanceUpdated
 from config.asgi import application
-from realtime.groups import publish, user_group
+from realtime.events import publish
+from realtime.groups import user_group
 from realtime.tenancy import in_tenant
+from tenants.websocket import TenantWebsocketStack
 
 pytestmark = pytest.mark.django_db
 
+NOTIFICATIONS = "subscription { myNotifications { kind data } }"
 
-def _communicator(host: str, session_key: str | None = None, path: str = "/ws/notifications/"):
+
+def _communicator(host: str, session_key: str | None = None, app=application):
     headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
     if session_key:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return WebsocketCommunicator(
+        app, "/graphql/", headers=headers, subprotocols=["graphql-transport-ws"]
+    )
 
 
 async def _closed_with(communicator) -> int:
@@ -33,12 +40,22 @@ async def _closed_with(communicator) -> int:
     return message["code"]
 
 
-async def _hello(communicator) -> dict:
+async def _subscribe(communicator, query: str = NOTIFICATIONS) -> dict:
+    """Connects, subscribes, returns the first result."""
     connected, code = await communicator.connect(timeout=5)
     assert connected, f"refused with {code}"
-    message = json.loads(await communicator.receive_from(timeout=5))
-    assert message["event"] == "hello"
-    return message["data"]
+    await communicator.send_json_to({"type": "connection_init"})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "connection_ack"
+    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": {"query": query}})
+    return await communicator.receive_json_from(timeout=5)
+
+
+def _subscribed(message: dict) -> bool:
+    return message["payload"].get("data") == {"myNotifications": {"kind": "subscribed", "data": {}}}
+
+
+def _signed_out(message: dict) -> bool:
+    return message["payload"]["errors"][0]["message"] == "Sign in first."
 
 
 async def test_unknown_host_is_closed_with_4404(worlds):
@@ -60,23 +77,42 @@ async def test_suspended_tenant_is_closed_with_4403(alpha):
         )()
 
 
+async def _whoami(scope, receive, send):
+    """A probe behind the tenant stack: answers with the user it resolved."""
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    user = scope["user"]
+    email = user.email if user.is_authenticated else ""
+    await send({"type": "websocket.send", "text": f"{scope['tenant'].slug} {email}"})
+
+
 async def test_user_is_resolved_in_the_hosts_tenant(alpha, beta):
-    # A's cookie on A's host: A's user
+    # A's cookie on A's host: A's user, who may subscribe
     communicator = _communicator(alpha.host, alpha.session_keys["teacher"])
-    hello = await _hello(communicator)
-    assert hello["tenant"] == "alpha"
-    assert hello["me"]["email"] == "teacher@alpha.test"
+    assert _subscribed(await _subscribe(communicator))
     await communicator.disconnect()
+    # and it is A's row (the ids of the two tenants' teachers are the same)
+    probe = _communicator(alpha.host, alpha.session_keys["teacher"], TenantWebsocketStack(_whoami))
+    assert (await probe.connect(timeout=5))[0]
+    assert await probe.receive_from(timeout=5) == "alpha teacher@alpha.test"
+    await probe.disconnect()
 
 
 async def test_another_tenants_cookie_gives_an_anonymous_user(alpha, beta):
-    # B's cookie on A's host: no such session at A, so anonymous, refused with 4401
+    # B's cookie on A's host: no such session at A, so anonymous, refused
     communicator = _communicator(alpha.host, beta.session_keys["teacher"])
-    assert await _closed_with(communicator) == 4401
+    assert _signed_out(await _subscribe(communicator))
+    await communicator.disconnect()
+    probe = _communicator(alpha.host, beta.session_keys["teacher"], TenantWebsocketStack(_whoami))
+    assert (await probe.connect(timeout=5))[0]
+    assert await probe.receive_from(timeout=5) == "alpha "
+    await probe.disconnect()
 
 
 async def test_no_cookie_is_anonymous(alpha):
-    assert await _closed_with(_communicator(alpha.host)) == 4401
+    communicator = _communicator(alpha.host)
+    assert _signed_out(await _subscribe(communicator))
+    await communicator.disconnect()
 
 
 def _emails_here() -> list[str]:
@@ -111,21 +147,22 @@ async def test_two_live_connections_each_get_their_own_tenants_events(alpha, bet
     assert alpha.users["teacher"].pk == beta.users["teacher"].pk
     a = _communicator(alpha.host, alpha.session_keys["teacher"])
     b = _communicator(beta.host, beta.session_keys["teacher"])
-    assert (await _hello(a))["me"]["email"] == "teacher@alpha.test"
-    assert (await _hello(b))["me"]["email"] == "teacher@beta.test"
+    assert _subscribed(await _subscribe(a))
+    assert _subscribed(await _subscribe(b))
 
     # when: an event is published to beta's teacher
-    await database_sync_to_async(publish)(
-        "user",
-        beta.users["teacher"].pk,
-        event="notice",
-        data={"text": "for beta"},
-        schema_name="beta",
+    event = AttendanceUpdated(
+        meeting_id=1,
+        student_id=beta.users["teacher"].pk,
+        status="absent",
+        attended_seconds=0,
+        final=True,
     )
+    await database_sync_to_async(publish)(event, schema_name="beta")
 
     # then: only beta's connection receives it
-    received = json.loads(await b.receive_from(timeout=5))
-    assert received == {"event": "notice", "data": {"text": "for beta"}}
+    received = (await b.receive_json_from(timeout=5))["payload"]["data"]["myNotifications"]
+    assert received == {"kind": "attendance.updated", "data": event.data()}
     assert await a.receive_nothing(timeout=0.3)
     await a.disconnect()
     await b.disconnect()

@@ -54,7 +54,7 @@ ACTOR_MODULES = [
     "tenants.actors",
     "meetings.actors",
     "attendance.actors",
-    "attendance.sweep",
+    "attendance.inbox.sweep",
     "django_dramatiq.tasks",
 ]
 

@@ -1,6 +1,6 @@
 """One waiting processing message per Zoom meeting, not one per event.
 
-A worker drains a meeting: it takes every pending event of it (attendance.services). So a
+A worker drains a meeting: it takes every pending event of it (attendance.inbox.engine). So a
 meeting needs one queued message at a time, however many events arrive; a message per event
 would leave, after a join storm, a queue of messages with nothing left to do, and every new
 event, of any class of any school, would wait behind them.

@@ -6,14 +6,19 @@ Django's sync request path costs ~7 ms a request here (≈150 requests/s), too s
 storm, so this path bypasses Django's request machinery: plain async code, psycopg's async
 connection pool (autocommit), schema-qualified SQL (never a search_path), and the actor message
 sent from a thread after the answer has gone, only when none for the event's meeting is
-waiting already (attendance.wakeup: the worker drains the whole meeting).
+waiting already (attendance.inbox.wakeup: the worker drains the whole meeting).
 
 Answers: 200 `{"status": "stored" | "duplicate"}` (or the url_validation tokens), 400 malformed,
 401 unsigned / badly signed / replayed / no secret configured (audited, throttled), 404 unknown
 host, 413 body over 256 KiB, 503 database unreachable (so that Zoom retries).
+
+Over 600 lines on purpose: it is one request path (host → tenant and secret → signature →
+store → answer → wake a worker) with its caches, pool and SQL, read top to bottom; split, each
+part would need the others' private state.
 """
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -29,7 +34,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from attendance.wakeup import wake_claim
+from attendance.inbox.wakeup import wake_claim
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +48,9 @@ UNKNOWN_HOST_CACHE_SECONDS = 5.0
 HOST_CACHE_MAX = 10_000  # a flood of made-up Host headers must not grow memory without end
 AUDIT_THROTTLE_SECONDS = 10.0
 ENQUEUE_BACKLOG_MAX = 10_000  # beyond this (Redis hanging), leave events to the inbox sweep
-SECRET_CONTEXT = "meetings.zoomsettings.webhook_secret_token"
 AUDIT_ACTION = "zoom.webhook.rejected"
 AUDIT_ACTOR_LABEL = "zoom-webhook"
 URL_VALIDATION = "endpoint.url_validation"
-# Column widths of attendance.WebhookEvent: index columns are cut, the body keeps everything.
-EVENT_MAX, MEETING_ID_MAX, UUID_MAX = 80, 32, 100
 BIGINT_MAX = 2**63 - 1
 # The parts of a participant that tell one join or leave from another.
 PARTICIPANT_KEY_FIELDS = (
@@ -346,11 +348,11 @@ class ZoomWebhookIntake:
     ) -> int | None:
         obj = _zoom_object(event)
         params = (
-            event["event"][:EVENT_MAX],
+            event["event"][: _schema().event_max],
             _event_ts(event.get("event_ts")),
             dedupe_key(event, raw),
             zoom_meeting_id,
-            str(obj.get("uuid") or "")[:UUID_MAX],
+            str(obj.get("uuid") or "")[: _schema().uuid_max],
             text,  # stored as sent: jsonb parses it, no re-serialising here
         )
         query = self._query(tenant.schema, "insert")
@@ -388,7 +390,7 @@ class ZoomWebhookIntake:
         key = (schema, which)
         query = self._sql.get(key)
         if query is None:
-            query = _QUERIES[which].format(schema=sql.Identifier(schema))
+            query = _schema().queries[which](schema=sql.Identifier(schema))
             self._sql[key] = query
         return query
 
@@ -455,21 +457,70 @@ class ZoomWebhookIntake:
         self._audited.clear()
 
 
-_QUERIES = {
-    "audit": sql.SQL(
-        "INSERT INTO {schema}.audit_auditentry"
-        " (created_at, actor_id, actor_label, action, target_type, target_id, ip_hash, details)"
-        " VALUES (now(), NULL, %s, %s, '', '', %s, %s)"
-    ),
-    "insert": sql.SQL(
-        "INSERT INTO {schema}.attendance_webhookevent"
-        " (received_at, event, event_ts, dedupe_key, zoom_meeting_id, zoom_uuid, body,"
-        " status, attempts, last_error)"
-        " VALUES (now(), %s, %s, %s, %s, %s, %s::jsonb, 'pending', 0, '')"
-        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
-    ),
-    "secret": sql.SQL("SELECT webhook_secret_token FROM {schema}.meetings_zoomsettings LIMIT 1"),
-}
+@dataclass(frozen=True)
+class _Schema:
+    """What the intake's SQL needs of other apps' models: read from the models (their table
+    names, column widths, the secret's encryption context), never copied here."""
+
+    # The statements by name, each waiting for its tenant's schema: `queries[name](schema=…)`.
+    queries: dict[str, Callable[..., sql.Composed]]
+    domains: sql.Identifier
+    organisations: sql.Identifier
+    spare: str
+    secret_context: str
+    # Index columns of the inbox are cut to their width; the body keeps everything.
+    event_max: int
+    meeting_id_max: int
+    uuid_max: int
+
+
+@functools.cache
+def _schema() -> _Schema:
+    from attendance.models import WebhookEvent
+    from meetings.models import ZoomSettings
+    from tenants.audit.models import AuditEntry
+    from tenants.models import Domain, Organisation
+
+    def table(model) -> sql.Identifier:
+        return sql.Identifier(model._meta.db_table)
+
+    secret = ZoomSettings._meta.get_field("webhook_secret_token")
+    queries = {
+        "audit": functools.partial(
+            sql.SQL(
+                "INSERT INTO {schema}.{table}"
+                " (created_at, actor_id, actor_label, action, target_type, target_id, ip_hash,"
+                " details) VALUES (now(), NULL, %s, %s, '', '', %s, %s)"
+            ).format,
+            table=table(AuditEntry),
+        ),
+        "insert": functools.partial(
+            sql.SQL(
+                "INSERT INTO {schema}.{table}"
+                " (received_at, event, event_ts, dedupe_key, zoom_meeting_id, zoom_uuid, body,"
+                " status, attempts, last_error)"
+                " VALUES (now(), %s, %s, %s, %s, %s, %s::jsonb, {pending}, 0, '')"
+                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+            ).format,
+            table=table(WebhookEvent),
+            pending=sql.Literal(str(WebhookEvent.Status.PENDING)),
+        ),
+        "secret": functools.partial(
+            sql.SQL("SELECT {column} FROM {schema}.{table} LIMIT 1").format,
+            column=sql.Identifier(secret.column),
+            table=table(ZoomSettings),
+        ),
+    }
+    return _Schema(
+        queries=queries,
+        domains=table(Domain),
+        organisations=table(Organisation),
+        spare=str(Organisation.Status.SPARE),
+        secret_context=secret.context(),
+        event_max=WebhookEvent._meta.get_field("event").max_length,
+        meeting_id_max=WebhookEvent._meta.get_field("zoom_meeting_id").max_length,
+        uuid_max=WebhookEvent._meta.get_field("zoom_uuid").max_length,
+    )
 
 
 async def _tenant_load(conn: psycopg.AsyncConnection, host: str) -> Tenant | None:
@@ -477,21 +528,23 @@ async def _tenant_load(conn: psycopg.AsyncConnection, host: str) -> Tenant | Non
 
     from tenants.crypto import DecryptionError, secret_decrypt
 
+    names = _schema()
     public = sql.Identifier(settings.PUBLIC_SCHEMA_NAME)
     cursor = await conn.execute(
         sql.SQL(
-            "SELECT o.schema_name FROM {public}.tenants_domain d"
-            " JOIN {public}.tenants_organisation o ON o.id = d.tenant_id"
-            " WHERE d.domain = %s AND o.status <> 'spare' AND o.schema_name <> %s"
-        ).format(public=public),
-        (host, settings.PUBLIC_SCHEMA_NAME),
+            "SELECT o.schema_name FROM {public}.{domains} d"
+            " JOIN {public}.{organisations} o ON o.id = d.tenant_id"
+            " WHERE d.domain = %s AND o.status <> %s AND o.schema_name <> %s"
+        ).format(public=public, domains=names.domains, organisations=names.organisations),
+        (host, names.spare, settings.PUBLIC_SCHEMA_NAME),
     )
     row = await cursor.fetchone()
     if row is None:
         return None
     schema = row[0]
     try:
-        cursor = await conn.execute(_QUERIES["secret"].format(schema=sql.Identifier(schema)))
+        query = names.queries["secret"](schema=sql.Identifier(schema))
+        cursor = await conn.execute(query)
         found = await cursor.fetchone()
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         logger.error("tenant %s of host %s has no usable schema", schema, host)
@@ -499,7 +552,7 @@ async def _tenant_load(conn: psycopg.AsyncConnection, host: str) -> Tenant | Non
     secret = ""
     if found and found[0]:
         try:
-            secret = secret_decrypt(found[0], context=SECRET_CONTEXT)
+            secret = secret_decrypt(found[0], context=names.secret_context)
         except DecryptionError:
             logger.exception("the zoom webhook secret of %s does not open", schema)
     return Tenant(schema=schema, secret=secret.encode())
@@ -558,12 +611,12 @@ def _zoom_object(event: dict) -> dict:
 def _zoom_meeting_id(event: dict) -> str:
     """The meeting's id as the inbox keeps it: text, whether Zoom sent a number or a string."""
     meeting_id = _zoom_object(event).get("id")
-    return "" if meeting_id is None else str(meeting_id)[:MEETING_ID_MAX]
+    return "" if meeting_id is None else str(meeting_id)[: _schema().meeting_id_max]
 
 
 def _send_process_message(event_id: int, schema: str, zoom_meeting_id: str) -> None:
     """Wake a worker for the event's meeting, unless one is already waiting for it (see
-    attendance.wakeup): a meeting's worker takes all its pending events."""
+    attendance.inbox.wakeup): a meeting's worker takes all its pending events."""
     from attendance.actors import webhook_process
 
     try:

@@ -1,0 +1,132 @@
+"""What each kind of stored Zoom event does (event kind → effect), within a batch of the
+inbox engine (attendance.inbox.engine). A meeting's status and times change through meetings'
+lifecycle services; participants' facts through attendance.services."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from attendance import services
+from attendance.events import RecordingCompleted
+from attendance.models import ParticipantEvent, Recording, WebhookEvent
+from attendance.selectors import live_count
+from meetings.models import Meeting
+from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
+from realtime.events import publish
+
+if TYPE_CHECKING:
+    from attendance.inbox.engine import _Batch
+
+logger = logging.getLogger(__name__)
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _event_time(event: WebhookEvent) -> datetime:
+    if event.event_ts:
+        return datetime.fromtimestamp(event.event_ts / 1000, tz=UTC)
+    return event.received_at
+
+
+def _on_meeting_started(event, obj, batch: _Batch) -> str:
+    batch.flush()
+    at = parse_time(obj.get("start_time")) or _event_time(event)
+    meeting = batch.meeting_for(obj, at=at)
+    if meeting is None:
+        return WebhookEvent.Status.IGNORED
+    meeting_mark_started(meeting=meeting, at=at, live_count=live_count(meeting))
+    return WebhookEvent.Status.PROCESSED
+
+
+def _on_meeting_ended(event, obj, batch: _Batch) -> str:
+    batch.flush()  # the joins and leaves before it count in its scoring
+    at = parse_time(obj.get("end_time")) or _event_time(event)
+    start = parse_time(obj.get("start_time")) or at
+    meeting = batch.meeting_for(obj, at=start)
+    if meeting is None:
+        return WebhookEvent.Status.IGNORED
+    meeting_mark_ended(meeting=meeting, at=at, started_at=start)  # publishes meeting.ended
+    services.attendance_score_meeting(meeting=meeting)
+    _schedule_finalize(meeting)
+    return WebhookEvent.Status.PROCESSED
+
+
+def _schedule_finalize(meeting: Meeting) -> None:
+    from attendance.actors import attendance_finalize
+
+    grace = services.attendance_policy_row().grace_minutes
+    transaction.on_commit(
+        lambda: attendance_finalize.send_with_options(args=(meeting.pk,), delay=grace * 60_000)
+    )
+
+
+def _on_recording_completed(event, obj, batch: _Batch) -> str:
+    at = parse_time(obj.get("start_time")) or _event_time(event)
+    meeting = batch.meeting_for(obj, at=at)
+    if meeting is None:
+        return WebhookEvent.Status.IGNORED
+    files = [
+        {
+            "id": str(f.get("id", "")),
+            "file_type": f.get("file_type", ""),
+            "play_url": f.get("play_url", ""),
+            "recording_start": f.get("recording_start"),
+            "recording_end": f.get("recording_end"),
+            "file_size": f.get("file_size", 0),
+        }
+        for f in obj.get("recording_files") or []
+        if isinstance(f, dict)
+    ]
+    Recording.objects.update_or_create(
+        meeting=meeting,
+        zoom_uuid=str(obj.get("uuid") or ""),
+        defaults={"share_url": obj.get("share_url") or "", "files": files},
+    )
+    publish(RecordingCompleted(meeting_id=meeting.pk))
+    return WebhookEvent.Status.PROCESSED
+
+
+# --- participants -----------------------------------------------------------------------------
+
+
+def _on_participant(kind: str):
+    def handler(event, obj, batch: _Batch) -> str:
+        participant = obj.get("participant") or {}
+        if not isinstance(participant, dict):
+            return WebhookEvent.Status.IGNORED
+        field_name = "join_time" if kind == ParticipantEvent.Kind.JOIN else "leave_time"
+        at = parse_time(participant.get(field_name)) or _event_time(event)
+        meeting = batch.meeting_for(obj, at=at)
+        if meeting is None:
+            return WebhookEvent.Status.IGNORED
+        fact = services.participant_fact(
+            meeting=meeting, kind=kind, at=at, participant=participant, webhook_event=event
+        )
+        batch.participant(meeting, fact, str(obj.get("host_id") or ""))
+        return WebhookEvent.Status.PROCESSED
+
+    return handler
+
+
+HANDLERS = {
+    "meeting.started": _on_meeting_started,
+    "meeting.ended": _on_meeting_ended,
+    "meeting.participant_joined": _on_participant(ParticipantEvent.Kind.JOIN),
+    "meeting.participant_left": _on_participant(ParticipantEvent.Kind.LEAVE),
+    "recording.completed": _on_recording_completed,
+}

@@ -1,0 +1,35 @@
+"""The calendar event of each class session (ICS feeds)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from django.db import connection as db_connection
+
+from meetings.models import (
+    CalendarEvent,
+    Meeting,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- calendar events ------------------------------------------------------------------------
+
+
+def _calendar_event_upsert(meeting: Meeting) -> CalendarEvent:
+    status = (
+        CalendarEvent.Status.CANCELLED
+        if meeting.status == Meeting.Status.CANCELLED
+        else CalendarEvent.Status.CONFIRMED
+    )
+    uid = f"meeting-{meeting.pk}-{secrets.token_hex(6)}@{db_connection.schema_name}.liveroll"
+    event, created = CalendarEvent.objects.get_or_create(
+        meeting=meeting, defaults={"uid": uid, "status": status}
+    )
+    if not created:
+        event.sequence += 1
+        event.status = status
+        event.save(update_fields=["sequence", "status", "updated_at"])
+    return event

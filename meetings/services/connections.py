@@ -1,0 +1,188 @@
+"""Teachers' own Zoom connections: OAuth connect, disconnect, token refresh."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connection as db_connection
+from django.utils import timezone
+
+from meetings.models import (
+    ZoomConnection,
+    ZoomSettings,
+)
+from meetings.policy import access_admin
+from meetings.providers.base import (
+    AuthenticationError,
+    MeetingProviderError,
+)
+from meetings.zoom import oauth
+from meetings.zoom.factory import (
+    ZoomNotConnected,
+    zoom_settings,
+)
+from tenants.accounts.models import Role
+from tenants.audit.services import audit_record
+from tenants.services import tenant_url
+
+logger = logging.getLogger(__name__)
+
+
+# --- teachers' Zoom connections -------------------------------------------------------------
+
+OAUTH_STATE_SALT = "liveroll.zoom.oauth-state"
+OAUTH_NONCE_KEY = "zoom_oauth_nonce"
+OAUTH_STATE_MAX_AGE = 600
+
+
+class OAuthStateError(Exception):
+    """The callback's state is missing, forged, expired, replayed or for someone else."""
+
+
+def _redirect_uri(zoom: ZoomSettings, slug: str) -> str:
+    return zoom.redirect_url or tenant_url(slug, "/oauth/zoom/callback/")
+
+
+def zoom_connect_start(*, user, session, tenant) -> str:
+    """The URL that sends the teacher to Zoom to approve. The state is signed, bound to this
+    tenant and user, and to a nonce kept in their session (single use)."""
+    if user.role not in (Role.TEACHER, Role.ADMIN):
+        raise ValidationError("Only teachers connect a Zoom account.")
+    zoom = zoom_settings()
+    if not zoom.has_app_credentials:
+        raise ZoomNotConnected("The school's Zoom app is not set up yet: ask an admin.")
+    nonce = secrets.token_urlsafe(16)
+    session[OAUTH_NONCE_KEY] = nonce
+    state = signing.dumps(
+        {"s": tenant.schema_name, "u": user.pk, "n": nonce}, salt=OAUTH_STATE_SALT
+    )
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": zoom.client_id,
+            "redirect_uri": _redirect_uri(zoom, tenant.slug),
+            "state": state,
+        }
+    )
+    return f"{zoom.oauth_base_url.rstrip('/')}/oauth/authorize?{query}"
+
+
+def zoom_connect_complete(
+    *, user, session, tenant, code: str, state: str, ip: str | None = None
+) -> ZoomConnection:
+    try:
+        payload = signing.loads(state, salt=OAUTH_STATE_SALT, max_age=OAUTH_STATE_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise OAuthStateError("The Zoom sign-in link is invalid or expired. Try again.") from exc
+    nonce = session.pop(OAUTH_NONCE_KEY, None)
+    if (
+        payload.get("s") != tenant.schema_name
+        or payload.get("u") != user.pk
+        or not nonce
+        or payload.get("n") != nonce
+    ):
+        raise OAuthStateError("This Zoom sign-in was started by someone else, or already used.")
+    if not code:
+        raise OAuthStateError("Zoom did not send an authorization code.")
+    zoom = zoom_settings()
+    body = oauth.token_request(
+        zoom,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": _redirect_uri(zoom, tenant.slug),
+        },
+    )
+    me = _whoami(zoom, body["access_token"])
+    conn, _ = ZoomConnection.objects.update_or_create(
+        user=user,
+        defaults={
+            "status": ZoomConnection.Status.ACTIVE,
+            "zoom_user_id": me.id,
+            "zoom_email": me.email,
+            "zoom_account_id": me.account_id,
+            "access_token": body["access_token"],
+            "refresh_token": body.get("refresh_token", ""),
+            "expires_at": timezone.now() + timedelta(seconds=int(body.get("expires_in", 3600))),
+            "scopes": body.get("scope", ""),
+            "refreshed_at": timezone.now(),
+            "last_error": "",
+        },
+    )
+    audit_record(
+        actor=user,
+        action="zoom.connection.connected",
+        target=conn,
+        ip=ip,
+        details={"zoom_email": me.email, "scopes": conn.scopes},
+    )
+    return conn
+
+
+class _FixedToken:
+    def __init__(self, token: str):
+        self.token = token
+
+    def access_token(self) -> str:
+        return self.token
+
+    def refresh(self, stale_token: str) -> str:
+        raise AuthenticationError("Zoom rejected the token it just issued")
+
+
+def _whoami(zoom: ZoomSettings, token: str):
+    from meetings.zoom.client import ZoomClient
+    from meetings.zoom.provider import ZoomProvider
+
+    key = f"{db_connection.schema_name}:connect"
+    return ZoomProvider(ZoomClient(zoom.api_base_url, _FixedToken(token), key)).authenticate()
+
+
+def zoom_disconnect(*, connection: ZoomConnection, actor, ip: str | None = None) -> None:
+    """Revoke at Zoom (best effort: the local tokens go either way) and forget the tokens.
+    The teacher disconnects their own; an admin can revoke anyone's."""
+    if actor.pk != connection.user_id:
+        access_admin(actor)
+    zoom = zoom_settings()
+    revoked_at_zoom = True
+    token = connection.access_token or connection.refresh_token
+    if token and zoom.has_app_credentials:
+        try:
+            oauth.token_revoke(zoom, token)
+        except MeetingProviderError as exc:
+            revoked_at_zoom = False
+            logger.warning("revoking %s at Zoom failed: %s", connection.user, exc)
+    connection.status = ZoomConnection.Status.REVOKED
+    connection.access_token = ""
+    connection.refresh_token = ""
+    connection.expires_at = None
+    connection.save()
+    audit_record(
+        actor=actor,
+        action="zoom.connection.revoked"
+        if actor.pk != connection.user_id
+        else "zoom.connection.disconnected",
+        target=connection,
+        ip=ip,
+        details={"user": connection.user.email, "revoked_at_zoom": revoked_at_zoom},
+    )
+
+
+def zoom_connections_refresh_due(*, within: timedelta = timedelta(minutes=15)) -> int:
+    """Refresh every active connection whose token expires soon. Returns how many."""
+    due = ZoomConnection.objects.filter(
+        status=ZoomConnection.Status.ACTIVE, expires_at__lt=timezone.now() + within
+    ).values_list("pk", flat=True)
+    refreshed = 0
+    for pk in due:
+        try:
+            oauth.connection_refresh(connection_id=pk)
+            refreshed += 1
+        except MeetingProviderError as exc:
+            logger.warning("refreshing Zoom connection %s failed: %s", pk, exc)
+    return refreshed

@@ -1,0 +1,180 @@
+"""Registering enrolled students with Zoom, in rate-limited batches."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from meetings.models import (
+    Meeting,
+    Registrant,
+)
+from meetings.providers.base import (
+    MeetingProviderError,
+    RateLimitError,
+)
+from meetings.zoom.factory import (
+    ZoomNotConnected,
+    provider_for_meeting,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue_registration(meeting_ids: list[int]) -> None:
+    from meetings.actors import registrants_sync_meetings
+
+    transaction.on_commit(lambda: registrants_sync_meetings.send(meeting_ids))
+
+
+def registrants_for_class_enqueue(*, school_class) -> None:
+    """After an enrolment: register the new students for the class's upcoming meetings."""
+    ids = list(
+        _upcoming_for_registration().filter(school_class=school_class).values_list("pk", flat=True)
+    )
+    if ids:
+        _enqueue_registration(ids)
+
+
+# --- registrants ----------------------------------------------------------------------------
+
+
+@dataclass
+class RegistrationReport:
+    registered: int = 0
+    already: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    deferred: int = 0  # left for a later run (rate limit)
+
+    def merge(self, other: RegistrationReport) -> None:
+        self.registered += other.registered
+        self.already += other.already
+        self.failed.extend(other.failed)
+        self.deferred += other.deferred
+
+
+def _upcoming_for_registration(meeting_ids=None):
+    queryset = Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED,
+        registration_enabled=True,
+        school_class__isnull=False,
+        start_time__gt=timezone.now() - timedelta(hours=1),
+    ).exclude(zoom_meeting_id="")
+    if meeting_ids is not None:
+        queryset = queryset.filter(pk__in=meeting_ids)
+    return queryset.select_related("school_class", "host").order_by("zoom_meeting_id", "start_time")
+
+
+def registrants_sync(*, meeting_ids: list[int] | None = None, progress=None) -> RegistrationReport:
+    """Register every enrolled student for every upcoming class meeting with registration on.
+    Idempotent (a registered student is skipped), carries on past one student's failure and
+    reports it, and stops at a rate limit, leaving the rest for the next run."""
+    report = RegistrationReport()
+    groups: dict[str, list[Meeting]] = {}
+    for meeting in _upcoming_for_registration(meeting_ids):
+        groups.setdefault(meeting.zoom_meeting_id, []).append(meeting)
+    for zoom_meeting_id, meetings in groups.items():
+        part = _register_group(zoom_meeting_id, meetings)
+        report.merge(part)
+        if progress:
+            progress(zoom_meeting_id, part)
+        if part.deferred:
+            break
+    return report
+
+
+def _register_group(zoom_meeting_id: str, meetings: list[Meeting]) -> RegistrationReport:
+    report = RegistrationReport()
+    school_class = meetings[0].school_class
+    students = list(school_class.students.filter(is_active=True).order_by("pk"))
+    done = set(
+        Registrant.objects.filter(
+            meeting__in=meetings, status=Registrant.Status.REGISTERED
+        ).values_list("meeting_id", "user_id")
+    )
+    occurrence_total = (
+        Meeting.objects.filter(zoom_meeting_id=zoom_meeting_id)
+        .exclude(zoom_occurrence_id="")
+        .exclude(status=Meeting.Status.CANCELLED)
+        .count()
+    )
+    try:
+        provider = provider_for_meeting(meetings[0])
+    except ZoomNotConnected as exc:
+        report.failed.extend((s.email, str(exc)) for s in students)
+        return report
+    for index, student in enumerate(students):
+        missing = [m for m in meetings if (m.pk, student.pk) not in done]
+        if not missing:
+            report.already += 1
+            continue
+        first, _, last = (student.name or student.email.split("@")[0]).partition(" ")
+        occurrence_ids = [m.zoom_occurrence_id for m in missing if m.zoom_occurrence_id]
+        if len(occurrence_ids) == occurrence_total:
+            occurrence_ids = []  # every occurrence: Zoom's default
+        try:
+            result = provider.add_registrant(
+                zoom_meeting_id,
+                email=student.email,
+                first_name=first,
+                last_name=last,
+                occurrence_ids=occurrence_ids,
+            )
+        except RateLimitError as exc:
+            report.deferred = len(students) - index
+            logger.warning(
+                "registration for Zoom meeting %s paused at a rate limit (%s left): %s",
+                zoom_meeting_id,
+                report.deferred,
+                exc,
+            )
+            break
+        except MeetingProviderError as exc:
+            _record_registration(missing, student, error=str(exc))
+            report.failed.append((student.email, exc.message))
+            continue
+        _record_registration(missing, student, result=result)
+        report.registered += 1
+    return report
+
+
+def _record_registration(meetings, student, *, result=None, error: str = "") -> None:
+    for meeting in meetings:
+        registrant, _ = Registrant.objects.get_or_create(
+            meeting=meeting,
+            user=student,
+            defaults={"status": Registrant.Status.FAILED},
+        )
+        registrant.attempts += 1
+        if result is not None:
+            registrant.status = Registrant.Status.REGISTERED
+            registrant.zoom_registrant_id = result.registrant_id
+            registrant.join_url = result.join_url
+            registrant.last_error = ""
+        else:
+            registrant.status = Registrant.Status.FAILED
+            registrant.last_error = error[:500]
+        registrant.save()
+
+
+def registrants_pending_meeting_ids() -> list[int]:
+    """Upcoming class meetings with registration on where an active enrolled student is not
+    registered (one query; counting would miss a newcomer who replaced a leaver)."""
+    from tenants.school.models import Enrolment
+
+    registered = Registrant.objects.filter(
+        meeting=OuterRef(OuterRef("pk")),
+        user=OuterRef("student"),
+        status=Registrant.Status.REGISTERED,
+    )
+    unregistered = Enrolment.objects.filter(
+        school_class=OuterRef("school_class"), student__is_active=True
+    ).filter(~Exists(registered))
+    return list(
+        _upcoming_for_registration().filter(Exists(unregistered)).values_list("pk", flat=True)
+    )

@@ -1,0 +1,387 @@
+"""Scheduling classes (one session per occurrence), creating them on Zoom, starting,
+changing and cancelling them. Zoom calls happen here, behind the provider interface."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from meetings.models import (
+    Meeting,
+    MeetingSeries,
+    TargetAudience,
+)
+from meetings.policy import access_class_for_manage, access_meeting_for_manage
+from meetings.providers.base import (
+    MeetingProviderError,
+    MeetingRequest,
+    ProviderMeeting,
+)
+from meetings.recurrence import RecurrenceRule
+from meetings.services.calendar_events import _calendar_event_upsert
+from meetings.services.registrants import _enqueue_registration
+from meetings.zoom.factory import (
+    ZoomNotConnected,
+    acting_for_host,
+    provider_for_meeting,
+)
+from tenants.accounts.models import Role
+from tenants.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+# --- meetings -------------------------------------------------------------------------------
+
+
+def _validate_meeting_fields(
+    *, title: str, start_time: datetime, duration_minutes: int, tz: str
+) -> None:
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the class a title."
+    if timezone.is_naive(start_time):
+        errors["start_time"] = "The start time needs a timezone."
+    if not 1 <= duration_minutes <= 24 * 60:
+        errors["duration_minutes"] = "A class lasts 1 minute to 24 hours."
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"Unknown timezone {tz!r}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _request_for(meetings: list[Meeting], series: MeetingSeries | None) -> MeetingRequest:
+    first = meetings[0]
+    rule = rule_from_json(series.recurrence) if series else None
+    return MeetingRequest(
+        topic=first.title,
+        kind="recurring" if series else first.kind,
+        start_time=first.start_time,
+        duration_minutes=first.duration_minutes,
+        timezone=first.timezone,
+        agenda=first.description,
+        recurrence=rule,
+        registration=first.registration_enabled,
+        settings=first.zoom_settings,
+    )
+
+
+def _attach_zoom(meetings: list[Meeting], created: ProviderMeeting, account: str) -> None:
+    by_start = {o.start_time: o.occurrence_id for o in created.occurrences}
+    for meeting in meetings:
+        meeting.zoom_account = account
+        meeting.zoom_meeting_id = created.id
+        meeting.zoom_occurrence_id = by_start.get(meeting.start_time, "") if by_start else ""
+        meeting.join_url = created.join_url
+        meeting.start_url = created.start_url
+        if not meeting.series_id:
+            meeting.zoom_uuid = created.uuid
+        meeting.save()
+    series = meetings[0].series
+    if series is not None:
+        series.zoom_meeting_id = created.id
+        series.save(update_fields=["zoom_meeting_id"])
+
+
+def _compensate(provider, zoom_meeting_id: str, why: BaseException) -> None:
+    """Zoom has a meeting our database does not: delete it, or say loudly that it is left."""
+    try:
+        provider.delete_meeting(zoom_meeting_id)
+        logger.warning("deleted Zoom meeting %s after a failure: %s", zoom_meeting_id, why)
+    except MeetingProviderError as exc:
+        logger.error(
+            "Zoom meeting %s is orphaned (our save failed: %s; deleting it failed: %s)",
+            zoom_meeting_id,
+            why,
+            exc,
+        )
+        audit_record(
+            actor_label="system",
+            action="zoom.meeting.orphaned",
+            target_type="zoom.meeting",
+            target_id=zoom_meeting_id,
+            details={"error": str(why)[:300], "delete_error": str(exc)[:300]},
+        )
+
+
+def meeting_schedule(
+    *,
+    actor,
+    school_class,
+    title: str,
+    start_time: datetime,
+    duration_minutes: int = 60,
+    timezone_name: str = "UTC",
+    recurrence: RecurrenceRule | None = None,
+    registration_enabled: bool = True,
+    description: str = "",
+    target_audience: str = TargetAudience.CLASS,
+    ip: str | None = None,
+) -> Meeting:
+    """Schedule a class (every occurrence, if recurring), with its calendar events, and create
+    it on Zoom when a Zoom account can act for the host (else at "start class"). All or
+    nothing: a Zoom failure leaves no rows, a database failure leaves no Zoom meeting."""
+    access_class_for_manage(actor, school_class)
+    _validate_meeting_fields(
+        title=title, start_time=start_time, duration_minutes=duration_minutes, tz=timezone_name
+    )
+    if start_time < timezone.now() - timedelta(minutes=5):
+        raise ValidationError({"start_time": "That time has passed."})
+    host = actor
+    if actor.role == Role.ADMIN and school_class is not None:
+        host = school_class.teachers.order_by("pk").first() or actor
+    starts = (
+        recurrence.occurrences(start_time, timezone=timezone_name) if recurrence else [start_time]
+    )
+    try:
+        acting = acting_for_host(host)
+    except ZoomNotConnected:
+        acting = None
+
+    created: ProviderMeeting | None = None
+    try:
+        with transaction.atomic():
+            series = None
+            if recurrence is not None:
+                series = MeetingSeries.objects.create(
+                    school_class=school_class,
+                    host=host,
+                    title=title,
+                    timezone=timezone_name,
+                    recurrence=_rule_to_json(recurrence),
+                )
+            meetings = [
+                Meeting.objects.create(
+                    school_class=school_class,
+                    series=series,
+                    host=host,
+                    title=title.strip(),
+                    description=description,
+                    kind=Meeting.Kind.RECURRING if series else Meeting.Kind.SCHEDULED,
+                    start_time=start,
+                    duration_minutes=duration_minutes,
+                    timezone=timezone_name,
+                    target_audience=target_audience,
+                    registration_enabled=registration_enabled,
+                    created_by=actor,
+                )
+                for start in starts
+            ]
+            for meeting in meetings:
+                _calendar_event_upsert(meeting)
+            if acting is not None:
+                created = acting.provider.create_meeting(
+                    acting.host_user_id, _request_for(meetings, series)
+                )
+                _attach_zoom(meetings, created, acting.account)
+            audit_record(
+                actor=actor,
+                action="meeting.scheduled",
+                target=meetings[0],
+                ip=ip,
+                details={
+                    "occurrences": len(meetings),
+                    "zoom_meeting_id": created.id if created else "",
+                    "recurrence": recurrence.describe() if recurrence else "",
+                },
+            )
+    except BaseException as exc:
+        if created is not None:
+            _compensate(acting.provider, created.id, exc)
+        raise
+    if created is not None and registration_enabled and school_class is not None:
+        _enqueue_registration([m.pk for m in meetings])
+    return meetings[0]
+
+
+def _rule_to_json(rule: RecurrenceRule) -> dict:
+    return {
+        "frequency": str(rule.frequency),
+        "interval": rule.interval,
+        "weekdays": list(rule.weekdays),
+        "month_day": rule.month_day,
+        "count": rule.count,
+        "until": rule.until.isoformat() if rule.until else None,
+    }
+
+
+def rule_from_json(data: dict) -> RecurrenceRule:
+    from datetime import date
+
+    values = dict(data)
+    values["weekdays"] = tuple(values.get("weekdays") or ())
+    if values.get("until"):
+        values["until"] = date.fromisoformat(values["until"])
+    return RecurrenceRule(**values)
+
+
+def meeting_ensure_on_zoom(*, meeting: Meeting) -> Meeting:
+    """Create the meeting (the whole series, if it is an occurrence) on Zoom if it is not
+    there yet, on the host's account."""
+    if meeting.on_zoom:
+        return meeting
+    acting = acting_for_host(meeting.host)
+    group = (
+        list(
+            meeting.series.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("start_time")
+        )
+        if meeting.series_id
+        else [meeting]
+    )
+    created = None
+    try:
+        with transaction.atomic():
+            created = acting.provider.create_meeting(
+                acting.host_user_id, _request_for(group, meeting.series)
+            )
+            _attach_zoom(group, created, acting.account)
+    except BaseException as exc:
+        if created is not None:
+            _compensate(acting.provider, created.id, exc)
+        raise
+    meeting.refresh_from_db()
+    if meeting.registration_enabled and meeting.school_class_id:
+        _enqueue_registration([m.pk for m in group])
+    return meeting
+
+
+def meeting_start(*, actor, meeting: Meeting, ip: str | None = None) -> str:
+    """ "Start class" (seed 004 FR-5): make sure the class is on Zoom and return the host's
+    start URL. The status turns to started when Zoom reports it (webhook)."""
+    access_meeting_for_manage(actor, meeting)
+    if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.ENDED):
+        raise ValidationError(f"This class is {meeting.get_status_display().lower()}.")
+    was_on_zoom = meeting.on_zoom
+    meeting = meeting_ensure_on_zoom(meeting=meeting)
+    if was_on_zoom or not meeting.start_url:
+        # Zoom's start links carry a host token that lasts two hours: fetch a fresh one.
+        try:
+            fresh = provider_for_meeting(meeting).get_meeting(
+                meeting.zoom_meeting_id, occurrence_id=meeting.zoom_occurrence_id
+            )
+        except MeetingProviderError as exc:
+            if not meeting.start_url:
+                raise
+            logger.warning("fresh start link for meeting %s failed: %s", meeting.pk, exc)
+        else:
+            if fresh.start_url:
+                meeting.start_url = fresh.start_url
+                meeting.save(update_fields=["start_url", "updated_at"])
+    if not meeting.start_url:
+        raise ValidationError("Zoom gave no start link for this class; try again.")
+    audit_record(
+        actor=actor,
+        action="meeting.start_requested",
+        target=meeting,
+        ip=ip,
+        details={"zoom_meeting_id": meeting.zoom_meeting_id},
+    )
+    return meeting.start_url
+
+
+def meeting_update(
+    *,
+    actor,
+    meeting: Meeting,
+    title: str | None = None,
+    description: str | None = None,
+    start_time: datetime | None = None,
+    duration_minutes: int | None = None,
+    ip: str | None = None,
+) -> Meeting:
+    """Change one class session. For an occurrence of a series, only its time and length can
+    change on its own (Zoom's rule); the title belongs to the series."""
+    access_meeting_for_manage(actor, meeting)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError("Only a class that has not started can be changed.")
+    if meeting.series_id and (title is not None or description is not None):
+        raise ValidationError("Change the title of a recurring class on the whole series.")
+    changed = {}
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("start_time", start_time),
+        ("duration_minutes", duration_minutes),
+    ):
+        if value is not None and value != getattr(meeting, name):
+            changed[name] = value
+    if not changed:
+        return meeting
+    candidate = {
+        "title": changed.get("title", meeting.title),
+        "start_time": changed.get("start_time", meeting.start_time),
+        "duration_minutes": changed.get("duration_minutes", meeting.duration_minutes),
+    }
+    _validate_meeting_fields(**candidate, tz=meeting.timezone)
+    with transaction.atomic():
+        for name, value in changed.items():
+            setattr(meeting, name, value)
+        meeting.save()
+        _calendar_event_upsert(meeting)
+        if meeting.on_zoom:
+            # The whole request, as at creation; for an occurrence the provider sends only
+            # the fields Zoom lets one occurrence change.
+            provider_for_meeting(meeting).update_meeting(
+                meeting.zoom_meeting_id,
+                _request_for([meeting], meeting.series if meeting.series_id else None),
+                occurrence_id=meeting.zoom_occurrence_id,
+            )
+        audit_record(
+            actor=actor,
+            action="meeting.updated",
+            target=meeting,
+            ip=ip,
+            details={"changed": sorted(changed)},
+        )
+    return meeting
+
+
+def meeting_cancel(
+    *, actor, meeting: Meeting, whole_series: bool = False, ip: str | None = None
+) -> list[Meeting]:
+    """Cancel a class session (or, with `whole_series`, every session of its series still to
+    come). Cancelled on Zoom first: if Zoom refuses, nothing changes here."""
+    access_meeting_for_manage(actor, meeting)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise ValidationError("Only a class that has not started can be cancelled.")
+    if whole_series and meeting.series_id:
+        targets = list(
+            meeting.series.meetings.filter(
+                status=Meeting.Status.SCHEDULED, start_time__gte=meeting.start_time
+            )
+        )
+    else:
+        targets = [meeting]
+    with transaction.atomic():
+        for target in targets:
+            target.status = Meeting.Status.CANCELLED
+            target.save(update_fields=["status", "updated_at"])
+            _calendar_event_upsert(target)
+        if meeting.on_zoom:
+            provider = provider_for_meeting(meeting)
+            series_goes_on = (
+                meeting.series_id
+                and meeting.series.meetings.filter(status=Meeting.Status.SCHEDULED).exists()
+            )
+            if series_goes_on:
+                for target in targets:
+                    provider.delete_meeting(
+                        target.zoom_meeting_id, occurrence_id=target.zoom_occurrence_id
+                    )
+            else:
+                provider.delete_meeting(meeting.zoom_meeting_id)
+        audit_record(
+            actor=actor,
+            action="meeting.cancelled",
+            target=meeting,
+            ip=ip,
+            details={"sessions": len(targets), "whole_series": whole_series},
+        )
+    return targets

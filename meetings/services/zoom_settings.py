@@ -1,0 +1,160 @@
+"""The school's Zoom app settings (admins): saved with write-only secrets, and tested."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+
+from meetings.models import (
+    ZoomSettings,
+)
+from meetings.policy import access_admin
+from meetings.providers.base import (
+    AccountError,
+    AuthenticationError,
+    MeetingProviderError,
+    ProviderUnavailableError,
+    ScopeError,
+)
+from meetings.zoom import oauth
+from meetings.zoom.factory import (
+    account_provider,
+    zoom_settings,
+)
+from tenants.audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+SECRET_FIELDS = ("client_secret", "webhook_secret_token")
+PLAIN_FIELDS = (
+    "client_id",
+    "account_id",
+    "redirect_url",
+    "api_base_url",
+    "oauth_base_url",
+    "account_host_user",
+)
+URL_FIELDS = ("redirect_url", "api_base_url", "oauth_base_url")
+
+
+# --- Zoom settings (admins) ----------------------------------------------------------------
+
+
+def zoom_settings_save(*, actor, ip: str | None = None, **values) -> ZoomSettings:
+    """Save the school's Zoom app settings. Secrets are write-only: an empty or missing secret
+    keeps the stored one. Every change is audited by field name (never by value)."""
+    access_admin(actor)
+    unknown = set(values) - set(SECRET_FIELDS) - set(PLAIN_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown Zoom settings: {', '.join(sorted(unknown))}")
+    zoom = zoom_settings()
+    errors: dict[str, str] = {}
+    validate_url = URLValidator(schemes=["http", "https"])
+    for name in PLAIN_FIELDS:
+        if name in values:
+            value = (values[name] or "").strip()
+            if name in URL_FIELDS and value:
+                try:
+                    validate_url(value)
+                except ValidationError:
+                    errors[name] = "Enter a full URL, starting with https://"
+            values[name] = value
+    for name in ("client_id", "api_base_url", "oauth_base_url"):
+        if not values.get(name, getattr(zoom, name)):
+            errors[name] = "This is required."
+    for name in ("client_secret", "webhook_secret_token"):
+        if not values.get(name) and not getattr(zoom, name):
+            errors[name] = "This is required."
+    if errors:
+        raise ValidationError(errors)
+
+    changed = []
+    for name in PLAIN_FIELDS:
+        if name in values and values[name] != getattr(zoom, name):
+            setattr(zoom, name, values[name])
+            changed.append(name)
+    for name in SECRET_FIELDS:
+        if values.get(name) and values[name] != getattr(zoom, name):
+            setattr(zoom, name, values[name])
+            changed.append(name)
+    if {"client_id", "client_secret", "account_id", "oauth_base_url"} & set(changed):
+        zoom.account_access_token = ""  # cached for the old credentials
+        zoom.account_token_expires_at = None
+    zoom.save()
+    if changed:
+        audit_record(
+            actor=actor,
+            action="zoom.settings.updated",
+            target=zoom,
+            ip=ip,
+            details={"changed": changed},
+        )
+    return zoom
+
+
+@dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    # ok | not_configured | bad_credentials | wrong_account | missing_scope | unreachable | error
+    outcome: str
+    message: str
+    zoom_email: str = ""
+
+
+def zoom_settings_test(*, actor, ip: str | None = None) -> ConnectionTest:
+    """Get a token and make one cheap call; say precisely what failed."""
+    access_admin(actor)
+    zoom = zoom_settings()
+    result = _test(zoom)
+    zoom.last_test_at = timezone.now()
+    zoom.last_test_result = result.outcome
+    zoom.last_test_message = result.message[:500]
+    zoom.save(update_fields=["last_test_at", "last_test_result", "last_test_message"])
+    audit_record(
+        actor=actor,
+        action="zoom.settings.tested",
+        target=zoom,
+        ip=ip,
+        details={"outcome": result.outcome},
+    )
+    return result
+
+
+def _test(zoom: ZoomSettings) -> ConnectionTest:
+    if not zoom.has_app_credentials:
+        return ConnectionTest(False, "not_configured", "Enter the client id and secret first.")
+    try:
+        if zoom.account_id:
+            zoom.account_access_token = ""  # test the credentials, not a cached token
+            user = account_provider(zoom).authenticate()
+            return ConnectionTest(
+                True, "ok", f"Connected to the Zoom account as {user.email}.", user.email
+            )
+        # User OAuth only: a made-up code tells bad credentials (invalid_client) apart from
+        # good ones (invalid_grant), with no user involved.
+        oauth.token_request(
+            zoom,
+            {
+                "grant_type": "authorization_code",
+                "code": "liveroll-connection-test",
+                "redirect_uri": zoom.redirect_url or "https://localhost/",
+            },
+        )
+    except AccountError as exc:
+        return ConnectionTest(False, "wrong_account", f"Wrong account id: {exc.message}")
+    except oauth.InvalidGrantError:
+        return ConnectionTest(True, "ok", "Client id and secret accepted; teachers can connect.")
+    except AuthenticationError as exc:
+        return ConnectionTest(False, "bad_credentials", f"Bad client id or secret: {exc.message}")
+    except ScopeError as exc:
+        return ConnectionTest(False, "missing_scope", f"The app lacks a scope: {exc.message}")
+    except ProviderUnavailableError as exc:
+        return ConnectionTest(False, "unreachable", f"Zoom could not be reached: {exc.message}")
+    except MeetingProviderError as exc:
+        return ConnectionTest(False, "error", f"Zoom said: {exc.message}")
+    return ConnectionTest(True, "ok", "Credentials accepted.")
