@@ -34,7 +34,7 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Segment, score_many
-from attendance.selectors import live_count, live_counts  # noqa: F401 - live_counts: graphql_api
+from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
 from realtime.events import publish
