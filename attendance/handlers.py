@@ -5,8 +5,9 @@ lifecycle services; participants' facts through attendance.services."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -23,11 +24,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# A kind of event's effect, given the stored event, its payload's `object` and the batch;
+# returns the event's outcome (a WebhookEvent.Status).
+Handler = Callable[[WebhookEvent, dict[str, Any], "_Batch"], str]
+
 
 # --- parsing --------------------------------------------------------------------------------
 
 
-def parse_time(value) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     if not value:
         return None
     try:
@@ -43,7 +48,7 @@ def _event_time(event: WebhookEvent) -> datetime:
     return event.received_at
 
 
-def _on_meeting_started(event, obj, batch: _Batch) -> str:
+def _on_meeting_started(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
     batch.flush()
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = batch.meeting_for(obj, at=at)
@@ -53,7 +58,7 @@ def _on_meeting_started(event, obj, batch: _Batch) -> str:
     return WebhookEvent.Status.PROCESSED
 
 
-def _on_meeting_ended(event, obj, batch: _Batch) -> str:
+def _on_meeting_ended(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
     batch.flush()  # the joins and leaves before it count in its scoring
     at = parse_time(obj.get("end_time")) or _event_time(event)
     start = parse_time(obj.get("start_time")) or at
@@ -75,7 +80,7 @@ def _schedule_finalize(meeting: Meeting) -> None:
     )
 
 
-def _on_recording_completed(event, obj, batch: _Batch) -> str:
+def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
@@ -104,8 +109,8 @@ def _on_recording_completed(event, obj, batch: _Batch) -> str:
 # --- participants -----------------------------------------------------------------------------
 
 
-def _on_participant(kind: str):
-    def handler(event, obj, batch: _Batch) -> str:
+def _on_participant(kind: str) -> Handler:
+    def handler(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
         participant = obj.get("participant") or {}
         if not isinstance(participant, dict):
             return WebhookEvent.Status.IGNORED
@@ -123,7 +128,7 @@ def _on_participant(kind: str):
     return handler
 
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "meeting.started": _on_meeting_started,
     "meeting.ended": _on_meeting_ended,
     "meeting.participant_joined": _on_participant(ParticipantEvent.Kind.JOIN),

@@ -5,7 +5,9 @@ name), a few queries for a whole batch."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -17,7 +19,7 @@ from tenants.accounts.models import Role, User
 logger = logging.getLogger(__name__)
 
 
-def participant_key(participant: dict) -> str:
+def participant_key(participant: dict[str, Any]) -> str:
     """A participant's device session. `participant_uuid` when Zoom sends it; else Zoom's
     participant `id` (a signed-in user's id), the per-meeting `user_id` (reused for other
     people later) and the name together."""
@@ -49,17 +51,17 @@ class Described:
     name: str = ""
 
 
-def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
+def identity_match_many(*, meeting: Meeting, people: dict[str, Described]) -> dict[str, User]:
     """Who each described participant is (`{key: Described}` → `{key: User}`, the unknown
     left out): registrant id, then email, then a connected Zoom account, then a remembered
     resolution (by Zoom id, email, name), then an exact name unique among the class's people.
     A few queries for the lot, however many they are."""
     from meetings.models import ZoomConnection
 
-    found: dict = {}
+    found: dict[str, User] = {}
     left = dict(people)
 
-    def settle(users: dict, value_of) -> None:
+    def settle(users: Mapping[str, User | None], value_of: Callable[[Described], str]) -> None:
         for key, described in list(left.items()):
             user = users.get(value_of(described))
             if user is not None:
@@ -68,7 +70,7 @@ def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
 
     registrant_ids = {d.registrant_id for d in left.values() if d.registrant_id}
     if registrant_ids:
-        users = {}
+        users: dict[str, User | None] = {}
         for registrant in Registrant.objects.filter(
             meeting__zoom_meeting_id=meeting.zoom_meeting_id,
             zoom_registrant_id__in=registrant_ids,
@@ -113,10 +115,12 @@ def identity_match_many(*, meeting: Meeting, people: dict) -> dict:
     names = {d.name.strip().lower() for d in left.values() if d.name.strip()}
     if names and meeting.school_class_id:
         class_id = meeting.school_class_id
-        people = Q(pk=meeting.host_id) | Q(classes_enrolled=class_id) | Q(classes_taught=class_id)
+        class_people = (
+            Q(pk=meeting.host_id) | Q(classes_enrolled=class_id) | Q(classes_taught=class_id)
+        )
         by_name: dict[str, list[User]] = {}
         for user in (
-            User.objects.filter(people, is_active=True)
+            User.objects.filter(class_people, is_active=True)
             .annotate(lower_name=Lower("name"))
             .filter(lower_name__in=names)
             .distinct()

@@ -7,7 +7,9 @@ attendance.identity."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,13 +35,18 @@ from attendance.models import (
     ParticipantSession,
     WebhookEvent,
 )
-from attendance.scoring import Policy, Segment, score_many
-from attendance.selectors import live_count, live_counts  # noqa: F401 - live_counts: graphql_api
+from attendance.scoring import Policy, Score, Segment, score_many
+from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
 from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
+
+if TYPE_CHECKING:
+    from meetings.providers.base import MeetingProvider
+    from meetings.providers.base import Participant as ReportRow
+    from tenants.school.models import SchoolClass
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +56,7 @@ def participant_fact(
     meeting: Meeting,
     kind: str,
     at: datetime,
-    participant: dict,
+    participant: dict[str, Any],
     webhook_event: WebhookEvent | None = None,
     source: str = "webhook",
 ) -> ParticipantEvent:
@@ -94,7 +101,9 @@ def participants_apply(
 _DESCRIBED = ("name", "email", "registrant_id", "zoom_participant_id")
 
 
-def _spans(facts: list[ParticipantEvent]):
+def _spans(
+    facts: list[ParticipantEvent],
+) -> list[tuple[datetime | None, datetime | None, ParticipantEvent | None]]:
     """Segments from one participant's facts in time order (joins before leaves at the same
     instant): (joined, left, the leave) each, None for an end not seen."""
     spans: list[tuple[datetime | None, datetime | None, ParticipantEvent | None]] = []
@@ -273,7 +282,9 @@ def attendance_window(meeting: Meeting) -> tuple[datetime, datetime]:
     return start, max(end, start)
 
 
-def _student_segments(meeting: Meeting, student_ids=None) -> dict[int, list[Segment]]:
+def _student_segments(
+    meeting: Meeting, student_ids: Iterable[int] | None = None
+) -> dict[int, list[Segment]]:
     sessions = ParticipantSession.objects.filter(meeting=meeting, user__isnull=False)
     if student_ids is not None:
         sessions = sessions.filter(user_id__in=student_ids)
@@ -286,10 +297,17 @@ def _student_segments(meeting: Meeting, student_ids=None) -> dict[int, list[Segm
 def _enrolled_ids(meeting: Meeting) -> list[int]:
     if meeting.school_class_id is None:
         return []
-    return list(meeting.school_class.students.values_list("pk", flat=True))
+    school_class = cast("SchoolClass", meeting.school_class)  # school_class_id is set
+    return list(school_class.students.values_list("pk", flat=True))
 
 
-def _store(meeting: Meeting, scores: dict, people, *, final: bool) -> list[AttendanceRecord]:
+def _store(
+    meeting: Meeting,
+    scores: dict[int, Score],
+    people: dict[int, list[Segment]],
+    *,
+    final: bool,
+) -> list[AttendanceRecord]:
     """Upsert the records (one statement; a teacher's override is left alone) and read them
     back with their overrides."""
     now = timezone.now()
@@ -332,7 +350,9 @@ def _store(meeting: Meeting, scores: dict, people, *, final: bool) -> list[Atten
     )
 
 
-def attendance_score_students(*, meeting: Meeting, student_ids) -> list[AttendanceRecord]:
+def attendance_score_students(
+    *, meeting: Meeting, student_ids: Collection[int]
+) -> list[AttendanceRecord]:
     """Provisional scores of some students (the enrolled among them) while the class runs."""
     if not student_ids:
         return []
@@ -377,7 +397,9 @@ def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[A
     return records
 
 
-def attendance_finalize(*, meeting_id: int, provider=None) -> list[AttendanceRecord]:
+def attendance_finalize(
+    *, meeting_id: int, provider: MeetingProvider | None = None
+) -> list[AttendanceRecord]:
     """After the grace period: fill gaps from Zoom's participants report (missed webhooks),
     then score for good."""
     meeting = Meeting.objects.select_related("school_class").get(pk=meeting_id)
@@ -395,7 +417,7 @@ def attendance_finalize(*, meeting_id: int, provider=None) -> list[AttendanceRec
     return records
 
 
-def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
+def reconcile_with_report(*, meeting: Meeting, provider: MeetingProvider | None = None) -> int:
     """Add the joins and leaves of Zoom's participants report that webhooks missed. Returns
     how many facts were added; a report that cannot be had is logged, not fatal."""
     from meetings.providers.base import MeetingProviderError
@@ -405,7 +427,8 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         return 0
     try:
         provider = provider or provider_for_meeting(meeting)
-        rows, token = [], ""
+        rows: list[ReportRow] = []
+        token = ""
         while True:
             page = provider.report_participants(meeting.zoom_uuid, page_token=token)
             rows.extend(page.items)
@@ -417,12 +440,13 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
         return 0
     with transaction.atomic():
         lock.meeting_lock(meeting.zoom_meeting_id)  # webhooks may still be arriving
-        # What the webhooks gave, by (kind, instant): one read, matched below in Python.
-        known: dict[tuple[str, datetime], list[tuple[str, str, str, str]]] = {}
-        for kind, at, *who in ParticipantEvent.objects.filter(meeting=meeting).values_list(
-            "kind", "at", "participant_key", "name", "email", "registrant_id"
-        ):
-            known.setdefault((kind, at), []).append(tuple(who))
+        # What the webhooks gave, by (kind, instant): one read, matched below in Python; each
+        # as (participant key, name, email, registrant id).
+        known: dict[tuple[str, datetime], list[tuple[str, ...]]] = {}
+        for known_kind, known_at, *who in ParticipantEvent.objects.filter(
+            meeting=meeting
+        ).values_list("kind", "at", "participant_key", "name", "email", "registrant_id"):
+            known.setdefault((known_kind, known_at), []).append(tuple(who))
         facts, keys = [], {}
         for row in rows:
             participant = {
@@ -437,7 +461,7 @@ def reconcile_with_report(*, meeting: Meeting, provider=None) -> int:
             # otherwise a key of its own, and the union per person absorbs the overlap.
             key = participant_key(participant)
 
-            def same_person(who, key=key, row=row) -> bool:
+            def same_person(who: tuple[str, ...], key: str = key, row: ReportRow = row) -> bool:
                 their_key, name, email, registrant_id = who
                 return (
                     their_key == key
@@ -475,7 +499,7 @@ def _record_event(record: AttendanceRecord) -> AttendanceUpdated:
 
 
 def attendance_override(
-    *, actor, record: AttendanceRecord, status: str, reason: str, ip: str | None = None
+    *, actor: User, record: AttendanceRecord, status: str, reason: str, ip: str | None = None
 ) -> AttendanceRecord:
     """A teacher's correction, with a reason; audited; kept through rescoring."""
     access_meeting_for_manage(actor, record.meeting)
@@ -509,7 +533,7 @@ def attendance_override(
 
 def attendance_policy_set(
     *,
-    actor,
+    actor: User,
     present_minutes: int | None = None,
     present_share: float | None = None,
     grace_minutes: int | None = None,
@@ -540,7 +564,7 @@ def attendance_policy_set(
 
 
 def participant_resolve(
-    *, actor, meeting: Meeting, participant_key: str, user: User, ip: str | None = None
+    *, actor: User, meeting: Meeting, participant_key: str, user: User, ip: str | None = None
 ) -> int:
     """The teacher says who an unmatched participant was. Remembered for later classes (by
     Zoom id when there is one, else by name), and the attendance rescored."""

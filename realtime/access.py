@@ -1,6 +1,8 @@
 """Access that is checked again while a subscription runs."""
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from realtime.tenancy import in_tenant
 
@@ -13,7 +15,7 @@ class AccessGate:
     RECHECK_SECONDS): a user who lost it (made inactive, removed from the class) stops
     receiving. `check(*args)` is a sync function run in the scope's tenant schema."""
 
-    def __init__(self, scope: dict, check, *args):
+    def __init__(self, scope: dict[str, Any], check: Callable[..., bool], *args: Any) -> None:
         self.scope, self.check, self.args = scope, check, args
         self.checked_at = time.monotonic()
 

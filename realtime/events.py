@@ -23,7 +23,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Protocol, Self, TypeVar, cast
 
 from channels.layers import get_channel_layer
 from django.db import connection
@@ -46,7 +46,7 @@ class EventError(ValueError):
 class Payload:
     """A JSON object inside an event's payload, declared as a frozen dataclass."""
 
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         return _encode_dataclass(self)
 
     @classmethod
@@ -63,7 +63,7 @@ class Event(Payload):
 
     name: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("name")
         if name:
@@ -80,7 +80,7 @@ def declared_events() -> dict[str, type[Event]]:
     return dict(_EVENTS)
 
 
-def decode_message(message: dict) -> Event:
+def decode_message(message: dict[str, Any]) -> Event:
     """The declared event a channel message carries; EventError if it is unknown or does not
     match its declaration (missing, unknown or mistyped fields, or sent to a group that is
     not one of its own)."""
@@ -108,14 +108,15 @@ def _encode(value: Any) -> Any:
     return value  # str, int, float, bool, None, or a dict of JSON declared as such
 
 
-def _encode_dataclass(obj: Payload) -> dict:
+def _encode_dataclass(obj: Payload) -> dict[str, Any]:
     return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
 
 
 _DECODERS: dict[type, Callable[[Any, str], Any]] = {}
+P = TypeVar("P", bound=Payload)
 
 
-def _decoder(cls: type[Payload]) -> Callable[[Any, str], Any]:
+def _decoder(cls: type[P]) -> Callable[[Any, str], P]:
     """A decoder for `cls`, compiled once from its type hints."""
     decoder = _DECODERS.get(cls)
     if decoder is None:
@@ -128,7 +129,7 @@ def _decoder(cls: type[Payload]) -> Callable[[Any, str], Any]:
         }
         known = {name for name, _ in fields}
 
-        def decoder(data: Any, where: str) -> Any:
+        def decoder(data: Any, where: str) -> P:
             if not isinstance(data, dict):
                 raise EventError(f"{where}: expected an object, got {type(data).__name__}")
             if unknown := set(data) - known:
@@ -155,7 +156,7 @@ def _for_type(hint: Any) -> Callable[[Any, str], Any]:
         options = [_for_type(a) for a in args if a is not type(None)]
         nullable = type(None) in args
 
-        def union(value, where):
+        def union(value: Any, where: str) -> Any:
             if value is None and nullable:
                 return None
             for option in options:
@@ -169,7 +170,7 @@ def _for_type(hint: Any) -> Callable[[Any, str], Any]:
     if origin is list:
         item = _for_type(args[0]) if args else _json
 
-        def items(value, where):
+        def items(value: Any, where: str) -> Any:
             if not isinstance(value, list):
                 raise EventError(f"{where}: expected a list, got {type(value).__name__}")
             return [item(v, f"{where}[{i}]") for i, v in enumerate(value)]
@@ -177,7 +178,7 @@ def _for_type(hint: Any) -> Callable[[Any, str], Any]:
         return items
     if origin is Literal:
 
-        def literal(value, where):
+        def literal(value: Any, where: str) -> Any:
             if value not in args:
                 raise EventError(f"{where}: {value!r} is not one of {args}")
             return value
@@ -185,7 +186,7 @@ def _for_type(hint: Any) -> Callable[[Any, str], Any]:
         return literal
     if hint is dict or origin is dict:
 
-        def obj(value, where):
+        def obj(value: Any, where: str) -> Any:
             if not isinstance(value, dict):
                 raise EventError(f"{where}: expected an object, got {type(value).__name__}")
             return _json(value, where)
@@ -196,7 +197,7 @@ def _for_type(hint: Any) -> Callable[[Any, str], Any]:
     if hint in (str, int, float, bool):
         accepted = (int, float) if hint is float else hint
 
-        def scalar(value, where):
+        def scalar(value: Any, where: str) -> Any:
             # bool is an int in Python, not in JSON
             if not isinstance(value, accepted) or (isinstance(value, bool) and hint is not bool):
                 raise EventError(f"{where}: expected {hint.__name__}, got {value!r}")
@@ -219,12 +220,27 @@ def _json(value: Any, where: str) -> Any:
 # --- publishing ---------------------------------------------------------------------------------
 
 
+class _TenantConnection(Protocol):
+    """What this module reads of Django's connection beyond Django's types: the `schema_name`
+    django-tenants' backend adds (realtime imports no project package, so not
+    tenants.connection), the transaction's `_Batch` kept here, and `run_on_commit` in the
+    3-tuple form of Django 4.2+ (django-stubs still has the older pair)."""
+
+    schema_name: str
+    _realtime_batch: _Batch
+    run_on_commit: list[tuple[set[str], Callable[[], object], bool]]
+
+
+# The same per-thread proxy as `connection`, typed; the cast is made once, not per publish.
+_tenant_db = cast(_TenantConnection, connection)
+
+
 def publish(event: Event, *, schema_name: str | None = None) -> None:
     """Send `event` to its groups of the current tenant (or of `schema_name`) once the current
     transaction commits, together with the transaction's other events; at once outside a
     transaction. The schema and the payload are taken now: by commit time the connection
     may be elsewhere and the objects changed."""
-    schema = schema_name or connection.schema_name
+    schema = schema_name or _tenant_db.schema_name
     data = event.data()
     sends = []
     for parts in event.groups():
@@ -254,15 +270,15 @@ class _Batch:
     Django 4.2-5.2 uses (the project pins Django < 5.3; tests/realtime/test_events.py checks
     commit, rollback and savepoints)."""
 
-    def __init__(self):
-        self.ready: list[tuple[str, dict]] = []
+    def __init__(self) -> None:
+        self.ready: list[tuple[str, dict[str, Any]]] = []
         self.flushes = 0  # flush hooks registered and not yet run
         self.done = False
         self.hook = self.flush  # one object, to find among the connection's hooks
 
     def expect_flush(self) -> None:
         self.flushes += 1
-        connection.run_on_commit.append((set(), self.hook, False))
+        _tenant_db.run_on_commit.append((set(), self.hook, False))
 
     def flush(self) -> None:
         self.flushes -= 1
@@ -277,16 +293,16 @@ class _Batch:
         rollback (which empties the connection's hooks)."""
         if self.done:
             return False
-        hooks = connection.run_on_commit
+        hooks = _tenant_db.run_on_commit
         # From the end: the last publish's flush hook is usually among the last hooks.
         return any(hooks[i][1] is self.hook for i in range(len(hooks) - 1, -1, -1))
 
 
 def _transaction_batch() -> _Batch:
-    batch = getattr(connection, "_realtime_batch", None)
+    batch: _Batch | None = getattr(connection, "_realtime_batch", None)
     if batch is None or not batch.live():
         batch = _Batch()
-        connection._realtime_batch = batch
+        _tenant_db._realtime_batch = batch
     return batch
 
 
@@ -307,13 +323,13 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _deliver(sends: list[tuple[str, dict]]) -> None:
+def _deliver(sends: list[tuple[str, dict[str, Any]]]) -> None:
     """Send `(group, message)` pairs to the channel layer in one trip."""
     layer = get_channel_layer()
     if layer is None or not sends:
         return
 
-    async def send_all():
+    async def send_all() -> None:
         for group, message in sends:
             await layer.group_send(group, message)
 

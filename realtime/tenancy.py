@@ -23,7 +23,7 @@ def run_in_schema(schema_name: str, fn: Callable[..., T], *args: Any, **kwargs: 
         return fn(*args, **kwargs)
 
 
-async def in_tenant(scope: dict, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def in_tenant(scope: dict[str, Any], fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run the sync `fn` in the scope's tenant schema on the database thread."""
     return await database_sync_to_async(run_in_schema)(
         scope["tenant"].schema_name, fn, *args, **kwargs

@@ -7,22 +7,36 @@ middleware only records the tenant in `scope["tenant"]`; database work then runs
 `realtime.tenancy.in_tenant`, which activates the schema inside the sync function.
 """
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
+
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user as django_get_user
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tenants.models import Organisation
 from tenants.selectors import organisation_by_host
 
 CLOSE_UNKNOWN_HOST = 4404
 CLOSE_SUSPENDED = 4403
 
+# A websocket scope: a plain dict, to which this middleware adds "tenant".
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+# The application (or middleware) a middleware wraps. Its arguments are Any, as in channels'
+# stubs for middleware: channels' classes type the scope and messages as asgiref's TypedDicts.
+App = Callable[[Any, Any, Any], Awaitable[Any]]
 
-def _host_of(scope: dict) -> str | None:
+
+def _host_of(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"host":
             domain, _port = split_domain_port(value.decode("latin1"))
@@ -30,7 +44,7 @@ def _host_of(scope: dict) -> str | None:
     return None
 
 
-def _organisation_for_host(host: str):
+def _organisation_for_host(host: str) -> Organisation | None:
     with schema_context(get_public_schema_name()):
         return organisation_by_host(host=host)
 
@@ -39,10 +53,10 @@ class TenantFromHostMiddleware:
     """Puts the tenant of the Host header in `scope["tenant"]`; never touches the connection.
     Unknown host: the websocket is closed with 4404; suspended tenant: 4403."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: App) -> None:
         self.inner = inner
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
         host = _host_of(scope)
@@ -55,7 +69,7 @@ class TenantFromHostMiddleware:
         return await self.inner(dict(scope, tenant=tenant), receive, send)
 
 
-async def _refuse(scope, receive, send, code: int) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, code: int) -> None:
     # Accept, then close: a close before accepting reaches a real client only as HTTP 403,
     # without the code that tells it why.
     message = await receive()
@@ -64,12 +78,12 @@ async def _refuse(scope, receive, send, code: int) -> None:
         await send({"type": "websocket.close", "code": code})
 
 
-def _user_in_schema(scope: dict):
+def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUser:
     class _Request:  # what django.contrib.auth.get_user needs of a request
         session = scope["session"]
 
     with schema_context(scope["tenant"].schema_name):
-        user = django_get_user(_Request)
+        user = django_get_user(cast(HttpRequest, _Request))
         if user.is_authenticated:
             user.email  # noqa: B018 - load fields now, inside the schema
         return user
@@ -79,14 +93,14 @@ class TenantAuthMiddleware(AuthMiddleware):
     """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
     connection has (public, usually): here both are read inside the tenant's schema."""
 
-    async def resolve_scope(self, scope):
+    async def resolve_scope(self, scope: Mapping[str, Any]) -> None:
         if "tenant" not in scope:
             scope["user"]._wrapped = AnonymousUser()
             return
         scope["user"]._wrapped = await database_sync_to_async(_user_in_schema)(scope)
 
 
-def TenantWebsocketStack(inner):  # noqa: N802 - reads like Channels' own *Stack helpers
+def TenantWebsocketStack(inner: App) -> TenantFromHostMiddleware:  # noqa: N802 - reads like Channels' own *Stack helpers
     return TenantFromHostMiddleware(
         CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner)))
     )

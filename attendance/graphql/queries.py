@@ -5,8 +5,8 @@ from strawberry.types import Info
 
 from attendance.graphql import types as t
 from attendance.policy import access_student, records_visible
-from attendance.selectors import unmatched_participants
-from attendance.services import attendance_policy_row, live_counts
+from attendance.selectors import live_counts, unmatched_participants
+from attendance.services import attendance_policy_row
 from meetings.graphql.build import meeting_from, meetings_for
 from meetings.models import Meeting
 from meetings.policy import (

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from attendance.events import LiveCount, Participant, ParticipantsChanged
@@ -33,7 +35,7 @@ from tenants.graphql.context import NotAllowed
 logger = logging.getLogger(__name__)
 
 
-def _event(message: dict) -> Event | None:
+def _event(message: dict[str, Any]) -> Event | None:
     try:
         return decode_message(message)
     except EventError:
@@ -41,15 +43,17 @@ def _event(message: dict) -> Event | None:
         return None
 
 
-def _scope(info: Info) -> dict:
-    return info.context["ws"].scope
+def _scope(info: Info) -> dict[str, Any]:
+    scope: dict[str, Any] = info.context["ws"].scope
+    return scope
 
 
 def _user_id(info: Info) -> int:
     user = _scope(info).get("user")
     if user is None or not user.is_authenticated:
         raise NotAllowed("Sign in first.")
-    return user.pk
+    pk: int = user.pk
+    return pk
 
 
 def _time(value: str | None) -> datetime | None:
@@ -66,7 +70,7 @@ def _participant(participant: Participant) -> t.Participant:
     )
 
 
-def _live_class(row: dict) -> t.LiveClass:
+def _live_class(row: dict[str, Any]) -> t.LiveClass:
     return t.LiveClass(
         id=strawberry.ID(str(row["id"])),
         title=row["title"],
@@ -188,7 +192,7 @@ class Subscription:
         group = user_group(scope["tenant"].schema_name, user_id)
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
             # First a "subscribed": from here on nothing sent to the viewer is missed.
-            yield t.Notification(kind="subscribed", data={})
+            yield t.Notification(kind="subscribed", data=JSON({}))
             gate = AccessGate(scope, is_active_user, user_id)
             async for message in messages:
                 if message.get("group") != group:
@@ -198,4 +202,4 @@ class Subscription:
                 event = _event(message)
                 if event is not None:
                     # The payload goes to the app as the JSON it was declared as.
-                    yield t.Notification(kind=event.name, data=event.data())
+                    yield t.Notification(kind=event.name, data=JSON(event.data()))

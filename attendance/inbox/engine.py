@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from attendance.inbox.wakeup import wake_clear
 from attendance.models import ParticipantEvent, WebhookEvent
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_session_for_zoom_object
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ def webhook_event_process(*, event_id: int) -> str | None:
         return None if status in _DONE else _process_alone(event_id, "")
     # This message wakes the meeting, whatever became of its own event: from here a new
     # event sends a new message, and what is pending now is drained below.
-    wake_clear(connection.schema_name, zoom_meeting_id)
+    wake_clear(tenant_connection().schema_name, zoom_meeting_id)
     if status == WebhookEvent.Status.FAILED:
         return _process_alone(event_id, zoom_meeting_id)
     outcome = None
@@ -82,11 +85,11 @@ def webhook_event_process(*, event_id: int) -> str | None:
     return outcome
 
 
-def _process_batch(zoom_meeting_id: str) -> dict[int, str | None] | None:
+def _process_batch(zoom_meeting_id: str) -> Mapping[int, str | None] | None:
     """One batch of a meeting's pending events. None when another worker holds the meeting;
     {} when nothing is pending. If the batch fails, its events are processed one at a time,
     so that one bad event holds up no other."""
-    schema = connection.schema_name
+    schema = tenant_connection().schema_name
     ids: list[int] = []
     try:
         with transaction.atomic():
@@ -126,7 +129,7 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
     """One event in a transaction of its own: a retry (raises on failure, for the worker's
     backoff), or the fallback of a failed batch (`draining`: records the failure and goes on;
     the drain looks for what is pending afterwards)."""
-    schema = connection.schema_name
+    schema = tenant_connection().schema_name
     try:
         with transaction.atomic():
             if zoom_meeting_id:
@@ -187,11 +190,11 @@ class _Batch:
     """One transaction's work: each meeting looked up once; joins and leaves gathered per
     meeting and applied together (`flush`)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._meetings: dict[str, Meeting] = {}
         self._rooms: dict[int, _Room] = {}
 
-    def meeting_for(self, obj: dict, *, at: datetime) -> Meeting | None:
+    def meeting_for(self, obj: dict[str, Any], *, at: datetime) -> Meeting | None:
         uuid = str(obj.get("uuid") or "")
         if uuid in self._meetings:
             return self._meetings[uuid]

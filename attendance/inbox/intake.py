@@ -24,10 +24,10 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import psycopg
 from psycopg import sql
@@ -36,9 +36,18 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from attendance.inbox.wakeup import wake_claim
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# ASGI, as this module and Django's handler use it.
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[Mapping[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PATHS = frozenset({"/webhooks/zoom/", "/webhooks/zoom"})
 MAX_BODY_BYTES = 256 * 1024
@@ -71,7 +80,7 @@ class DatabaseUnavailable(Exception):
 class _Answer(Exception):
     """Stop handling and answer `status` with the JSON `payload`."""
 
-    def __init__(self, status: int, payload: dict):
+    def __init__(self, status: int, payload: dict[str, Any]) -> None:
         super().__init__(status)
         self.status = status
         self.payload = payload
@@ -106,7 +115,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def dedupe_key(body: dict, raw: bytes) -> str:
+def dedupe_key(body: dict[str, Any], raw: bytes) -> str:
     """Equal for a redelivered event, different for two distinct events: the event name, its
     time, the meeting (uuid and id, the id as text whatever its JSON type), and for
     participant and registration events who and when."""
@@ -162,7 +171,7 @@ def _host_of(raw: bytes | None) -> str:
     return domain  # lowercased, trailing dot removed; "" when malformed
 
 
-def _client_ip(headers: dict[bytes, bytes], scope: dict) -> str | None:
+def _client_ip(headers: dict[bytes, bytes], scope: Scope) -> str | None:
     # Behind the chart's ingress the client is the first X-Forwarded-For hop.
     forwarded = headers.get(b"x-forwarded-for", b"").decode("latin1").split(",")[0].strip()
     if forwarded:
@@ -212,7 +221,7 @@ class ZoomWebhookIntake:
         pool_min: int = 1,
         pool_max: int | None = None,
         pool_timeout: float = 2.0,
-    ):
+    ) -> None:
         self._conninfo = conninfo
         self._clock = clock
         self._pool_min = pool_min
@@ -220,20 +229,20 @@ class ZoomWebhookIntake:
         self._pool_timeout = pool_timeout
         self._pool: AsyncConnectionPool | None = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
-        self._pool_opening: asyncio.Task | None = None
+        self._pool_opening: asyncio.Task[None] | None = None
         self._hosts: dict[str, _Cached] = {}
-        self._loading: dict[str, asyncio.Future] = {}
+        self._loading: dict[str, asyncio.Future[Tenant | None]] = {}
         self._audited: dict[tuple[str, str], float] = {}
         self._sql: dict[tuple[str, str], sql.Composed] = {}
         # One thread: a send is a Redis round trip of well under a millisecond, so one keeps up
         # with thousands a second; more would only contend for the GIL with the event loop.
         self._enqueuer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoom-enqueue")
         self._enqueue_backlog = 0
-        self._background: set[asyncio.Future] = set()
+        self._background: set[asyncio.Future[None]] = set()
 
     # -- ASGI ---------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         after: Callable[[], None] | None = None
         try:
             status, payload, after = await self._handle(scope, receive)
@@ -248,7 +257,9 @@ class ZoomWebhookIntake:
         if after is not None:
             after()
 
-    async def _handle(self, scope: dict, receive: Callable):
+    async def _handle(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[int, dict[str, Any], Callable[[], None] | None]:
         headers: dict[bytes, bytes] = {}
         for name, value in scope.get("headers", ()):
             headers.setdefault(name, value)  # first of repeated headers
@@ -344,7 +355,7 @@ class ZoomWebhookIntake:
     # -- storing and enqueueing ---------------------------------------------------------------
 
     async def _store(
-        self, tenant: Tenant, event: dict, zoom_meeting_id: str, raw: bytes, text: str
+        self, tenant: Tenant, event: dict[str, Any], zoom_meeting_id: str, raw: bytes, text: str
     ) -> int | None:
         obj = _zoom_object(event)
         params = (
@@ -382,7 +393,7 @@ class ZoomWebhookIntake:
         self._background.add(future)
         future.add_done_callback(self._enqueued)
 
-    def _enqueued(self, future: asyncio.Future) -> None:
+    def _enqueued(self, future: asyncio.Future[None]) -> None:
         self._enqueue_backlog -= 1
         self._background.discard(future)
 
@@ -426,12 +437,13 @@ class ZoomWebhookIntake:
         if self._pool_opening is not None:
             await asyncio.shield(self._pool_opening)
             self._pool_opening = None
-        return self._pool
+        # Set together with _pool_loop above (close() clears both).
+        return cast(AsyncConnectionPool, self._pool)
 
     def _pool_new(self) -> AsyncConnectionPool:
         from django.conf import settings
 
-        pool_max = self._pool_max or getattr(settings, "LIVEROLL_WEBHOOK_DB_POOL_MAX", 8)
+        pool_max = self._pool_max or cast(int, getattr(settings, "LIVEROLL_WEBHOOK_DB_POOL_MAX", 8))
         return AsyncConnectionPool(
             self._conninfo or _conninfo_from_django(),
             min_size=min(self._pool_min, pool_max),
@@ -463,7 +475,7 @@ class _Schema:
     names, column widths, the secret's encryption context), never copied here."""
 
     # The statements by name, each waiting for its tenant's schema: `queries[name](schema=…)`.
-    queries: dict[str, Callable[..., sql.Composed]]
+    queries: Mapping[str, Callable[..., sql.Composed]]
     domains: sql.Identifier
     organisations: sql.Identifier
     spare: str
@@ -481,7 +493,7 @@ def _schema() -> _Schema:
     from tenants.audit.models import AuditEntry
     from tenants.models import Domain, Organisation
 
-    def table(model) -> sql.Identifier:
+    def table(model: "type[Model]") -> sql.Identifier:
         return sql.Identifier(model._meta.db_table)
 
     secret = ZoomSettings._meta.get_field("webhook_secret_token")
@@ -507,7 +519,7 @@ def _schema() -> _Schema:
         ),
         "secret": functools.partial(
             sql.SQL("SELECT {column} FROM {schema}.{table} LIMIT 1").format,
-            column=sql.Identifier(secret.column),
+            column=sql.Identifier(cast(str, secret.column)),  # set once the model is ready
             table=table(ZoomSettings),
         ),
     }
@@ -517,9 +529,10 @@ def _schema() -> _Schema:
         organisations=table(Organisation),
         spare=str(Organisation.Status.SPARE),
         secret_context=secret.context(),
-        event_max=WebhookEvent._meta.get_field("event").max_length,
-        meeting_id_max=WebhookEvent._meta.get_field("zoom_meeting_id").max_length,
-        uuid_max=WebhookEvent._meta.get_field("zoom_uuid").max_length,
+        # Typed optional; these CharFields all have one.
+        event_max=cast(int, WebhookEvent._meta.get_field("event").max_length),
+        meeting_id_max=cast(int, WebhookEvent._meta.get_field("zoom_meeting_id").max_length),
+        uuid_max=cast(int, WebhookEvent._meta.get_field("zoom_uuid").max_length),
     )
 
 
@@ -562,7 +575,7 @@ def _signed(secret: bytes, timestamp: bytes, body: bytes, signature: bytes) -> b
     return hmac.compare_digest(signature_for(secret, timestamp, body), signature)
 
 
-async def _read_body(receive: Callable, declared: bytes | None) -> bytes:
+async def _read_body(receive: Receive, declared: bytes | None) -> bytes:
     """The request body, refusing with 413 as soon as it passes the limit (never buffering
     more than the limit plus one chunk)."""
     if declared is not None:
@@ -587,7 +600,7 @@ async def _read_body(receive: Callable, declared: bytes | None) -> bytes:
             return b"".join(chunks)
 
 
-async def _respond(send: Callable, status: int, payload: dict) -> None:
+async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
     body = json.dumps(payload).encode()
     await send(
         {
@@ -602,13 +615,13 @@ async def _respond(send: Callable, status: int, payload: dict) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _zoom_object(event: dict) -> dict:
+def _zoom_object(event: dict[str, Any]) -> dict[str, Any]:
     payload = event.get("payload")
     obj = payload.get("object") if isinstance(payload, dict) else None
     return obj if isinstance(obj, dict) else {}
 
 
-def _zoom_meeting_id(event: dict) -> str:
+def _zoom_meeting_id(event: dict[str, Any]) -> str:
     """The meeting's id as the inbox keeps it: text, whether Zoom sent a number or a string."""
     meeting_id = _zoom_object(event).get("id")
     return "" if meeting_id is None else str(meeting_id)[: _schema().meeting_id_max]
@@ -637,11 +650,11 @@ class WebhookRouter:
     """Sends `POST /webhooks/zoom/` (with or without the trailing slash) to the intake and
     everything else to `inner` (Django)."""
 
-    def __init__(self, inner: Callable, handler: ZoomWebhookIntake | None = None):
+    def __init__(self, inner: ASGIApp, handler: ZoomWebhookIntake | None = None) -> None:
         self.inner = inner
         self.handler = handler or intake
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("method") == "POST" and scope["path"] in PATHS:
             return await self.handler(scope, receive, send)
         return await self.inner(scope, receive, send)

@@ -8,6 +8,7 @@ import logging
 from django.db import connection, transaction
 
 from attendance.models import WebhookEvent
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -18,12 +19,12 @@ def meeting_lock(zoom_meeting_id: str, *, wait: bool = True, draining: bool = Fa
     A worker that finds the meeting held leaves its event to the holder. Draining workers
     look again once they let go; anyone else who held it (a retry, the reconciliation, a
     teacher's resolution) hands what is pending to a worker on commit."""
-    key = f"{connection.schema_name}:zoom-meeting:{zoom_meeting_id}"
+    key = f"{tenant_connection().schema_name}:zoom-meeting:{zoom_meeting_id}"
     function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(hashtextextended(%s, 0))", [key])
         if not wait:
-            return cursor.fetchone()[0]
+            return bool(cursor.fetchone()[0])  # a PostgreSQL boolean
     if not draining:
         transaction.on_commit(lambda: hand_over(zoom_meeting_id))
     return True
@@ -41,4 +42,6 @@ def hand_over(zoom_meeting_id: str) -> None:
         .first()
     )
     if first is not None:
-        webhook_process.send_with_options(args=(first,), tenant_schema=connection.schema_name)
+        webhook_process.send_with_options(
+            args=(first,), tenant_schema=tenant_connection().schema_name
+        )

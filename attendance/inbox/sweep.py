@@ -11,10 +11,10 @@ import logging
 from datetime import timedelta
 
 import dramatiq
-from django.db import connection
 from django.utils import timezone
 
 from attendance.models import WebhookEvent
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +25,11 @@ def _retry_wait_bound(attempts: int, *, min_backoff_ms: int, max_backoff_ms: int
     """An upper bound, in seconds, of the time dramatiq's Retries middleware waits in total
     before the retry that follows `attempts` failures (its jittered backoff is at most twice
     min_backoff * 2^n, and at most max_backoff)."""
-    return (
-        sum(min(2 * min_backoff_ms * 2**n, max_backoff_ms) for n in range(max(attempts, 0))) / 1000
+    # An int: `2**n` is typed Any (a negative n would make a float), n here is never negative.
+    total_ms: int = sum(
+        min(2 * min_backoff_ms * 2**n, max_backoff_ms) for n in range(max(attempts, 0))
     )
+    return total_ms / 1000
 
 
 def webhook_inbox_sweep(older_than_seconds: int = 60) -> int:
@@ -36,7 +38,7 @@ def webhook_inbox_sweep(older_than_seconds: int = 60) -> int:
     whose retry is overdue. Returns how many messages were sent."""
     from attendance.actors import webhook_process
 
-    schema = connection.schema_name
+    schema = tenant_connection().schema_name
     now = timezone.now()
     cutoff = now - timedelta(seconds=older_than_seconds)
     options = webhook_process.options

@@ -15,6 +15,7 @@ safety net for events stored while Redis was away.
 import logging
 
 import dramatiq
+import redis
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def wake_key(schema: str, zoom_meeting_id: str) -> str:
     return f"{namespace}:wake:{schema}:{zoom_meeting_id}"
 
 
-def _client():
+def _client() -> redis.Redis | None:
     return getattr(dramatiq.get_broker(), "client", None)  # the Redis broker's connection pool
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
 import strawberry
 from strawberry.types import Info
@@ -219,9 +220,9 @@ class MeetingsMutation:
     @typed_errors(OkPayload)
     def save_zoom_settings(self, info: Info, input: ZoomSettingsInput) -> OkPayload:
         admin = require_admin(info)
-        meeting_services.zoom_settings_save(
-            actor=admin, ip=client_ip(info), **strawberry.asdict(input)
-        )
+        # ZoomSettingsInput's fields are all `str` or `str | None`.
+        values = cast("dict[str, str | None]", strawberry.asdict(input))
+        meeting_services.zoom_settings_save(actor=admin, ip=client_ip(info), **values)
         return ok()
 
     @strawberry.mutation

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 
-from django.db import connection as db_connection
-
 from meetings.models import (
     CalendarEvent,
     Meeting,
 )
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ def _calendar_event_upsert(meeting: Meeting) -> CalendarEvent:
         if meeting.status == Meeting.Status.CANCELLED
         else CalendarEvent.Status.CONFIRMED
     )
-    uid = f"meeting-{meeting.pk}-{secrets.token_hex(6)}@{db_connection.schema_name}.liveroll"
+    uid = f"meeting-{meeting.pk}-{secrets.token_hex(6)}@{tenant_connection().schema_name}.liveroll"
     event, created = CalendarEvent.objects.get_or_create(
         meeting=meeting, defaults={"uid": uid, "status": status}
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import MutableMapping
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from meetings.models import (
@@ -20,17 +22,23 @@ from meetings.policy import access_admin
 from meetings.providers.base import (
     AuthenticationError,
     MeetingProviderError,
+    ProviderUser,
 )
 from meetings.zoom import oauth
 from meetings.zoom.factory import (
     ZoomNotConnected,
     zoom_settings,
 )
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
+from tenants.connection import tenant_connection
+from tenants.models import Organisation
 from tenants.services import tenant_url
 
 logger = logging.getLogger(__name__)
+
+# The user's session; a plain dict in tests.
+Session = SessionBase | MutableMapping[str, Any]
 
 
 # --- teachers' Zoom connections -------------------------------------------------------------
@@ -48,7 +56,7 @@ def _redirect_uri(zoom: ZoomSettings, slug: str) -> str:
     return zoom.redirect_url or tenant_url(slug, "/oauth/zoom/callback/")
 
 
-def zoom_connect_start(*, user, session, tenant) -> str:
+def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) -> str:
     """The URL that sends the teacher to Zoom to approve. The state is signed, bound to this
     tenant and user, and to a nonce kept in their session (single use)."""
     if user.role not in (Role.TEACHER, Role.ADMIN):
@@ -73,7 +81,13 @@ def zoom_connect_start(*, user, session, tenant) -> str:
 
 
 def zoom_connect_complete(
-    *, user, session, tenant, code: str, state: str, ip: str | None = None
+    *,
+    user: User,
+    session: Session,
+    tenant: Organisation,
+    code: str,
+    state: str,
+    ip: str | None = None,
 ) -> ZoomConnection:
     try:
         payload = signing.loads(state, salt=OAUTH_STATE_SALT, max_age=OAUTH_STATE_MAX_AGE)
@@ -125,7 +139,7 @@ def zoom_connect_complete(
 
 
 class _FixedToken:
-    def __init__(self, token: str):
+    def __init__(self, token: str) -> None:
         self.token = token
 
     def access_token(self) -> str:
@@ -135,15 +149,15 @@ class _FixedToken:
         raise AuthenticationError("Zoom rejected the token it just issued")
 
 
-def _whoami(zoom: ZoomSettings, token: str):
+def _whoami(zoom: ZoomSettings, token: str) -> ProviderUser:
     from meetings.zoom.client import ZoomClient
     from meetings.zoom.provider import ZoomProvider
 
-    key = f"{db_connection.schema_name}:connect"
+    key = f"{tenant_connection().schema_name}:connect"
     return ZoomProvider(ZoomClient(zoom.api_base_url, _FixedToken(token), key)).authenticate()
 
 
-def zoom_disconnect(*, connection: ZoomConnection, actor, ip: str | None = None) -> None:
+def zoom_disconnect(*, connection: ZoomConnection, actor: User, ip: str | None = None) -> None:
     """Revoke at Zoom (best effort: the local tokens go either way) and forget the tokens.
     The teacher disconnects their own; an admin can revoke anyone's."""
     if actor.pk != connection.user_id:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,6 +20,7 @@ from meetings.zoom.factory import (
     provider_for_meeting,
 )
 from realtime.events import publish
+from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,7 @@ logger = logging.getLogger(__name__)
 OCCURRENCE_MATCH_WINDOW = timedelta(hours=12)
 
 
-def meeting_session_for_zoom_object(*, obj: dict, at: datetime) -> Meeting | None:
+def meeting_session_for_zoom_object(*, obj: dict[str, Any], at: datetime) -> Meeting | None:
     """The session a Zoom event is about. By uuid when known; else, for a recurring meeting,
     the not-yet-started occurrence nearest in time (which then takes the uuid)."""
     uuid = str(obj.get("uuid") or "")
@@ -126,7 +128,7 @@ def meeting_mark_ended(
     publish(MeetingEnded(meeting=MeetingSummary.of(meeting)))
 
 
-def meeting_end(*, actor, meeting: Meeting, ip: str | None = None) -> Meeting:
+def meeting_end(*, actor: User, meeting: Meeting, ip: str | None = None) -> Meeting:
     """End a running class for everyone. Zoom is asked to end it; its `meeting.ended` webhook
     then scores attendance (here the status only turns at once, for the dashboards)."""
     access_meeting_for_manage(actor, meeting)

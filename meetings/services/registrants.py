@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from meetings.models import (
@@ -17,11 +19,16 @@ from meetings.models import (
 from meetings.providers.base import (
     MeetingProviderError,
     RateLimitError,
+    RegistrantResult,
 )
 from meetings.zoom.factory import (
     ZoomNotConnected,
     provider_for_meeting,
 )
+
+if TYPE_CHECKING:
+    from tenants.accounts.models import User
+    from tenants.school.models import SchoolClass
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +39,7 @@ def _enqueue_registration(meeting_ids: list[int]) -> None:
     transaction.on_commit(lambda: registrants_sync_meetings.send(meeting_ids))
 
 
-def registrants_for_class_enqueue(*, school_class) -> None:
+def registrants_for_class_enqueue(*, school_class: SchoolClass) -> None:
     """After an enrolment: register the new students for the class's upcoming meetings."""
     ids = list(
         _upcoming_for_registration().filter(school_class=school_class).values_list("pk", flat=True)
@@ -58,7 +65,7 @@ class RegistrationReport:
         self.deferred += other.deferred
 
 
-def _upcoming_for_registration(meeting_ids=None):
+def _upcoming_for_registration(meeting_ids: list[int] | None = None) -> QuerySet[Meeting]:
     queryset = Meeting.objects.filter(
         status=Meeting.Status.SCHEDULED,
         registration_enabled=True,
@@ -70,7 +77,11 @@ def _upcoming_for_registration(meeting_ids=None):
     return queryset.select_related("school_class", "host").order_by("zoom_meeting_id", "start_time")
 
 
-def registrants_sync(*, meeting_ids: list[int] | None = None, progress=None) -> RegistrationReport:
+def registrants_sync(
+    *,
+    meeting_ids: list[int] | None = None,
+    progress: Callable[[str, RegistrationReport], object] | None = None,
+) -> RegistrationReport:
     """Register every enrolled student for every upcoming class meeting with registration on.
     Idempotent (a registered student is skipped), carries on past one student's failure and
     reports it, and stops at a rate limit, leaving the rest for the next run."""
@@ -90,7 +101,8 @@ def registrants_sync(*, meeting_ids: list[int] | None = None, progress=None) -> 
 
 def _register_group(zoom_meeting_id: str, meetings: list[Meeting]) -> RegistrationReport:
     report = RegistrationReport()
-    school_class = meetings[0].school_class
+    # Never None: _upcoming_for_registration selects class meetings only.
+    school_class = cast("SchoolClass", meetings[0].school_class)
     students = list(school_class.students.filter(is_active=True).order_by("pk"))
     done = set(
         Registrant.objects.filter(
@@ -143,7 +155,13 @@ def _register_group(zoom_meeting_id: str, meetings: list[Meeting]) -> Registrati
     return report
 
 
-def _record_registration(meetings, student, *, result=None, error: str = "") -> None:
+def _record_registration(
+    meetings: Sequence[Meeting],
+    student: User,
+    *,
+    result: RegistrantResult | None = None,
+    error: str = "",
+) -> None:
     for meeting in meetings:
         registrant, _ = Registrant.objects.get_or_create(
             meeting=meeting,

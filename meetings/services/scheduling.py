@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,8 @@ from meetings.models import (
 )
 from meetings.policy import access_class_for_manage, access_meeting_for_manage
 from meetings.providers.base import (
+    MeetingKind,
+    MeetingProvider,
     MeetingProviderError,
     MeetingRequest,
     ProviderMeeting,
@@ -30,8 +33,11 @@ from meetings.zoom.factory import (
     acting_for_host,
     provider_for_meeting,
 )
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from tenants.school.models import SchoolClass
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +48,7 @@ logger = logging.getLogger(__name__)
 def _validate_meeting_fields(
     *, title: str, start_time: datetime, duration_minutes: int, tz: str
 ) -> None:
-    errors = {}
+    errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = "Give the class a title."
     if timezone.is_naive(start_time):
@@ -62,7 +68,7 @@ def _request_for(meetings: list[Meeting], series: MeetingSeries | None) -> Meeti
     rule = rule_from_json(series.recurrence) if series else None
     return MeetingRequest(
         topic=first.title,
-        kind="recurring" if series else first.kind,
+        kind="recurring" if series else cast(MeetingKind, first.kind),  # a Meeting.Kind value
         start_time=first.start_time,
         duration_minutes=first.duration_minutes,
         timezone=first.timezone,
@@ -90,7 +96,7 @@ def _attach_zoom(meetings: list[Meeting], created: ProviderMeeting, account: str
         series.save(update_fields=["zoom_meeting_id"])
 
 
-def _compensate(provider, zoom_meeting_id: str, why: BaseException) -> None:
+def _compensate(provider: MeetingProvider, zoom_meeting_id: str, why: BaseException) -> None:
     """Zoom has a meeting our database does not: delete it, or say loudly that it is left."""
     try:
         provider.delete_meeting(zoom_meeting_id)
@@ -113,8 +119,8 @@ def _compensate(provider, zoom_meeting_id: str, why: BaseException) -> None:
 
 def meeting_schedule(
     *,
-    actor,
-    school_class,
+    actor: User,
+    school_class: SchoolClass | None,
     title: str,
     start_time: datetime,
     duration_minutes: int = 60,
@@ -193,7 +199,7 @@ def meeting_schedule(
                 },
             )
     except BaseException as exc:
-        if created is not None:
+        if created is not None and acting is not None:  # created on Zoom: acting was there
             _compensate(acting.provider, created.id, exc)
         raise
     if created is not None and registration_enabled and school_class is not None:
@@ -201,7 +207,12 @@ def meeting_schedule(
     return meetings[0]
 
 
-def _rule_to_json(rule: RecurrenceRule) -> dict:
+def _series(meeting: Meeting) -> MeetingSeries:
+    """The series of an occurrence: `meeting.series`, typed for where `series_id` is set."""
+    return cast(MeetingSeries, meeting.series)
+
+
+def _rule_to_json(rule: RecurrenceRule) -> dict[str, Any]:
     return {
         "frequency": str(rule.frequency),
         "interval": rule.interval,
@@ -212,7 +223,7 @@ def _rule_to_json(rule: RecurrenceRule) -> dict:
     }
 
 
-def rule_from_json(data: dict) -> RecurrenceRule:
+def rule_from_json(data: dict[str, Any]) -> RecurrenceRule:
     from datetime import date
 
     values = dict(data)
@@ -230,7 +241,9 @@ def meeting_ensure_on_zoom(*, meeting: Meeting) -> Meeting:
     acting = acting_for_host(meeting.host)
     group = (
         list(
-            meeting.series.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("start_time")
+            _series(meeting)
+            .meetings.exclude(status=Meeting.Status.CANCELLED)
+            .order_by("start_time")
         )
         if meeting.series_id
         else [meeting]
@@ -252,7 +265,7 @@ def meeting_ensure_on_zoom(*, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def meeting_start(*, actor, meeting: Meeting, ip: str | None = None) -> str:
+def meeting_start(*, actor: User, meeting: Meeting, ip: str | None = None) -> str:
     """ "Start class" (seed 004 FR-5): make sure the class is on Zoom and return the host's
     start URL. The status turns to started when Zoom reports it (webhook)."""
     access_meeting_for_manage(actor, meeting)
@@ -288,7 +301,7 @@ def meeting_start(*, actor, meeting: Meeting, ip: str | None = None) -> str:
 
 def meeting_update(
     *,
-    actor,
+    actor: User,
     meeting: Meeting,
     title: str | None = None,
     description: str | None = None,
@@ -303,7 +316,7 @@ def meeting_update(
         raise ValidationError("Only a class that has not started can be changed.")
     if meeting.series_id and (title is not None or description is not None):
         raise ValidationError("Change the title of a recurring class on the whole series.")
-    changed = {}
+    changed: dict[str, Any] = {}
     for name, value in (
         ("title", title),
         ("description", description),
@@ -314,7 +327,7 @@ def meeting_update(
             changed[name] = value
     if not changed:
         return meeting
-    candidate = {
+    candidate: dict[str, Any] = {
         "title": changed.get("title", meeting.title),
         "start_time": changed.get("start_time", meeting.start_time),
         "duration_minutes": changed.get("duration_minutes", meeting.duration_minutes),
@@ -344,7 +357,7 @@ def meeting_update(
 
 
 def meeting_cancel(
-    *, actor, meeting: Meeting, whole_series: bool = False, ip: str | None = None
+    *, actor: User, meeting: Meeting, whole_series: bool = False, ip: str | None = None
 ) -> list[Meeting]:
     """Cancel a class session (or, with `whole_series`, every session of its series still to
     come). Cancelled on Zoom first: if Zoom refuses, nothing changes here."""
@@ -353,7 +366,7 @@ def meeting_cancel(
         raise ValidationError("Only a class that has not started can be cancelled.")
     if whole_series and meeting.series_id:
         targets = list(
-            meeting.series.meetings.filter(
+            _series(meeting).meetings.filter(
                 status=Meeting.Status.SCHEDULED, start_time__gte=meeting.start_time
             )
         )
@@ -368,7 +381,7 @@ def meeting_cancel(
             provider = provider_for_meeting(meeting)
             series_goes_on = (
                 meeting.series_id
-                and meeting.series.meetings.filter(status=Meeting.Status.SCHEDULED).exists()
+                and _series(meeting).meetings.filter(status=Meeting.Status.SCHEDULED).exists()
             )
             if series_goes_on:
                 for target in targets:

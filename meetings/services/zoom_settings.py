@@ -25,6 +25,7 @@ from meetings.zoom.factory import (
     account_provider,
     zoom_settings,
 )
+from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ URL_FIELDS = ("redirect_url", "api_base_url", "oauth_base_url")
 # --- Zoom settings (admins) ----------------------------------------------------------------
 
 
-def zoom_settings_save(*, actor, ip: str | None = None, **values) -> ZoomSettings:
+def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | None) -> ZoomSettings:
     """Save the school's Zoom app settings. Secrets are write-only: an empty or missing secret
     keeps the stored one. Every change is audited by field name (never by value)."""
     access_admin(actor)
@@ -106,7 +107,7 @@ class ConnectionTest:
     zoom_email: str = ""
 
 
-def zoom_settings_test(*, actor, ip: str | None = None) -> ConnectionTest:
+def zoom_settings_test(*, actor: User, ip: str | None = None) -> ConnectionTest:
     """Get a token and make one cheap call; say precisely what failed."""
     access_admin(actor)
     zoom = zoom_settings()
