@@ -1,5 +1,5 @@
 """The GraphQL schema root: each app's queries, mutations and subscriptions (its `graphql/`
-package) merged into one schema, with the optimizer and the query limits. Queries and mutations
+package) merged into one schema, with the query limits. Queries and mutations
 over HTTP (`/graphql/`, the tenant middleware applies), subscriptions over the tenant-aware
 websocket stack (`graphql-transport-ws`)."""
 
@@ -14,20 +14,21 @@ from strawberry.extensions import (
     QueryDepthLimiter,
 )
 from strawberry.tools import merge_types
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
-from attendance.graphql.subscriptions import Subscription
+from attendance.graphql.subscriptions import AttendanceSubscription
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
+from tenants.graphql.subscriptions import TenantsSubscription
 
 Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
 Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
+Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance
 # → student → id); the schema has no cycles today, so this guards what may come.
@@ -45,8 +46,10 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def _extensions():
+    # No DjangoOptimizerExtension: resolvers build plain types eagerly (lazy model fields would
+    # be read later, outside the tenant's schema, on websockets: DESIGN.md), so list resolvers
+    # prefetch what the query selected themselves (tenants.graphql.selection).
     extensions = [
-        DjangoOptimizerExtension,
         # Factories: a fresh extension for every request.
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -1,24 +1,15 @@
-"""Live subscriptions over `graphql-transport-ws`.
-
-Each one joins its channel groups first, then reads and sends a snapshot, then relays the
-changes: a change published between the two is not lost. Database work runs in the tenant's
-schema on the database thread (`in_tenant`) and returns plain types, never model rows.
-Access is checked when subscribing and again before each event: a user who lost access (made
-inactive, removed from the class) stops receiving. Every channel message of a connection reaches
-each of its subscriptions, so each keeps to the messages of its own group. Messages are decoded
-into the event types their producers declared (attendance.events, meetings.events); one that
-does not decode is logged and skipped.
-"""
+"""The live room (`meetingParticipants`) and the live classes (`liveClasses`) over
+`graphql-transport-ws`. What every subscription does, and why (groups joined before the
+snapshot, database work in the tenant's schema, access re-checked, declared events decoded), is
+written in tenants.graphql.subscriptions."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from attendance.events import LiveCount, Participant, ParticipantsChanged
@@ -26,34 +17,11 @@ from attendance.graphql import types as t
 from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
 from meetings.events import MeetingEnded, MeetingStarted
 from realtime.access import AccessGate
-from realtime.events import Event, EventError, decode_message
-from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group, user_group
+from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group
 from realtime.tenancy import in_tenant
-from tenants.accounts.selectors import is_active_admin, is_active_user
+from tenants.accounts.selectors import is_active_admin
 from tenants.graphql.context import NotAllowed
-
-logger = logging.getLogger(__name__)
-
-
-def _event(message: dict[str, Any]) -> Event | None:
-    try:
-        return decode_message(message)
-    except EventError:
-        logger.exception("a realtime message that is not its declared event was skipped")
-        return None
-
-
-def _scope(info: Info) -> dict[str, Any]:
-    scope: dict[str, Any] = info.context["ws"].scope
-    return scope
-
-
-def _user_id(info: Info) -> int:
-    user = _scope(info).get("user")
-    if user is None or not user.is_authenticated:
-        raise NotAllowed("Sign in first.")
-    pk: int = user.pk
-    return pk
+from tenants.graphql.subscriptions import decoded, ws_scope, ws_user_id
 
 
 def _time(value: str | None) -> datetime | None:
@@ -81,7 +49,7 @@ def _live_class(row: dict[str, Any]) -> t.LiveClass:
 
 
 @strawberry.type
-class Subscription:
+class AttendanceSubscription:
     @strawberry.subscription(
         description=(
             "Who is in a class: a SNAPSHOT first, then the changes (JOINED and LEFT may carry"
@@ -91,8 +59,8 @@ class Subscription:
     async def meeting_participants(
         self, info: Info, meeting_id: strawberry.ID
     ) -> AsyncGenerator[t.ParticipantsEvent, None]:
-        scope = _scope(info)
-        user_id = _user_id(info)
+        scope = ws_scope(info)
+        user_id = ws_user_id(info)
         ws = info.context["ws"]
         group = meeting_group(scope["tenant"].schema_name, int(meeting_id))
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
@@ -118,7 +86,7 @@ class Subscription:
                     continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
-                event = _event(message)
+                event = decoded(message)
                 if isinstance(event, ParticipantsChanged):
                     # One message per processed batch: its joins, then its leaves.
                     status = t.MeetingStatus(event.status)
@@ -147,8 +115,8 @@ class Subscription:
 
     @strawberry.subscription(description="The school's running classes (admins).")
     async def live_classes(self, info: Info) -> AsyncGenerator[t.LiveClassesEvent, None]:
-        scope = _scope(info)
-        user_id = _user_id(info)
+        scope = ws_scope(info)
+        user_id = ws_user_id(info)
         ws = info.context["ws"]
         group = live_classes_group(scope["tenant"].schema_name)
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
@@ -164,7 +132,7 @@ class Subscription:
                     continue  # another subscription's, on the same connection
                 if not await gate.still_allowed():
                     return
-                event = _event(message)
+                event = decoded(message)
                 if isinstance(event, MeetingStarted | MeetingEnded):
                     # The list itself changed: send it whole.
                     rows = await in_tenant(scope, live_snapshot_for, user_id) or []
@@ -181,25 +149,3 @@ class Subscription:
                         meeting_id=strawberry.ID(str(event.meeting_id)),
                         count=event.count,
                     )
-
-    @strawberry.subscription(
-        description='The viewer\'s own notifications, after a first "subscribed".'
-    )
-    async def my_notifications(self, info: Info) -> AsyncGenerator[t.Notification, None]:
-        scope = _scope(info)
-        user_id = _user_id(info)
-        ws = info.context["ws"]
-        group = user_group(scope["tenant"].schema_name, user_id)
-        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            # First a "subscribed": from here on nothing sent to the viewer is missed.
-            yield t.Notification(kind="subscribed", data=JSON({}))
-            gate = AccessGate(scope, is_active_user, user_id)
-            async for message in messages:
-                if message.get("group") != group:
-                    continue  # another subscription's, on the same connection
-                if not await gate.still_allowed():
-                    return
-                event = _event(message)
-                if event is not None:
-                    # The payload goes to the app as the JSON it was declared as.
-                    yield t.Notification(kind=event.name, data=JSON(event.data()))

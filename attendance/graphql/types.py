@@ -100,9 +100,3 @@ class LiveClassesEvent:
     classes: list[LiveClass]
     meeting_id: strawberry.ID | None
     count: int | None
-
-
-@strawberry.type
-class Notification:
-    kind: str
-    data: strawberry.scalars.JSON

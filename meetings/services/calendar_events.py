@@ -5,10 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from meetings.models import (
-    CalendarEvent,
-    Meeting,
-)
+from meetings.models import CalendarEvent, Meeting
 from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)

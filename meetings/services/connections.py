@@ -14,21 +14,11 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from meetings.models import (
-    ZoomConnection,
-    ZoomSettings,
-)
+from meetings.models import ZoomConnection, ZoomSettings
 from meetings.policy import access_admin
-from meetings.providers.base import (
-    AuthenticationError,
-    MeetingProviderError,
-    ProviderUser,
-)
+from meetings.providers.base import AuthenticationError, MeetingProviderError, ProviderUser
 from meetings.zoom import oauth
-from meetings.zoom.factory import (
-    ZoomNotConnected,
-    zoom_settings,
-)
+from meetings.zoom.factory import ZoomNotConnected, zoom_settings
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection

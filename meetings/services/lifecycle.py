@@ -12,13 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from meetings.events import MeetingEnded, MeetingStarted, MeetingSummary
-from meetings.models import (
-    Meeting,
-)
+from meetings.models import Meeting
 from meetings.policy import access_meeting_for_manage
-from meetings.zoom.factory import (
-    provider_for_meeting,
-)
+from meetings.zoom.factory import provider_for_meeting
 from realtime.events import publish
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record

@@ -12,19 +12,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from meetings.models import (
-    Meeting,
-    Registrant,
-)
-from meetings.providers.base import (
-    MeetingProviderError,
-    RateLimitError,
-    RegistrantResult,
-)
-from meetings.zoom.factory import (
-    ZoomNotConnected,
-    provider_for_meeting,
-)
+from meetings.models import Meeting, Registrant
+from meetings.providers.base import MeetingProviderError, RateLimitError, RegistrantResult
+from meetings.zoom.factory import ZoomNotConnected, provider_for_meeting
 
 if TYPE_CHECKING:
     from tenants.accounts.models import User

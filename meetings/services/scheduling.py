@@ -12,11 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from meetings.models import (
-    Meeting,
-    MeetingSeries,
-    TargetAudience,
-)
+from meetings.models import Meeting, MeetingSeries, TargetAudience
 from meetings.policy import access_class_for_manage, access_meeting_for_manage
 from meetings.providers.base import (
     MeetingKind,
@@ -28,11 +24,7 @@ from meetings.providers.base import (
 from meetings.recurrence import RecurrenceRule
 from meetings.services.calendar_events import _calendar_event_upsert
 from meetings.services.registrants import _enqueue_registration
-from meetings.zoom.factory import (
-    ZoomNotConnected,
-    acting_for_host,
-    provider_for_meeting,
-)
+from meetings.zoom.factory import ZoomNotConnected, acting_for_host, provider_for_meeting
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 

@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from meetings.models import (
-    ZoomSettings,
-)
+from meetings.models import ZoomSettings
 from meetings.policy import access_admin
 from meetings.providers.base import (
     AccountError,
@@ -21,10 +19,7 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.zoom import oauth
-from meetings.zoom.factory import (
-    account_provider,
-    zoom_settings,
-)
+from meetings.zoom.factory import account_provider, zoom_settings
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 
