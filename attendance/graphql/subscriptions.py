@@ -21,7 +21,7 @@ from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group
 from realtime.tenancy import in_tenant
 from tenants.accounts.selectors import is_active_admin
 from tenants.graphql.context import NotAllowed
-from tenants.graphql.subscriptions import decoded, ws_scope, ws_user_id
+from tenants.graphql.subscriptions import relayed, ws_scope, ws_user_id
 
 
 def _time(value: str | None) -> datetime | None:
@@ -81,12 +81,7 @@ class AttendanceSubscription:
                 ],
             )
             gate = AccessGate(scope, may_watch_room, user_id, int(meeting_id))
-            async for message in messages:
-                if message.get("group") != group:
-                    continue  # another subscription's, on the same connection
-                if not await gate.still_allowed():
-                    return
-                event = decoded(message)
+            async for event in relayed(messages, group=group, gate=gate):
                 if isinstance(event, ParticipantsChanged):
                     # One message per processed batch: its joins, then its leaves.
                     status = t.MeetingStatus(event.status)
@@ -127,12 +122,7 @@ class AttendanceSubscription:
                 kind="snapshot", classes=[_live_class(r) for r in rows], meeting_id=None, count=None
             )
             gate = AccessGate(scope, is_active_admin, user_id)
-            async for message in messages:
-                if message.get("group") != group:
-                    continue  # another subscription's, on the same connection
-                if not await gate.still_allowed():
-                    return
-                event = decoded(message)
+            async for event in relayed(messages, group=group, gate=gate):
                 if isinstance(event, MeetingStarted | MeetingEnded):
                     # The list itself changed: send it whole.
                     rows = await in_tenant(scope, live_snapshot_for, user_id) or []

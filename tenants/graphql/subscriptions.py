@@ -12,7 +12,7 @@ one that does not decode is logged and skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import strawberry
@@ -35,6 +35,22 @@ def decoded(message: dict[str, Any]) -> Event | None:
     except EventError:
         logger.exception("a realtime message that is not its declared event was skipped")
         return None
+
+
+async def relayed(
+    messages: AsyncIterator[dict[str, Any]], *, group: str, gate: AccessGate
+) -> AsyncGenerator[Event, None]:
+    """The declared events published to `group`, from a subscription's channel messages, for as
+    long as `gate` still allows: other subscriptions' messages on the same connection are passed
+    over, and one that is not a declared event is logged and skipped."""
+    async for message in messages:
+        if message.get("group") != group:
+            continue  # another subscription's, on the same connection
+        if not await gate.still_allowed():
+            return
+        event = decoded(message)
+        if event is not None:
+            yield event
 
 
 def ws_scope(info: Info) -> dict[str, Any]:
@@ -71,12 +87,6 @@ class TenantsSubscription:
             # First a "subscribed": from here on nothing sent to the viewer is missed.
             yield Notification(kind="subscribed", data=JSON({}))
             gate = AccessGate(scope, is_active_user, user_id)
-            async for message in messages:
-                if message.get("group") != group:
-                    continue  # another subscription's, on the same connection
-                if not await gate.still_allowed():
-                    return
-                event = decoded(message)
-                if event is not None:
-                    # The payload goes to the app as the JSON it was declared as.
-                    yield Notification(kind=event.name, data=JSON(event.data()))
+            async for event in relayed(messages, group=group, gate=gate):
+                # The payload goes to the app as the JSON it was declared as.
+                yield Notification(kind=event.name, data=JSON(event.data()))
