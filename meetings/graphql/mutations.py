@@ -18,7 +18,6 @@ from meetings.policy import access_class, access_meeting
 from meetings.recurrence import Frequency, RecurrenceRule
 from meetings.selectors import zoom_connection_for
 from tenants.accounts.models import User
-from tenants.audit.services import audit_record
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, fail, not_found, ok, typed_errors
 from tenants.graphql.selection import selected
@@ -254,13 +253,6 @@ class MeetingsMutation:
         students = list(User.objects.filter(pk__in=student_ids))
         if len(students) != len(set(student_ids)):
             raise not_found("student")
-        added = class_enrol(school_class=school_class, students=students)
-        audit_record(
-            actor=admin,
-            action="class.enrolled",
-            target=school_class,
-            ip=client_ip(info),
-            details={"students": [s.email for s in students], "new": added},
-        )
+        class_enrol(school_class=school_class, students=students, actor=admin, ip=client_ip(info))
         meeting_services.registrants_for_class_enqueue(school_class=school_class)
         return ok()

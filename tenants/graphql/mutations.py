@@ -10,8 +10,7 @@ from tenants.audit.services import audit_record
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
-from tenants.school.models import Enrolment
-from tenants.school.services import parent_link
+from tenants.school.services import class_unenrol, parent_link
 
 
 @strawberry.type
@@ -63,19 +62,14 @@ class TenantsMutation:
         self, info: Info, class_id: strawberry.ID, student_id: strawberry.ID
     ) -> OkPayload:
         admin = require_admin(info)
-        deleted, _ = Enrolment.objects.filter(
-            school_class_id=int(class_id), student_id=int(student_id)
-        ).delete()
-        if not deleted:
-            raise not_found("enrolment")
-        audit_record(
+        removed = class_unenrol(
+            school_class_id=int(class_id),
+            student_id=int(student_id),
             actor=admin,
-            action="class.unenrolled",
-            target_type="school.schoolclass",
-            target_id=class_id,
             ip=client_ip(info),
-            details={"student": student_id},
         )
+        if not removed:
+            raise not_found("enrolment")
         return ok()
 
     @strawberry.mutation
@@ -88,12 +82,5 @@ class TenantsMutation:
         student = User.objects.filter(pk=student_id).first()
         if parent is None or student is None:
             raise not_found("person")
-        parent_link(parent=parent, student=student)
-        audit_record(
-            actor=admin,
-            action="parent.linked",
-            target=student,
-            ip=client_ip(info),
-            details={"parent": parent.email},
-        )
+        parent_link(parent=parent, student=student, actor=admin, ip=client_ip(info))
         return ok()

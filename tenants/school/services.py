@@ -1,4 +1,8 @@
+"""Writes of classes, enrolments and parent links. A change made by a person (`actor`) is
+audited; without one it is the platform's own (the demo seed, fixtures)."""
+
 from tenants.accounts.models import Role, User
+from tenants.audit.services import audit_record
 from tenants.school.models import Enrolment, ParentLink, SchoolClass
 
 
@@ -19,7 +23,13 @@ def class_create(*, name: str, teachers: list[User], description: str = "") -> S
     return school_class
 
 
-def class_enrol(*, school_class: SchoolClass, students: list[User]) -> int:
+def class_enrol(
+    *,
+    school_class: SchoolClass,
+    students: list[User],
+    actor: User | None = None,
+    ip: str | None = None,
+) -> int:
     """Enrol students; already-enrolled ones are left as they are. Returns how many were new."""
     for student in students:
         _require_role(student, Role.STUDENT, "student")
@@ -28,11 +38,49 @@ def class_enrol(*, school_class: SchoolClass, students: list[User]) -> int:
         [Enrolment(school_class=school_class, student=s) for s in students],
         ignore_conflicts=True,
     )
-    return Enrolment.objects.filter(school_class=school_class).count() - before
+    added = Enrolment.objects.filter(school_class=school_class).count() - before
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="class.enrolled",
+            target=school_class,
+            ip=ip,
+            details={"students": [s.email for s in students], "new": added},
+        )
+    return added
 
 
-def parent_link(*, parent: User, student: User) -> ParentLink:
+def class_unenrol(
+    *, school_class_id: int, student_id: int, actor: User, ip: str | None = None
+) -> bool:
+    """Take a student out of a class. False if they were not in it."""
+    deleted, _ = Enrolment.objects.filter(
+        school_class_id=school_class_id, student_id=student_id
+    ).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="class.unenrolled",
+            target_type="school.schoolclass",
+            target_id=school_class_id,
+            ip=ip,
+            details={"student": student_id},
+        )
+    return bool(deleted)
+
+
+def parent_link(
+    *, parent: User, student: User, actor: User | None = None, ip: str | None = None
+) -> ParentLink:
     _require_role(parent, Role.PARENT, "parent")
     _require_role(student, Role.STUDENT, "student")
     link, _ = ParentLink.objects.get_or_create(parent=parent, student=student)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="parent.linked",
+            target=student,
+            ip=ip,
+            details={"parent": parent.email},
+        )
     return link
