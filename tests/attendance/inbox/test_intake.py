@@ -39,7 +39,7 @@ from tenants.audit.services import ip_hash
 from tenants.models import Organisation
 from tenants.tasking import send_to_each_tenant
 
-from ..support import (
+from ...support import (
     committed,
     daphne_start,
     daphne_stop,
@@ -49,7 +49,7 @@ from ..support import (
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 WEBHOOKS = ROOT / "tests" / "fixtures" / "zoom" / "webhooks"
 # alpha uses the token of Zoom's documented url_validation example, so that the documented
 # answer can be checked as is.
