@@ -304,26 +304,31 @@ def _past_instances(state, token, request, args):
     return Response.json(200, state.past_meeting_instances(token, args[0]))
 
 
-@endpoint("GET", "past_meetings/*/participants", "meeting:read")
-def _past_participants(state, token, request, args):
-    q = request.query
-    return Response.json(
-        200,
-        state.past_participants(
-            token, args[0], page_size=q.get("page_size"), page_token=q.get("next_page_token", "")
-        ),
-    )
+def _participants_page(list_them):
+    """A paged list of an instance's participants: `page_size` and `next_page_token` as Zoom."""
+
+    def handler(state, token, request, args):
+        q = request.query
+        return Response.json(
+            200,
+            list_them(
+                state,
+                token,
+                args[0],
+                page_size=q.get("page_size"),
+                page_token=q.get("next_page_token", ""),
+            ),
+        )
+
+    return handler
 
 
-@endpoint("GET", "report/meetings/*/participants", "report:read")
-def _report_participants(state, token, request, args):
-    q = request.query
-    return Response.json(
-        200,
-        state.report_participants(
-            token, args[0], page_size=q.get("page_size"), page_token=q.get("next_page_token", "")
-        ),
-    )
+endpoint("GET", "past_meetings/*/participants", "meeting:read")(
+    _participants_page(lambda state, *a, **kw: state.past_participants(*a, **kw))
+)
+endpoint("GET", "report/meetings/*/participants", "report:read")(
+    _participants_page(lambda state, *a, **kw: state.report_participants(*a, **kw))
+)
 
 
 @endpoint("GET", "meetings/*/recordings", "recording:read")
