@@ -3,6 +3,7 @@ import logging
 import dramatiq
 
 from meetings import services
+from meetings.services.registrants import RegistrationReport
 
 logger = logging.getLogger(__name__)
 
@@ -11,7 +12,7 @@ logger = logging.getLogger(__name__)
 def registrants_sync_meetings(meeting_ids: list[int] | None = None) -> None:
     """Register enrolled students for these meetings (all upcoming ones when None)."""
 
-    def progress(zoom_meeting_id, part):
+    def progress(zoom_meeting_id: str, part: RegistrationReport) -> None:
         logger.info(
             "registrants for Zoom meeting %s: %d new, %d already, %d failed",
             zoom_meeting_id,

@@ -1,8 +1,11 @@
 """iCalendar (RFC 5545) rendering of meetings for the per-user feed."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.utils import timezone
+
+from meetings.models import Meeting
 
 
 def _escape(text: str) -> str:
@@ -32,7 +35,7 @@ def _stamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_render(*, meetings, name: str, join_base: str) -> str:
+def calendar_render(*, meetings: Iterable[Meeting], name: str, join_base: str) -> str:
     """Join links in the feed are the platform's own (`/meetings/<id>/`), never Zoom's."""
     now = _stamp(timezone.now())
     lines = [

@@ -202,7 +202,7 @@ def spare_pool_fill(*, target: int | None = None) -> int:
 
 
 def _spare_claim(*, name: str, slug: str, schema_name: str) -> Organisation | None:
-    spare = (
+    spare: Organisation | None = (
         Organisation.objects.select_for_update(skip_locked=True)
         .filter(status=Organisation.Status.SPARE)
         .order_by("created_at")
