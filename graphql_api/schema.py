@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.policy import NotFound
@@ -54,6 +55,8 @@ def _extensions():
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        InputTextLimiter,
+        ResponseLimiter,
         lambda: MaskErrors(should_mask_error=_should_mask),
     ]
     if not getattr(settings, "GRAPHQL_INTROSPECTION", True):

@@ -4,14 +4,20 @@ from zoneinfo import ZoneInfo, available_timezones
 from django import forms
 from django.core.exceptions import ValidationError
 
+from meetings.models import Meeting
 from meetings.recurrence import WEEKDAY_NAMES, RecurrenceError, RecurrenceRule
+from tenants.text import max_length_of
 
 WEEKDAY_CHOICES = [(str(i), name.title()) for i, name in enumerate(WEEKDAY_NAMES)]
 
 
 class ScheduleForm(forms.Form):
     title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=max_length_of(Meeting, "description"),
+    )
     start = forms.DateTimeField(
         label="Starts (in the timezone below)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),

@@ -91,6 +91,32 @@ class TargetAudience(models.TextChoices):
     PERSONAL = "personal", "Invited people only"
 
 
+# The audiences that reach the whole school rather than one class or invited people.
+SCHOOL_WIDE_AUDIENCES = frozenset(
+    {TargetAudience.ALL, TargetAudience.STUDENTS, TargetAudience.TEACHERS}
+)
+
+
+class SchedulingPolicy(models.Model):
+    """The school's rules for scheduling classes: one row per tenant schema (absent: the
+    defaults). Changed by admins through `meetings.services.scheduling_policy_set`."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    teachers_may_address_school = models.BooleanField(
+        default=False,
+        help_text="Teachers may publish classes to the whole school, all students or all "
+        "teachers; otherwise only admins may.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "scheduling policy"
+        verbose_name_plural = "scheduling policy"
+
+    def __str__(self) -> str:
+        return "Scheduling policy"
+
+
 class MeetingSeries(models.Model):
     """A recurring class: one Zoom meeting (type 8) with many occurrences, each a Meeting."""
 
@@ -143,7 +169,9 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_meetings"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    # Zoom's own limit for a meeting's agenda, which this becomes; it is also in every member's
+    # calendar feed and every meetings page, so it cannot be unbounded.
+    description = models.CharField(max_length=2000, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SCHEDULED)
     start_time = models.DateTimeField(db_index=True)
     duration_minutes = models.PositiveIntegerField(default=60)

@@ -19,7 +19,8 @@ from typing import Literal
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 
-from meetings.models import Meeting, TargetAudience
+from meetings.models import SCHOOL_WIDE_AUDIENCES, Meeting, TargetAudience
+from meetings.selectors import scheduling_policy
 from tenants.accounts.models import Role, User
 from tenants.school.models import SchoolClass
 
@@ -127,6 +128,23 @@ def access_meeting_for_manage(user, meeting: Meeting) -> Meeting:
     if can_manage_meeting(user, meeting):
         return meeting
     raise PermissionDenied("Only the host, the class's teachers and school admins can do that.")
+
+
+def can_address(user, audience: str) -> bool:
+    """Who may publish a class to `audience`: the whole school, all students or all teachers
+    are admins' unless the school lets teachers (`SchedulingPolicy`); the other audiences are
+    anyone's who may schedule at all."""
+    if not _active(user):
+        return False
+    if audience not in SCHOOL_WIDE_AUDIENCES or user.role == Role.ADMIN:
+        return True
+    return user.role == Role.TEACHER and scheduling_policy().teachers_may_address_school
+
+
+def access_audience(user, audience: str) -> None:
+    if not can_address(user, audience):
+        label = TargetAudience(audience).label.lower()
+        raise PermissionDenied(f"Only school admins can publish a class to {label}.")
 
 
 def access_admin(user) -> None:

@@ -290,13 +290,8 @@ def calendar_feed(request, token):
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404
-    meetings = (
-        meetings_visible(feed.user)
-        .filter(start_time__gte=timezone.now() - timedelta(days=30))
-        .select_related("calendar_event", "school_class")
-    )
     body = ics.calendar_render(
-        meetings=meetings,
+        meetings=ics.feed_meetings(user=feed.user),
         name=f"{request.tenant.name} classes",
         join_base=request.build_absolute_uri("/"),
     )

@@ -6,12 +6,13 @@ from strawberry.types import Info
 import meetings.graphql.errors  # noqa: F401 - the policy's NotFound as a typed error
 from attendance import services as attendance_services
 from attendance.graphql import types as t
-from attendance.models import AttendanceRecord
+from attendance.models import AttendanceRecord, ParticipantSession
 from meetings.graphql.room import record_from
 from meetings.policy import access_meeting
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.text import text_validate
 
 
 @strawberry.type
@@ -53,6 +54,7 @@ class AttendanceMutation:
         reason: str,
     ) -> AttendancePayload:
         user = require_user(info)
+        text_validate(AttendanceRecord, override_reason=reason)
         meeting = access_meeting(user, meeting_id, to="read")
         record = (
             AttendanceRecord.objects.select_related("student", "meeting")
@@ -76,6 +78,7 @@ class AttendanceMutation:
         user_id: strawberry.ID,
     ) -> OkPayload:
         user = require_user(info)
+        text_validate(ParticipantSession, participant_key=participant_key)
         meeting = access_meeting(user, meeting_id, to="read")
         person = User.objects.filter(pk=user_id, is_active=True).first()
         if person is None:

@@ -89,6 +89,13 @@ class UpdateMeetingInput:
     description: str | None = None
     start_time: datetime | None = None
     duration_minutes: int | None = None
+    target_audience: t.TargetAudience | None = None
+
+
+@strawberry.type
+class SchedulingPolicyPayload:
+    policy: t.SchedulingPolicy | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -148,9 +155,24 @@ class MeetingsMutation:
             description=input.description,
             start_time=input.start_time,
             duration_minutes=input.duration_minutes,
+            target_audience=input.target_audience.value if input.target_audience else None,
             ip=client_ip(info),
         )
         return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+
+    @strawberry.mutation(
+        description="Who may publish classes to the whole school, all students or all "
+        "teachers (admins)."
+    )
+    @typed_errors(SchedulingPolicyPayload)
+    def set_scheduling_policy(
+        self, info: Info, teachers_may_address_school: bool
+    ) -> SchedulingPolicyPayload:
+        admin = require_admin(info)
+        row = meeting_services.scheduling_policy_set(
+            actor=admin, teachers_may_address_school=teachers_may_address_school, ip=client_ip(info)
+        )
+        return SchedulingPolicyPayload(policy=t.scheduling_policy_from(row), errors=[])
 
     @strawberry.mutation
     @typed_errors(MeetingPayload)

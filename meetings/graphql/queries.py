@@ -18,7 +18,7 @@ from meetings.policy import (
     classes_visible,
     meetings_visible,
 )
-from meetings.selectors import zoom_connection_for
+from meetings.selectors import scheduling_policy, zoom_connection_for
 from meetings.zoom.factory import zoom_settings
 from tenants.accounts.models import User as UserRow
 from tenants.crypto import secret_hint
@@ -101,6 +101,11 @@ class MeetingsQuery:
             total_count=total,
             has_more=offset + limit < total,
         )
+
+    @strawberry.field(description="The school's scheduling rules.")
+    def scheduling_policy(self, info: Info) -> t.SchedulingPolicy:
+        require_user(info)
+        return t.scheduling_policy_from(scheduling_policy())
 
     @strawberry.field(description="The school's Zoom app (admins); secrets are never returned.")
     def zoom_settings(self, info: Info) -> t.ZoomSettings:

@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
 
 
@@ -120,3 +121,17 @@ class ZoomConnection:
     expires_at: datetime | None
     scopes: list[str]
     last_error: str
+
+
+@strawberry.type
+class SchedulingPolicy:
+    """The school's scheduling rules."""
+
+    teachers_may_address_school: bool = strawberry.field(
+        description="Teachers may publish classes to the whole school, all students or all "
+        "teachers; otherwise only admins may."
+    )
+
+
+def scheduling_policy_from(row: SchedulingPolicyRow) -> SchedulingPolicy:
+    return SchedulingPolicy(teachers_may_address_school=row.teachers_may_address_school)

@@ -33,6 +33,8 @@ from meetings.services.scheduling import (
     meeting_start,
     meeting_update,
     rule_from_json,
+    schedule_window,
+    scheduling_policy_set,
 )
 from meetings.services.zoom_settings import (
     PLAIN_FIELDS,
@@ -67,6 +69,8 @@ __all__ = [
     "registrants_pending_meeting_ids",
     "registrants_sync",
     "rule_from_json",
+    "schedule_window",
+    "scheduling_policy_set",
     "zoom_connect_complete",
     "zoom_connect_start",
     "zoom_connections_refresh_due",

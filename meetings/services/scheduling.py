@@ -8,12 +8,18 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from meetings.models import Meeting, MeetingSeries, TargetAudience
-from meetings.policy import access_class_for_manage, access_meeting_for_manage
+from meetings.models import Meeting, MeetingSeries, SchedulingPolicy, TargetAudience
+from meetings.policy import (
+    access_admin,
+    access_audience,
+    access_class_for_manage,
+    access_meeting_for_manage,
+)
 from meetings.providers.base import (
     MeetingKind,
     MeetingProvider,
@@ -27,6 +33,7 @@ from meetings.services.registrants import _enqueue_registration
 from meetings.zoom.factory import ZoomNotConnected, acting_for_host, provider_for_meeting
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
+from tenants.text import text_validate
 
 if TYPE_CHECKING:
     from tenants.school.models import SchoolClass
@@ -34,17 +41,68 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# --- the school's rules ----------------------------------------------------------------------
+
+
+def scheduling_policy_set(
+    *, actor: User, teachers_may_address_school: bool, ip: str | None = None
+) -> SchedulingPolicy:
+    """An admin changes who may publish classes to the whole school (`SchedulingPolicy`)."""
+    access_admin(actor)
+    row, _ = SchedulingPolicy.objects.update_or_create(
+        singleton=True, defaults={"teachers_may_address_school": teachers_may_address_school}
+    )
+    audit_record(
+        actor=actor,
+        action="meetings.scheduling_policy_changed",
+        target=row,
+        ip=ip,
+        details={"teachers_may_address_school": teachers_may_address_school},
+    )
+    return row
+
+
 # --- meetings -------------------------------------------------------------------------------
 
 
+# A start a little in the past is a class starting now whose form took a while to fill in.
+PAST_GRACE = timedelta(minutes=5)
+
+
+def schedule_window() -> tuple[datetime, datetime]:
+    """The earliest and latest start a class (each occurrence) may be given now."""
+    now = timezone.now()
+    return now - PAST_GRACE, now + timedelta(days=365 * settings.LIVEROLL_SCHEDULE_YEARS_AHEAD)
+
+
+def _start_problem(start_time: datetime) -> str | None:
+    earliest, latest = schedule_window()
+    if start_time < earliest:
+        return "That time has passed."
+    if start_time > latest:
+        years = settings.LIVEROLL_SCHEDULE_YEARS_AHEAD
+        return f"A class can be scheduled at most {years} years ahead (until {latest.date()})."
+    return None
+
+
 def _validate_meeting_fields(
-    *, title: str, start_time: datetime, duration_minutes: int, tz: str
+    *,
+    title: str,
+    start_time: datetime,
+    duration_minutes: int,
+    tz: str,
+    description: str = "",
+    check_start: bool = True,
 ) -> None:
+    """`check_start`: the start is being set now, so it must fall in `schedule_window()`."""
+    text_validate(Meeting, title=title, description=description, timezone=tz)
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = "Give the class a title."
     if timezone.is_naive(start_time):
         errors["start_time"] = "The start time needs a timezone."
+    elif check_start and (problem := _start_problem(start_time)):
+        errors["start_time"] = problem
     if not 1 <= duration_minutes <= 24 * 60:
         errors["duration_minutes"] = "A class lasts 1 minute to 24 hours."
     try:
@@ -53,6 +111,27 @@ def _validate_meeting_fields(
         errors["timezone"] = f"Unknown timezone {tz!r}."
     if errors:
         raise ValidationError(errors)
+
+
+def _occurrence_starts(
+    recurrence: RecurrenceRule, start_time: datetime, timezone_name: str
+) -> list[datetime]:
+    """Every start of the series, all inside `schedule_window()`: an `until` or a count that
+    reaches past it is refused (a monthly class every 10 months, 60 times, spans 50 years)."""
+    _, latest = schedule_window()
+    if recurrence.until is not None and recurrence.until > latest.date():
+        raise ValidationError(
+            {"recurrence": f"A series can end at most on {latest.date().isoformat()}."}
+        )
+    starts = recurrence.occurrences(start_time, timezone=timezone_name)
+    if starts and starts[-1] > latest:
+        raise ValidationError(
+            {
+                "recurrence": f"The last class of that series would be on {starts[-1].date()}; "
+                f"classes can be scheduled until {latest.date().isoformat()}."
+            }
+        )
+    return starts
 
 
 def _request_for(meetings: list[Meeting], series: MeetingSeries | None) -> MeetingRequest:
@@ -127,16 +206,19 @@ def meeting_schedule(
     it on Zoom when a Zoom account can act for the host (else at "start class"). All or
     nothing: a Zoom failure leaves no rows, a database failure leaves no Zoom meeting."""
     access_class_for_manage(actor, school_class)
+    access_audience(actor, target_audience)
     _validate_meeting_fields(
-        title=title, start_time=start_time, duration_minutes=duration_minutes, tz=timezone_name
+        title=title,
+        description=description,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        tz=timezone_name,
     )
-    if start_time < timezone.now() - timedelta(minutes=5):
-        raise ValidationError({"start_time": "That time has passed."})
     host = actor
     if actor.role == Role.ADMIN and school_class is not None:
         host = school_class.teachers.order_by("pk").first() or actor
     starts = (
-        recurrence.occurrences(start_time, timezone=timezone_name) if recurrence else [start_time]
+        _occurrence_starts(recurrence, start_time, timezone_name) if recurrence else [start_time]
     )
     try:
         acting = acting_for_host(host)
@@ -151,7 +233,7 @@ def meeting_schedule(
                 series = MeetingSeries.objects.create(
                     school_class=school_class,
                     host=host,
-                    title=title,
+                    title=title.strip(),
                     timezone=timezone_name,
                     recurrence=_rule_to_json(recurrence),
                 )
@@ -299,6 +381,7 @@ def meeting_update(
     description: str | None = None,
     start_time: datetime | None = None,
     duration_minutes: int | None = None,
+    target_audience: str | None = None,
     ip: str | None = None,
 ) -> Meeting:
     """Change one class session. For an occurrence of a series, only its time and length can
@@ -314,17 +397,25 @@ def meeting_update(
         ("description", description),
         ("start_time", start_time),
         ("duration_minutes", duration_minutes),
+        ("target_audience", target_audience),
     ):
         if value is not None and value != getattr(meeting, name):
             changed[name] = value
     if not changed:
         return meeting
-    candidate: dict[str, Any] = {
-        "title": changed.get("title", meeting.title),
-        "start_time": changed.get("start_time", meeting.start_time),
-        "duration_minutes": changed.get("duration_minutes", meeting.duration_minutes),
-    }
-    _validate_meeting_fields(**candidate, tz=meeting.timezone)
+    if "target_audience" in changed:
+        access_audience(actor, changed["target_audience"])
+    if "title" in changed:
+        changed["title"] = changed["title"].strip()
+    _validate_meeting_fields(
+        title=changed.get("title", meeting.title),
+        description=changed.get("description", ""),
+        start_time=changed.get("start_time", meeting.start_time),
+        duration_minutes=changed.get("duration_minutes", meeting.duration_minutes),
+        tz=meeting.timezone,
+        # A class that began late keeps its (past) start when only its title changes.
+        check_start="start_time" in changed,
+    )
     with transaction.atomic():
         for name, value in changed.items():
             setattr(meeting, name, value)

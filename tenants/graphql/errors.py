@@ -71,13 +71,19 @@ def errors_of(exc: Exception) -> list[FieldError]:
     if isinstance(exc, Refused):
         return exc.errors
     if isinstance(exc, ValidationError):
+        # An error's own code when it has one ("too_long", "nul_character", "forbidden"...).
         if hasattr(exc, "error_dict"):
             return [
-                FieldError(field=_camel(name), message=message, code="invalid")
-                for name, messages in exc.message_dict.items()
-                for message in messages
+                FieldError(field=_camel(name), message=message, code=error.code or "invalid")
+                for name, errors in exc.error_dict.items()
+                for error in errors
+                for message in error.messages
             ]
-        return [FieldError(field=None, message=m, code="invalid") for m in exc.messages]
+        return [
+            FieldError(field=None, message=message, code=error.code or "invalid")
+            for error in exc.error_list
+            for message in error.messages
+        ]
     if isinstance(exc, PermissionDenied):
         return [FieldError(field=None, message=str(exc) or "Not allowed.", code="forbidden")]
     for exc_type, (code, prefix) in _KNOWN.items():

@@ -4,13 +4,14 @@ import strawberry
 from django.contrib.auth import authenticate, login, logout
 from strawberry.types import Info
 
-from tenants.accounts.models import User
+from tenants.accounts.models import ApiToken, User
 from tenants.accounts.services import api_token_create
 from tenants.audit.services import audit_record
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
 from tenants.school.services import class_unenrol, parent_link
+from tenants.text import max_length_of, text_problem, text_validate
 
 
 @strawberry.type
@@ -30,7 +31,13 @@ class TenantsMutation:
     @strawberry.mutation
     def login(self, info: Info, email: str, password: str) -> AuthPayload:
         request = http_request(info)
-        user = authenticate(request, username=email.strip().lower(), password=password)
+        # An address no account can have (a NUL, which the database refuses, or longer than the
+        # column) is a wrong login, not an unexpected error.
+        user = (
+            None
+            if text_problem(email, max_length=max_length_of(User, "email"))
+            else authenticate(request, username=email.strip().lower(), password=password)
+        )
         if user is None:
             return AuthPayload(
                 user=None,
@@ -48,8 +55,10 @@ class TenantsMutation:
         return was_signed_in
 
     @strawberry.mutation(description="A bearer token for API clients, shown once.")
+    @typed_errors(ApiTokenPayload)
     def create_api_token(self, info: Info, name: str) -> ApiTokenPayload:
         user = require_user(info)
+        text_validate(ApiToken, name=name)
         _, token = api_token_create(user=user, name=name)
         audit_record(actor=user, action="api_token.created", ip=client_ip(info))
         return ApiTokenPayload(token=token, errors=[])

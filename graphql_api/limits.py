@@ -1,0 +1,107 @@
+"""Limits on what one GraphQL request may send and make the server build, beyond the depth,
+alias and token limits strawberry ships (issue 10: one student's aliased `meetings` query
+answered 366 MB and took the web process from 233 to 890 MB).
+
+- `InputTextLimiter`: no input string longer than MAX_INPUT_CHARS, in variables or literals;
+  no NUL character in a query's or subscription's strings (PostgreSQL refuses NUL outright).
+  A mutation's strings are checked field by field by its service instead, which answers with
+  typed errors (`errors { field message code }`) a client can show next to the field.
+- `ResponseLimiter`: a root field may be asked at most MAX_SAME_ROOT_FIELD times (aliases), and
+  the lists of one response hold at most MAX_RESPONSE_ITEMS items in all — with every text
+  field bounded by its model, that bounds the response."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from inspect import isawaitable
+from typing import Any
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, GraphQLResolveInfo, OperationType, StringValueNode, visit
+from graphql.language import Visitor
+from strawberry.extensions import SchemaExtension
+
+# Above every text field's own limit (the longest is a description of 2,000), so a field a
+# little too long gets its typed error; this only stops the absurd.
+MAX_INPUT_CHARS = 20_000
+# The app's home page asks `meetings` twice (upcoming, live).
+MAX_SAME_ROOT_FIELD = 3
+MAX_RESPONSE_ITEMS = 10_000
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+class _Literals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        self.found.append(node.value)
+
+
+def input_problem(strings: list[tuple[str, str]], *, nul_allowed: bool) -> str | None:
+    """What is wrong with the input strings (where, what), or None."""
+    for where, value in strings:
+        if len(value) > MAX_INPUT_CHARS:
+            return f"{where} is too long: at most {MAX_INPUT_CHARS} characters."
+        if not nul_allowed and "\x00" in value:
+            return f"{where} contains a NUL character (\\0)."
+    return None
+
+
+class InputTextLimiter(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        strings = list(_strings(context.variables or {}, "$"))
+        if context.graphql_document is not None:
+            literals = _Literals()
+            visit(context.graphql_document, literals)
+            strings += [("a string in the query", value) for value in literals.found]
+        operation = context.operation_type
+        is_mutation = getattr(operation, "value", operation) == OperationType.MUTATION.value
+        problem = input_problem(strings, nul_allowed=is_mutation)
+        if problem is not None:
+            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
+        yield
+
+
+class ResponseLimiter(SchemaExtension):
+    def __init__(self, *, execution_context: Any = None) -> None:
+        self.root_fields: Counter[str] = Counter()
+        self.items = 0
+
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: GraphQLResolveInfo,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if info.path.prev is None and info.operation.operation != OperationType.SUBSCRIPTION:
+            self.root_fields[info.field_name] += 1
+            if self.root_fields[info.field_name] > MAX_SAME_ROOT_FIELD:
+                raise GraphQLError(
+                    f"{info.field_name} is asked more than {MAX_SAME_ROOT_FIELD} times; "
+                    "ask once with a bigger page."
+                )
+        result = _next(root, info, *args, **kwargs)
+        if isinstance(result, list) and not isawaitable(result):
+            self.items += len(result)
+            if self.items > MAX_RESPONSE_ITEMS:
+                raise GraphQLError(
+                    f"The answer would hold more than {MAX_RESPONSE_ITEMS} items; "
+                    "ask for fewer fields or smaller pages."
+                )
+        return result
