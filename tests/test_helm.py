@@ -348,6 +348,7 @@ def test_config_map_and_secret_hold_the_platform_environment(rendered):
     assert config["DJANGO_ALLOWED_HOSTS"] == "example.com,.example.com"
     assert config["CHANNELS_CAPACITY"] == "1500"
     assert config["LIVEROLL_SPARE_SCHEMAS"] == "2"
+    assert config["LIVEROLL_SCHEDULE_YEARS_AHEAD"] == "2"
     assert config["LOG_LEVEL"] == "INFO"
     assert set(secret["stringData"]) == {
         "DJANGO_SECRET_KEY",

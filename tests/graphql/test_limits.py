@@ -92,7 +92,7 @@ def test_api_token_names_are_checked_not_cut(alpha, gql):
 
 
 def test_login_with_a_nul_in_the_address_is_a_wrong_login(alpha, gql):
-    query = "mutation { login(email: \"a\\u0000@x.test\", password: \"p\") { errors { code } } }"
+    query = 'mutation { login(email: "a\\u0000@x.test", password: "p") { errors { code } } }'
     assert gql(alpha).ok(query) == {"login": {"errors": [{"code": "invalid"}]}}
 
 
@@ -155,9 +155,7 @@ POLICY = """mutation($on: Boolean!) {
 def test_teachers_publish_to_everyone_only_when_the_school_allows(alpha, gql):
     teacher, admin = gql(alpha, "teacher"), gql(alpha, "admin")
     everyone = _input(alpha, targetAudience="ALL")
-    assert _errors(teacher.ok(SCHEDULE, input=everyone), "scheduleMeeting") == [
-        (None, "forbidden")
-    ]
+    assert _errors(teacher.ok(SCHEDULE, input=everyone), "scheduleMeeting") == [(None, "forbidden")]
     assert teacher(POLICY, on=True)["errors"][0]["message"] == "Only school admins can do that."
     mine = teacher.ok(SCHEDULE, input=_input(alpha))["scheduleMeeting"]["meeting"]["id"]
     widened = teacher.ok(UPDATE, input={"meetingId": mine, "targetAudience": "ALL"})
