@@ -35,9 +35,9 @@ from meetings.services.scheduling import (
     rule_from_json,
 )
 from meetings.services.zoom_settings import (
+    BASE_FIELDS,
     PLAIN_FIELDS,
     SECRET_FIELDS,
-    URL_FIELDS,
     ConnectionTest,
     zoom_settings_save,
     zoom_settings_test,
@@ -50,7 +50,7 @@ __all__ = [
     "OCCURRENCE_MATCH_WINDOW",
     "PLAIN_FIELDS",
     "SECRET_FIELDS",
-    "URL_FIELDS",
+    "BASE_FIELDS",
     "ConnectionTest",
     "OAuthStateError",
     "RegistrationReport",
