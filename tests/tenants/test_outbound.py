@@ -16,6 +16,20 @@ from tenants.outbound import AddressPolicy, OutboundRefused, address_is_public, 
 LOOPBACK_ONLY = AddressPolicy.parse(["127.0.0.1/32"])
 
 
+@pytest.fixture(autouse=True)
+def loopback_only_sockets(monkeypatch):
+    """A safety net: should the guard break, these tests fail without sending a packet beyond
+    this machine (the inside addresses below are real ones of some network)."""
+    real = socket.socket.connect
+
+    def connect(sock, address):
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise AssertionError(f"a connection to {address[0]} was attempted")
+        return real(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
 @pytest.fixture
 def inside():
     """A server on loopback that records every request; `redirect_to` makes it answer 302."""
@@ -125,11 +139,7 @@ def test_loopback_in_any_spelling_is_refused_and_nothing_is_sent(inside, host):
     assert inside.hits == []
 
 
-def test_the_cloud_metadata_address_is_refused_before_connecting(monkeypatch):
-    def no_connect(*args, **kwargs):
-        raise AssertionError("a connection was attempted")
-
-    monkeypatch.setattr(socket.socket, "connect", no_connect)
+def test_the_cloud_metadata_address_is_refused_before_connecting():
     with pytest.raises(OutboundRefused, match="169.254.169.254"):
         outbound_session(AddressPolicy()).get("http://169.254.169.254/latest/meta-data/")
 
