@@ -14,8 +14,8 @@ LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS")
 for _name in ("LIVEROLL_ZOOM_ALLOWED_BASES", "LIVEROLL_OUTBOUND_ALLOWED_NETWORKS"):
     if env(_name):
         raise ImproperlyConfigured(f"{_name} is for development and tests, never production")
-LIVEROLL_ZOOM_ALLOWED_BASES: list[str] = []
-LIVEROLL_OUTBOUND_ALLOWED_NETWORKS: list[str] = []
+LIVEROLL_ZOOM_ALLOWED_BASES = []
+LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = []
 if not LIVEROLL_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("LIVEROLL_ENCRYPTION_KEYS must be set in production")
 

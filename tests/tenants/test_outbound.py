@@ -197,3 +197,27 @@ def test_the_default_policy_comes_from_the_settings(settings):
 
 def test_a_refusal_is_no_connection_error_a_retry_loop_would_swallow():
     assert not issubclass(OutboundRefused, (requests.RequestException, OSError))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LIVEROLL_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8"),
+        ("LIVEROLL_ZOOM_ALLOWED_BASES", "http://127.0.0.1:8765"),
+    ],
+)
+def test_production_refuses_development_allowances(monkeypatch, name, value):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("LIVEROLL_ENCRYPTION_KEYS", "k:" + "A" * 43 + "=")
+    importlib.reload(importlib.import_module("config.settings.base"))
+    production = importlib.reload(importlib.import_module("config.settings.production"))
+    assert production.LIVEROLL_OUTBOUND_ALLOWED_NETWORKS == []
+    assert production.LIVEROLL_ZOOM_ALLOWED_BASES == []
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=name):
+        importlib.reload(importlib.import_module("config.settings.production"))
