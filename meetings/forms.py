@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from meetings.models import Meeting
 from meetings.recurrence import WEEKDAY_NAMES, RecurrenceError, RecurrenceRule
+from meetings.zoom.endpoints import ALLOWED as ALLOWED_BASES
 from tenants.text import max_length_of
 
 WEEKDAY_CHOICES = [(str(i), name.title()) for i, name in enumerate(WEEKDAY_NAMES)]
@@ -88,5 +89,14 @@ class ZoomSettingsForm(forms.Form):
     webhook_secret_token = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False), strip=True
     )
-    api_base_url = forms.URLField(assume_scheme="https")
-    oauth_base_url = forms.URLField(assume_scheme="https")
+    # Chosen, never typed: Zoom's own, or a stand-in this environment allows (the sandbox in
+    # development). The server sends the client secret there.
+    api_base_url = forms.ChoiceField(choices=(), label="Zoom API")
+    oauth_base_url = forms.ChoiceField(choices=(), label="Zoom sign-in (OAuth)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, allowed in ALLOWED_BASES.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(url, url) for url in allowed()]

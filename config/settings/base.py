@@ -14,6 +14,11 @@ def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated variable as a list, blanks dropped."""
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     return env(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
@@ -195,6 +200,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
 # IP addresses are stored only as HMACs under this key.
 LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
+
+# Outbound calls (tenants/outbound.py) go only to public addresses. Development lists here the
+# networks of its local stand-ins (the Zoom sandbox on 127.0.0.1); production refuses any.
+LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list("LIVEROLL_OUTBOUND_ALLOWED_NETWORKS")
+# Stand-ins for Zoom a school's settings may point at, besides Zoom itself: origins laid out
+# like Zoom (OAuth at the origin, API at /v2). Development: the sandbox; production refuses any.
+LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,7 @@
 development tools (devtools, zoom_sandbox)."""
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, env, env_bool
+from .base import INSTALLED_APPS, env, env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -15,3 +15,11 @@ LIVEROLL_DEMO_SEED = True
 # Development tools, outside the product (never in base or production settings, not in the
 # image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
+
+# The demo school's Zoom is the local sandbox (devtools/devstack.py starts it): allow it, and
+# only it, as a stand-in for Zoom, and let outbound calls reach loopback for it.
+_SANDBOX = env("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env('ZOOM_SANDBOX_PORT', '8765')}")
+LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES", _SANDBOX)
+LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list(
+    "LIVEROLL_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8,::1"
+)

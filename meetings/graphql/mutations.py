@@ -106,8 +106,9 @@ class ZoomSettingsInput:
     account_host_user: str = "me"
     redirect_url: str = ""
     webhook_secret_token: str | None = None
-    api_base_url: str = "https://api.zoom.us/v2"
-    oauth_base_url: str = "https://zoom.us"
+    # Zoom's, or a stand-in this environment allows (the sandbox); absent keeps the stored one.
+    api_base_url: str | None = None
+    oauth_base_url: str | None = None
 
 
 def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:

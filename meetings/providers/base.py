@@ -18,6 +18,11 @@ MeetingKind = Literal["instant", "scheduled", "recurring"]
 
 # --- exceptions ----------------------------------------------------------------------------
 
+# One message for every way of not getting an answer (refused, timed out, no such host, an
+# address the platform does not call): telling them apart would map a network for whoever chose
+# the address. The cause is logged.
+UNREACHABLE = "Zoom could not be reached. Try again later; if it persists, check the Zoom status."
+
 
 class MeetingProviderError(Exception):
     """Base of every provider failure. `status` is the HTTP status, `code` the provider's own

@@ -37,9 +37,9 @@ from meetings.services.scheduling import (
     scheduling_policy_set,
 )
 from meetings.services.zoom_settings import (
+    BASE_FIELDS,
     PLAIN_FIELDS,
     SECRET_FIELDS,
-    URL_FIELDS,
     ConnectionTest,
     zoom_settings_save,
     zoom_settings_test,
@@ -52,7 +52,7 @@ __all__ = [
     "OCCURRENCE_MATCH_WINDOW",
     "PLAIN_FIELDS",
     "SECRET_FIELDS",
-    "URL_FIELDS",
+    "BASE_FIELDS",
     "ConnectionTest",
     "OAuthStateError",
     "RegistrationReport",

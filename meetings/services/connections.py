@@ -18,6 +18,7 @@ from meetings.models import ZoomConnection, ZoomSettings
 from meetings.policy import access_admin
 from meetings.providers.base import AuthenticationError, MeetingProviderError, ProviderUser
 from meetings.zoom import oauth
+from meetings.zoom.endpoints import api_base, oauth_base
 from meetings.zoom.factory import ZoomNotConnected, zoom_settings
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
@@ -67,7 +68,7 @@ def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) ->
             "state": state,
         }
     )
-    return f"{zoom.oauth_base_url.rstrip('/')}/oauth/authorize?{query}"
+    return f"{oauth_base(zoom)}/oauth/authorize?{query}"
 
 
 def zoom_connect_complete(
@@ -144,7 +145,7 @@ def _whoami(zoom: ZoomSettings, token: str) -> ProviderUser:
     from meetings.zoom.provider import ZoomProvider
 
     key = f"{tenant_connection().schema_name}:connect"
-    return ZoomProvider(ZoomClient(zoom.api_base_url, _FixedToken(token), key)).authenticate()
+    return ZoomProvider(ZoomClient(api_base(zoom), _FixedToken(token), key)).authenticate()
 
 
 def zoom_disconnect(*, connection: ZoomConnection, actor: User, ip: str | None = None) -> None:

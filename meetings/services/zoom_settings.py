@@ -12,6 +12,7 @@ from django.utils import timezone
 from meetings.models import ZoomSettings
 from meetings.policy import access_admin
 from meetings.providers.base import (
+    UNREACHABLE,
     AccountError,
     AuthenticationError,
     MeetingProviderError,
@@ -19,9 +20,11 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.zoom import oauth
+from meetings.zoom.endpoints import EndpointNotAllowed, base_url_check
 from meetings.zoom.factory import account_provider, zoom_settings
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
+from tenants.outbound import UnsafeURL
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,7 @@ PLAIN_FIELDS = (
     "oauth_base_url",
     "account_host_user",
 )
-URL_FIELDS = ("redirect_url", "api_base_url", "oauth_base_url")
+BASE_FIELDS = ("api_base_url", "oauth_base_url")  # where the server sends the credentials
 
 
 # --- Zoom settings (admins) ----------------------------------------------------------------
@@ -43,7 +46,9 @@ URL_FIELDS = ("redirect_url", "api_base_url", "oauth_base_url")
 
 def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | None) -> ZoomSettings:
     """Save the school's Zoom app settings. Secrets are write-only: an empty or missing secret
-    keeps the stored one. Every change is audited by field name (never by value)."""
+    keeps the stored one. The API and OAuth bases are Zoom's, or a stand-in this environment
+    allows (meetings.zoom.endpoints); an empty or missing one keeps the stored one. Every change
+    is audited by field name (never by value)."""
     access_admin(actor)
     unknown = set(values) - set(SECRET_FIELDS) - set(PLAIN_FIELDS)
     if unknown:
@@ -54,18 +59,30 @@ def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | No
     for name in PLAIN_FIELDS:
         if name in values:
             value = (values[name] or "").strip()
-            if name in URL_FIELDS and value:
+            if name in BASE_FIELDS:
+                if not value:
+                    del values[name]  # keep the stored one
+                    continue
+                try:
+                    value = base_url_check(field=name, value=value)
+                except UnsafeURL as exc:
+                    errors[name] = str(exc)
+            elif name == "redirect_url" and value:
                 try:
                     validate_url(value)
                 except ValidationError:
                     errors[name] = "Enter a full URL, starting with https://"
             values[name] = value
-    for name in ("client_id", "api_base_url", "oauth_base_url"):
-        if not values.get(name, getattr(zoom, name)):
-            errors[name] = "This is required."
+    if not values.get("client_id", zoom.client_id):
+        errors["client_id"] = "This is required."
     for name in ("client_secret", "webhook_secret_token"):
         if not values.get(name) and not getattr(zoom, name):
             errors[name] = "This is required."
+    moved = [n for n in BASE_FIELDS if n in values and values[n] != getattr(zoom, n)]
+    if moved and zoom.client_secret and not values.get("client_secret"):
+        # The stored secret goes only where it was entered for: a new destination gets it
+        # typed again, so that saving settings can never send the old one elsewhere.
+        errors["client_secret"] = "Enter the client secret again to change where it is sent."
     if errors:
         raise ValidationError(errors)
 
@@ -141,16 +158,23 @@ def _test(zoom: ZoomSettings) -> ConnectionTest:
                 "redirect_uri": zoom.redirect_url or "https://localhost/",
             },
         )
-    except AccountError as exc:
-        return ConnectionTest(False, "wrong_account", f"Wrong account id: {exc.message}")
+    # Our own words only: the answer came from whatever the settings pointed at, and what it
+    # said (or whether it answered at all) is logged by the client, not shown.
+    except AccountError:
+        return ConnectionTest(False, "wrong_account", "Zoom rejected the account id.")
     except oauth.InvalidGrantError:
         return ConnectionTest(True, "ok", "Client id and secret accepted; teachers can connect.")
-    except AuthenticationError as exc:
-        return ConnectionTest(False, "bad_credentials", f"Bad client id or secret: {exc.message}")
-    except ScopeError as exc:
-        return ConnectionTest(False, "missing_scope", f"The app lacks a scope: {exc.message}")
-    except ProviderUnavailableError as exc:
-        return ConnectionTest(False, "unreachable", f"Zoom could not be reached: {exc.message}")
+    except AuthenticationError:
+        return ConnectionTest(False, "bad_credentials", "Zoom rejected the client id or secret.")
+    except ScopeError:
+        return ConnectionTest(
+            False, "missing_scope", "The Zoom app lacks a permission (scope) the platform needs."
+        )
+    except EndpointNotAllowed as exc:
+        return ConnectionTest(False, "not_configured", exc.message)
+    except ProviderUnavailableError:
+        return ConnectionTest(False, "unreachable", UNREACHABLE)
     except MeetingProviderError as exc:
-        return ConnectionTest(False, "error", f"Zoom said: {exc.message}")
+        logger.warning("zoom connection test failed: %s (status=%s)", exc.message, exc.status)
+        return ConnectionTest(False, "error", "Zoom refused the test. Check the settings.")
     return ConnectionTest(True, "ok", "Credentials accepted.")

@@ -18,6 +18,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from meetings.providers.base import (
+    UNREACHABLE,
     AuthenticationError,
     MeetingProviderError,
     NotFoundError,
@@ -27,6 +28,7 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.zoom.ratelimit import RateLimiter
+from tenants.outbound import OutboundRefused, base_url_normalise, outbound_session
 
 logger = logging.getLogger(__name__)
 
@@ -158,13 +160,26 @@ def _is_scope_error(code: int | str | None, message: str) -> bool:
 
 
 def _client_error(status: int, code: int | str | None, message: str) -> MeetingProviderError:
+    """Zoom's refusal as our exception, with our words: what the other end wrote is logged
+    (redacted) by the caller and never shown, since the other end may not be Zoom."""
+    label = f"HTTP {status}" + (f", Zoom code {code}" if code is not None else "")
     if _is_scope_error(code, message):
-        return ScopeError(message, status=status, code=code)
+        return ScopeError(
+            f"The Zoom app lacks a permission (scope) this needs ({label}).",
+            status=status,
+            code=code,
+        )
     if status == 404 or code in NOT_FOUND_CODES:
-        return NotFoundError(message, status=status, code=code)
+        return NotFoundError(
+            f"Zoom does not know this meeting, user or recording ({label}).",
+            status=status,
+            code=code,
+        )
     if status == 401 or code == TOKEN_EXPIRED_CODE:
-        return AuthenticationError(message, status=status, code=code)
-    return ProviderValidationError(message, status=status, code=code)
+        return AuthenticationError(
+            f"Zoom rejected the sign-in ({label}).", status=status, code=code
+        )
+    return ProviderValidationError(f"Zoom refused the request ({label}).", status=status, code=code)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -196,10 +211,12 @@ class ZoomClient:
         timeout: float = 10,
         rand: Callable[[], float] = random.random,
     ):
-        self.api_base_url = api_base_url.rstrip("/")
+        # The factory hands over a base from the allow-list (meetings.zoom.endpoints); this
+        # refuses anything that could carry a query or user info into the URLs built below.
+        self.api_base_url = base_url_normalise(api_base_url)
         self.account_key = account_key
         self._tokens = tokens
-        self._session = session or requests.Session()
+        self._session = session or outbound_session()
         self._limiter = limiter
         self._sleep = sleep
         self._max_retries = max_retries
@@ -215,9 +232,17 @@ class ZoomClient:
         params: dict[str, Any] | None = None,
         json: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
-        """Call `path` (below the API base, e.g. "/users/me"); the JSON body, or None if empty."""
+        """Call `path` (below the API base, e.g. "/users/me"); the JSON body, or None if empty.
+        Parameters go in `params`, never in `path` (whose variable parts are quoted)."""
+        if not path.startswith("/") or path.startswith("//") or any(c in path for c in "?#\\"):
+            raise ValueError(f"not a path below the API base: {path!r}")
         response = self._send(
-            method.upper(), self.api_base_url + path, category=category, params=params, json=json
+            method.upper(),
+            self.api_base_url + path,
+            category=category,
+            params=params,
+            json=json,
+            follow=False,
         )
         if not response.content or not response.content.strip():
             return None
@@ -231,10 +256,17 @@ class ZoomClient:
 
     def download(self, url: str, *, category: str = "light") -> bytes:
         """Fetch a file Zoom links to (a recording's download_url) with the bearer token."""
-        host = (urlsplit(url).hostname or "").lower()
-        allowed = (*ZOOM_DOWNLOAD_HOSTS, (urlsplit(self.api_base_url).hostname or "").lower())
-        if not any(host == h or host.endswith("." + h) for h in allowed if h):
-            raise ProviderValidationError(f"Not a Zoom download link (host {host!r})")
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        api = urlsplit(self.api_base_url)
+        zoom_host = parts.scheme == "https" and any(
+            host == h or host.endswith("." + h) for h in ZOOM_DOWNLOAD_HOSTS
+        )
+        own_host = (parts.scheme, host, parts.port) == (api.scheme, api.hostname, api.port)
+        if parts.username or parts.password or not (zoom_host or own_host):
+            logger.warning("refused a download link to host %r", host)
+            raise ProviderValidationError("Not a Zoom download link.")
+        # Zoom's download links redirect to its file hosts: followed, each hop guarded.
         return self._send("GET", url, category=category, params=None, json=None).content
 
     def _send(
@@ -245,6 +277,7 @@ class ZoomClient:
         category: str,
         params: dict[str, Any] | None,
         json: dict[str, Any] | None,
+        follow: bool = True,
     ) -> requests.Response:
         token = self._tokens.access_token()
         refreshed = False
@@ -264,25 +297,35 @@ class ZoomClient:
                     json=json,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     timeout=self._timeout,
+                    allow_redirects=follow,
                 )
+            except OutboundRefused as exc:
+                self._log(method, log_path, "refused", started, attempt, logging.WARNING)
+                logger.warning("zoom call refused: %s", exc)
+                raise ProviderUnavailableError(UNREACHABLE) from exc
             except (requests.Timeout, requests.ConnectionError) as exc:
                 self._log(method, log_path, type(exc).__name__, started, attempt, logging.WARNING)
                 if retries >= self._max_retries or not (
                     method in IDEMPOTENT_METHODS or _never_sent(exc)
                 ):
-                    raise ProviderUnavailableError(
-                        f"Zoom unreachable after {attempt} attempt(s): {type(exc).__name__}"
-                    ) from exc
+                    raise ProviderUnavailableError(UNREACHABLE) from exc
                 self._sleep(backoff_delay(retries, rand=self._rand))
                 retries += 1
                 continue
 
             status = response.status_code
+            if 300 <= status < 400 and not follow:
+                # Zoom's API does not redirect; a base that does is not Zoom's.
+                self._log(method, log_path, status, started, attempt, logging.WARNING)
+                raise ProviderUnavailableError(UNREACHABLE, status=status)
             if status < 400:
                 self._log(method, log_path, status, started, attempt, logging.INFO)
                 return response
             code, message = _zoom_error(response)
-            self._log(method, log_path, status, started, attempt, logging.WARNING, code=code)
+            # What the other end said goes to the log only (redacted), never to the user.
+            self._log(
+                method, log_path, status, started, attempt, logging.WARNING, code=code, said=message
+            )
 
             if (
                 (status == 401 or code == TOKEN_EXPIRED_CODE)
@@ -298,7 +341,12 @@ class ZoomClient:
                     response.headers.get("Retry-After"), now=time.time()
                 )
                 if retries >= self._max_retries or (retry_after or 0) > MAX_RETRY_AFTER:
-                    raise RateLimitError(message, retry_after=retry_after, status=status, code=code)
+                    raise RateLimitError(
+                        "Zoom's rate limit was reached: try again later.",
+                        retry_after=retry_after,
+                        status=status,
+                        code=code,
+                    )
                 delay = (
                     retry_after
                     if retry_after is not None
@@ -314,11 +362,7 @@ class ZoomClient:
                 if retries >= self._max_retries or not (
                     method in IDEMPOTENT_METHODS or status == 503
                 ):
-                    raise ProviderUnavailableError(
-                        f"Zoom failed with {status} after {attempt} attempt(s): {message}",
-                        status=status,
-                        code=code,
-                    )
+                    raise ProviderUnavailableError(UNREACHABLE, status=status, code=code)
                 self._sleep(backoff_delay(retries, rand=self._rand))
                 retries += 1
                 continue
@@ -335,8 +379,12 @@ class ZoomClient:
         level: int,
         *,
         code: int | str | None = None,
+        said: str = "",
     ) -> None:
         duration_ms = (time.monotonic() - started) * 1000
+        detail = f" code={code}" if code is not None else ""
+        if code is not None and said:
+            detail += f" said={redact(said[:300])!r}"
         logger.log(
             level,
             "zoom %s %s status=%s duration_ms=%.0f attempt=%d%s",
@@ -345,5 +393,5 @@ class ZoomClient:
             status,
             duration_ms,
             attempt,
-            f" code={code}" if code is not None else "",
+            detail,
         )

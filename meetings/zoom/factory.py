@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from meetings.models import Meeting, ZoomConnection, ZoomSettings
 from meetings.providers.base import MeetingProvider, MeetingProviderError
 from meetings.zoom.client import ZoomClient
+from meetings.zoom.endpoints import api_base
 from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
 from meetings.zoom.provider import ZoomProvider
 from meetings.zoom.ratelimit import rate_limiter_from_settings
@@ -33,7 +34,7 @@ def zoom_settings() -> ZoomSettings:
 def _user_provider(zoom: ZoomSettings, conn: ZoomConnection) -> MeetingProvider:
     key = f"{tenant_connection().schema_name}:{conn.zoom_account_id or conn.zoom_user_id}"
     client = ZoomClient(
-        zoom.api_base_url, UserTokenSource(conn), key, limiter=rate_limiter_from_settings()
+        api_base(zoom), UserTokenSource(conn), key, limiter=rate_limiter_from_settings()
     )
     return ZoomProvider(client)
 
@@ -42,7 +43,7 @@ def account_provider(zoom: ZoomSettings | None = None) -> MeetingProvider:
     zoom = zoom or zoom_settings()
     key = f"{tenant_connection().schema_name}:{zoom.account_id}"
     client = ZoomClient(
-        zoom.api_base_url, AccountTokenSource(zoom), key, limiter=rate_limiter_from_settings()
+        api_base(zoom), AccountTokenSource(zoom), key, limiter=rate_limiter_from_settings()
     )
     return ZoomProvider(client)
 

@@ -19,12 +19,16 @@ from django.utils import timezone
 
 from meetings.models import ZoomConnection, ZoomSettings
 from meetings.providers.base import (
+    UNREACHABLE,
     AccountError,
     AuthenticationError,
     InvalidGrantError,
     MeetingProviderError,
     ProviderUnavailableError,
 )
+from meetings.zoom.client import redact
+from meetings.zoom.endpoints import oauth_base
+from tenants.outbound import OutboundRefused, outbound_session
 
 logger = logging.getLogger(__name__)
 
@@ -34,58 +38,70 @@ EXPIRY_MARGIN = timedelta(minutes=5)
 
 
 def _token_endpoint(zoom: ZoomSettings, path: str = "/oauth/token") -> str:
-    return zoom.oauth_base_url.rstrip("/") + path
+    return oauth_base(zoom) + path
+
+
+def _post(zoom: ZoomSettings, path: str, what: str, **kwargs: Any) -> requests.Response:
+    """POST to the school's (allowed) OAuth base with the app's credentials. Redirects are not
+    followed (Zoom's token endpoint sends none, and they would carry the credentials along);
+    every failure to get an answer reads the same to the user, whatever the cause."""
+    try:
+        with outbound_session() as session:
+            return session.post(
+                _token_endpoint(zoom, path),
+                auth=(zoom.client_id, zoom.client_secret),
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                **kwargs,
+            )
+    except (requests.RequestException, OutboundRefused) as exc:
+        logger.warning("zoom %s failed: %s: %s", what, type(exc).__name__, redact(str(exc)))
+        raise ProviderUnavailableError(UNREACHABLE) from exc
 
 
 def token_request(zoom: ZoomSettings, data: dict[str, Any]) -> dict[str, Any]:
-    """POST to Zoom's token endpoint with the app's credentials; typed errors."""
+    """POST to Zoom's token endpoint with the app's credentials; typed errors. The messages are
+    ours: what Zoom (or whoever answers) wrote is logged, redacted, never shown."""
     grant = data.get("grant_type", "?")
-    try:
-        response = requests.post(
-            _token_endpoint(zoom),
-            data=data,
-            auth=(zoom.client_id, zoom.client_secret),
-            timeout=TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        logger.warning("zoom token request (%s) failed: %s", grant, exc.__class__.__name__)
-        raise ProviderUnavailableError(f"Zoom's sign-in service is unreachable ({exc})") from exc
-    logger.info("zoom token request grant=%s status=%s", grant, response.status_code)
+    response = _post(zoom, "/oauth/token", f"token request ({grant})", data=data)
     try:
         body = response.json()
     except ValueError:
         body = {}
+    if not isinstance(body, dict):
+        body = {}
     if response.status_code == 200 and "access_token" in body:
         return body
-    error = str(body.get("error", ""))
+    error = str(body.get("error", ""))[:50]
     reason = str(body.get("reason") or body.get("error_description") or response.reason)
-    if response.status_code >= 500:
-        raise ProviderUnavailableError(f"Zoom's sign-in service failed: {reason}", status=500)
+    logger.warning(
+        "zoom token request grant=%s status=%s error=%s reason=%s",
+        grant,
+        response.status_code,
+        redact(error),
+        redact(reason[:300]),
+    )
+    if response.status_code >= 500 or 300 <= response.status_code < 400:
+        raise ProviderUnavailableError(UNREACHABLE, status=response.status_code)
     if error == "invalid_client" or response.status_code == 401:
         raise AuthenticationError(
-            f"Zoom rejected the client id or secret: {reason}", status=response.status_code
+            "Zoom rejected the client id or secret.", status=response.status_code
         )
     if error == "invalid_grant":
-        raise InvalidGrantError(f"Zoom no longer accepts this grant: {reason}", status=400)
+        raise InvalidGrantError("Zoom no longer accepts this sign-in: reconnect Zoom.", status=400)
     if "account" in reason.lower():
-        raise AccountError(f"Zoom rejected the account id: {reason}", status=response.status_code)
+        raise AccountError("Zoom rejected the account id.", status=response.status_code)
     raise MeetingProviderError(
-        f"Zoom refused the token request: {reason}", status=response.status_code, code=error
+        f"Zoom refused the token request ({response.status_code}).",
+        status=response.status_code,
+        code=error,
     )
 
 
 def token_revoke(zoom: ZoomSettings, token: str) -> None:
-    try:
-        response = requests.post(
-            _token_endpoint(zoom, "/oauth/revoke"),
-            params={"token": token},
-            auth=(zoom.client_id, zoom.client_secret),
-            timeout=TIMEOUT,
-        )
-    except requests.RequestException as exc:
-        raise ProviderUnavailableError(f"Zoom is unreachable ({exc})") from exc
+    response = _post(zoom, "/oauth/revoke", "token revoke", params={"token": token})
     logger.info("zoom token revoke status=%s", response.status_code)
-    if response.status_code >= 400:
+    if response.status_code >= 300:
         raise MeetingProviderError("Zoom refused to revoke the token", status=response.status_code)
 
 

@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def sandbox():
+def sandbox(settings):
     with SandboxServer(log=lambda line: None) as server:
+        # The sandbox listens on a free port: allow that origin as a stand-in for Zoom.
+        settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, server.url]
         yield server
 
 

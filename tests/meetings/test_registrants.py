@@ -120,11 +120,11 @@ def test_one_failure_does_not_stop_the_others_and_is_reported(class_of_five, req
     report = _sync(world)
 
     assert report.registered == 4
-    assert report.failed == [(bad, "Invalid email")]
+    assert report.failed == [(bad, "Zoom refused the request (HTTP 400, Zoom code 300).")]
     with schema_context(world.schema):
         failed = Registrant.objects.filter(user=students[2])
         assert {r.status for r in failed} == {"failed"}
-        assert failed.first().last_error == "Invalid email"
+        assert failed.first().last_error == "Zoom refused the request (HTTP 400, Zoom code 300)."
 
     # and a later run retries only that student
     requests_mock.post(f"{API}/meetings/4242/registrants", json=_registrant_reply)

@@ -586,7 +586,7 @@ def test_errors_map_onto_the_provider_exceptions(
     assert tokens.refreshed == []
 
 
-def test_validation_errors_carry_zooms_message(requests_mock, tokens, sleeps):
+def test_validation_errors_carry_our_message_and_log_zooms(requests_mock, tokens, sleeps, caplog):
     # given
     requests_mock.post(
         f"{API}/users/me/meetings", **zoom_error(400, 300, "Invalid meeting start time.")
@@ -597,8 +597,10 @@ def test_validation_errors_carry_zooms_message(requests_mock, tokens, sleeps):
     with pytest.raises(ProviderValidationError) as caught:
         client.request("POST", "/users/me/meetings", category="light", json={})
 
-    # then
-    assert caught.value.message == "Invalid meeting start time."
+    # then: the user reads our words (the answer may not come from Zoom); the log has Zoom's
+    assert caught.value.message == "Zoom refused the request (HTTP 400, Zoom code 300)."
+    assert caught.value.code == 300
+    assert "said='Invalid meeting start time.'" in caplog.text
 
 
 def test_a_scope_error_on_401_is_not_refreshed(requests_mock, tokens, sleeps):

@@ -478,7 +478,7 @@ def test_delete_meeting_reports_other_errors(requests_mock, provider):
     )
 
     # when / then
-    with pytest.raises(ProviderValidationError, match="Meeting is live"):
+    with pytest.raises(ProviderValidationError, match="Zoom code 3000"):
         provider.delete_meeting("1")
 
 
