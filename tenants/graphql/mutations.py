@@ -4,8 +4,10 @@ import strawberry
 from django.contrib.auth import authenticate, login, logout
 from strawberry.types import Info
 
+from tenants.accounts.backends import request_lockout
 from tenants.accounts.models import User
 from tenants.accounts.services import api_token_create
+from tenants.accounts.signin import THROTTLED
 from tenants.audit.services import audit_record
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
@@ -31,6 +33,11 @@ class TenantsMutation:
     def login(self, info: Info, email: str, password: str) -> AuthPayload:
         request = http_request(info)
         user = authenticate(request, username=email.strip().lower(), password=password)
+        lockout = request_lockout(request)
+        if lockout is not None:
+            return AuthPayload(
+                user=None, errors=[FieldError(field=None, message=lockout.message, code=THROTTLED)]
+            )
         if user is None:
             return AuthPayload(
                 user=None,
