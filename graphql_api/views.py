@@ -28,7 +28,7 @@ class TenantGraphQLView(GraphQLView):
                 from django.http import JsonResponse
 
                 return JsonResponse(
-                    {"errors": [{"message": "Invalid or revoked API token."}]}, status=401
+                    {"errors": [{"message": "Invalid, expired or revoked API token."}]}, status=401
                 )
             request.user = user
         elif request.method == "POST":

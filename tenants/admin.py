@@ -4,11 +4,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from tenants import services
+from tenants.accounts.admin import ThrottledLoginAdminSite
 from tenants.accounts.models import User
 from tenants.models import Domain, Organisation
 
 
-class PlatformAdminSite(admin.AdminSite):
+class PlatformAdminSite(ThrottledLoginAdminSite):
     site_header = "liveroll operators"
     site_title = "liveroll operators"
 

@@ -4,14 +4,21 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
+from tenants.audit.services import request_ip
 from tenants.forms import SignupForm
 from tenants.services import TemplateBehindError, organisation_onboard, tenant_url
+from tenants.signup import signup_attempt
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Only complete forms count: typing mistakes are not school creations.
+        refused = signup_attempt(ip=request_ip(request))
+        if refused is not None:
+            form.add_error(None, refused)
+            return render(request, "tenants/signup.html", {"form": form}, status=429)
         data = form.cleaned_data
         try:
             org = organisation_onboard(

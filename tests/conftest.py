@@ -161,3 +161,23 @@ def _no_undeclared_realtime_messages():
     yield
     failures, _undeclared[:] = list(_undeclared), []
     assert not failures, f"realtime messages that are not their declared events: {failures}"
+
+
+# --- throttles: each test starts with clean counters ------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Sign-in and sign-up counters live in Redis, outside the test's transaction: a test that
+    locks an account must not lock it for the tests after it."""
+    yield
+    import redis
+    from django.conf import settings
+
+    from tenants.accounts.throttle import PREFIX
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(f"{PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

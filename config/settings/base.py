@@ -171,7 +171,21 @@ os.environ.setdefault("dramatiq_worker_timeout", env("WORKER_IDLE_POLL_MS", "100
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", True)
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's backend behind the sign-in throttle: every sign-in path (page, GraphQL, both admins)
+# calls authenticate(), so none can skip it.
+AUTHENTICATION_BACKENDS = ["tenants.accounts.backends.ThrottledModelBackend"]
+# Failed sign-ins within LIVEROLL_SIGNIN_LOCKOUT_MINUTES that lock an account (in one school),
+# and that lock a client address (in one school; a school behind one NAT shares an address),
+# for that many minutes. The right password does not work while locked.
+LIVEROLL_SIGNIN_MAX_FAILURES = int(env("LIVEROLL_SIGNIN_MAX_FAILURES", "10"))
+LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP = int(env("LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP", "100"))
+LIVEROLL_SIGNIN_LOCKOUT_MINUTES = int(env("LIVEROLL_SIGNIN_LOCKOUT_MINUTES", "15"))
+# Schools one client address may create per hour on the sign-up page.
+LIVEROLL_SIGNUPS_PER_IP_PER_HOUR = int(env("LIVEROLL_SIGNUPS_PER_IP_PER_HOUR", "3"))
+# API tokens: lifetime in days (a token may ask for less), and how many one person may hold
+# (unexpired, unrevoked) at once.
+LIVEROLL_API_TOKEN_DAYS = int(env("LIVEROLL_API_TOKEN_DAYS", "90"))
+LIVEROLL_API_TOKENS_PER_USER = int(env("LIVEROLL_API_TOKENS_PER_USER", "10"))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
@@ -198,6 +212,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Secrets at rest: "key-id:base64(32 bytes)" pairs, comma separated, the first one current.
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
+# Reverse proxies in front of the web process that append to X-Forwarded-For (the chart's
+# ingress: 1). 0: the peer's own address is the client's (no proxy; `make up`).
+LIVEROLL_TRUSTED_PROXIES = int(env("LIVEROLL_TRUSTED_PROXIES", "0"))
 # IP addresses are stored only as HMACs under this key.
 LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
 

@@ -3,12 +3,28 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from tenants.accounts.forms import ThrottledAdminLoginForm, form_throttled
 from tenants.accounts.models import Role, User
+from tenants.accounts.services import api_tokens_revoke_all
 from tenants.audit.models import AuditEntry
 from tenants.school.models import Enrolment, ParentLink, SchoolClass
 
 
-class SchoolAdminSite(admin.AdminSite):
+class ThrottledLoginAdminSite(admin.AdminSite):
+    """An admin whose login goes through the sign-in throttle and answers 429 while locked
+    (`authenticate()` is throttled anyway; this makes the page say so)."""
+
+    login_form = ThrottledAdminLoginForm
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if form is not None and form.is_bound and form_throttled(form):
+            response.status_code = 429
+        return response
+
+
+class SchoolAdminSite(ThrottledLoginAdminSite):
     site_header = "School administration"
     site_title = "School administration"
 
@@ -30,6 +46,13 @@ class SchoolUserAdmin(DjangoUserAdmin):
         ("Role", {"fields": ["role", "is_active", "is_staff"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "name", "role", "password1", "password2"]})]
+
+    # The one place a person is deactivated. (A new password needs nothing here: the tokens'
+    # password fingerprint no longer matches, whichever way it was set.)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            api_tokens_revoke_all(user=obj, reason="deactivated", actor=request.user)
 
 
 class EnrolmentInline(admin.TabularInline):

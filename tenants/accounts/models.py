@@ -67,7 +67,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class ApiToken(models.Model):
     """A bearer token for API clients (`Authorization: Bearer lr_…`). Only its hash is
-    stored; the token itself is shown once, when made."""
+    stored; the token itself is shown once, when made. It works until it expires, is revoked,
+    or its owner's password changes (`password_fingerprint` no longer matches) or they are
+    deactivated."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -75,7 +77,12 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    # A keyed hash of the owner's password hash when the token was made: a new password (any
+    # way it is set: the admin, a command, a reset) changes it, and the token stops working.
+    password_fingerprint = models.CharField(max_length=64)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -1,6 +1,9 @@
 """Reads of people. Sync, for use inside the tenant's schema (e.g. `in_tenant`)."""
 
-from tenants.accounts.models import Role, User
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tenants.accounts.models import ApiToken, Role, User
 
 
 def is_active_user(user_id: int) -> bool:
@@ -9,3 +12,23 @@ def is_active_user(user_id: int) -> bool:
 
 def is_active_admin(user_id: int) -> bool:
     return User.objects.filter(pk=user_id, is_active=True, role=Role.ADMIN).exists()
+
+
+def api_tokens_active(*, user: User) -> QuerySet[ApiToken]:
+    """`user`'s tokens that are neither revoked nor expired."""
+    return ApiToken.objects.filter(user=user, revoked=False, expires_at__gt=timezone.now())
+
+
+def api_tokens_visible(*, viewer: User, everyone: bool = False) -> QuerySet[ApiToken]:
+    """The viewer's own tokens; with `everyone`, an admin sees every token of the school (the
+    schema is the school). Newest first."""
+    rows = ApiToken.objects.select_related("user").order_by("-created_at", "-pk")
+    if everyone and viewer.is_active and viewer.role == Role.ADMIN:
+        return rows
+    return rows.filter(user=viewer)
+
+
+def api_token_for(*, viewer: User, token_id: int) -> ApiToken | None:
+    """A token the viewer may manage: their own, or any of the school's for an admin. None
+    otherwise (not found and not allowed look the same)."""
+    return api_tokens_visible(viewer=viewer, everyone=True).filter(pk=token_id).first()

@@ -1,4 +1,17 @@
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
 from tenants.accounts.models import ApiToken, Role, User
+from tenants.accounts.selectors import api_tokens_active
+from tenants.audit.services import audit_record
 
 
 def user_create(
@@ -11,37 +24,108 @@ def user_create(
 
 
 TOKEN_PREFIX = "lr_"
+FINGERPRINT_SALT = "liveroll.accounts.ApiToken.password_fingerprint"
+
+
+class TokenLimitReached(Exception):
+    """The person holds as many active tokens as they may."""
 
 
 def _token_hash(token: str) -> str:
-    import hashlib
-
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Make a token for an API client. Returns the row and the token, shown only now."""
-    import secrets
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does (a new hash, a new salt); keyed, so the password
+    hash cannot be recovered from it."""
+    return salted_hmac(FINGERPRINT_SALT, user.password, algorithm="sha256").hexdigest()
 
+
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None = None, ip: str | None = None
+) -> tuple[ApiToken, str]:
+    """Make a token for an API client, valid for `expires_in_days` (at most, and by default,
+    LIVEROLL_API_TOKEN_DAYS). Returns the row and the token, shown only now. Raises
+    TokenLimitReached when `user` holds LIVEROLL_API_TOKENS_PER_USER active tokens."""
+    longest = settings.LIVEROLL_API_TOKEN_DAYS
+    days = longest if expires_in_days is None else expires_in_days
+    if not 1 <= days <= longest:
+        raise ValidationError(
+            {"expires_in_days": f"A token lasts from 1 to {longest} days."}, code="invalid"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken.objects.create(
-        user=user, name=name[:100] or "API client", prefix=token[:10], key_hash=_token_hash(token)
-    )
+    with transaction.atomic():
+        # One person's creations one at a time, so that parallel requests cannot pass the cap.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        cap = settings.LIVEROLL_API_TOKENS_PER_USER
+        if api_tokens_active(user=user).count() >= cap:
+            raise TokenLimitReached(
+                f"You have {cap} active API tokens, the most allowed: revoke one first."
+            )
+        row = ApiToken.objects.create(
+            user=user,
+            name=name.strip()[:100] or "API client",
+            prefix=token[:10],
+            key_hash=_token_hash(token),
+            expires_at=timezone.now() + timedelta(days=days),
+            password_fingerprint=password_fingerprint(user),
+        )
+        audit_record(
+            actor=user,
+            action="api_token.created",
+            target=row,
+            ip=ip,
+            details={"prefix": row.prefix, "days": days},
+        )
     return row, token
 
 
-def api_token_authenticate(*, token: str) -> User | None:
-    """The active user behind a bearer token of this tenant, or None."""
-    from django.utils import timezone
-
+def api_token_authenticate(*, token: str, now: datetime | None = None) -> User | None:
+    """The active user behind a bearer token of this tenant, or None: unknown, revoked,
+    expired, or its owner's password changed since it was made."""
     if not token.startswith(TOKEN_PREFIX):
         return None
+    now = now or timezone.now()
     row = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(token), revoked=False, user__is_active=True)
+        .filter(key_hash=_token_hash(token), revoked=False, expires_at__gt=now)
+        .filter(user__is_active=True)
         .first()
     )
-    if row is None:
+    if row is None or not hmac.compare_digest(
+        row.password_fingerprint, password_fingerprint(row.user)
+    ):
         return None
-    ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
     return row.user
+
+
+def api_token_revoke(*, token: ApiToken, actor: User, ip: str | None = None) -> None:
+    """Revoke one token (access is the caller's: `selectors.api_token_for`)."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked=False).update(
+        revoked=True, revoked_at=timezone.now()
+    )
+    if revoked:
+        audit_record(
+            actor=actor,
+            action="api_token.revoked",
+            target=token,
+            ip=ip,
+            details={"prefix": token.prefix, "owner": token.user.email},
+        )
+
+
+def api_tokens_revoke_all(*, user: User, reason: str, actor: User | None = None) -> int:
+    """Revoke every token of `user` (deactivated: a token must not come back to life if they
+    are reactivated). Returns how many."""
+    count = ApiToken.objects.filter(user=user, revoked=False).update(
+        revoked=True, revoked_at=timezone.now()
+    )
+    if count:
+        audit_record(
+            actor=actor,
+            action="api_token.revoked_all",
+            target=user,
+            details={"count": count, "reason": reason},
+        )
+    return count

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from tenants.accounts.forms import EmailLoginForm
+from tenants.accounts.forms import EmailLoginForm, form_throttled
 from tenants.audit.services import audit_record, request_ip
 
 
@@ -18,6 +18,12 @@ class LoginView(auth_views.LoginView):
         return super().get_context_data(
             welcome=self.request.GET.get("welcome") == "1", tenant=self.request.tenant, **kwargs
         )
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form_throttled(form):
+            response.status_code = 429
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)

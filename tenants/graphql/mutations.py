@@ -2,14 +2,25 @@ from __future__ import annotations
 
 import strawberry
 from django.contrib.auth import authenticate, login, logout
+from django.utils import timezone
 from strawberry.types import Info
 
+from tenants.accounts.backends import request_lockout
 from tenants.accounts.models import ApiToken, User
-from tenants.accounts.services import api_token_create
+from tenants.accounts.selectors import api_token_for
+from tenants.accounts.services import TokenLimitReached, api_token_create, api_token_revoke
+from tenants.accounts.signin import THROTTLED
 from tenants.audit.services import audit_record
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
-from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.graphql.errors import (
+    FieldError,
+    OkPayload,
+    error_code,
+    not_found,
+    ok,
+    typed_errors,
+)
 from tenants.school.services import class_unenrol, parent_link
 from tenants.text import max_length_of, text_problem, text_validate
 
@@ -20,9 +31,13 @@ class AuthPayload:
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
+error_code(TokenLimitReached, "limit")
+
+
 @strawberry.type
 class ApiTokenPayload:
-    token: str | None = None
+    token: str | None = strawberry.field(default=None, description="The secret, shown only now.")
+    api_token: t.ApiToken | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
@@ -38,6 +53,11 @@ class TenantsMutation:
             if text_problem(email, max_length=max_length_of(User, "email"))
             else authenticate(request, username=email.strip().lower(), password=password)
         )
+        lockout = request_lockout(request)
+        if lockout is not None:
+            return AuthPayload(
+                user=None, errors=[FieldError(field=None, message=lockout.message, code=THROTTLED)]
+            )
         if user is None:
             return AuthPayload(
                 user=None,
@@ -54,14 +74,34 @@ class TenantsMutation:
         logout(request)
         return was_signed_in
 
-    @strawberry.mutation(description="A bearer token for API clients, shown once.")
+    @strawberry.mutation(
+        description="A bearer token for API clients, shown once. It expires after "
+        "`expiresInDays` (at most, and by default, the platform's longest lifetime)."
+    )
     @typed_errors(ApiTokenPayload)
-    def create_api_token(self, info: Info, name: str) -> ApiTokenPayload:
+    def create_api_token(
+        self, info: Info, name: str, expires_in_days: int | None = None
+    ) -> ApiTokenPayload:
         user = require_user(info)
         text_validate(ApiToken, name=name)
-        _, token = api_token_create(user=user, name=name)
-        audit_record(actor=user, action="api_token.created", ip=client_ip(info))
-        return ApiTokenPayload(token=token, errors=[])
+        row, token = api_token_create(
+            user=user, name=name, expires_in_days=expires_in_days, ip=client_ip(info)
+        )
+        return ApiTokenPayload(
+            token=token, api_token=t.api_token_from(row, now=timezone.now()), errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Revoke an API token: your own, or (admins) anyone's in the school."
+    )
+    @typed_errors(OkPayload)
+    def revoke_api_token(self, info: Info, id: strawberry.ID) -> OkPayload:
+        user = require_user(info)
+        token = api_token_for(viewer=user, token_id=int(id)) if id.isdigit() else None
+        if token is None:
+            raise not_found("API token")
+        api_token_revoke(token=token, actor=user, ip=client_ip(info))
+        return ok()
 
     # --- people ---------------------------------------------------------------------------
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from django.utils import timezone
 from strawberry.types import Info
 
+from tenants.accounts.selectors import api_tokens_visible
 from tenants.audit.models import AuditEntry
 from tenants.graphql import types as t
-from tenants.graphql.context import page_limit, require_admin, viewer
+from tenants.graphql.context import page_limit, require_admin, require_user, viewer
 
 
 @strawberry.type
@@ -57,3 +59,23 @@ class TenantsQuery:
             ],
             total_count=total,
         )
+
+    @strawberry.field(
+        description="Your API tokens, newest first; admins may ask for everyone's in the school."
+    )
+    def api_tokens(
+        self,
+        info: Info,
+        everyone: bool = False,
+        active_only: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[t.ApiToken]:
+        user = require_admin(info) if everyone else require_user(info)
+        now = timezone.now()
+        rows = api_tokens_visible(viewer=user, everyone=everyone)
+        if active_only:
+            rows = rows.filter(revoked=False, expires_at__gt=now)
+        limit = page_limit(limit)
+        start = max(offset, 0)
+        return [t.api_token_from(row, now=now) for row in rows[start : start + limit]]

@@ -9,6 +9,7 @@ from enum import Enum
 
 import strawberry
 
+from tenants.accounts.models import ApiToken as ApiTokenRow
 from tenants.accounts.models import Role as RoleCode
 from tenants.accounts.models import User as UserRow
 
@@ -74,3 +75,33 @@ class AuditEntry:
 class AuditPage:
     items: list[AuditEntry]
     total_count: int
+
+
+@strawberry.type(description="An API token, without its secret (shown once, when made).")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    prefix: str = strawberry.field(description="The token's first characters, to recognise it.")
+    owner: Person
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool = strawberry.field(
+        description="Neither revoked nor expired. A token also stops working when its owner's "
+        "password changes."
+    )
+
+
+def api_token_from(row: ApiTokenRow, *, now: datetime) -> ApiToken:
+    return ApiToken(
+        id=strawberry.ID(str(row.pk)),
+        name=row.name,
+        prefix=row.prefix,
+        owner=person_from(row.user),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+        active=not row.revoked and row.expires_at > now,
+    )

@@ -41,7 +41,8 @@ def test_audit_entry_records_actor_action_target_and_hashed_ip(alpha):
 
 
 @pytest.mark.django_db
-def test_login_is_audited_with_the_forwarded_client_ip(alpha):
+def test_login_is_audited_with_the_forwarded_client_ip(alpha, settings):
+    settings.LIVEROLL_TRUSTED_PROXIES = 2  # a load balancer (10.0.0.1), then the ingress
     response = alpha.client().post(
         "/accounts/login/",
         {"username": "student@alpha.test", "password": "correct-horse-battery"},

@@ -1,0 +1,94 @@
+"""Sign-in throttling, per account and per client address, within the current schema (the same
+email is a different person in each school; the public schema holds the operators).
+
+Every sign-in path calls Django's `authenticate()` (the sign-in page, the GraphQL `login`, each
+school's admin and the operators' admin), and `authenticate()` goes through
+`tenants.accounts.backends.ThrottledModelBackend`, which calls these. A locked account or address
+is refused even with the right password until the lockout ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tenants.accounts.models import User
+from tenants.accounts.throttle import Limit, minutes, throttle
+from tenants.audit.services import audit_record, ip_hash
+from tenants.connection import tenant_connection
+
+THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class Lockout:
+    seconds: float
+
+    @property
+    def minutes(self) -> int:
+        return minutes(self.seconds)
+
+    @property
+    def message(self) -> str:
+        n = self.minutes
+        return f"Too many failed sign-ins. Try again in {n} minute{'s' if n != 1 else ''}."
+
+
+def _account_limit() -> Limit:
+    window = settings.LIVEROLL_SIGNIN_LOCKOUT_MINUTES * 60
+    return Limit("signin.account", settings.LIVEROLL_SIGNIN_MAX_FAILURES, window, window)
+
+
+def _ip_limit() -> Limit:
+    window = settings.LIVEROLL_SIGNIN_LOCKOUT_MINUTES * 60
+    return Limit("signin.ip", settings.LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP, window, window)
+
+
+def _account_key(email: str) -> str:
+    return f"{tenant_connection().schema_name}:{email.strip().lower()}"
+
+
+def _ip_key(ip: str | None) -> str | None:
+    # Hashed like everywhere else: no raw address is stored, not even in Redis.
+    return f"{tenant_connection().schema_name}:{ip_hash(ip)}" if ip else None
+
+
+def signin_lockout(*, email: str, ip: str | None) -> Lockout | None:
+    """The lockout in force for this account or address, if any."""
+    limiter = throttle()
+    seconds = limiter.locked_for(_account_limit(), _account_key(email))
+    ip_key = _ip_key(ip)
+    if ip_key is not None:
+        seconds = max(seconds, limiter.locked_for(_ip_limit(), ip_key))
+    return Lockout(seconds) if seconds > 0 else None
+
+
+def signin_failed(*, email: str, ip: str | None) -> Lockout | None:
+    """Count a failed sign-in; returns the lockout if this failure started one (audited)."""
+    limiter = throttle()
+    hits = [("account", limiter.hit(_account_limit(), _account_key(email)))]
+    ip_key = _ip_key(ip)
+    if ip_key is not None:
+        hits.append(("address", limiter.hit(_ip_limit(), ip_key)))
+    locked = [(by, hit) for by, hit in hits if hit.locked_for > 0]
+    if not locked:
+        return None
+    for by, hit in locked:
+        if hit.newly_locked:
+            email = email.strip().lower()
+            user = User.objects.filter(email=email).first()
+            audit_record(
+                actor_label=email,
+                action="user.signin_locked",
+                target_type="accounts.user" if user else "",
+                target_id=user.pk if user else "",
+                ip=ip,
+                details={"by": by, "failures": hit.count, "minutes": minutes(hit.locked_for)},
+            )
+    return Lockout(max(hit.locked_for for _, hit in locked))
+
+
+def signin_succeeded(*, email: str) -> None:
+    """The account's failures are forgiven. The address's are not: an attacker who owns one
+    account must not clear the count of their guesses at others by signing in to it."""
+    throttle().reset(_account_limit(), _account_key(email))

@@ -1,0 +1,27 @@
+"""How often one client may create schools: every sign-up is a new schema, so an unthrottled
+page let one client make ten in four seconds. Counted per client address, atomically, in the
+same Redis counters as sign-in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from tenants.accounts.throttle import Limit, minutes, throttle
+from tenants.audit.services import ip_hash
+
+
+def _limit() -> Limit:
+    # The window's own end is the lockout: one sign-up more than allowed waits out the hour.
+    return Limit("signup.ip", settings.LIVEROLL_SIGNUPS_PER_IP_PER_HOUR + 1, 3600, 3600)
+
+
+def signup_attempt(*, ip: str | None) -> str | None:
+    """Count one sign-up from `ip`. None when it may go ahead, else why not (for people)."""
+    hit = throttle().hit(_limit(), ip_hash(ip) or "unknown")
+    if hit.locked_for <= 0:
+        return None
+    n = minutes(hit.locked_for)
+    return (
+        "Too many schools were created from your address. "
+        f"Try again in {n} minute{'s' if n != 1 else ''}."
+    )
