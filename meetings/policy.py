@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 
 from meetings.models import Meeting, TargetAudience
 from tenants.accounts.models import Role, User
+from tenants.ids import pk_or_none
 from tenants.school.models import SchoolClass
 
 Access = Literal["read", "manage"]
@@ -135,10 +136,7 @@ def access_admin(user) -> None:
 
 
 def _pk(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return pk_or_none(value)
 
 
 def _check_access(to: Access) -> None:

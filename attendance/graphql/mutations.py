@@ -12,6 +12,7 @@ from meetings.policy import access_meeting
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.ids import pk_or_zero
 
 
 @strawberry.type
@@ -56,7 +57,7 @@ class AttendanceMutation:
         meeting = access_meeting(user, meeting_id, to="read")
         record = (
             AttendanceRecord.objects.select_related("student", "meeting")
-            .filter(meeting=meeting, student_id=int(student_id))
+            .filter(meeting=meeting, student_id=pk_or_zero(student_id))
             .first()
         )
         if record is None:
@@ -77,7 +78,7 @@ class AttendanceMutation:
     ) -> OkPayload:
         user = require_user(info)
         meeting = access_meeting(user, meeting_id, to="read")
-        person = User.objects.filter(pk=user_id, is_active=True).first()
+        person = User.objects.filter(pk=pk_or_zero(user_id), is_active=True).first()
         if person is None:
             raise not_found("person")
         attendance_services.participant_resolve(

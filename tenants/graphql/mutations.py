@@ -10,6 +10,7 @@ from tenants.audit.services import audit_record
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.ids import pk_or_zero
 from tenants.school.services import class_unenrol, parent_link
 
 
@@ -63,8 +64,8 @@ class TenantsMutation:
     ) -> OkPayload:
         admin = require_admin(info)
         removed = class_unenrol(
-            school_class_id=int(class_id),
-            student_id=int(student_id),
+            school_class_id=pk_or_zero(class_id),
+            student_id=pk_or_zero(student_id),
             actor=admin,
             ip=client_ip(info),
         )
@@ -78,8 +79,8 @@ class TenantsMutation:
         self, info: Info, parent_id: strawberry.ID, student_id: strawberry.ID
     ) -> OkPayload:
         admin = require_admin(info)
-        parent = User.objects.filter(pk=parent_id).first()
-        student = User.objects.filter(pk=student_id).first()
+        parent = User.objects.filter(pk=pk_or_zero(parent_id)).first()
+        student = User.objects.filter(pk=pk_or_zero(student_id)).first()
         if parent is None or student is None:
             raise not_found("person")
         parent_link(parent=parent, student=student, actor=admin, ip=client_ip(info))
