@@ -192,6 +192,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
 # IP addresses are stored only as HMACs under this key.
 LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
+# How many proxies of ours stand in front of the web process (the chart's ingress: 1). Only
+# the X-Forwarded-For hops they add are believed; 0 believes none (tenants.audit.client_ip).
+LIVEROLL_TRUSTED_PROXIES = int(env("LIVEROLL_TRUSTED_PROXIES", "0"))
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ import hmac
 
 from django.conf import settings
 
+from tenants.audit.client_ip import client_ip
 from tenants.audit.models import AuditEntry
 
 
@@ -56,6 +57,8 @@ def audit_record_many(entries: list[AuditEntry]) -> None:
 
 
 def request_ip(request) -> str | None:
-    # Behind the chart's ingress the client is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+    # Only the hops our own proxies added are believed (tenants.audit.client_ip).
+    return client_ip(
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
