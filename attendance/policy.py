@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from attendance.models import AttendanceRecord
 from meetings.policy import NotFound, meetings_visible
 from tenants.accounts.models import Role, User
+from tenants.ids import pk_or_none
 
 
 def records_visible(user: User) -> QuerySet[AttendanceRecord]:
@@ -43,10 +44,10 @@ def access_student_or_none(user: User, student_id: str | int | None) -> User | N
     parent's child, a student of a teacher's classes."""
     if student_id is None:
         return user
-    try:
-        target = User.objects.filter(pk=int(student_id)).first()
-    except (TypeError, ValueError):
+    pk = pk_or_none(student_id)
+    if pk is None:
         return None
+    target = User.objects.filter(pk=pk).first()
     allowed = target is not None and (
         target.pk == user.pk
         or user.role == Role.ADMIN

@@ -11,7 +11,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from attendance.inbox.intake import WebhookRouter  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
@@ -20,8 +19,7 @@ from tenants.websocket import TenantWebsocketStack  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": WebhookRouter(django_asgi),
-        "websocket": AllowedHostsOriginValidator(
-            TenantWebsocketStack(URLRouter(websocket_urlpatterns))
-        ),
+        # The stack checks the origin (the same school's host), then the tenant and the user.
+        "websocket": TenantWebsocketStack(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -8,7 +8,7 @@ from django.views.static import serve
 
 SPA_DIST = settings.BASE_DIR / "frontend" / "dist"
 SPA_MISSING = """<!doctype html><meta charset="utf-8"><title>liveroll: app not built</title>
-<p style="font: 16px system-ui; margin: 4rem auto; max-width: 34rem">The app at /app/ is not
+<p>The app at /app/ is not
 built on this server. Run <code>make frontend</code> (it needs Node.js), or use the
 <a href="/">classic pages</a>.</p>"""
 

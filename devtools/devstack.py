@@ -27,7 +27,10 @@ STOP_GRACE_SECONDS = 10
 READY_TIMEOUT_SECONDS = 120
 DEMO_PASSWORD_DEFAULT = "liveroll-demo"
 OPERATOR_EMAIL = "operator@liveroll.test"
-ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - the dev site is meant to be reachable from the LAN
+# Loopback unless asked: the development site runs with DEBUG on, whose error pages show the
+# settings (DATABASE_URL, REDIS_URL) to whoever can reach the port. LIVEROLL_DEV_BIND=0.0.0.0
+# opens it to the LAN (a phone or a VM), knowingly.
+DEV_BIND_DEFAULT = "127.0.0.1"
 ASGI_APP = "config.asgi:application"
 
 _print_lock = threading.Lock()
@@ -49,8 +52,10 @@ def manage(*args: str) -> list[str]:
 def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
     """The long-running processes of `up`: (name, command)."""
     return [
-        # Bound to every interface so that a phone or VM on the LAN can reach the dev site.
-        ("web", [PYTHON, "-m", "daphne", "-b", ALL_INTERFACES, "-p", env["PORT"], ASGI_APP]),
+        (
+            "web",
+            [PYTHON, "-m", "daphne", "-b", env["LIVEROLL_DEV_BIND"], "-p", env["PORT"], ASGI_APP],
+        ),
         ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4")),
         ("scheduler", manage("run_scheduler")),
         ("sandbox", manage("run_zoom_sandbox")),
@@ -284,6 +289,7 @@ def base_env(settings: str | None = None) -> dict[str, str]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.setdefault("PORT", "8000")
     env.setdefault("ZOOM_SANDBOX_PORT", "8765")
+    env.setdefault("LIVEROLL_DEV_BIND", DEV_BIND_DEFAULT)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from meetings.models import SCHOOL_WIDE_AUDIENCES, Meeting, TargetAudience
 from meetings.selectors import scheduling_policy
 from tenants.accounts.models import Role, User
+from tenants.ids import pk_or_none
 from tenants.school.models import SchoolClass
 
 Access = Literal["read", "manage"]
@@ -153,10 +154,7 @@ def access_admin(user) -> None:
 
 
 def _pk(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return pk_or_none(value)
 
 
 def _check_access(to: Access) -> None:

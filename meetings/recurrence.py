@@ -116,6 +116,10 @@ class RecurrenceRule:
             starts.append(datetime.combine(day, wall, zone).astimezone(UTC))
             if len(starts) == (self.count or MAX_OCCURRENCES):
                 break
+        if not starts:
+            # A monthly rule on the 31st that ends before any month has one: nothing to
+            # schedule, and a series without a first class has nothing to show or start.
+            raise RecurrenceError("That rule makes no class before it ends; end it later.")
         if self.until is not None and len(starts) >= MAX_OCCURRENCES:
             raise RecurrenceError(
                 f"That rule makes more than {MAX_OCCURRENCES} occurrences; end it sooner."

@@ -9,6 +9,7 @@ middleware only records the tenant in `scope["tenant"]`; database work then runs
 
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
@@ -20,6 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import get_public_schema_name, schema_context
+from strawberry.http.websocket_origin import is_same_origin
 
 from tenants.models import Organisation
 from tenants.selectors import organisation_by_host
@@ -42,6 +44,47 @@ def _host_of(scope: Scope) -> str | None:
             domain, _port = split_domain_port(value.decode("latin1"))
             return domain.lower() or None
     return None
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return str(value.decode("latin1"))
+    return None
+
+
+def origin_allowed(*, origin: str | None, host: str | None) -> bool:
+    """The one origin rule of every websocket: a browser's page may open a school's websocket
+    only from that school's own host. Channels' AllowedHostsOriginValidator accepts any allowed
+    host, and `.localhost` allows every school: a page on beta.localhost could open alpha's
+    websocket, and the browser would send alpha's cookies with it.
+
+    Same origin is strawberry's `is_same_origin` (host and port, a port left out being the
+    scheme's default; the scheme not compared, so TLS ending at the ingress still matches), the
+    check its GraphQL consumer makes too, so the two cannot disagree. No Origin at all is
+    allowed: browsers always send one on a websocket handshake, so such a client is a program
+    (a script, a benchmark) that must bring its own session cookie. `null` (a sandboxed frame,
+    a file) is refused."""
+    if origin is None:
+        return True
+    return urlsplit(origin).scheme.lower() in ("http", "https") and is_same_origin(origin, host)
+
+
+class SameOriginMiddleware:
+    """Refuses (HTTP 403, before accepting) a websocket whose Origin is not the Host."""
+
+    def __init__(self, inner: App) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if scope["type"] == "websocket" and not origin_allowed(
+            origin=_header(scope, b"origin"), host=_header(scope, b"host")
+        ):
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008})
+            return None
+        return await self.inner(scope, receive, send)
 
 
 def _organisation_for_host(host: str) -> Organisation | None:
@@ -100,15 +143,17 @@ class TenantAuthMiddleware(AuthMiddleware):
         scope["user"]._wrapped = await database_sync_to_async(_user_in_schema)(scope)
 
 
-def TenantWebsocketStack(inner: App) -> TenantFromHostMiddleware:  # noqa: N802 - reads like Channels' own *Stack helpers
-    return TenantFromHostMiddleware(
-        CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner)))
+def TenantWebsocketStack(inner: App) -> SameOriginMiddleware:  # noqa: N802 - reads like Channels' own *Stack helpers
+    """Every websocket goes through it: the origin rule, the tenant, the tenant's user."""
+    return SameOriginMiddleware(
+        TenantFromHostMiddleware(CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner))))
     )
 
 
 __all__ = [
     "CLOSE_SUSPENDED",
     "CLOSE_UNKNOWN_HOST",
+    "SameOriginMiddleware",
     "TenantAuthMiddleware",
     "TenantFromHostMiddleware",
     "TenantWebsocketStack",

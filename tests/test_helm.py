@@ -350,6 +350,8 @@ def test_config_map_and_secret_hold_the_platform_environment(rendered):
     assert config["LIVEROLL_SPARE_SCHEMAS"] == "2"
     assert config["LIVEROLL_SCHEDULE_YEARS_AHEAD"] == "2"
     assert config["LOG_LEVEL"] == "INFO"
+    assert config["LIVEROLL_TRUSTED_PROXIES"] == "1"  # the ingress
+    assert config["DJANGO_HSTS_SECONDS"] == "31536000"
     assert set(secret["stringData"]) == {
         "DJANGO_SECRET_KEY",
         "LIVEROLL_ENCRYPTION_KEYS",

@@ -12,6 +12,7 @@ from meetings.policy import access_meeting
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.ids import pk_or_zero
 from tenants.text import text_validate
 
 
@@ -58,7 +59,7 @@ class AttendanceMutation:
         meeting = access_meeting(user, meeting_id, to="read")
         record = (
             AttendanceRecord.objects.select_related("student", "meeting")
-            .filter(meeting=meeting, student_id=int(student_id))
+            .filter(meeting=meeting, student_id=pk_or_zero(student_id))
             .first()
         )
         if record is None:
@@ -80,7 +81,7 @@ class AttendanceMutation:
         user = require_user(info)
         text_validate(ParticipantSession, participant_key=participant_key)
         meeting = access_meeting(user, meeting_id, to="read")
-        person = User.objects.filter(pk=user_id, is_active=True).first()
+        person = User.objects.filter(pk=pk_or_zero(user_id), is_active=True).first()
         if person is None:
             raise not_found("person")
         attendance_services.participant_resolve(

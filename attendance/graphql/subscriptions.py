@@ -22,6 +22,7 @@ from realtime.tenancy import in_tenant
 from tenants.accounts.selectors import is_active_admin
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.subscriptions import relayed, ws_scope, ws_user_id
+from tenants.ids import pk_or_none
 
 
 def _time(value: str | None) -> datetime | None:
@@ -62,9 +63,12 @@ class AttendanceSubscription:
         scope = ws_scope(info)
         user_id = ws_user_id(info)
         ws = info.context["ws"]
-        group = meeting_group(scope["tenant"].schema_name, int(meeting_id))
+        meeting_pk = pk_or_none(meeting_id)
+        if meeting_pk is None:
+            raise NotAllowed("No such meeting.")
+        group = meeting_group(scope["tenant"].schema_name, meeting_pk)
         async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            snapshot = await in_tenant(scope, room_snapshot_for, user_id, int(meeting_id))
+            snapshot = await in_tenant(scope, room_snapshot_for, user_id, meeting_pk)
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status = t.MeetingStatus(snapshot["meeting"]["status"])
@@ -80,7 +84,7 @@ class AttendanceSubscription:
                     if not p["left_at"] and status != t.MeetingStatus.ENDED
                 ],
             )
-            gate = AccessGate(scope, may_watch_room, user_id, int(meeting_id))
+            gate = AccessGate(scope, may_watch_room, user_id, meeting_pk)
             async for event in relayed(messages, group=group, gate=gate):
                 if isinstance(event, ParticipantsChanged):
                     # One message per processed batch: its joins, then its leaves.

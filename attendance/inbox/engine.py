@@ -178,10 +178,16 @@ def _process(events: list[WebhookEvent]) -> dict[int, str]:
 
 
 def _dispatch(event: WebhookEvent, batch: _Batch) -> str:
+    # The intake stores any signed JSON: a body not shaped like Zoom's (`payload: [1]`) is
+    # ignored here, once, rather than crashing the worker into retry after retry.
     body = event.body if isinstance(event.body, dict) else {}
-    obj = (body.get("payload") or {}).get("object") or {}
-    handler = handlers.HANDLERS.get(body.get("event", ""))
-    if handler is None or not isinstance(obj, dict):
+    kind, payload = body.get("event"), body.get("payload")
+    obj = payload.get("object") if isinstance(payload, dict) else None
+    handler = handlers.HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        return WebhookEvent.Status.IGNORED
+    if not isinstance(obj, dict):
+        logger.warning("Zoom event %s (%s) has no payload object; ignored", event.pk, kind)
         return WebhookEvent.Status.IGNORED
     return handler(event, obj, batch)
 

@@ -35,6 +35,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from attendance.inbox.wakeup import wake_claim
+from tenants.audit.client_ip import client_ip
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -172,12 +173,12 @@ def _host_of(raw: bytes | None) -> str:
 
 
 def _client_ip(headers: dict[bytes, bytes], scope: Scope) -> str | None:
-    # Behind the chart's ingress the client is the first X-Forwarded-For hop.
-    forwarded = headers.get(b"x-forwarded-for", b"").decode("latin1").split(",")[0].strip()
-    if forwarded:
-        return forwarded
+    # The audit log's rule (tenants.audit.client_ip), over every X-Forwarded-For header.
+    forwarded = b",".join(v for k, v in scope.get("headers", ()) if k == b"x-forwarded-for")
     client = scope.get("client")
-    return client[0] if client else None
+    return client_ip(
+        forwarded_for=forwarded.decode("latin1"), remote_addr=client[0] if client else None
+    )
 
 
 def _conninfo_from_django() -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "config.health.HealthMiddleware",  # /healthz and /readyz on any host, before tenancy
     "tenants.middleware.TenantHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every page (below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -194,6 +196,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Content-Security-Policy, in every environment: scripts and styles only from this host (the
+# SPA is Vite-built files under /app/, the admin has no inline script), so an injected
+# <script> or a stolen-markup trick runs nothing. connect-src 'self' covers graphql-ws too:
+# CSP 3 matches ws:/wss: on the same host as 'self'. The one inline <style> (templates/base.html)
+# carries the request's nonce. No form-action: Chromium applies it to the redirect after a
+# form post too, and "connect Zoom" leaves for Zoom's sign-in that way.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 SESSION_COOKIE_NAME = "liveroll_session"
 # No SESSION_COOKIE_DOMAIN on purpose: a cookie shared across subdomains would carry one
 # tenant's session to another tenant's host.
@@ -212,11 +234,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Secrets at rest: "key-id:base64(32 bytes)" pairs, comma separated, the first one current.
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
-# Reverse proxies in front of the web process that append to X-Forwarded-For (the chart's
-# ingress: 1). 0: the peer's own address is the client's (no proxy; `make up`).
-LIVEROLL_TRUSTED_PROXIES = int(env("LIVEROLL_TRUSTED_PROXIES", "0"))
 # IP addresses are stored only as HMACs under this key.
 LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
+# How many proxies of ours stand in front of the web process (the chart's ingress: 1). Only
+# the X-Forwarded-For hops they add are believed; 0 believes none (tenants.audit.client_ip).
+LIVEROLL_TRUSTED_PROXIES = int(env("LIVEROLL_TRUSTED_PROXIES", "0"))
 
 # Outbound calls (tenants/outbound.py) go only to public addresses. Development lists here the
 # networks of its local stand-ins (the Zoom sandbox on 127.0.0.1); production refuses any.

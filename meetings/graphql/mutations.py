@@ -21,6 +21,7 @@ from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, fail, not_found, ok, typed_errors
 from tenants.graphql.selection import selected
+from tenants.ids import pk_or_zero
 from tenants.school.models import SchoolClass
 from tenants.school.services import class_enrol
 
@@ -232,7 +233,7 @@ class MeetingsMutation:
     @typed_errors(OkPayload)
     def revoke_zoom_connection(self, info: Info, user_id: strawberry.ID) -> OkPayload:
         admin = require_admin(info)
-        connection = ZoomConnection.objects.filter(user_id=user_id).first()
+        connection = ZoomConnection.objects.filter(user_id=pk_or_zero(user_id)).first()
         if connection is None:
             raise not_found("Zoom connection")
         meeting_services.zoom_disconnect(connection=connection, actor=admin, ip=client_ip(info))
@@ -270,11 +271,12 @@ class MeetingsMutation:
         admin = require_admin(info)
         if len(student_ids) > MAX_LIST_INPUT:
             raise fail(f"At most {MAX_LIST_INPUT} at a time.")
-        school_class = SchoolClass.objects.filter(pk=class_id).first()
+        school_class = SchoolClass.objects.filter(pk=pk_or_zero(class_id)).first()
         if school_class is None:
             raise not_found("class")
-        students = list(User.objects.filter(pk__in=student_ids))
-        if len(students) != len(set(student_ids)):
+        pks = {pk_or_zero(s) for s in student_ids}
+        students = list(User.objects.filter(pk__in=pks))
+        if len(students) != len(pks):
             raise not_found("student")
         class_enrol(school_class=school_class, students=students, actor=admin, ip=client_ip(info))
         meeting_services.registrants_for_class_enqueue(school_class=school_class)

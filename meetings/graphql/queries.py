@@ -25,6 +25,7 @@ from tenants.crypto import secret_hint
 from tenants.graphql.context import page_limit, require_admin, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import User, person_from, user_from
+from tenants.ids import pk_or_none
 from tenants.school.models import SchoolClass
 
 
@@ -91,7 +92,8 @@ class MeetingsQuery:
         else:
             rows = rows.order_by("start_time", "pk")
         if class_id is not None:
-            rows = rows.filter(school_class_id=int(class_id))
+            class_pk = pk_or_none(class_id)
+            rows = rows.filter(school_class_id=class_pk) if class_pk else rows.none()
         limit = page_limit(limit)
         total = rows.count()
         fields = selected(info, "items")

@@ -3,6 +3,7 @@ import hmac
 
 from django.conf import settings
 
+from tenants.audit.client_ip import client_ip
 from tenants.audit.models import AuditEntry
 
 
@@ -56,15 +57,8 @@ def audit_record_many(entries: list[AuditEntry]) -> None:
 
 
 def request_ip(request) -> str | None:
-    """The client's address. Only the last LIVEROLL_TRUSTED_PROXIES hops of X-Forwarded-For
-    were written by our own proxies; anything left of them is whatever the client sent, so
-    trusting the first hop let one client be any address it liked (and dodge per-address
-    sign-in and sign-up limits)."""
-    remote = request.META.get("REMOTE_ADDR")
-    trusted = settings.LIVEROLL_TRUSTED_PROXIES
-    if trusted <= 0:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    hops = [h for h in hops if h]
-    # Each trusted proxy appended the address it was reached from.
-    return hops[-trusted] if len(hops) >= trusted else (hops[0] if hops else remote)
+    # Only the hops our own proxies added are believed (tenants.audit.client_ip).
+    return client_ip(
+        forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )

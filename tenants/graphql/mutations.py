@@ -21,6 +21,7 @@ from tenants.graphql.errors import (
     ok,
     typed_errors,
 )
+from tenants.ids import pk_or_zero
 from tenants.school.services import class_unenrol, parent_link
 from tenants.text import max_length_of, text_problem, text_validate
 
@@ -97,7 +98,7 @@ class TenantsMutation:
     @typed_errors(OkPayload)
     def revoke_api_token(self, info: Info, id: strawberry.ID) -> OkPayload:
         user = require_user(info)
-        token = api_token_for(viewer=user, token_id=int(id)) if id.isdigit() else None
+        token = api_token_for(viewer=user, token_id=pk_or_zero(id))
         if token is None:
             raise not_found("API token")
         api_token_revoke(token=token, actor=user, ip=client_ip(info))
@@ -112,8 +113,8 @@ class TenantsMutation:
     ) -> OkPayload:
         admin = require_admin(info)
         removed = class_unenrol(
-            school_class_id=int(class_id),
-            student_id=int(student_id),
+            school_class_id=pk_or_zero(class_id),
+            student_id=pk_or_zero(student_id),
             actor=admin,
             ip=client_ip(info),
         )
@@ -127,8 +128,8 @@ class TenantsMutation:
         self, info: Info, parent_id: strawberry.ID, student_id: strawberry.ID
     ) -> OkPayload:
         admin = require_admin(info)
-        parent = User.objects.filter(pk=parent_id).first()
-        student = User.objects.filter(pk=student_id).first()
+        parent = User.objects.filter(pk=pk_or_zero(parent_id)).first()
+        student = User.objects.filter(pk=pk_or_zero(student_id)).first()
         if parent is None or student is None:
             raise not_found("person")
         parent_link(parent=parent, student=student, actor=admin, ip=client_ip(info))

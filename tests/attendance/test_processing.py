@@ -119,6 +119,31 @@ def test_unknown_events_are_kept_and_ignored(live_class):
     assert event.status == "ignored" and event.body["event"] == "meeting.sharing_started"
 
 
+@pytest.mark.parametrize(
+    "stored_body",
+    [
+        {"event": "meeting.participant_joined", "payload": [1]},
+        {"event": "meeting.participant_joined", "payload": "x"},
+        {"event": "meeting.participant_joined", "payload": {"object": [1]}},
+        {"event": ["meeting.started"], "payload": {"object": {}}},
+        [1],
+    ],
+)
+def test_a_malformed_event_is_ignored_once_not_retried(live_class, stored_body):
+    # given: a signed event whose JSON is not shaped like Zoom's (the intake stores any JSON)
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        event = WebhookEvent.objects.create(
+            event="meeting.participant_joined", dedupe_key="malformed", body=stored_body
+        )
+        # when: the worker processes it
+        outcome = engine.webhook_event_process(event_id=event.pk)
+        event.refresh_from_db()
+    # then: done with once (no exception, so no retries), and kept for a look
+    assert outcome == "ignored"
+    assert event.status == "ignored" and event.attempts == 1
+
+
 def test_processing_twice_does_nothing_more(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):

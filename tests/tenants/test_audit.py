@@ -41,18 +41,27 @@ def test_audit_entry_records_actor_action_target_and_hashed_ip(alpha):
 
 
 @pytest.mark.django_db
-def test_login_is_audited_with_the_forwarded_client_ip(alpha, settings):
-    settings.LIVEROLL_TRUSTED_PROXIES = 2  # a load balancer (10.0.0.1), then the ingress
+@pytest.mark.parametrize(
+    ("trusted", "audited"),
+    [(0, "10.0.0.1"), (1, "192.0.2.9"), (2, "192.0.2.66"), (5, "192.0.2.66")],
+)
+def test_login_is_audited_with_the_client_ip_our_proxies_saw(alpha, settings, trusted, audited):
+    # given: the client forged a first hop; our ingress (the peer, 10.0.0.1) appended the
+    # address it was reached from
+    settings.LIVEROLL_TRUSTED_PROXIES = trusted
+    # when
     response = alpha.client().post(
         "/accounts/login/",
         {"username": "student@alpha.test", "password": "correct-horse-battery"},
-        HTTP_X_FORWARDED_FOR="192.0.2.9, 10.0.0.1",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 192.0.2.9",
+        REMOTE_ADDR="10.0.0.1",
     )
+    # then: the forged hop is believed only if the operator says two proxies wrote it
     assert response.status_code == 302
     with schema_context(alpha.schema):
         entry = AuditEntry.objects.get(action="user.login")
     assert entry.actor == alpha.users["student"]
-    assert entry.ip_hash == ip_hash("192.0.2.9")
+    assert entry.ip_hash == ip_hash(audited)
 
 
 @pytest.mark.django_db

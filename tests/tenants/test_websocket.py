@@ -22,13 +22,16 @@ pytestmark = pytest.mark.django_db
 NOTIFICATIONS = "subscription { myNotifications { kind data } }"
 
 
-def _communicator(host: str, session_key: str | None = None, app=application):
-    headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
+def _communicator(
+    host: str, session_key: str | None = None, app=application, origin=None, path="/graphql/"
+):
+    origin = f"http://{host}" if origin is None else origin
+    headers = [(b"host", host.encode())]
+    if origin:
+        headers.append((b"origin", origin.encode()))
     if session_key:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
-    return WebsocketCommunicator(
-        app, "/graphql/", headers=headers, subprotocols=["graphql-transport-ws"]
-    )
+    return WebsocketCommunicator(app, path, headers=headers, subprotocols=["graphql-transport-ws"])
 
 
 async def _closed_with(communicator) -> int:
@@ -56,6 +59,84 @@ def _subscribed(message: dict) -> bool:
 
 def _signed_out(message: dict) -> bool:
     return message["payload"]["errors"][0]["message"] == "Sign in first."
+
+
+@pytest.fixture
+def probe_route():
+    """A websocket route beside /graphql/ in the real application, served by `_whoami`."""
+    from django.urls import path
+
+    from config import routing
+
+    route = path("probe/", _whoami)
+    routing.websocket_urlpatterns.append(route)
+    yield "/probe/"
+    routing.websocket_urlpatterns.remove(route)
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://beta.localhost:8000",  # another school's page
+        "http://alpha.localhost:8001",  # another port: another site on the machine
+        "https://beta.localhost",
+        "http://localhost:8000",  # the public site is not the school
+        "http://alpha.localhost.evil.test",
+        "http://evil-alpha.localhost",
+        "null",  # a sandboxed frame or a file
+        "ftp://alpha.localhost",
+    ],
+)
+async def test_a_page_of_another_origin_cannot_open_a_schools_websocket(
+    alpha, beta, origin, probe_route
+):
+    # given: alpha's student is signed in, and a page elsewhere opens one of alpha's websockets
+    # (the browser sends alpha's cookie with it); GraphQL's consumer checks origins itself,
+    # the probe does not: the rule must hold for every websocket route
+    for path in ("/graphql/", probe_route):
+        communicator = _communicator(
+            alpha.host, alpha.session_keys["student"], origin=origin, path=path
+        )
+        # when
+        connected, code = await communicator.connect(timeout=5)
+        # then: refused before the tenant, the session or the user are looked at
+        assert not connected, (origin, path)
+        assert code == 1008
+
+
+async def test_the_probe_route_answers_its_own_school(alpha, probe_route):
+    communicator = _communicator(alpha.host, alpha.session_keys["student"], path=probe_route)
+    assert (await communicator.connect(timeout=5))[0]
+    assert await communicator.receive_from(timeout=5) == "alpha student@alpha.test"
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("{host}:8000", "http://{host}:8000"),
+        ("{host}", "https://{host}"),  # TLS ends at the ingress
+        ("{host}:443", "https://{host}"),
+        ("{host}", "HTTP://{HOST}"),
+    ],
+)
+async def test_the_schools_own_page_may_open_it(alpha, host, origin):
+    host = host.format(host=alpha.host)
+    origin = origin.format(host=alpha.host, HOST=alpha.host.upper())
+    communicator = _communicator(host, alpha.session_keys["teacher"], origin=origin)
+    assert _subscribed(await _subscribe(communicator))
+    await communicator.disconnect()
+
+
+async def test_a_client_without_an_origin_is_not_a_browser_and_needs_its_own_cookie(alpha):
+    # Browsers always send Origin on a websocket handshake; a program sends none and must
+    # bring a session of its own (it cannot ride anyone's).
+    communicator = _communicator(alpha.host, alpha.session_keys["teacher"], origin="")
+    assert _subscribed(await _subscribe(communicator))
+    await communicator.disconnect()
+    anonymous = _communicator(alpha.host, origin="")
+    assert _signed_out(await _subscribe(anonymous))
+    await anonymous.disconnect()
 
 
 async def test_unknown_host_is_closed_with_4404(worlds):

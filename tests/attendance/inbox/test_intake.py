@@ -500,15 +500,30 @@ def test_bad_signature_is_refused_and_audited(zoom):
     }
 
 
-def test_the_forwarded_client_is_the_one_audited(zoom):
+def test_the_client_before_our_proxy_is_the_one_audited_not_a_forged_hop(zoom, settings):
+    # given: one proxy of ours (the peer, CLIENT_IP) that appended the address it was reached
+    # from; the client wrote a hop of its own first
+    settings.LIVEROLL_TRUSTED_PROXIES = 1
     zoom.post(
         joined("Mallory"),
         host=HOSTS["alpha"],
         secret="guessed-secret",
-        headers={"x-forwarded-for": "198.51.100.4, 10.0.0.1"},
+        headers={"x-forwarded-for": "192.0.2.66, 198.51.100.4"},
     )
 
     assert [e["ip_hash"] for e in audit_entries("alpha")] == [ip_hash("198.51.100.4")]
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_not_believed(zoom, settings):
+    settings.LIVEROLL_TRUSTED_PROXIES = 0
+    zoom.post(
+        joined("Mallory"),
+        host=HOSTS["alpha"],
+        secret="guessed-secret",
+        headers={"x-forwarded-for": "192.0.2.66"},
+    )
+
+    assert [e["ip_hash"] for e in audit_entries("alpha")] == [ip_hash(CLIENT_IP)]
 
 
 def test_a_tampered_body_is_refused(zoom):
