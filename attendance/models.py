@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tenants.fields import EncryptedJSONField, EncryptedTextField
+
 
 class WebhookEvent(models.Model):
     """The inbox: every verified Zoom event, stored before Zoom gets its 2xx, processed later
@@ -179,8 +181,11 @@ class Recording(models.Model):
         "meetings.Meeting", on_delete=models.CASCADE, related_name="recordings"
     )
     zoom_uuid = models.CharField(max_length=100)
-    share_url = models.URLField(max_length=1000, blank=True)
-    files = models.JSONField(default=list)  # [{id, file_type, play_url, recording_start, ...}]
+    # Sealed at rest: Zoom's links open the recording without a sign-in (a passcode rides
+    # along in some), so they are secrets. Only https links on Zoom's hosts are kept
+    # (attendance.services.recording_store).
+    share_url = EncryptedTextField()
+    files = EncryptedJSONField(default=list)  # [{id, file_type, play_url, recording_start, ...}]
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

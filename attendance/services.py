@@ -10,6 +10,7 @@ import logging
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -33,6 +34,7 @@ from attendance.models import (
     ParticipantIdentity,
     ParticipantRole,
     ParticipantSession,
+    Recording,
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
@@ -75,7 +77,10 @@ def participant_fact(
         registrant_id=str(participant.get("registrant_id") or "")[:100],
         name=str(participant.get("user_name") or participant.get("name") or "")[:200],
         email=email[:254],
-        ip_hash=ip_hash(participant.get("ip_address")),
+        # The intake keeps a keyed hash only (attendance.inbox.scrub); a report row has none.
+        ip_hash=str(participant.get("ip_address_hash") or ip_hash(participant.get("ip_address")))[
+            :64
+        ],
         leave_reason=str(participant.get("leave_reason") or "")[:500],
     )
 
@@ -598,3 +603,77 @@ def participant_resolve(
         )
         attendance_score_meeting(meeting=meeting, final=meeting.status == Meeting.Status.ENDED)
     return changed
+
+
+# --- recordings -------------------------------------------------------------------------------
+
+# Zoom's own hosts (and their subdomains): the only places a recording link may point to.
+ZOOM_LINK_HOSTS = ("zoom.us", "zoom.com", "zoomgov.com")
+
+
+def recording_link_clean(url: str, *, api_origin: str = "") -> str:
+    """`url` when it is an https link on Zoom's hosts (or on the school's configured Zoom API
+    origin: the local sandbox in development), else "". A link from a webhook ends up in a
+    page: `javascript:` or a look-alike host must not."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme == "https" and any(host == h or host.endswith("." + h) for h in ZOOM_LINK_HOSTS):
+        return url
+    if api_origin and scheme in ("http", "https") and f"{scheme}://{host}:{port}" == api_origin:
+        return url
+    return ""
+
+
+def _api_origin() -> str:
+    """The school's Zoom API origin as `scheme://host:port` ("" for Zoom's own)."""
+    from meetings.models import ZoomSettings
+
+    base = ZoomSettings.objects.values_list("api_base_url", flat=True).first() or ""
+    try:
+        parts = urlsplit(base)
+        return f"{parts.scheme.lower()}://{parts.hostname}:{parts.port}" if parts.hostname else ""
+    except ValueError:
+        return ""
+
+
+def recording_store(
+    *,
+    meeting: Meeting,
+    zoom_uuid: str,
+    share_url: str,
+    files: list[dict[str, Any]],
+    webhook_event_id: int | None = None,
+) -> Recording:
+    """Keep a recording's links (sealed at rest), each checked: one that is not Zoom's is
+    dropped and logged, the rest kept."""
+    origin = _api_origin()
+    refused = []
+    clean_share = recording_link_clean(share_url, api_origin=origin) if share_url else ""
+    if share_url and not clean_share:
+        refused.append(share_url)
+    for entry in files:
+        link = str(entry.get("play_url") or "")
+        entry["play_url"] = recording_link_clean(link, api_origin=origin) if link else ""
+        if link and not entry["play_url"]:
+            refused.append(link)
+    if refused:
+        logger.warning(
+            "recording of meeting %s (webhook event %s): dropped %d link(s) not on Zoom's hosts,"
+            " e.g. one to %r",
+            meeting.pk,
+            webhook_event_id,
+            len(refused),
+            refused[0].split("?")[0][:60],  # not the query: it may carry a passcode
+        )
+    recording, _ = Recording.objects.update_or_create(
+        meeting=meeting,
+        zoom_uuid=zoom_uuid,
+        defaults={"share_url": clean_share, "files": files},
+    )
+    return recording

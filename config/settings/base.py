@@ -192,6 +192,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS", "")
 # IP addresses are stored only as HMACs under this key.
 LIVEROLL_IP_HASH_KEY = env("LIVEROLL_IP_HASH_KEY", SECRET_KEY)
+# Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
+# is kept no longer than processing and an investigation need it).
+LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

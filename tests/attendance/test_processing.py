@@ -94,20 +94,94 @@ def test_recurring_instances_are_told_apart_by_uuid(live_class):
     assert (series_second.zoom_uuid, series_second.status) == ("second-instance==", "started")
 
 
-def test_recording_completed_stores_the_links(live_class):
+def test_recording_completed_stores_the_links_sealed(live_class):
+    from django.db import connection
+
     world, meeting, _ = live_class
     recording = body(
         "recording.completed",
-        share_url="https://zoom.test/rec/share/abc",
+        share_url="https://zoom.us/rec/share/abc",
         recording_files=[
-            {"id": "f1", "file_type": "MP4", "play_url": "https://zoom.test/rec/play/f1"}
+            {"id": "f1", "file_type": "MP4", "play_url": "https://us02web.zoom.us/rec/play/f1"}
         ],
     )
     with schema_context(world.schema):
         process([recording, recording])
         stored = Recording.objects.get(meeting=meeting)
-    assert stored.share_url == "https://zoom.test/rec/share/abc"
-    assert stored.files[0]["play_url"] == "https://zoom.test/rec/play/f1"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT share_url, files FROM attendance_recording")
+            at_rest = cursor.fetchone()
+    assert stored.share_url == "https://zoom.us/rec/share/abc"
+    assert stored.files[0]["play_url"] == "https://us02web.zoom.us/rec/play/f1"
+    assert all(value.startswith("enc:") and "zoom.us" not in value for value in at_rest)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(document.cookie)",
+        "http://zoom.us/rec/share/abc",  # not https
+        "https://zoom.us.evil.test/rec/share/abc",
+        "https://evilzoom.us/rec/share/abc",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_recording_links_not_on_zooms_hosts_are_dropped(live_class, link, caplog):
+    world, meeting, _ = live_class
+    recording = body(
+        "recording.completed",
+        share_url=link,
+        recording_files=[
+            {"id": "f1", "file_type": "MP4", "play_url": link},
+            {"id": "f2", "file_type": "M4A", "play_url": "https://zoom.us/rec/play/f2"},
+        ],
+    )
+    with schema_context(world.schema):
+        assert process([recording]) == ["processed"]
+        stored = Recording.objects.get(meeting=meeting)
+    assert stored.share_url == ""
+    assert [f["play_url"] for f in stored.files] == ["", "https://zoom.us/rec/play/f2"]
+    assert "dropped 2 link(s) not on Zoom's hosts" in caplog.text
+
+
+def test_recording_links_of_the_schools_own_zoom_api_are_kept(live_class):
+    """The local sandbox (development) serves recordings from the API origin the school is
+    configured with."""
+    from meetings.models import ZoomSettings
+
+    world, meeting, _ = live_class
+    link = "http://127.0.0.1:8765/rec/share/abc"
+    with schema_context(world.schema):
+        ZoomSettings.objects.update_or_create(
+            singleton=True, defaults={"api_base_url": "http://127.0.0.1:8765/v2"}
+        )
+        process([body("recording.completed", share_url=link)])
+        assert Recording.objects.get(meeting=meeting).share_url == link
+
+
+def test_old_processed_bodies_are_blanked(live_class):
+    from django.utils import timezone
+
+    from attendance.inbox.purge import webhook_bodies_purge
+
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        old, recent, failed, pending = store(
+            [joined("Ann A", 1), joined("Bob B", 2), joined("Cy C", 3), joined("Di D", 4)]
+        )
+        long_ago = timezone.now() - timedelta(days=8)
+        WebhookEvent.objects.filter(pk__in=[old, failed, pending]).update(received_at=long_ago)
+        WebhookEvent.objects.filter(pk=old).update(status="processed", processed_at=long_ago)
+        WebhookEvent.objects.filter(pk=recent).update(
+            status="processed", processed_at=timezone.now()
+        )
+        WebhookEvent.objects.filter(pk=failed).update(status="failed", processed_at=long_ago)
+
+        assert webhook_bodies_purge(older_than_days=7) == 1
+        assert webhook_bodies_purge(older_than_days=7) == 0
+        bodies = dict(WebhookEvent.objects.values_list("pk", "body"))
+    assert bodies[old] == {}
+    assert all(bodies[pk] for pk in (recent, failed, pending))
 
 
 def test_unknown_events_are_kept_and_ignored(live_class):
