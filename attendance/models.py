@@ -101,6 +101,16 @@ class ParticipantSession(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)  # None: still in the room
     ip_hash = models.CharField(max_length=64, blank=True)
     leave_reason = models.CharField(max_length=500, blank=True)
+    # How `user` was found (attendance.identity.MatchedBy) and whether Zoom or a teacher vouches
+    # for it: a name or email typed into Zoom is a claim, counted only once a teacher confirms
+    # it (or where the school's policy counts claims).
+    matched_by = models.CharField(max_length=20, blank=True)
+    verified = models.BooleanField(default=False)
+    # Whom this participant is known not to be (a teacher rejected the match, or that person
+    # is in the class verified): never matched to them again.
+    not_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["joined_at", "id"]
@@ -135,6 +145,14 @@ class AttendancePolicy(models.Model):
     present_share = models.FloatField(null=True, blank=True)  # 0..1 of the class
     grace_minutes = models.PositiveIntegerField(
         default=10, help_text="After the class ends, wait this long before final scoring."
+    )
+    # Off by default: a name or email typed into Zoom is anyone's to type, so counting it lets
+    # one student mark an absent classmate present. A teacher confirms such a match in one step;
+    # a school that trusts names (no personal join links) may count them at once.
+    unverified_matches_count = models.BooleanField(
+        default=False,
+        help_text="Count participants matched only by a typed name or email before a teacher"
+        " confirms them.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

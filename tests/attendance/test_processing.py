@@ -12,6 +12,7 @@ from attendance import services
 from attendance.inbox import engine, lock
 from attendance.inbox.wakeup import wake_claim, wake_clear
 from attendance.models import (
+    AttendancePolicy,
     AttendanceRecord,
     ParticipantIdentity,
     ParticipantSession,
@@ -43,6 +44,13 @@ def segments(meeting, name):
         )
         for s in rows
     ]
+
+
+def count_unverified() -> None:
+    """The school counts matches by a typed name or email before a teacher confirms them."""
+    AttendancePolicy.objects.update_or_create(
+        singleton=True, defaults={"unverified_matches_count": True}
+    )
 
 
 def records(meeting) -> dict[str, tuple[str, int]]:
@@ -433,7 +441,26 @@ def test_segments_roles_and_identities(live_class):
             s.name: (s.role, s.user_id) for s in ParticipantSession.objects.filter(meeting=meeting)
         }
         assert segments(meeting, "Ann A") == [(1, 20), (25, None)]
-        assert unmatched_participants(meeting=meeting)[0]["name"] == "Visitor"
+        to_resolve = {
+            row["name"]: (row["matched_by"], row["suggested"])
+            for row in unmatched_participants(meeting=meeting)
+        }
+        verified = dict(
+            ParticipantSession.objects.filter(meeting=meeting).values_list("name", "verified")
+        )
+    # typed into Zoom: matched, but for a teacher to confirm
+    assert to_resolve == {
+        "Robert": ("email", people["bob"]),
+        "Cy C": ("name", people["cy"]),
+        "Visitor": ("", None),
+    }
+    assert verified == {
+        "Tara T": True,
+        "Ann A": True,
+        "Robert": False,
+        "Cy C": False,
+        "Visitor": False,
+    }
     assert sessions == {
         "Tara T": ("host", world.users["teacher"].pk),  # Zoom's host_id is the host
         "Ann A": ("student", people["ann"].pk),
@@ -468,6 +495,7 @@ def test_a_name_matches_only_one_person_of_the_class(live_class):
 def test_out_of_order_input_gives_the_same_segments(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):
+        count_unverified()  # Bob comes by email
         process(
             [
                 left("Ann A", 30, registrant_id="reg-ann"),  # the leave first
@@ -532,6 +560,7 @@ def test_any_order_and_any_duplication_gives_identical_records(live_class, order
     events = list(order) + repeats
     bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
     with schema_context(world.schema), transaction.atomic():
+        count_unverified()  # Bob comes by email
         for start, end in zip(bounds, bounds[1:], strict=False):
             process(events[start:end])
         got = records(meeting)
@@ -621,6 +650,7 @@ def test_finalising_fills_missed_webhooks_from_the_report(live_class):
         ]
     )
     with schema_context(world.schema):
+        count_unverified()  # the report knows Cy by email
         process(
             [
                 started(),
