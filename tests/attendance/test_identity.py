@@ -157,3 +157,43 @@ def test_teachers_see_claims_and_reject_them_over_graphql(live_class):
         assert (
             AttendanceRecord.objects.get(meeting=meeting, student=people["cy"]).status == "absent"
         )
+
+
+def test_matching_and_settling_claims_cost_the_same_queries_whatever_the_batch(live_class):
+    """Students by their personal links and others typing their names, in batches of 3 and of
+    9: the same queries (the join storm's batches stay flat)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.models import Registrant
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import user_create
+    from tenants.school.services import class_enrol
+
+    world, meeting, _ = live_class
+    counts = []
+    with schema_context(world.schema):
+        students = [
+            user_create(email=f"s{n}@alpha.test", password=None, role=Role.STUDENT, name=f"S {n}")
+            for n in range(12)
+        ]
+        class_enrol(school_class=world.school_class, students=students)
+        for n, student in enumerate(students):
+            Registrant.objects.create(
+                meeting=meeting, user=student, status="registered", zoom_registrant_id=f"reg-{n}"
+            )
+        process([started()])
+        for first, size in ((0, 3), (3, 9)):
+            batch = []
+            for n in range(first, first + size):
+                batch += [
+                    joined(f"S {n}", 1, registrant_id=f"reg-{n}", uuid=f"real-{n}"),
+                    joined(f"S {n}", 2, uuid=f"claim-{n}"),
+                ]
+            ids = store(batch)
+            with CaptureQueriesContext(connection) as queries:
+                engine.webhook_event_process(event_id=ids[0])
+            counts.append(len(queries))
+        displaced = ParticipantSession.objects.filter(matched_by="displaced").count()
+    assert counts[0] == counts[1]
+    assert displaced == 12
