@@ -17,6 +17,9 @@ class Participant(Payload):
     role: str
     joined_at: str | None
     left_at: str | None
+    # Zoom (a personal join link, a signed-in account) or a teacher vouches for who this is;
+    # False for a guest and for a name or email typed into Zoom that no teacher confirmed yet.
+    verified: bool = False
 
 
 @dataclass(frozen=True)

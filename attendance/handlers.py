@@ -13,7 +13,8 @@ from django.db import transaction
 
 from attendance import services
 from attendance.events import RecordingCompleted
-from attendance.models import ParticipantEvent, Recording, WebhookEvent
+from attendance.inbox.scrub import sealed_open
+from attendance.models import ParticipantEvent, WebhookEvent
 from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
@@ -85,11 +86,12 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
     meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
         return WebhookEvent.Status.IGNORED
+    # The intake sealed the links (attendance.inbox.scrub); recording_store checks them.
     files = [
         {
             "id": str(f.get("id", "")),
             "file_type": f.get("file_type", ""),
-            "play_url": f.get("play_url", ""),
+            "play_url": sealed_open(f.get("play_url")),
             "recording_start": f.get("recording_start"),
             "recording_end": f.get("recording_end"),
             "file_size": f.get("file_size", 0),
@@ -97,10 +99,12 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
         for f in obj.get("recording_files") or []
         if isinstance(f, dict)
     ]
-    Recording.objects.update_or_create(
+    services.recording_store(
         meeting=meeting,
         zoom_uuid=str(obj.get("uuid") or ""),
-        defaults={"share_url": obj.get("share_url") or "", "files": files},
+        share_url=sealed_open(obj.get("share_url")),
+        files=files,
+        webhook_event_id=event.pk,
     )
     publish(RecordingCompleted(meeting_id=meeting.pk))
     return WebhookEvent.Status.PROCESSED

@@ -1,6 +1,13 @@
 """Who a Zoom participant is: their device-session key, and matching them to the school's
 people (registrant id, email, a connected Zoom account, a remembered resolution, an exact
-name), a few queries for a whole batch."""
+name), a few queries for a whole batch.
+
+A match is verified or not. Zoom vouches for a registrant id (the student's personal join
+link) and for the id of a signed-in Zoom account (a connected one, or one a teacher said was
+this person); a name or an email typed into Zoom is only a claim, and so is a remembered name
+or email (a teacher's answer about last week's "Cy C" says nothing of whoever types it next
+week). Unverified matches wait for a teacher to confirm them, and count for attendance only
+where the school's policy says so (AttendancePolicy.unverified_matches_count)."""
 
 from __future__ import annotations
 
@@ -51,21 +58,56 @@ class Described:
     name: str = ""
 
 
-def identity_match_many(*, meeting: Meeting, people: dict[str, Described]) -> dict[str, User]:
-    """Who each described participant is (`{key: Described}` → `{key: User}`, the unknown
-    left out): registrant id, then email, then a connected Zoom account, then a remembered
-    resolution (by Zoom id, email, name), then an exact name unique among the class's people.
+class MatchedBy:
+    """How a participant was matched (ParticipantSession.matched_by)."""
+
+    REGISTRANT = "registrant"
+    ZOOM_ACCOUNT = "zoom_account"
+    REMEMBERED_ZOOM_ID = "remembered_zoom_id"
+    HOST = "host"
+    TEACHER = "teacher"  # a teacher said who it is
+    EMAIL = "email"
+    REMEMBERED_EMAIL = "remembered_email"
+    REMEMBERED_NAME = "remembered_name"
+    NAME = "name"
+    REJECTED = "rejected"  # a teacher said it is not who it claimed to be
+    DISPLACED = "displaced"  # claimed someone who is in the class verified
+
+    VERIFIED = frozenset({REGISTRANT, ZOOM_ACCOUNT, REMEMBERED_ZOOM_ID, HOST, TEACHER})
+
+
+@dataclass(frozen=True)
+class Match:
+    user: User
+    by: str
+
+    @property
+    def verified(self) -> bool:
+        return self.by in MatchedBy.VERIFIED
+
+
+def identity_match_many(
+    *, meeting: Meeting, people: dict[str, Described], not_users: Mapping[str, int] | None = None
+) -> dict[str, Match]:
+    """Who each described participant is (`{key: Described}` → `{key: Match}`, the unknown
+    left out). Verified first: registrant id, a connected Zoom account, a remembered Zoom id;
+    then the claims: email, a remembered email or name, an exact name unique among the class's
+    people.
+    `not_users`: `{key: user id}` a participant is known not to be (a teacher rejected it).
     A few queries for the lot, however many they are."""
     from meetings.models import ZoomConnection
 
-    found: dict[str, User] = {}
+    found: dict[str, Match] = {}
     left = dict(people)
+    excluded = not_users or {}
 
-    def settle(users: Mapping[str, User | None], value_of: Callable[[Described], str]) -> None:
+    def settle(
+        users: Mapping[str, User | None], value_of: Callable[[Described], str], by: str
+    ) -> None:
         for key, described in list(left.items()):
             user = users.get(value_of(described))
-            if user is not None:
-                found[key] = user
+            if user is not None and excluded.get(key) != user.pk:
+                found[key] = Match(user, by)
                 del left[key]
 
     registrant_ids = {d.registrant_id for d in left.values() if d.registrant_id}
@@ -77,18 +119,17 @@ def identity_match_many(*, meeting: Meeting, people: dict[str, Described]) -> di
             user__isnull=False,
         ).select_related("user"):
             users.setdefault(registrant.zoom_registrant_id, registrant.user)
-        settle(users, lambda d: d.registrant_id)
-    emails = {d.email.lower() for d in left.values() if d.email}
-    if emails:
-        active = User.objects.filter(is_active=True).annotate(lower_email=Lower("email"))
-        users = {u.lower_email: u for u in active.filter(lower_email__in=emails).order_by("-pk")}
-        settle(users, lambda d: d.email.lower())
+        settle(users, lambda d: d.registrant_id, MatchedBy.REGISTRANT)
+    # What Zoom vouches for first: a verified answer is never shadowed by a typed claim.
     zoom_ids = {d.zoom_id for d in left.values() if d.zoom_id}
     if zoom_ids:
         connected = ZoomConnection.objects.filter(zoom_user_id__in=zoom_ids).select_related("user")
-        settle({c.zoom_user_id: c.user for c in connected}, lambda d: d.zoom_id)
+        settle(
+            {c.zoom_user_id: c.user for c in connected}, lambda d: d.zoom_id, MatchedBy.ZOOM_ACCOUNT
+        )
+    remembered: dict[tuple[str, str], User] = {}
+    Kind = ParticipantIdentity.Kind
     if left:
-        Kind = ParticipantIdentity.Kind
         values = {
             Kind.ZOOM_ID: {d.zoom_id for d in left.values() if d.zoom_id},
             Kind.EMAIL: {d.email.lower() for d in left.values() if d.email},
@@ -102,16 +143,23 @@ def identity_match_many(*, meeting: Meeting, people: dict[str, Described]) -> di
             (i.kind, i.value): i.user
             for i in ParticipantIdentity.objects.filter(wanted).select_related("user")
         }
-        for key, d in list(left.items()):
-            for kind, value in (
-                (Kind.ZOOM_ID, d.zoom_id),
-                (Kind.EMAIL, d.email.lower()),
-                (Kind.NAME, d.name.strip().lower()),
-            ):
-                if value and (kind, value) in remembered:
-                    found[key] = remembered[(kind, value)]
-                    del left[key]
-                    break
+        settle(
+            {value: user for (kind, value), user in remembered.items() if kind == Kind.ZOOM_ID},
+            lambda d: d.zoom_id,
+            MatchedBy.REMEMBERED_ZOOM_ID,
+        )
+    # Claims: what was typed into Zoom, or what a teacher once said of such a claim.
+    emails = {d.email.lower() for d in left.values() if d.email}
+    if emails:
+        active = User.objects.filter(is_active=True).annotate(lower_email=Lower("email"))
+        users = {u.lower_email: u for u in active.filter(lower_email__in=emails).order_by("-pk")}
+        settle(users, lambda d: d.email.lower(), MatchedBy.EMAIL)
+    for kind, by, value_of in (
+        (Kind.EMAIL, MatchedBy.REMEMBERED_EMAIL, lambda d: d.email.lower()),
+        (Kind.NAME, MatchedBy.REMEMBERED_NAME, lambda d: d.name.strip().lower()),
+    ):
+        if left and remembered:
+            settle({v: u for (k, v), u in remembered.items() if k == kind}, value_of, by)
     names = {d.name.strip().lower() for d in left.values() if d.name.strip()}
     if names and meeting.school_class_id:
         class_id = meeting.school_class_id
@@ -127,7 +175,7 @@ def identity_match_many(*, meeting: Meeting, people: dict[str, Described]) -> di
         ):
             by_name.setdefault(user.lower_name, []).append(user)
         unique = {name: users[0] for name, users in by_name.items() if len(users) == 1}
-        settle(unique, lambda d: d.name.strip().lower())
+        settle(unique, lambda d: d.name.strip().lower(), MatchedBy.NAME)
     return found
 
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tenants.fields import EncryptedJSONField, EncryptedTextField
+
 
 class WebhookEvent(models.Model):
     """The inbox: every verified Zoom event, stored before Zoom gets its 2xx, processed later
@@ -99,6 +101,16 @@ class ParticipantSession(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)  # None: still in the room
     ip_hash = models.CharField(max_length=64, blank=True)
     leave_reason = models.CharField(max_length=500, blank=True)
+    # How `user` was found (attendance.identity.MatchedBy) and whether Zoom or a teacher vouches
+    # for it: a name or email typed into Zoom is a claim, counted only once a teacher confirms
+    # it (or where the school's policy counts claims).
+    matched_by = models.CharField(max_length=20, blank=True)
+    verified = models.BooleanField(default=False)
+    # Whom this participant is known not to be (a teacher rejected the match, or that person
+    # is in the class verified): never matched to them again.
+    not_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["joined_at", "id"]
@@ -133,6 +145,14 @@ class AttendancePolicy(models.Model):
     present_share = models.FloatField(null=True, blank=True)  # 0..1 of the class
     grace_minutes = models.PositiveIntegerField(
         default=10, help_text="After the class ends, wait this long before final scoring."
+    )
+    # Off by default: a name or email typed into Zoom is anyone's to type, so counting it lets
+    # one student mark an absent classmate present. A teacher confirms such a match in one step;
+    # a school that trusts names (no personal join links) may count them at once.
+    unverified_matches_count = models.BooleanField(
+        default=False,
+        help_text="Count participants matched only by a typed name or email before a teacher"
+        " confirms them.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -179,8 +199,11 @@ class Recording(models.Model):
         "meetings.Meeting", on_delete=models.CASCADE, related_name="recordings"
     )
     zoom_uuid = models.CharField(max_length=100)
-    share_url = models.URLField(max_length=1000, blank=True)
-    files = models.JSONField(default=list)  # [{id, file_type, play_url, recording_start, ...}]
+    # Sealed at rest: Zoom's links open the recording without a sign-in (a passcode rides
+    # along in some), so they are secrets. Only https links on Zoom's hosts are kept
+    # (attendance.services.recording_store).
+    share_url = EncryptedTextField()
+    files = EncryptedJSONField(default=list)  # [{id, file_type, play_url, recording_start, ...}]
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,8 @@
-from django.db.models import Count
+from typing import Any
 
-from attendance.models import ParticipantSession
+from django.db.models import Count, Q
+
+from attendance.models import ParticipantRole, ParticipantSession
 from meetings.models import Meeting
 from meetings.policy import access_meeting_or_none
 from meetings.selectors import meeting_summary
@@ -36,6 +38,7 @@ def participant_data(session: ParticipantSession) -> dict:
         "role": session.role,
         "joined_at": session.joined_at.isoformat() if session.joined_at else None,
         "left_at": session.left_at.isoformat() if session.left_at else None,
+        "verified": session.verified,
     }
 
 
@@ -86,10 +89,32 @@ def live_snapshot_for(user_id: int) -> list | None:
 
 
 def unmatched_participants(*, meeting: Meeting) -> list[dict]:
-    """Participants no one could identify, one row each, for the teacher to resolve."""
-    rows: dict[str, dict[str, str]] = {}
-    for s in ParticipantSession.objects.filter(meeting=meeting, user__isnull=True).order_by("id"):
-        rows.setdefault(
-            s.participant_key, {"key": s.participant_key, "name": s.name, "email": s.email}
+    """Participants for the teacher to resolve, one row each: those no one could identify, and
+    those matched only by what they typed into Zoom (`suggested`: whom they claim to be), with
+    the evidence: the name and email as typed, how they were matched, when they were in."""
+    rows: dict[str, dict[str, Any]] = {}
+    sessions = (
+        ParticipantSession.objects.filter(meeting=meeting)
+        .filter(Q(user__isnull=True) | Q(verified=False))
+        .exclude(role=ParticipantRole.HOST)
+        .select_related("user")
+        .order_by("id")
+    )
+    for s in sessions:
+        row = rows.setdefault(
+            s.participant_key,
+            {
+                "key": s.participant_key,
+                "name": s.name,
+                "email": s.email,
+                "suggested": s.user,
+                "matched_by": s.matched_by,
+                "joined_at": s.joined_at,
+                "left_at": s.left_at,
+            },
         )
+        if s.joined_at and (row["joined_at"] is None or s.joined_at < row["joined_at"]):
+            row["joined_at"] = s.joined_at
+        if row["left_at"] is not None and (s.left_at is None or s.left_at > row["left_at"]):
+            row["left_at"] = s.left_at  # None while still in the room
     return list(rows.values())

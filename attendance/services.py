@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from attendance.events import (
@@ -23,7 +26,14 @@ from attendance.events import (
     ParticipantChange,
     ParticipantsChanged,
 )
-from attendance.identity import Described, identity_match_many, participant_key, people_of, role_of
+from attendance.identity import (
+    Described,
+    MatchedBy,
+    identity_match_many,
+    participant_key,
+    people_of,
+    role_of,
+)
 from attendance.inbox import lock
 from attendance.models import (
     AttendancePolicy,
@@ -33,6 +43,7 @@ from attendance.models import (
     ParticipantIdentity,
     ParticipantRole,
     ParticipantSession,
+    Recording,
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
@@ -75,7 +86,10 @@ def participant_fact(
         registrant_id=str(participant.get("registrant_id") or "")[:100],
         name=str(participant.get("user_name") or participant.get("name") or "")[:200],
         email=email[:254],
-        ip_hash=ip_hash(participant.get("ip_address")),
+        # The intake keeps a keyed hash only (attendance.inbox.scrub); a report row has none.
+        ip_hash=str(participant.get("ip_address_hash") or ip_hash(participant.get("ip_address")))[
+            :64
+        ],
         leave_reason=str(participant.get("leave_reason") or "")[:500],
     )
 
@@ -161,17 +175,39 @@ def _segments_rebuild(
         if key not in previous
         or any(getattr(previous[key], f) != latest[key].get(f, "") for f in _DESCRIBED)
     }
-    matched = identity_match_many(meeting=meeting, people=to_match)
+    matched = identity_match_many(
+        meeting=meeting,
+        people=to_match,
+        not_users={
+            key: not_user_id
+            for key in to_match
+            if key in previous and (not_user_id := previous[key].not_user_id) is not None
+        },
+    )
+    answers: dict[str, _Who] = {}
+    for key in keys:
+        before = previous.get(key)
+        not_user_id = before.not_user_id if before else None
+        if key not in to_match:
+            assert before is not None  # only a participant seen before is not matched again
+            answers[key] = _Who(
+                before.user, before.role, before.matched_by, before.verified, not_user_id
+            )
+            continue
+        zoom_id, host_zoom_id = to_match[key].zoom_id, host_ids[key]
+        match = matched.get(key)
+        user, by = (match.user, match.by) if match else (None, "")
+        if (match is None or not match.verified) and zoom_id and zoom_id == host_zoom_id:
+            user, by = meeting.host, MatchedBy.HOST  # Zoom says this is the meeting's host
+        elif before and before.verified and user is not None and before.user_id == user.pk:
+            by = before.matched_by  # a teacher's confirmation holds for the same person
+        role = role_of(meeting, user, zoom_id, host_zoom_id)
+        answers[key] = _Who(user, role, by, by in MatchedBy.VERIFIED, not_user_id)
+    _verified_first(meeting, answers)
     rows = []
     for key in keys:
-        if key in to_match:
-            zoom_id, host_zoom_id = to_match[key].zoom_id, host_ids[key]
-            user = matched.get(key)
-            if user is None and zoom_id and zoom_id == host_zoom_id:
-                user = meeting.host  # Zoom says this participant is the meeting's host
-            role = role_of(meeting, user, zoom_id, host_zoom_id)
-        else:
-            user, role = previous[key].user, previous[key].role
+        who = answers[key]
+        user, role = who.user, who.role
         described = latest[key]
         rows += [
             ParticipantSession(
@@ -187,6 +223,9 @@ def _segments_rebuild(
                 left_at=end,
                 ip_hash=described.get("ip_hash", ""),
                 leave_reason=leave.leave_reason if leave else "",
+                matched_by=who.by,
+                verified=who.verified,
+                not_user_id=who.not_user_id,
             )
             for start, end, leave in _spans(facts[key])
         ]
@@ -199,6 +238,50 @@ def _segments_rebuild(
     return rebuilt
 
 
+@dataclass
+class _Who:
+    """A participant's answer: who, as what, how matched, whether vouched for, whom not."""
+
+    user: User | None
+    role: str
+    by: str
+    verified: bool
+    not_user_id: int | None
+
+
+def _verified_first(meeting: Meeting, answers: dict[str, _Who]) -> None:
+    """A verified identity wins over a claim: a participant who only claims (by name or email)
+    to be someone who is in the class verified is not that person. Settled both ways: for the
+    claims among `answers` (changed in place), and for the meeting's other participants
+    claiming someone verified here. One read and at most one write a batch, whatever its
+    size."""
+    claimed = {a.user.pk for a in answers.values() if a.user is not None and not a.verified}
+    verified_here = {a.user.pk for a in answers.values() if a.user is not None and a.verified}
+    if not claimed and not verified_here:
+        return
+    others = ParticipantSession.objects.filter(
+        meeting=meeting, user_id__in=claimed | verified_here
+    ).exclude(participant_key__in=list(answers))
+    vouched = set(verified_here)
+    stale_claims = set()  # the meeting's earlier claimants of someone verified here
+    for user_id, verified in others.values_list("user_id", "verified").distinct():
+        if verified:
+            vouched.add(user_id)
+        elif user_id in verified_here:
+            stale_claims.add(user_id)
+    for key, who in answers.items():
+        if who.user is not None and not who.verified and who.user.pk in vouched:
+            displaced = _Who(None, ParticipantRole.GUEST, MatchedBy.DISPLACED, False, who.user.pk)
+            answers[key] = displaced
+    if stale_claims:
+        others.filter(user_id__in=stale_claims, verified=False).update(
+            not_user=F("user"),
+            user=None,
+            role=ParticipantRole.GUEST,
+            matched_by=MatchedBy.DISPLACED,
+        )
+
+
 def participant_of(session: ParticipantSession) -> Participant:
     """A participant as realtime events carry them."""
     return Participant(
@@ -207,6 +290,7 @@ def participant_of(session: ParticipantSession) -> Participant:
         role=session.role,
         joined_at=session.joined_at.isoformat() if session.joined_at else None,
         left_at=session.left_at.isoformat() if session.left_at else None,
+        verified=session.verified,
     )
 
 
@@ -269,7 +353,10 @@ def attendance_policy_row() -> AttendancePolicy:
 
 
 def policy_current() -> Policy:
-    row = attendance_policy_row()
+    return _policy_of(attendance_policy_row())
+
+
+def _policy_of(row: AttendancePolicy) -> Policy:
     if row.present_share is not None:
         return Policy(present_minutes=None, present_share=row.present_share)
     minutes = row.present_minutes
@@ -283,9 +370,13 @@ def attendance_window(meeting: Meeting) -> tuple[datetime, datetime]:
 
 
 def _student_segments(
-    meeting: Meeting, student_ids: Iterable[int] | None = None
+    meeting: Meeting, student_ids: Iterable[int] | None = None, *, unverified_count: bool
 ) -> dict[int, list[Segment]]:
+    """Each matched person's segments: only those Zoom or a teacher vouches for, unless the
+    school counts unverified matches."""
     sessions = ParticipantSession.objects.filter(meeting=meeting, user__isnull=False)
+    if not unverified_count:
+        sessions = sessions.filter(verified=True)
     if student_ids is not None:
         sessions = sessions.filter(user_id__in=student_ids)
     people: dict[int, list[Segment]] = {}
@@ -360,13 +451,14 @@ def attendance_score_students(
     if not enrolled:
         return []
     start, end = attendance_window(meeting)
-    people = _student_segments(meeting, enrolled)
+    row = attendance_policy_row()
+    people = _student_segments(meeting, enrolled, unverified_count=row.unverified_matches_count)
     now = None if meeting.status == Meeting.Status.ENDED else timezone.now()
     scores = score_many(
         people,
         window_start=start,
         window_end=end,
-        policy=policy_current(),
+        policy=_policy_of(row),
         enrolled=sorted(enrolled),
         now=now,
     )
@@ -377,7 +469,8 @@ def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[A
     """Score every enrolled student (and any matched student who came). Final after the
     grace period; overrides are kept either way."""
     start, end = attendance_window(meeting)
-    people = _student_segments(meeting)
+    row = attendance_policy_row()
+    people = _student_segments(meeting, unverified_count=row.unverified_matches_count)
     enrolled = _enrolled_ids(meeting)
     students = set(enrolled) | set(
         User.objects.filter(pk__in=list(people), role=Role.STUDENT).values_list("pk", flat=True)
@@ -388,7 +481,7 @@ def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[A
         people,
         window_start=start,
         window_end=end,
-        policy=policy_current(),
+        policy=_policy_of(row),
         enrolled=enrolled,
         now=now,
     )
@@ -537,6 +630,7 @@ def attendance_policy_set(
     present_minutes: int | None = None,
     present_share: float | None = None,
     grace_minutes: int | None = None,
+    unverified_matches_count: bool | None = None,
     ip: str | None = None,
 ) -> AttendancePolicy:
     access_admin(actor)
@@ -549,13 +643,19 @@ def attendance_policy_set(
     row.present_share = present_share
     if grace_minutes is not None:
         row.grace_minutes = grace_minutes
+    if unverified_matches_count is not None:
+        row.unverified_matches_count = unverified_matches_count
     row.save()
     audit_record(
         actor=actor,
         action="attendance.policy_changed",
         target=row,
         ip=ip,
-        details={"present_minutes": present_minutes, "present_share": present_share},
+        details={
+            "present_minutes": present_minutes,
+            "present_share": present_share,
+            "unverified_matches_count": row.unverified_matches_count,
+        },
     )
     return row
 
@@ -563,19 +663,50 @@ def attendance_policy_set(
 # --- unmatched participants -------------------------------------------------------------------
 
 
+def _evidence(sessions: list[ParticipantSession]) -> dict[str, Any]:
+    """What the teacher decided on, for the audit: as Zoom reported it, and when."""
+    first = sessions[0]
+    joins = [s.joined_at for s in sessions if s.joined_at]
+    leaves = [s.left_at for s in sessions if s.left_at]
+    return {
+        "participant": first.name,
+        "email_typed": first.email,
+        "registrant_id": first.registrant_id,
+        "zoom_id": first.zoom_participant_id,
+        "matched_by": first.matched_by,
+        "suggested": first.user.email if first.user else None,
+        "first_joined": min(joins).isoformat() if joins else None,
+        "last_left": max(leaves).isoformat() if leaves else None,
+    }
+
+
+def _participant_sessions(
+    actor: User, meeting: Meeting, participant_key: str
+) -> list[ParticipantSession]:
+    access_meeting_for_manage(actor, meeting)
+    meeting.refresh_from_db()
+    sessions = list(
+        ParticipantSession.objects.filter(meeting=meeting, participant_key=participant_key)
+        .select_related("user")
+        .order_by("joined_at", "id")
+    )
+    if not sessions:
+        raise ValidationError("No such participant in this class.")
+    return sessions
+
+
 def participant_resolve(
     *, actor: User, meeting: Meeting, participant_key: str, user: User, ip: str | None = None
 ) -> int:
-    """The teacher says who an unmatched participant was. Remembered for later classes (by
-    Zoom id when there is one, else by name), and the attendance rescored."""
-    access_meeting_for_manage(actor, meeting)
-    meeting.refresh_from_db()
-    sessions = ParticipantSession.objects.filter(meeting=meeting, participant_key=participant_key)
-    first = sessions.first()
-    if first is None:
-        raise ValidationError("No such participant in this class.")
+    """The teacher says who a participant was: an unmatched one, or one matched only by what
+    they typed into Zoom (confirming the match, or naming someone else). Verified from then on;
+    remembered for later classes (by Zoom id when there is one, else by email or name: such a
+    remembered claim is suggested next time, not trusted); audited; the attendance rescored."""
+    sessions = _participant_sessions(actor, meeting, participant_key)
+    first = sessions[0]
     if user.pk not in set(people_of(meeting)):
         raise PermissionDenied("That person is not in this class.")
+    evidence = _evidence(sessions)
     with transaction.atomic():
         lock.meeting_lock(meeting.zoom_meeting_id)  # not while a worker rebuilds these sessions
         if first.zoom_participant_id:
@@ -588,13 +719,137 @@ def participant_resolve(
             kind=kind, value=value, defaults={"user": user, "resolved_by": actor}
         )
         role = role_of(meeting, user, "", "")
-        changed = sessions.update(user=user, role=role)
+        changed = ParticipantSession.objects.filter(
+            meeting=meeting, participant_key=participant_key
+        ).update(user=user, role=role, verified=True, matched_by=MatchedBy.TEACHER, not_user=None)
         audit_record(
             actor=actor,
             action="attendance.participant_resolved",
             target=meeting,
             ip=ip,
-            details={"participant": first.name, "user": user.email, "remembered_by": kind},
+            details={
+                **evidence,
+                "user": user.email,
+                "confirmed": first.user_id == user.pk,
+                "remembered_by": kind,
+            },
         )
         attendance_score_meeting(meeting=meeting, final=meeting.status == Meeting.Status.ENDED)
     return changed
+
+
+def participant_reject(
+    *, actor: User, meeting: Meeting, participant_key: str, ip: str | None = None
+) -> int:
+    """The teacher says a participant matched by what they typed into Zoom is not that person:
+    unmatched from then on (never matched to them again in this class), what was remembered
+    that matched them forgotten, audited, the attendance rescored."""
+    sessions = _participant_sessions(actor, meeting, participant_key)
+    first = sessions[0]
+    if first.user_id is None:
+        raise ValidationError("This participant is not matched to anyone.")
+    if first.verified:
+        raise ValidationError(
+            "Zoom or a teacher vouches for this participant: name who it is instead."
+        )
+    evidence = _evidence(sessions)
+    claimed = first.user_id
+    with transaction.atomic():
+        lock.meeting_lock(meeting.zoom_meeting_id)
+        Kind = ParticipantIdentity.Kind
+        ParticipantIdentity.objects.filter(user_id=claimed).filter(
+            Q(kind=Kind.EMAIL, value=first.email.lower())
+            | Q(kind=Kind.NAME, value=first.name.strip().lower())
+        ).delete()
+        changed = ParticipantSession.objects.filter(
+            meeting=meeting, participant_key=participant_key
+        ).update(
+            user=None,
+            role=ParticipantRole.GUEST,
+            verified=False,
+            matched_by=MatchedBy.REJECTED,
+            not_user=claimed,
+        )
+        audit_record(
+            actor=actor,
+            action="attendance.participant_rejected",
+            target=meeting,
+            ip=ip,
+            details=evidence,
+        )
+        attendance_score_meeting(meeting=meeting, final=meeting.status == Meeting.Status.ENDED)
+    return changed
+
+
+# --- recordings -------------------------------------------------------------------------------
+
+# Zoom's own hosts (and their subdomains): the only places a recording link may point to.
+ZOOM_LINK_HOSTS = ("zoom.us", "zoom.com", "zoomgov.com")
+
+
+def recording_link_clean(url: str, *, api_origin: str = "") -> str:
+    """`url` when it is an https link on Zoom's hosts (or on the school's configured Zoom API
+    origin: the local sandbox in development), else "". A link from a webhook ends up in a
+    page: `javascript:` or a look-alike host must not."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme == "https" and any(host == h or host.endswith("." + h) for h in ZOOM_LINK_HOSTS):
+        return url
+    if api_origin and scheme in ("http", "https") and f"{scheme}://{host}:{port}" == api_origin:
+        return url
+    return ""
+
+
+def _api_origin() -> str:
+    """The school's Zoom API origin as `scheme://host:port` ("" for Zoom's own)."""
+    from meetings.models import ZoomSettings
+
+    base = ZoomSettings.objects.values_list("api_base_url", flat=True).first() or ""
+    try:
+        parts = urlsplit(base)
+        return f"{parts.scheme.lower()}://{parts.hostname}:{parts.port}" if parts.hostname else ""
+    except ValueError:
+        return ""
+
+
+def recording_store(
+    *,
+    meeting: Meeting,
+    zoom_uuid: str,
+    share_url: str,
+    files: list[dict[str, Any]],
+    webhook_event_id: int | None = None,
+) -> Recording:
+    """Keep a recording's links (sealed at rest), each checked: one that is not Zoom's is
+    dropped and logged, the rest kept."""
+    origin = _api_origin()
+    refused = []
+    clean_share = recording_link_clean(share_url, api_origin=origin) if share_url else ""
+    if share_url and not clean_share:
+        refused.append(share_url)
+    for entry in files:
+        link = str(entry.get("play_url") or "")
+        entry["play_url"] = recording_link_clean(link, api_origin=origin) if link else ""
+        if link and not entry["play_url"]:
+            refused.append(link)
+    if refused:
+        logger.warning(
+            "recording of meeting %s (webhook event %s): dropped %d link(s) not on Zoom's hosts,"
+            " e.g. one to %r",
+            meeting.pk,
+            webhook_event_id,
+            len(refused),
+            refused[0].split("?")[0][:60],  # not the query: it may carry a passcode
+        )
+    recording, _ = Recording.objects.update_or_create(
+        meeting=meeting,
+        zoom_uuid=zoom_uuid,
+        defaults={"share_url": clean_share, "files": files},
+    )
+    return recording

@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 
 from attendance.models import AttendanceRecord, ParticipantSession, WebhookEvent
 from attendance.scoring import Policy, Segment, score_many
-from meetings.models import Meeting, ZoomSettings
+from meetings.models import Meeting, Registrant, ZoomSettings
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
@@ -87,6 +87,15 @@ def live_class(worlds):
             duration_minutes=45,
             zoom_meeting_id=str(zoom["id"]),
         )
+        # Each student registered, as the platform does: they join through their personal
+        # link, so Zoom's events carry their registrant id (what attendance trusts).
+        for student in students:
+            Registrant.objects.create(
+                meeting=meeting,
+                user=student,
+                status="registered",
+                zoom_registrant_id=_registrant_id(student.email),
+            )
         return meeting.pk, [(s.name, s.email) for s in students]
 
     meeting_id, students = _in(world.schema, arrange)
@@ -147,6 +156,10 @@ class Room:
                     self.ended.set()
 
 
+def _registrant_id(email: str) -> str:
+    return f"reg-{email}"
+
+
 def _room_event(raw: str) -> dict:
     return json.loads(raw)["payload"]["data"]["meetingParticipants"]
 
@@ -184,7 +197,7 @@ def test_a_played_class_streams_live_and_ends_with_everyones_attendance(stack, l
     )
     summary = player.play(
         zoom["id"],
-        students=[Student(name, email) for name, email in enrolled],
+        students=[Student(name, email, _registrant_id(email)) for name, email in enrolled],
         participants=ATTENDING,
         speed=600,  # 45 minutes of class in under 5 s
         quirks=True,  # duplicates, out of order, a leave after the end, ids as text and numbers

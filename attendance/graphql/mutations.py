@@ -27,6 +27,7 @@ class AttendancePolicyInput:
     present_minutes: int | None = None
     present_share: float | None = None
     grace_minutes: int | None = None
+    unverified_matches_count: bool | None = None
 
 
 @strawberry.type
@@ -40,6 +41,7 @@ class AttendanceMutation:
             present_minutes=input.present_minutes,
             present_share=input.present_share,
             grace_minutes=input.grace_minutes,
+            unverified_matches_count=input.unverified_matches_count,
             ip=client_ip(info),
         )
         return ok()
@@ -69,7 +71,10 @@ class AttendanceMutation:
         )
         return AttendancePayload(record=record_from(record), errors=[])
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Say who a participant is (the meeting's teachers): confirms a match by"
+        " typed name or email when it is the suggested person. Audited."
+    )
     @typed_errors(OkPayload)
     def resolve_participant(
         self,
@@ -90,5 +95,20 @@ class AttendanceMutation:
             participant_key=participant_key,
             user=person,
             ip=client_ip(info),
+        )
+        return ok()
+
+    @strawberry.mutation(
+        description="Say a participant matched by a name or email typed into Zoom is not that"
+        " person (the meeting's teachers). Audited."
+    )
+    @typed_errors(OkPayload)
+    def reject_participant(
+        self, info: Info, meeting_id: strawberry.ID, participant_key: str
+    ) -> OkPayload:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        attendance_services.participant_reject(
+            actor=user, meeting=meeting, participant_key=participant_key, ip=client_ip(info)
         )
         return ok()

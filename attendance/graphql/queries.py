@@ -112,13 +112,27 @@ class AttendanceQuery:
             for r in records
         ]
 
-    @strawberry.field(description="Participants nobody could identify (the meeting's teachers).")
+    @strawberry.field(
+        description="Participants to resolve (the meeting's teachers): those nobody could"
+        " identify, and those matched only by a name or email typed into Zoom, with the evidence."
+    )
     def unmatched_participants(
         self, info: Info, meeting_id: strawberry.ID
     ) -> list[t.UnmatchedParticipant]:
         user = require_user(info)
         meeting = access_meeting(user, meeting_id, to="manage")
-        return [t.UnmatchedParticipant(**row) for row in unmatched_participants(meeting=meeting)]
+        return [
+            t.UnmatchedParticipant(
+                key=row["key"],
+                name=row["name"],
+                email=row["email"],
+                suggested=person_from(row["suggested"]) if row["suggested"] else None,
+                matched_by=row["matched_by"],
+                joined_at=row["joined_at"],
+                left_at=row["left_at"],
+            )
+            for row in unmatched_participants(meeting=meeting)
+        ]
 
     @strawberry.field
     def attendance_policy(self, info: Info) -> t.AttendancePolicy:
@@ -128,4 +142,5 @@ class AttendanceQuery:
             present_minutes=row.present_minutes,
             present_share=row.present_share,
             grace_minutes=row.grace_minutes,
+            unverified_matches_count=row.unverified_matches_count,
         )

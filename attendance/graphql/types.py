@@ -73,13 +73,30 @@ class AttendancePolicy:
     present_minutes: int | None
     present_share: float | None
     grace_minutes: int
+    unverified_matches_count: bool = strawberry.field(
+        description="Whether participants matched only by a name or email typed into Zoom count"
+        " before a teacher confirms them (off by default)."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A participant for a teacher to resolve: unidentified, or matched only by the"
+    " name or email they typed into Zoom (a claim; `suggested` is whom they claim to be)."
+)
 class UnmatchedParticipant:
     key: str
-    name: str
-    email: str
+    name: str = strawberry.field(description="The name as typed into Zoom.")
+    email: str = strawberry.field(description="The email as typed into Zoom, if any.")
+    suggested: Person | None = strawberry.field(
+        description="Whom the typed name or email matches; confirm with resolveParticipant"
+        " (this person's id) or reject with rejectParticipant."
+    )
+    matched_by: str = strawberry.field(
+        description="How `suggested` was found: email, name, remembered_email, remembered_name;"
+        " or why there is none: rejected, displaced (that person is here verified), or empty."
+    )
+    joined_at: datetime | None
+    left_at: datetime | None
 
 
 # --- subscription payloads ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Zoom webhook intake: `POST /webhooks/zoom/` on every tenant host, as a lean ASGI route.
 
 Zoom wants a 2xx within 3 s and retries only after a 5xx or a timeout, so the intake verifies,
-stores the raw event durably, answers, and leaves the work to the `webhook_process` actor.
+stores the event durably (its secrets stripped, IP addresses hashed and links sealed:
+attendance.inbox.scrub), answers, and leaves the work to the `webhook_process` actor.
 Django's sync request path costs ~7 ms a request here (≈150 requests/s), too slow for a join
 storm, so this path bypasses Django's request machinery: plain async code, psycopg's async
 connection pool (autocommit), schema-qualified SQL (never a search_path), and the actor message
@@ -34,6 +35,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from attendance.inbox.scrub import body_scrub
 from attendance.inbox.wakeup import wake_claim
 from tenants.audit.client_ip import client_ip
 
@@ -359,13 +361,18 @@ class ZoomWebhookIntake:
         self, tenant: Tenant, event: dict[str, Any], zoom_meeting_id: str, raw: bytes, text: str
     ) -> int | None:
         obj = _zoom_object(event)
+        key = dedupe_key(event, raw)  # of what Zoom sent, before the scrub below
+        uuid = str(obj.get("uuid") or "")[: _schema().uuid_max]
+        if body_scrub(event):
+            # Secrets, IP addresses or links were in it: never stored as sent (inbox.scrub).
+            text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         params = (
             event["event"][: _schema().event_max],
             _event_ts(event.get("event_ts")),
-            dedupe_key(event, raw),
+            key,
             zoom_meeting_id,
-            str(obj.get("uuid") or "")[: _schema().uuid_max],
-            text,  # stored as sent: jsonb parses it, no re-serialising here
+            uuid,
+            text,  # as sent when there was nothing to scrub: jsonb parses it
         )
         query = self._query(tenant.schema, "insert")
 

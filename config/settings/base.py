@@ -246,6 +246,9 @@ LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list("LIVEROLL_OUTBOUND_ALLOWED_NETWORK
 # Stand-ins for Zoom a school's settings may point at, besides Zoom itself: origins laid out
 # like Zoom (OAuth at the origin, API at /v2). Development: the sandbox; production refuses any.
 LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
+# Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
+# is kept no longer than processing and an investigation need it).
+LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

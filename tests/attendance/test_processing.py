@@ -12,6 +12,7 @@ from attendance import services
 from attendance.inbox import engine, lock
 from attendance.inbox.wakeup import wake_claim, wake_clear
 from attendance.models import (
+    AttendancePolicy,
     AttendanceRecord,
     ParticipantIdentity,
     ParticipantSession,
@@ -43,6 +44,13 @@ def segments(meeting, name):
         )
         for s in rows
     ]
+
+
+def count_unverified() -> None:
+    """The school counts matches by a typed name or email before a teacher confirms them."""
+    AttendancePolicy.objects.update_or_create(
+        singleton=True, defaults={"unverified_matches_count": True}
+    )
 
 
 def records(meeting) -> dict[str, tuple[str, int]]:
@@ -94,20 +102,94 @@ def test_recurring_instances_are_told_apart_by_uuid(live_class):
     assert (series_second.zoom_uuid, series_second.status) == ("second-instance==", "started")
 
 
-def test_recording_completed_stores_the_links(live_class):
+def test_recording_completed_stores_the_links_sealed(live_class):
+    from django.db import connection
+
     world, meeting, _ = live_class
     recording = body(
         "recording.completed",
-        share_url="https://zoom.test/rec/share/abc",
+        share_url="https://zoom.us/rec/share/abc",
         recording_files=[
-            {"id": "f1", "file_type": "MP4", "play_url": "https://zoom.test/rec/play/f1"}
+            {"id": "f1", "file_type": "MP4", "play_url": "https://us02web.zoom.us/rec/play/f1"}
         ],
     )
     with schema_context(world.schema):
         process([recording, recording])
         stored = Recording.objects.get(meeting=meeting)
-    assert stored.share_url == "https://zoom.test/rec/share/abc"
-    assert stored.files[0]["play_url"] == "https://zoom.test/rec/play/f1"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT share_url, files FROM attendance_recording")
+            at_rest = cursor.fetchone()
+    assert stored.share_url == "https://zoom.us/rec/share/abc"
+    assert stored.files[0]["play_url"] == "https://us02web.zoom.us/rec/play/f1"
+    assert all(value.startswith("enc:") and "zoom.us" not in value for value in at_rest)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(document.cookie)",
+        "http://zoom.us/rec/share/abc",  # not https
+        "https://zoom.us.evil.test/rec/share/abc",
+        "https://evilzoom.us/rec/share/abc",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_recording_links_not_on_zooms_hosts_are_dropped(live_class, link, caplog):
+    world, meeting, _ = live_class
+    recording = body(
+        "recording.completed",
+        share_url=link,
+        recording_files=[
+            {"id": "f1", "file_type": "MP4", "play_url": link},
+            {"id": "f2", "file_type": "M4A", "play_url": "https://zoom.us/rec/play/f2"},
+        ],
+    )
+    with schema_context(world.schema):
+        assert process([recording]) == ["processed"]
+        stored = Recording.objects.get(meeting=meeting)
+    assert stored.share_url == ""
+    assert [f["play_url"] for f in stored.files] == ["", "https://zoom.us/rec/play/f2"]
+    assert "dropped 2 link(s) not on Zoom's hosts" in caplog.text
+
+
+def test_recording_links_of_the_schools_own_zoom_api_are_kept(live_class):
+    """The local sandbox (development) serves recordings from the API origin the school is
+    configured with."""
+    from meetings.models import ZoomSettings
+
+    world, meeting, _ = live_class
+    link = "http://127.0.0.1:8765/rec/share/abc"
+    with schema_context(world.schema):
+        ZoomSettings.objects.update_or_create(
+            singleton=True, defaults={"api_base_url": "http://127.0.0.1:8765/v2"}
+        )
+        process([body("recording.completed", share_url=link)])
+        assert Recording.objects.get(meeting=meeting).share_url == link
+
+
+def test_old_processed_bodies_are_blanked(live_class):
+    from django.utils import timezone
+
+    from attendance.inbox.purge import webhook_bodies_purge
+
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        old, recent, failed, pending = store(
+            [joined("Ann A", 1), joined("Bob B", 2), joined("Cy C", 3), joined("Di D", 4)]
+        )
+        long_ago = timezone.now() - timedelta(days=8)
+        WebhookEvent.objects.filter(pk__in=[old, failed, pending]).update(received_at=long_ago)
+        WebhookEvent.objects.filter(pk=old).update(status="processed", processed_at=long_ago)
+        WebhookEvent.objects.filter(pk=recent).update(
+            status="processed", processed_at=timezone.now()
+        )
+        WebhookEvent.objects.filter(pk=failed).update(status="failed", processed_at=long_ago)
+
+        assert webhook_bodies_purge(older_than_days=7) == 1
+        assert webhook_bodies_purge(older_than_days=7) == 0
+        bodies = dict(WebhookEvent.objects.values_list("pk", "body"))
+    assert bodies[old] == {}
+    assert all(bodies[pk] for pk in (recent, failed, pending))
 
 
 def test_unknown_events_are_kept_and_ignored(live_class):
@@ -384,7 +466,26 @@ def test_segments_roles_and_identities(live_class):
             s.name: (s.role, s.user_id) for s in ParticipantSession.objects.filter(meeting=meeting)
         }
         assert segments(meeting, "Ann A") == [(1, 20), (25, None)]
-        assert unmatched_participants(meeting=meeting)[0]["name"] == "Visitor"
+        to_resolve = {
+            row["name"]: (row["matched_by"], row["suggested"])
+            for row in unmatched_participants(meeting=meeting)
+        }
+        verified = dict(
+            ParticipantSession.objects.filter(meeting=meeting).values_list("name", "verified")
+        )
+    # typed into Zoom: matched, but for a teacher to confirm
+    assert to_resolve == {
+        "Robert": ("email", people["bob"]),
+        "Cy C": ("name", people["cy"]),
+        "Visitor": ("", None),
+    }
+    assert verified == {
+        "Tara T": True,
+        "Ann A": True,
+        "Robert": False,
+        "Cy C": False,
+        "Visitor": False,
+    }
     assert sessions == {
         "Tara T": ("host", world.users["teacher"].pk),  # Zoom's host_id is the host
         "Ann A": ("student", people["ann"].pk),
@@ -419,6 +520,7 @@ def test_a_name_matches_only_one_person_of_the_class(live_class):
 def test_out_of_order_input_gives_the_same_segments(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):
+        count_unverified()  # Bob comes by email
         process(
             [
                 left("Ann A", 30, registrant_id="reg-ann"),  # the leave first
@@ -483,6 +585,7 @@ def test_any_order_and_any_duplication_gives_identical_records(live_class, order
     events = list(order) + repeats
     bounds = [0, *sorted(c for c in cuts if c < len(events)), len(events)]
     with schema_context(world.schema), transaction.atomic():
+        count_unverified()  # Bob comes by email
         for start, end in zip(bounds, bounds[1:], strict=False):
             process(events[start:end])
         got = records(meeting)
@@ -572,6 +675,7 @@ def test_finalising_fills_missed_webhooks_from_the_report(live_class):
         ]
     )
     with schema_context(world.schema):
+        count_unverified()  # the report knows Cy by email
         process(
             [
                 started(),

@@ -50,6 +50,7 @@ def test_the_registry_finds_every_apps_jobs():
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
         ("webhook-inbox-sweep", 60),
+        ("webhook-bodies-purge", 3600),
     ]
     assert all(callable(job.send) for job in jobs)
 
@@ -64,7 +65,7 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
     assert by_app == {
         "tenants": ["spare-pool-refill", "sessions-purge"],
         "meetings": ["zoom-tokens-refresh", "registrants-sweep"],
-        "attendance": ["webhook-inbox-sweep"],
+        "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge"],
     }
 
 

@@ -337,6 +337,48 @@ def test_signed_event_is_stored_once_as_sent(zoom):
     assert len(row["dedupe_key"]) == 64
 
 
+def test_secrets_and_ip_addresses_are_not_stored_as_sent(zoom):
+    """A recording.completed carries passwords, passcodes, a download token and links that
+    open the recording; a join carries the participant's IP address. None is kept as sent."""
+    from attendance.inbox.scrub import sealed_open
+
+    recording = sample("recording_completed__Jericho-ZoomNet.json")
+    recording["payload"]["object"]["share_url"] = "https://zoom.us/rec/share/abc?pwd=sEcReT"
+    join = joined("Jill Chill")
+    join["payload"]["object"]["participant"].update(ip_address="198.51.100.23", public_ip="9.9.9.9")
+
+    for body in (recording, join):
+        assert zoom.post(body, host=HOSTS["alpha"], secret=SECRETS["alpha"]).json() == {
+            "status": "stored"
+        }
+    # the dedupe key is still that of what Zoom sent: a redelivery is a duplicate
+    assert zoom.post(join, host=HOSTS["alpha"], secret=SECRETS["alpha"]).json() == {
+        "status": "duplicate"
+    }
+
+    stored_recording, stored_join = (row["body"] for row in inbox("alpha"))
+    text = json.dumps([stored_recording, stored_join])
+    for secret in (
+        "abJhbGciOiJIUzUxMiJ9",  # download_token
+        "132456",  # password
+        "yNYIS408EJygs7rE5vVsJwXIz4-VW7MH",  # recording_play_passcode
+        "sEcReT",
+        "Qg75t7xZBtEbAkjdlgbfdngBBBB",  # in the play and download links
+        "198.51.100.23",
+        "9.9.9.9",
+    ):
+        assert secret not in text
+    obj = stored_recording["payload"]["object"]
+    assert "password" not in obj and "download_token" not in stored_recording
+    # what the worker needs is there, sealed
+    assert sealed_open(obj["share_url"]) == "https://zoom.us/rec/share/abc?pwd=sEcReT"
+    assert sealed_open(obj["recording_files"][0]["play_url"]).endswith("dngBBBB")
+    participant = stored_join["payload"]["object"]["participant"]
+    assert participant["ip_address_hash"] == ip_hash("198.51.100.23")
+    assert "ip_address" not in participant and "public_ip" not in participant
+    assert participant["user_name"] == "Jill Chill"
+
+
 def test_the_path_without_trailing_slash_is_the_intake_too(zoom):
     reply = zoom.post(
         joined("Ann"), host=HOSTS["alpha"], secret=SECRETS["alpha"], path="/webhooks/zoom"
