@@ -11,7 +11,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -50,6 +49,7 @@ from attendance.scoring import Policy, Score, Segment, score_many
 from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
+from meetings.zoom.links import origin_of, zoom_link_clean
 from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
@@ -783,39 +783,12 @@ def participant_reject(
 
 # --- recordings -------------------------------------------------------------------------------
 
-# Zoom's own hosts (and their subdomains): the only places a recording link may point to.
-ZOOM_LINK_HOSTS = ("zoom.us", "zoom.com", "zoomgov.com")
-
-
-def recording_link_clean(url: str, *, api_origin: str = "") -> str:
-    """`url` when it is an https link on Zoom's hosts (or on the school's configured Zoom API
-    origin: the local sandbox in development), else "". A link from a webhook ends up in a
-    page: `javascript:` or a look-alike host must not."""
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
-    except ValueError:
-        return ""
-    scheme = parts.scheme.lower()
-    if scheme == "https" and any(host == h or host.endswith("." + h) for h in ZOOM_LINK_HOSTS):
-        return url
-    if api_origin and scheme in ("http", "https") and f"{scheme}://{host}:{port}" == api_origin:
-        return url
-    return ""
-
 
 def _api_origin() -> str:
     """The school's Zoom API origin as `scheme://host:port` ("" for Zoom's own)."""
     from meetings.models import ZoomSettings
 
-    base = ZoomSettings.objects.values_list("api_base_url", flat=True).first() or ""
-    try:
-        parts = urlsplit(base)
-        return f"{parts.scheme.lower()}://{parts.hostname}:{parts.port}" if parts.hostname else ""
-    except ValueError:
-        return ""
+    return origin_of(ZoomSettings.objects.values_list("api_base_url", flat=True).first() or "")
 
 
 def recording_store(
@@ -830,12 +803,12 @@ def recording_store(
     dropped and logged, the rest kept."""
     origin = _api_origin()
     refused = []
-    clean_share = recording_link_clean(share_url, api_origin=origin) if share_url else ""
+    clean_share = zoom_link_clean(share_url, api_origin=origin) if share_url else ""
     if share_url and not clean_share:
         refused.append(share_url)
     for entry in files:
         link = str(entry.get("play_url") or "")
-        entry["play_url"] = recording_link_clean(link, api_origin=origin) if link else ""
+        entry["play_url"] = zoom_link_clean(link, api_origin=origin) if link else ""
         if link and not entry["play_url"]:
             refused.append(link)
     if refused:

@@ -85,7 +85,6 @@ class ZoomSettingsForm(forms.Form):
     )
     account_id = forms.CharField(max_length=200, required=False)
     account_host_user = forms.CharField(max_length=200, initial="me")
-    redirect_url = forms.URLField(required=False, assume_scheme="https")
     webhook_secret_token = forms.CharField(
         required=False, widget=forms.PasswordInput(render_value=False), strip=True
     )

@@ -21,7 +21,6 @@ class ZoomSettings(models.Model):
         blank=True,
         help_text="For Server-to-Server OAuth; blank for user OAuth only.",
     )
-    redirect_url = models.URLField(blank=True)
     webhook_secret_token = EncryptedTextField()
     api_base_url = models.URLField(default=ZOOM_API_BASE_URL)
     oauth_base_url = models.URLField(default=ZOOM_OAUTH_BASE_URL)

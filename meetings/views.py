@@ -126,8 +126,7 @@ def zoom_settings_page(request):
     _require_admin(request)
     zoom = zoom_settings()
     initial = {
-        name: getattr(zoom, name)
-        for name in ("client_id", "account_id", "account_host_user", "redirect_url")
+        name: getattr(zoom, name) for name in ("client_id", "account_id", "account_host_user")
     } | {"api_base_url": zoom.api_base_url, "oauth_base_url": zoom.oauth_base_url}
     form = ZoomSettingsForm(request.POST or None, initial=initial)
     test_result = None
@@ -152,6 +151,7 @@ def zoom_settings_page(request):
         {
             "form": form,
             "zoom": zoom,
+            "callback_url": services.zoom_callback_url(slug=request.tenant.slug),
             "client_secret_hint": secret_hint(zoom.client_secret),
             "webhook_secret_hint": secret_hint(zoom.webhook_secret_token),
             "test_result": test_result,

@@ -36,6 +36,7 @@ def _participant(participant: Participant) -> t.Participant:
         role=t.ParticipantRole(participant.role),
         joined_at=_time(participant.joined_at),
         left_at=_time(participant.left_at),
+        verified=participant.verified,
     )
 
 

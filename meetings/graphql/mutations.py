@@ -105,7 +105,6 @@ class ZoomSettingsInput:
     client_secret: str | None = None  # empty or absent: keep the stored one
     account_id: str = ""
     account_host_user: str = "me"
-    redirect_url: str = ""
     webhook_secret_token: str | None = None
     # Zoom's, or a stand-in this environment allows (the sandbox); absent keeps the stored one.
     api_base_url: str | None = None

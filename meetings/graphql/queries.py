@@ -19,6 +19,7 @@ from meetings.policy import (
     meetings_visible,
 )
 from meetings.selectors import scheduling_policy, zoom_connection_for
+from meetings.services.connections import zoom_callback_url_here
 from meetings.zoom.factory import zoom_settings
 from tenants.accounts.models import User as UserRow
 from tenants.crypto import secret_hint
@@ -118,7 +119,7 @@ class MeetingsQuery:
             client_secret_hint=secret_hint(zoom.client_secret),
             account_id=zoom.account_id,
             account_host_user=zoom.account_host_user,
-            redirect_url=zoom.redirect_url,
+            redirect_url=zoom_callback_url_here(),
             webhook_secret_hint=secret_hint(zoom.webhook_secret_token),
             api_base_url=zoom.api_base_url,
             oauth_base_url=zoom.oauth_base_url,

@@ -43,6 +43,10 @@ class Participant:
     role: ParticipantRole
     joined_at: datetime | None
     left_at: datetime | None
+    verified: bool = strawberry.field(
+        description="Zoom (a personal join link) or a teacher vouches for who this is; false for "
+        "a guest and for a name or email typed into Zoom that no teacher confirmed yet."
+    )
 
 
 @strawberry.type
@@ -99,6 +103,7 @@ def participant_from(session: ParticipantSession) -> Participant:
         role=ParticipantRole(session.role),
         joined_at=session.joined_at,
         left_at=session.left_at,
+        verified=session.verified,
     )
 
 

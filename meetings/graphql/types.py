@@ -107,6 +107,7 @@ class ZoomSettings:
     client_secret_hint: str
     account_id: str
     account_host_user: str
+    # Always the school's own callback (never typed): what to enter in the Zoom app.
     redirect_url: str
     webhook_secret_hint: str
     api_base_url: str

@@ -43,8 +43,17 @@ class OAuthStateError(Exception):
     """The callback's state is missing, forged, expired, replayed or for someone else."""
 
 
-def _redirect_uri(zoom: ZoomSettings, slug: str) -> str:
-    return zoom.redirect_url or tenant_url(slug, "/oauth/zoom/callback/")
+def zoom_callback_url(*, slug: str) -> str:
+    """Where Zoom sends a teacher back after approving: always this school's own callback, built
+    by the platform. Never typed by anyone: Zoom hands the authorization code to this address,
+    so an address an admin could set would let it be sent anywhere."""
+    return tenant_url(slug, "/oauth/zoom/callback/")
+
+
+def zoom_callback_url_here() -> str:
+    """`zoom_callback_url` of the school whose schema is in use (no request at hand)."""
+    school = Organisation.objects.get(schema_name=tenant_connection().schema_name)
+    return zoom_callback_url(slug=school.slug)
 
 
 def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) -> str:
@@ -64,7 +73,7 @@ def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) ->
         {
             "response_type": "code",
             "client_id": zoom.client_id,
-            "redirect_uri": _redirect_uri(zoom, tenant.slug),
+            "redirect_uri": zoom_callback_url(slug=tenant.slug),
             "state": state,
         }
     )
@@ -100,7 +109,7 @@ def zoom_connect_complete(
         {
             "grant_type": "authorization_code",
             "code": code,
-            "redirect_uri": _redirect_uri(zoom, tenant.slug),
+            "redirect_uri": zoom_callback_url(slug=tenant.slug),
         },
     )
     me = _whoami(zoom, body["access_token"])

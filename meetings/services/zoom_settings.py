@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils import timezone
 
 from meetings.models import ZoomSettings
@@ -19,12 +18,14 @@ from meetings.providers.base import (
     ProviderUnavailableError,
     ScopeError,
 )
+from meetings.services.connections import zoom_callback_url_here
 from meetings.zoom import oauth
 from meetings.zoom.endpoints import EndpointNotAllowed, base_url_check
 from meetings.zoom.factory import account_provider, zoom_settings
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.outbound import UnsafeURL
+from tenants.text import max_length_of, text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -33,29 +34,39 @@ SECRET_FIELDS = ("client_secret", "webhook_secret_token")
 PLAIN_FIELDS = (
     "client_id",
     "account_id",
-    "redirect_url",
     "api_base_url",
     "oauth_base_url",
     "account_host_user",
 )
 BASE_FIELDS = ("api_base_url", "oauth_base_url")  # where the server sends the credentials
+# Secrets are sealed in columns without a limit; Zoom's are a few dozen characters, so this
+# only stops a pasted megabyte.
+SECRET_MAX_LENGTH = 500
 
 
 # --- Zoom settings (admins) ----------------------------------------------------------------
 
 
 def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | None) -> ZoomSettings:
-    """Save the school's Zoom app settings. Secrets are write-only: an empty or missing secret
-    keeps the stored one. The API and OAuth bases are Zoom's, or a stand-in this environment
-    allows (meetings.zoom.endpoints); an empty or missing one keeps the stored one. Every change
-    is audited by field name (never by value)."""
+    """Save the school's Zoom app settings. The OAuth redirect URL is not among them: it is
+    always the school's own callback (`zoom_callback_url`). Secrets are write-only: an empty or
+    missing secret keeps the stored one. The API and OAuth bases are Zoom's, or a stand-in this
+    environment allows (meetings.zoom.endpoints); an empty or missing one keeps the stored one.
+    Every change is audited by field name (never by value)."""
     access_admin(actor)
     unknown = set(values) - set(SECRET_FIELDS) - set(PLAIN_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown Zoom settings: {', '.join(sorted(unknown))}")
     zoom = zoom_settings()
-    errors: dict[str, str] = {}
-    validate_url = URLValidator(schemes=["http", "https"])
+    errors: dict[str, str | ValidationError] = {}
+    for name, given in values.items():
+        # A NUL character or an over-long value: a field error, not a database error.
+        limit = SECRET_MAX_LENGTH if name in SECRET_FIELDS else max_length_of(ZoomSettings, name)
+        problem = text_problem(given or "", max_length=limit)
+        if problem is not None:
+            errors[name] = problem
+    if errors:
+        raise ValidationError(errors)
     for name in PLAIN_FIELDS:
         if name in values:
             value = (values[name] or "").strip()
@@ -67,11 +78,6 @@ def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | No
                     value = base_url_check(field=name, value=value)
                 except UnsafeURL as exc:
                     errors[name] = str(exc)
-            elif name == "redirect_url" and value:
-                try:
-                    validate_url(value)
-                except ValidationError:
-                    errors[name] = "Enter a full URL, starting with https://"
             values[name] = value
     if not values.get("client_id", zoom.client_id):
         errors["client_id"] = "This is required."
@@ -155,7 +161,7 @@ def _test(zoom: ZoomSettings) -> ConnectionTest:
             {
                 "grant_type": "authorization_code",
                 "code": "liveroll-connection-test",
-                "redirect_uri": zoom.redirect_url or "https://localhost/",
+                "redirect_uri": zoom_callback_url_here(),
             },
         )
     # Our own words only: the answer came from whatever the settings pointed at, and what it

@@ -27,6 +27,7 @@ from meetings.providers.base import (
     RateLimitError,
     ScopeError,
 )
+from meetings.zoom.links import origin_of, zoom_link_clean
 from meetings.zoom.ratelimit import RateLimiter
 from tenants.outbound import OutboundRefused, base_url_normalise, outbound_session
 
@@ -40,7 +41,6 @@ TOKEN_EXPIRED_CODE = 124
 SCOPE_CODE = 4711
 NOT_FOUND_CODES = frozenset({1001, 3001, 3301})  # user, meeting, recording does not exist
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-ZOOM_DOWNLOAD_HOSTS = ("zoom.us", "zoom.com")
 
 
 class TokenSource(Protocol):
@@ -256,15 +256,8 @@ class ZoomClient:
 
     def download(self, url: str, *, category: str = "light") -> bytes:
         """Fetch a file Zoom links to (a recording's download_url) with the bearer token."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        api = urlsplit(self.api_base_url)
-        zoom_host = parts.scheme == "https" and any(
-            host == h or host.endswith("." + h) for h in ZOOM_DOWNLOAD_HOSTS
-        )
-        own_host = (parts.scheme, host, parts.port) == (api.scheme, api.hostname, api.port)
-        if parts.username or parts.password or not (zoom_host or own_host):
-            logger.warning("refused a download link to host %r", host)
+        if not zoom_link_clean(url, api_origin=origin_of(self.api_base_url)):
+            logger.warning("refused a download link to %r", url.split("?")[0][:60])
             raise ProviderValidationError("Not a Zoom download link.")
         # Zoom's download links redirect to its file hosts: followed, each hop guarded.
         return self._send("GET", url, category=category, params=None, json=None).content

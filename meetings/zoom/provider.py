@@ -4,6 +4,7 @@ numbers or strings, missing or null fields, several date-time spellings)."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -28,7 +29,10 @@ from meetings.providers.base import (
     TranscriptEntry,
 )
 from meetings.zoom.client import ZoomClient, encode_uuid
+from meetings.zoom.links import origin_of, zoom_link_clean
 from meetings.zoom.vtt import parse_vtt
+
+logger = logging.getLogger(__name__)
 
 KIND_TO_TYPE: dict[str, int] = {"instant": 1, "scheduled": 2, "recurring": 8}
 TYPE_TO_KIND: dict[int, MeetingKind] = {
@@ -67,6 +71,19 @@ def _str(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _link(value: Any, *, api_origin: str, what: str) -> str:
+    """A link from Zoom's answer, kept only when it is Zoom's (meetings.zoom.links): it goes to
+    teachers and students as a page link, an email or a redirect. Else "" and a log line."""
+    url = _str(value)
+    if not url:
+        return ""
+    clean = zoom_link_clean(url, api_origin=api_origin)
+    if not clean:
+        # Not the query: it may carry a passcode or a host key.
+        logger.warning("dropped a %s not on Zoom's hosts: %r", what, url.split("?")[0][:60])
+    return clean
+
+
 def _int(value: Any, default: int = 0) -> int:
     try:
         return int(value)
@@ -74,7 +91,7 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
-def meeting_from_zoom(data: dict[str, Any]) -> ProviderMeeting:
+def meeting_from_zoom(data: dict[str, Any], *, api_origin: str = "") -> ProviderMeeting:
     occurrences = tuple(
         Occurrence(
             occurrence_id=_str(item.get("occurrence_id")),
@@ -93,11 +110,13 @@ def meeting_from_zoom(data: dict[str, Any]) -> ProviderMeeting:
         start_time=parse_zoom_datetime(data.get("start_time")),
         duration_minutes=_int(data.get("duration")),
         timezone=_str(data.get("timezone")) or "UTC",
-        join_url=_str(data.get("join_url")),
-        start_url=_str(data.get("start_url")),
+        join_url=_link(data.get("join_url"), api_origin=api_origin, what="join link"),
+        start_url=_link(data.get("start_url"), api_origin=api_origin, what="start link"),
         host_id=_str(data.get("host_id")),
         status=_str(data.get("status")) or "waiting",
-        registration_url=_str(data.get("registration_url")),
+        registration_url=_link(
+            data.get("registration_url"), api_origin=api_origin, what="registration link"
+        ),
         occurrences=occurrences,
     )
 
@@ -116,13 +135,15 @@ def participant_from_zoom(data: dict[str, Any]) -> Participant:
     )
 
 
-def recording_from_zoom(data: dict[str, Any]) -> Recording:
+def recording_from_zoom(data: dict[str, Any], *, api_origin: str = "") -> Recording:
     files = tuple(
         RecordingFile(
             id=_str(item.get("id")),
             file_type=_str(item.get("file_type")).upper(),
-            download_url=_str(item.get("download_url")),
-            play_url=_str(item.get("play_url")),
+            download_url=_link(
+                item.get("download_url"), api_origin=api_origin, what="recording download link"
+            ),
+            play_url=_link(item.get("play_url"), api_origin=api_origin, what="recording link"),
             recording_start=parse_zoom_datetime(item.get("recording_start")),
             recording_end=parse_zoom_datetime(item.get("recording_end")),
             file_size=_int(item.get("file_size")),
@@ -134,7 +155,7 @@ def recording_from_zoom(data: dict[str, Any]) -> Recording:
         uuid=_str(data.get("uuid")),
         topic=_str(data.get("topic")),
         start_time=parse_zoom_datetime(data.get("start_time")),
-        share_url=_str(data.get("share_url")),
+        share_url=_link(data.get("share_url"), api_origin=api_origin, what="recording link"),
         files=files,
     )
 
@@ -206,6 +227,8 @@ class ZoomProvider(MeetingProvider):
 
     def __init__(self, client: ZoomClient):
         self.client = client
+        # Links on the API's own origin are the stand-in's (the sandbox in development).
+        self._origin = origin_of(client.api_base_url)
 
     def authenticate(self) -> ProviderUser:
         data = self.client.request("GET", "/users/me", category="light") or {}
@@ -226,7 +249,7 @@ class ZoomProvider(MeetingProvider):
             category="light",
             json=meeting_body(request),
         )
-        return meeting_from_zoom(data or {})
+        return meeting_from_zoom(data or {}, api_origin=self._origin)
 
     def get_meeting(self, meeting_id: str, *, occurrence_id: str = "") -> ProviderMeeting:
         data = self.client.request(
@@ -235,7 +258,7 @@ class ZoomProvider(MeetingProvider):
             category="light",
             params={"occurrence_id": occurrence_id} if occurrence_id else None,
         )
-        return meeting_from_zoom(data or {})
+        return meeting_from_zoom(data or {}, api_origin=self._origin)
 
     def list_meetings(
         self, host_user_id: str, *, kind: str = "scheduled", page_token: str = ""
@@ -248,7 +271,10 @@ class ZoomProvider(MeetingProvider):
         )
         data = data or {}
         return Page(
-            items=tuple(meeting_from_zoom(item) for item in data.get("meetings") or ()),
+            items=tuple(
+                meeting_from_zoom(item, api_origin=self._origin)
+                for item in data.get("meetings") or ()
+            ),
             next_page_token=_str(data.get("next_page_token")),
         )
 
@@ -312,7 +338,7 @@ class ZoomProvider(MeetingProvider):
         data = data or {}
         return RegistrantResult(
             registrant_id=_str(data.get("registrant_id")),
-            join_url=_str(data.get("join_url")),
+            join_url=_link(data.get("join_url"), api_origin=self._origin, what="registrant link"),
             occurrence_ids=tuple(
                 _str(item.get("occurrence_id")) for item in data.get("occurrences") or ()
             ),
@@ -336,7 +362,7 @@ class ZoomProvider(MeetingProvider):
         )
 
     def get_recording(self, meeting_uuid: str) -> Recording:
-        return recording_from_zoom(self._recording_json(meeting_uuid))
+        return recording_from_zoom(self._recording_json(meeting_uuid), api_origin=self._origin)
 
     def get_transcript(self, meeting_uuid: str) -> Transcript | None:
         """The meeting's audio transcript; None when there is no recording, no transcript, or

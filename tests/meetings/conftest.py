@@ -42,7 +42,6 @@ def zoom_alpha(alpha):
             client_secret="client-secret-value",
             account_id="acct-1",
             webhook_secret_token="webhook-secret-value",
-            redirect_url="http://alpha.localhost:8000/oauth/zoom/callback/",
         )
     return alpha
 

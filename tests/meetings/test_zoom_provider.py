@@ -29,7 +29,10 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "zoom" / "rest"
 
 
 def load(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
+    # The documentation's links are on example.com, which the provider drops as not Zoom's
+    # (meetings.zoom.links): here they stand for Zoom's own hosts.
+    text = (FIXTURES / name).read_text()
+    return json.loads(text.replace("https://example.com/", "https://example.zoom.us/"))
 
 
 MEETING = load("meetings-meetingId_GET__Jericho-ZoomNet.json")
@@ -214,11 +217,11 @@ def test_create_maps_zooms_answer(requests_mock, provider):
         start_time=datetime(2022, 3, 25, 7, 29, 29, tzinfo=UTC),
         duration_minutes=60,
         timezone="America/Los_Angeles",
-        join_url="https://example.com/j/11111",
-        start_url="https://example.com/s/11111",
+        join_url="https://example.zoom.us/j/11111",
+        start_url="https://example.zoom.us/s/11111",
         host_id="30R7kT7bTIKSNUFEuH_Qlg",
         status="waiting",
-        registration_url="https://example.com/meeting/register/7ksAkRCoEpt1Jm0wa-E6lICLur9e7Lde5oW6",
+        registration_url="https://example.zoom.us/meeting/register/7ksAkRCoEpt1Jm0wa-E6lICLur9e7Lde5oW6",
         occurrences=(
             Occurrence(
                 occurrence_id="1648194360000",
@@ -501,7 +504,7 @@ def test_add_registrant_returns_the_personal_join_url(requests_mock, provider):
     # then
     assert result == RegistrantResult(
         registrant_id="fdgsfh2ey82fuh",
-        join_url="https://example.com/j/11111",
+        join_url="https://example.zoom.us/j/11111",
         occurrence_ids=("1648194360000",),
     )
     assert requests_mock.last_request.json() == {

@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,6 @@ VALID = {
     "client_id": "client-abc",
     "client_secret": "s3cret-client-value",
     "account_id": "acct-9",
-    "redirect_url": "https://alpha.example/oauth/zoom/callback/",
     "webhook_secret_token": "whsec-value-1234",
     "api_base_url": API,
     "oauth_base_url": OAUTH,
@@ -163,3 +164,85 @@ def test_connection_test_for_user_oauth_only_apps(zoom_alpha, requests_mock):
         json={"reason": "Invalid authorization code", "error": "invalid_grant"},
     )
     assert _test(zoom_alpha).outcome == "ok"
+
+
+SAVE = """mutation($input: ZoomSettingsInput!) {
+    saveZoomSettings(input: $input) { ok errors { field message code } } }"""
+
+
+def _save_over_graphql(alpha, **fields):
+    variables = {
+        "input": {"clientId": "client-abc", "clientSecret": "s3cret", "webhookSecretToken": "wh"}
+        | fields
+    }
+    response = alpha.client("admin").post(
+        "/graphql/", {"query": SAVE, "variables": variables}, content_type="application/json"
+    )
+    return response.json()["data"]["saveZoomSettings"]
+
+
+@pytest.mark.parametrize(
+    "field", ["clientId", "clientSecret", "accountId", "accountHostUser", "webhookSecretToken"]
+)
+@pytest.mark.parametrize(
+    ("value", "code"), [("abc\x00def", "nul_character"), ("x" * 5_000, "too_long")]
+)
+def test_a_nul_character_or_an_over_long_value_is_a_field_error(alpha, field, value, code):
+    # when: before, PostgreSQL refused the text and the client saw "Unexpected error."
+    result = _save_over_graphql(alpha, **{field: value})
+
+    # then
+    assert result["ok"] is False
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [(field, code)]
+    with schema_context(alpha.schema):
+        assert not ZoomSettings.objects.filter(client_id="client-abc").exists()
+
+
+def test_the_oauth_redirect_url_cannot_be_set(alpha):
+    # when: an admin (or whoever holds an admin's session) points Zoom's return address, where
+    # Zoom sends the teachers' authorization codes, elsewhere
+    body = alpha.client("admin").post(
+        "/graphql/",
+        {
+            "query": SAVE,
+            "variables": {"input": {"clientId": "c", "redirectUrl": "https://evil.example/"}},
+        },
+        content_type="application/json",
+    )
+    with schema_context(alpha.schema), pytest.raises(ValidationError) as caught:
+        services.zoom_settings_save(
+            actor=alpha.users["admin"], **(VALID | {"redirect_url": "https://evil.example/"})
+        )
+
+    # then: the API has no such field, and the service refuses it by name
+    assert body.json()["data"] is None
+    assert "redirect_url" in str(caught.value)
+    with schema_context(alpha.schema):
+        assert not ZoomSettings.objects.filter(client_id="client-abc").exists()
+
+
+def test_the_oauth_redirect_url_is_the_schools_own_callback(zoom_alpha):
+    # given
+    expected = services.zoom_callback_url(slug=zoom_alpha.org.slug)
+
+    # when
+    with schema_context(zoom_alpha.schema):
+        url = services.zoom_connect_start(
+            user=zoom_alpha.users["teacher"], session={}, tenant=zoom_alpha.org
+        )
+    shown = (
+        zoom_alpha.client("admin")
+        .post(
+            "/graphql/",
+            {"query": "{ zoomSettings { redirectUrl } }"},
+            content_type="application/json",
+        )
+        .json()["data"]["zoomSettings"]["redirectUrl"]
+    )
+    page = zoom_alpha.client("admin").get("/zoom/settings/").content.decode()
+
+    # then
+    assert expected.endswith("/oauth/zoom/callback/") and zoom_alpha.org.slug in expected
+    assert parse_qs(urlsplit(url).query)["redirect_uri"] == [expected]
+    assert shown == expected
+    assert expected in page

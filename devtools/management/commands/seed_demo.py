@@ -79,7 +79,6 @@ def seed_zoom_settings(*, sandbox: str, webhook_secret: str) -> None:
             "client_id": "demo-client-id",
             "client_secret": "demo-client-secret",
             "account_id": "demo-account",
-            "redirect_url": services.tenant_url(DEMO_SLUG, "/oauth/zoom/callback/"),
             "webhook_secret_token": webhook_secret,
             "api_base_url": f"{sandbox}/v2",
             "oauth_base_url": sandbox,

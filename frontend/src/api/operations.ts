@@ -133,7 +133,7 @@ export const MEETING_PARTICIPANTS = op<
   subscription MeetingParticipants($meetingId: ID!) {
     meetingParticipants(meetingId: $meetingId) {
       kind meetingId status count
-      participants { key name role joinedAt }
+      participants { key name role joinedAt verified }
     }
   }
 `);

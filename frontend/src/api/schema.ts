@@ -72,6 +72,8 @@ export interface Participant {
   name: string;
   role: ParticipantRole;
   joinedAt: DateTime | null;
+  // False for a guest and for a name or email typed into Zoom that no teacher confirmed yet.
+  verified: boolean;
 }
 
 export interface ParticipantsEvent {

@@ -86,6 +86,15 @@ function People({ state, error }: { state: RoomState; error: string | null }) {
                   {p.name || "Unnamed"}
                 </span>
                 <RoleBadge role={p.role} />
+                {!p.verified && (
+                  <span
+                    class="muted small"
+                    data-test-id="participant-unverified"
+                    title="Typed into Zoom, not confirmed: not through a personal join link"
+                  >
+                    unverified
+                  </span>
+                )}
                 <span class="muted small">since {formatTime(p.joinedAt)}</span>
               </li>
             ))}
