@@ -378,5 +378,10 @@ def organisation_purge(
             "domains": sorted(org.domains.values_list("domain", flat=True)),
         }
         audit_record(actor_label=by, action="organisation.purged", target=org, details=details)
+        # PostgreSQL will not drop a table with deferred foreign-key checks still pending in
+        # this transaction (rows written earlier in it, as when an outer transaction onboarded
+        # the school): run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         org.delete(force_drop=True)  # the schema, then the row; its domains cascade
     logger.warning("purged abandoned sign-up %s by %s: %s", details["slug"], by, details)

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="organisation",
             name="first_signin_at",
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first sign-in"),
         ),
         migrations.RunPython(backfill_first_signin, migrations.RunPython.noop),
     ]
