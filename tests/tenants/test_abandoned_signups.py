@@ -220,3 +220,15 @@ def test_the_migration_backfills_schools_signed_in_before_it(worlds, client):
         last_login = User.objects.get().last_login
     assert Organisation.objects.get(pk=used.pk).first_signin_at == last_login
     assert Organisation.objects.get(pk=never.pk).first_signin_at is None
+
+
+def test_a_sign_in_through_the_api_counts_too(worlds, client):
+    org = _school("apponly", age_days=30)
+    client.defaults["HTTP_HOST"] = services.tenant_host(org.slug)
+    mutation = f'mutation {{ login(email: "head@{org.slug}.test", password: "{PASSWORD}") {{ errors {{ message }} }} }}'
+
+    response = client.post("/graphql/", {"query": mutation}, content_type="application/json")
+    connection.set_schema_to_public()
+
+    assert response.json()["data"]["login"] == {"errors": []}
+    assert Organisation.objects.get(pk=org.pk).first_signin_at is not None
