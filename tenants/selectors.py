@@ -70,18 +70,27 @@ def organisation_data_found(*, schema_names: list[str]) -> dict[str, list[str]]:
     """For each schema, the tables in which it holds data (see `_tenant_data_checks`); a schema
     without any is left out. One query however many schemas: the operators' list asks it for a
     page of schools at once."""
+    public = get_public_schema_name()
+    schema_names = [name for name in schema_names if name != public]
     if not schema_names:
         return {}
     quote = connection.ops.quote_name
     parts: list[str] = []
     params: list[str] = []
     checks = _tenant_data_checks()
-    for schema in schema_names:
+    with schema_context(public), connection.cursor() as cursor:
+        # A school whose schema is gone (a half-finished manual clean-up) holds nothing; asking
+        # its tables would fail the whole page.
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [schema_names])
+        existing = {row[0] for row in cursor.fetchall()}
+    for schema in (name for name in schema_names if name in existing):
         for label, cond in checks:
             parts.append(f"SELECT %s, %s WHERE {cond.format(s=quote(schema))}")
             params += [schema, label]
     found: dict[str, list[str]] = {}
-    with schema_context(get_public_schema_name()), connection.cursor() as cursor:
+    if not parts:
+        return found
+    with schema_context(public), connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for schema, label in cursor.fetchall():
             found.setdefault(schema, []).append(label)

@@ -232,3 +232,17 @@ def test_a_sign_in_through_the_api_counts_too(worlds, client):
 
     assert response.json()["data"]["login"] == {"errors": []}
     assert Organisation.objects.get(pk=org.pk).first_signin_at is not None
+
+
+def test_the_operators_list_survives_a_school_whose_schema_is_gone(
+    worlds, public_client, django_user_model
+):
+    _school("ghost", age_days=8)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see organisation_purge
+        cursor.execute('DROP SCHEMA "ghost" CASCADE')
+    operator = _operator(public_client, django_user_model)
+
+    page = operator.get("/admin/tenants/organisation/")
+
+    assert page.status_code == 200 and "Ghost School" in page.content.decode()
