@@ -1,9 +1,10 @@
 """The operators' admin, on the bare base domain (public schema)."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from tenants import services
+from tenants import selectors, services
 from tenants.accounts.admin import ThrottledLoginAdminSite
 from tenants.accounts.models import User
 from tenants.models import Domain, Organisation
@@ -25,14 +26,54 @@ class DomainInline(admin.TabularInline):
     extra = 0
 
 
+class AbandonedFilter(admin.SimpleListFilter):
+    title = "abandoned sign-up"
+    parameter_name = "abandoned"
+
+    def lookups(self, request, model_admin):
+        days = settings.LIVEROLL_ABANDONED_SIGNUP_DAYS
+        return [("yes", f"Nobody signed in within {days} days"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        abandoned = selectors.organisation_list_abandoned().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=abandoned)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=abandoned)
+        return queryset
+
+
 @admin.register(Organisation, site=platform_admin)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "schema_name", "status", "created_at"]
-    list_filter = ["status"]
+    list_display = [
+        "name",
+        "slug",
+        "schema_name",
+        "status",
+        "created_at",
+        "first_signin_at",
+        "holds_data",
+    ]
+    list_filter = ["status", AbandonedFilter]
     search_fields = ["name", "slug"]
-    readonly_fields = ["schema_name", "slug", "status", "created_at"]
+    readonly_fields = ["schema_name", "slug", "status", "created_at", "first_signin_at"]
     inlines = [DomainInline]
-    actions = ["suspend", "reactivate"]
+    actions = ["suspend", "reactivate", "purge"]
+
+    def get_changelist_instance(self, request):
+        # Whether each school on the page holds data lives in its own schema: asked in one
+        # query for the whole page, not one per row.
+        changelist = super().get_changelist_instance(request)
+        orgs = [o for o in changelist.result_list if o.status != Organisation.Status.SPARE]
+        found = selectors.organisation_data_found(schema_names=[o.schema_name for o in orgs])
+        for org in orgs:
+            org.data_found = found.get(org.schema_name, [])
+        return changelist
+
+    @admin.display(description="data", boolean=True)
+    def holds_data(self, obj):
+        data = getattr(obj, "data_found", None)
+        return None if data is None else bool(data)
 
     def has_add_permission(self, request):
         return False  # onboarding goes through the sign-up page or `manage.py onboard_tenant`
@@ -53,6 +94,19 @@ class OrganisationAdmin(admin.ModelAdmin):
         for org in queryset.filter(status=Organisation.Status.SUSPENDED):
             services.organisation_reactivate(organisation=org, by=request.user.email)
         messages.success(request, "Reactivated.")
+
+    @admin.action(description="Purge selected abandoned sign-ups (schema and all)")
+    def purge(self, request, queryset):
+        purged: list[str] = []
+        for org in queryset:
+            try:
+                services.organisation_purge(organisation=org, by=request.user.email)
+            except services.PurgeRefusedError as exc:
+                messages.warning(request, str(exc))
+                continue
+            purged.append(org.slug)
+        if purged:
+            messages.success(request, "Purged: " + ", ".join(purged))
 
 
 @admin.register(User, site=platform_admin)

@@ -16,6 +16,10 @@ class Organisation(TenantMixin):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     suspended_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When anyone first signed in to the school, written once by the sign-in backend. Kept here,
+    # in the public schema, so that operators can list abandoned sign-ups without opening every
+    # tenant's schema (each user's last_login lives in its school's own schema).
+    first_signin_at = models.DateTimeField("first sign-in", null=True, blank=True)
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().
     auto_create_schema = False

@@ -1,4 +1,11 @@
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Domain, Organisation
 
@@ -22,3 +29,83 @@ def organisation_by_host(*, host: str) -> Organisation | None:
 
 def organisation_by_schema(*, schema_name: str) -> Organisation | None:
     return Organisation.objects.filter(schema_name=schema_name).first()
+
+
+# --- abandoned sign-ups ---------------------------------------------------------------------
+
+# Tenant tables that hold no school data: Django's bookkeeping (copied from the template), the
+# audit log (onboarding writes to it) and sessions (they expire; nobody signed in anyway).
+# accounts.user is data beyond the one admin that onboarding makes, or once anyone signed in.
+_NOT_DATA = frozenset(
+    ["contenttypes.contenttype", "auth.permission", "sessions.session", "audit.auditentry"]
+)
+
+
+def _tenant_data_checks() -> list[tuple[str, str]]:
+    """(label, SQL condition over `{s}`, the quoted schema) for every table of the tenant apps
+    that counts as a school's data. Read from the model registry, so a table added by any app
+    (classes, meetings, attendance, …) counts without this module knowing it."""
+    quote = connection.ops.quote_name
+    checks: list[tuple[str, str]] = []
+    for model in apps.get_models(include_auto_created=True):
+        opts = model._meta
+        if opts.app_config.name not in settings.TENANT_APPS or opts.proxy or not opts.managed:
+            continue
+        if opts.label_lower in _NOT_DATA:
+            continue
+        # Identifiers only, from the model registry and quoted; schema names are validated.
+        table = "{s}." + quote(opts.db_table)
+        if opts.label_lower == "accounts.user":
+            cond = (
+                f"(SELECT count(*) FROM {table}) > 1"  # noqa: S608
+                f" OR EXISTS (SELECT 1 FROM {table} WHERE last_login IS NOT NULL)"
+            )
+        else:
+            cond = f"EXISTS (SELECT 1 FROM {table})"  # noqa: S608
+        checks.append((opts.label_lower, cond))
+    return checks
+
+
+def organisation_data_found(*, schema_names: list[str]) -> dict[str, list[str]]:
+    """For each schema, the tables in which it holds data (see `_tenant_data_checks`); a schema
+    without any is left out. One query however many schemas: the operators' list asks it for a
+    page of schools at once."""
+    public = get_public_schema_name()
+    schema_names = [name for name in schema_names if name != public]
+    if not schema_names:
+        return {}
+    quote = connection.ops.quote_name
+    parts: list[str] = []
+    params: list[str] = []
+    checks = _tenant_data_checks()
+    with schema_context(public), connection.cursor() as cursor:
+        # A school whose schema is gone (a half-finished manual clean-up) holds nothing; asking
+        # its tables would fail the whole page.
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [schema_names])
+        existing = {row[0] for row in cursor.fetchall()}
+    for schema in (name for name in schema_names if name in existing):
+        for label, cond in checks:
+            parts.append(f"SELECT %s, %s WHERE {cond.format(s=quote(schema))}")
+            params += [schema, label]
+    found: dict[str, list[str]] = {}
+    if not parts:
+        return found
+    with schema_context(public), connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for schema, label in cursor.fetchall():
+            found.setdefault(schema, []).append(label)
+    return found
+
+
+def organisation_list_abandoned(
+    *, days: int | None = None, now: datetime | None = None
+) -> QuerySet[Organisation]:
+    """Schools signed up more than `days` (default LIVEROLL_ABANDONED_SIGNUP_DAYS) ago that
+    nobody ever signed in to. Whether they hold data is checked per school when purging."""
+    days = settings.LIVEROLL_ABANDONED_SIGNUP_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    return (
+        organisation_list_serving()
+        .filter(first_signin_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+    )

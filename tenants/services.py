@@ -9,6 +9,7 @@ import logging
 import re
 import time
 import uuid
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -16,12 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 from tenants.models import Domain, Organisation
+from tenants.selectors import organisation_data_found
 
 logger = logging.getLogger(__name__)
 
@@ -304,3 +307,81 @@ def organisation_reactivate(*, organisation: Organisation, by: str) -> Organisat
     with schema_context(organisation.schema_name):
         audit_record(actor_label=by, action="organisation.reactivated", target=organisation)
     return organisation
+
+
+# --- first sign-in and abandoned sign-ups --------------------------------------------------
+
+
+def organisation_first_signin_record(*, organisation: object) -> None:
+    """Note on the school (public schema) when anyone first signs in to it: what tells operators
+    an abandoned sign-up from a school in use. `organisation` is the connection's tenant, which
+    on the operators' site is no Organisation at all. Written once: later sign-ins cost nothing
+    beyond this attribute check, and the UPDATE's condition keeps racing sign-ins to one write."""
+    if not isinstance(organisation, Organisation) or organisation.first_signin_at is not None:
+        return
+    now = timezone.now()
+    with schema_context(get_public_schema_name()):
+        Organisation.objects.filter(pk=organisation.pk, first_signin_at__isnull=True).update(
+            first_signin_at=now
+        )
+    organisation.first_signin_at = now
+
+
+class PurgeRefusedError(Exception):
+    """The school is not an abandoned sign-up: it stays."""
+
+
+def _purge_refusal(*, organisation: Organisation, days: int, now: datetime) -> str | None:
+    if organisation.status == Organisation.Status.SPARE or (
+        organisation.schema_name == get_public_schema_name()
+    ):
+        return "not a school"
+    if organisation.first_signin_at is not None:
+        return f"someone signed in to it on {organisation.first_signin_at:%Y-%m-%d}"
+    if organisation.created_at >= now - timedelta(days=days):
+        return f"signed up on {organisation.created_at:%Y-%m-%d}, less than {days} days ago"
+    if not schema_exists(organisation.schema_name):
+        return None  # nothing left to lose: let the row go too
+    data = organisation_data_found(schema_names=[organisation.schema_name])
+    if data:
+        return "it holds data (" + ", ".join(data[organisation.schema_name]) + ")"
+    return None
+
+
+def organisation_purge(
+    *,
+    organisation: Organisation,
+    by: str,
+    days: int | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> None:
+    """Delete an abandoned sign-up: its schema, its row and its host names. Refuses (raises
+    PurgeRefusedError, deleting nothing) a school anyone ever signed in to, one younger than
+    `days` (default LIVEROLL_ABANDONED_SIGNUP_DAYS) or one holding any data. The school's own
+    audit log goes with its schema, so the purge is recorded in the public schema's."""
+    days = settings.LIVEROLL_ABANDONED_SIGNUP_DAYS if days is None else days
+    now = now or timezone.now()
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        # Locked so that a sign-in recording itself waits, then finds no row.
+        org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        refusal = _purge_refusal(organisation=org, days=days, now=now)
+        if refusal is not None:
+            raise PurgeRefusedError(f"{org.slug} is kept: {refusal}")
+        if dry_run:
+            return
+        details = {
+            "slug": org.slug,
+            "name": org.name,
+            "schema": org.schema_name,
+            "signed_up": org.created_at.isoformat(),
+            "domains": sorted(org.domains.values_list("domain", flat=True)),
+        }
+        audit_record(actor_label=by, action="organisation.purged", target=org, details=details)
+        # PostgreSQL will not drop a table with deferred foreign-key checks still pending in
+        # this transaction (rows written earlier in it, as when an outer transaction onboarded
+        # the school): run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        org.delete(force_drop=True)  # the schema, then the row; its domains cascade
+    logger.warning("purged abandoned sign-up %s by %s: %s", details["slug"], by, details)

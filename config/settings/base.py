@@ -184,6 +184,8 @@ LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP = int(env("LIVEROLL_SIGNIN_MAX_FAILURES_PER_
 LIVEROLL_SIGNIN_LOCKOUT_MINUTES = int(env("LIVEROLL_SIGNIN_LOCKOUT_MINUTES", "15"))
 # Schools one client address may create per hour on the sign-up page.
 LIVEROLL_SIGNUPS_PER_IP_PER_HOUR = int(env("LIVEROLL_SIGNUPS_PER_IP_PER_HOUR", "3"))
+# A school nobody signed in to this many days after sign-up is abandoned: operators may purge it.
+LIVEROLL_ABANDONED_SIGNUP_DAYS = int(env("LIVEROLL_ABANDONED_SIGNUP_DAYS", "7"))
 # API tokens: lifetime in days (a token may ask for less), and how many one person may hold
 # (unexpired, unrevoked) at once.
 LIVEROLL_API_TOKEN_DAYS = int(env("LIVEROLL_API_TOKEN_DAYS", "90"))

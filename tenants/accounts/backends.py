@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from tenants.accounts.models import User
 from tenants.accounts.signin import Lockout, signin_failed, signin_lockout, signin_succeeded
 from tenants.audit.services import request_ip
+from tenants.connection import tenant_connection
+from tenants.services import organisation_first_signin_record
 
 # `authenticate()` only answers a user or None; the forms and the GraphQL `login` read this
 # attribute of the request to tell "locked" from "wrong password".
@@ -37,6 +39,11 @@ class ThrottledModelBackend(ModelBackend):
             user = super().authenticate(request, username=username, password=password, **kwargs)
             if user is not None:
                 signin_succeeded(email=username)
+                # Here, not in a view: every sign-in path (page, GraphQL, the school's admin)
+                # comes through, and operators judge abandoned sign-ups by it.
+                organisation_first_signin_record(
+                    organisation=getattr(tenant_connection(), "tenant", None)
+                )
                 return user
             lockout = signin_failed(email=username, ip=ip)
         if lockout is not None and request is not None:
