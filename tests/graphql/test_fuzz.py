@@ -18,7 +18,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql_strategies
-
 from requests_mock import ANY
 
 from meetings.models import Meeting, ZoomConnection

@@ -21,9 +21,13 @@ from attendance.models import WebhookEvent
 from ...support import fuzz_settings
 from ..conftest import UUID, ZOOM_ID, ended, joined, left, started
 from ..webhook_bodies import bodies, samples
-from .test_intake import HOSTS, SECRETS, asgi, zoom  # noqa: F401 - fixtures
+from . import test_intake
+from .test_intake import HOSTS, SECRETS
 
 pytestmark = pytest.mark.django_db
+
+# The intake's fixtures: alpha and beta with their webhook secrets, an in-process ASGI client.
+asgi, zoom = test_intake.asgi, test_intake.zoom
 
 
 def _ours(body: dict) -> dict:
