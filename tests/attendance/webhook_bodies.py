@@ -36,6 +36,7 @@ def json_values(*, storable: bool = True) -> st.SearchStrategy[Any]:
         st.booleans(),
         st.integers(),
         st.integers(min_value=-(10**40), max_value=10**40),
+        st.sampled_from([2**31, 2**53 + 1, 2**62, 2**63 - 1, -(2**63), 10**15]),  # edges
         st.floats(allow_nan=False, allow_infinity=False),
         text,
         st.integers(min_value=1_000, max_value=60_000).map(lambda n: "é" * n),  # huge
