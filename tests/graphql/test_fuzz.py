@@ -92,7 +92,7 @@ def _ask(world, role: str, query: str) -> None:
 
 @pytest.mark.parametrize("role", ["admin", "teacher", "student"])
 def test_any_query_or_mutation_is_answered_without_a_server_error(school, role):
-    @fuzz_settings(examples=40)
+    @fuzz_settings(examples=100)
     @given(query=OPERATIONS)
     def ask(query):
         _ask(school, role, query)

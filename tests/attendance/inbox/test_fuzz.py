@@ -51,7 +51,7 @@ OUR_BASES = [_ours(body) for body in BASES]
 
 
 def test_the_intake_never_answers_a_signed_body_with_a_server_error(zoom):
-    @fuzz_settings(examples=60)
+    @fuzz_settings(examples=150)
     @given(body=bodies(BASES, storable=False))
     def post(body):
         raw = json.dumps(body).encode()
@@ -91,7 +91,7 @@ def test_processing_a_malformed_event_never_raises_and_spares_its_neighbours(liv
     world, _, _ = live_class
     good_body = joined("Cy C", 3, email="cy@alpha.test", uuid="pu-cy")
 
-    @fuzz_settings(examples=80)
+    @fuzz_settings(examples=150)
     @given(body=bodies(OUR_BASES).filter(_storable))
     def process(body):
         try:
