@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint fmt migrate bench clean frontend frontend-if-node
+.PHONY: help setup up test lint fmt migrate bench fuzz clean frontend frontend-if-node
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -41,6 +41,13 @@ migrate: setup ## Migrate every schema and the tenant template (what a deploy ru
 
 bench: setup ## Run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(PY) -m devtools.devstack bench
+
+# `make test` runs the fuzz tests with a few examples each, the same ones every time; `make fuzz`
+# runs FUZZ_EXAMPLES a test, new ones every run (a failure prints the example to reproduce it).
+FUZZ_EXAMPLES ?= 1000
+FUZZ_TESTS := tests/graphql/test_fuzz.py tests/attendance/inbox/test_fuzz.py
+fuzz: setup ## Fuzz the GraphQL API and the Zoom webhook path at length (FUZZ_EXAMPLES=1000 a test)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m devtools.devstack test -q $(FUZZ_TESTS) $(PYTEST_ARGS)
 
 frontend: ## Build the SPA served at /app/ (needs Node.js 20.19+; output in frontend/dist)
 	npm ci --prefix frontend && npm run build --prefix frontend

@@ -45,7 +45,10 @@ def parse_time(value: object) -> datetime | None:
 
 def _event_time(event: WebhookEvent) -> datetime:
     if event.event_ts:
-        return datetime.fromtimestamp(event.event_ts / 1000, tz=UTC)
+        try:
+            return datetime.fromtimestamp(event.event_ts / 1000, tz=UTC)
+        except (OverflowError, ValueError, OSError):
+            pass  # a signed body's event_ts beyond any date: when it arrived will do
     return event.received_at
 
 
@@ -87,6 +90,7 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
     if meeting is None:
         return WebhookEvent.Status.IGNORED
     # The intake sealed the links (attendance.inbox.scrub); recording_store checks them.
+    listed = obj.get("recording_files")
     files = [
         {
             "id": str(f.get("id", "")),
@@ -96,7 +100,7 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
             "recording_end": f.get("recording_end"),
             "file_size": f.get("file_size", 0),
         }
-        for f in obj.get("recording_files") or []
+        for f in (listed if isinstance(listed, list) else [])
         if isinstance(f, dict)
     ]
     services.recording_store(

@@ -31,7 +31,8 @@ def participant_key(participant: dict[str, Any]) -> str:
     participant `id` (a signed-in user's id), the per-meeting `user_id` (reused for other
     people later) and the name together."""
     if participant.get("participant_uuid"):
-        return f"u:{participant['participant_uuid']}"
+        # Bounded like the other form: the column holds 200 (Zoom's uuids are far shorter).
+        return f"u:{str(participant['participant_uuid'])[:190]}"
     parts = (participant.get("id"), participant.get("user_id"), participant.get("user_name"))
     return "k:" + "|".join(str(p or "") for p in parts)[:190]
 

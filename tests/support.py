@@ -193,3 +193,21 @@ def worker_stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
+
+
+def fuzz_settings(*, examples: int):
+    """Hypothesis settings for the fuzz tests: in `make test` a few `examples`, derandomized so
+    that CI is repeatable; with FUZZ_EXAMPLES set (`make fuzz`), that many and random."""
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    wanted = os.environ.get("FUZZ_EXAMPLES", "")
+    return hypothesis_settings(
+        max_examples=int(wanted) if wanted else examples,
+        derandomize=not wanted,
+        deadline=None,
+        database=None,
+        # A Django request per example and a function-scoped transaction shared by them all.
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        print_blob=True,
+    )

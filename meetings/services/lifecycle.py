@@ -24,12 +24,18 @@ logger = logging.getLogger(__name__)
 
 # How far from its scheduled start an occurrence may begin and still be recognised.
 OCCURRENCE_MATCH_WINDOW = timedelta(hours=12)
+ZOOM_UUID_MAX = Meeting._meta.get_field("zoom_uuid").max_length or 100
 
 
 def meeting_session_for_zoom_object(*, obj: dict[str, Any], at: datetime) -> Meeting | None:
     """The session a Zoom event is about. By uuid when known; else, for a recurring meeting,
     the not-yet-started occurrence nearest in time (which then takes the uuid)."""
-    uuid = str(obj.get("uuid") or "")
+    uuid = obj.get("uuid") or ""
+    if not isinstance(uuid, str) or len(uuid) > ZOOM_UUID_MAX:
+        # Not a Zoom uuid (a signed body may hold any JSON): no session is about it, and it
+        # must not reach the column, where it would fail the event into retry after retry.
+        logger.warning("a Zoom event's meeting uuid is not one (%.80r); no session", uuid)
+        return None
     zoom_id = str(obj.get("id") or "")
     if uuid:
         meeting = Meeting.objects.filter(zoom_uuid=uuid).first()

@@ -197,3 +197,17 @@ def test_matching_and_settling_claims_cost_the_same_queries_whatever_the_batch(l
         displaced = ParticipantSession.objects.filter(matched_by="displaced").count()
     assert counts[0] == counts[1]
     assert displaced == 12
+
+
+def test_a_participant_uuid_too_long_for_the_key_is_kept_not_failed(live_class):
+    # given: a signed join whose participant_uuid is 5000 characters (found by the webhook
+    # fuzzer: the key outgrew its column and the event failed, again on every retry)
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        [event_id] = store([joined("Ann A", 1, registrant_id="reg-ann", uuid="x" * 5000)])
+        # when
+        outcome = engine.webhook_event_process(event_id=event_id)
+        # then: processed once, the person kept under a bounded key
+        assert outcome == "processed"
+        session = session_of(meeting, "Ann A")
+        assert session is not None and len(session.participant_key) <= 200

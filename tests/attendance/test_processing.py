@@ -226,6 +226,29 @@ def test_a_malformed_event_is_ignored_once_not_retried(live_class, stored_body):
     assert event.status == "ignored" and event.attempts == 1
 
 
+@pytest.mark.parametrize(
+    "stored_body",
+    [
+        # found by the webhook fuzzer: each failed, and was retried again and again
+        body("recording.completed", recording_files=5),
+        {**joined("Ann A", 1, registrant_id="reg-ann"), "event_ts": 2**62},
+    ],
+    ids=["recording_files a number", "event_ts beyond any date"],
+)
+def test_a_malformed_field_the_handler_reads_is_not_retried(live_class, stored_body):
+    # given: a signed event of a known kind whose field has the wrong type or range
+    world, _, _ = live_class
+    if stored_body["event"] == "meeting.participant_joined":
+        del stored_body["payload"]["object"]["participant"]["join_time"]  # the event's time rules
+    with schema_context(world.schema):
+        [event_id] = store([stored_body])
+        # when
+        outcome = engine.webhook_event_process(event_id=event_id)
+        event = WebhookEvent.objects.get(pk=event_id)
+    # then: done with once
+    assert outcome in ("processed", "ignored") and event.attempts == 1
+
+
 def test_processing_twice_does_nothing_more(live_class):
     world, meeting, _ = live_class
     with schema_context(world.schema):

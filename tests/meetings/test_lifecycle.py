@@ -57,3 +57,19 @@ def test_the_teacher_ending_a_class_and_zoom_ending_it_send_the_same_event(
         ]
     assert _ended_messages(deliver) == expected
     assert {data["count"] for _, data in expected} == {0}  # nobody is in an ended class
+
+
+@pytest.mark.parametrize("uuid", ["u" * 101, [[{"a": "x" * 100}]], {"a": 1}])
+def test_an_event_whose_uuid_is_not_a_zoom_uuid_is_about_no_session(alpha, uuid):
+    # given: a signed event for a real Zoom meeting whose uuid is too long or not text (found
+    # by the webhook fuzzer: it reached the zoom_uuid column and failed, again on every retry)
+    with schema_context(alpha.schema):
+        meeting = _running(alpha)
+        Meeting.objects.filter(pk=meeting.pk).update(zoom_meeting_id="81234567890")
+        # when
+        found = services.meeting_session_for_zoom_object(
+            obj={"id": "81234567890", "uuid": uuid}, at=timezone.now()
+        )
+        meeting.refresh_from_db()
+    # then
+    assert found is None and meeting.zoom_uuid == ""

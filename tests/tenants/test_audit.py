@@ -76,3 +76,25 @@ def test_audit_log_is_read_only_in_the_school_admin(alpha):
     )
     with schema_context(alpha.schema):
         assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_audit_log_reads_a_time_without_offset_as_utc(alpha, recwarn):
+    # given: an entry at 12:00 UTC (found by the GraphQL fuzzer: a time without an offset was
+    # left to Django, which guessed with a RuntimeWarning on every such query)
+    from datetime import UTC, datetime
+
+    from ..graphql.conftest import GQL
+
+    with schema_context(alpha.schema):
+        audit_record(actor=None, action="fuzz.noon", target=None)
+        AuditEntry.objects.filter(action="fuzz.noon").update(
+            created_at=datetime(2026, 1, 1, 12, tzinfo=UTC)
+        )
+    query = 'query($s: DateTime, $u: DateTime) { auditLog(action: "fuzz.", since: $s, until: $u) { totalCount } }'
+    ask = GQL(alpha, "admin").ok
+    # when / then: the naive bounds are UTC, and nothing is guessed
+    assert (
+        ask(query, s="2026-01-01T11:59:00", u="2026-01-01T12:01:00")["auditLog"]["totalCount"] == 1
+    )
+    assert ask(query, s="2026-01-01T12:01:00")["auditLog"]["totalCount"] == 0
+    assert not [w for w in recwarn.list if "naive datetime" in str(w.message)]
