@@ -13,6 +13,15 @@ from ..support import zoom_settings_set
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zoom"
 OAUTH = "https://zoom.test"
 API = f"{OAUTH}/v2"  # where zoom_settings_set(zoom_url=OAUTH) points the REST API
+# A complete, valid set of a school's Zoom settings, as an admin saves them.
+VALID_ZOOM_SETTINGS = {
+    "client_id": "client-abc",
+    "client_secret": "s3cret-client-value",
+    "account_id": "acct-9",
+    "webhook_secret_token": "whsec-value-1234",
+    "api_base_url": API,
+    "oauth_base_url": OAUTH,
+}
 
 
 def sample(name: str) -> dict:

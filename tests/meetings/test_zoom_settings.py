@@ -11,17 +11,9 @@ from meetings.models import ZoomSettings
 from tenants.audit.models import AuditEntry
 
 from .conftest import API, OAUTH, token_body
+from .conftest import VALID_ZOOM_SETTINGS as VALID
 
 pytestmark = pytest.mark.django_db
-
-VALID = {
-    "client_id": "client-abc",
-    "client_secret": "s3cret-client-value",
-    "account_id": "acct-9",
-    "webhook_secret_token": "whsec-value-1234",
-    "api_base_url": API,
-    "oauth_base_url": OAUTH,
-}
 
 
 def test_admin_saves_settings_and_secrets_are_sealed_and_audited_by_name(alpha):

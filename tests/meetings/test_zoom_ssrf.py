@@ -16,17 +16,9 @@ from tenants.outbound import UnsafeURL
 
 from ..support import zoom_settings_set
 from .conftest import API, OAUTH, token_body
+from .conftest import VALID_ZOOM_SETTINGS as VALID
 
 pytestmark = pytest.mark.django_db
-
-VALID = {
-    "client_id": "client-abc",
-    "client_secret": "s3cret-client-value",
-    "account_id": "acct-9",
-    "webhook_secret_token": "whsec-value-1234",
-    "api_base_url": API,
-    "oauth_base_url": OAUTH,
-}
 
 ATTACKS = [
     "http://127.0.0.1:6379",
