@@ -14,7 +14,8 @@ nothing. Its message is safe to show ("No such meeting."): GraphQL shows it, pag
 Attendance records have their own rules in `attendance.policy`, built on these.
 """
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
@@ -153,26 +154,26 @@ def access_admin(user) -> None:
         raise PermissionDenied("Only school admins can do that.")
 
 
-def _pk(value) -> int | None:
-    return pk_or_none(value)
-
-
 def _check_access(to: Access) -> None:
     if to not in ("read", "manage"):
         raise ValueError(f"access is 'read' or 'manage', not {to!r}")
+
+
+def _access(rows: QuerySet[Any], pk_value: object, manages: Callable[[Any], bool] | None) -> Any:
+    """The row `pk_value` of `rows` (what the user may see), and, when `manages` is given, only
+    if they manage it; None otherwise, garbage ids included (tenants.ids)."""
+    pk = pk_or_none(pk_value)
+    row = rows.filter(pk=pk).first() if pk is not None else None
+    return row if row is not None and (manages is None or manages(row)) else None
 
 
 def access_meeting_or_none(user, meeting_id, *, to: Access = "read") -> Meeting | None:
     """The meeting `meeting_id` if `user` may see it (`to="read"`) or manage it
     (`to="manage"`: host, the class's teachers, admins); None otherwise."""
     _check_access(to)
-    pk = _pk(meeting_id)
-    if pk is None:
-        return None
-    meeting = meetings_visible(user).select_related("school_class", "host").filter(pk=pk).first()
-    if meeting is None or (to == "manage" and not can_manage_meeting(user, meeting)):
-        return None
-    return meeting
+    rows = meetings_visible(user).select_related("school_class", "host")
+    manages = (lambda m: can_manage_meeting(user, m)) if to == "manage" else None
+    return _access(rows, meeting_id, manages)
 
 
 def access_meeting(user, meeting_id, *, to: Access = "read") -> Meeting:
@@ -185,13 +186,8 @@ def access_meeting(user, meeting_id, *, to: Access = "read") -> Meeting:
 def access_class_or_none(user, class_id, *, to: Access = "read") -> SchoolClass | None:
     """The class `class_id` if `user` may see it (`classes_visible`) or manage it."""
     _check_access(to)
-    pk = _pk(class_id)
-    if pk is None:
-        return None
-    school_class = classes_visible(user).filter(pk=pk).first()
-    if school_class is None or (to == "manage" and not can_manage_class(user, school_class)):
-        return None
-    return school_class
+    manages = (lambda c: can_manage_class(user, c)) if to == "manage" else None
+    return _access(classes_visible(user), class_id, manages)
 
 
 def access_class(user, class_id, *, to: Access = "read") -> SchoolClass:

@@ -274,7 +274,8 @@ class ZoomWebhookIntake:
 
         signature = headers.get(b"x-zm-signature")
         timestamp = headers.get(b"x-zm-request-timestamp")
-        ip = _client_ip(headers, scope)
+        # The client's address is read only for a refusal's audit entry (not on the hot path).
+        ip = lambda: _client_ip(headers, scope)  # noqa: E731
         if not signature or not timestamp:
             await self._reject(tenant, host, "missing_signature", ip)
         if not _timestamp_fresh(timestamp, self._clock()):
@@ -335,10 +336,12 @@ class ZoomWebhookIntake:
         self._hosts[host] = _Cached(tenant, time.monotonic() + ttl)
         return tenant
 
-    async def _reject(self, tenant: Tenant, host: str, reason: str, ip: str | None) -> NoReturn:
+    async def _reject(
+        self, tenant: Tenant, host: str, reason: str, ip: Callable[[], str | None]
+    ) -> NoReturn:
         from tenants.audit.services import ip_hash
 
-        hashed = ip_hash(ip)
+        hashed = ip_hash(ip())
         logger.warning(
             "zoom webhook refused for %s (%s): %s, client %s", tenant.schema, host, reason, hashed
         )

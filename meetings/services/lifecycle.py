@@ -1,6 +1,6 @@
 """A class session's life as Zoom reports it: which session an event is about (a new one for
-an unscheduled start), started, ended. The one writer of a session's status and actual times;
-attendance calls these."""
+an unscheduled start), started, ended. The one writer of a session's actual times and of its
+started/ended status (a cancellation is scheduling's); attendance calls these."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from realtime.access import AccessGate
 from realtime.events import Event, EventError, decode_message
 from realtime.groups import EVENT_HANDLER, user_group
 from tenants.accounts.selectors import is_active_user
-from tenants.graphql.context import NotAllowed
+from tenants.graphql.context import require_user
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,9 @@ def ws_scope(info: Info) -> dict[str, Any]:
 
 
 def ws_user_id(info: Info) -> int:
-    """The signed-in user of the websocket (resolved in the tenant's schema), else NotAllowed."""
-    user = ws_scope(info).get("user")
-    if user is None or not user.is_authenticated:
-        raise NotAllowed("Sign in first.")
-    pk: int = user.pk
-    return pk
+    """The signed-in, active user of the websocket (resolved in the tenant's schema), else
+    NotAllowed: the same rule as every query and mutation (`require_user`)."""
+    return require_user(info).pk
 
 
 @strawberry.type

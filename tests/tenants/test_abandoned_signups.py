@@ -189,9 +189,11 @@ def test_no_one_but_an_operator_reaches_the_purge(worlds, alpha, public_client, 
     # a school's admin: its admin site has no organisations at all
     school_admin = alpha.client("admin")
     assert school_admin.get("/admin/tenants/organisation/").status_code == 404
-    school_admin.post(
+    refused = school_admin.post(
         "/admin/tenants/organisation/", {"action": "purge", "_selected_action": [ghost.pk]}
     )
+    assert refused.status_code == 404
+    assert schema_exists("ghost")
     # staff on the bare domain who is no operator: sent to sign in
     staff = django_user_model.objects.create_user("staff@liveroll.test", "x" * 12, is_staff=True)
     public_client.force_login(staff)
