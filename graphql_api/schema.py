@@ -26,9 +26,13 @@ from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.mail.graphql.mutations import MailMutation
+from tenants.mail.graphql.queries import MailQuery
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
-Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
+Query = merge_types("Query", (TenantsQuery, MailQuery, MeetingsQuery, AttendanceQuery))
+Mutation = merge_types(
+    "Mutation", (TenantsMutation, MailMutation, MeetingsMutation, AttendanceMutation)
+)
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance
