@@ -257,8 +257,8 @@ LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_
 # Outgoing mail goes through the school's outbox (tenants.mail) and is sent by a worker over SMTP,
 # configured here with Django's own EMAIL_* settings. Development points at the mail catcher the
 # Zoom sandbox runs (local settings); tests use the in-memory backend.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")

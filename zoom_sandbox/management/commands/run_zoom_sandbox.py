@@ -3,6 +3,7 @@
 webhooks to a tenant."""
 
 import json
+import logging
 import os
 import signal
 import threading
@@ -121,6 +122,8 @@ class Command(BaseCommand):
             self.stdout.write(f"sandbox {stamp} {line}")
             self.stdout.flush()
 
+        # aiosmtpd logs every SMTP connection at INFO: the sandbox's own line per request is enough.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         smtp_port = options["smtp_port"]
         server = SandboxServer(
             options["bind_host"],
