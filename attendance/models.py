@@ -37,6 +37,13 @@ class WebhookEvent(models.Model):
                 condition=models.Q(status="pending"),
                 name="webhook_pending_meeting",
             ),
+            # What the body purge asks for: handled events whose body is still there. Purged
+            # rows leave the index, so a sweep reads only what it will blank.
+            models.Index(
+                fields=["processed_at"],
+                condition=models.Q(status__in=["processed", "ignored"]) & ~models.Q(body={}),
+                name="webhook_body_unpurged",
+            ),
         ]
 
 

@@ -21,7 +21,6 @@ from attendance.events import (
     AttendanceScored,
     AttendanceUpdated,
     LiveCount,
-    Participant,
     ParticipantChange,
     ParticipantsChanged,
 )
@@ -46,7 +45,7 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
-from attendance.selectors import live_count
+from attendance.selectors import live_count, participant_of
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
 from meetings.zoom.links import origin_of, zoom_link_clean
@@ -280,18 +279,6 @@ def _verified_first(meeting: Meeting, answers: dict[str, _Who]) -> None:
             role=ParticipantRole.GUEST,
             matched_by=MatchedBy.DISPLACED,
         )
-
-
-def participant_of(session: ParticipantSession) -> Participant:
-    """A participant as realtime events carry them."""
-    return Participant(
-        key=session.participant_key,
-        name=session.name,
-        role=session.role,
-        joined_at=session.joined_at.isoformat() if session.joined_at else None,
-        left_at=session.left_at.isoformat() if session.left_at else None,
-        verified=session.verified,
-    )
 
 
 def _after_participants_change(

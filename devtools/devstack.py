@@ -58,7 +58,17 @@ def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
         ),
         ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4")),
         ("scheduler", manage("run_scheduler")),
-        ("sandbox", manage("run_zoom_sandbox")),
+        (
+            "sandbox",
+            manage(
+                "run_zoom_sandbox",
+                # the room pages send the demo school the webhooks of whoever starts or joins
+                "--room-webhook",
+                f"http://127.0.0.1:{env['PORT']}/webhooks/zoom/",
+                "--room-host",
+                f"demo.{env.get('LIVEROLL_BASE_DOMAIN', 'localhost')}",
+            ),
+        ),
     ]
 
 

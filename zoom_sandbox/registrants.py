@@ -87,6 +87,13 @@ class RegistrantsMixin:
             ]
         return result
 
+    @locked
+    def registrant_by_token(self, meeting_id: int, tk: str) -> Registrant | None:
+        """The registrant whose personal join link carries `tk` (any status)."""
+        if not tk:
+            return None
+        return next((r for r in self.registrants.get(meeting_id, []) if r.token == tk), None)
+
     def registrant_join_url(self, registrant: Registrant) -> str:
         return f"{self.base_url}/w/{registrant.meeting_id}?tk={registrant.token}"
 

@@ -94,9 +94,7 @@ class TenantsQuery:
     ) -> list[t.ApiToken]:
         user = require_admin(info) if everyone else require_user(info)
         now = timezone.now()
-        rows = api_tokens_visible(viewer=user, everyone=everyone)
-        if active_only:
-            rows = rows.filter(revoked=False, expires_at__gt=now)
+        rows = api_tokens_visible(viewer=user, everyone=everyone, active_only=active_only)
         limit = page_limit(limit)
         start = max(offset, 0)
         return [t.api_token_from(row, now=now) for row in rows[start : start + limit]]

@@ -16,38 +16,12 @@ import requests
 
 from zoom_sandbox import occurrences
 from zoom_sandbox.server import SandboxServer, redact
-from zoom_sandbox.state import SandboxState
 from zoom_sandbox.users import DEMO_TEACHER_ID, DEMO_USERS
-
-from ..support import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom"
 BASE_DIR = Path(__file__).resolve().parents[2]
 CLIENT = ("demo-client-id", "demo-client-secret")
 REDIRECT = "http://demo.localhost:8000/oauth/zoom/callback/"
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def sandbox(clock):
-    server = SandboxServer(state=SandboxState(clock=clock), log=lambda line: None).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(sandbox):
-    """A requests session authorised as teacher1 through the demo client."""
-    session = requests.Session()
-    token = sandbox.state.issue_token()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.base = sandbox.url + "/v2"
-    return session
 
 
 def authorize(sandbox, **extra) -> str:

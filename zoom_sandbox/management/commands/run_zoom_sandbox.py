@@ -13,7 +13,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zoom_sandbox.mailcatcher import DEFAULT_SMTP_PORT
 from zoom_sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEvent
+from zoom_sandbox.room import WebhookTarget
 from zoom_sandbox.server import SandboxServer
+from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
 
 def _default_port() -> int:
@@ -49,6 +51,18 @@ class Command(BaseCommand):
             default=_default_smtp_port(),
             help="the mail catcher's SMTP port (default $ZOOM_SANDBOX_SMTP_PORT or 1025; "
             "0 picks a free one, -1 runs no catcher); its mail is under /mail/",
+        )
+        parser.add_argument(
+            "--room-webhook",
+            default=os.environ.get("ZOOM_SANDBOX_ROOM_WEBHOOK", ""),
+            help="where the room pages send the demo account's webhooks, e.g. "
+            "http://127.0.0.1:8000/webhooks/zoom/ (default $ZOOM_SANDBOX_ROOM_WEBHOOK; none: "
+            "the room sends nothing)",
+        )
+        parser.add_argument(
+            "--room-host",
+            default=os.environ.get("ZOOM_SANDBOX_ROOM_HOST", ""),
+            help="the Host header of those webhooks (the school's host, e.g. demo.localhost)",
         )
         parser.add_argument(
             "--public-url",
@@ -137,6 +151,10 @@ class Command(BaseCommand):
         except OSError as exc:
             where = f"{options['bind_host']}:{options['port']}"
             raise CommandError(f"cannot listen on {where}: {exc}") from exc
+        if options["room_webhook"]:
+            secret = os.environ.get("DEMO_ZOOM_WEBHOOK_SECRET", "demo-webhook-secret")
+            target = WebhookTarget(options["room_webhook"], secret, options["room_host"])
+            server.state.rooms.target_set(DEMO_ACCOUNT_ID, target)
         stop = threading.Event()
 
         def on_signal(signum, frame):
