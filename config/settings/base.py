@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "meetings",
+    "meetings.joining",
     "attendance",
     "realtime",
 ]
