@@ -32,7 +32,7 @@ SALT = "liveroll.meetings.joining.link.v1"
 MAC_LENGTH = 22  # base64url characters: 132 bits
 JOIN_PATH = "/join/{token}/"
 # Ids are bounded so that a garbage token is "not found" and never an overflow.
-_TOKEN = re.compile(rf"^(\d{{1,18}})\.([ug])(\d{{1,18}})\.([A-Za-z0-9_-]{{{MAC_LENGTH}}})$")
+TOKEN_PATTERN = re.compile(rf"^(\d{{1,18}})\.([ug])(\d{{1,18}})\.([A-Za-z0-9_-]{{{MAC_LENGTH}}})$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def join_token_make(*, meeting_id: int, kind: SubjectKind, subject_id: int) -> s
 def join_token_read(token: str) -> JoinToken | None:
     """What `token` names if it is one of this school's, unaltered; None for anything else
     (garbage, altered, made for another school or under a retired secret)."""
-    match = _TOKEN.match(token or "")
+    match = TOKEN_PATTERN.match(token or "")
     if match is None:
         return None
     meeting_id, kind, subject_id = int(match[1]), match[2], int(match[3])
