@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from meetings import ics, services
 from meetings.forms import ScheduleForm, ZoomSettingsForm
 from meetings.joining.links import join_urls_for
+from meetings.joining.selectors import join_policy
 from meetings.models import CalendarFeed, Meeting, ZoomConnection
 from meetings.policy import (
     NotFound,
@@ -233,6 +234,8 @@ def meeting_detail(request, meeting_id):
             "can_manage": can_manage,
             "registrants": registrants,
             "sessions": sessions,
+            "join_url": join_urls_for(user=request.user, meetings=[meeting]).get(meeting.pk),
+            "join_opens": join_policy().opens_minutes_before,
         },
     )
 
