@@ -21,6 +21,8 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.joining.graphql.mutations import JoiningMutation
+from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
@@ -29,9 +31,12 @@ from tenants.graphql.subscriptions import TenantsSubscription
 from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
 
-Query = merge_types("Query", (TenantsQuery, MailQuery, MeetingsQuery, AttendanceQuery))
+Query = merge_types(
+    "Query", (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, AttendanceQuery)
+)
 Mutation = merge_types(
-    "Mutation", (TenantsMutation, MailMutation, MeetingsMutation, AttendanceMutation)
+    "Mutation",
+    (TenantsMutation, MailMutation, MeetingsMutation, JoiningMutation, AttendanceMutation),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
