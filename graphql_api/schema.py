@@ -21,6 +21,7 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.guests.graphql.mutations import GuestsMutation
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
@@ -28,7 +29,9 @@ from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 
 Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
-Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
+Mutation = merge_types(
+    "Mutation", (TenantsMutation, MeetingsMutation, GuestsMutation, AttendanceMutation)
+)
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance

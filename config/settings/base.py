@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "meetings",
+    "meetings.guests",  # guests invited to a meeting or a series
     "attendance",
     "realtime",
 ]

@@ -15,13 +15,14 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from meetings.graphql import room
 from meetings.graphql import types as t
+from meetings.guests.graphql.types import Guest, guest_from
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
 from tenants.accounts.models import User
 from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
-_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
+_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants", "guests"})
 
 
 def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
@@ -30,6 +31,8 @@ def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
         lookups.append("school_class__teachers")  # can_manage_meeting reads it
     if "registrants" in fields:
         lookups.append(Prefetch("registrants", queryset=Registrant.objects.select_related("user")))
+    if "guests" in fields:
+        lookups += ["guests__invited_by", "series__guests__invited_by", "guest_registrants"]
     return lookups + room.prefetches(fields)
 
 
@@ -82,4 +85,16 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         if "registrants" in fields
         else [],
         recordings=room.recordings_of(meeting) if "recordings" in fields else [],
+        guests=_guests_of(meeting) if manages and "guests" in fields else [],
     )
+
+
+def _guests_of(meeting: Meeting) -> list[Guest]:
+    """The session's guests and its series', with their Zoom registration for this session
+    (rows prefetched by `meeting_prefetches`)."""
+    rows = list(meeting.guests.all())
+    if meeting.series is not None:
+        rows += list(meeting.series.guests.all())
+    registration = {r.guest_id: r.status for r in meeting.guest_registrants.all()}
+    rows.sort(key=lambda g: (g.invited_at, g.pk))
+    return [guest_from(g, zoom_registration=registration.get(g.pk)) for g in rows]

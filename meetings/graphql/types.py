@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from meetings.guests.graphql.types import Guest
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
 
@@ -82,6 +83,10 @@ class Meeting:
     attendance: list[AttendanceRecord]
     registrants: list[Registrant]
     recordings: list[Recording]
+    guests: list[Guest] = strawberry.field(
+        description="Guests invited to this session or its series (those who manage it only;"
+        " empty for others)."
+    )
 
 
 @strawberry.type

@@ -24,6 +24,7 @@ from meetings.providers.base import (
     ProviderValidationError,
     Recording,
     RecordingFile,
+    RegistrantRef,
     RegistrantResult,
     Transcript,
     TranscriptEntry,
@@ -343,6 +344,20 @@ class ZoomProvider(MeetingProvider):
                 _str(item.get("occurrence_id")) for item in data.get("occurrences") or ()
             ),
         )
+
+    def cancel_registrants(
+        self, meeting_id: str, *, registrants: Sequence[RegistrantRef], occurrence_id: str = ""
+    ) -> None:
+        # Zoom takes at most 30 registrants a call.
+        rows = [{"id": r.id, "email": r.email} for r in registrants]
+        for start in range(0, len(rows), 30):
+            self.client.request(
+                "PUT",
+                f"/meetings/{encode_uuid(str(meeting_id))}/registrants/status",
+                category="light",
+                params={"occurrence_id": occurrence_id} if occurrence_id else None,
+                json={"action": "cancel", "registrants": rows[start : start + 30]},
+            )
 
     def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
         return self._participants(
