@@ -72,6 +72,9 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         attendance=room.attendance_of(meeting, viewer, manages=manages)
         if "attendance" in fields
         else [],
+        guest_attendance=room.guest_attendance_of(meeting, viewer, manages=manages)
+        if "guestAttendance" in fields
+        else [],
         registrants=[
             t.Registrant(
                 user=user_from(r.user),

@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from meetings.graphql.room import AttendanceRecord, GuestAttendanceRecord, Participant, Recording
 from meetings.guests.graphql.types import Guest
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
@@ -81,6 +81,9 @@ class Meeting:
     can_manage: bool
     participants: list[Participant]
     attendance: list[AttendanceRecord]
+    guest_attendance: list[GuestAttendanceRecord] = strawberry.field(
+        description="The guests' attendance (those who manage the meeting only; empty for others)."
+    )
     registrants: list[Registrant]
     recordings: list[Recording]
     guests: list[Guest] = strawberry.field(
