@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from meetings import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("", include("meetings.joining.urls")),
 ]

@@ -90,6 +90,10 @@ class Meeting:
         description="Guests invited to this session or its series (those who manage it only;"
         " empty for others)."
     )
+    join_url: str | None = strawberry.field(
+        description="The viewer's own link to join this class (the platform's, never Zoom's); "
+        "null for someone who may not join it (its teachers and admins start it instead)."
+    )
 
 
 @strawberry.type

@@ -288,7 +288,7 @@ def guest_registration_cancel(*, guest_id: int) -> int:
             with contextlib.suppress(NotFoundError):
                 provider.cancel_registrants(
                     zoom_meeting_id,
-                    registrants=[RegistrantRef(id=i, email=e) for i, e in sorted(refs)],
+                    registrants=[RegistrantRef(registrant_id=i, email=e) for i, e in sorted(refs)],
                     occurrence_id=occurrence_id,
                 )
         GuestRegistrant.objects.filter(pk__in=[r.pk for r in group]).update(

@@ -123,7 +123,7 @@ class RegistrantResult:
 class RegistrantRef:
     """A registration to act on: Zoom's registrant id and the email it was made with."""
 
-    id: str
+    registrant_id: str
     email: str
 
 
@@ -239,12 +239,16 @@ class MeetingProvider(abc.ABC):
         occurrence_ids: Sequence[str] = (),
     ) -> RegistrantResult: ...
 
+    @abc.abstractmethod
     def cancel_registrants(
-        self, meeting_id: str, *, registrants: Sequence[RegistrantRef], occurrence_id: str = ""
+        self,
+        meeting_id: str,
+        *,
+        registrants: Sequence[RegistrantRef],
+        occurrence_id: str = "",
     ) -> None:
-        """Cancel registrations (of one occurrence, or of all); their join links stop
-        working."""
-        raise NotImplementedError
+        """Cancel these registrations (all occurrences, or one with `occurrence_id`): their
+        join links stop working. A meeting already gone is fine."""
 
     @abc.abstractmethod
     def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
