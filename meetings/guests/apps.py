@@ -11,6 +11,13 @@ class GuestsConfig(AppConfig):
     label = "guests"
     verbose_name = "Guests"
 
+    def ready(self) -> None:
+        # Join links of subject kind "g" (meetings.joining.links) name a guest.
+        from meetings.guests.joining import KIND, GuestSubjects
+        from meetings.joining.subjects import subject_kind_register
+
+        subject_kind_register(KIND, GuestSubjects())
+
     def periodic_jobs(self) -> list["Job"]:
         """Registers guests whose meeting reached Zoom after the invite, or whose registration
         was deferred or failed (tenants.scheduler.default_jobs collects this)."""

@@ -15,6 +15,29 @@ def guest_meetings(guest: Guest) -> QuerySet[Meeting]:
     return Meeting.objects.filter(pk=guest.meeting_id or 0)
 
 
+def guest_upcoming_meetings(guest: Guest) -> QuerySet[Meeting]:
+    """The guest's sessions not cancelled and not over, earliest first."""
+    return (
+        guest_meetings(guest)
+        .exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.ENDED])
+        .order_by("start_time", "id")
+    )
+
+
+def guest_next_meeting(guest: Guest) -> Meeting:
+    """The session a guest's link leads to when none is named: their meeting, or their
+    series' next session still to come (else its last one, whose page says it has ended)."""
+    if guest.meeting is not None:
+        return guest.meeting
+    meeting = (
+        guest_upcoming_meetings(guest).first()
+        or guest_meetings(guest).order_by("-start_time", "-id").first()
+    )
+    if meeting is None:
+        raise Meeting.DoesNotExist(f"guest {guest.pk}'s series has no session")
+    return meeting
+
+
 def guest_invited_to(guest: Guest, meeting: Meeting) -> bool:
     """Whether `guest`'s invitation covers `meeting` and still holds (not revoked, and the
     meeting not cancelled): what the join route asks before letting a guest in."""

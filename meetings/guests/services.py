@@ -16,19 +16,24 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from meetings.guests.models import Guest, GuestRegistrant
-from meetings.guests.selectors import guest_meetings
+from meetings.guests.selectors import guest_meetings, guest_upcoming_meetings
+from meetings.joining.links import join_url_for_guest, school_origin
+from meetings.joining.selectors import join_policy
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_meeting_for_manage, can_manage_guest, can_manage_series
 from meetings.providers.base import (
     MeetingProviderError,
     NotFoundError,
+    ProviderUnavailableError,
     RateLimitError,
     RegistrantRef,
     RegistrantResult,
 )
+from meetings.services.registrants import MeetingNotOnZoom, RegistrationCancelled
 from meetings.zoom.factory import ZoomNotConnected, provider_for_meeting
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
+from tenants.mail.services import mail_queue
 from tenants.text import text_validate
 
 logger = logging.getLogger(__name__)
@@ -109,8 +114,35 @@ def guest_invite(
 
 
 def _invitation_mail(guest: Guest) -> None:
-    """Queue the guest's invitation with their personal platform link (wired to the outbox
-    once mail exists)."""
+    """Queue the guest's invitation: each of their sessions still to come with its personal
+    platform link (never Zoom's), in the class's time zone."""
+    sessions = list(guest_upcoming_meetings(guest))
+    if not sessions:
+        return
+    origin = school_origin()
+    first = sessions[0]
+    mail_queue(
+        key=f"guest.invited:{guest.pk}",
+        to=guest.email,
+        template="guest_invitation",
+        context={
+            "guest_name": guest.name,
+            "inviter": (guest.invited_by.name or guest.invited_by.email)
+            if guest.invited_by
+            else "",
+            "title": guest.series.title if guest.series is not None else first.title,
+            "meeting_timezone": first.timezone or "UTC",
+            "opens_minutes": join_policy().opens_minutes_before,
+            "sessions": [
+                {
+                    "start": m.start_time,
+                    "minutes": m.duration_minutes,
+                    "join_url": join_url_for_guest(guest=guest, meeting=m, origin=origin),
+                }
+                for m in sessions
+            ],
+        },
+    )
 
 
 def guest_revoke(*, guest: Guest, by: User, ip: str | None = None) -> Guest:
@@ -136,6 +168,13 @@ def guest_revoke(*, guest: Guest, by: User, ip: str | None = None) -> Guest:
                 },
             )
             _enqueue("guest_registration_cancel", guest.pk)
+            title = (guest.series or guest.meeting or Meeting(title="")).title
+            mail_queue(
+                key=f"guest.revoked:{guest.pk}",
+                to=guest.email,
+                template="guest_revoked",
+                context={"guest_name": guest.name, "title": title},
+            )
     return guest
 
 
@@ -254,6 +293,44 @@ def _record(
             row.status = GuestRegistrant.Status.FAILED
             row.last_error = error[:500]
         row.save()
+
+
+def guest_registrant_join_url(*, guest: Guest, meeting: Meeting) -> str:
+    """The guest's own Zoom link for `meeting` (for the join route's redirect only): their
+    registration's, registering them now (rate-limited, as they wait) when the worker has not
+    yet. A meeting without registration has one link for all. Raises RegistrationCancelled,
+    MeetingNotOnZoom or the provider's errors. Whether the guest may join is the caller's
+    question."""
+    if not meeting.on_zoom:
+        raise MeetingNotOnZoom("This class is not on Zoom yet.")
+    if not meeting.registration_enabled:
+        if not meeting.join_url:
+            raise ProviderUnavailableError("Zoom gave no join link for this class.")
+        return str(meeting.join_url)
+    row = GuestRegistrant.objects.filter(guest=guest, meeting=meeting).first()
+    if row is not None and row.status == GuestRegistrant.Status.CANCELLED:
+        raise RegistrationCancelled
+    if row is not None and row.status == GuestRegistrant.Status.REGISTERED and row.join_url:
+        return str(row.join_url)
+    first, _, last = guest.name.partition(" ")
+    provider = provider_for_meeting(meeting, interactive=True)
+    try:
+        result = provider.add_registrant(
+            meeting.zoom_meeting_id,
+            email=guest.email,
+            first_name=first,
+            last_name=last,
+            occurrence_ids=[meeting.zoom_occurrence_id] if meeting.zoom_occurrence_id else [],
+        )
+    except MeetingProviderError as exc:
+        _record(guest, [meeting], error=str(exc))
+        raise
+    if not result.join_url:
+        _record(guest, [meeting], error="Zoom gave no usable join link.")
+        raise ProviderUnavailableError("Zoom gave no usable join link.")
+    _record(guest, [meeting], result=result)
+    logger.info("registered guest %s for meeting %s on joining", guest.pk, meeting.pk)
+    return result.join_url
 
 
 def guest_registration_cancel(*, guest_id: int) -> int:

@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from tenants.connection import tenant_connection
 
 if TYPE_CHECKING:
+    from meetings.guests.models import Guest
     from meetings.models import Meeting
     from tenants.accounts.models import User
 
@@ -110,4 +111,18 @@ def join_url_for(*, meeting: Meeting, user: User, origin: str | None = None) -> 
     join is `meetings.joining.selectors.may_join`'s question, asked again when it is opened.
     `origin` saves a lookup when building many links at once (`school_origin()`)."""
     path = join_path(meeting_id=meeting.pk, kind="u", subject_id=user.pk)
+    return f"{origin or school_origin()}{path}"
+
+
+def join_url_for_guest(
+    *, guest: Guest, meeting: Meeting | None = None, origin: str | None = None
+) -> str:
+    """A guest's personal link (subject kind "g"), absolute on the school's host: to their
+    meeting, or for a guest of a whole series to `meeting`, one of its sessions (by default the
+    next one still to come). The route asks the guests app whether the guest may join."""
+    if meeting is None:
+        from meetings.guests.selectors import guest_next_meeting
+
+        meeting = guest_next_meeting(guest)
+    path = join_path(meeting_id=meeting.pk, kind="g", subject_id=guest.pk)
     return f"{origin or school_origin()}{path}"
