@@ -82,8 +82,13 @@ def guest_invite(
         ended = meeting.status in (Meeting.Status.ENDED, Meeting.Status.CANCELLED)
         if ended:
             raise ValidationError("Guests can be invited only to a class still to come.")
-    elif series is not None and not can_manage_series(by, series):
-        raise PermissionDenied("Only the host, the class's teachers and school admins can do that.")
+    elif series is not None:
+        if not can_manage_series(by, series):
+            raise PermissionDenied(
+                "Only the host, the class's teachers and school admins can do that."
+            )
+        if not series.meetings.filter(status=Meeting.Status.SCHEDULED).exists():
+            raise ValidationError("This series has no session still to come.")
     name, email = _clean(name, email)
     try:
         with transaction.atomic():

@@ -373,3 +373,56 @@ def test_guests_of_one_school_are_not_seen_from_another(alpha, beta):
         assert not Guest.objects.filter(pk=guest.pk).exists()
         assert services.guest_register(guest_id=guest.pk).registered == 0
         assert services.guest_registration_cancel(guest_id=guest.pk) == 0
+
+
+def test_the_actors_are_tenant_actors_and_act_in_their_schema_only(
+    teacher_connected, beta, requests_mock, monkeypatch
+):
+    from meetings.guests import actors
+    from tenants.tasking import actor_tenancy
+
+    world = teacher_connected
+    sessions = _schedule_weekly(world, requests_mock, count=2)
+    requests_mock.post(f"{API}/meetings/{ZOOM_ID}/registrants", json=_registrant_reply)
+    with schema_context(world.schema):
+        guest = services.guest_invite(
+            meeting=sessions[0], name="Ada", email="ada@example.org", by=world.users["admin"]
+        )
+    sent = []
+    monkeypatch.setattr(actors.guest_register, "send", lambda guest_id: sent.append(guest_id))
+    assert {
+        actor_tenancy(a)
+        for a in (
+            actors.guest_register,
+            actors.guest_registration_cancel,
+            actors.guests_registration_sweep,
+        )
+    } == {"tenant"}
+
+    # in the other school: nothing of alpha's is seen or touched
+    with schema_context(beta.schema):
+        actors.guests_registration_sweep.fn()
+        actors.guest_register.fn(guest.pk)
+    assert sent == []
+    assert not [r for r in requests_mock.request_history if r.path.endswith("/registrants")]
+
+    # in its own school: swept and registered
+    with schema_context(world.schema):
+        actors.guests_registration_sweep.fn()
+        actors.guest_register.fn(guest.pk)
+        assert GuestRegistrant.objects.get(guest=guest).status == "registered"
+    assert sent == [guest.pk]
+
+
+def test_a_series_with_no_session_to_come_takes_no_guests(alpha, requests_mock):
+    sessions = _schedule_weekly(alpha, requests_mock, count=2)
+    with schema_context(alpha.schema):
+        Meeting.objects.filter(series=sessions[0].series).update(status=Meeting.Status.ENDED)
+        with pytest.raises(ValidationError):
+            services.guest_invite(
+                series=sessions[0].series,
+                name="Ada",
+                email="a@example.org",
+                by=alpha.users["admin"],
+            )
+        assert not Guest.objects.exists()
