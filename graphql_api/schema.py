@@ -22,15 +22,18 @@ from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.guests.graphql.mutations import GuestsMutation
+from meetings.joining.graphql.mutations import JoiningMutation
+from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
+Query = merge_types("Query", (TenantsQuery, MeetingsQuery, JoiningQuery, AttendanceQuery))
 Mutation = merge_types(
-    "Mutation", (TenantsMutation, MeetingsMutation, GuestsMutation, AttendanceMutation)
+    "Mutation",
+    (TenantsMutation, MeetingsMutation, GuestsMutation, JoiningMutation, AttendanceMutation),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

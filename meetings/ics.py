@@ -1,7 +1,7 @@
 """iCalendar (RFC 5545) rendering of meetings for the per-user feed."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import QuerySet
@@ -61,9 +61,9 @@ def feed_meetings(*, user: User) -> QuerySet[Meeting]:
     )
 
 
-def _event_lines(meeting: Meeting, *, now: str, join_base: str) -> list[str]:
+def _event_lines(meeting: Meeting, *, now: str, join_base: str, link: str = "") -> list[str]:
     event = meeting.calendar_event
-    link = f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
+    link = link or f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
     description = meeting.description + ("\n\n" if meeting.description else "") + link
     return [
         "BEGIN:VEVENT",
@@ -80,8 +80,16 @@ def _event_lines(meeting: Meeting, *, now: str, join_base: str) -> list[str]:
     ]
 
 
-def calendar_render(*, meetings: Iterable[Meeting], name: str, join_base: str) -> str:
-    """Join links in the feed are the platform's own (`/meetings/<id>/`), never Zoom's."""
+def calendar_render(
+    *,
+    meetings: Iterable[Meeting],
+    name: str,
+    join_base: str,
+    links: Mapping[int, str] | None = None,
+) -> str:
+    """Links in the feed are the platform's own, never Zoom's: the person's join link
+    (`links`, by meeting id) where they may join, else the meeting's page (`/meetings/<id>/`)."""
+    links = links or {}
     now = _stamp(timezone.now())
     lines = [
         "BEGIN:VCALENDAR",
@@ -95,7 +103,9 @@ def calendar_render(*, meetings: Iterable[Meeting], name: str, join_base: str) -
         if getattr(meeting, "calendar_event", None) is None:
             continue
         try:
-            lines += _event_lines(meeting, now=now, join_base=join_base)
+            lines += _event_lines(
+                meeting, now=now, join_base=join_base, link=links.get(meeting.pk, "")
+            )
         except (OverflowError, ValueError) as exc:
             # One bad row (a start near year 9999 whose end overflows) must not take the whole
             # feed, and every calendar of the class with it, down.

@@ -16,8 +16,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from meetings.graphql import room
 from meetings.graphql import types as t
 from meetings.guests.graphql.types import Guest, guest_from
-from meetings.joining.links import join_url_for, school_origin
-from meetings.joining.selectors import meetings_joinable
+from meetings.joining.links import join_urls_for
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
 from tenants.accounts.models import User
@@ -56,12 +55,9 @@ def meetings_for(
 
 
 def _join_urls_set(meetings: list[Meeting], viewer: User) -> None:
-    joinable = meetings_joinable(user=viewer, meetings=meetings)
-    origin = school_origin() if joinable else ""
+    urls = join_urls_for(user=viewer, meetings=meetings)
     for meeting in meetings:
-        joins = meeting.pk in joinable
-        url = join_url_for(meeting=meeting, user=viewer, origin=origin) if joins else None
-        setattr(meeting, _JOIN_URL, url)
+        setattr(meeting, _JOIN_URL, urls.get(meeting.pk))
 
 
 def _join_url(meeting: Meeting, viewer: User) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -112,6 +113,22 @@ def join_url_for(*, meeting: Meeting, user: User, origin: str | None = None) -> 
     `origin` saves a lookup when building many links at once (`school_origin()`)."""
     path = join_path(meeting_id=meeting.pk, kind="u", subject_id=user.pk)
     return f"{origin or school_origin()}{path}"
+
+
+def join_urls_for(*, user: User, meetings: Sequence[Meeting]) -> dict[int, str]:
+    """`user`'s links to those of `meetings` they may join (by meeting id), for a list, a feed
+    or a batch of mails: a fixed number of queries however many meetings."""
+    from meetings.joining.selectors import meetings_joinable
+
+    joinable = meetings_joinable(user=user, meetings=meetings)
+    if not joinable:
+        return {}
+    origin = school_origin()
+    return {
+        m.pk: join_url_for(meeting=m, user=user, origin=origin)
+        for m in meetings
+        if m.pk in joinable
+    }
 
 
 def join_url_for_guest(
