@@ -21,8 +21,7 @@ class UserSubjects:
             kind=KIND,
             pk=user.pk,
             label=user.email,
-            # User.timezone arrives with the people's settings; until then, the meeting's.
-            timezone=str(getattr(user, "timezone", "") or ""),
+            timezone=user.timezone,  # "" or unknown: the pages fall back to the meeting's
             user=user,
         )
 

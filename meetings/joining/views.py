@@ -3,6 +3,7 @@ Zoom or a page. Every answer is `no-store` with no referrer (the token is in the
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from meetings.joining.services import DEVICE_COOKIE, JoinDecision, Outcome, Reason, join_attempt
 from tenants.audit.services import request_ip
+
+logger = logging.getLogger(__name__)
 
 DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 
@@ -130,4 +133,14 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         )
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    if response.status_code >= 400:
+        # Django would log "Forbidden: /join/<token>/": the link is a credential, so this
+        # line says what happened without it (the audit log has the rest).
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        logger.info(
+            "join refused: %s (meeting %s) status=%s",
+            decision.reason,
+            decision.meeting.pk if decision.meeting else "-",
+            response.status_code,
+        )
     return response

@@ -3,6 +3,7 @@
 import logging
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -12,6 +13,7 @@ from django_tenants.utils import schema_context
 from meetings.joining.links import join_token_make
 from meetings.joining.services import DEVICE_COOKIE
 from meetings.models import Meeting, Registrant
+from tenants.accounts.models import User
 from tenants.audit.models import AuditEntry
 from tenants.school.models import Enrolment
 
@@ -175,10 +177,14 @@ def test_signing_in_from_the_sign_in_page_comes_back_to_the_link(alpha, zoom, cl
 # --- the window -------------------------------------------------------------------------------
 
 
-def test_before_the_window_a_page_counts_down_in_the_persons_timezone(alpha, zoom):
+def test_before_the_window_a_page_counts_down_in_the_meetings_timezone_without_the_persons(
+    alpha, zoom
+):
     start = (timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
     meeting = meeting_make(alpha, start=start, timezone="Asia/Dhaka")
     student = alpha.users["student"]
+    with schema_context(alpha.schema):
+        User.objects.filter(pk=student.pk).update(timezone="")
 
     response = alpha.client("student").get(link(alpha, meeting, student))
 
@@ -186,11 +192,24 @@ def test_before_the_window_a_page_counts_down_in_the_persons_timezone(alpha, zoo
     page = response.content.decode()
     opens = start - timedelta(minutes=10)
     assert f'data-opens-at="{opens.isoformat()}"' in page
-    local = opens.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Dhaka"))
+    local = opens.astimezone(ZoneInfo("Asia/Dhaka"))
     assert f"{local:%H:%M} (Asia/Dhaka)" in page
     assert re.search(r'<script src="/static/joining/countdown\.js" defer></script>', page)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script (the CSP)
     assert registrations(zoom) == 0 and audits(alpha) == []
+
+
+def test_the_countdown_is_in_the_students_own_timezone_when_they_set_one(alpha, zoom):
+    start = (timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    meeting = meeting_make(alpha, start=start, timezone="Asia/Dhaka")
+    student = alpha.users["student"]
+    with schema_context(alpha.schema):
+        User.objects.filter(pk=student.pk).update(timezone="America/Lima")
+
+    page = alpha.client("student").get(link(alpha, meeting, student)).content.decode()
+
+    local = (start - timedelta(minutes=10)).astimezone(ZoneInfo("America/Lima"))
+    assert f"{local:%H:%M} (America/Lima)" in page and "Asia/Dhaka" not in page
 
 
 def test_the_countdown_script_is_served_from_this_host(alpha):
@@ -417,6 +436,7 @@ def test_the_zoom_link_is_in_no_log_line_page_or_audit_entry(
     bodies.append(str(gql(alpha, "admin").ok("{ auditLog { items { details } } }")))
 
     assert SECRET not in caplog.text
+    assert url not in caplog.text  # nor the personal link itself (Django's 4xx lines)
     assert all(SECRET not in body for body in bodies)
     with schema_context(alpha.schema):
         assert SECRET not in str(list(AuditEntry.objects.values()))
