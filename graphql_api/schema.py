@@ -29,11 +29,22 @@ from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.mail.graphql.mutations import MailMutation
+from tenants.mail.graphql.queries import MailQuery
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, JoiningQuery, AttendanceQuery))
+Query = merge_types(
+    "Query", (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, AttendanceQuery)
+)
 Mutation = merge_types(
     "Mutation",
-    (TenantsMutation, MeetingsMutation, GuestsMutation, JoiningMutation, AttendanceMutation),
+    (
+        TenantsMutation,
+        MailMutation,
+        MeetingsMutation,
+        GuestsMutation,
+        JoiningMutation,
+        AttendanceMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

@@ -783,7 +783,7 @@ def read_line_containing(process, text: str, timeout: float = 30) -> str:
 def test_the_command_serves_in_the_foreground_until_sigint():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_zoom_sandbox", "--port", "0"],
+        [sys.executable, "manage.py", "run_zoom_sandbox", "--port", "0", "--smtp-port", "0"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -795,6 +795,7 @@ def test_the_command_serves_in_the_foreground_until_sigint():
         url = banner.split(" on ", 1)[1].split(" ", 1)[0]
 
         response = requests.get(f"{url}/v2/users/me", timeout=5)
+        mail = requests.get(f"{url}/mail/api/messages", timeout=5)
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=10)
         output = process.stdout.read()
@@ -805,6 +806,7 @@ def test_the_command_serves_in_the_foreground_until_sigint():
 
     assert response.status_code == 401
     assert response.json()["code"] == 124
+    assert f"mail at {url}/mail/" in output and mail.json() == []  # the catcher runs too
     assert code == 0
     assert "GET /v2/users/me 401" in output  # one log line per request
     assert "stopped" in output

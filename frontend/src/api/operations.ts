@@ -3,6 +3,7 @@
 // them against the committed schema.graphql at build time.
 
 import type {
+  EmailConfirmation,
   FieldError,
   Guest,
   ID,
@@ -47,6 +48,18 @@ export const LOGIN = op<
       user { id email name role }
       errors { field message code }
     }
+  }
+`);
+
+export const EMAIL_CONFIRMATION = op<{ emailConfirmation: EmailConfirmation }>(/* GraphQL */ `
+  query EmailConfirmation { emailConfirmation { confirmed canResend } }
+`);
+
+export const RESEND_EMAIL_CONFIRMATION = op<{
+  resendEmailConfirmation: { ok: boolean; errors: FieldError[] };
+}>(/* GraphQL */ `
+  mutation ResendEmailConfirmation {
+    resendEmailConfirmation { ok errors { field message code } }
   }
 `);
 

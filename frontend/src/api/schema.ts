@@ -19,6 +19,11 @@ export interface FieldError {
   code: string;
 }
 
+export interface EmailConfirmation {
+  confirmed: boolean;
+  canResend: boolean;
+}
+
 export interface User {
   id: ID;
   email: string;
