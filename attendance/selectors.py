@@ -98,6 +98,7 @@ def unmatched_participants(*, meeting: Meeting) -> list[dict]:
         ParticipantSession.objects.filter(meeting=meeting)
         .filter(Q(user__isnull=True) | Q(verified=False))
         .exclude(role=ParticipantRole.HOST)
+        .exclude(guest__isnull=False)  # an invited guest, known by their Zoom registration
         .select_related("user")
         .order_by("id")
     )

@@ -21,6 +21,7 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.guests.graphql.mutations import GuestsMutation
 from meetings.joining.graphql.mutations import JoiningMutation
 from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
@@ -36,7 +37,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (TenantsMutation, MailMutation, MeetingsMutation, JoiningMutation, AttendanceMutation),
+    (
+        TenantsMutation,
+        MailMutation,
+        MeetingsMutation,
+        GuestsMutation,
+        JoiningMutation,
+        AttendanceMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

@@ -15,6 +15,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from meetings.graphql import room
 from meetings.graphql import types as t
+from meetings.guests.graphql.types import Guest, guest_from
 from meetings.joining.links import join_urls_for
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
@@ -22,7 +23,7 @@ from tenants.accounts.models import User
 from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
-_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
+_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants", "guests"})
 
 
 def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
@@ -31,6 +32,8 @@ def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
         lookups.append("school_class__teachers")  # can_manage_meeting reads it
     if "registrants" in fields:
         lookups.append(Prefetch("registrants", queryset=Registrant.objects.select_related("user")))
+    if "guests" in fields:
+        lookups += ["guests__invited_by", "series__guests__invited_by", "guest_registrants"]
     return lookups + room.prefetches(fields)
 
 
@@ -91,6 +94,9 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         attendance=room.attendance_of(meeting, viewer, manages=manages)
         if "attendance" in fields
         else [],
+        guest_attendance=room.guest_attendance_of(meeting, viewer, manages=manages)
+        if "guestAttendance" in fields
+        else [],
         registrants=[
             t.Registrant(
                 user=user_from(r.user),
@@ -104,5 +110,17 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         if "registrants" in fields
         else [],
         recordings=room.recordings_of(meeting) if "recordings" in fields else [],
+        guests=_guests_of(meeting) if manages and "guests" in fields else [],
         join_url=_join_url(meeting, viewer) if "joinUrl" in fields else None,
     )
+
+
+def _guests_of(meeting: Meeting) -> list[Guest]:
+    """The session's guests and its series', with their Zoom registration for this session
+    (rows prefetched by `meeting_prefetches`)."""
+    rows = list(meeting.guests.all())
+    if meeting.series is not None:
+        rows += list(meeting.series.guests.all())
+    registration = {r.guest_id: r.status for r in meeting.guest_registrants.all()}
+    rows.sort(key=lambda g: (g.invited_at, g.pk))
+    return [guest_from(g, zoom_registration=registration.get(g.pk)) for g in rows]

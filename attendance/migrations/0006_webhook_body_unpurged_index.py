@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("attendance", "0004_identity_verification"),
+        ("attendance", "0005_guests"),
     ]
 
     operations = [
