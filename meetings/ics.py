@@ -1,13 +1,15 @@
-"""iCalendar (RFC 5545) rendering of meetings for the per-user feed."""
+"""The per-person feed (`/calendar/<token>.ics`): the meetings a person may see, as iCalendar
+made by `meetings.calendars`."""
 
 import logging
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from meetings.models import Meeting
+from meetings.calendars import CalendarItem, calendar_build
+from meetings.models import CalendarEvent, Meeting
 from meetings.policy import meetings_visible
 from tenants.accounts.models import User
 
@@ -18,36 +20,6 @@ logger = logging.getLogger(__name__)
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=366)
 FEED_MAX_EVENTS = 1000
-
-
-def _escape(text: str) -> str:
-    # A bare CR is a line break to some calendar parsers: folded into "\n" like the others, so
-    # a title cannot start a property or an event of its own.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    # Lines longer than 75 octets are folded with CRLF + space.
-    raw = line.encode()
-    if len(raw) <= 75:
-        return line
-    parts, start = [], 0
-    while start < len(raw):
-        size = 75 if start == 0 else 74
-        chunk = raw[start : start + size]
-        while True:  # do not split a UTF-8 character
-            try:
-                parts.append(chunk.decode())
-                break
-            except UnicodeDecodeError:
-                chunk = chunk[:-1]
-        start += len(chunk)
-    return "\r\n ".join(parts)
-
-
-def _stamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def feed_meetings(*, user: User) -> QuerySet[Meeting]:
@@ -61,44 +33,48 @@ def feed_meetings(*, user: User) -> QuerySet[Meeting]:
     )
 
 
-def _event_lines(meeting: Meeting, *, now: str, join_base: str) -> list[str]:
-    event = meeting.calendar_event
-    link = f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
-    description = meeting.description + ("\n\n" if meeting.description else "") + link
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{event.uid}",
-        f"SEQUENCE:{event.sequence}",
-        f"DTSTAMP:{now}",
-        f"DTSTART:{_stamp(meeting.start_time)}",
-        f"DTEND:{_stamp(meeting.end_time)}",
-        f"SUMMARY:{_escape(meeting.title)}",
-        f"DESCRIPTION:{_escape(description)}",
-        f"URL:{link}",
-        f"STATUS:{event.status}",
-        "END:VEVENT",
-    ]
+def meeting_item(meeting: Meeting, *, page_url: str, join_url: str = "") -> CalendarItem:
+    """One session as a calendar event, with its calendar identity (uid, sequence)."""
+    event: CalendarEvent = meeting.calendar_event
+    return CalendarItem(
+        uid=event.uid,
+        sequence=event.sequence,
+        title=meeting.title,
+        description=meeting.description,
+        start=meeting.start_time,
+        end=meeting.end_time,
+        timezone=meeting.timezone,
+        cancelled=event.status == CalendarEvent.Status.CANCELLED,
+        page_url=page_url,
+        join_url=join_url,
+    )
 
 
-def calendar_render(*, meetings: Iterable[Meeting], name: str, join_base: str) -> str:
-    """Join links in the feed are the platform's own (`/meetings/<id>/`), never Zoom's."""
-    now = _stamp(timezone.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//liveroll//classes//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(name)}",
-    ]
+def _items(
+    meetings: Iterable[Meeting], join_base: str, join_url: Callable[[Meeting], str] | None
+) -> Iterator[CalendarItem]:
     for meeting in meetings:
         if getattr(meeting, "calendar_event", None) is None:
             continue
         try:
-            lines += _event_lines(meeting, now=now, join_base=join_base)
+            link = join_url(meeting) if join_url and meeting.status != "cancelled" else ""
+            yield meeting_item(
+                meeting, page_url=f"{join_base.rstrip('/')}/meetings/{meeting.pk}/", join_url=link
+            )
         except (OverflowError, ValueError) as exc:
             # One bad row (a start near year 9999 whose end overflows) must not take the whole
             # feed, and every calendar of the class with it, down.
             logger.error("calendar feed: meeting %s skipped: %r", meeting.pk, exc)
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def calendar_render(
+    *,
+    meetings: Iterable[Meeting],
+    name: str,
+    join_base: str,
+    join_url: Callable[[Meeting], str] | None = None,
+) -> str:
+    """Links in the feed are the platform's own: the class page and, when `join_url` is given,
+    the person's join link; never Zoom's."""
+    body = calendar_build(method="PUBLISH", items=_items(meetings, join_base, join_url), name=name)
+    return body.decode()

@@ -66,6 +66,8 @@ class RecurrenceInput:
     interval: int = 1
     weekdays: list[int] | None = None  # 0 = Monday … 6 = Sunday
     month_day: int | None = None
+    month_week: int | None = None  # monthly on a weekday: 1..4, or -1 for the last week
+    month_weekday: int | None = None  # 0 = Monday … 6 = Sunday
     count: int | None = None
     until: date | None = None
 
@@ -119,6 +121,8 @@ def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:
         interval=r.interval,
         weekdays=tuple(r.weekdays or ()),
         month_day=r.month_day,
+        month_week=r.month_week,
+        month_weekday=r.month_weekday,
         count=r.count,
         until=r.until,
     )

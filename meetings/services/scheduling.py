@@ -292,6 +292,8 @@ def _rule_to_json(rule: RecurrenceRule) -> dict[str, Any]:
         "interval": rule.interval,
         "weekdays": list(rule.weekdays),
         "month_day": rule.month_day,
+        "month_week": rule.month_week,
+        "month_weekday": rule.month_weekday,
         "count": rule.count,
         "until": rule.until.isoformat() if rule.until else None,
     }
