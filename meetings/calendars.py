@@ -5,8 +5,9 @@ updates (REQUEST) and cancellations (CANCEL) are all made here, over the `icalen
 A session is an event of its own; a series is one event with an RRULE made from the stored
 recurrence rule (Zoom's rules: weeks start on Sunday, monthly on a day or on a weekday of a
 week, a count or an end date), EXDATEs for cancelled sessions and an override (RECURRENCE-ID)
-for each session moved away from where the rule puts it. Times carry the class's TZID, so a
-09:00 class stays at 09:00 across daylight-saving changes in every calendar.
+for each session that moved away from where the rule puts it or has a join link of its own.
+Times carry the class's TZID, so a 09:00 class stays at 09:00 across daylight-saving changes in
+every calendar.
 
 Links are the platform's own, given by the caller: a page and the person's join link
 (`meetings.joining.links.join_url_for`), never a Zoom URL."""
@@ -45,12 +46,14 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Moved:
-    """A session of a series away from where the rule puts it (`original` is that place)."""
+class Override:
+    """One session of a series as it is: `original` is where the rule puts it (its
+    RECURRENCE-ID); it may have moved, and it has its own join link."""
 
     original: datetime
     start: datetime
     end: datetime
+    join_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class CalendarItem:
     join_url: str = ""  # the person's platform join link
     rule: RecurrenceRule | None = None
     exdates: tuple[datetime, ...] = ()  # originals of cancelled sessions
-    moved: tuple[Moved, ...] = ()
+    overrides: tuple[Override, ...] = ()
     stamp: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -159,24 +162,24 @@ def _series_events(item: CalendarItem, *, stamp: datetime, **people: Any) -> lis
     events = [master]
     if item.cancelled:
         return events
-    for moved in item.moved:
+    for override in item.overrides:
         one = _event(
             CalendarItem(
                 uid=item.uid,
                 sequence=item.sequence,
                 title=item.title,
-                start=moved.start,
-                end=moved.end,
+                start=override.start,
+                end=override.end,
                 timezone=item.timezone,
                 description=item.description,
                 page_url=item.page_url,
-                join_url=item.join_url,
+                join_url=override.join_url or item.join_url,
             ),
             stamp=stamp,
             cancelled=False,
             **people,
         )
-        one.add("recurrence-id", _local(moved.original, zone))
+        one.add("recurrence-id", _local(override.original, zone))
         events.append(one)
     return events
 

@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "meetings",
+    "meetings.invitations",  # invitation mails with iCalendar attachments, RSVPs
     "attendance",
     "realtime",
 ]

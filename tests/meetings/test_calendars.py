@@ -10,7 +10,7 @@ import pytest
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from meetings.calendars import CalendarItem, Moved, Person, calendar_build
+from meetings.calendars import CalendarItem, Override, Person, calendar_build
 from meetings.recurrence import Frequency, RecurrenceRule
 
 LONDON = "Europe/London"  # summer time starts 2026-03-29, ends 2026-10-25
@@ -139,7 +139,9 @@ def test_cancelled_and_moved_sessions_become_exdates_and_overrides():
         first,
         tz,
         exdates=(starts[1],),
-        moved=(Moved(original=starts[2], start=moved_to, end=moved_to + timedelta(hours=1)),),
+        overrides=(
+            Override(original=starts[2], start=moved_to, end=moved_to + timedelta(hours=1)),
+        ),
     )
     body = calendar_build(method="REQUEST", items=[item])
     text = body.decode()
