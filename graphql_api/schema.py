@@ -21,14 +21,18 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.invitations.graphql.mutations import InvitationsMutation
+from meetings.invitations.graphql.queries import InvitationsQuery
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
-Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
+Query = merge_types("Query", (TenantsQuery, MeetingsQuery, InvitationsQuery, AttendanceQuery))
+Mutation = merge_types(
+    "Mutation", (TenantsMutation, MeetingsMutation, InvitationsMutation, AttendanceMutation)
+)
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance

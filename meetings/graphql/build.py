@@ -15,6 +15,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from meetings.graphql import room
 from meetings.graphql import types as t
+from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
+from meetings.invitations.selectors import rsvp_of, rsvp_summary
 from meetings.joining.links import join_url_for, school_origin
 from meetings.joining.selectors import meetings_joinable
 from meetings.models import Meeting, Registrant
@@ -23,7 +25,9 @@ from tenants.accounts.models import User
 from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
-_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
+_NEED_MANAGES = frozenset(
+    {"canManage", "participants", "attendance", "registrants", "rsvpCounts", "rsvps"}
+)
 
 
 def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
@@ -109,4 +113,26 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         else [],
         recordings=room.recordings_of(meeting) if "recordings" in fields else [],
         join_url=_join_url(meeting, viewer) if "joinUrl" in fields else None,
+        **_rsvps(meeting, viewer, fields, manages=manages),
     )
+
+
+def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: bool) -> Any:
+    """myRsvp for the viewer; counts and the list only for those who manage the meeting."""
+    values: dict[str, Any] = {}
+    if "myRsvp" in fields:
+        mine = rsvp_of(user=viewer, meeting=meeting)
+        values["my_rsvp"] = RsvpResponse(mine) if mine else None
+    if manages and fields & {"rsvpCounts", "rsvps"}:
+        summary = rsvp_summary(meeting=meeting)
+        values["rsvp_counts"] = RsvpCounts(
+            accepted=summary.accepted,
+            declined=summary.declined,
+            tentative=summary.tentative,
+            pending=summary.pending,
+        )
+        values["rsvps"] = [
+            MeetingRsvp(user=user_from(u), response=RsvpResponse(r) if r else None)
+            for u, r in summary.people
+        ]
+    return values

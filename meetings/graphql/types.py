@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
 
@@ -85,6 +86,16 @@ class Meeting:
     join_url: str | None = strawberry.field(
         description="The viewer's own link to join this class (the platform's, never Zoom's); "
         "null for someone who may not join it (its teachers and admins start it instead)."
+    )
+    my_rsvp: RsvpResponse | None = strawberry.field(
+        default=None, description="The viewer's answer to the invitation (null: pending)."
+    )
+    rsvp_counts: RsvpCounts | None = strawberry.field(
+        default=None, description="The invitees' answers, for those who manage the meeting."
+    )
+    rsvps: list[MeetingRsvp] = strawberry.field(
+        default_factory=list,
+        description="Each invitee's answer, for those who manage the meeting.",
     )
 
 

@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from meetings.invitations.models import InvitationPolicy, Rsvp, SeriesEvent
+from meetings.joining.selectors import may_join
 from meetings.models import Meeting, MeetingSeries, TargetAudience
-from meetings.policy import meetings_visible
 from tenants.accounts.models import Role, User
 
 # Audiences whose invitations go to the class's enrolled students.
@@ -55,16 +55,14 @@ def series_event(*, series: MeetingSeries) -> SeriesEvent | None:
 
 
 def rsvp_may_respond(*, user: User, meeting: Meeting) -> bool:
-    """Someone who may join the class and it is still to come (or under way)."""
+    """Someone who may join the class (`may_join`), while it is still to come or under way."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.STARTED):
         return False
     if meeting.end_time <= timezone.now():
         return False
-    if not meetings_visible(user).filter(pk=meeting.pk).exists():
-        return False
-    return invitation_invitees(meeting=meeting).filter(pk=user.pk).exists()
+    return may_join(user=user, meeting=meeting)
 
 
 def _answers(meeting: Meeting, user_ids: list[int] | None = None) -> dict[int, str]:

@@ -19,7 +19,8 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, cast
+from email.utils import parseaddr
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core import signing
@@ -36,17 +37,15 @@ from meetings.invitations.selectors import (
     invitation_parents,
     rsvp_may_respond,
 )
+from meetings.joining.links import join_url_for, school_origin
+from meetings.joining.selectors import meetings_joinable
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_admin
 from meetings.recurrence import RecurrenceRule
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection
-from tenants.selectors import organisation_by_schema
-from tenants.services import tenant_url
-
-if TYPE_CHECKING:
-    from tenants.mail.services import MailAttachment
+from tenants.mail.services import MailAttachment, mail_queue
 
 logger = logging.getLogger(__name__)
 
@@ -195,12 +194,6 @@ def series_item(
     )
 
 
-def _join_url(meeting: Meeting, user: User) -> str:
-    """The person's platform join link: `meetings.joining.links.join_url_for` once joining is
-    in place; no link until then (never Zoom's)."""
-    return ""
-
-
 @dataclass(frozen=True)
 class _Subject:
     """What one delivery is about, loaded once for every recipient."""
@@ -285,21 +278,23 @@ def _next_session(subject: _Subject) -> Meeting:
 
 
 def _zone_name(user: User, fallback: str) -> str:
-    return str(getattr(user, "timezone", "") or fallback)
+    return user.timezone or fallback
 
 
 def _mail_for(
-    subject: _Subject, change: Change, user: User, *, invitee: bool, slug: str
+    subject: _Subject, change: Change, user: User, *, invitee: bool, origin: str
 ) -> tuple[dict[str, Any], bytes]:
-    """The mail's context and the .ics for one person."""
+    """The mail's context and the .ics for one person. Join links are the person's platform
+    links (`join_url_for`), for the sessions they may join; never Zoom's."""
     session = _next_session(subject)
-    page_url = tenant_url(slug, f"/meetings/{session.pk}/")
+    page_url = f"{origin}/meetings/{session.pk}/"
     active = subject.method == "REQUEST"
+    joinable = meetings_joinable(user=user, meetings=subject.sessions) if active else set()
 
     def link(meeting: Meeting) -> str:
-        if not (invitee and active) or meeting.status == Meeting.Status.CANCELLED:
+        if not invitee or meeting.pk not in joinable:
             return ""
-        return _join_url(meeting, user)
+        return join_url_for(meeting=meeting, user=user, origin=origin)
 
     if subject.series is not None and subject.event is not None:
         item = series_item(
@@ -314,15 +309,15 @@ def _mail_for(
         item = meeting_item(session, page_url=page_url, join_url=link(session))
         rule_text = ""
     attendee = Person(email=user.email, name=user.name, rsvp=invitee and active)
-    organizer = Person(email=settings.DEFAULT_FROM_EMAIL, name=session.host.name)
+    organizer = Person(email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1], name=session.host.name)
     body = calendar_build(
         method=subject.method, items=[item], organizer=organizer, attendees=[attendee]
     )
     rsvp_links = (
         {
-            response: tenant_url(
-                slug,
-                "/rsvp/"
+            response: (
+                origin
+                + "/rsvp/"
                 + rsvp_token(
                     user=user,
                     kind=subject.kind,
@@ -330,15 +325,26 @@ def _mail_for(
                     response=response,
                     expires=subject.expires,
                 )
-                + "/",
+                + "/"
             )
             for response in Rsvp.Response.values
         }
         if invitee and active
         else {}
     )
+    # A series that goes on after some sessions are cancelled is a change of the series.
+    cancelled_sessions = [
+        m.start_time
+        for m in subject.sessions
+        if m.status == Meeting.Status.CANCELLED and m.end_time > timezone.now()
+    ]
+    if not active:
+        change = "cancelled"
+    elif change == "cancelled":
+        change = "changed"
     context = {
-        "change": change if active else "cancelled",
+        "change": change,
+        "cancelled_sessions": cancelled_sessions if subject.series is not None and active else [],
         "title": subject.title,
         "starts_at": session.start_time,
         "ends_at": session.end_time,
@@ -356,11 +362,9 @@ def _mail_for(
 
 
 def _attachment(method: Method, body: bytes) -> MailAttachment:
-    from tenants.mail.services import MailAttachment
-
     return MailAttachment(
         filename="invite.ics" if method == "REQUEST" else "cancel.ics",
-        content_type=f"text/calendar; method={method}; charset=utf-8",
+        content_type=f"text/calendar; method={method}",  # the mail adds the charset
         content=body,
     )
 
@@ -368,17 +372,13 @@ def _attachment(method: Method, body: bytes) -> MailAttachment:
 def invitations_deliver_now(*, kind: str, object_id: int, sequence: int, change: str) -> int:
     """Queue the mails of one change (the actor's work); returns how many were queued now.
     Idempotent: each mail's key is the object, the person and the sequence."""
-    from tenants.mail.services import mail_queue
-
     if kind not in ("meeting", "series") or change not in CHANGES:
         raise ValueError(f"unknown invitation {kind!r} / {change!r}")
     subject = _subject(cast(Kind, kind), object_id, sequence)
     if subject is None:
         logger.info("invitations: %s %s at sequence %s is not current", kind, object_id, sequence)
         return 0
-    organisation = organisation_by_schema(schema_name=tenant_connection().schema_name)
-    if organisation is None:
-        return 0
+    origin = school_origin()
     sample = _next_session(subject)
     invitees = invitation_invitees(meeting=sample)
     parents = invitation_parents(meeting=sample, students=invitees)
@@ -386,9 +386,7 @@ def invitations_deliver_now(*, kind: str, object_id: int, sequence: int, change:
     queued = 0
     with transaction.atomic():
         for user, invitee in recipients:
-            context, body = _mail_for(
-                subject, change, user, invitee=invitee, slug=organisation.slug
-            )
+            context, body = _mail_for(subject, change, user, invitee=invitee, origin=origin)
             if mail_queue(
                 key=f"invitation:{kind}:{object_id}:{user.pk}:{sequence}",
                 to=user.email,

@@ -34,6 +34,6 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         else link.meeting.title,
         "recorded": request.method == "POST",
         "answer": link.response,
-        "zone": getattr(link.user, "timezone", "") or link.meeting.timezone,
+        "zone": link.user.timezone or link.meeting.timezone,
     }
     return render(request, TEMPLATE, context)
