@@ -211,3 +211,18 @@ def test_an_item_that_cannot_be_rendered_is_left_out_and_logged(caplog):
     body = calendar_build(method="PUBLISH", items=[bad, good]).decode()
     assert "SUMMARY:Good" in body and "SUMMARY:Bad" not in body
     assert "bad@x" in caplog.text
+
+
+def test_monthly_on_a_weekday_round_trips_through_zooms_recurrence_object():
+    # Zoom numbers weekdays 1 = Sunday ... 7 = Saturday; monthly_week -1 is the last week.
+    rule = RecurrenceRule(Frequency.MONTHLY, month_week=-1, month_weekday=4, count=3)
+    body = rule.to_zoom(timezone=LONDON)
+    assert body == {
+        "repeat_interval": 1,
+        "type": 3,
+        "monthly_week": -1,
+        "monthly_week_day": 6,
+        "end_times": 3,
+    }
+    assert RecurrenceRule.from_zoom(body, timezone=LONDON) == rule
+    assert rule.describe() == "every month on the last Friday, 3 times"
