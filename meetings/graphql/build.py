@@ -16,7 +16,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from meetings.graphql import room
 from meetings.graphql import types as t
 from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
-from meetings.invitations.selectors import rsvp_of, rsvp_summary
+from meetings.invitations.selectors import rsvp_summaries, rsvps_of
 from meetings.joining.links import join_url_for, school_origin
 from meetings.joining.selectors import meetings_joinable
 from meetings.models import Meeting, Registrant
@@ -53,7 +53,28 @@ def meetings_for(
     prefetch_related_objects(meetings, *meeting_prefetches(fields))
     if viewer is not None and "joinUrl" in fields:
         _join_urls_set(meetings, viewer)
+    if viewer is not None and "myRsvp" in fields:
+        _my_rsvps_set(meetings, viewer)
+    if viewer is not None and fields & {"rsvpCounts", "rsvps"}:
+        _rsvp_summaries_set(meetings, viewer)
     return meetings
+
+
+_MY_RSVP = "_viewer_rsvp"  # set on each row by meetings_for(..., viewer=)
+_RSVP_SUMMARY = "_rsvp_summary"  # on the rows the viewer manages, by meetings_for(..., viewer=)
+
+
+def _rsvp_summaries_set(meetings: list[Meeting], viewer: User) -> None:
+    managed = [m for m in meetings if can_manage_meeting(viewer, m)]
+    summaries = rsvp_summaries(meetings=managed)
+    for meeting in managed:
+        setattr(meeting, _RSVP_SUMMARY, summaries[meeting.pk])
+
+
+def _my_rsvps_set(meetings: list[Meeting], viewer: User) -> None:
+    answers = rsvps_of(user=viewer, meetings=meetings)
+    for meeting in meetings:
+        setattr(meeting, _MY_RSVP, answers.get(meeting.pk))
 
 
 def _join_urls_set(meetings: list[Meeting], viewer: User) -> None:
@@ -121,10 +142,14 @@ def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: b
     """myRsvp for the viewer; counts and the list only for those who manage the meeting."""
     values: dict[str, Any] = {}
     if "myRsvp" in fields:
-        mine = rsvp_of(user=viewer, meeting=meeting)
+        if not hasattr(meeting, _MY_RSVP):
+            _my_rsvps_set([meeting], viewer)
+        mine = getattr(meeting, _MY_RSVP)
         values["my_rsvp"] = RsvpResponse(mine) if mine else None
     if manages and fields & {"rsvpCounts", "rsvps"}:
-        summary = rsvp_summary(meeting=meeting)
+        if not hasattr(meeting, _RSVP_SUMMARY):
+            _rsvp_summaries_set([meeting], viewer)
+        summary = getattr(meeting, _RSVP_SUMMARY)
         values["rsvp_counts"] = RsvpCounts(
             accepted=summary.accepted,
             declined=summary.declined,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from meetings.invitations.models import InvitationPolicy, Rsvp, SeriesEvent
 from meetings.joining.selectors import may_join
 from meetings.models import Meeting, MeetingSeries, TargetAudience
 from tenants.accounts.models import Role, User
+from tenants.school.models import Enrolment
 
 # Audiences whose invitations go to the class's enrolled students.
 _CLASS_AUDIENCES = (TargetAudience.CLASS, TargetAudience.ALL, TargetAudience.STUDENTS)
@@ -65,28 +67,27 @@ def rsvp_may_respond(*, user: User, meeting: Meeting) -> bool:
     return may_join(user=user, meeting=meeting)
 
 
-def _answers(meeting: Meeting, user_ids: list[int] | None = None) -> dict[int, str]:
-    """Each person's answer for `meeting`: its own, else its series'."""
-    scope = Q(meeting=meeting)
-    if meeting.series_id:
-        scope |= Q(series_id=meeting.series_id)
-    rows = Rsvp.objects.filter(scope)
-    if user_ids is not None:
-        rows = rows.filter(user_id__in=user_ids)
-    answers: dict[int, str] = {}
-    # Series answers first, so that a session's own answer overwrites them.
-    for row in sorted(
-        rows.values("user_id", "meeting_id", "response"), key=lambda r: bool(r["meeting_id"])
-    ):
-        answers[row["user_id"]] = row["response"]
-    return answers
-
-
 def rsvp_of(*, user: User, meeting: Meeting) -> str | None:
     """The viewer's own answer for `meeting` (None: pending)."""
-    if not (user and user.is_authenticated):
-        return None
-    return _answers(meeting, [user.pk]).get(user.pk)
+    return rsvps_of(user=user, meetings=[meeting]).get(meeting.pk)
+
+
+def rsvps_of(*, user: User, meetings: Sequence[Meeting]) -> dict[int, str]:
+    """The viewer's own answer for each of `meetings` that has one: one query for a list."""
+    if not (user and user.is_authenticated) or not meetings:
+        return {}
+    series_ids = {m.series_id for m in meetings if m.series_id}
+    rows = Rsvp.objects.filter(
+        Q(meeting__in=[m.pk for m in meetings]) | Q(series_id__in=series_ids), user=user
+    ).values_list("meeting_id", "series_id", "response")
+    by_meeting = {m: r for m, _, r in rows if m}
+    by_series = {s: r for _, s, r in rows if s}
+    answers: dict[int, str] = {}
+    for meeting in meetings:
+        answer = by_meeting.get(meeting.pk) or by_series.get(meeting.series_id or 0)
+        if answer:
+            answers[meeting.pk] = answer
+    return answers
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,56 @@ class RsvpSummary:
 
 def rsvp_summary(*, meeting: Meeting) -> RsvpSummary:
     """The invitees' answers, for those who manage the meeting (the caller checks)."""
-    invitees = list(invitation_invitees(meeting=meeting))
-    answers = _answers(meeting, [u.pk for u in invitees])
-    people = [(u, answers.get(u.pk)) for u in invitees]
-    values = [a for _, a in people]
-    return RsvpSummary(
-        accepted=values.count(Rsvp.Response.ACCEPTED),
-        declined=values.count(Rsvp.Response.DECLINED),
-        tentative=values.count(Rsvp.Response.TENTATIVE),
-        pending=values.count(None),
-        people=people,
+    return rsvp_summaries(meetings=[meeting])[meeting.pk]
+
+
+def rsvp_summaries(*, meetings: Sequence[Meeting]) -> dict[int, RsvpSummary]:
+    """`rsvp_summary` of each meeting, in three queries however many meetings: the invitees
+    (as `invitation_invitees` says, per class or per meeting) and every answer."""
+    class_ids = {
+        m.school_class_id
+        for m in meetings
+        if m.school_class_id and m.target_audience in _CLASS_AUDIENCES
+    }
+    students: dict[int, list[User]] = {}
+    enrolments = Enrolment.objects.filter(
+        school_class_id__in=class_ids, student__is_active=True, student__role=Role.STUDENT
+    ).select_related("student")
+    for enrolment in enrolments.order_by("student_id"):
+        students.setdefault(enrolment.school_class_id, []).append(enrolment.student)
+    personal = [m.pk for m in meetings if m.target_audience == TargetAudience.PERSONAL]
+    invited: dict[int, list[User]] = {}
+    through = Meeting.invitees.through.objects.filter(
+        meeting_id__in=personal, user__is_active=True
+    ).select_related("user")
+    for link in through.order_by("user_id") if personal else []:
+        invited.setdefault(link.meeting_id, []).append(link.user)
+    series_ids = {m.series_id for m in meetings if m.series_id}
+    rows = list(
+        Rsvp.objects.filter(
+            Q(meeting__in=[m.pk for m in meetings]) | Q(series_id__in=series_ids)
+        ).values_list("user_id", "meeting_id", "series_id", "response")
     )
+    summaries = {}
+    for meeting in meetings:
+        if meeting.target_audience == TargetAudience.PERSONAL:
+            people = invited.get(meeting.pk, [])
+        elif meeting.target_audience in _CLASS_AUDIENCES and meeting.school_class_id:
+            people = students.get(meeting.school_class_id, [])
+        else:
+            people = []
+        answers: dict[int, str] = {}
+        # Series answers first, so that a session's own answer overwrites them.
+        for user_id, meeting_id, series_id, response in sorted(rows, key=lambda r: bool(r[1])):
+            if meeting_id == meeting.pk or (series_id and series_id == meeting.series_id):
+                answers[user_id] = response
+        pairs = [(u, answers.get(u.pk)) for u in people]
+        values = [a for _, a in pairs]
+        summaries[meeting.pk] = RsvpSummary(
+            accepted=values.count(Rsvp.Response.ACCEPTED),
+            declined=values.count(Rsvp.Response.DECLINED),
+            tentative=values.count(Rsvp.Response.TENTATIVE),
+            pending=values.count(None),
+            people=pairs,
+        )
+    return summaries

@@ -251,3 +251,49 @@ def test_only_admins_set_the_invitation_policy_in_their_own_school(alpha, beta):
     query = "{ invitationPolicy { parentsInvited } }"
     assert GQL(alpha, "admin").ok(query)["invitationPolicy"]["parentsInvited"] is True
     assert GQL(beta, "admin").ok(query)["invitationPolicy"]["parentsInvited"] is False
+
+
+# --- cost -----------------------------------------------------------------------------------
+
+
+def _list_queries(world, role, query, meetings: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with schema_context(world.schema):
+        Meeting.objects.bulk_create(
+            Meeting(
+                school_class=world.school_class,
+                host=world.users["teacher"],
+                title=f"m{i}",
+                start_time=timezone.now() + timedelta(days=1, hours=i),
+            )
+            for i in range(meetings)
+        )
+        [some] = Meeting.objects.filter(title="m0")[:1]
+        Rsvp.objects.get_or_create(
+            user=world.users["student"],
+            meeting=some,
+            defaults={"response": "accepted", "responded_at": timezone.now()},
+        )
+    client = GQL(world, role)
+    with CaptureQueriesContext(connection) as captured:
+        data = client.ok(query)
+    assert len(data["meetings"]["items"]) >= meetings
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [
+        ("student", "{ meetings(limit: 100) { items { id myRsvp } } }"),
+        (
+            "teacher",
+            "{ meetings(limit: 100) { items { id rsvpCounts { pending } rsvps { response } } } }",
+        ),
+    ],
+)
+def test_answers_in_a_list_cost_the_same_for_3_meetings_as_for_30(alpha, role, query):
+    few = _list_queries(alpha, role, query, 3)
+    many = _list_queries(alpha, role, query, 27)
+    assert many == few
