@@ -13,6 +13,7 @@ import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
 from meetings import services as meeting_services
 from meetings.graphql import types as t
 from meetings.graphql.build import meeting_from, meetings_for
+from meetings.invitations.services import invitations_for_class_enqueue
 from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
 from meetings.recurrence import Frequency, RecurrenceRule
@@ -283,4 +284,5 @@ class MeetingsMutation:
             raise not_found("student")
         class_enrol(school_class=school_class, students=students, actor=admin, ip=client_ip(info))
         meeting_services.registrants_for_class_enqueue(school_class=school_class)
+        invitations_for_class_enqueue(school_class_id=school_class.pk)
         return ok()

@@ -128,6 +128,26 @@ def invitations_on_change(*, meetings: list[Meeting], change: Change) -> None:
             _enqueue("series", series_id, event.sequence, change)
 
 
+def invitations_for_class_enqueue(*, school_class_id: int) -> int:
+    """After an enrolment: send the class's upcoming sessions and series at their current
+    sequence again. Those already invited have that key in the outbox and get nothing; the
+    newcomers get their invitations. Returns how many deliveries were queued."""
+    upcoming = Meeting.objects.filter(
+        school_class_id=school_class_id,
+        status=Meeting.Status.SCHEDULED,
+        start_time__gt=timezone.now(),
+    ).select_related("calendar_event")
+    queued = 0
+    for meeting in upcoming.filter(series__isnull=True):
+        _enqueue("meeting", meeting.pk, meeting.calendar_event.sequence, "scheduled")
+        queued += 1
+    series_ids = set(upcoming.exclude(series__isnull=True).values_list("series_id", flat=True))
+    for event in SeriesEvent.objects.filter(series_id__in=series_ids):
+        _enqueue("series", event.series_id, event.sequence, "scheduled")
+        queued += 1
+    return queued
+
+
 # --- building one person's invitation -------------------------------------------------------
 
 

@@ -273,3 +273,34 @@ def test_a_message_runs_only_in_its_own_school(alpha, beta, commit, outbox):
 def test_unknown_kinds_are_refused(alpha):
     with schema_context(alpha.schema), pytest.raises(ValueError):
         invitations_deliver_now(kind="guest", object_id=1, sequence=0, change="scheduled")
+
+
+def test_a_student_enrolled_later_gets_the_classs_invitations_and_nobody_else_again(
+    alpha, commit, outbox, django_capture_on_commit_callbacks
+):
+    from tests.graphql.conftest import GQL
+
+    single = schedule(alpha, commit)
+    series = schedule(alpha, commit, recurrence=RecurrenceRule(frequency="daily", count=2))
+    assert len(outbox.run(alpha)) == 2  # the student's two invitations
+    with schema_context(alpha.schema):
+        from tenants.accounts.models import Role
+        from tenants.accounts.services import user_create
+
+        newcomer = user_create(email="late@alpha.test", password="x" * 14, role=Role.STUDENT)
+    # when: an admin enrols the newcomer
+    enrol = "mutation($c: ID!, $s: [ID!]!) { enrolStudents(classId: $c, studentIds: $s) { ok } }"
+    with django_capture_on_commit_callbacks(execute=True):
+        GQL(alpha, "admin").ok(enrol, c=str(alpha.school_class.pk), s=[str(newcomer.pk)])
+    sent = outbox.run(alpha)
+    # then: the newcomer gets both invitations; the student already invited gets nothing
+    assert sorted((m.to[0], m.subject.split(" –")[0]) for m in sent) == [
+        ("late@alpha.test", "Invitation: Algebra"),
+        ("late@alpha.test", "Invitation: Algebra"),
+    ]
+    with schema_context(alpha.schema):
+        uids = {
+            Meeting.objects.get(pk=single.pk).calendar_event.uid,
+            SeriesEvent.objects.get(series_id=series.series_id).uid,
+        }
+    assert {str(ics_of(m).walk("VEVENT")[0]["UID"]) for m in sent} == uids
