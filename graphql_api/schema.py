@@ -28,10 +28,15 @@ from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.mail.graphql.mutations import MailMutation
+from tenants.mail.graphql.queries import MailQuery
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, InvitationsQuery, AttendanceQuery))
+Query = merge_types(
+    "Query", (TenantsQuery, MailQuery, MeetingsQuery, InvitationsQuery, AttendanceQuery)
+)
 Mutation = merge_types(
-    "Mutation", (TenantsMutation, MeetingsMutation, InvitationsMutation, AttendanceMutation)
+    "Mutation",
+    (TenantsMutation, MailMutation, MeetingsMutation, InvitationsMutation, AttendanceMutation),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

@@ -57,6 +57,7 @@ def _build_world(slug: str, name: str) -> World:
         admin_password=PASSWORD,
         admin_name=f"{name} Admin",
         onboarded_by="tests",
+        admin_email_confirmed=True,
     )
     with schema_context(org.schema_name):
         users = {"admin": User.objects.get(email=f"admin@{slug}.test")}

@@ -275,6 +275,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # exponentially from LIVEROLL_MAIL_RETRY_SECONDS between them).
 LIVEROLL_MAIL_MAX_ATTEMPTS = int(env("LIVEROLL_MAIL_MAX_ATTEMPTS", "8"))
 LIVEROLL_MAIL_RETRY_SECONDS = int(env("LIVEROLL_MAIL_RETRY_SECONDS", "60"))
+# Sign-up mails the school's admin a link to confirm their address (the school reaches Zoom only
+# once it is confirmed): hours the link works, and new links an admin may ask for per hour.
+LIVEROLL_EMAIL_CONFIRM_HOURS = int(env("LIVEROLL_EMAIL_CONFIRM_HOURS", "72"))
+LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR = int(env("LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR", "3"))
 
 LOGGING = {
     "version": 1,

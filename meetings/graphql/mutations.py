@@ -253,6 +253,7 @@ class MeetingsMutation:
         return ok()
 
     @strawberry.mutation
+    @typed_errors(ZoomTestPayload)
     def test_zoom_connection(self, info: Info) -> ZoomTestPayload:
         admin = require_admin(info)
         result = meeting_services.zoom_settings_test(actor=admin, ip=client_ip(info))
