@@ -23,6 +23,8 @@ from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.invitations.graphql.mutations import InvitationsMutation
 from meetings.invitations.graphql.queries import InvitationsQuery
+from meetings.joining.graphql.mutations import JoiningMutation
+from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
@@ -32,11 +34,19 @@ from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
 
 Query = merge_types(
-    "Query", (TenantsQuery, MailQuery, MeetingsQuery, InvitationsQuery, AttendanceQuery)
+    "Query",
+    (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, InvitationsQuery, AttendanceQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (TenantsMutation, MailMutation, MeetingsMutation, InvitationsMutation, AttendanceMutation),
+    (
+        TenantsMutation,
+        MailMutation,
+        MeetingsMutation,
+        JoiningMutation,
+        InvitationsMutation,
+        AttendanceMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

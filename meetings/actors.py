@@ -31,10 +31,29 @@ def registrants_sync_meetings(meeting_ids: list[int] | None = None) -> None:
 
 @dramatiq.actor(tenancy="tenant", max_retries=3)
 def registrants_sweep() -> None:
-    """Catch enrolments made anywhere (admin, import): register whoever is missing."""
+    """Catch enrolments made or removed anywhere (admin, import): register whoever is
+    missing, cancel the registrations of those who left."""
     pending = services.registrants_pending_meeting_ids()
     if pending:
         registrants_sync_meetings.send(pending)
+    for school_class_id, student_id in services.registrants_orphaned():
+        registrants_cancel_for_student.send(school_class_id, student_id)
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=8, min_backoff=30_000)
+def registrants_cancel_for_student(school_class_id: int, student_id: int) -> None:
+    """A student left a class: cancel their Zoom registrations for its upcoming meetings.
+    Idempotent; does nothing if they are enrolled again."""
+    cancelled = services.registrants_cancel_for_student(
+        school_class_id=school_class_id, student_id=student_id
+    )
+    if cancelled:
+        logger.info(
+            "cancelled %d registrations of user %s (left class %s)",
+            cancelled,
+            student_id,
+            school_class_id,
+        )
 
 
 @dramatiq.actor(tenancy="tenant", max_retries=3)

@@ -2,7 +2,7 @@
 made by `meetings.calendars`."""
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 
 from django.db.models import QuerySet
@@ -51,16 +51,15 @@ def meeting_item(meeting: Meeting, *, page_url: str, join_url: str = "") -> Cale
 
 
 def _items(
-    meetings: Iterable[Meeting], join_base: str, join_url: Callable[[Meeting], str] | None
+    meetings: Iterable[Meeting], join_base: str, links: Mapping[int, str]
 ) -> Iterator[CalendarItem]:
     for meeting in meetings:
         if getattr(meeting, "calendar_event", None) is None:
             continue
         try:
-            link = join_url(meeting) if join_url and meeting.status != "cancelled" else ""
-            yield meeting_item(
-                meeting, page_url=f"{join_base.rstrip('/')}/meetings/{meeting.pk}/", join_url=link
-            )
+            link = links.get(meeting.pk, "")
+            page = link or f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
+            yield meeting_item(meeting, page_url=page, join_url=link)
         except (OverflowError, ValueError) as exc:
             # One bad row (a start near year 9999 whose end overflows) must not take the whole
             # feed, and every calendar of the class with it, down.
@@ -72,9 +71,10 @@ def calendar_render(
     meetings: Iterable[Meeting],
     name: str,
     join_base: str,
-    join_url: Callable[[Meeting], str] | None = None,
+    links: Mapping[int, str] | None = None,
 ) -> str:
-    """Links in the feed are the platform's own: the class page and, when `join_url` is given,
-    the person's join link; never Zoom's."""
-    body = calendar_build(method="PUBLISH", items=_items(meetings, join_base, join_url), name=name)
+    """Links in the feed are the platform's own, never Zoom's: the person's join link (`links`,
+    by meeting id) where they may join, else the meeting's page (`/meetings/<id>/`)."""
+    items = _items(meetings, join_base, links or {})
+    body = calendar_build(method="PUBLISH", items=items, name=name)
     return body.decode()

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from meetings import views
 from meetings.invitations import views as invitation_views
@@ -22,4 +22,5 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("rsvp/<str:token>/", invitation_views.rsvp, name="rsvp"),
+    path("", include("meetings.joining.urls")),
 ]

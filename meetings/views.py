@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from meetings import ics, services
 from meetings.forms import ScheduleForm, ZoomSettingsForm
-from meetings.joining.links import join_url_for, school_origin
-from meetings.joining.selectors import meetings_joinable
+from meetings.joining.links import join_urls_for
+from meetings.joining.selectors import join_policy
 from meetings.models import CalendarFeed, Meeting, ZoomConnection
 from meetings.policy import (
     NotFound,
@@ -240,6 +240,8 @@ def meeting_detail(request, meeting_id):
             "can_manage": can_manage,
             "registrants": registrants,
             "sessions": sessions,
+            "join_url": join_urls_for(user=request.user, meetings=[meeting]).get(meeting.pk),
+            "join_opens": join_policy().opens_minutes_before,
         },
     )
 
@@ -298,22 +300,12 @@ def calendar_feed(request, token):
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
     if feed is None or not feed.user.is_active:
         raise Http404
-    user = feed.user
-    meetings = list(ics.feed_meetings(user=user))
-    # The person's own join links (the platform's, never Zoom's) on what they may join.
-    joinable = meetings_joinable(user=user, meetings=meetings)
-    origin = school_origin() if joinable else ""
-
-    def join_url(meeting: Meeting) -> str:
-        if meeting.pk not in joinable:
-            return ""
-        return join_url_for(meeting=meeting, user=user, origin=origin)
-
+    meetings = list(ics.feed_meetings(user=feed.user))
     body = ics.calendar_render(
         meetings=meetings,
         name=f"{request.tenant.name} classes",
         join_base=request.build_absolute_uri("/"),
-        join_url=join_url,
+        links=join_urls_for(user=feed.user, meetings=meetings),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="classes.ics"'

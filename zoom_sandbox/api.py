@@ -278,6 +278,13 @@ def _registrant_add(state, token, request, args):
     )
 
 
+@endpoint("PUT", "meetings/*/registrants/status", "meeting:write")
+def _registrant_status(state, token, request, args):
+    occurrence = request.query.get("occurrence_id", "")
+    state.registrant_status(token, args[0], request.json() or {}, occurrence_id=occurrence)
+    return Response(204)
+
+
 @endpoint("GET", "meetings/*/registrants", "meeting:read")
 def _registrant_list(state, token, request, args):
     q = request.query

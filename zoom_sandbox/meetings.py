@@ -375,7 +375,7 @@ class MeetingsMixin:
             registrant = next(
                 (r for r in self.registrants.get(meeting.id, []) if r.token == tk), None
             )
-            if registrant is None:
-                return None
+            if registrant is None or registrant.status == "cancelled":
+                return None  # a cancelled registration's link stops working
             who = registrant.name
         return meeting, who

@@ -68,6 +68,11 @@ class RegistrantsMixin:
                 pin_code=100000 + secrets.randbelow(900000),
             )
             registrants.append(registrant)
+        elif registrant.status == "cancelled":
+            # Registering again after a cancellation: a live registration again, same link.
+            registrant.status = (
+                "approved" if meeting.settings.get("approval_type") == 0 else "pending"
+            )
         for occurrence in wanted:
             if occurrence not in registrant.occurrence_ids:
                 registrant.occurrence_ids.append(occurrence)
@@ -86,6 +91,36 @@ class RegistrantsMixin:
                 if o.occurrence_id in registrant.occurrence_ids
             ]
         return result
+
+    @locked
+    def registrant_status(self, token: Token, ref, body: dict, *, occurrence_id: str = "") -> None:
+        """`PUT /meetings/{id}/registrants/status`: approve, deny or cancel registrants (at most
+        30, each by `id` and/or `email`); with `occurrence_id`, cancel that occurrence only."""
+        meeting = self._meeting(token, ref)
+        action = str(body.get("action") or "")
+        if action not in ("approve", "deny", "cancel"):
+            raise validation_failed("action")
+        wanted = body.get("registrants") or []
+        if not isinstance(wanted, list) or len(wanted) > 30:
+            raise validation_failed("registrants", "At most 30 registrants.")
+        if occurrence_id and meeting.type == 8 and meeting.occurrence(occurrence_id) is None:
+            raise api_error(400, 3000, f"Invalid occurrence_id: {occurrence_id}.")
+        rows = self.registrants.get(meeting.id, [])
+        for item in wanted:
+            item = item if isinstance(item, dict) else {}
+            rid, email = str(item.get("id") or ""), str(item.get("email") or "").lower()
+            for registrant in rows:
+                if (rid and registrant.id == rid) or (email and registrant.email == email):
+                    if action == "cancel" and occurrence_id:
+                        if occurrence_id in registrant.occurrence_ids:
+                            registrant.occurrence_ids.remove(occurrence_id)
+                        if registrant.occurrence_ids:
+                            continue
+                    registrant.status = {
+                        "approve": "approved",
+                        "deny": "denied",
+                        "cancel": "cancelled",
+                    }[action]
 
     def registrant_join_url(self, registrant: Registrant) -> str:
         return f"{self.base_url}/w/{registrant.meeting_id}?tk={registrant.token}"

@@ -193,6 +193,16 @@ LIVEROLL_ABANDONED_SIGNUP_DAYS = int(env("LIVEROLL_ABANDONED_SIGNUP_DAYS", "7"))
 # (unexpired, unrevoked) at once.
 LIVEROLL_API_TOKEN_DAYS = int(env("LIVEROLL_API_TOKEN_DAYS", "90"))
 LIVEROLL_API_TOKENS_PER_USER = int(env("LIVEROLL_API_TOKENS_PER_USER", "10"))
+# --- Joining a class (meetings.joining): the personal /join/<token>/ links --------------------
+# Attempts one link may make, and failed attempts (bad or refused links) one client address
+# may make, within LIVEROLL_JOIN_THROTTLE_MINUTES before it is refused for as long. A school
+# behind one NAT shares an address: only failures count there.
+LIVEROLL_JOIN_ATTEMPTS_PER_TOKEN = int(env("LIVEROLL_JOIN_ATTEMPTS_PER_TOKEN", "30"))
+LIVEROLL_JOIN_FAILURES_PER_IP = int(env("LIVEROLL_JOIN_FAILURES_PER_IP", "50"))
+LIVEROLL_JOIN_THROTTLE_MINUTES = int(env("LIVEROLL_JOIN_THROTTLE_MINUTES", "10"))
+# How long a join waits for a Zoom rate-limit token when it must register the person on the fly.
+LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS = float(env("LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS", "3"))
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,8 +17,7 @@ from meetings.graphql import room
 from meetings.graphql import types as t
 from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.invitations.selectors import rsvp_summaries, rsvps_of
-from meetings.joining.links import join_url_for, school_origin
-from meetings.joining.selectors import meetings_joinable
+from meetings.joining.links import join_urls_for
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
 from tenants.accounts.models import User
@@ -78,12 +77,9 @@ def _my_rsvps_set(meetings: list[Meeting], viewer: User) -> None:
 
 
 def _join_urls_set(meetings: list[Meeting], viewer: User) -> None:
-    joinable = meetings_joinable(user=viewer, meetings=meetings)
-    origin = school_origin() if joinable else ""
+    urls = join_urls_for(user=viewer, meetings=meetings)
     for meeting in meetings:
-        joins = meeting.pk in joinable
-        url = join_url_for(meeting=meeting, user=viewer, origin=origin) if joins else None
-        setattr(meeting, _JOIN_URL, url)
+        setattr(meeting, _JOIN_URL, urls.get(meeting.pk))
 
 
 def _join_url(meeting: Meeting, viewer: User) -> str | None:

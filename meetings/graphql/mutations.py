@@ -24,7 +24,7 @@ from tenants.graphql.errors import FieldError, OkPayload, fail, not_found, ok, t
 from tenants.graphql.selection import selected
 from tenants.ids import pk_or_zero
 from tenants.school.models import SchoolClass
-from tenants.school.services import class_enrol
+from tenants.school.services import class_enrol, class_unenrol
 
 MAX_LIST_INPUT = 200
 
@@ -286,4 +286,23 @@ class MeetingsMutation:
         class_enrol(school_class=school_class, students=students, actor=admin, ip=client_ip(info))
         meeting_services.registrants_for_class_enqueue(school_class=school_class)
         invitations_for_class_enqueue(school_class_id=school_class.pk)
+        return ok()
+
+    @strawberry.mutation
+    @typed_errors(OkPayload)
+    def unenrol_student(
+        self, info: Info, class_id: strawberry.ID, student_id: strawberry.ID
+    ) -> OkPayload:
+        # Here, like enrolStudents: leaving a class cancels the student's Zoom registrations
+        # for its upcoming meetings (an actor, after the commit).
+        admin = require_admin(info)
+        class_pk, student_pk = pk_or_zero(class_id), pk_or_zero(student_id)
+        removed = class_unenrol(
+            school_class_id=class_pk, student_id=student_pk, actor=admin, ip=client_ip(info)
+        )
+        if not removed:
+            raise not_found("enrolment")
+        meeting_services.registrants_for_student_cancel_enqueue(
+            school_class_id=class_pk, student_id=student_pk
+        )
         return ok()

@@ -37,8 +37,7 @@ from meetings.invitations.selectors import (
     invitation_parents,
     rsvp_may_respond,
 )
-from meetings.joining.links import join_url_for, school_origin
-from meetings.joining.selectors import meetings_joinable
+from meetings.joining.links import join_urls_for, school_origin
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_admin
 from meetings.recurrence import RecurrenceRule
@@ -305,16 +304,14 @@ def _mail_for(
     subject: _Subject, change: Change, user: User, *, invitee: bool, origin: str
 ) -> tuple[dict[str, Any], bytes]:
     """The mail's context and the .ics for one person. Join links are the person's platform
-    links (`join_url_for`), for the sessions they may join; never Zoom's."""
+    links (`join_urls_for`), for the sessions they may join; never Zoom's."""
     session = _next_session(subject)
     page_url = f"{origin}/meetings/{session.pk}/"
     active = subject.method == "REQUEST"
-    joinable = meetings_joinable(user=user, meetings=subject.sessions) if active else set()
+    links = join_urls_for(user=user, meetings=subject.sessions) if active and invitee else {}
 
     def link(meeting: Meeting) -> str:
-        if not invitee or meeting.pk not in joinable:
-            return ""
-        return join_url_for(meeting=meeting, user=user, origin=origin)
+        return links.get(meeting.pk, "")
 
     if subject.series is not None and subject.event is not None:
         item = series_item(

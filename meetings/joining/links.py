@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -32,7 +33,7 @@ SALT = "liveroll.meetings.joining.link.v1"
 MAC_LENGTH = 22  # base64url characters: 132 bits
 JOIN_PATH = "/join/{token}/"
 # Ids are bounded so that a garbage token is "not found" and never an overflow.
-_TOKEN = re.compile(rf"^(\d{{1,18}})\.([ug])(\d{{1,18}})\.([A-Za-z0-9_-]{{{MAC_LENGTH}}})$")
+TOKEN_PATTERN = re.compile(rf"^(\d{{1,18}})\.([ug])(\d{{1,18}})\.([A-Za-z0-9_-]{{{MAC_LENGTH}}})$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def join_token_make(*, meeting_id: int, kind: SubjectKind, subject_id: int) -> s
 def join_token_read(token: str) -> JoinToken | None:
     """What `token` names if it is one of this school's, unaltered; None for anything else
     (garbage, altered, made for another school or under a retired secret)."""
-    match = _TOKEN.match(token or "")
+    match = TOKEN_PATTERN.match(token or "")
     if match is None:
         return None
     meeting_id, kind, subject_id = int(match[1]), match[2], int(match[3])
@@ -111,3 +112,19 @@ def join_url_for(*, meeting: Meeting, user: User, origin: str | None = None) -> 
     `origin` saves a lookup when building many links at once (`school_origin()`)."""
     path = join_path(meeting_id=meeting.pk, kind="u", subject_id=user.pk)
     return f"{origin or school_origin()}{path}"
+
+
+def join_urls_for(*, user: User, meetings: Sequence[Meeting]) -> dict[int, str]:
+    """`user`'s links to those of `meetings` they may join (by meeting id), for a list, a feed
+    or a batch of mails: a fixed number of queries however many meetings."""
+    from meetings.joining.selectors import meetings_joinable
+
+    joinable = meetings_joinable(user=user, meetings=meetings)
+    if not joinable:
+        return {}
+    origin = school_origin()
+    return {
+        m.pk: join_url_for(meeting=m, user=user, origin=origin)
+        for m in meetings
+        if m.pk in joinable
+    }

@@ -44,6 +44,14 @@ def registrants_for_class_enqueue(*, school_class: SchoolClass) -> None:
         _enqueue_registration(ids)
 
 
+def registrants_for_student_cancel_enqueue(*, school_class_id: int, student_id: int) -> None:
+    """After a student left a class: cancel their registrations for its upcoming meetings, in
+    an actor after the commit (Zoom is called there, with retries)."""
+    from meetings.actors import registrants_cancel_for_student
+
+    transaction.on_commit(lambda: registrants_cancel_for_student.send(school_class_id, student_id))
+
+
 # --- registrants ----------------------------------------------------------------------------
 
 
@@ -261,31 +269,37 @@ def _refs(registrants: Sequence[Registrant]) -> list[RegistrantRef]:
     ]
 
 
-def registrants_cancel_for_meetings(*, meetings: Sequence[Meeting]) -> int:
-    """Cancel at Zoom, then here, every live registration of `meetings` (sessions being
-    cancelled, one zoom meeting or occurrences of one series). Idempotent: cancelled ones are
-    skipped. Returns how many were cancelled. Provider errors propagate (the caller's
-    transaction decides)."""
-    cancelled = 0
-    for meeting in meetings:
-        rows = list(
-            Registrant.objects.filter(meeting=meeting)
-            .exclude(status=Registrant.Status.CANCELLED)
-            .select_related("user")
+def registrants_cancel_for_meetings(*, meetings: Sequence[Meeting], whole: bool = False) -> int:
+    """Cancel at Zoom, then here, the live registrations of `meetings` (sessions of one Zoom
+    meeting being cancelled): with `whole`, the Zoom meeting goes entirely, so each person's
+    registration is cancelled once for all its occurrences; else per occurrence. Idempotent
+    (cancelled rows are skipped); returns how many rows were cancelled. Provider errors
+    propagate: the caller's transaction decides."""
+    rows = list(
+        Registrant.objects.filter(meeting__in=meetings)
+        .exclude(status=Registrant.Status.CANCELLED)
+        .select_related("user", "meeting")
+    )
+    live = [r for r in rows if r.status == Registrant.Status.REGISTERED and r.meeting.on_zoom]
+    if whole and live:
+        once = {(r.zoom_registrant_id, r.user.email): r for r in live}
+        provider_for_meeting(live[0].meeting).cancel_registrants(
+            live[0].meeting.zoom_meeting_id, registrants=_refs(list(once.values()))
         )
-        if not rows:
-            continue
-        live = [r for r in rows if r.status == Registrant.Status.REGISTERED]
-        if live and meeting.on_zoom:
+    elif live:
+        by_meeting: dict[int, list[Registrant]] = {}
+        for row in live:
+            by_meeting.setdefault(row.meeting_id, []).append(row)
+        for group in by_meeting.values():
+            meeting = group[0].meeting
             provider_for_meeting(meeting).cancel_registrants(
                 meeting.zoom_meeting_id,
-                registrants=_refs(live),
+                registrants=_refs(group),
                 occurrence_id=meeting.zoom_occurrence_id,
             )
-        cancelled += Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=Registrant.Status.CANCELLED, updated_at=timezone.now()
-        )
-    return cancelled
+    return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Registrant.Status.CANCELLED, updated_at=timezone.now()
+    )
 
 
 def registrants_cancel_for_student(*, school_class_id: int, student_id: int) -> int:
@@ -321,4 +335,26 @@ def registrants_cancel_for_student(*, school_class_id: int, student_id: int) -> 
             )
     return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
         status=Registrant.Status.CANCELLED, updated_at=timezone.now()
+    )
+
+
+def registrants_orphaned() -> list[tuple[int, int]]:
+    """(class id, student id) of live registrations for upcoming class meetings whose student
+    is no longer enrolled (removed anywhere: the API, the admin): for the sweep to cancel."""
+    from tenants.school.models import Enrolment
+
+    enrolled = Enrolment.objects.filter(
+        school_class_id=OuterRef("meeting__school_class_id"), student_id=OuterRef("user_id")
+    )
+    return sorted(
+        set(
+            Registrant.objects.filter(
+                meeting__school_class__isnull=False,
+                meeting__status=Meeting.Status.SCHEDULED,
+                meeting__start_time__gt=timezone.now() - timedelta(hours=1),
+            )
+            .exclude(status=Registrant.Status.CANCELLED)
+            .filter(~Exists(enrolled))
+            .values_list("meeting__school_class_id", "user_id")
+        )
     )

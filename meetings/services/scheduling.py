@@ -30,7 +30,7 @@ from meetings.providers.base import (
 )
 from meetings.recurrence import RecurrenceRule
 from meetings.services.calendar_events import _calendar_event_upsert
-from meetings.services.registrants import _enqueue_registration
+from meetings.services.registrants import _enqueue_registration, registrants_cancel_for_meetings
 from meetings.zoom.factory import ZoomNotConnected, acting_for_host, provider_for_meeting
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
@@ -473,10 +473,13 @@ def meeting_cancel(
         invitations_on_change(meetings=targets, change="cancelled")  # mailed after commit
         if meeting.on_zoom:
             provider = provider_for_meeting(meeting)
-            series_goes_on = (
+            series_goes_on = bool(
                 meeting.series_id
                 and _series(meeting).meetings.filter(status=Meeting.Status.SCHEDULED).exists()
             )
+            # The registrants' Zoom links stop working first (a deleted meeting takes them
+            # along at Zoom too, but a cancelled occurrence of a series going on does not).
+            registrants_cancel_for_meetings(meetings=targets, whole=not series_goes_on)
             if series_goes_on:
                 for target in targets:
                     provider.delete_meeting(

@@ -23,7 +23,7 @@ from tenants.graphql.errors import (
     typed_errors,
 )
 from tenants.ids import pk_or_zero
-from tenants.school.services import class_unenrol, parent_link
+from tenants.school.services import parent_link
 from tenants.text import max_length_of, text_problem, text_validate
 
 
@@ -120,22 +120,6 @@ class TenantsMutation:
         return ok()
 
     # --- people ---------------------------------------------------------------------------
-
-    @strawberry.mutation
-    @typed_errors(OkPayload)
-    def unenrol_student(
-        self, info: Info, class_id: strawberry.ID, student_id: strawberry.ID
-    ) -> OkPayload:
-        admin = require_admin(info)
-        removed = class_unenrol(
-            school_class_id=pk_or_zero(class_id),
-            student_id=pk_or_zero(student_id),
-            actor=admin,
-            ip=client_ip(info),
-        )
-        if not removed:
-            raise not_found("enrolment")
-        return ok()
 
     @strawberry.mutation
     @typed_errors(OkPayload)

@@ -59,6 +59,16 @@ def can_manage(person: str) -> bool:
     return person in ("admin", "host", "class_teacher")
 
 
+def can_join(person: str, audience: str) -> bool:
+    """Who gets a join link: those a meeting is for; its managers start it instead, parents
+    follow their children's classes without joining them."""
+    if can_manage(person):
+        return False
+    if audience == "class" and PEOPLE[person] == Role.PARENT:
+        return False
+    return can_see(person, audience)
+
+
 REGISTERED = {"enrolled", "other_student"}  # registered, with a record, for every meeting
 CHILD = {"parent": "enrolled", "other_parent": "other_student"}
 
@@ -166,6 +176,20 @@ def test_list_meetings(worlds, matrix, person):
         titles = {m["title"] for m in body["data"]["meetings"]["items"]}
         expected = {f"{world.org.slug}-{a}" for a in AUDIENCES if can_see(person, a)}
         assert titles == expected  # and nothing of the other tenant's
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_join_url(worlds, matrix, person):
+    for key, world in worlds.items():
+        client = _client(world, matrix[key]["users"][person])
+        body = _gql(client, "{ meetings(limit: 100) { items { title status joinUrl } } }")
+        for item in body["data"]["meetings"]["items"]:
+            audience = item["title"].split("-", 1)[1]
+            # test_manage_meeting may have cancelled it already (any order): no link then
+            expected = can_join(person, audience) and item["status"] != "CANCELLED"
+            assert (item["joinUrl"] is not None) == expected, (person, audience)
+            if expected:
+                assert f"//{world.host}" in item["joinUrl"] and "/join/" in item["joinUrl"]
 
 
 @pytest.mark.parametrize(("person", "audience"), CASES)

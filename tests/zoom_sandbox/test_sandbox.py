@@ -452,6 +452,43 @@ def test_registrants_get_personal_join_urls_and_the_same_email_the_same_registra
     assert "Ann A" in requests.get(a["join_url"]).text
 
 
+def test_cancelled_registrants_lose_their_link_and_get_it_back_on_registering_again(sandbox, api):
+    meeting = registration_meeting(api)
+    url = f"{api.base}/meetings/{meeting['id']}/registrants"
+    ann = api.post(url, json={"email": "ann@demo.test", "first_name": "Ann"}).json()
+    bob = api.post(url, json={"email": "bob@demo.test", "first_name": "Bob"}).json()
+
+    cancelled = api.put(
+        f"{url}/status",
+        json={"action": "cancel", "registrants": [{"id": ann["registrant_id"], "email": ""}]},
+    )
+
+    assert cancelled.status_code == 204
+    assert requests.get(ann["join_url"]).status_code == 404
+    assert requests.get(bob["join_url"]).status_code == 200
+    assert [r["email"] for r in api.get(url).json()["registrants"]] == ["bob@demo.test"]
+    assert api.get(url, params={"status": "cancelled"}).json()["total_records"] == 1
+    again = api.post(url, json={"email": "ann@demo.test", "first_name": "Ann"}).json()
+    assert requests.get(again["join_url"]).status_code == 200
+    bad = api.put(f"{url}/status", json={"action": "explode", "registrants": []})
+    assert bad.status_code == 400
+
+
+def test_cancelling_one_occurrence_keeps_the_others(api):
+    meeting = registration_meeting(
+        api, type=8, recurrence={"type": 1, "repeat_interval": 1, "end_times": 2}
+    )
+    ids = [o["occurrence_id"] for o in meeting["occurrences"]]
+    url = f"{api.base}/meetings/{meeting['id']}/registrants"
+    cy = api.post(url, json={"email": "cy@demo.test", "first_name": "Cy"}).json()
+    body = {"action": "cancel", "registrants": [{"email": "cy@demo.test"}]}
+
+    api.put(f"{url}/status", params={"occurrence_id": ids[0]}, json=body)
+    assert requests.get(cy["join_url"]).status_code == 200
+    api.put(f"{url}/status", params={"occurrence_id": ids[1]}, json=body)
+    assert requests.get(cy["join_url"]).status_code == 404
+
+
 def test_registering_for_chosen_occurrences(api):
     meeting = registration_meeting(
         api, type=8, recurrence={"type": 1, "repeat_interval": 1, "end_times": 3}

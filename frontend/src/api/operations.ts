@@ -29,7 +29,7 @@ function op<TData, TVars = NoVars>(query: string): Operation<TData, TVars> {
 
 const MEETING_SUMMARY = /* GraphQL */ `
   fragment MeetingSummary on Meeting {
-    id title status startTime durationMinutes className teacher { name } canManage
+    id title status startTime durationMinutes className teacher { name } canManage joinUrl
   }
 `;
 

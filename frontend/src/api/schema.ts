@@ -47,6 +47,8 @@ export interface MeetingSummary {
   className: string | null;
   teacher: Pick<Person, "name">;
   canManage: boolean;
+  /** The viewer's own platform join link (never Zoom's); null for those who start the class. */
+  joinUrl: string | null;
 }
 
 export interface AttendanceRecord {

@@ -21,6 +21,12 @@ function MeetingRow({ meeting }: { meeting: MeetingSummary }) {
           Live room
         </Link>
       )}
+      {meeting.joinUrl && meeting.status !== "CANCELLED" && meeting.status !== "ENDED" && (
+        // The platform's link: it checks the time and sends on to Zoom, in a new tab.
+        <a class="button small" href={meeting.joinUrl} target="_blank" rel="noopener noreferrer" data-test-id="join-class">
+          Join class
+        </a>
+      )}
     </li>
   );
 }

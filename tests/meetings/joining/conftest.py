@@ -26,3 +26,13 @@ def meeting_make(world, *, start=None, audience=TargetAudience.CLASS, **fields) 
 @pytest.fixture
 def class_meeting(alpha) -> Meeting:
     return meeting_make(alpha)
+
+
+@pytest.fixture
+def gql():
+    from ...graphql.conftest import GQL
+
+    def make(world, role=None):
+        return GQL(world, role)
+
+    return make

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from meetings.joining.models import JoinPolicy
-from meetings.joining.selectors import join_window, may_join, meetings_joinable
+from meetings.joining.selectors import join_policy, join_window, may_join, meetings_joinable
 from meetings.models import Meeting, TargetAudience
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
@@ -93,3 +93,24 @@ def test_the_window_opens_before_the_start_and_closes_after_the_end(alpha):
         window = join_window(meeting=meeting)
         assert window.opens_at == start - timedelta(minutes=30)
         assert window.closes_at == start + timedelta(minutes=45)
+
+
+def test_only_admins_set_the_join_policy_and_everyone_reads_it(alpha, beta, gql):
+    mutation = """mutation { setJoinPolicy(opensMinutesBefore: 20, closesMinutesAfterEnd: 5) {
+        policy { opensMinutesBefore closesMinutesAfterEnd } errors { code field } } }"""
+    for role in ("teacher", "student", "parent"):
+        body = gql(alpha, role)(mutation)
+        assert body["errors"][0]["message"] == "Only school admins can do that."
+
+    policy = gql(alpha, "admin").ok(mutation)["setJoinPolicy"]["policy"]
+
+    assert policy == {"opensMinutesBefore": 20, "closesMinutesAfterEnd": 5}
+    read = "{ joinPolicy { opensMinutesBefore } }"
+    assert gql(alpha, "student").ok(read)["joinPolicy"]["opensMinutesBefore"] == 20
+    assert gql(beta, "student").ok(read)["joinPolicy"]["opensMinutesBefore"] == 10  # its own
+    bad = gql(alpha, "admin").ok(
+        "mutation { setJoinPolicy(opensMinutesBefore: -1, closesMinutesAfterEnd: 5) { errors { field } } }"
+    )
+    assert bad["setJoinPolicy"]["errors"] == [{"field": "opensMinutesBefore"}]
+    with schema_context(alpha.schema):
+        assert join_policy().opens_minutes_before == 20
