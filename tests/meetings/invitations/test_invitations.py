@@ -304,3 +304,70 @@ def test_a_student_enrolled_later_gets_the_classs_invitations_and_nobody_else_ag
             SeriesEvent.objects.get(series_id=series.series_id).uid,
         }
     assert {str(ics_of(m).walk("VEVENT")[0]["UID"]) for m in sent} == uids
+
+
+def test_a_moved_session_of_a_series_becomes_an_override_at_its_new_time(alpha, commit, outbox):
+    meeting = schedule(alpha, commit, recurrence=RecurrenceRule(frequency="daily", count=3))
+    outbox.run(alpha)
+    with schema_context(alpha.schema):
+        sessions = list(Meeting.objects.filter(series_id=meeting.series_id).order_by("start_time"))
+    original = sessions[1].start_time
+    # when: one session moves an hour later
+    commit(
+        alpha,
+        services.meeting_update,
+        actor=alpha.users["teacher"],
+        meeting=sessions[1],
+        start_time=original + timedelta(hours=1),
+    )
+    [mail] = outbox.run(alpha)
+    # then: the series is re-sent with the next SEQUENCE; that session's override moved
+    calendar = ics_of(mail)
+    [master] = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
+    assert master["SEQUENCE"] == 1 and mail.subject.startswith("Changed: Algebra")
+    [moved] = [
+        e
+        for e in calendar.walk("VEVENT")
+        if "RECURRENCE-ID" in e and e.decoded("RECURRENCE-ID") == original
+    ]
+    assert moved.decoded("DTSTART") == original + timedelta(hours=1)
+    assert moved["SEQUENCE"] == 1
+
+
+def test_monthly_on_the_last_friday_through_graphql_matches_the_invitation(alpha, outbox):
+    from tests.graphql.conftest import GQL
+
+    start = soon(1).replace(hour=15, minute=0)
+    schedule_meeting = """mutation($i: ScheduleMeetingInput!) {
+      scheduleMeeting(input: $i) { meeting { id } errors { field message } } }"""
+    data = GQL(alpha, "teacher").ok(
+        schedule_meeting,
+        i={
+            "classId": str(alpha.school_class.pk),
+            "title": "Review",
+            "startTime": start.isoformat(),
+            "timezone": "America/New_York",
+            "recurrence": {"frequency": "MONTHLY", "monthWeek": -1, "monthWeekday": 4, "count": 4},
+        },
+    )["scheduleMeeting"]
+    assert data["errors"] == []
+    with schema_context(alpha.schema):
+        first = Meeting.objects.get(pk=data["meeting"]["id"])
+        stored = list(
+            Meeting.objects.filter(series_id=first.series_id)
+            .order_by("start_time")
+            .values_list("start_time", flat=True)
+        )
+        invitations_deliver_now(
+            kind="series", object_id=first.series_id, sequence=0, change="scheduled"
+        )
+        [mail] = mail_deliver_pending()
+    zone = ZoneInfo("America/New_York")
+    for day in stored:  # each is the last Friday of its month, at 15:00 there
+        local = day.astimezone(zone)
+        assert local.weekday() == 4 and (local + timedelta(days=7)).month != local.month
+        assert (local.hour, local.minute) == (start.astimezone(zone).hour, 0)
+    [master] = [e for e in ics_of(mail).walk("VEVENT") if "RECURRENCE-ID" not in e]
+    assert "BYDAY=-1FR" in master["RRULE"].to_ical().decode()
+    expanded = rrulestr(master["RRULE"].to_ical().decode(), dtstart=master.decoded("DTSTART"))
+    assert [d.astimezone(UTC) for d in expanded] == stored
