@@ -22,6 +22,8 @@ from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.guests.graphql.mutations import GuestsMutation
+from meetings.invitations.graphql.mutations import InvitationsMutation
+from meetings.invitations.graphql.queries import InvitationsQuery
 from meetings.joining.graphql.mutations import JoiningMutation
 from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
@@ -33,7 +35,8 @@ from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
 
 Query = merge_types(
-    "Query", (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, AttendanceQuery)
+    "Query",
+    (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, InvitationsQuery, AttendanceQuery),
 )
 Mutation = merge_types(
     "Mutation",
@@ -43,6 +46,7 @@ Mutation = merge_types(
         MeetingsMutation,
         GuestsMutation,
         JoiningMutation,
+        InvitationsMutation,
         AttendanceMutation,
     ),
 )

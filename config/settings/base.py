@@ -71,6 +71,7 @@ TENANT_APPS = [
     "meetings",
     "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
+    "meetings.invitations",  # invitation mails with iCalendar attachments, RSVPs
     "attendance",
     "realtime",
 ]

@@ -10,6 +10,7 @@ import strawberry
 
 from meetings.graphql.room import AttendanceRecord, GuestAttendanceRecord, Participant, Recording
 from meetings.guests.graphql.types import Guest
+from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
 
@@ -93,6 +94,16 @@ class Meeting:
     join_url: str | None = strawberry.field(
         description="The viewer's own link to join this class (the platform's, never Zoom's); "
         "null for someone who may not join it (its teachers and admins start it instead)."
+    )
+    my_rsvp: RsvpResponse | None = strawberry.field(
+        default=None, description="The viewer's answer to the invitation (null: pending)."
+    )
+    rsvp_counts: RsvpCounts | None = strawberry.field(
+        default=None, description="The invitees' answers, for those who manage the meeting."
+    )
+    rsvps: list[MeetingRsvp] = strawberry.field(
+        default_factory=list,
+        description="Each invitee's answer, for those who manage the meeting.",
     )
 
 
