@@ -22,13 +22,17 @@ from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.policy import NotFound
+from meetings.reminders.graphql.mutations import RemindersMutation
+from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery))
-Mutation = merge_types("Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation))
+Query = merge_types("Query", (TenantsQuery, MeetingsQuery, AttendanceQuery, RemindersQuery))
+Mutation = merge_types(
+    "Mutation", (TenantsMutation, MeetingsMutation, AttendanceMutation, RemindersMutation)
+)
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance

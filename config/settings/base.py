@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "meetings",
+    "meetings.reminders",
     "attendance",
     "realtime",
 ]
@@ -251,6 +252,11 @@ LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
 # Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
 # is kept no longer than processing and an investigation need it).
 LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
+
+# --- Reminders (meetings.reminders) ---
+# A reminder whose time passed more than this many minutes ago is not sent any more: after a
+# scheduler or worker outage, people get no stale "starts in 30 minutes" mails.
+LIVEROLL_REMINDER_MAX_LATENESS_MINUTES = int(env("LIVEROLL_REMINDER_MAX_LATENESS_MINUTES", "10"))
 
 LOGGING = {
     "version": 1,

@@ -49,6 +49,8 @@ def test_the_registry_finds_every_apps_jobs():
         ("sessions-purge", 3600),
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
+        ("reminders-sweep", 60),
+        ("reminders-ledger-purge", 3600),
         ("webhook-inbox-sweep", 60),
         ("webhook-bodies-purge", 3600),
     ]
@@ -65,6 +67,7 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
     assert by_app == {
         "tenants": ["spare-pool-refill", "sessions-purge"],
         "meetings": ["zoom-tokens-refresh", "registrants-sweep"],
+        "reminders": ["reminders-sweep", "reminders-ledger-purge"],
         "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge"],
     }
 
