@@ -211,3 +211,25 @@ def fuzz_settings(*, examples: int):
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         print_blob=True,
     )
+
+
+def mail_deliver_pending():
+    """Deliver every mail queued in the current schema now, through the configured backend
+    (the in-memory one in tests), whatever its back-off; returns the messages sent
+    (django.core.mail's EmailMessage: to, subject, body, alternatives, attachments, extra_headers)."""
+    from django.core import mail
+    from django.utils import timezone
+
+    from tenants.mail.models import OutboundMail
+    from tenants.mail.selectors import mail_queued_ids
+    from tenants.mail.services import mail_deliver
+
+    outbox = getattr(mail, "outbox", None)
+    if outbox is None:  # the locmem backend makes it on first use
+        mail.outbox = outbox = []
+    before = len(outbox)
+    ids = mail_queued_ids()
+    OutboundMail.objects.filter(pk__in=ids).update(next_attempt_at=timezone.now())
+    for mail_id in ids:
+        mail_deliver(mail_id=mail_id)
+    return list(outbox[before:])

@@ -67,6 +67,7 @@ TENANT_APPS = [
     "tenants.accounts",
     "tenants.audit",
     "tenants.school",
+    "tenants.mail",  # the outbox: every mail the school sends
     "meetings",
     "meetings.reminders",
     "attendance",
@@ -253,7 +254,28 @@ LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
 # is kept no longer than processing and an investigation need it).
 LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
 
-# --- Reminders (meetings.reminders) ---
+# --- Email (tenants.mail) ----------------------------------------------------------------------
+# Outgoing mail goes through the school's outbox (tenants.mail) and is sent by a worker over SMTP,
+# configured here with Django's own EMAIL_* settings. Development points at the mail catcher the
+# Zoom sandbox runs (local settings); tests use the in-memory backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the start, usually on port 465
+# Seconds an SMTP connection may wait; the outbox's lease on a mail being sent is longer.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "30"))
+# The sender; mails show the school's name as its display name.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"no-reply@{LIVEROLL_BASE_DOMAIN}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Sending attempts of one mail before it is marked failed (transient errors back off
+# exponentially from LIVEROLL_MAIL_RETRY_SECONDS between them).
+LIVEROLL_MAIL_MAX_ATTEMPTS = int(env("LIVEROLL_MAIL_MAX_ATTEMPTS", "8"))
+LIVEROLL_MAIL_RETRY_SECONDS = int(env("LIVEROLL_MAIL_RETRY_SECONDS", "60"))
+
+# --- Reminders (meetings.reminders) -------------------------------------------------------------
 # A reminder whose time passed more than this many minutes ago is not sent any more: after a
 # scheduler or worker outage, people get no stale "starts in 30 minutes" mails.
 LIVEROLL_REMINDER_MAX_LATENESS_MINUTES = int(env("LIVEROLL_REMINDER_MAX_LATENESS_MINUTES", "10"))

@@ -23,3 +23,8 @@ LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES", _SANDBOX)
 LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list(
     "LIVEROLL_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8,::1"
 )
+
+# Mail goes to the catcher the Zoom sandbox runs (`make up` prints its page, /mail/ on the
+# sandbox's port), so every mail the platform sends can be read without a mail server.
+EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("EMAIL_PORT", env("ZOOM_SANDBOX_SMTP_PORT", "1025")))

@@ -20,3 +20,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
 # free port (its fixture adds that origin). Tests of the guard itself pass their own policy.
 LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES", "https://zoom.test")
 LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list("LIVEROLL_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1")
+# Mail stays in memory (django.core.mail.outbox): tests deliver the outbox with
+# tests.support.mail_deliver_pending(); the end-to-end test points SMTP at the sandbox's catcher.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

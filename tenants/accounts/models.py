@@ -2,8 +2,10 @@
 they are that school's people, each with one role."""
 
 from typing import ClassVar
+from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -13,6 +15,17 @@ class Role(models.IntegerChoices):
     TEACHER = 1, "Teacher"
     ADMIN = 2, "Admin"
     PARENT = 3, "Parent"
+
+
+class Language(models.TextChoices):
+    # The languages mails and pages are written in; Bengali comes with its translations.
+    ENGLISH = "en", "English"
+    BENGALI = "bn", "বাংলা (Bengali)"
+
+
+def timezone_validate(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone (e.g. Asia/Dhaka).", code="invalid")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -40,6 +53,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can log in to this site's admin (tenant admins and operators)."
     )
     date_joined = models.DateTimeField(auto_now_add=True)
+    # What this person reads mails and pages in, and the zone their times are shown in.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[timezone_validate],
+        help_text="An IANA time zone name, e.g. Asia/Dhaka.",
+    )
 
     objects = UserManager()
 

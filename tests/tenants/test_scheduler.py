@@ -47,6 +47,7 @@ def test_the_registry_finds_every_apps_jobs():
     assert [(job.name, job.every_seconds) for job in jobs] == [
         ("spare-pool-refill", 300),
         ("sessions-purge", 3600),
+        ("mail-sweep", 60),
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
         ("reminders-sweep", 60),
@@ -66,6 +67,7 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
 
     assert by_app == {
         "tenants": ["spare-pool-refill", "sessions-purge"],
+        "mail": ["mail-sweep"],
         "meetings": ["zoom-tokens-refresh", "registrants-sweep"],
         "reminders": ["reminders-sweep", "reminders-ledger-purge"],
         "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge"],

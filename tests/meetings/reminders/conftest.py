@@ -1,9 +1,9 @@
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from meetings.models import Meeting
+from tests.support import mail_deliver_pending
 
 # Sessions in these tests start around NOW, two days from the wall clock (scheduling refuses a
 # start in the past); each sweep is told the time it runs at.
@@ -30,32 +30,4 @@ def at(minutes: float):
 
 def delivered():
     """The mails queued in the current schema, delivered now (to the test's mail backend)."""
-    try:
-        from tests.support import mail_deliver_pending
-    except ImportError:  # before the outbox exists
-        from tenants.mail.services import QUEUED
-
-        sent = list(QUEUED)
-        QUEUED.clear()
-        return [_Stub(m) for m in sent]
     return mail_deliver_pending()
-
-
-class _Stub:
-    def __init__(self, m):
-        self.to = [m["to"]]
-        self.subject = m["template"]
-        self.body = str(m["context"])
-        self.key = m["key"]
-
-
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    try:
-        from tenants.mail.services import QUEUED
-    except ImportError:
-        yield
-        return
-    QUEUED.clear()
-    yield
-    QUEUED.clear()
