@@ -218,11 +218,15 @@ class Meeting(models.Model):
 
 
 class Registrant(models.Model):
-    """A student's registration for one meeting, with their personal Zoom join URL."""
+    """A person's registration for one meeting, with their personal Zoom join URL (sealed at
+    rest; it leaves the platform only as the join route's redirect)."""
 
     class Status(models.TextChoices):
         REGISTERED = "registered", "Registered"
         FAILED = "failed", "Failed"
+        # Cancelled at Zoom (the meeting was cancelled, or the student left the class): the
+        # join link is refused here and at Zoom.
+        CANCELLED = "cancelled", "Cancelled"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrants")
     user = models.ForeignKey(

@@ -60,6 +60,7 @@ class AttendanceQuery:
             .exclude(status=Meeting.Status.CANCELLED)
             .order_by("start_time"),
             fetch,
+            viewer=user,
         )
         records = {
             (r.meeting_id, r.student_id): r

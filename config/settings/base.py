@@ -69,6 +69,7 @@ TENANT_APPS = [
     "tenants.school",
     "tenants.mail",  # the outbox: every mail the school sends
     "meetings",
+    "meetings.joining",
     "meetings.reminders",
     "attendance",
     "realtime",

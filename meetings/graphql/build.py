@@ -15,6 +15,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from meetings.graphql import room
 from meetings.graphql import types as t
+from meetings.joining.links import join_url_for, school_origin
+from meetings.joining.selectors import meetings_joinable
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
 from tenants.accounts.models import User
@@ -33,13 +35,37 @@ def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
     return lookups + room.prefetches(fields)
 
 
-def meetings_for(rows: Iterable[Meeting], fields: frozenset[str]) -> list[Meeting]:
-    """`rows` (a queryset, or meetings already loaded) with what `fields` read, prefetched."""
+_JOIN_URL = "_viewer_join_url"  # set on each row by meetings_for(..., viewer=)
+
+
+def meetings_for(
+    rows: Iterable[Meeting], fields: frozenset[str], *, viewer: User | None = None
+) -> list[Meeting]:
+    """`rows` (a queryset, or meetings already loaded) with what `fields` read, prefetched;
+    with `viewer`, their join links too (a fixed number of queries for the whole list)."""
     if hasattr(rows, "select_related"):
         rows = rows.select_related("school_class", "host")
     meetings = list(rows)
     prefetch_related_objects(meetings, *meeting_prefetches(fields))
+    if viewer is not None and "joinUrl" in fields:
+        _join_urls_set(meetings, viewer)
     return meetings
+
+
+def _join_urls_set(meetings: list[Meeting], viewer: User) -> None:
+    joinable = meetings_joinable(user=viewer, meetings=meetings)
+    origin = school_origin() if joinable else ""
+    for meeting in meetings:
+        joins = meeting.pk in joinable
+        url = join_url_for(meeting=meeting, user=viewer, origin=origin) if joins else None
+        setattr(meeting, _JOIN_URL, url)
+
+
+def _join_url(meeting: Meeting, viewer: User) -> str | None:
+    if not hasattr(meeting, _JOIN_URL):
+        _join_urls_set([meeting], viewer)
+    url: str | None = getattr(meeting, _JOIN_URL)
+    return url
 
 
 def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Meeting:
@@ -82,4 +108,5 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         if "registrants" in fields
         else [],
         recordings=room.recordings_of(meeting) if "recordings" in fields else [],
+        join_url=_join_url(meeting, viewer) if "joinUrl" in fields else None,
     )

@@ -98,7 +98,7 @@ class MeetingsQuery:
         limit = page_limit(limit)
         total = rows.count()
         fields = selected(info, "items")
-        page = meetings_for(rows[max(offset, 0) : max(offset, 0) + limit], fields)
+        page = meetings_for(rows[max(offset, 0) : max(offset, 0) + limit], fields, viewer=user)
         return t.MeetingPage(
             items=[meeting_from(m, user, fields) for m in page],
             total_count=total,

@@ -82,6 +82,10 @@ class Meeting:
     attendance: list[AttendanceRecord]
     registrants: list[Registrant]
     recordings: list[Recording]
+    join_url: str | None = strawberry.field(
+        description="The viewer's own link to join this class (the platform's, never Zoom's); "
+        "null for someone who may not join it (its teachers and admins start it instead)."
+    )
 
 
 @strawberry.type

@@ -120,6 +120,14 @@ class RegistrantResult:
 
 
 @dataclass(frozen=True)
+class RegistrantRef:
+    """A registration to act on: Zoom's registrant id and the email it was made with."""
+
+    registrant_id: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Participant:
     participant_id: str  # Zoom's per-meeting participant id ("id"); not a person id
     name: str
@@ -230,6 +238,17 @@ class MeetingProvider(abc.ABC):
         last_name: str = "",
         occurrence_ids: Sequence[str] = (),
     ) -> RegistrantResult: ...
+
+    @abc.abstractmethod
+    def cancel_registrants(
+        self,
+        meeting_id: str,
+        *,
+        registrants: Sequence[RegistrantRef],
+        occurrence_id: str = "",
+    ) -> None:
+        """Cancel these registrations (all occurrences, or one with `occurrence_id`): their
+        join links stop working. A meeting already gone is fine."""
 
     @abc.abstractmethod
     def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:

@@ -13,7 +13,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from meetings.models import Meeting, Registrant
-from meetings.providers.base import MeetingProviderError, RateLimitError, RegistrantResult
+from meetings.providers.base import (
+    MeetingProviderError,
+    ProviderUnavailableError,
+    RateLimitError,
+    RegistrantRef,
+    RegistrantResult,
+)
 from meetings.zoom.factory import ZoomNotConnected, provider_for_meeting
 
 if TYPE_CHECKING:
@@ -185,4 +191,134 @@ def registrants_pending_meeting_ids() -> list[int]:
     ).filter(~Exists(registered))
     return list(
         _upcoming_for_registration().filter(Exists(unregistered)).values_list("pk", flat=True)
+    )
+
+
+# --- one person, now (the join route) ---------------------------------------------------------
+
+
+class RegistrationCancelled(Exception):
+    """The person's registration for this meeting was cancelled at Zoom: no join link."""
+
+
+class MeetingNotOnZoom(MeetingProviderError):
+    """The meeting has no Zoom meeting yet (its creation failed or is pending)."""
+
+
+def _name_parts(user: User) -> tuple[str, str]:
+    first, _, last = (user.name or user.email.split("@")[0]).partition(" ")
+    return first, last
+
+
+def registrant_join_url(*, meeting: Meeting, user: User) -> str:
+    """`user`'s own Zoom link for `meeting`: their registration's, registering them now (through
+    the rate-limited provider, as a person waits) when the worker has not yet. A meeting
+    without registration has one link for all. Raises RegistrationCancelled, MeetingNotOnZoom
+    or the provider's errors. Whether `user` may join is the caller's question."""
+    if not meeting.on_zoom:
+        raise MeetingNotOnZoom("This class is not on Zoom yet.")
+    if not meeting.registration_enabled:
+        if not meeting.join_url:
+            raise ProviderUnavailableError("Zoom gave no join link for this class.")
+        return str(meeting.join_url)
+    registrant = Registrant.objects.filter(meeting=meeting, user=user).first()
+    if registrant is not None and registrant.status == Registrant.Status.CANCELLED:
+        raise RegistrationCancelled
+    if (
+        registrant is not None
+        and registrant.status == Registrant.Status.REGISTERED
+        and registrant.join_url
+    ):
+        return str(registrant.join_url)
+    first, last = _name_parts(user)
+    provider = provider_for_meeting(meeting, interactive=True)
+    try:
+        result = provider.add_registrant(
+            meeting.zoom_meeting_id,
+            email=user.email,
+            first_name=first,
+            last_name=last,
+            occurrence_ids=[meeting.zoom_occurrence_id] if meeting.zoom_occurrence_id else [],
+        )
+    except MeetingProviderError as exc:
+        _record_registration([meeting], user, error=str(exc))
+        raise
+    if not result.join_url:
+        # Dropped as not Zoom's (meetings.zoom.links), or Zoom sent none.
+        _record_registration([meeting], user, error="Zoom gave no usable join link.")
+        raise ProviderUnavailableError("Zoom gave no usable join link.")
+    _record_registration([meeting], user, result=result)
+    logger.info("registered user %s for meeting %s on joining", user.pk, meeting.pk)
+    return result.join_url
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+
+def _refs(registrants: Sequence[Registrant]) -> list[RegistrantRef]:
+    return [
+        RegistrantRef(registrant_id=r.zoom_registrant_id, email=r.user.email) for r in registrants
+    ]
+
+
+def registrants_cancel_for_meetings(*, meetings: Sequence[Meeting]) -> int:
+    """Cancel at Zoom, then here, every live registration of `meetings` (sessions being
+    cancelled, one zoom meeting or occurrences of one series). Idempotent: cancelled ones are
+    skipped. Returns how many were cancelled. Provider errors propagate (the caller's
+    transaction decides)."""
+    cancelled = 0
+    for meeting in meetings:
+        rows = list(
+            Registrant.objects.filter(meeting=meeting)
+            .exclude(status=Registrant.Status.CANCELLED)
+            .select_related("user")
+        )
+        if not rows:
+            continue
+        live = [r for r in rows if r.status == Registrant.Status.REGISTERED]
+        if live and meeting.on_zoom:
+            provider_for_meeting(meeting).cancel_registrants(
+                meeting.zoom_meeting_id,
+                registrants=_refs(live),
+                occurrence_id=meeting.zoom_occurrence_id,
+            )
+        cancelled += Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=Registrant.Status.CANCELLED, updated_at=timezone.now()
+        )
+    return cancelled
+
+
+def registrants_cancel_for_student(*, school_class_id: int, student_id: int) -> int:
+    """A student left a class: cancel their registrations for its meetings still to come, at
+    Zoom and here (one call per Zoom meeting: a series' registration covers every occurrence).
+    Does nothing if they are enrolled again by now. Idempotent; returns how many rows were
+    cancelled."""
+    from tenants.school.models import Enrolment
+
+    if Enrolment.objects.filter(school_class_id=school_class_id, student_id=student_id).exists():
+        return 0
+    rows = list(
+        Registrant.objects.filter(
+            user_id=student_id,
+            meeting__school_class_id=school_class_id,
+            meeting__status=Meeting.Status.SCHEDULED,
+            meeting__start_time__gt=timezone.now() - timedelta(hours=1),
+        )
+        .exclude(status=Registrant.Status.CANCELLED)
+        .select_related("meeting", "user")
+    )
+    by_zoom: dict[str, list[Registrant]] = {}
+    for row in rows:
+        by_zoom.setdefault(row.meeting.zoom_meeting_id, []).append(row)
+    for zoom_meeting_id, group in by_zoom.items():
+        live = [r for r in group if r.status == Registrant.Status.REGISTERED]
+        if zoom_meeting_id and live:
+            meeting = group[0].meeting
+            # One registration per person and Zoom meeting (a series' covers every
+            # occurrence): cancelled whole, since the student has left the class.
+            provider_for_meeting(meeting).cancel_registrants(
+                zoom_meeting_id, registrants=_refs(live[:1])
+            )
+    return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Registrant.Status.CANCELLED, updated_at=timezone.now()
     )

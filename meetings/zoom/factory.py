@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
 
 from meetings.models import Meeting, ZoomConnection, ZoomSettings
 from meetings.providers.base import MeetingProvider, MeetingProviderError
@@ -31,19 +34,33 @@ def zoom_settings() -> ZoomSettings:
     return zoom
 
 
-def _user_provider(zoom: ZoomSettings, conn: ZoomConnection) -> MeetingProvider:
+# Someone is waiting on the answer (a student opening their join link): wait less for a
+# rate-limit token and retry less than a worker does, and say "try again" sooner.
+INTERACTIVE: dict[str, Any] = {"max_retries": 1, "timeout": 5}
+
+
+def _client_options(interactive: bool) -> dict[str, Any]:
+    if not interactive:
+        return {"limiter": rate_limiter_from_settings()}
+    wait = float(getattr(settings, "LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS", 3))
+    return {**INTERACTIVE, "limiter": rate_limiter_from_settings(max_wait=wait)}
+
+
+def _user_provider(
+    zoom: ZoomSettings, conn: ZoomConnection, *, interactive: bool = False
+) -> MeetingProvider:
     key = f"{tenant_connection().schema_name}:{conn.zoom_account_id or conn.zoom_user_id}"
-    client = ZoomClient(
-        api_base(zoom), UserTokenSource(conn), key, limiter=rate_limiter_from_settings()
-    )
+    client = ZoomClient(api_base(zoom), UserTokenSource(conn), key, **_client_options(interactive))
     return ZoomProvider(client)
 
 
-def account_provider(zoom: ZoomSettings | None = None) -> MeetingProvider:
+def account_provider(
+    zoom: ZoomSettings | None = None, *, interactive: bool = False
+) -> MeetingProvider:
     zoom = zoom or zoom_settings()
     key = f"{tenant_connection().schema_name}:{zoom.account_id}"
     client = ZoomClient(
-        api_base(zoom), AccountTokenSource(zoom), key, limiter=rate_limiter_from_settings()
+        api_base(zoom), AccountTokenSource(zoom), key, **_client_options(interactive)
     )
     return ZoomProvider(client)
 
@@ -63,14 +80,15 @@ def acting_for_host(host: User) -> Acting:
     )
 
 
-def provider_for_meeting(meeting: Meeting) -> MeetingProvider:
-    """The account the meeting was made on: only that one can change it."""
+def provider_for_meeting(meeting: Meeting, *, interactive: bool = False) -> MeetingProvider:
+    """The account the meeting was made on: only that one can change it. `interactive`: a
+    person waits on the call (shorter waits and fewer retries)."""
     zoom = zoom_settings()
     if meeting.zoom_account == Meeting.Account.ACCOUNT:
-        return account_provider(zoom)
+        return account_provider(zoom, interactive=interactive)
     conn = ZoomConnection.objects.filter(user_id=meeting.host_id).first()
     if conn is None or not conn.is_usable:
         raise ZoomNotConnected(
             f"This class is on {meeting.host}'s Zoom, which is not connected now."
         )
-    return _user_provider(zoom, conn)
+    return _user_provider(zoom, conn, interactive=interactive)

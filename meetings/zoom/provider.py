@@ -24,6 +24,7 @@ from meetings.providers.base import (
     ProviderValidationError,
     Recording,
     RecordingFile,
+    RegistrantRef,
     RegistrantResult,
     Transcript,
     TranscriptEntry,
@@ -43,6 +44,8 @@ TYPE_TO_KIND: dict[int, MeetingKind] = {
 }
 PAGE_SIZE = 300  # Zoom's maximum
 ZOOM_LOCAL_TIME = "%Y-%m-%dT%H:%M:%S"  # with the `timezone` field: wall-clock time there
+# Zoom takes at most this many registrants in one status update.
+REGISTRANT_STATUS_BATCH = 30
 # What Zoom lets one change on a single occurrence of a recurring meeting.
 OCCURRENCE_FIELDS = ("agenda", "start_time", "duration", "timezone")
 
@@ -343,6 +346,30 @@ class ZoomProvider(MeetingProvider):
                 _str(item.get("occurrence_id")) for item in data.get("occurrences") or ()
             ),
         )
+
+    def cancel_registrants(
+        self,
+        meeting_id: str,
+        *,
+        registrants: Sequence[RegistrantRef],
+        occurrence_id: str = "",
+    ) -> None:
+        rows = [r for r in registrants if r.registrant_id or r.email]
+        for start in range(0, len(rows), REGISTRANT_STATUS_BATCH):
+            batch = rows[start : start + REGISTRANT_STATUS_BATCH]
+            try:
+                self.client.request(
+                    "PUT",
+                    f"/meetings/{encode_uuid(str(meeting_id))}/registrants/status",
+                    category="light",
+                    params={"occurrence_id": occurrence_id} if occurrence_id else None,
+                    json={
+                        "action": "cancel",
+                        "registrants": [{"id": r.registrant_id, "email": r.email} for r in batch],
+                    },
+                )
+            except NotFoundError:
+                return  # the meeting is gone, and its registrations with it
 
     def list_participants(self, meeting_uuid: str, *, page_token: str = "") -> Page[Participant]:
         return self._participants(
