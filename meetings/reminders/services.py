@@ -140,11 +140,13 @@ class SweepReport:
 def _claim_sql() -> str:
     """One statement claims a batch of due reminders: the sessions (scheduled or running, not
     cancelled or ended) whose start minus an offset has come and is at most `late` minutes
-    past, before their start; for each, every person who may join (`reminder_recipients` in
-    SQL: the class's enrolled students, the invitees of a personal meeting, the people of a
-    school-wide audience; never the host or the class's teachers, who start the class), active,
-    with reminders on, not reminded of this start yet. The insert into the ledger's unique key
-    is the claim: a concurrent sweep waits for this one's commit, then skips these rows."""
+    past, before their start; for each, every person who may join, active, with reminders on,
+    not reminded of this start yet. "May join" is meetings.joining.selectors.may_join's rule in
+    SQL (tests/meetings/reminders checks that the two agree): the class's enrolled students,
+    the invitees of a personal meeting, every student / teacher / person of a school-wide
+    audience; never its host, the class's teachers or admins, who start and manage it. The
+    insert into the ledger's unique key is the claim: a concurrent sweep waits for this one's
+    commit, then skips these rows."""
     meeting = Meeting._meta.db_table
     invitees = Meeting.invitees.through._meta.db_table
     enrolment = Enrolment._meta.db_table
@@ -187,6 +189,8 @@ def _claim_sql() -> str:
     JOIN {user} u ON u.id = r.user_id AND u.is_active
     LEFT JOIN {preference} p ON p.user_id = r.user_id
     WHERE r.user_id <> r.host_id
+      AND u.role <> %(admin_role)s
+      AND (r.target_audience <> %(class)s OR u.role = %(student_role)s)
       AND COALESCE(p.reminders_enabled, TRUE)
       AND NOT EXISTS (
           SELECT 1 FROM {teachers} t
@@ -221,6 +225,7 @@ def _claim(
         "teachers": TargetAudience.TEACHERS.value,
         "student_role": int(Role.STUDENT),
         "teacher_role": int(Role.TEACHER),
+        "admin_role": int(Role.ADMIN),
     }
     with connection.cursor() as cursor:
         cursor.execute(_claim_sql(), params)

@@ -13,12 +13,14 @@ from django.test.utils import override_settings
 from django_tenants.utils import schema_context
 
 from meetings import services as meeting_services
+from meetings.joining.links import join_url_for
+from meetings.joining.selectors import may_join
 from meetings.models import Meeting
 from meetings.reminders import services
 from meetings.reminders.events import MeetingReminder
 from meetings.reminders.models import ReminderDelivery, ReminderPolicy, ReminderPreference
 from realtime import events as realtime_events
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.mail.models import OutboundMail
 from tests.support import committed
@@ -55,7 +57,9 @@ def test_a_due_session_reminds_each_person_who_may_join_once(alpha):
         assert (first.reminders, first.meetings, second.reminders) == (1, 1, 0)
         assert _reminded(meeting) == [(student.pk, 30, meeting.start_time)]
         assert _recipients(mails) == [student.email]
-        assert "/join/" in mails[0].body and "zoom" not in mails[0].body.lower()
+        # with the student's own platform link, never a Zoom one
+        assert join_url_for(meeting=meeting, user=student) in mails[0].body
+        assert "zoom" not in mails[0].body.lower()
 
 
 def test_not_before_its_time_and_not_when_stale(alpha):
@@ -179,7 +183,7 @@ def test_a_school_with_no_offsets_sends_no_reminders(alpha):
         ("personal", {"invited"}),
         ("students", {"student", "other_student", "invited"}),
         ("teachers", {"other_teacher"}),
-        ("all", {"admin", "student", "parent", "other_student", "other_teacher", "invited"}),
+        ("all", {"student", "parent", "other_student", "other_teacher", "invited"}),
     ],
 )
 def test_who_is_reminded_follows_who_may_join(alpha, audience, expected):
@@ -206,9 +210,12 @@ def test_who_is_reminded_follows_who_may_join(alpha, audience, expected):
         # when
         services.reminders_sweep(now=at(0))
 
-        # then: the host and the class's teachers start the class: they get no join reminder
+        # then: the host, the class's teachers and admins start or manage the class: they get
+        # no join reminder; and the sweep's SQL agrees with may_join for everyone in the school
+        reminded = {user for user, _, _ in _reminded(meeting)}
         by_pk = {user.pk: name for name, user in people.items()}
-        assert {by_pk.get(user, user) for user, _, _ in _reminded(meeting)} == expected
+        assert {by_pk.get(user, user) for user in reminded} == expected
+        assert reminded == {u.pk for u in User.objects.all() if may_join(user=u, meeting=meeting)}
 
 
 def test_many_sessions_in_small_batches(alpha):
@@ -269,6 +276,7 @@ def test_the_reminder_is_published_on_the_persons_stream_after_commit(
             services.reminders_sweep(now=at(0))
             # nothing is sent before the commit
             assert deliver.call_count == 0
+        link = join_url_for(meeting=meeting, user=student)
 
     sends = [send for call in deliver.call_args_list for send in call.args[0]]
     assert [group for group, _ in sends] == [f"t.alpha.user.{student.pk}"]
@@ -276,7 +284,7 @@ def test_the_reminder_is_published_on_the_persons_stream_after_commit(
     assert isinstance(event, MeetingReminder)
     assert (event.meeting_id, event.title, event.minutes_before) == (meeting.pk, "Algebra", 30)
     assert event.start_time == meeting.start_time.isoformat()
-    assert "/join/" in event.join_url
+    assert event.join_url == link
 
 
 def test_a_sweep_reminds_only_its_own_school(alpha, beta):
@@ -338,8 +346,6 @@ def crowded_session(worlds):
     yield world, meeting_id
 
     def clean():
-        from tenants.accounts.models import User
-
         with schema_context(world.schema):
             Meeting.objects.filter(pk=meeting_id).delete()
             ReminderPreference.objects.filter(user_id__in=student_ids).delete()
