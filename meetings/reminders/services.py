@@ -46,23 +46,25 @@ SWEEP_BATCH = 1000
 # --- the school's rules and each person's choices --------------------------------------------
 
 
+def _invalid(field: str, message: str, *, code: str) -> ValidationError:
+    """A refusal of one input field with its own code (typed_errors shows both)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _offsets_clean(offsets: Sequence[int]) -> list[int]:
     if len(offsets) > MAX_OFFSETS:
-        raise ValidationError(
-            {"offsets_minutes": f"At most {MAX_OFFSETS} reminder times."}, code="too_many"
-        )
+        raise _invalid("offsets_minutes", f"At most {MAX_OFFSETS} reminder times.", code="too_many")
     for offset in offsets:
         if not MIN_OFFSET_MINUTES <= offset <= MAX_OFFSET_MINUTES:
-            raise ValidationError(
-                {
-                    "offsets_minutes": f"Each reminder time is from {MIN_OFFSET_MINUTES} to "
-                    f"{MAX_OFFSET_MINUTES} minutes before the start, not {offset}."
-                },
+            raise _invalid(
+                "offsets_minutes",
+                f"Each reminder time is from {MIN_OFFSET_MINUTES} to "
+                f"{MAX_OFFSET_MINUTES} minutes before the start, not {offset}.",
                 code="out_of_range",
             )
     if len(set(offsets)) != len(offsets):
-        raise ValidationError(
-            {"offsets_minutes": "The same reminder time is given twice."}, code="duplicate"
+        raise _invalid(
+            "offsets_minutes", "The same reminder time is given twice.", code="duplicate"
         )
     return sorted(offsets, reverse=True)
 
@@ -110,12 +112,13 @@ def reminder_preference_set(
     notices) on or off. Absent arguments keep their value."""
     if absence_notices_enabled:
         if user.role != Role.PARENT:
-            raise ValidationError(
-                {"absence_notices_enabled": "Absence notices are for parents."}, code="forbidden"
+            raise _invalid(
+                "absence_notices_enabled", "Absence notices are for parents.", code="forbidden"
             )
         if not reminder_policy().absence_notices_allowed:
-            raise ValidationError(
-                {"absence_notices_enabled": "Your school does not send absence notices."},
+            raise _invalid(
+                "absence_notices_enabled",
+                "Your school does not send absence notices.",
                 code="forbidden",
             )
     defaults: dict[str, bool] = {}
