@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from meetings.joining.links import join_url_for
+from meetings.joining.links import join_url_for, school_origin
 from meetings.models import Meeting, TargetAudience
 from meetings.policy import access_admin
 from meetings.reminders.events import MeetingReminder
@@ -254,10 +254,11 @@ def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int
             {meeting_id for meeting_id, *_ in claimed}
         )
         users = User.objects.in_bulk({user_id for _, user_id, *_ in claimed})
+        origin = school_origin()  # once, not once a link
         mails = 0
         for meeting_id, user_id, offset, start in claimed:
             meeting, user = meetings[meeting_id], users[user_id]
-            join_url = join_url_for(meeting=meeting, user=user)
+            join_url = join_url_for(meeting=meeting, user=user, origin=origin)
             school_class = meeting.school_class
             mails += mail_queue(
                 key=reminder_key(
