@@ -243,6 +243,21 @@ def reminder_key(
     return f"reminder:{meeting_id}:{user_id}:{offset_minutes}:{start}"
 
 
+def _queue_or_log(
+    *, key: str, to: str, template: str, context: Mapping[str, Any], user: User
+) -> bool:
+    """mail_queue, except that an address the outbox refuses (a person stored with a malformed
+    email) is logged and skipped: one bad address must not hold up everyone else's mail, again
+    on every retry."""
+    try:
+        return mail_queue(key=key, to=to, template=template, context=context, user=user)
+    except ValidationError:
+        logger.warning(
+            "no %s mail for user %s: their email address is not valid", template, user.pk
+        )
+        return False
+
+
 def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int, int, set[int]]:
     """Claim and send one batch, in one transaction: the ledger rows, the outbox rows and the
     notifications (published on commit) stand or fall together."""
@@ -260,7 +275,7 @@ def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int
             meeting, user = meetings[meeting_id], users[user_id]
             join_url = join_url_for(meeting=meeting, user=user, origin=origin)
             school_class = meeting.school_class
-            mails += mail_queue(
+            mails += _queue_or_log(
                 key=reminder_key(
                     meeting_id=meeting_id, user_id=user_id, offset_minutes=offset, start_time=start
                 ),
@@ -343,7 +358,7 @@ def absence_notices_queue(*, meeting: Meeting, absences: Mapping[int, int]) -> i
         for parent in parents.get(student_id, []):
             if child is None:
                 continue
-            queued += mail_queue(
+            queued += _queue_or_log(
                 key=absence_key(record_id=record_id, parent_id=parent.pk),
                 to=parent.email,
                 template=ABSENCE_TEMPLATE,

@@ -412,3 +412,20 @@ def test_the_mail_says_what_starts_when_in_the_persons_time_zone(alpha):
         assert f"{local:%H:%M} +06" in mail.body
         html, mimetype = mail.alternatives[0]
         assert mimetype == "text/html" and "Algebra" in html and "/join/" in html
+
+
+def test_a_person_with_a_malformed_address_holds_up_no_one(alpha, caplog):
+    with schema_context(alpha.schema):
+        # given: a second student stored with an address the outbox refuses
+        broken = user_create(email="no-at-sign", password="x" * 12, role=Role.STUDENT)
+        alpha.school_class.enrolment_set.create(student=broken)
+        meeting = session(alpha, minutes=30)
+
+        report = services.reminders_sweep(now=at(0))
+
+        # then: the other student's mail goes; the broken one is logged (by id), not retried
+        assert (report.reminders, report.mails) == (2, 1)
+        assert _recipients(delivered()) == [alpha.users["student"].email]
+        assert f"user {broken.pk}: their email address is not valid" in caplog.text
+        assert services.reminders_sweep(now=at(1)).reminders == 0
+        assert len(_reminded(meeting)) == 2
