@@ -51,6 +51,7 @@ from attendance.selectors import live_count, participant_of
 from meetings.guests.selectors import guests_of_meeting
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
+from meetings.reminders.services import absence_notices_queue
 from meetings.zoom.links import origin_of, zoom_link_clean
 from realtime.events import publish
 from tenants.accounts.models import Role, User
@@ -438,6 +439,8 @@ def _store(
         )
     if not rows:
         return []
+    # Final absences already noticed (the parents' mail went when they were written).
+    noticed = _final_absent_ids(meeting, list(scores)) if final else set()
     AttendanceRecord.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -451,11 +454,33 @@ def _store(
             "computed_at",
         ],
     )
-    return list(
+    records = list(
         AttendanceRecord.objects.filter(meeting=meeting, student_id__in=list(scores)).order_by(
             "student_id"
         )
     )
+    if final:
+        # A final record that came out ABSENT (a teacher's override counts): the parents who
+        # opted in hear of it, once per record (meetings.reminders).
+        absences = {
+            r.pk: r.student_id
+            for r in records
+            if r.status == AttendanceStatus.ABSENT and r.student_id not in noticed
+        }
+        if absences:
+            absence_notices_queue(meeting=meeting, absences=absences)
+    return records
+
+
+def _final_absent_ids(meeting: Meeting, student_ids: list[int]) -> set[int]:
+    rows = AttendanceRecord.objects.filter(
+        meeting=meeting, student_id__in=student_ids, is_final=True
+    ).values_list("student_id", "override_status", "computed_status")
+    return {
+        student_id
+        for student_id, override, computed in rows
+        if (override or computed) == AttendanceStatus.ABSENT
+    }
 
 
 def attendance_score_students(

@@ -27,6 +27,8 @@ from meetings.invitations.graphql.queries import InvitationsQuery
 from meetings.joining.graphql.mutations import JoiningMutation
 from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
+from meetings.reminders.graphql.mutations import RemindersMutation
+from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
@@ -36,7 +38,15 @@ from tenants.mail.graphql.queries import MailQuery
 
 Query = merge_types(
     "Query",
-    (TenantsQuery, MailQuery, MeetingsQuery, JoiningQuery, InvitationsQuery, AttendanceQuery),
+    (
+        TenantsQuery,
+        MailQuery,
+        MeetingsQuery,
+        JoiningQuery,
+        InvitationsQuery,
+        RemindersQuery,
+        AttendanceQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -47,6 +57,7 @@ Mutation = merge_types(
         GuestsMutation,
         JoiningMutation,
         InvitationsMutation,
+        RemindersMutation,
         AttendanceMutation,
     ),
 )

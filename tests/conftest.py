@@ -137,6 +137,7 @@ def _realtime_messages_are_declared_events():
 
     import attendance.events  # noqa: F401 - every app's events declared before the first send
     import meetings.events  # noqa: F401
+    import meetings.reminders.events  # noqa: F401
     from realtime.events import EventError, decode_message
     from realtime.groups import EVENT_HANDLER
 

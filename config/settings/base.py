@@ -72,6 +72,7 @@ TENANT_APPS = [
     "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
     "meetings.invitations",  # invitation mails with iCalendar attachments, RSVPs
+    "meetings.reminders",
     "attendance",
     "realtime",
 ]
@@ -290,6 +291,11 @@ LIVEROLL_MAIL_RETRY_SECONDS = int(env("LIVEROLL_MAIL_RETRY_SECONDS", "60"))
 # once it is confirmed): hours the link works, and new links an admin may ask for per hour.
 LIVEROLL_EMAIL_CONFIRM_HOURS = int(env("LIVEROLL_EMAIL_CONFIRM_HOURS", "72"))
 LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR = int(env("LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR", "3"))
+
+# --- Reminders (meetings.reminders) -------------------------------------------------------------
+# A reminder whose time passed more than this many minutes ago is not sent any more: after a
+# scheduler or worker outage, people get no stale "starts in 30 minutes" mails.
+LIVEROLL_REMINDER_MAX_LATENESS_MINUTES = int(env("LIVEROLL_REMINDER_MAX_LATENESS_MINUTES", "10"))
 
 LOGGING = {
     "version": 1,
