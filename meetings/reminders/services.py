@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from meetings.joining.links import join_url_for, school_origin
+from meetings.guests.selectors import guests_of_meeting
+from meetings.joining.links import join_url_for, join_url_for_guest, school_origin
 from meetings.models import Meeting, TargetAudience
 from meetings.policy import access_admin
 from meetings.reminders.events import MeetingReminder
@@ -285,6 +286,7 @@ def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int
                     "title": meeting.title,
                     "class_name": school_class.name if school_class else "",
                     "start": start,
+                    "zone": user.timezone or meeting.timezone or "UTC",
                     "minutes_before": offset,
                     "join_url": join_url,
                 },
@@ -320,11 +322,60 @@ def reminders_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
         reminders, mails, meetings = reminders + claimed, mails + queued, meetings | reminded
         if claimed < batch:
             break
+    guests = _remind_guests(now=now, offsets=offsets)
+    reminders, mails = reminders + guests, mails + guests
     if reminders:
         logger.info(
             "reminders: %d for %d sessions (%d mails queued)", reminders, len(meetings), mails
         )
     return SweepReport(reminders=reminders, mails=mails, meetings=len(meetings))
+
+
+def guest_reminder_key(
+    *, meeting_id: int, guest_id: int, offset_minutes: int, start: datetime
+) -> str:
+    return (
+        f"reminder:g:{meeting_id}:{guest_id}:{offset_minutes}:{start.astimezone(UTC).isoformat()}"
+    )
+
+
+def _remind_guests(*, now: datetime, offsets: list[int]) -> int:
+    """Guests of the sessions that are due get the same reminder, with their own link. They
+    have no account, so no notification and no preference; a few per session at most, so the
+    outbox's key alone keeps each reminder to one (a moved session: a new key)."""
+    late = max(int(settings.LIVEROLL_REMINDER_MAX_LATENESS_MINUTES), 1)
+    origin = school_origin()
+    queued = 0
+    for offset in offsets:
+        due = Meeting.objects.filter(
+            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.STARTED],
+            start_time__gt=max(now, now + timedelta(minutes=offset - late)),
+            start_time__lte=now + timedelta(minutes=offset),
+        ).select_related("school_class")
+        for meeting in due:
+            for guest in guests_of_meeting(meeting).filter(revoked_at__isnull=True):
+                with transaction.atomic():
+                    queued += mail_queue(
+                        key=guest_reminder_key(
+                            meeting_id=meeting.pk,
+                            guest_id=guest.pk,
+                            offset_minutes=offset,
+                            start=meeting.start_time,
+                        ),
+                        to=guest.email,
+                        template=REMINDER_TEMPLATE,
+                        context={
+                            "title": meeting.title,
+                            "class_name": "",
+                            "start": meeting.start_time,
+                            "zone": meeting.timezone or "UTC",
+                            "minutes_before": offset,
+                            "join_url": join_url_for_guest(
+                                guest=guest, meeting=meeting, origin=origin
+                            ),
+                        },
+                    )
+    return queued
 
 
 def reminders_ledger_purge(*, now: datetime | None = None) -> int:

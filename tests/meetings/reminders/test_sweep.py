@@ -409,7 +409,7 @@ def test_the_mail_says_what_starts_when_in_the_persons_time_zone(alpha):
         assert mail.subject == "Reminder: Algebra starts in 30 minutes"
         assert "Algebra starts in 30 minutes." in mail.body
         assert alpha.school_class.name in mail.body
-        assert f"{local:%H:%M} +06" in mail.body
+        assert f"{local:%H:%M} (Asia/Dhaka)" in mail.body
         html, mimetype = mail.alternatives[0]
         assert mimetype == "text/html" and "Algebra" in html and "/join/" in html
 
@@ -429,3 +429,42 @@ def test_a_person_with_a_malformed_address_holds_up_no_one(alpha, caplog):
         assert f"user {broken.pk}: their email address is not valid" in caplog.text
         assert services.reminders_sweep(now=at(1)).reminders == 0
         assert len(_reminded(meeting)) == 2
+
+
+def test_someone_who_chose_no_zone_reads_the_class_in_its_own_zone(alpha):
+    with schema_context(alpha.schema):
+        # given: a student with no zone of their own, and a class held in Dhaka time
+        meeting = session(alpha, minutes=30)
+        Meeting.objects.filter(pk=meeting.pk).update(timezone="Asia/Dhaka")
+
+        services.reminders_sweep(now=at(0))
+        (mail,) = delivered()
+
+    local = meeting.start_time + timedelta(hours=6)
+    assert f"{local:%H:%M} (Asia/Dhaka)" in mail.body
+
+
+def test_a_guest_is_reminded_once_with_their_own_link_and_a_revoked_one_not_at_all(alpha):
+    from meetings.guests.models import Guest
+    from meetings.guests.services import guest_invite
+    from meetings.joining.links import join_url_for_guest
+
+    with schema_context(alpha.schema):
+        # given: a session in 30 minutes with two guests, one of them withdrawn
+        meeting = session(alpha, minutes=30)
+        teacher = alpha.users["teacher"]
+        guest = guest_invite(meeting=meeting, name="Gil Guest", email="gil@guest.test", by=teacher)
+        gone = guest_invite(meeting=meeting, name="Gone Guest", email="gone@guest.test", by=teacher)
+        Guest.objects.filter(pk=gone.pk).update(revoked_at=at(0))
+        delivered()  # the invitations
+
+        # when: the sweep runs twice
+        first = services.reminders_sweep(now=at(0))
+        services.reminders_sweep(now=at(1))
+        mails = [m for m in delivered() if "gil@guest.test" in m.to or "gone@guest.test" in m.to]
+        link = join_url_for_guest(guest=guest, meeting=meeting)
+
+    # then: the guest once, with their own link; the withdrawn guest never
+    assert [m.to for m in mails] == [["gil@guest.test"]]
+    assert link in mails[0].body
+    assert first.mails == 2  # the student and the guest
