@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -161,17 +161,28 @@ def _device_check(*, meeting: Meeting, subject: JoinSubject, cookie: str) -> Dev
     new_cookie = "" if cookie else secrets.token_urlsafe(32)
     mine = device_hash(cookie or new_cookie)
     key = {"meeting": meeting, "subject_kind": subject.kind, "subject_id": subject.pk}
-    existing = JoinDevice.objects.filter(**key).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                JoinDevice.objects.create(**key, device_hash=mine)
-        except IntegrityError:
-            existing = JoinDevice.objects.get(**key)
-        else:
+    held = JoinDevice.objects.filter(**key).values_list("device_hash", flat=True).first()
+    if held is None:
+        if _device_bind(meeting=meeting, subject=subject, device_hash=mine):
             return DeviceCheck(allowed=True, first=True, new_cookie=new_cookie)
-    allowed = hmac.compare_digest(existing.device_hash, mine)
+        # Another device bound it between the two statements.
+        held = JoinDevice.objects.filter(**key).values_list("device_hash", flat=True).first()
+    allowed = held is not None and hmac.compare_digest(held, mine)
     return DeviceCheck(allowed=allowed, first=False, new_cookie=new_cookie if allowed else "")
+
+
+def _device_bind(*, meeting: Meeting, subject: JoinSubject, device_hash: str) -> bool:
+    """Record the device unless one is recorded already: one statement (no transaction of its
+    own, no read-then-write race). True when this call bound it."""
+    table = connection.ops.quote_name(JoinDevice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (meeting_id, subject_kind, subject_id, device_hash, created_at)"  # noqa: S608 - the table name is the model's
+            " VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (meeting_id, subject_kind, subject_id) DO NOTHING RETURNING id",
+            [meeting.pk, subject.kind, subject.pk, device_hash, timezone.now()],
+        )
+        return cursor.fetchone() is not None
 
 
 # --- the decision --------------------------------------------------------------------------------
@@ -278,7 +289,7 @@ def join_attempt(
     read: JoinToken | None = join_token_read(token)
     if read is None:
         return refuse(Reason.BAD_TOKEN, extra=_claimed(token))
-    meeting = Meeting.objects.filter(pk=read.meeting_id).select_related("school_class").first()
+    meeting = Meeting.objects.filter(pk=read.meeting_id).first()
     if meeting is None:
         return refuse(Reason.NO_MEETING, extra={"claimed_meeting": str(read.meeting_id)})
     resolver = subject_resolver(read.kind)

@@ -80,7 +80,7 @@ def _local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%A %-d %B %Y, %H:%M") + f" ({zone.key})"
 
 
-def _page(request: HttpRequest, token: str, decision: JoinDecision) -> HttpResponse:
+def _page(request: HttpRequest, decision: JoinDecision) -> HttpResponse:
     meeting, subject = decision.meeting, decision.subject
     zone = _zone(subject.timezone if subject else "", meeting.timezone if meeting else "")
     heading, text = TEXT.get(decision.reason, TEXT[Reason.BAD_TOKEN])
@@ -120,7 +120,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if decision.outcome == Outcome.REDIRECT:
         response: HttpResponse = HttpResponseRedirect(decision.zoom_url)
     else:
-        response = _page(request, token, decision)
+        response = _page(request, decision)
     if decision.new_device_cookie:
         response.set_cookie(
             DEVICE_COOKIE,

@@ -440,3 +440,16 @@ def test_the_zoom_link_is_in_no_log_line_page_or_audit_entry(
     assert all(SECRET not in body for body in bodies)
     with schema_context(alpha.schema):
         assert SECRET not in str(list(AuditEntry.objects.values()))
+
+
+def test_of_two_devices_racing_to_bind_a_link_one_wins(alpha, class_meeting):
+    from meetings.joining.services import _device_bind
+    from meetings.joining.subjects import JoinSubject
+
+    subject = JoinSubject(kind="u", pk=alpha.users["student"].pk, label="", timezone="")
+    with schema_context(alpha.schema):
+        first = _device_bind(meeting=class_meeting, subject=subject, device_hash="a" * 64)
+        second = _device_bind(meeting=class_meeting, subject=subject, device_hash="b" * 64)
+        held = list(class_meeting.join_devices.values_list("device_hash", flat=True))
+    assert (first, second) == (True, False)
+    assert held == ["a" * 64]
