@@ -410,6 +410,18 @@ def _enrolled_ids(meeting: Meeting) -> list[int]:
     return list(school_class.students.values_list("pk", flat=True))
 
 
+def _scored(score: Score, segments: list[Segment]) -> dict[str, Any]:
+    """A record's computed fields (a student's or a guest's): status, time, first and last."""
+    starts = [s.start for s in segments if s.start]
+    ends = [s.end for s in segments if s.end]
+    return {
+        "computed_status": AttendanceStatus(score.status.value),
+        "attended_seconds": score.attended_seconds,
+        "first_joined_at": min(starts) if starts else None,
+        "last_left_at": max(ends) if ends else None,
+    }
+
+
 def _store(
     meeting: Meeting,
     scores: dict[int, Score],
@@ -422,19 +434,13 @@ def _store(
     now = timezone.now()
     rows = []
     for student_id, score in scores.items():
-        segments = people.get(student_id, [])
-        starts = [s.start for s in segments if s.start]
-        ends = [s.end for s in segments if s.end]
         rows.append(
             AttendanceRecord(
                 meeting=meeting,
                 student_id=student_id,
-                computed_status=AttendanceStatus(score.status.value),
-                attended_seconds=score.attended_seconds,
-                first_joined_at=min(starts) if starts else None,
-                last_left_at=max(ends) if ends else None,
                 is_final=final,
                 computed_at=now,
+                **_scored(score, people.get(student_id, [])),
             )
         )
     if not rows:
@@ -559,19 +565,13 @@ def attendance_score_guests(*, meeting: Meeting, final: bool = False) -> list[Gu
     computed_at = timezone.now()
     rows = []
     for guest_id, score in scores.items():
-        segments = people.get(guest_id, [])
-        starts = [s.start for s in segments if s.start]
-        ends = [s.end for s in segments if s.end]
         rows.append(
             GuestAttendance(
                 meeting=meeting,
                 guest_id=guest_id,
-                computed_status=AttendanceStatus(score.status.value),
-                attended_seconds=score.attended_seconds,
-                first_joined_at=min(starts) if starts else None,
-                last_left_at=max(ends) if ends else None,
                 is_final=final,
                 computed_at=computed_at,
+                **_scored(score, people.get(guest_id, [])),
             )
         )
     GuestAttendance.objects.bulk_create(

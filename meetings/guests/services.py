@@ -29,7 +29,11 @@ from meetings.providers.base import (
     RegistrantRef,
     RegistrantResult,
 )
-from meetings.services.registrants import MeetingNotOnZoom, RegistrationCancelled
+from meetings.services.registrants import (
+    MeetingNotOnZoom,
+    RegistrationCancelled,
+    registration_outcome_save,
+)
 from meetings.zoom.factory import ZoomNotConnected, provider_for_meeting
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
@@ -288,16 +292,7 @@ def _record(
         row, _ = GuestRegistrant.objects.get_or_create(
             guest=guest, meeting=meeting, defaults={"status": GuestRegistrant.Status.FAILED}
         )
-        row.attempts += 1
-        if result is not None:
-            row.status = GuestRegistrant.Status.REGISTERED
-            row.zoom_registrant_id = result.registrant_id
-            row.join_url = result.join_url
-            row.last_error = ""
-        else:
-            row.status = GuestRegistrant.Status.FAILED
-            row.last_error = error[:500]
-        row.save()
+        registration_outcome_save(row, result=result, error=error)
 
 
 def guest_registrant_join_url(*, guest: Guest, meeting: Meeting) -> str:

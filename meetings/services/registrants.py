@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -172,16 +172,24 @@ def _record_registration(
             user=student,
             defaults={"status": Registrant.Status.FAILED},
         )
-        registrant.attempts += 1
-        if result is not None:
-            registrant.status = Registrant.Status.REGISTERED
-            registrant.zoom_registrant_id = result.registrant_id
-            registrant.join_url = result.join_url
-            registrant.last_error = ""
-        else:
-            registrant.status = Registrant.Status.FAILED
-            registrant.last_error = error[:500]
-        registrant.save()
+        registration_outcome_save(registrant, result=result, error=error)
+
+
+def registration_outcome_save(
+    row: Any, *, result: RegistrantResult | None = None, error: str = ""
+) -> None:
+    """One more attempt at Zoom on a registration row (a student's Registrant, a guest's
+    GuestRegistrant: the same fields): registered with Zoom's answer, or failed with why."""
+    row.attempts += 1
+    if result is not None:
+        row.status = "registered"
+        row.zoom_registrant_id = result.registrant_id
+        row.join_url = result.join_url
+        row.last_error = ""
+    else:
+        row.status = "failed"
+        row.last_error = error[:500]
+    row.save()
 
 
 def registrants_pending_meeting_ids() -> list[int]:
