@@ -1,6 +1,6 @@
 """Who a Zoom participant is: their device-session key, and matching them to the school's
 people (registrant id, email, a connected Zoom account, a remembered resolution, an exact
-name), a few queries for a whole batch.
+name), or to a guest (their registrant id only), a few queries for a whole batch.
 
 A match is verified or not. Zoom vouches for a registrant id (the student's personal join
 link) and for the id of a signed-in Zoom account (a connected one, or one a teacher said was
@@ -12,7 +12,7 @@ where the school's policy says so (AttendancePolicy.unverified_matches_count).""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from attendance.models import ParticipantIdentity, ParticipantRole
+from meetings.guests.models import Guest, GuestRegistrant
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role, User
 
@@ -71,10 +72,11 @@ class MatchedBy:
     REMEMBERED_EMAIL = "remembered_email"
     REMEMBERED_NAME = "remembered_name"
     NAME = "name"
+    GUEST = "guest_registrant"  # a guest's personal Zoom registration (no account)
     REJECTED = "rejected"  # a teacher said it is not who it claimed to be
     DISPLACED = "displaced"  # claimed someone who is in the class verified
 
-    VERIFIED = frozenset({REGISTRANT, ZOOM_ACCOUNT, REMEMBERED_ZOOM_ID, HOST, TEACHER})
+    VERIFIED = frozenset({REGISTRANT, ZOOM_ACCOUNT, REMEMBERED_ZOOM_ID, HOST, TEACHER, GUEST})
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,21 @@ def identity_match_many(
         unique = {name: users[0] for name, users in by_name.items() if len(users) == 1}
         settle(unique, lambda d: d.name.strip().lower(), MatchedBy.NAME)
     return found
+
+
+def identity_guests(*, meeting: Meeting, registrant_ids: Collection[str]) -> dict[str, Guest]:
+    """The guests whose personal Zoom registration (for this Zoom meeting: one registration
+    covers every occurrence) has these registrant ids: `{registrant id: guest}`. Zoom vouches
+    for a registrant id; a guest's typed name or email is never matched."""
+    if not registrant_ids or not meeting.zoom_meeting_id:
+        return {}
+    guests: dict[str, Guest] = {}
+    for row in GuestRegistrant.objects.filter(
+        meeting__zoom_meeting_id=meeting.zoom_meeting_id,
+        zoom_registrant_id__in=list(registrant_ids),
+    ).select_related("guest"):
+        guests.setdefault(row.zoom_registrant_id, row.guest)
+    return guests
 
 
 def people_of(meeting: Meeting) -> list[int]:

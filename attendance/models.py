@@ -37,6 +37,13 @@ class WebhookEvent(models.Model):
                 condition=models.Q(status="pending"),
                 name="webhook_pending_meeting",
             ),
+            # What the body purge asks for: handled events whose body is still there. Purged
+            # rows leave the index, so a sweep reads only what it will blank.
+            models.Index(
+                fields=["processed_at"],
+                condition=models.Q(status__in=["processed", "ignored"]) & ~models.Q(body={}),
+                name="webhook_body_unpurged",
+            ),
         ]
 
 
@@ -110,6 +117,10 @@ class ParticipantSession(models.Model):
     # is in the class verified): never matched to them again.
     not_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A guest (no account) matched through their personal Zoom registration; `user` stays None.
+    guest = models.ForeignKey(
+        "guests.Guest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
@@ -210,3 +221,29 @@ class Recording(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "zoom_uuid"], name="recording_unique")
         ]
+
+
+class GuestAttendance(models.Model):
+    """A guest's attendance of one session, scored like a student's (absent if an invited guest
+    never came) but kept apart: a guest is not a student of the class, and only those who manage
+    the meeting see it."""
+
+    meeting = models.ForeignKey(
+        "meetings.Meeting", on_delete=models.CASCADE, related_name="guest_attendance"
+    )
+    guest = models.ForeignKey("guests.Guest", on_delete=models.CASCADE, related_name="attendance")
+    computed_status = models.CharField(max_length=10, choices=AttendanceStatus.choices)
+    attended_seconds = models.PositiveIntegerField(default=0)
+    first_joined_at = models.DateTimeField(null=True, blank=True)
+    last_left_at = models.DateTimeField(null=True, blank=True)
+    is_final = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "guest"], name="guest_attendance_unique")
+        ]
+
+    @property
+    def status(self) -> str:
+        return self.computed_status

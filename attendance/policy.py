@@ -7,7 +7,8 @@ record-level rule. Every caller — the GraphQL resolvers, the Meeting type's `a
 (rows prefetched with the meetings) — goes through these functions.
 
 Records are visible, of meetings the user may see: all of those they manage (host, the
-class's teachers, admins); a student their own; a parent their children's.
+class's teachers, admins); a student their own; a parent their children's. Guests' records
+only to those who manage the meeting.
 """
 
 from django.db.models import Q, QuerySet
@@ -37,6 +38,12 @@ def record_visible(user: User, record: AttendanceRecord, *, manages: bool) -> bo
     if user.role == Role.PARENT:
         return any(link.parent_id == user.pk for link in record.student.parent_links.all())
     return False
+
+
+def guest_record_visible(user: User, *, manages: bool) -> bool:
+    """A guest's attendance (GuestAttendance) is seen only by those who manage the meeting:
+    never by students or parents."""
+    return manages and user.role in (Role.ADMIN, Role.TEACHER)
 
 
 def access_student_or_none(user: User, student_id: str | int | None) -> User | None:

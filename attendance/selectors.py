@@ -2,6 +2,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from attendance.events import Participant
 from attendance.models import ParticipantRole, ParticipantSession
 from meetings.models import Meeting
 from meetings.policy import access_meeting_or_none
@@ -30,16 +31,16 @@ def live_counts(meetings) -> dict[int, int]:
     return {row["meeting_id"]: row["people"] for row in rows}
 
 
-def participant_data(session: ParticipantSession) -> dict:
-    """A participant as realtime events and snapshots carry them: plain data."""
-    return {
-        "key": session.participant_key,
-        "name": session.name,
-        "role": session.role,
-        "joined_at": session.joined_at.isoformat() if session.joined_at else None,
-        "left_at": session.left_at.isoformat() if session.left_at else None,
-        "verified": session.verified,
-    }
+def participant_of(session: ParticipantSession) -> Participant:
+    """A participant as realtime events and snapshots carry them."""
+    return Participant(
+        key=session.participant_key,
+        name=session.name,
+        role=session.role,
+        joined_at=session.joined_at.isoformat() if session.joined_at else None,
+        left_at=session.left_at.isoformat() if session.left_at else None,
+        verified=session.verified,
+    )
 
 
 def participants_snapshot(*, meeting: Meeting) -> dict:
@@ -47,7 +48,7 @@ def participants_snapshot(*, meeting: Meeting) -> dict:
     sessions = ParticipantSession.objects.filter(meeting=meeting).order_by("joined_at", "id")
     return {
         "meeting": meeting_summary(meeting),
-        "participants": [participant_data(s) for s in sessions],
+        "participants": [participant_of(s).data() for s in sessions],
         "count": live_count(meeting),
     }
 
@@ -97,6 +98,7 @@ def unmatched_participants(*, meeting: Meeting) -> list[dict]:
         ParticipantSession.objects.filter(meeting=meeting)
         .filter(Q(user__isnull=True) | Q(verified=False))
         .exclude(role=ParticipantRole.HOST)
+        .exclude(guest__isnull=False)  # an invited guest, known by their Zoom registration
         .select_related("user")
         .order_by("id")
     )

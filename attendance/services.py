@@ -21,13 +21,13 @@ from attendance.events import (
     AttendanceScored,
     AttendanceUpdated,
     LiveCount,
-    Participant,
     ParticipantChange,
     ParticipantsChanged,
 )
 from attendance.identity import (
     Described,
     MatchedBy,
+    identity_guests,
     identity_match_many,
     participant_key,
     people_of,
@@ -38,6 +38,7 @@ from attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
     AttendanceStatus,
+    GuestAttendance,
     ParticipantEvent,
     ParticipantIdentity,
     ParticipantRole,
@@ -46,9 +47,11 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
-from attendance.selectors import live_count
+from attendance.selectors import live_count, participant_of
+from meetings.guests.selectors import guests_of_meeting
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
+from meetings.reminders.services import absence_notices_queue
 from meetings.zoom.links import origin_of, zoom_link_clean
 from realtime.events import publish
 from tenants.accounts.models import Role, User
@@ -184,6 +187,16 @@ def _segments_rebuild(
             if key in previous and (not_user_id := previous[key].not_user_id) is not None
         },
     )
+    # Whom Zoom registered as a guest, among those no person of the school matched verified
+    # (a guest's registration outweighs a claim: their Zoom email may be a parent's, say).
+    guests = identity_guests(
+        meeting=meeting,
+        registrant_ids={
+            d.registrant_id
+            for k, d in to_match.items()
+            if d.registrant_id and not (k in matched and matched[k].verified)
+        },
+    )
     answers: dict[str, _Who] = {}
     for key in keys:
         before = previous.get(key)
@@ -191,7 +204,12 @@ def _segments_rebuild(
         if key not in to_match:
             assert before is not None  # only a participant seen before is not matched again
             answers[key] = _Who(
-                before.user, before.role, before.matched_by, before.verified, not_user_id
+                before.user,
+                before.role,
+                before.matched_by,
+                before.verified,
+                not_user_id,
+                before.guest_id,
             )
             continue
         zoom_id, host_zoom_id = to_match[key].zoom_id, host_ids[key]
@@ -201,6 +219,11 @@ def _segments_rebuild(
             user, by = meeting.host, MatchedBy.HOST  # Zoom says this is the meeting's host
         elif before and before.verified and user is not None and before.user_id == user.pk:
             by = before.matched_by  # a teacher's confirmation holds for the same person
+        verified_user = by in MatchedBy.VERIFIED
+        guest = None if verified_user else guests.get(to_match[key].registrant_id)
+        if guest is not None:
+            answers[key] = _Who(None, ParticipantRole.GUEST, MatchedBy.GUEST, True, None, guest.pk)
+            continue
         role = role_of(meeting, user, zoom_id, host_zoom_id)
         answers[key] = _Who(user, role, by, by in MatchedBy.VERIFIED, not_user_id)
     _verified_first(meeting, answers)
@@ -226,6 +249,7 @@ def _segments_rebuild(
                 matched_by=who.by,
                 verified=who.verified,
                 not_user_id=who.not_user_id,
+                guest_id=who.guest_id,
             )
             for start, end, leave in _spans(facts[key])
         ]
@@ -240,13 +264,15 @@ def _segments_rebuild(
 
 @dataclass
 class _Who:
-    """A participant's answer: who, as what, how matched, whether vouched for, whom not."""
+    """A participant's answer: who, as what, how matched, whether vouched for, whom not; or
+    which guest."""
 
     user: User | None
     role: str
     by: str
     verified: bool
     not_user_id: int | None
+    guest_id: int | None = None
 
 
 def _verified_first(meeting: Meeting, answers: dict[str, _Who]) -> None:
@@ -282,18 +308,6 @@ def _verified_first(meeting: Meeting, answers: dict[str, _Who]) -> None:
         )
 
 
-def participant_of(session: ParticipantSession) -> Participant:
-    """A participant as realtime events carry them."""
-    return Participant(
-        key=session.participant_key,
-        name=session.name,
-        role=session.role,
-        joined_at=session.joined_at.isoformat() if session.joined_at else None,
-        left_at=session.left_at.isoformat() if session.left_at else None,
-        verified=session.verified,
-    )
-
-
 def _after_participants_change(
     meeting: Meeting,
     facts: list[ParticipantEvent],
@@ -317,7 +331,7 @@ def _after_participants_change(
         )
     )
     publish(LiveCount(meeting_id=meeting.pk, count=count))
-    entries, to_score = [], set()
+    entries, to_score, guests_changed = [], set(), False
     for fact in facts:
         session = latest.get(fact.participant_key)
         if session is None:
@@ -338,9 +352,13 @@ def _after_participants_change(
             and session.role == ParticipantRole.STUDENT
         ):
             to_score.add(session.user_id)
+        if session.guest_id is not None and (left or meeting.status == Meeting.Status.ENDED):
+            guests_changed = True
     audit_record_many(entries)
     for record in attendance_score_students(meeting=meeting, student_ids=to_score):
         publish(_record_event(record))
+    if guests_changed:
+        attendance_score_guests(meeting=meeting, final=False)
 
 
 # --- attendance -----------------------------------------------------------------------------
@@ -421,6 +439,8 @@ def _store(
         )
     if not rows:
         return []
+    # Final absences already noticed (the parents' mail went when they were written).
+    noticed = _final_absent_ids(meeting, list(scores)) if final else set()
     AttendanceRecord.objects.bulk_create(
         rows,
         update_conflicts=True,
@@ -434,11 +454,33 @@ def _store(
             "computed_at",
         ],
     )
-    return list(
+    records = list(
         AttendanceRecord.objects.filter(meeting=meeting, student_id__in=list(scores)).order_by(
             "student_id"
         )
     )
+    if final:
+        # A final record that came out ABSENT (a teacher's override counts): the parents who
+        # opted in hear of it, once per record (meetings.reminders).
+        absences = {
+            r.pk: r.student_id
+            for r in records
+            if r.status == AttendanceStatus.ABSENT and r.student_id not in noticed
+        }
+        if absences:
+            absence_notices_queue(meeting=meeting, absences=absences)
+    return records
+
+
+def _final_absent_ids(meeting: Meeting, student_ids: list[int]) -> set[int]:
+    rows = AttendanceRecord.objects.filter(
+        meeting=meeting, student_id__in=student_ids, is_final=True
+    ).values_list("student_id", "override_status", "computed_status")
+    return {
+        student_id
+        for student_id, override, computed in rows
+        if (override or computed) == AttendanceStatus.ABSENT
+    }
 
 
 def attendance_score_students(
@@ -486,8 +528,66 @@ def attendance_score_meeting(*, meeting: Meeting, final: bool = False) -> list[A
         now=now,
     )
     records = _store(meeting, scores, people, final=final)
+    attendance_score_guests(meeting=meeting, final=final)
     publish(AttendanceScored(meeting_id=meeting.pk, final=final, records=len(records)))
     return records
+
+
+def attendance_score_guests(*, meeting: Meeting, final: bool = False) -> list[GuestAttendance]:
+    """Score the meeting's guests as students are scored (the same policy; an invited guest
+    who never came is absent), into their own records: a guest is not a student of the
+    class. Only what Zoom vouches for counts: a guest is matched by their registrant id."""
+    start, end = attendance_window(meeting)
+    people: dict[int, list[Segment]] = {}
+    sessions = ParticipantSession.objects.filter(meeting=meeting, guest__isnull=False)
+    for guest_id, joined, left in sessions.values_list("guest_id", "joined_at", "left_at"):
+        people.setdefault(guest_id, []).append(Segment(joined, left))
+    invited = list(
+        guests_of_meeting(meeting).filter(revoked_at__isnull=True).values_list("pk", flat=True)
+    )
+    if not people and not invited:
+        return []
+    now = None if meeting.status == Meeting.Status.ENDED else timezone.now()
+    scores = score_many(
+        people,
+        window_start=start,
+        window_end=end,
+        policy=policy_current(),
+        enrolled=invited,
+        now=now,
+    )
+    computed_at = timezone.now()
+    rows = []
+    for guest_id, score in scores.items():
+        segments = people.get(guest_id, [])
+        starts = [s.start for s in segments if s.start]
+        ends = [s.end for s in segments if s.end]
+        rows.append(
+            GuestAttendance(
+                meeting=meeting,
+                guest_id=guest_id,
+                computed_status=AttendanceStatus(score.status.value),
+                attended_seconds=score.attended_seconds,
+                first_joined_at=min(starts) if starts else None,
+                last_left_at=max(ends) if ends else None,
+                is_final=final,
+                computed_at=computed_at,
+            )
+        )
+    GuestAttendance.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["meeting", "guest"],
+        update_fields=[
+            "computed_status",
+            "attended_seconds",
+            "first_joined_at",
+            "last_left_at",
+            "is_final",
+            "computed_at",
+        ],
+    )
+    return list(GuestAttendance.objects.filter(meeting=meeting).order_by("guest_id"))
 
 
 def attendance_finalize(
@@ -721,7 +821,14 @@ def participant_resolve(
         role = role_of(meeting, user, "", "")
         changed = ParticipantSession.objects.filter(
             meeting=meeting, participant_key=participant_key
-        ).update(user=user, role=role, verified=True, matched_by=MatchedBy.TEACHER, not_user=None)
+        ).update(
+            user=user,
+            role=role,
+            verified=True,
+            matched_by=MatchedBy.TEACHER,
+            not_user=None,
+            guest=None,
+        )
         audit_record(
             actor=actor,
             action="attendance.participant_resolved",

@@ -78,7 +78,11 @@ def arrange():
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     services.template_migrate()
     org = services.organisation_onboard(
-        name="Bench", slug="bench", admin_email="a@bench.test", admin_password="x" * 16
+        name="Bench",
+        slug="bench",
+        admin_email="a@bench.test",
+        admin_password="x" * 16,
+        admin_email_confirmed=True,
     )
     with schema_context(org.schema_name):
         teacher = user_create(email="t@bench.test", password=None, role=Role.TEACHER, name="T")

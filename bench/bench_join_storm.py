@@ -124,6 +124,7 @@ def tenant_setup() -> tuple[int, int, str]:
         admin_email=f"admin@{SLUG}.test",
         admin_password="bench-password-123",
         onboarded_by="bench",
+        admin_email_confirmed=True,  # no confirmation mail for the worker to send
     )
     with schema_context(org.schema_name):
         zoom_settings_set(webhook_secret_token=SECRET)

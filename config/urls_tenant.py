@@ -8,11 +8,18 @@ from graphql_api.schema import schema
 from graphql_api.views import TenantGraphQLView
 from tenants.accounts.admin import school_admin
 from tenants.accounts.views import LoginView, home
+from tenants.views import email_confirm, email_confirmation_resend
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/confirm-email/resend/",
+        email_confirmation_resend,
+        name="email_confirmation_resend",
+    ),
+    path("accounts/confirm-email/<str:token>/", email_confirm, name="email_confirm"),
     path("admin/", school_admin.urls),
     path("graphql/", TenantGraphQLView.as_view(schema=schema), name="graphql"),
     re_path(r"^app/(?P<asset>.*)$", spa, name="spa"),  # `/app` gets the slash appended

@@ -58,7 +58,17 @@ def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
         ),
         ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4")),
         ("scheduler", manage("run_scheduler")),
-        ("sandbox", manage("run_zoom_sandbox")),
+        (
+            "sandbox",
+            manage(
+                "run_zoom_sandbox",
+                # the room pages send the demo school the webhooks of whoever starts or joins
+                "--room-webhook",
+                f"http://127.0.0.1:{env['PORT']}/webhooks/zoom/",
+                "--room-host",
+                f"demo.{env.get('LIVEROLL_BASE_DOMAIN', 'localhost')}",
+            ),
+        ),
     ]
 
 
@@ -289,6 +299,8 @@ def base_env(settings: str | None = None) -> dict[str, str]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env.setdefault("PORT", "8000")
     env.setdefault("ZOOM_SANDBOX_PORT", "8765")
+    # The sandbox's mail catcher; local settings send mail there (EMAIL_PORT defaults to it).
+    env.setdefault("ZOOM_SANDBOX_SMTP_PORT", "1025")
     env.setdefault("LIVEROLL_DEV_BIND", DEV_BIND_DEFAULT)
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -310,6 +322,7 @@ def banner(env: dict[str, str], started: list[str]) -> str:
     port, password = env["PORT"], env["DEMO_PASSWORD"]
     domain = env.get("LIVEROLL_BASE_DOMAIN", "localhost")
     sandbox = env.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}")
+    smtp = env["ZOOM_SANDBOX_SMTP_PORT"]
     return f"""
 liveroll is up ({", ".join(started)}). Every password below is {password}.
 
@@ -320,6 +333,7 @@ liveroll is up ({", ".join(started)}). Every password below is {password}.
   Demo people            teacher1@demo.test, teacher2@demo.test,
                          student01@demo.test … student20@demo.test, parent01@demo.test
   Zoom sandbox           {sandbox}
+  Mail catcher           {sandbox}/mail/   (every mail sent; SMTP on 127.0.0.1:{smtp})
 
 Browsers resolve *.{domain} to this machine; scripts and curl must connect to 127.0.0.1 and
 send the Host header, e.g. curl -H 'Host: demo.{domain}' http://127.0.0.1:{port}/accounts/login/

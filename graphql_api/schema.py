@@ -21,17 +21,45 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.guests.graphql.mutations import GuestsMutation
+from meetings.invitations.graphql.mutations import InvitationsMutation
+from meetings.invitations.graphql.queries import InvitationsQuery
 from meetings.joining.graphql.mutations import JoiningMutation
 from meetings.joining.graphql.queries import JoiningQuery
 from meetings.policy import NotFound
+from meetings.reminders.graphql.mutations import RemindersMutation
+from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.mail.graphql.mutations import MailMutation
+from tenants.mail.graphql.queries import MailQuery
 
-Query = merge_types("Query", (TenantsQuery, MeetingsQuery, JoiningQuery, AttendanceQuery))
+Query = merge_types(
+    "Query",
+    (
+        TenantsQuery,
+        MailQuery,
+        MeetingsQuery,
+        JoiningQuery,
+        InvitationsQuery,
+        RemindersQuery,
+        AttendanceQuery,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (TenantsMutation, MeetingsMutation, JoiningMutation, AttendanceMutation)
+    "Mutation",
+    (
+        TenantsMutation,
+        MailMutation,
+        MeetingsMutation,
+        GuestsMutation,
+        JoiningMutation,
+        InvitationsMutation,
+        RemindersMutation,
+        AttendanceMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
 

@@ -1,13 +1,15 @@
-"""iCalendar (RFC 5545) rendering of meetings for the per-user feed."""
+"""The per-person feed (`/calendar/<token>.ics`): the meetings a person may see, as iCalendar
+made by `meetings.calendars`."""
 
 import logging
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from meetings.models import Meeting
+from meetings.calendars import CalendarItem, calendar_build
+from meetings.models import CalendarEvent, Meeting
 from meetings.policy import meetings_visible
 from tenants.accounts.models import User
 
@@ -18,36 +20,6 @@ logger = logging.getLogger(__name__)
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=366)
 FEED_MAX_EVENTS = 1000
-
-
-def _escape(text: str) -> str:
-    # A bare CR is a line break to some calendar parsers: folded into "\n" like the others, so
-    # a title cannot start a property or an event of its own.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    # Lines longer than 75 octets are folded with CRLF + space.
-    raw = line.encode()
-    if len(raw) <= 75:
-        return line
-    parts, start = [], 0
-    while start < len(raw):
-        size = 75 if start == 0 else 74
-        chunk = raw[start : start + size]
-        while True:  # do not split a UTF-8 character
-            try:
-                parts.append(chunk.decode())
-                break
-            except UnicodeDecodeError:
-                chunk = chunk[:-1]
-        start += len(chunk)
-    return "\r\n ".join(parts)
-
-
-def _stamp(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def feed_meetings(*, user: User) -> QuerySet[Meeting]:
@@ -61,23 +33,37 @@ def feed_meetings(*, user: User) -> QuerySet[Meeting]:
     )
 
 
-def _event_lines(meeting: Meeting, *, now: str, join_base: str, link: str = "") -> list[str]:
-    event = meeting.calendar_event
-    link = link or f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
-    description = meeting.description + ("\n\n" if meeting.description else "") + link
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{event.uid}",
-        f"SEQUENCE:{event.sequence}",
-        f"DTSTAMP:{now}",
-        f"DTSTART:{_stamp(meeting.start_time)}",
-        f"DTEND:{_stamp(meeting.end_time)}",
-        f"SUMMARY:{_escape(meeting.title)}",
-        f"DESCRIPTION:{_escape(description)}",
-        f"URL:{link}",
-        f"STATUS:{event.status}",
-        "END:VEVENT",
-    ]
+def meeting_item(meeting: Meeting, *, page_url: str, join_url: str = "") -> CalendarItem:
+    """One session as a calendar event, with its calendar identity (uid, sequence)."""
+    event: CalendarEvent = meeting.calendar_event
+    return CalendarItem(
+        uid=event.uid,
+        sequence=event.sequence,
+        title=meeting.title,
+        description=meeting.description,
+        start=meeting.start_time,
+        end=meeting.end_time,
+        timezone=meeting.timezone,
+        cancelled=event.status == CalendarEvent.Status.CANCELLED,
+        page_url=page_url,
+        join_url=join_url,
+    )
+
+
+def _items(
+    meetings: Iterable[Meeting], join_base: str, links: Mapping[int, str]
+) -> Iterator[CalendarItem]:
+    for meeting in meetings:
+        if getattr(meeting, "calendar_event", None) is None:
+            continue
+        try:
+            link = links.get(meeting.pk, "")
+            page = link or f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
+            yield meeting_item(meeting, page_url=page, join_url=link)
+        except (OverflowError, ValueError) as exc:
+            # One bad row (a start near year 9999 whose end overflows) must not take the whole
+            # feed, and every calendar of the class with it, down.
+            logger.error("calendar feed: meeting %s skipped: %r", meeting.pk, exc)
 
 
 def calendar_render(
@@ -87,28 +73,8 @@ def calendar_render(
     join_base: str,
     links: Mapping[int, str] | None = None,
 ) -> str:
-    """Links in the feed are the platform's own, never Zoom's: the person's join link
-    (`links`, by meeting id) where they may join, else the meeting's page (`/meetings/<id>/`)."""
-    links = links or {}
-    now = _stamp(timezone.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//liveroll//classes//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(name)}",
-    ]
-    for meeting in meetings:
-        if getattr(meeting, "calendar_event", None) is None:
-            continue
-        try:
-            lines += _event_lines(
-                meeting, now=now, join_base=join_base, link=links.get(meeting.pk, "")
-            )
-        except (OverflowError, ValueError) as exc:
-            # One bad row (a start near year 9999 whose end overflows) must not take the whole
-            # feed, and every calendar of the class with it, down.
-            logger.error("calendar feed: meeting %s skipped: %r", meeting.pk, exc)
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    """Links in the feed are the platform's own, never Zoom's: the person's join link (`links`,
+    by meeting id) where they may join, else the meeting's page (`/meetings/<id>/`)."""
+    items = _items(meetings, join_base, links or {})
+    body = calendar_build(method="PUBLISH", items=items, name=name)
+    return body.decode()

@@ -20,7 +20,8 @@ from typing import Any, Literal
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 
-from meetings.models import SCHOOL_WIDE_AUDIENCES, Meeting, TargetAudience
+from meetings.guests.models import Guest
+from meetings.models import SCHOOL_WIDE_AUDIENCES, Meeting, MeetingSeries, TargetAudience
 from meetings.selectors import scheduling_policy
 from tenants.accounts.models import Role, User
 from tenants.ids import pk_or_none
@@ -201,3 +202,31 @@ def registrant_visible(user, registrant, *, manages: bool) -> bool:
     """A registration is seen by its owner and by those who manage the meeting (`manages`,
     computed once per meeting by the caller)."""
     return manages or registrant.user_id == getattr(user, "pk", None)
+
+
+def can_manage_series(user, series: MeetingSeries) -> bool:
+    """As `can_manage_meeting`, for a whole series: its host, its class's teachers, admins."""
+    if not _active(user):
+        return False
+    if user.role == Role.ADMIN or series.host_id == user.pk:
+        return True
+    return bool(series.school_class_id) and can_manage_class(user, series.school_class)
+
+
+def can_manage_guest(user, guest: Guest) -> bool:
+    """A guest is managed by whoever manages their meeting, or their series."""
+    if guest.meeting is not None:
+        return can_manage_meeting(user, guest.meeting)
+    return guest.series is not None and can_manage_series(user, guest.series)
+
+
+def access_guest(user, guest_id) -> Guest:
+    """The guest `guest_id` if `user` manages their meeting or series; `NotFound` otherwise
+    (garbage ids, another school's ids and other people's guests alike)."""
+    if not _active(user) or user.role not in (Role.ADMIN, Role.TEACHER):
+        raise NotFound("guest")
+    rows = Guest.objects.select_related("meeting__school_class", "series__school_class")
+    guest = _access(rows, guest_id, lambda g: can_manage_guest(user, g))
+    if guest is None:
+        raise NotFound("guest")
+    return guest

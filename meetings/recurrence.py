@@ -1,4 +1,5 @@
-"""Recurrence rules: daily, weekly on given days, or monthly on a day of the month; every
+"""Recurrence rules: daily, weekly on given days, or monthly on a day of the month or on a
+weekday of a week of the month (Zoom's `monthly_week` / `monthly_week_day`); every
 `interval` periods; ending after `count` occurrences or on `until`. Mapped to Zoom's recurrence
 object, and expanded into occurrences locally (wall-clock time in the meeting's timezone, so a
 class at 09:00 stays at 09:00 across daylight-saving changes)."""
@@ -34,6 +35,9 @@ class RecurrenceRule:
     interval: int = 1
     weekdays: tuple[int, ...] = ()  # Python weekdays, Monday = 0; weekly only
     month_day: int | None = None  # 1..31; monthly only
+    # Monthly on a weekday instead of a day: week 1..4 or -1 (the last), weekday Monday = 0.
+    month_week: int | None = None
+    month_weekday: int | None = None
     count: int | None = None
     until: date | None = None  # last day on which an occurrence may fall, inclusive
 
@@ -57,10 +61,18 @@ class RecurrenceRule:
                 raise RecurrenceError("Days of the week are 0 (Monday) to 6 (Sunday).")
         elif self.weekdays:
             raise RecurrenceError("Days of the week only apply to weekly classes.")
+        by_weekday = self.month_week is not None or self.month_weekday is not None
         if frequency == Frequency.MONTHLY:
-            if self.month_day is None or not 1 <= self.month_day <= 31:
+            if by_weekday:
+                if self.month_day is not None:
+                    raise RecurrenceError("Choose a day of the month or a weekday, not both.")
+                if self.month_week not in (-1, 1, 2, 3, 4):
+                    raise RecurrenceError("The week of the month is 1 to 4, or -1 for the last.")
+                if self.month_weekday is None or not 0 <= self.month_weekday <= 6:
+                    raise RecurrenceError("Days of the week are 0 (Monday) to 6 (Sunday).")
+            elif self.month_day is None or not 1 <= self.month_day <= 31:
                 raise RecurrenceError("Choose a day of the month from 1 to 31.")
-        elif self.month_day is not None:
+        elif self.month_day is not None or by_weekday:
             raise RecurrenceError("A day of the month only applies to monthly classes.")
 
     # --- Zoom ------------------------------------------------------------------------------
@@ -76,7 +88,11 @@ class RecurrenceRule:
             body["weekly_days"] = ",".join(str((d + 1) % 7 + 1) for d in self.weekdays)
         else:
             body["type"] = 3
-            body["monthly_day"] = self.month_day
+            if self.month_weekday is not None:
+                body["monthly_week"] = self.month_week
+                body["monthly_week_day"] = (self.month_weekday + 1) % 7 + 1
+            else:
+                body["monthly_day"] = self.month_day
         if self.count is not None:
             body["end_times"] = self.count
         elif self.until is not None:  # one of the two, always (__post_init__)
@@ -91,13 +107,18 @@ class RecurrenceRule:
         if body.get("end_date_time") and not body.get("end_times"):
             end = datetime.fromisoformat(body["end_date_time"].replace("Z", "+00:00"))
             until = end.astimezone(ZoneInfo(timezone)).date()
+        by_weekday = kind == Frequency.MONTHLY and not body.get("monthly_day")
         return cls(
             frequency=kind,
             interval=int(body.get("repeat_interval") or 1),
             weekdays=tuple((int(d) - 2) % 7 for d in str(body["weekly_days"]).split(","))
             if kind == Frequency.WEEKLY
             else (),
-            month_day=int(body["monthly_day"]) if kind == Frequency.MONTHLY else None,
+            month_day=int(body["monthly_day"])
+            if kind == Frequency.MONTHLY and not by_weekday
+            else None,
+            month_week=int(body["monthly_week"]) if by_weekday else None,
+            month_weekday=(int(body["monthly_week_day"]) - 2) % 7 if by_weekday else None,
             count=int(body["end_times"]) if body.get("end_times") else None,
             until=until,
         )
@@ -143,16 +164,29 @@ class RecurrenceRule:
                     if day >= first:
                         yield day
                 week_start += timedelta(weeks=self.interval)
-        elif self.month_day is not None:  # monthly rules always have one (__post_init__)
+        else:
             year, month = first.year, first.month
             while True:
-                # A month without that day (the 31st in April) is skipped, as RFC 5545 does.
-                if self.month_day <= calendar.monthrange(year, month)[1]:
-                    day = date(year, month, self.month_day)
-                    if day >= first:
-                        yield day
+                day_in_month = self._month_date(year, month)
+                if day_in_month is not None and day_in_month >= first:
+                    yield day_in_month
                 month += self.interval
                 year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+
+    def _month_date(self, year: int, month: int) -> date | None:
+        """This rule's day in that month, if the month has one."""
+        length = calendar.monthrange(year, month)[1]
+        if self.month_weekday is not None and self.month_week is not None:
+            if self.month_week == -1:
+                last = date(year, month, length)
+                return last - timedelta(days=(last.weekday() - self.month_weekday) % 7)
+            first_of = date(year, month, 1)
+            offset = (self.month_weekday - first_of.weekday()) % 7
+            return first_of + timedelta(days=offset + 7 * (self.month_week - 1))
+        # A month without that day (the 31st in April) is skipped, as RFC 5545 does.
+        if self.month_day is not None and self.month_day <= length:
+            return date(year, month, self.month_day)
+        return None
 
     def describe(self) -> str:
         every = f"every {self.interval} " if self.interval > 1 else "every "
@@ -161,6 +195,13 @@ class RecurrenceRule:
         elif self.frequency == Frequency.WEEKLY:
             days = ", ".join(calendar.day_name[d] for d in self.weekdays)
             text = every + ("weeks" if self.interval > 1 else "week") + f" on {days}"
+        elif self.month_weekday is not None:
+            nth = {-1: "last", 1: "first", 2: "second", 3: "third", 4: "fourth"}
+            text = (
+                every
+                + ("months" if self.interval > 1 else "month")
+                + f" on the {nth[self.month_week or 1]} {calendar.day_name[self.month_weekday]}"
+            )
         else:
             text = (
                 every + ("months" if self.interval > 1 else "month") + f" on day {self.month_day}"

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from meetings import views
+from meetings.invitations import views as invitation_views
 
 urlpatterns = [
     path("zoom/", views.zoom_page, name="zoom"),
@@ -20,5 +21,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("rsvp/<str:token>/", invitation_views.rsvp, name="rsvp"),
     path("", include("meetings.joining.urls")),
 ]

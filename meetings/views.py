@@ -30,6 +30,7 @@ from meetings.providers.base import MeetingProviderError
 from meetings.selectors import zoom_connection_for
 from meetings.zoom.factory import zoom_settings
 from tenants.audit.services import request_ip
+from tenants.confirmation import EmailNotConfirmed
 from tenants.crypto import secret_hint
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def zoom_connect(request):
         url = services.zoom_connect_start(
             user=request.user, session=request.session, tenant=request.tenant
         )
-    except (ValidationError, MeetingProviderError) as exc:
+    except (ValidationError, MeetingProviderError, EmailNotConfirmed) as exc:
         messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         return redirect("zoom")
     return redirect(url)
@@ -133,13 +134,18 @@ def zoom_settings_page(request):
     form = ZoomSettingsForm(request.POST or None, initial=initial)
     test_result = None
     if request.method == "POST" and "test" in request.POST:
-        test_result = services.zoom_settings_test(actor=request.user, ip=request_ip(request))
         form = ZoomSettingsForm(initial=initial)
+        try:
+            test_result = services.zoom_settings_test(actor=request.user, ip=request_ip(request))
+        except EmailNotConfirmed as exc:
+            messages.error(request, str(exc))
     elif request.method == "POST" and form.is_valid():
         try:
             services.zoom_settings_save(
                 actor=request.user, ip=request_ip(request), **form.cleaned_data
             )
+        except EmailNotConfirmed as exc:
+            form.add_error(None, str(exc))
         except ValidationError as exc:
             for name, errors in exc.message_dict.items():
                 form.add_error(name if name in form.fields else None, errors)

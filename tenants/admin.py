@@ -52,11 +52,19 @@ class OrganisationAdmin(admin.ModelAdmin):
         "status",
         "created_at",
         "first_signin_at",
+        "admin_email_confirmed_at",
         "holds_data",
     ]
     list_filter = ["status", AbandonedFilter]
     search_fields = ["name", "slug"]
-    readonly_fields = ["schema_name", "slug", "status", "created_at", "first_signin_at"]
+    readonly_fields = [
+        "schema_name",
+        "slug",
+        "status",
+        "created_at",
+        "first_signin_at",
+        "admin_email_confirmed_at",
+    ]
     inlines = [DomainInline]
     actions = ["suspend", "reactivate", "purge"]
 

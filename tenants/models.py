@@ -20,6 +20,11 @@ class Organisation(TenantMixin):
     # in the public schema, so that operators can list abandoned sign-ups without opening every
     # tenant's schema (each user's last_login lives in its school's own schema).
     first_signin_at = models.DateTimeField("first sign-in", null=True, blank=True)
+    # When the school's admin confirmed their email address (tenants.confirmation); until then
+    # the school cannot reach Zoom. Kept here, on the school, because the gate is the school's
+    # and is read on every Zoom settings page without opening its schema; the public schema
+    # also lets operators see unconfirmed sign-ups beside abandoned ones.
+    admin_email_confirmed_at = models.DateTimeField("admin email confirmed", null=True, blank=True)
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().
     auto_create_schema = False
@@ -30,6 +35,10 @@ class Organisation(TenantMixin):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
+
+    @property
+    def admin_email_confirmed(self) -> bool:
+        return self.admin_email_confirmed_at is not None
 
     @property
     def is_suspended(self) -> bool:

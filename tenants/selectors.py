@@ -36,8 +36,15 @@ def organisation_by_schema(*, schema_name: str) -> Organisation | None:
 # Tenant tables that hold no school data: Django's bookkeeping (copied from the template), the
 # audit log (onboarding writes to it) and sessions (they expire; nobody signed in anyway).
 # accounts.user is data beyond the one admin that onboarding makes, or once anyone signed in.
+# The outbox too: sign-up itself mails the admin a confirmation link.
 _NOT_DATA = frozenset(
-    ["contenttypes.contenttype", "auth.permission", "sessions.session", "audit.auditentry"]
+    [
+        "contenttypes.contenttype",
+        "auth.permission",
+        "sessions.session",
+        "audit.auditentry",
+        "mail.outboundmail",
+    ]
 )
 
 

@@ -234,9 +234,14 @@ def organisation_onboard(
     admin_password: str,
     admin_name: str = "",
     onboarded_by: str = "signup",
+    admin_email_confirmed: bool = False,
 ) -> Organisation:
     """Create a tenant that its admin can log in to at once. All or nothing: a failure leaves
-    no organisation, domain or schema behind."""
+    no organisation, domain or schema behind. The admin is mailed a link to confirm their
+    address (the school reaches Zoom once it is confirmed), unless `admin_email_confirmed`
+    says it is known already (the demo seed, tests, an operator who knows it)."""
+    from tenants.confirmation import confirmation_queue
+
     started = time.perf_counter()
     slug = slug_validate(slug)
     name = name.strip()
@@ -253,6 +258,8 @@ def organisation_onboard(
                 _clone_template(schema_name)
                 org = Organisation.objects.create(schema_name=schema_name, name=name, slug=slug)
             Domain.objects.create(domain=tenant_host(slug), tenant=org, is_primary=True)
+            org.admin_email_confirmed_at = timezone.now() if admin_email_confirmed else None
+            org.save(update_fields=["admin_email_confirmed_at"])
             with schema_context(schema_name):
                 admin = User.objects.create_user(
                     admin_email,
@@ -268,6 +275,9 @@ def organisation_onboard(
                     target=org,
                     details={"slug": slug, "source": source},
                 )
+                if not admin_email_confirmed:
+                    # Sent once the school is committed (mail_queue hands it over on commit).
+                    confirmation_queue(organisation=org, user=admin)
     except IntegrityError as exc:
         # Two sign-ups raced for one slug: the loser gets the same message as a taken slug.
         raise ValidationError(f"“{slug}” is already taken.", code="taken") from exc

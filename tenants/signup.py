@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from tenants.accounts.throttle import Limit, minutes, throttle
+from tenants.accounts.throttle import Limit, throttle, try_again_in
 from tenants.audit.services import ip_hash
 
 
@@ -20,8 +20,4 @@ def signup_attempt(*, ip: str | None) -> str | None:
     hit = throttle().hit(_limit(), ip_hash(ip) or "unknown")
     if hit.locked_for <= 0:
         return None
-    n = minutes(hit.locked_for)
-    return (
-        "Too many schools were created from your address. "
-        f"Try again in {n} minute{'s' if n != 1 else ''}."
-    )
+    return f"Too many schools were created from your address. {try_again_in(hit.locked_for)}"

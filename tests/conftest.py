@@ -57,6 +57,7 @@ def _build_world(slug: str, name: str) -> World:
         admin_password=PASSWORD,
         admin_name=f"{name} Admin",
         onboarded_by="tests",
+        admin_email_confirmed=True,
     )
     with schema_context(org.schema_name):
         users = {"admin": User.objects.get(email=f"admin@{slug}.test")}
@@ -136,6 +137,7 @@ def _realtime_messages_are_declared_events():
 
     import attendance.events  # noqa: F401 - every app's events declared before the first send
     import meetings.events  # noqa: F401
+    import meetings.reminders.events  # noqa: F401
     from realtime.events import EventError, decode_message
     from realtime.groups import EVENT_HANDLER
 

@@ -361,6 +361,27 @@ def test_config_map_and_secret_hold_the_platform_environment(rendered):
     assert not set(config) & set(secret["stringData"])
 
 
+def test_smtp_settings_in_the_config_map_and_its_password_in_the_secret(chart):
+    docs = render(
+        chart,
+        merged(
+            DEFAULTS,
+            {
+                "config": {"emailHost": "smtp.example.net", "emailPort": 587, "emailUseTls": True},
+                "secrets": {"emailHostPassword": "smtp-pass"},
+            },
+        ),
+    )
+    (config_map,) = of_kind(docs, "ConfigMap")
+    (secret,) = of_kind(docs, "Secret")
+    config = config_map["data"]
+    assert config["EMAIL_HOST"] == "smtp.example.net" and config["EMAIL_PORT"] == "587"
+    assert config["EMAIL_USE_TLS"] == "1" and config["EMAIL_USE_SSL"] == "0"
+    assert config["DEFAULT_FROM_EMAIL"] == "no-reply@example.com"
+    assert "EMAIL_HOST_PASSWORD" not in config
+    assert secret["stringData"]["EMAIL_HOST_PASSWORD"] == "smtp-pass"
+
+
 def test_chart_covers_every_variable_of_env_example(chart):
     """A variable added to platform/env.example must be added to the chart (or listed here)."""
     set_by_image = {"DJANGO_SETTINGS_MODULE", "STATIC_ROOT", "WHITENOISE_USE_FINDERS"}
@@ -368,7 +389,10 @@ def test_chart_covers_every_variable_of_env_example(chart):
     text = (ROOT / "platform" / "env.example").read_text()
     development = text.split("---- Development and demo only")[0]
     names = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", development, flags=re.MULTILINE))
-    docs = render(chart, merged(DEFAULTS, {"secrets": {"ipHashKey": "separate"}}))
+    docs = render(
+        chart,
+        merged(DEFAULTS, {"secrets": {"ipHashKey": "separate", "emailHostPassword": "smtp"}}),
+    )
     (config_map,) = of_kind(docs, "ConfigMap")
     (secret,) = of_kind(docs, "Secret")
     covered = set(config_map["data"]) | set(secret["stringData"])

@@ -262,9 +262,12 @@ def room(worlds):
             ).pk
 
     def delete():
+        from tenants.mail.models import OutboundMail
+
         with schema_context(world.schema):
             WebhookEvent.objects.all().delete()
-            Meeting.objects.filter(pk=meeting_id).delete()
+            Meeting.objects.filter(pk=meeting_id).delete()  # the guest the smoke invited too
+            OutboundMail.objects.filter(to="smoke.guest@example.org").delete()
 
     meeting_id = _committed(create)
     yield world, meeting_id

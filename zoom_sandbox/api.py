@@ -12,11 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from zoom_sandbox import room
 from zoom_sandbox.common import ZoomError, api_error
 from zoom_sandbox.oauth import DEFAULT_SCOPES, DEMO_CLIENT_ID, Token
 from zoom_sandbox.state import SandboxState
+from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
 JSON_TYPE = "application/json;charset=UTF-8"
+PAGE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
 
 @dataclass
@@ -131,7 +134,7 @@ def route(state: SandboxState, request: Request) -> Response:
         return control(state, request)
     if seg[:2] == ["rec", "download"] and len(seg) == 3 and request.method == "GET":
         return recording_download(state, request, seg[2])
-    if request.method == "GET" and len(seg) == 2 and seg[0] in ("j", "w", "s"):
+    if request.method in ("GET", "POST") and len(seg) == 2 and seg[0] in ("j", "w", "s"):
         return join_page(state, request, seg[0], seg[1])
     if request.method == "GET" and request.path in ("/", ""):
         return Response.page(200, "Zoom sandbox", "A local stand-in for Zoom's OAuth and REST API.")
@@ -354,13 +357,63 @@ def recording_download(state: SandboxState, request: Request, file_id: str) -> R
 
 
 def join_page(state: SandboxState, request: Request, kind: str, meeting_id: str) -> Response:
+    """The room behind a start link (/s/, the host) or a registrant's join link (/w/): a
+    page to start, join, leave or end, each sending Zoom's webhook (zoom_sandbox.room)."""
     found = state.meeting_by_join_token(meeting_id, request.query.get("tk", ""))
     if found is None:
         return Response.page(404, "Zoom sandbox", "This meeting link is not valid.")
     meeting, who = found
-    action = {"j": "joining", "w": "joining", "s": "starting"}[kind]
-    person = f" as {who}" if who else ""
-    return Response.page(200, meeting.topic, f"You are {action} meeting {meeting.id}{person}.")
+    if kind == "s":
+        if request.query.get("zak") != meeting.start_token:
+            return Response.page(403, "Zoom sandbox", "This start link is not valid.")
+        return _host_room(state, request, meeting)
+    registrant = state.registrant_by_token(meeting.id, request.query.get("tk", ""))
+    if registrant is None:  # the meeting's own link: registration is required
+        return Response.page(200, meeting.topic, "This meeting requires registration.")
+    if registrant.status != "approved":
+        return Response.page(403, meeting.topic, "Your registration was cancelled.")
+    return _registrant_room(state, request, meeting, registrant)
+
+
+def _room(title: str, body_html: str, *, refresh: int | None = None) -> Response:
+    return Response(200, room.page(title, body_html, refresh=refresh), dict(PAGE_HEADERS))
+
+
+def _host_room(state: SandboxState, request: Request, meeting) -> Response:
+    rooms = state.rooms
+    action = request.form().get("action") if request.method == "POST" else None
+    if action == "start":
+        rooms.start(meeting.id)
+    elif action == "end":
+        rooms.end(meeting.id)
+    if meeting.id not in rooms.live:
+        return _room(meeting.topic, room.button("Start meeting", "start"))
+    names = rooms.who_is_in(meeting.id)
+    body = "<p>You are hosting this meeting.</p>" + room.people_list(names)
+    return _room(meeting.topic, body + room.button("End meeting for all", "end"), refresh=10)
+
+
+def _registrant_room(state: SandboxState, request: Request, meeting, registrant) -> Response:
+    rooms = state.rooms
+    action = request.form().get("action") if request.method == "POST" else None
+    if action == "leave":
+        rooms.leave(meeting.id, registrant.token)
+        return _room(meeting.topic, "<p>You left the meeting.</p>" + room.button("Rejoin", "join"))
+    if action == "join":
+        rooms.join(meeting.id, registrant)
+    if meeting.id not in rooms.live:
+        text = (
+            f"<p>Joining as {html.escape(registrant.name)}.</p>"
+            "<p>Please wait: the host has not started this meeting yet.</p>"
+        )
+        return _room(meeting.topic, text, refresh=5)
+    if not rooms.is_in(meeting.id, registrant.token):
+        text = f"<p>Joining as {html.escape(registrant.name)}.</p>"
+        return _room(meeting.topic, text + room.button("Join from your browser", "join"))
+    names = rooms.who_is_in(meeting.id)
+    text = f"<p>You are in the meeting as {html.escape(registrant.name)}.</p>"
+    body = text + room.people_list(names) + room.button("Leave", "leave", quiet=True)
+    return _room(meeting.topic, body, refresh=10)
 
 
 # --- control API -----------------------------------------------------------------------------
@@ -373,6 +426,13 @@ def control(state: SandboxState, request: Request) -> Response:
     if request.method != "POST":
         return Response.json(404, {"code": 404, "message": "Not Found"})
     data = request.json()
+    if action == "webhooks":
+        url = str(data.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            return Response.json(400, {"code": 300, "message": "url must be http(s)."})
+        target = room.WebhookTarget(url, str(data.get("secret") or ""), str(data.get("host") or ""))
+        state.rooms.target_set(str(data.get("account_id") or DEMO_ACCOUNT_ID), target)
+        return Response.json(200, {"status": "set"})
     if action == "reset":
         state.reset(demo=data.get("demo", True))
         return Response.json(200, {"status": "reset"})

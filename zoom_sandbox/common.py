@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime
 
@@ -68,3 +69,24 @@ def locked(method):
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+def sign(secret_token: str, timestamp: str, raw_body: bytes) -> str:
+    """Zoom's x-zm-signature for a raw body sent with x-zm-request-timestamp `timestamp`."""
+    message = b"v0:" + timestamp.encode() + b":" + raw_body
+    return "v0=" + hmac.new(secret_token.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_headers(secret_token: str, raw_body: bytes, now: float, host: str | None) -> dict:
+    """The headers Zoom sends a webhook with (signed), plus the Host to reach a school by."""
+    timestamp = str(int(now))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Zoom Marketplace/1.0a",
+        "x-zm-request-timestamp": timestamp,
+        "x-zm-signature": sign(secret_token, timestamp, raw_body),
+        "x-zm-trackingid": f"v=2.0;clid=us06;rid=SBX_{secrets.token_hex(8)}",
+    }
+    if host:
+        headers["Host"] = host
+    return headers

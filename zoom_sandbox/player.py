@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
-from zoom_sandbox.common import ZoomError, zoom_time
+from zoom_sandbox.common import ZoomError, sign, webhook_headers, zoom_time
 from zoom_sandbox.script import (
     Quirks,
     Script,
@@ -100,12 +100,6 @@ class PlaySummary:
                 {k: v for k, v in asdict(d).items() if k != "body"} for d in self.deliveries
             ],
         }
-
-
-def sign(secret_token: str, timestamp: str, raw_body: bytes) -> str:
-    """Zoom's x-zm-signature for a raw body sent with x-zm-request-timestamp `timestamp`."""
-    message = b"v0:" + timestamp.encode() + b":" + raw_body
-    return "v0=" + hmac.new(secret_token.encode(), message, hashlib.sha256).hexdigest()
 
 
 # --- talking to the sandbox ------------------------------------------------------------------
@@ -181,16 +175,7 @@ class ClassPlayer:
     def send(self, body: dict) -> requests.Response:
         """Sign and POST one webhook body, as Zoom does."""
         raw = json.dumps(body, separators=(",", ":")).encode()
-        timestamp = str(int(self.clock()))
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Zoom Marketplace/1.0a",
-            "x-zm-request-timestamp": timestamp,
-            "x-zm-signature": sign(self.secret_token, timestamp, raw),
-            "x-zm-trackingid": f"v=2.0;clid=us06;rid=SBX_{secrets.token_hex(8)}",
-        }
-        if self.host_header:
-            headers["Host"] = self.host_header
+        headers = webhook_headers(self.secret_token, raw, self.clock(), self.host_header)
         return self.session.post(self.webhook_url, data=raw, headers=headers, timeout=self.timeout)
 
     def validate_endpoint(self) -> bool:

@@ -93,6 +93,13 @@ class RegistrantsMixin:
         return result
 
     @locked
+    def registrant_by_token(self, meeting_id: int, tk: str) -> Registrant | None:
+        """The registrant whose personal join link carries `tk` (any status)."""
+        if not tk:
+            return None
+        return next((r for r in self.registrants.get(meeting_id, []) if r.token == tk), None)
+
+    @locked
     def registrant_status(self, token: Token, ref, body: dict, *, occurrence_id: str = "") -> None:
         """`PUT /meetings/{id}/registrants/status`: approve, deny or cancel registrants (at most
         30, each by `id` and/or `email`); with `occurrence_id`, cancel that occurrence only."""

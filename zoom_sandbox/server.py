@@ -6,7 +6,10 @@
     server.stop()
 
 Point a tenant's Zoom settings at it with `oauth_base_url = server.url` and
-`api_base_url = server.url + "/v2"`."""
+`api_base_url = server.url + "/v2"`.
+
+With `smtp_port` (0: a free one) it is also the mail catcher: an SMTP server on that port whose
+messages are listed under `/mail/` on the HTTP port (zoom_sandbox.mailcatcher)."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from zoom_sandbox import api
+from zoom_sandbox import api, mailcatcher
 from zoom_sandbox.state import SandboxState
 
 logger = logging.getLogger("zoom_sandbox")
@@ -53,7 +56,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         try:
-            response = api.handle(self.sandbox.state, self.command, self.path, self.headers, body)
+            response = mailcatcher.handle(self.sandbox.mail, self.command, self.path)
+            if response is None:
+                response = api.handle(
+                    self.sandbox.state, self.command, self.path, self.headers, body
+                )
         except Exception:  # noqa: BLE001 - any bug becomes a 500 answer, as a server would give
             self.sandbox.log(traceback.format_exc().rstrip())
             response = api.Response.json(
@@ -84,14 +91,25 @@ class SandboxServer:
         state: SandboxState | None = None,
         public_url: str = "",
         log: Callable[[str], None] | None = None,
+        smtp_port: int | None = None,
     ):
         self.host = host
         self.port = port
         self.state = state or SandboxState()
         self.public_url = public_url.rstrip("/")
         self.log = log or _default_log
+        self.mail = mailcatcher.MailBox()
+        self.smtp = (
+            mailcatcher.SmtpCatcher(self.mail, self.host or "127.0.0.1", smtp_port)
+            if smtp_port is not None
+            else None
+        )
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def url_host(self) -> str:
+        return "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host  # noqa: S104 - a comparison, not a bind
 
     @property
     def url(self) -> str:
@@ -114,6 +132,13 @@ class SandboxServer:
         """Bind and serve on a background thread; returns self."""
         if self._httpd is None:
             self.bind()
+        if self.smtp is not None:
+            try:
+                self.smtp.start()
+            except BaseException:
+                self._httpd.server_close()  # never served: nothing to shut down
+                self._httpd = None
+                raise
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -124,6 +149,8 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
         if self._httpd is None:
             return
         self._httpd.shutdown()

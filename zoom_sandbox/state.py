@@ -22,6 +22,7 @@ from zoom_sandbox.meetings import MeetingsMixin
 from zoom_sandbox.oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, OAuthMixin
 from zoom_sandbox.recordings import RecordingsMixin
 from zoom_sandbox.registrants import RegistrantsMixin
+from zoom_sandbox.room import Rooms
 from zoom_sandbox.users import DEMO_ACCOUNT_ID, DEMO_TEACHER_ID, DEMO_USERS, UsersMixin
 
 
@@ -38,6 +39,7 @@ class SandboxState(
         self.lock = threading.RLock()
         self.clock = clock
         self.base_url = base_url.rstrip("/")
+        self.rooms = Rooms(self)  # live rooms and the webhook targets; a reset keeps targets
         self.reset()
 
     @locked
@@ -50,6 +52,7 @@ class SandboxState(
         self._reset_instances()
         self._reset_recordings()
         self._reset_limits()
+        self.rooms.live.clear()
         if demo:
             for user_id, email, first, last, role in DEMO_USERS:
                 self.add_user(

@@ -9,10 +9,11 @@ The worker finds actors in `<app>.actors` modules only: attendance/actors.py imp
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import dramatiq
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from attendance.models import WebhookEvent
@@ -23,22 +24,27 @@ logger = logging.getLogger(__name__)
 PURGE_BATCH = 5000  # rows per UPDATE: short transactions, however large the backlog
 
 
+def webhook_bodies_purgeable(*, cutoff: datetime) -> QuerySet[WebhookEvent]:
+    """Processed and ignored events handled before `cutoff` that still have a body. Purged
+    rows stay for ever: this must keep matching the partial index webhook_body_unpurged, so a
+    sweep reads only what it will blank."""
+    return (
+        WebhookEvent.objects.filter(
+            status__in=[WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED],
+            processed_at__lt=cutoff,
+        )
+        .exclude(body={})
+        .order_by()
+    )
+
+
 def webhook_bodies_purge(*, older_than_days: int | None = None) -> int:
     """Blank the bodies of the current schema's processed and ignored events handled more
     than `older_than_days` ago (default: the setting). Returns how many were blanked."""
     days = older_than_days
     if days is None:
         days = int(settings.LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS)
-    cutoff = timezone.now() - timedelta(days=days)
-    done = (
-        WebhookEvent.objects.filter(
-            status__in=[WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED],
-            received_at__lt=cutoff,  # implied by the next, and indexed
-            processed_at__lt=cutoff,
-        )
-        .exclude(body={})
-        .order_by()
-    )
+    done = webhook_bodies_purgeable(cutoff=timezone.now() - timedelta(days=days))
     blanked = 0
     while True:
         ids = list(done.values_list("id", flat=True)[:PURGE_BATCH])

@@ -69,7 +69,10 @@ TENANT_APPS = [
     "tenants.school",
     "tenants.mail",  # the outbox: every mail the school sends
     "meetings",
+    "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
+    "meetings.invitations",  # invitation mails with iCalendar attachments, RSVPs
+    "meetings.reminders",
     "attendance",
     "realtime",
 ]
@@ -268,8 +271,8 @@ LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_
 # Outgoing mail goes through the school's outbox (tenants.mail) and is sent by a worker over SMTP,
 # configured here with Django's own EMAIL_* settings. Development points at the mail catcher the
 # Zoom sandbox runs (local settings); tests use the in-memory backend.
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
@@ -284,6 +287,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # exponentially from LIVEROLL_MAIL_RETRY_SECONDS between them).
 LIVEROLL_MAIL_MAX_ATTEMPTS = int(env("LIVEROLL_MAIL_MAX_ATTEMPTS", "8"))
 LIVEROLL_MAIL_RETRY_SECONDS = int(env("LIVEROLL_MAIL_RETRY_SECONDS", "60"))
+# Sign-up mails the school's admin a link to confirm their address (the school reaches Zoom only
+# once it is confirmed): hours the link works, and new links an admin may ask for per hour.
+LIVEROLL_EMAIL_CONFIRM_HOURS = int(env("LIVEROLL_EMAIL_CONFIRM_HOURS", "72"))
+LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR = int(env("LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR", "3"))
+
+# --- Reminders (meetings.reminders) -------------------------------------------------------------
+# A reminder whose time passed more than this many minutes ago is not sent any more: after a
+# scheduler or worker outage, people get no stale "starts in 30 minutes" mails.
+LIVEROLL_REMINDER_MAX_LATENESS_MINUTES = int(env("LIVEROLL_REMINDER_MAX_LATENESS_MINUTES", "10"))
 
 LOGGING = {
     "version": 1,

@@ -21,5 +21,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
 LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES", "https://zoom.test")
 LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list("LIVEROLL_OUTBOUND_ALLOWED_NETWORKS", "127.0.0.1")
 # Mail stays in memory (django.core.mail.outbox): tests deliver the outbox with
-# tests.support.mail_deliver_pending(); the end-to-end test points SMTP at the sandbox's catcher.
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# tests.support.mail_deliver_pending(). The end-to-end tests point a worker's EMAIL_BACKEND and
+# EMAIL_PORT at the sandbox's mail catcher.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

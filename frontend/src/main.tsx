@@ -11,6 +11,7 @@ import { LiveRoom } from "./views/LiveRoom";
 import { MyAttendance } from "./views/MyAttendance";
 import { SignIn } from "./views/SignIn";
 import { Notice } from "./views/common";
+import { EmailBanner } from "./views/EmailBanner";
 import { titleCase } from "./format";
 import "./style.css";
 
@@ -125,6 +126,7 @@ function App() {
   return (
     <>
       <Header me={me} onSignOut={signOut} />
+      <EmailBanner />
       <Page me={me} />
     </>
   );

@@ -1,7 +1,7 @@
 // Browser smoke of the SPA against a running server, driven by tests/test_spa_smoke.py.
 //
-// Signs in, opens a meeting's live room from the home page and waits for the participants'
-// snapshot; then reads expectations from stdin, one JSON object a line, and answers each on
+// Signs in, opens a meeting's live room from the home page, waits for the participants'
+// snapshot and invites a guest; then reads expectations from stdin, one JSON object a line, and answers each on
 // stdout. Every line it prints is one JSON object with an "event" field:
 //   {"event": "ready"}                      the room shows its snapshot (observer installed)
 //   {"event": "seen", "names": {name: epoch ms first shown}, "countAt": epoch ms, ...}
@@ -134,6 +134,13 @@ try {
   await page.waitForURL(`${base}/app/meetings/${meetingId}`);
   await page.locator(`${sel("participants")}[data-ready="true"]`).waitFor();
   await page.locator(`${sel("connection")}[data-state="connected"]`).waitFor();
+  // The teacher invites a guest from the room: listed at once (their link goes by mail).
+  const invite = page.locator(sel("invite-guest"));
+  await invite.locator("input").nth(0).fill("Smoke Guest");
+  await invite.locator("input").nth(1).fill("smoke.guest@example.org");
+  await invite.locator("button").click();
+  await page.locator(sel("guest"), { hasText: "Smoke Guest" }).waitFor();
+  await shot("guests.png");
   await page.evaluate(observe);
   say("ready", { url: page.url() });
 

@@ -15,6 +15,9 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from meetings.graphql import room
 from meetings.graphql import types as t
+from meetings.guests.graphql.types import Guest, guest_from
+from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
+from meetings.invitations.selectors import rsvp_summaries, rsvps_of
 from meetings.joining.links import join_urls_for
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
@@ -22,7 +25,9 @@ from tenants.accounts.models import User
 from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
-_NEED_MANAGES = frozenset({"canManage", "participants", "attendance", "registrants"})
+_NEED_MANAGES = frozenset(
+    {"canManage", "participants", "attendance", "registrants", "guests", "rsvpCounts", "rsvps"}
+)
 
 
 def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
@@ -31,6 +36,8 @@ def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
         lookups.append("school_class__teachers")  # can_manage_meeting reads it
     if "registrants" in fields:
         lookups.append(Prefetch("registrants", queryset=Registrant.objects.select_related("user")))
+    if "guests" in fields:
+        lookups += ["guests__invited_by", "series__guests__invited_by", "guest_registrants"]
     return lookups + room.prefetches(fields)
 
 
@@ -48,7 +55,28 @@ def meetings_for(
     prefetch_related_objects(meetings, *meeting_prefetches(fields))
     if viewer is not None and "joinUrl" in fields:
         _join_urls_set(meetings, viewer)
+    if viewer is not None and "myRsvp" in fields:
+        _my_rsvps_set(meetings, viewer)
+    if viewer is not None and fields & {"rsvpCounts", "rsvps"}:
+        _rsvp_summaries_set(meetings, viewer)
     return meetings
+
+
+_MY_RSVP = "_viewer_rsvp"  # set on each row by meetings_for(..., viewer=)
+_RSVP_SUMMARY = "_rsvp_summary"  # on the rows the viewer manages, by meetings_for(..., viewer=)
+
+
+def _rsvp_summaries_set(meetings: list[Meeting], viewer: User) -> None:
+    managed = [m for m in meetings if can_manage_meeting(viewer, m)]
+    summaries = rsvp_summaries(meetings=managed)
+    for meeting in managed:
+        setattr(meeting, _RSVP_SUMMARY, summaries[meeting.pk])
+
+
+def _my_rsvps_set(meetings: list[Meeting], viewer: User) -> None:
+    answers = rsvps_of(user=viewer, meetings=meetings)
+    for meeting in meetings:
+        setattr(meeting, _MY_RSVP, answers.get(meeting.pk))
 
 
 def _join_urls_set(meetings: list[Meeting], viewer: User) -> None:
@@ -91,6 +119,9 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         attendance=room.attendance_of(meeting, viewer, manages=manages)
         if "attendance" in fields
         else [],
+        guest_attendance=room.guest_attendance_of(meeting, viewer, manages=manages)
+        if "guestAttendance" in fields
+        else [],
         registrants=[
             t.Registrant(
                 user=user_from(r.user),
@@ -104,5 +135,43 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         if "registrants" in fields
         else [],
         recordings=room.recordings_of(meeting) if "recordings" in fields else [],
+        guests=_guests_of(meeting) if manages and "guests" in fields else [],
         join_url=_join_url(meeting, viewer) if "joinUrl" in fields else None,
+        **_rsvps(meeting, viewer, fields, manages=manages),
     )
+
+
+def _guests_of(meeting: Meeting) -> list[Guest]:
+    """The session's guests and its series', with their Zoom registration for this session
+    (rows prefetched by `meeting_prefetches`)."""
+    rows = list(meeting.guests.all())
+    if meeting.series is not None:
+        rows += list(meeting.series.guests.all())
+    registration = {r.guest_id: r.status for r in meeting.guest_registrants.all()}
+    rows.sort(key=lambda g: (g.invited_at, g.pk))
+    return [guest_from(g, zoom_registration=registration.get(g.pk)) for g in rows]
+
+
+def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: bool) -> Any:
+    """myRsvp for the viewer; counts and the list only for those who manage the meeting."""
+    values: dict[str, Any] = {}
+    if "myRsvp" in fields:
+        if not hasattr(meeting, _MY_RSVP):
+            _my_rsvps_set([meeting], viewer)
+        mine = getattr(meeting, _MY_RSVP)
+        values["my_rsvp"] = RsvpResponse(mine) if mine else None
+    if manages and fields & {"rsvpCounts", "rsvps"}:
+        if not hasattr(meeting, _RSVP_SUMMARY):
+            _rsvp_summaries_set([meeting], viewer)
+        summary = getattr(meeting, _RSVP_SUMMARY)
+        values["rsvp_counts"] = RsvpCounts(
+            accepted=summary.accepted,
+            declined=summary.declined,
+            tentative=summary.tentative,
+            pending=summary.pending,
+        )
+        values["rsvps"] = [
+            MeetingRsvp(user=user_from(u), response=RsvpResponse(r) if r else None)
+            for u, r in summary.people
+        ]
+    return values

@@ -13,6 +13,7 @@ import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
 from meetings import services as meeting_services
 from meetings.graphql import types as t
 from meetings.graphql.build import meeting_from, meetings_for
+from meetings.invitations.services import invitations_for_class_enqueue
 from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
 from meetings.recurrence import Frequency, RecurrenceRule
@@ -66,6 +67,8 @@ class RecurrenceInput:
     interval: int = 1
     weekdays: list[int] | None = None  # 0 = Monday … 6 = Sunday
     month_day: int | None = None
+    month_week: int | None = None  # monthly on a weekday: 1..4, or -1 for the last week
+    month_weekday: int | None = None  # 0 = Monday … 6 = Sunday
     count: int | None = None
     until: date | None = None
 
@@ -119,6 +122,8 @@ def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:
         interval=r.interval,
         weekdays=tuple(r.weekdays or ()),
         month_day=r.month_day,
+        month_week=r.month_week,
+        month_weekday=r.month_weekday,
         count=r.count,
         until=r.until,
     )
@@ -248,6 +253,7 @@ class MeetingsMutation:
         return ok()
 
     @strawberry.mutation
+    @typed_errors(ZoomTestPayload)
     def test_zoom_connection(self, info: Info) -> ZoomTestPayload:
         admin = require_admin(info)
         result = meeting_services.zoom_settings_test(actor=admin, ip=client_ip(info))
@@ -279,6 +285,7 @@ class MeetingsMutation:
             raise not_found("student")
         class_enrol(school_class=school_class, students=students, actor=admin, ip=client_ip(info))
         meeting_services.registrants_for_class_enqueue(school_class=school_class)
+        invitations_for_class_enqueue(school_class_id=school_class.pk)
         return ok()
 
     @strawberry.mutation

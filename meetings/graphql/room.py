@@ -1,7 +1,7 @@
 """The one place meetings' GraphQL reads attendance (the documented exception to the layers):
-the Meeting type's `participants`, `attendance` and `recordings` fields — their types, the
-rows to prefetch for them, and building them under attendance's visibility rule. Nothing else
-in meetings imports attendance."""
+the Meeting type's `participants`, `attendance`, `guestAttendance` and `recordings` fields —
+their types, the rows to prefetch for them, and building them under attendance's visibility
+rule. Nothing else in meetings imports attendance."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import strawberry
 from django.db.models import Prefetch
 
 from attendance.models import AttendanceRecord as AttendanceRecordRow
+from attendance.models import GuestAttendance as GuestAttendanceRow
 from attendance.models import ParticipantSession
-from attendance.policy import record_visible
+from attendance.policy import guest_record_visible, record_visible
 from meetings.models import Meeting
 from tenants.accounts.models import User as UserRow
 from tenants.graphql.types import User, user_from
@@ -44,8 +45,9 @@ class Participant:
     joined_at: datetime | None
     left_at: datetime | None
     verified: bool = strawberry.field(
-        description="Zoom (a personal join link) or a teacher vouches for who this is; false for "
-        "a guest and for a name or email typed into Zoom that no teacher confirmed yet."
+        description="Zoom (a personal join link, a guest's included) or a teacher vouches for who"
+        " this is; false for someone unidentified and for a name or email typed into Zoom that"
+        " no teacher confirmed yet."
     )
 
 
@@ -57,6 +59,16 @@ class AttendanceRecord:
     is_final: bool
     overridden: bool
     override_reason: str
+
+
+@strawberry.type(description="A guest's attendance (no account; not a student of the class).")
+class GuestAttendanceRecord:
+    guest_id: strawberry.ID
+    name: str
+    role: ParticipantRole
+    status: AttendanceStatus
+    attended_seconds: int
+    is_final: bool
 
 
 @strawberry.type
@@ -93,6 +105,15 @@ def prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
         )
     if "recordings" in fields:
         lookups.append("recordings")
+    if "guestAttendance" in fields:
+        lookups.append(
+            Prefetch(
+                "guest_attendance",
+                queryset=GuestAttendanceRow.objects.select_related("guest").order_by(
+                    "guest__name", "guest_id"
+                ),
+            )
+        )
     return lookups
 
 
@@ -130,6 +151,25 @@ def attendance_of(meeting: Meeting, viewer: UserRow, *, manages: bool) -> list[A
         record_from(r)
         for r in meeting.attendance_records.all()
         if record_visible(viewer, r, manages=manages)
+    ]
+
+
+def guest_attendance_of(
+    meeting: Meeting, viewer: UserRow, *, manages: bool
+) -> list[GuestAttendanceRecord]:
+    """Guests' records, shown as guests: to those who manage the meeting only."""
+    if not guest_record_visible(viewer, manages=manages):
+        return []
+    return [
+        GuestAttendanceRecord(
+            guest_id=strawberry.ID(str(r.guest_id)),
+            name=r.guest.name,
+            role=ParticipantRole.GUEST,
+            status=AttendanceStatus(r.status),
+            attended_seconds=r.attended_seconds,
+            is_final=r.is_final,
+        )
+        for r in meeting.guest_attendance.all()
     ]
 
 

@@ -8,7 +8,9 @@ from enum import Enum
 
 import strawberry
 
-from meetings.graphql.room import AttendanceRecord, Participant, Recording
+from meetings.graphql.room import AttendanceRecord, GuestAttendanceRecord, Participant, Recording
+from meetings.guests.graphql.types import Guest
+from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
 from tenants.graphql.types import Person, User
 
@@ -80,11 +82,28 @@ class Meeting:
     can_manage: bool
     participants: list[Participant]
     attendance: list[AttendanceRecord]
+    guest_attendance: list[GuestAttendanceRecord] = strawberry.field(
+        description="The guests' attendance (those who manage the meeting only; empty for others)."
+    )
     registrants: list[Registrant]
     recordings: list[Recording]
+    guests: list[Guest] = strawberry.field(
+        description="Guests invited to this session or its series (those who manage it only;"
+        " empty for others)."
+    )
     join_url: str | None = strawberry.field(
         description="The viewer's own link to join this class (the platform's, never Zoom's); "
         "null for someone who may not join it (its teachers and admins start it instead)."
+    )
+    my_rsvp: RsvpResponse | None = strawberry.field(
+        default=None, description="The viewer's answer to the invitation (null: pending)."
+    )
+    rsvp_counts: RsvpCounts | None = strawberry.field(
+        default=None, description="The invitees' answers, for those who manage the meeting."
+    )
+    rsvps: list[MeetingRsvp] = strawberry.field(
+        default_factory=list,
+        description="Each invitee's answer, for those who manage the meeting.",
     )
 
 

@@ -24,6 +24,7 @@ from django.utils.crypto import salted_hmac
 from tenants.connection import tenant_connection
 
 if TYPE_CHECKING:
+    from meetings.guests.models import Guest
     from meetings.models import Meeting
     from tenants.accounts.models import User
 
@@ -128,3 +129,17 @@ def join_urls_for(*, user: User, meetings: Sequence[Meeting]) -> dict[int, str]:
         for m in meetings
         if m.pk in joinable
     }
+
+
+def join_url_for_guest(
+    *, guest: Guest, meeting: Meeting | None = None, origin: str | None = None
+) -> str:
+    """A guest's personal link (subject kind "g"), absolute on the school's host: to their
+    meeting, or for a guest of a whole series to `meeting`, one of its sessions (by default the
+    next one still to come). The route asks the guests app whether the guest may join."""
+    if meeting is None:
+        from meetings.guests.selectors import guest_next_meeting
+
+        meeting = guest_next_meeting(guest)
+    path = join_path(meeting_id=meeting.pk, kind="g", subject_id=guest.pk)
+    return f"{origin or school_origin()}{path}"

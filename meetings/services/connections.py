@@ -22,6 +22,7 @@ from meetings.zoom.endpoints import api_base, oauth_base
 from meetings.zoom.factory import ZoomNotConnected, zoom_settings
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
+from tenants.confirmation import email_confirmed_check
 from tenants.connection import tenant_connection
 from tenants.models import Organisation
 from tenants.services import tenant_url
@@ -58,9 +59,11 @@ def zoom_callback_url_here() -> str:
 
 def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) -> str:
     """The URL that sends the teacher to Zoom to approve. The state is signed, bound to this
-    tenant and user, and to a nonce kept in their session (single use)."""
+    tenant and user, and to a nonce kept in their session (single use). Refused
+    (EmailNotConfirmed) until the school admin's email is confirmed."""
     if user.role not in (Role.TEACHER, Role.ADMIN):
         raise ValidationError("Only teachers connect a Zoom account.")
+    email_confirmed_check(organisation=tenant)
     zoom = zoom_settings()
     if not zoom.has_app_credentials:
         raise ZoomNotConnected("The school's Zoom app is not set up yet: ask an admin.")

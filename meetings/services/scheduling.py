@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from meetings.invitations.services import invitations_on_change, invitations_on_schedule
 from meetings.models import Meeting, MeetingSeries, SchedulingPolicy, TargetAudience
 from meetings.policy import (
     access_admin,
@@ -256,6 +257,7 @@ def meeting_schedule(
             ]
             for meeting in meetings:
                 _calendar_event_upsert(meeting)
+            invitations_on_schedule(meetings=meetings)  # mailed after commit
             if acting is not None:
                 created = acting.provider.create_meeting(
                     acting.host_user_id, _request_for(meetings, series)
@@ -292,6 +294,8 @@ def _rule_to_json(rule: RecurrenceRule) -> dict[str, Any]:
         "interval": rule.interval,
         "weekdays": list(rule.weekdays),
         "month_day": rule.month_day,
+        "month_week": rule.month_week,
+        "month_weekday": rule.month_weekday,
         "count": rule.count,
         "until": rule.until.isoformat() if rule.until else None,
     }
@@ -373,6 +377,10 @@ def meeting_start(*, actor: User, meeting: Meeting, ip: str | None = None) -> st
     return meeting.start_url
 
 
+# The changes invitees are told about (a new audience is not a change of the class itself).
+INVITATION_FIELDS = frozenset({"title", "description", "start_time", "duration_minutes"})
+
+
 def meeting_update(
     *,
     actor: User,
@@ -421,6 +429,8 @@ def meeting_update(
             setattr(meeting, name, value)
         meeting.save()
         _calendar_event_upsert(meeting)
+        if changed.keys() & INVITATION_FIELDS:
+            invitations_on_change(meetings=[meeting], change="changed")  # mailed after commit
         if meeting.on_zoom:
             # The whole request, as at creation; for an occurrence the provider sends only
             # the fields Zoom lets one occurrence change.
@@ -460,6 +470,7 @@ def meeting_cancel(
             target.status = Meeting.Status.CANCELLED
             target.save(update_fields=["status", "updated_at"])
             _calendar_event_upsert(target)
+        invitations_on_change(meetings=targets, change="cancelled")  # mailed after commit
         if meeting.on_zoom:
             provider = provider_for_meeting(meeting)
             series_goes_on = bool(

@@ -24,6 +24,7 @@ from meetings.zoom.endpoints import EndpointNotAllowed, base_url_check
 from meetings.zoom.factory import account_provider, zoom_settings
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
+from tenants.confirmation import email_confirmed_check
 from tenants.outbound import UnsafeURL
 from tenants.text import max_length_of, text_problem
 
@@ -52,8 +53,10 @@ def zoom_settings_save(*, actor: User, ip: str | None = None, **values: str | No
     always the school's own callback (`zoom_callback_url`). Secrets are write-only: an empty or
     missing secret keeps the stored one. The API and OAuth bases are Zoom's, or a stand-in this
     environment allows (meetings.zoom.endpoints); an empty or missing one keeps the stored one.
-    Every change is audited by field name (never by value)."""
+    Every change is audited by field name (never by value). Refused (EmailNotConfirmed) until
+    the school admin's email is confirmed."""
     access_admin(actor)
+    email_confirmed_check()
     unknown = set(values) - set(SECRET_FIELDS) - set(PLAIN_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown Zoom settings: {', '.join(sorted(unknown))}")
@@ -126,8 +129,10 @@ class ConnectionTest:
 
 
 def zoom_settings_test(*, actor: User, ip: str | None = None) -> ConnectionTest:
-    """Get a token and make one cheap call; say precisely what failed."""
+    """Get a token and make one cheap call; say precisely what failed. Refused
+    (EmailNotConfirmed) until the school admin's email is confirmed."""
     access_admin(actor)
+    email_confirmed_check()
     zoom = zoom_settings()
     result = _test(zoom)
     zoom.last_test_at = timezone.now()

@@ -44,6 +44,7 @@ class SchoolUserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "name", "password"]}),
         ("Role", {"fields": ["role", "is_active", "is_staff"]}),
+        ("Mails and times", {"fields": ["language", "timezone"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "name", "role", "password1", "password2"]})]
 

@@ -14,15 +14,23 @@ def is_active_admin(user_id: int) -> bool:
     return User.objects.filter(pk=user_id, is_active=True, role=Role.ADMIN).exists()
 
 
+def _unexpired(rows: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+    return rows.filter(revoked=False, expires_at__gt=timezone.now())
+
+
 def api_tokens_active(*, user: User) -> QuerySet[ApiToken]:
     """`user`'s tokens that are neither revoked nor expired."""
-    return ApiToken.objects.filter(user=user, revoked=False, expires_at__gt=timezone.now())
+    return _unexpired(ApiToken.objects.filter(user=user))
 
 
-def api_tokens_visible(*, viewer: User, everyone: bool = False) -> QuerySet[ApiToken]:
+def api_tokens_visible(
+    *, viewer: User, everyone: bool = False, active_only: bool = False
+) -> QuerySet[ApiToken]:
     """The viewer's own tokens; with `everyone`, an admin sees every token of the school (the
-    schema is the school). Newest first."""
+    schema is the school); with `active_only`, neither revoked nor expired. Newest first."""
     rows = ApiToken.objects.select_related("user").order_by("-created_at", "-pk")
+    if active_only:
+        rows = _unexpired(rows)
     if everyone and viewer.is_active and viewer.role == Role.ADMIN:
         return rows
     return rows.filter(user=viewer)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from tenants.accounts.models import User
-from tenants.accounts.throttle import Limit, minutes, throttle
+from tenants.accounts.throttle import Limit, minutes, throttle, try_again_in
 from tenants.audit.services import audit_record, ip_hash
 from tenants.connection import tenant_connection
 
@@ -30,8 +30,7 @@ class Lockout:
 
     @property
     def message(self) -> str:
-        n = self.minutes
-        return f"Too many failed sign-ins. Try again in {n} minute{'s' if n != 1 else ''}."
+        return f"Too many failed sign-ins. {try_again_in(self.seconds)}"
 
 
 def _account_limit() -> Limit:

@@ -91,6 +91,12 @@ def minutes(seconds: float) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
+def try_again_in(seconds: float) -> str:
+    """What to tell people locked out for `seconds`: "Try again in N minutes."."""
+    n = minutes(seconds)
+    return f"Try again in {n} minute{'s' if n != 1 else ''}."
+
+
 class Throttle:
     """The counters. `clock` (seconds) is for tests; by default Redis's own clock is used, so
     that web processes on hosts with skewed clocks agree."""

@@ -16,6 +16,7 @@ from typing import ParamSpec, TypeVar
 import strawberry
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from tenants.confirmation import EmailNotConfirmed
 from tenants.school.services import RoleMismatch
 
 
@@ -52,7 +53,10 @@ def not_found(what: str) -> Refused:
 
 
 # Exception type → (code, message prefix): registered by the apps that own the exceptions.
-_KNOWN: dict[type[Exception], tuple[str, str]] = {RoleMismatch: ("invalid", "")}
+_KNOWN: dict[type[Exception], tuple[str, str]] = {
+    RoleMismatch: ("invalid", ""),
+    EmailNotConfirmed: ("email_not_confirmed", ""),
+}
 
 
 def error_code(exc_type: type[Exception], code: str, *, prefix: str = "") -> None:

@@ -11,6 +11,7 @@ from tenants.accounts.selectors import api_token_for
 from tenants.accounts.services import TokenLimitReached, api_token_create, api_token_revoke
 from tenants.accounts.signin import THROTTLED
 from tenants.audit.services import audit_record
+from tenants.confirmation import ResendRefused, confirmation_resend, school_here
 from tenants.graphql import types as t
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
 from tenants.graphql.errors import (
@@ -33,6 +34,7 @@ class AuthPayload:
 
 
 error_code(TokenLimitReached, "limit")
+error_code(ResendRefused, "refused")
 
 
 @strawberry.type
@@ -102,6 +104,19 @@ class TenantsMutation:
         if token is None:
             raise not_found("API token")
         api_token_revoke(token=token, actor=user, ip=client_ip(info))
+        return ok()
+
+    @strawberry.mutation(
+        description="Mail the viewer (an admin) a new link to confirm their email address "
+        "(a few an hour)."
+    )
+    @typed_errors(OkPayload)
+    def resend_email_confirmation(self, info: Info) -> OkPayload:
+        admin = require_admin(info)
+        school = school_here()
+        if school is None:
+            raise not_found("school")
+        confirmation_resend(organisation=school, user=admin, ip=client_ip(info))
         return ok()
 
     # --- people ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from tenants.accounts.selectors import api_tokens_visible
 from tenants.audit.models import AuditEntry
+from tenants.confirmation import school_here
 from tenants.graphql import types as t
 from tenants.graphql.context import page_limit, require_admin, require_user, viewer
 
@@ -24,6 +25,20 @@ class TenantsQuery:
         if not (user.is_authenticated and user.is_active):
             return None
         return t.user_from(user)
+
+    @strawberry.field(
+        description="Whether the school admin's email is confirmed (signed-in people); until "
+        "it is, the school cannot reach Zoom and the app shows a banner."
+    )
+    def email_confirmation(self, info: Info) -> t.EmailConfirmation:
+        user = require_user(info)
+        school = school_here()
+        confirmed_at = school.admin_email_confirmed_at if school is not None else None
+        return t.EmailConfirmation(
+            confirmed=confirmed_at is not None,
+            confirmed_at=confirmed_at,
+            can_resend=confirmed_at is None and user.is_school_admin,
+        )
 
     @strawberry.field(description="The audit log (admins).")
     def audit_log(
@@ -79,9 +94,7 @@ class TenantsQuery:
     ) -> list[t.ApiToken]:
         user = require_admin(info) if everyone else require_user(info)
         now = timezone.now()
-        rows = api_tokens_visible(viewer=user, everyone=everyone)
-        if active_only:
-            rows = rows.filter(revoked=False, expires_at__gt=now)
+        rows = api_tokens_visible(viewer=user, everyone=everyone, active_only=active_only)
         limit = page_limit(limit)
         start = max(offset, 0)
         return [t.api_token_from(row, now=now) for row in rows[start : start + limit]]

@@ -105,3 +105,13 @@ def api_token_from(row: ApiTokenRow, *, now: datetime) -> ApiToken:
         revoked_at=row.revoked_at,
         active=not row.revoked and row.expires_at > now,
     )
+
+
+@strawberry.type(
+    description="Whether the school admin's email address is confirmed: until it is, the "
+    "school cannot reach Zoom."
+)
+class EmailConfirmation:
+    confirmed: bool
+    confirmed_at: datetime | None
+    can_resend: bool = strawberry.field(description="The viewer (an admin) may ask for a new link.")

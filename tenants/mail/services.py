@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 Status = OutboundMail.Status
 KEY_MAX_LENGTH = 255
+TO_MAX_LENGTH = 254  # the model's, and SMTP's own limit
 # A queued mail whose message should have run this long ago is handed out again by the sweep.
 SWEEP_GRACE = timedelta(seconds=60)
 BACKOFF_CAP = timedelta(hours=1)
@@ -76,6 +77,8 @@ def mail_queue(
         raise ValueError(f"a mail key is 1 to {KEY_MAX_LENGTH} characters: {key!r}")
     to = (to or "").strip()
     validate_email(to)
+    if len(to) > TO_MAX_LENGTH:
+        raise ValidationError(f"An address of at most {TO_MAX_LENGTH} characters.", code="too_long")
     if OutboundMail.objects.filter(key=key).exists():
         return False
     rendered = mail_render(template=template, context=context, user=user, school=school_here())

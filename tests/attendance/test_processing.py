@@ -192,6 +192,48 @@ def test_old_processed_bodies_are_blanked(live_class):
     assert all(bodies[pk] for pk in (recent, failed, pending))
 
 
+def test_the_purge_blanks_ignored_events_too_in_batches(live_class, monkeypatch):
+    from django.utils import timezone
+
+    from attendance.inbox import purge
+
+    # given: five handled events (three processed, two ignored) older than the window
+    world, _, _ = live_class
+    monkeypatch.setattr(purge, "PURGE_BATCH", 2)
+    with schema_context(world.schema):
+        ids = store([joined(f"Person {n}", n) for n in range(5)])
+        long_ago = timezone.now() - timedelta(days=8)
+        WebhookEvent.objects.filter(pk__in=ids[:3]).update(
+            status="processed", processed_at=long_ago
+        )
+        WebhookEvent.objects.filter(pk__in=ids[3:]).update(status="ignored", processed_at=long_ago)
+        # when: the purge runs with batches smaller than the backlog
+        blanked = purge.webhook_bodies_purge(older_than_days=7)
+        left_with_body = WebhookEvent.objects.filter(pk__in=ids).exclude(body={}).count()
+    # then: every one is blanked, across three batches
+    assert blanked == 5
+    assert left_with_body == 0
+
+
+def test_the_purge_reads_only_unpurged_rows_through_its_index(live_class):
+    """Blanked rows stay in the table for ever: the purge's query must match the partial index
+    that holds only unpurged handled rows, or each sweep rereads the whole history."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from attendance.inbox.purge import webhook_bodies_purgeable
+
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        query = webhook_bodies_purgeable(cutoff=timezone.now()).values("id")
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "webhook_body_unpurged" in plan
+
+
 def test_unknown_events_are_kept_and_ignored(live_class):
     world, _, _ = live_class
     with schema_context(world.schema):

@@ -131,6 +131,8 @@ def test_deactivation_in_the_school_admin_kills_the_tokens_for_good(alpha):
         "name": student.name,
         "role": student.role,
         "is_staff": "",
+        "language": student.language,
+        "timezone": student.timezone,
     }
 
     # when: deactivated, then reactivated

@@ -10,6 +10,7 @@ The expectations below are written from the policy table, not from the code unde
     managing (cancel)   admins, the host, the class's teachers
     registrants         the owner, the meeting's host and class teachers, admins
     attendance          managers all; a student their own; a parent their child's
+    guests              managers only: the list, their attendance, inviting and revoking
 """
 
 from datetime import timedelta
@@ -19,7 +20,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance.models import AttendanceRecord
+from attendance.models import AttendanceRecord, GuestAttendance
+from meetings.guests.models import Guest
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
@@ -110,6 +112,8 @@ def _build(slug: str) -> dict:
             AttendanceRecord.objects.create(
                 meeting=meeting, student=users[student], computed_status="absent"
             )
+        guest = Guest.objects.create(meeting=meeting, name="guest", email=f"g@{slug}.example")
+        GuestAttendance.objects.create(meeting=meeting, guest=guest, computed_status="present")
         meetings[audience] = meeting.pk
     return {"users": users, "meetings": meetings}
 
@@ -156,7 +160,8 @@ def test_read_one_meeting(worlds, matrix, person, audience):
         body = _gql(
             client,
             """query($id: ID!) { meeting(id: $id) {
-                 title registrants { user { name } } attendance { student { name } } } }""",
+                 title registrants { user { name } } attendance { student { name } }
+                 guests { email } guestAttendance { name } } }""",
             id=meeting_id,
         )
         if can_see(person, audience):
@@ -164,6 +169,9 @@ def test_read_one_meeting(worlds, matrix, person, audience):
             assert meeting["title"] == f"{world.org.slug}-{audience}"
             assert {r["user"]["name"] for r in meeting["registrants"]} == registrants_seen(person)
             assert {a["student"]["name"] for a in meeting["attendance"]} == attendance_seen(person)
+            guests = [f"g@{world.org.slug}.example"] if can_manage(person) else []
+            assert [g["email"] for g in meeting["guests"]] == guests
+            assert [g["name"] for g in meeting["guestAttendance"]] == ["guest"] * len(guests)
         else:
             assert body["errors"][0]["message"] == "No such meeting."
 
@@ -208,6 +216,32 @@ def test_manage_meeting(worlds, matrix, person, audience):
         assert result["errors"] == [{"code": "forbidden"}]
     else:
         assert result["errors"] == [{"code": "not_found"}]
+
+
+@pytest.mark.parametrize(("person", "audience"), CASES)
+def test_invite_and_revoke_guests(worlds, matrix, person, audience):
+    world = worlds["a"]
+    client = _client(world, matrix["a"]["users"][person])
+    meeting_id = matrix["a"]["meetings"][audience]
+    with schema_context(world.schema):
+        guest_id = Guest.objects.get(meeting_id=meeting_id).pk
+    invite = _gql(
+        client,
+        """mutation($id: ID!) { inviteGuest(meetingId: $id, name: "Eve", email: "eve@example.org") {
+             guest { name } errors { code } } }""",
+        id=meeting_id,
+    )["data"]["inviteGuest"]
+    revoke = _gql(
+        client,
+        "mutation($id: ID!) { revokeGuest(guestId: $id) { guest { name } errors { code } } }",
+        id=guest_id,
+    )["data"]["revokeGuest"]
+    if can_manage(person):
+        assert invite == {"guest": {"name": "Eve"}, "errors": []}
+        assert revoke == {"guest": {"name": "guest"}, "errors": []}
+    else:
+        assert invite == {"guest": None, "errors": [{"code": "not_found"}]}
+        assert revoke == {"guest": None, "errors": [{"code": "not_found"}]}
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))

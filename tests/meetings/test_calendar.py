@@ -79,3 +79,24 @@ def test_outsiders_feeds_do_not_show_the_class(scheduled):
         feed = CalendarFeed.objects.create(user=outsider)
     body = world.client().get(f"/calendar/{feed.token}.ics").content.decode()
     assert "BEGIN:VEVENT" not in body
+
+
+def test_the_feed_carries_each_persons_own_join_link_and_never_zooms(scheduled):
+    world, meeting = scheduled
+    with schema_context(world.schema):
+        meeting.join_url = "https://zoom.us/w/1?tk=SECRET"
+        meeting.save()
+    from icalendar import Calendar
+
+    from meetings.joining.links import join_token_read
+
+    [event] = Calendar.from_ical(_feed(world, "student").content).walk("VEVENT")
+    location = str(event["LOCATION"])
+    with schema_context(world.schema):
+        token = join_token_read(location.split("/join/")[1].rstrip("/"))
+    assert (token.meeting_id, token.subject_id) == (meeting.pk, world.users["student"].pk)
+    # those who start the class or only follow it get no join link
+    for role in ("teacher", "parent"):
+        body = _feed(world, role).content.decode()
+        assert "/join/" not in body and "LOCATION" not in body
+    assert "zoom.us" not in _feed(world, "student").content.decode()

@@ -4,6 +4,8 @@ parser (tenants/ids.py), so garbage is "not found", never "Unexpected error." (i
 import pytest
 from django_tenants.utils import schema_context
 
+from tenants.accounts.models import Role
+from tenants.accounts.services import user_create
 from tenants.school.models import SchoolClass
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +27,13 @@ def _enrol(world, class_id, student_ids):
 
 @pytest.mark.parametrize("garbage", ["abc", " 7", "1_000", "٣", "-1", "9" * 40, ""])
 def test_a_garbage_student_id_is_not_found(alpha, garbage):
-    # given
+    # given: a student not yet in the class, so that a half-done enrolment would show
     with schema_context(alpha.schema):
-        student = alpha.users["student"]
+        student = user_create(
+            email="newcomer@alpha.test",
+            password="x" * 12,
+            role=Role.STUDENT,
+        )
         before = list(SchoolClass.objects.get(pk=alpha.school_class.pk).students.all())
 
     # when: one good id, one garbage
@@ -40,6 +46,21 @@ def test_a_garbage_student_id_is_not_found(alpha, garbage):
     assert [e["code"] for e in result["errors"]] == ["not_found"]
     with schema_context(alpha.schema):
         assert list(SchoolClass.objects.get(pk=alpha.school_class.pk).students.all()) == before
+        assert student not in before
+
+
+def test_good_ids_alone_are_enrolled(alpha):
+    # the control for the test above: the same call without the garbage enrols the student
+    with schema_context(alpha.schema):
+        student = user_create(email="control@alpha.test", password="x" * 12, role=Role.STUDENT)
+    body = _enrol(alpha, str(alpha.school_class.pk), [str(student.pk)])
+    assert body["data"]["enrolStudents"] == {"ok": True, "errors": []}
+    with schema_context(alpha.schema):
+        assert (
+            SchoolClass.objects.get(pk=alpha.school_class.pk)
+            .students.filter(pk=student.pk)
+            .exists()
+        )
 
 
 @pytest.mark.parametrize("garbage", ["abc", "9" * 40])

@@ -228,7 +228,10 @@ def test_an_api_redirect_is_not_followed(zoom_alpha, requests_mock):
     requests_mock.get(
         f"{API}/users/me", status_code=302, headers={"Location": "http://10.0.0.1/admin"}
     )
+    # the target answers like Zoom would: following the redirect would make the test "ok"
+    target = requests_mock.get("http://10.0.0.1/admin", json={"id": "x", "email": "x@y.z"})
     with schema_context(zoom_alpha.schema):
         result = services.zoom_settings_test(actor=zoom_alpha.users["admin"])
     assert result.outcome == "unreachable"
+    assert not target.called
     assert [r.url for r in requests_mock.request_history][-1] == f"{API}/users/me"

@@ -53,6 +53,7 @@ def record_platform_schema(tag: str) -> None:
 ACTOR_MODULES = [
     "tenants.actors",
     "meetings.actors",
+    "meetings.reminders.actors",
     "attendance.actors",
     "attendance.inbox.sweep",
     "django_dramatiq.tasks",

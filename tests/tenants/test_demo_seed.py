@@ -4,6 +4,7 @@ from django_tenants.utils import schema_context
 
 from meetings.models import ZoomSettings
 from tenants.accounts.models import Role, User
+from tenants.models import Organisation
 from tenants.school.models import SchoolClass
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ def test_demo_seed_matches_the_documented_contract(worlds):
         zoom = ZoomSettings.objects.get()
         assert zoom.webhook_secret_token == "demo-webhook-secret"
         assert zoom.api_base_url == "http://127.0.0.1:8765/v2"
+    # its admin's email counts as confirmed: the demo school reaches the sandbox's Zoom
+    assert Organisation.objects.get(slug="demo").admin_email_confirmed_at is not None
 
 
 def test_demo_seed_is_refused_outside_development(worlds, settings):

@@ -50,6 +50,9 @@ def test_the_registry_finds_every_apps_jobs():
         ("mail-sweep", 60),
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
+        ("guests-registration-sweep", 600),
+        ("reminders-sweep", 60),
+        ("reminders-ledger-purge", 3600),
         ("webhook-inbox-sweep", 60),
         ("webhook-bodies-purge", 3600),
     ]
@@ -67,6 +70,8 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
         "tenants": ["spare-pool-refill", "sessions-purge"],
         "mail": ["mail-sweep"],
         "meetings": ["zoom-tokens-refresh", "registrants-sweep"],
+        "guests": ["guests-registration-sweep"],
+        "reminders": ["reminders-sweep", "reminders-ledger-purge"],
         "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge"],
     }
 

@@ -16,38 +16,12 @@ import requests
 
 from zoom_sandbox import occurrences
 from zoom_sandbox.server import SandboxServer, redact
-from zoom_sandbox.state import SandboxState
 from zoom_sandbox.users import DEMO_TEACHER_ID, DEMO_USERS
-
-from ..support import FakeClock
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom"
 BASE_DIR = Path(__file__).resolve().parents[2]
 CLIENT = ("demo-client-id", "demo-client-secret")
 REDIRECT = "http://demo.localhost:8000/oauth/zoom/callback/"
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def sandbox(clock):
-    server = SandboxServer(state=SandboxState(clock=clock), log=lambda line: None).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def api(sandbox):
-    """A requests session authorised as teacher1 through the demo client."""
-    session = requests.Session()
-    token = sandbox.state.issue_token()["access_token"]
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.base = sandbox.url + "/v2"
-    return session
 
 
 def authorize(sandbox, **extra) -> str:
@@ -783,7 +757,7 @@ def read_line_containing(process, text: str, timeout: float = 30) -> str:
 def test_the_command_serves_in_the_foreground_until_sigint():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_zoom_sandbox", "--port", "0"],
+        [sys.executable, "manage.py", "run_zoom_sandbox", "--port", "0", "--smtp-port", "0"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -795,6 +769,7 @@ def test_the_command_serves_in_the_foreground_until_sigint():
         url = banner.split(" on ", 1)[1].split(" ", 1)[0]
 
         response = requests.get(f"{url}/v2/users/me", timeout=5)
+        mail = requests.get(f"{url}/mail/api/messages", timeout=5)
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=10)
         output = process.stdout.read()
@@ -805,6 +780,7 @@ def test_the_command_serves_in_the_foreground_until_sigint():
 
     assert response.status_code == 401
     assert response.json()["code"] == 124
+    assert f"mail at {url}/mail/" in output and mail.json() == []  # the catcher runs too
     assert code == 0
     assert "GET /v2/users/me 401" in output  # one log line per request
     assert "stopped" in output

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from tenants import services
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
+from tenants.confirmation import email_confirmed_mark
 from tenants.models import Organisation
 from tenants.school.services import class_create, class_enrol, parent_link
 
@@ -39,7 +40,10 @@ class Command(BaseCommand):
                 admin_password=password,
                 admin_name="Demo Admin",
                 onboarded_by="seed_demo",
+                admin_email_confirmed=True,
             )
+        # A demo school made before sign-ups confirmed emails counts as confirmed too.
+        email_confirmed_mark(organisation=org, by="seed_demo")
         with schema_context(org.schema_name), transaction.atomic():
             seed_people(password=password)
             seed_zoom_settings(sandbox=sandbox, webhook_secret=webhook_secret)

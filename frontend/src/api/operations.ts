@@ -3,7 +3,9 @@
 // them against the committed schema.graphql at build time.
 
 import type {
+  EmailConfirmation,
   FieldError,
+  Guest,
   ID,
   LiveClassesEvent,
   MeetingDetail,
@@ -49,6 +51,18 @@ export const LOGIN = op<
   }
 `);
 
+export const EMAIL_CONFIRMATION = op<{ emailConfirmation: EmailConfirmation }>(/* GraphQL */ `
+  query EmailConfirmation { emailConfirmation { confirmed canResend } }
+`);
+
+export const RESEND_EMAIL_CONFIRMATION = op<{
+  resendEmailConfirmation: { ok: boolean; errors: FieldError[] };
+}>(/* GraphQL */ `
+  mutation ResendEmailConfirmation {
+    resendEmailConfirmation { ok errors { field message code } }
+  }
+`);
+
 export const LOGOUT = op<{ logout: boolean }>(/* GraphQL */ `
   mutation Logout { logout }
 `);
@@ -79,9 +93,35 @@ export const MEETING = op<{ meeting: MeetingDetail }, { id: ID }>(/* GraphQL */ 
       startedAt
       endedAt
       attendance { student { id name } status attendedSeconds isFinal }
+      guests { id name email wholeSeries revokedAt zoomRegistration }
+      guestAttendance { guestId name status attendedSeconds isFinal }
     }
   }
   ${MEETING_SUMMARY}
+`);
+
+export const INVITE_GUEST = op<
+  { inviteGuest: { guest: Pick<Guest, "id"> | null; errors: FieldError[] } },
+  { meetingId: ID; name: string; email: string; wholeSeries: boolean }
+>(/* GraphQL */ `
+  mutation InviteGuest($meetingId: ID!, $name: String!, $email: String!, $wholeSeries: Boolean!) {
+    inviteGuest(meetingId: $meetingId, name: $name, email: $email, wholeSeries: $wholeSeries) {
+      guest { id }
+      errors { field message code }
+    }
+  }
+`);
+
+export const REVOKE_GUEST = op<
+  { revokeGuest: { guest: Pick<Guest, "id" | "revokedAt"> | null; errors: FieldError[] } },
+  { guestId: ID }
+>(/* GraphQL */ `
+  mutation RevokeGuest($guestId: ID!) {
+    revokeGuest(guestId: $guestId) {
+      guest { id revokedAt }
+      errors { field message code }
+    }
+  }
 `);
 
 export const START_CLASS = op<

@@ -19,6 +19,11 @@ export interface FieldError {
   code: string;
 }
 
+export interface EmailConfirmation {
+  confirmed: boolean;
+  canResend: boolean;
+}
+
 export interface User {
   id: ID;
   email: string;
@@ -58,10 +63,32 @@ export interface AttendanceRecord {
   isFinal: boolean;
 }
 
+/** Someone without an account invited to the class (or its whole series). */
+export interface Guest {
+  id: ID;
+  name: string;
+  email: string;
+  wholeSeries: boolean;
+  revokedAt: DateTime | null;
+  /** Their registration at Zoom for this session: "registered", "failed", "cancelled" or null. */
+  zoomRegistration: string | null;
+}
+
+export interface GuestAttendanceRecord {
+  guestId: ID;
+  name: string;
+  status: AttendanceStatus;
+  attendedSeconds: number;
+  isFinal: boolean;
+}
+
 export interface MeetingDetail extends MeetingSummary {
   startedAt: DateTime | null;
   endedAt: DateTime | null;
   attendance: AttendanceRecord[];
+  /** Those who manage the class only (empty for everyone else). */
+  guests: Guest[];
+  guestAttendance: GuestAttendanceRecord[];
 }
 
 export interface MeetingPage<T> {
@@ -74,7 +101,8 @@ export interface Participant {
   name: string;
   role: ParticipantRole;
   joinedAt: DateTime | null;
-  // False for a guest and for a name or email typed into Zoom that no teacher confirmed yet.
+  // False for someone unidentified and for a name or email typed into Zoom that no teacher
+  // confirmed yet (an invited guest who came through their own link is verified).
   verified: boolean;
 }
 

@@ -1,6 +1,13 @@
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
 import { request } from "../api/client";
-import { END_CLASS, MEETING, MEETING_PARTICIPANTS, START_CLASS } from "../api/operations";
+import {
+  END_CLASS,
+  INVITE_GUEST,
+  MEETING,
+  MEETING_PARTICIPANTS,
+  REVOKE_GUEST,
+  START_CLASS,
+} from "../api/operations";
 import type {
   FieldError,
   MeetingDetail,
@@ -11,7 +18,7 @@ import type {
 import { formatDateTime, formatDuration, formatTime, titleCase } from "../format";
 import { useConnection, useQuery, useSubscription } from "../hooks";
 import { BASE, Link } from "../router";
-import { Errors, Loading, Notice, RoleBadge, StatusBadge } from "./common";
+import { Errors, Loading, Notice, RoleBadge, StatusBadge, fieldErrors, otherErrors } from "./common";
 
 export interface RoomState {
   ready: boolean; // the snapshot has arrived
@@ -109,16 +116,17 @@ function People({ state, error }: { state: RoomState; error: string | null }) {
 }
 
 function Attendance({ meeting, refreshing }: { meeting: MeetingDetail; refreshing: boolean }) {
-  const final = meeting.attendance.length > 0 && meeting.attendance.every((r) => r.isFinal);
+  const records = [...meeting.attendance, ...meeting.guestAttendance];
+  const final = records.length > 0 && records.every((r) => r.isFinal);
   return (
     <section class="card" data-test-id="attendance">
       <h2>
         Attendance{" "}
         <span class="muted small">
-          {refreshing ? "refreshing…" : meeting.attendance.length ? (final ? "final" : "provisional") : ""}
+          {refreshing ? "refreshing…" : records.length ? (final ? "final" : "provisional") : ""}
         </span>
       </h2>
-      {meeting.attendance.length ? (
+      {records.length ? (
         <table>
           <thead>
             <tr>
@@ -137,11 +145,118 @@ function Attendance({ meeting, refreshing }: { meeting: MeetingDetail; refreshin
                 <td>{formatDuration(r.attendedSeconds)}</td>
               </tr>
             ))}
+            {meeting.guestAttendance.map((r) => (
+              <tr key={`guest-${r.guestId}`} data-test-id="guest-attendance-row">
+                <td>
+                  {r.name} <RoleBadge role="GUEST" />
+                </td>
+                <td>
+                  <span class={`badge attendance-${r.status.toLowerCase()}`}>{titleCase(r.status)}</span>
+                </td>
+                <td>{formatDuration(r.attendedSeconds)}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       ) : (
         <p class="muted">Attendance is taken while the class runs and scored when it ends.</p>
       )}
+    </section>
+  );
+}
+
+/** Guests of the class (people without an account): invite one by name and email, to this
+ * session or to every session of its series; revoke an invitation. They get their own link by
+ * mail. */
+function Guests({ meeting, refetch }: { meeting: MeetingDetail; refetch: () => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [wholeSeries, setWholeSeries] = useState(false);
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [busy, setBusy] = useState(false);
+  const closed = meeting.status === "ENDED" || meeting.status === "CANCELLED";
+
+  const run = async (action: () => Promise<FieldError[]>) => {
+    setErrors([]);
+    setBusy(true);
+    try {
+      const failed = await action();
+      setErrors(failed);
+      if (!failed.length) await refetch();
+      return !failed.length;
+    } catch (e) {
+      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const invite = async (event: Event) => {
+    event.preventDefault();
+    const done = await run(async () => {
+      const { inviteGuest } = await request(INVITE_GUEST, { meetingId: meeting.id, name, email, wholeSeries });
+      return inviteGuest.errors;
+    });
+    if (done) {
+      setName("");
+      setEmail("");
+    }
+  };
+
+  const revoke = (guestId: string, who: string) => {
+    if (!window.confirm(`Withdraw ${who}'s invitation? Their link stops working.`)) return;
+    void run(async () => (await request(REVOKE_GUEST, { guestId })).revokeGuest.errors);
+  };
+
+  return (
+    <section class="card" data-test-id="guests">
+      <h2>Guests</h2>
+      {meeting.guests.length ? (
+        <ul class="people">
+          {meeting.guests.map((g) => (
+            <li key={g.id} class="person" data-test-id="guest" data-revoked={String(Boolean(g.revokedAt))}>
+              <span class="person-name">{g.name}</span>
+              <span class="muted small">{g.email}</span>
+              {g.wholeSeries && <span class="muted small">every session</span>}
+              {g.revokedAt ? (
+                <span class="muted small">withdrawn</span>
+              ) : (
+                <>
+                  {g.zoomRegistration === "failed" && <span class="muted small">not registered at Zoom yet</span>}
+                  <button class="small" onClick={() => revoke(g.id, g.name)} disabled={busy} data-test-id="revoke-guest">
+                    Withdraw
+                  </button>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p class="muted">No guests. A guest gets a personal link by mail; it works for this class only.</p>
+      )}
+      {!closed && (
+        <form onSubmit={invite} data-test-id="invite-guest">
+          <label>
+            Name
+            <input value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={200} />
+          </label>
+          <Errors errors={fieldErrors(errors, "name")} testId="guest-name-errors" />
+          <label>
+            Email
+            <input type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} required maxLength={254} />
+          </label>
+          <Errors errors={fieldErrors(errors, "email")} testId="guest-email-errors" />
+          <label>
+            <input type="checkbox" checked={wholeSeries} onChange={(e) => setWholeSeries(e.currentTarget.checked)} /> Every
+            session of the series
+          </label>
+          <button class="primary" type="submit" disabled={busy}>
+            {busy ? "Inviting…" : "Invite guest"}
+          </button>
+        </form>
+      )}
+      <Errors errors={otherErrors(errors, ["name", "email"])} testId="guest-errors" />
     </section>
   );
 }
@@ -263,6 +378,7 @@ function Room({ meeting, refetch, refreshing }: {
       <div class="grid">
         <People state={state} error={subscriptionError} />
         <Attendance meeting={meeting} refreshing={refreshing} />
+        <Guests meeting={meeting} refetch={refetch} />
       </div>
     </>
   );

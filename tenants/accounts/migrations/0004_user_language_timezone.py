@@ -22,8 +22,9 @@ class Migration(migrations.Migration):
             model_name="user",
             name="timezone",
             field=models.CharField(
-                default="UTC",
-                help_text="An IANA time zone name, e.g. Asia/Dhaka.",
+                blank=True,
+                default="",
+                help_text="An IANA time zone name, e.g. Asia/Dhaka; empty: each class's own zone.",
                 max_length=64,
                 validators=[tenants.accounts.models.timezone_validate],
             ),

@@ -15,6 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-password", required=True, help="the admin's first password")
         parser.add_argument("--admin-name", default="")
+        parser.add_argument(
+            "--admin-email-confirmed",
+            action="store_true",
+            help="the address is known to be the admin's: mail no confirmation link",
+        )
 
     def handle(self, *args, **o):
         started = time.perf_counter()
@@ -26,6 +31,7 @@ class Command(BaseCommand):
                 admin_password=o["admin_password"],
                 admin_name=o["admin_name"],
                 onboarded_by="operator (manage.py onboard_tenant)",
+                admin_email_confirmed=o["admin_email_confirmed"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc

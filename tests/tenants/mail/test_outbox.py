@@ -95,6 +95,8 @@ def test_bad_input_is_refused(alpha):
     with schema_context(alpha.schema):
         with pytest.raises(ValidationError):
             _queue("bad", to="not an address")
+        with pytest.raises(ValidationError):
+            _queue("long", to="a@" + ("b" * 62 + ".") * 4 + "test")  # valid, but 258 long
         with pytest.raises(ValueError):
             _queue("")
         with pytest.raises(ValueError):

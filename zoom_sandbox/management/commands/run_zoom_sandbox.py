@@ -3,6 +3,7 @@
 webhooks to a tenant."""
 
 import json
+import logging
 import os
 import signal
 import threading
@@ -10,12 +11,19 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from zoom_sandbox.mailcatcher import DEFAULT_SMTP_PORT
 from zoom_sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEvent
+from zoom_sandbox.room import WebhookTarget
 from zoom_sandbox.server import SandboxServer
+from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
 
 def _default_port() -> int:
     return int(os.environ.get("ZOOM_SANDBOX_PORT") or 8765)
+
+
+def _default_smtp_port() -> int:
+    return int(os.environ.get("ZOOM_SANDBOX_SMTP_PORT") or DEFAULT_SMTP_PORT)
 
 
 class Command(BaseCommand):
@@ -36,6 +44,25 @@ class Command(BaseCommand):
             type=int,
             default=_default_port(),
             help="port (default $ZOOM_SANDBOX_PORT or 8765; 0 picks a free one)",
+        )
+        parser.add_argument(
+            "--smtp-port",
+            type=int,
+            default=_default_smtp_port(),
+            help="the mail catcher's SMTP port (default $ZOOM_SANDBOX_SMTP_PORT or 1025; "
+            "0 picks a free one, -1 runs no catcher); its mail is under /mail/",
+        )
+        parser.add_argument(
+            "--room-webhook",
+            default=os.environ.get("ZOOM_SANDBOX_ROOM_WEBHOOK", ""),
+            help="where the room pages send the demo account's webhooks, e.g. "
+            "http://127.0.0.1:8000/webhooks/zoom/ (default $ZOOM_SANDBOX_ROOM_WEBHOOK; none: "
+            "the room sends nothing)",
+        )
+        parser.add_argument(
+            "--room-host",
+            default=os.environ.get("ZOOM_SANDBOX_ROOM_HOST", ""),
+            help="the Host header of those webhooks (the school's host, e.g. demo.localhost)",
         )
         parser.add_argument(
             "--public-url",
@@ -109,25 +136,44 @@ class Command(BaseCommand):
             self.stdout.write(f"sandbox {stamp} {line}")
             self.stdout.flush()
 
+        # aiosmtpd logs every SMTP connection at INFO: the sandbox's own line per request is enough.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        smtp_port = options["smtp_port"]
         server = SandboxServer(
-            options["bind_host"], options["port"], public_url=options["public_url"], log=log
+            options["bind_host"],
+            options["port"],
+            public_url=options["public_url"],
+            log=log,
+            smtp_port=smtp_port if smtp_port >= 0 else None,
         )
         try:
             server.bind()
         except OSError as exc:
             where = f"{options['bind_host']}:{options['port']}"
             raise CommandError(f"cannot listen on {where}: {exc}") from exc
+        if options["room_webhook"]:
+            secret = os.environ.get("DEMO_ZOOM_WEBHOOK_SECRET", "demo-webhook-secret")
+            target = WebhookTarget(options["room_webhook"], secret, options["room_host"])
+            server.state.rooms.target_set(DEMO_ACCOUNT_ID, target)
         stop = threading.Event()
 
         def on_signal(signum, frame):
             stop.set()
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        server.start()
+        try:
+            server.start()
+        except (OSError, RuntimeError) as exc:  # aiosmtpd: the SMTP port is taken
+            raise CommandError(f"cannot run the mail catcher on port {smtp_port}: {exc}") from exc
         self.stdout.write(
             f"Zoom sandbox on {server.url} (OAuth at /oauth, REST at /v2, control at /_sandbox); "
             "client demo-client-id / demo-client-secret, account demo-account. Ctrl-C stops."
         )
+        if server.smtp is not None:
+            self.stdout.write(
+                f"Mail catcher: SMTP on {server.smtp.host}:{server.smtp.port}, "
+                f"mail at {server.url}/mail/"
+            )
         self.stdout.flush()
         try:
             while not stop.wait(0.5):

@@ -1,0 +1,43 @@
+import { useEffect, useState } from "preact/hooks";
+import { request } from "../api/client";
+import { EMAIL_CONFIRMATION, RESEND_EMAIL_CONFIRMATION } from "../api/operations";
+import type { EmailConfirmation } from "../api/schema";
+
+/** Until the school admin confirms their email address the school cannot reach Zoom: say so,
+ * and let admins have the link sent again (the server rate-limits it). */
+export function EmailBanner() {
+  const [state, setState] = useState<EmailConfirmation | null>(null);
+  const [said, setSaid] = useState<string | null>(null);
+
+  useEffect(() => {
+    request(EMAIL_CONFIRMATION)
+      .then((data) => setState(data.emailConfirmation))
+      .catch(() => setState(null)); // no banner rather than a broken page
+  }, []);
+
+  if (!state || state.confirmed) return null;
+  const resend = async () => {
+    try {
+      const { resendEmailConfirmation: result } = await request(RESEND_EMAIL_CONFIRMATION);
+      setSaid(result.ok ? "We sent you a new link." : result.errors.map((e) => e.message).join(" "));
+    } catch (e: unknown) {
+      setSaid(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div class="unconfirmed" role="status" data-test-id="email-unconfirmed">
+      {state.canResend ? (
+        <>
+          <b>Confirm your email address.</b> We mailed the school's admin a link at sign-up; until
+          it is opened, the school cannot connect to Zoom.{" "}
+          <button class="ghost" onClick={resend} data-test-id="email-resend">
+            Send me a new link
+          </button>
+        </>
+      ) : (
+        <>The school's admin has not confirmed their email address yet: Zoom is off until they do.</>
+      )}
+      {said && <span data-test-id="email-resend-result"> {said}</span>}
+    </div>
+  );
+}

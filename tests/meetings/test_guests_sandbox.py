@@ -1,0 +1,74 @@
+"""A guest against the local Zoom sandbox over real HTTP: invited, registered at "Zoom", sent on
+by their link to their own registrant link there, then revoked: cancelled at "Zoom" and refused
+by the route."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from meetings import services as meeting_services
+from meetings.guests import services
+from meetings.guests.models import GuestRegistrant
+from meetings.joining.links import join_url_for_guest
+
+from ..support import zoom_settings_set
+from .test_e2e_sandbox import sandbox as sandbox  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_guest_is_registered_joins_and_is_cancelled_at_the_sandbox(alpha, sandbox):
+    # given: alpha's Zoom is the sandbox's demo account (Server-to-Server), a class in 5 minutes
+    with schema_context(alpha.schema):
+        zoom_settings_set(
+            zoom_url=sandbox.url,
+            client_id="demo-client-id",
+            client_secret="demo-client-secret",
+            account_id="demo-account",
+            webhook_secret_token="whs",
+        )
+        meeting = meeting_services.meeting_schedule(
+            actor=alpha.users["teacher"],
+            school_class=alpha.school_class,
+            title="Physics",
+            start_time=timezone.now() + timedelta(minutes=5),
+        )
+        assert meeting.on_zoom
+
+        # when: a guest is invited and the worker registers them
+        guest = services.guest_invite(
+            meeting=meeting, name="Gail Guest", email="gail@example.org", by=alpha.users["admin"]
+        )
+        report = services.guest_register(guest_id=guest.pk)
+        path = urlsplit(join_url_for_guest(guest=guest)).path
+    zoom_meeting_id = int(meeting.zoom_meeting_id)
+    (at_zoom,) = sandbox.state.registrants[zoom_meeting_id]
+
+    # then: "Zoom" holds the guest as a registrant, and the link sends them to their own link
+    assert report.registered == 1
+    assert (at_zoom.email, at_zoom.first_name, at_zoom.last_name) == (
+        "gail@example.org",
+        "Gail",
+        "Guest",
+    )
+    client = Client(HTTP_HOST=alpha.host)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == sandbox.state.registrant_join_url(at_zoom)
+
+    # when: the invitation is revoked and the worker cancels the registration
+    with schema_context(alpha.schema):
+        services.guest_revoke(guest=guest, by=alpha.users["teacher"])
+        assert services.guest_registration_cancel(guest_id=guest.pk) == 1
+        row = GuestRegistrant.objects.get(guest=guest)
+
+    # then: cancelled at "Zoom" and here, and the link no longer opens
+    assert at_zoom.status == "cancelled"
+    assert row.status == GuestRegistrant.Status.CANCELLED
+    refused = client.get(path)
+    assert refused.status_code == 403
+    assert "Location" not in refused
