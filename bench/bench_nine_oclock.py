@@ -333,6 +333,10 @@ def scenario(
     cpu_before = cpu_seconds(daphne_pid)
     elapsed = asyncio.run(drive(port, visits))
     cpu = cpu_seconds(daphne_pid) - cpu_before
+    if os.environ.get("BENCH_DUMP"):  # (due s, latency ms, status) per visit, for a closer look
+        with open(os.environ["BENCH_DUMP"], "a") as dump:
+            for v in sorted(visits, key=lambda v: v.due):
+                dump.write(f"{len(visits)} {v.due:.3f} {v.latency * 1000:.1f} {v.status}\n")
     latencies = [v.latency * 1000 for v in visits if not v.error]
     errors = [v.error for v in visits if v.error]
     figures = {
