@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from meetings.guests.changes import guests_on_change
 from meetings.invitations.services import invitations_on_change, invitations_on_schedule
 from meetings.models import Meeting, MeetingSeries, SchedulingPolicy, TargetAudience
 from meetings.policy import (
@@ -431,6 +432,8 @@ def meeting_update(
         _calendar_event_upsert(meeting)
         if changed.keys() & INVITATION_FIELDS:
             invitations_on_change(meetings=[meeting], change="changed")  # mailed after commit
+        if changed.keys() & {"start_time", "duration_minutes"}:
+            guests_on_change(meetings=[meeting], change="changed")
         if meeting.on_zoom:
             # The whole request, as at creation; for an occurrence the provider sends only
             # the fields Zoom lets one occurrence change.
@@ -471,6 +474,7 @@ def meeting_cancel(
             target.save(update_fields=["status", "updated_at"])
             _calendar_event_upsert(target)
         invitations_on_change(meetings=targets, change="cancelled")  # mailed after commit
+        guests_on_change(meetings=targets, change="cancelled")
         if meeting.on_zoom:
             provider = provider_for_meeting(meeting)
             series_goes_on = bool(

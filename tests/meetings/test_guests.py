@@ -426,3 +426,57 @@ def test_a_series_with_no_session_to_come_takes_no_guests(alpha, requests_mock):
                 by=alpha.users["admin"],
             )
         assert not Guest.objects.exists()
+
+
+# --- a session they are invited to moves or is cancelled -----------------------------------
+
+
+def _guest_mails(to):
+    from tests.support import mail_deliver_pending
+
+    return [m for m in mail_deliver_pending() if to in m.to]
+
+
+def test_a_guest_hears_when_their_session_moves_with_their_link(alpha):
+    from meetings.joining.links import join_url_for_guest
+
+    meeting = _meeting(alpha)
+    teacher = alpha.users["teacher"]
+    with schema_context(alpha.schema):
+        guest = services.guest_invite(
+            meeting=meeting, name="Ada", email="a@example.org", by=teacher
+        )
+        gone = services.guest_invite(meeting=meeting, name="Bo", email="b@example.org", by=teacher)
+        services.guest_revoke(guest=gone, by=teacher)
+        _guest_mails("a@example.org")  # the invitation
+
+        # when: the session moves two hours later
+        later = START + timedelta(hours=2)
+        meeting_services.meeting_update(actor=teacher, meeting=meeting, start_time=later)
+        mails = _guest_mails("a@example.org") + _guest_mails("b@example.org")
+        link = join_url_for_guest(guest=guest, meeting=meeting)
+
+    # then: the active guest is told the new time with their link; the withdrawn one nothing
+    assert [m.to for m in mails] == [["a@example.org"]]
+    assert mails[0].subject.endswith("Changed: Maths")
+    assert f"{later:%H:%M} (UTC)" in mails[0].body and link in mails[0].body
+
+
+def test_a_guest_hears_when_their_session_is_cancelled_once(alpha):
+    from meetings.guests.changes import guests_on_change
+
+    meeting = _meeting(alpha)
+    teacher = alpha.users["teacher"]
+    with schema_context(alpha.schema):
+        services.guest_invite(meeting=meeting, name="Ada", email="a@example.org", by=teacher)
+        _guest_mails("a@example.org")
+
+        meeting_services.meeting_cancel(actor=teacher, meeting=meeting)
+        mails = _guest_mails("a@example.org")
+        meeting.refresh_from_db()
+        guests_on_change(meetings=[meeting], change="cancelled")  # a retry: nothing more
+        again = _guest_mails("a@example.org")
+
+    assert len(mails) == 1 and again == []
+    assert mails[0].subject.endswith("Cancelled: Maths")
+    assert "/join/" not in mails[0].body
