@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "tenants.mail",  # the outbox: every mail the school sends
+    "tenants.people_import",  # CSV imports of people, run by a worker
     "meetings",
     "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
