@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from inspect import isawaitable
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -28,6 +27,7 @@ from graphql import (
     StringValueNode,
     visit,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 

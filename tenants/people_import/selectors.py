@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -33,6 +34,8 @@ ROLES = {"teacher": Role.TEACHER, "student": Role.STUDENT, "parent": Role.PARENT
 SEPARATOR = ";"
 # Lookups of existing people and links go this many at a time.
 CHUNK = 1000
+
+T = TypeVar("T")
 
 CREATE = "create"
 UPDATE = "update"
@@ -111,7 +114,7 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(SEPARATOR) if part.strip()]
 
 
-def _chunks(values: list[int] | list[str]) -> Iterator[list[int] | list[str]]:
+def _chunks(values: list[T]) -> Iterator[list[T]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
 
@@ -149,6 +152,13 @@ def _links(ids_by_role: dict[int, list[int]]) -> set[tuple[str, int, int]]:
     return links
 
 
+def _collector(problems: list[tuple[str, str]]) -> Callable[[str, str], None]:
+    def error(column: str, message: str) -> None:
+        problems.append((column, message))
+
+    return error
+
+
 def people_import_plan(*, csv_text: str) -> ImportPlan:
     """What importing `csv_text` into the current school would do, row by row."""
     plan = ImportPlan()
@@ -174,20 +184,20 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
     unknown = [n for n in names if n not in COLUMNS]
     missing = [n for n in REQUIRED if n not in names]
     if unknown or missing or len(set(names)) != len(names):
-        problems = []
+        header_problems = []
         if missing:
-            problems.append("missing " + ", ".join(missing))
+            header_problems.append("missing " + ", ".join(missing))
         if unknown:
-            problems.append("unknown " + ", ".join(repr(n) for n in unknown))
+            header_problems.append("unknown " + ", ".join(repr(n) for n in unknown))
         if len(set(names)) != len(names):
-            problems.append("a column named twice")
+            header_problems.append("a column named twice")
         plan.reject(
             header_line,
             None,
             "The header row must name the columns "
             + ", ".join(COLUMNS)
             + ": "
-            + "; ".join(problems)
+            + "; ".join(header_problems)
             + ".",
         )
         return plan
@@ -213,13 +223,8 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
             )
             continue
         values = dict(zip(names, [c.strip() for c in cells], strict=False))
-        bad = False
-
-        def error(column: str, message: str) -> None:
-            nonlocal bad
-            bad = True
-            plan.reject(line, column, message)
-
+        problems: list[tuple[str, str]] = []
+        error = _collector(problems)
         email = values.get("email", "").lower()
         name = values.get("name", "")
         for column, value, limit in (("email", email, email_max), ("name", name, name_max)):
@@ -266,7 +271,9 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
         for parent_email in parent_emails:
             if parent_email == email:
                 error("parent_emails", "A student cannot be their own parent.")
-        if not bad and role is not None:
+        for column, message in problems:
+            plan.reject(line, column, message)
+        if not problems and role is not None:
             candidates.append(
                 PlannedPerson(
                     line=line,
@@ -296,24 +303,24 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
     roles_in_file = {p.email: p.role for p in valid}
     people: list[PlannedPerson] = []
     for person in valid:
-        problems = []
+        parent_problems = []
         for parent_email in person.parent_emails:
             if parent_email in parents_in_file:
                 continue
             if parent_email in roles_in_file:
-                problems.append(f"{parent_email} is not a parent in this file.")
+                parent_problems.append(f"{parent_email} is not a parent in this file.")
                 continue
             current = existing.get(parent_email)
             if current is None:
-                problems.append(
+                parent_problems.append(
                     f"The parent {parent_email} is neither a row of this file nor in the school."
                 )
             elif current[2] != Role.PARENT:
-                problems.append(
+                parent_problems.append(
                     f"{parent_email} is a {Role(current[2]).label.lower()}, not a parent."
                 )
-        if problems:
-            for message in problems:
+        if parent_problems:
+            for message in parent_problems:
                 plan.reject(person.line, "parent_emails", message)
             continue
         people.append(person)

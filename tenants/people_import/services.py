@@ -59,13 +59,13 @@ def people_import_queue(
     from tenants.people_import.actors import people_import_run_job
 
     if len(csv_text) > MAX_CHARS:
-        raise ValidationError(
-            {"csv": f"The file is too large: at most {MAX_CHARS:,} characters."}, code="too_long"
-        )
+        problem = f"The file is too large: at most {MAX_CHARS:,} characters."
+        raise ValidationError({"csv": ValidationError(problem, code="too_long")})
     if not csv_text.strip():
-        raise ValidationError({"csv": "The file is empty."}, code="required")
+        raise ValidationError({"csv": ValidationError("The file is empty.", code="required")})
     if "\x00" in csv_text:
-        raise ValidationError({"csv": "The file contains a NUL character."}, code="nul_character")
+        problem = "The file contains a NUL character: is it a CSV file?"
+        raise ValidationError({"csv": ValidationError(problem, code="nul_character")})
     with transaction.atomic():
         job = PeopleImport.objects.create(
             csv_text=csv_text, send_invitations=send_invitations, created_by=by
