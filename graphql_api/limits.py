@@ -36,7 +36,7 @@ from strawberry.extensions import SchemaExtension
 MAX_INPUT_CHARS = 20_000
 # Root fields that take a whole file in one argument, and their own bound (the import checks
 # the file's size again and answers with a typed error). Only when every root field of the
-# operation is one of these does the bound apply.
+# operation is one of these does the bound apply. (tenants.people_import.selectors.MAX_BYTES.)
 LONG_INPUT_FIELDS = {"importPeople": 2_000_000}
 # The app's home page asks `meetings` twice (upcoming, live).
 MAX_SAME_ROOT_FIELD = 3

@@ -19,11 +19,11 @@ from tenants.audit.services import audit_record
 from tenants.people_import.models import PeopleImport
 from tenants.people_import.selectors import (
     CREATE,
-    MAX_CHARS,
     UNCHANGED,
     UPDATE,
     ImportPlan,
     PlannedPerson,
+    file_size_problem,
     people_import_plan,
 )
 from tenants.school.services import class_teachers_add, enrolments_add, parent_links_add
@@ -58,8 +58,8 @@ def people_import_queue(
     """Store the file as a job and hand it to a worker (after the commit)."""
     from tenants.people_import.actors import people_import_run_job
 
-    if len(csv_text) > MAX_CHARS:
-        problem = f"The file is too large: at most {MAX_CHARS:,} characters."
+    problem = file_size_problem(csv_text)
+    if problem is not None:
         raise ValidationError({"csv": ValidationError(problem, code="too_long")})
     if not csv_text.strip():
         raise ValidationError({"csv": ValidationError("The file is empty.", code="required")})

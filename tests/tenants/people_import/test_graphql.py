@@ -6,7 +6,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import User
-from tenants.people_import import actors
+from tenants.people_import import actors, selectors
 from tenants.people_import.models import PeopleImport
 from tenants.people_import.services import people_import_run
 
@@ -141,15 +141,14 @@ def test_a_file_of_10000_rows_fits_the_request_but_other_fields_keep_their_limit
 
 
 def test_the_service_refuses_a_file_too_large_with_a_typed_error(alpha, monkeypatch, sent):
-    from tenants.people_import import services
-
-    monkeypatch.setattr(services, "MAX_CHARS", 100)
-    body = gql(alpha, "admin", IMPORT, csv=HEADER + "x" * 100, dryRun=False)
+    monkeypatch.setattr(selectors, "MAX_BYTES", 100)
+    # 90 characters, but more than 100 bytes in UTF-8
+    body = gql(alpha, "admin", IMPORT, csv=HEADER + "ন" * 50, dryRun=False)
 
     assert body["data"]["importPeople"]["errors"] == [
         {
             "field": "csv",
-            "message": "The file is too large: at most 100 characters.",
+            "message": "The file is too large: at most 100 bytes.",
             "code": "too_long",
         }
     ]
