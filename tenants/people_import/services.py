@@ -6,13 +6,13 @@ nothing is ever removed or given another role."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tenants.accounts.invitations import AlreadyMember, person_invite
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import users_create_many
 from tenants.audit.services import audit_record
@@ -23,10 +23,16 @@ from tenants.people_import.selectors import (
     UPDATE,
     ImportPlan,
     PlannedPerson,
+    RowError,
     file_size_problem,
     people_import_plan,
 )
-from tenants.school.services import class_teachers_add, enrolments_add, parent_links_add
+from tenants.school.services import (
+    RoleMismatch,
+    class_teachers_add,
+    enrolments_add,
+    parent_links_add,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +40,23 @@ BATCH = 500
 # A job keeps this many errors for the app to show (error_count has the number of all).
 MAX_STORED_ERRORS = 500
 
-# Called once per batch with the people that batch created: sends their invitations when the
-# import was asked to. Returns how many were invited.
-Inviter = Callable[[list[PlannedPerson], User | None], int]
 
-
-def _no_invitations(created: list[PlannedPerson], by: User | None) -> int:
-    return 0
+def _invite(created: list[PlannedPerson], by: User | None) -> tuple[int, list[RowError]]:
+    """Send the invitations of the people a batch created (they are pending already: classes
+    and links are made by the batch). A refusal is that row's error, not the import's end."""
+    invited, errors = 0, []
+    for person in created:
+        try:
+            with transaction.atomic():
+                person_invite(
+                    email=person.email, name=person.name, role=Role(person.role), by=by, send=True
+                )
+            invited += 1
+        except (ValidationError, RoleMismatch, AlreadyMember) as exc:
+            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            logger.warning("people import: no invitation for line %s: %s", person.line, message)
+            errors.append(RowError(person.line, "email", f"No invitation sent: {message}"))
+    return invited, errors
 
 
 def people_import_dry_run(*, csv_text: str) -> ImportPlan:
@@ -111,7 +127,7 @@ def _apply(batch: list[PlannedPerson]) -> None:
         parent_links_add(pairs=parents)
 
 
-def people_import_run(*, import_id: int, invite: Inviter = _no_invitations) -> PeopleImport | None:
+def people_import_run(*, import_id: int) -> PeopleImport | None:
     """Run a queued import (the worker). A job already taken (running, done, failed) is left
     alone, so a message delivered twice runs it once. The file is checked again here: the
     school may have changed since the dry run."""
@@ -134,13 +150,16 @@ def people_import_run(*, import_id: int, invite: Inviter = _no_invitations) -> P
         )
         to_write = plan.in_apply_order()
         invited = 0
+        invite_errors: list[RowError] = []
         for start in range(0, len(to_write), BATCH):
             batch = to_write[start : start + BATCH]
             with transaction.atomic():
                 _apply(batch)
                 created = [p for p in batch if p.action == CREATE]
                 if job.send_invitations and created:
-                    invited += invite(created, job.created_by)
+                    sent, refused = _invite(created, job.created_by)
+                    invited += sent
+                    invite_errors += refused
                 PeopleImport.objects.filter(pk=job.pk).update(
                     processed=F("processed") + len(batch),
                     created=F("created") + len(created),
@@ -156,8 +175,12 @@ def people_import_run(*, import_id: int, invite: Inviter = _no_invitations) -> P
             finished_at=timezone.now(),
         )
         return PeopleImport.objects.filter(pk=import_id).first()
+    errors = [e.as_dict() for e in plan.errors] + [e.as_dict() for e in invite_errors]
     PeopleImport.objects.filter(pk=job.pk).update(
-        status=PeopleImport.Status.DONE, finished_at=timezone.now()
+        status=PeopleImport.Status.DONE,
+        finished_at=timezone.now(),
+        errors=errors[:MAX_STORED_ERRORS],
+        error_count=len(errors),
     )
     job.refresh_from_db()
     audit_record(

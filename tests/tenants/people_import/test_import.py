@@ -210,3 +210,54 @@ def test_the_import_runs_in_its_own_school_only(alpha, beta):
     with schema_context(beta.schema):
         assert not User.objects.filter(email="only.alpha@alpha.test").exists()
         assert not PeopleImport.objects.filter(pk=job.pk, csv_text__contains="only.alpha").exists()
+
+
+def test_invitations_go_to_the_people_created_and_only_once(alpha):
+    from tenants.accounts.models import Invitation
+    from tenants.mail.models import OutboundMail
+
+    maths = alpha.school_class.name
+    text = (
+        HEADER
+        + f"inv.kid@alpha.test,Kid,student,{maths},inv.mum@alpha.test\n"
+        + "inv.mum@alpha.test,Mum,parent,,\n"
+        + "student@alpha.test,alpha student,student,,\n"  # exists: not invited
+    )
+
+    with schema_context(alpha.schema):
+        job = PeopleImport.objects.create(
+            csv_text=text, created_by=alpha.users["admin"], send_invitations=True
+        )
+        first = people_import_run(import_id=job.pk)
+        again = PeopleImport.objects.create(
+            csv_text=text, created_by=alpha.users["admin"], send_invitations=True
+        )
+        second = people_import_run(import_id=again.pk)
+
+        invitations = Invitation.objects.filter(user__email__startswith="inv.")
+        mails = OutboundMail.objects.filter(template="invitation")
+        assert (first.created, first.invited, second.created, second.invited) == (2, 2, 0, 0)
+        assert sorted(invitations.values_list("user__email", flat=True)) == [
+            "inv.kid@alpha.test",
+            "inv.mum@alpha.test",
+        ]
+        assert sorted(mails.values_list("to", flat=True)) == [
+            "inv.kid@alpha.test",
+            "inv.mum@alpha.test",
+        ]
+        kid = User.objects.get(email="inv.kid@alpha.test")
+        assert not kid.is_active and kid.classes_enrolled.filter(pk=alpha.school_class.pk).exists()
+
+
+def test_people_imported_without_invitations_are_pending_and_can_be_invited_later(alpha):
+    from tenants.accounts.invitations import person_invite
+
+    job = _run(alpha, HEADER + "later@alpha.test,Later,teacher,,\n")
+
+    with schema_context(alpha.schema):
+        person = User.objects.get(email="later@alpha.test")
+        invitation = person_invite(
+            email="later@alpha.test", name="Later", role=Role.TEACHER, by=alpha.users["admin"]
+        )
+        assert job.invited == 0 and not person.is_active and not person.has_usable_password()
+        assert invitation.user_id == person.pk
