@@ -261,3 +261,15 @@ def test_people_imported_without_invitations_are_pending_and_can_be_invited_late
         )
         assert job.invited == 0 and not person.is_active and not person.has_usable_password()
         assert invitation.user_id == person.pk
+
+
+def test_the_sample_file_of_the_readme_imports_cleanly(alpha):
+    from pathlib import Path
+
+    sample = (Path(__file__).resolve().parents[3] / "docs" / "people-sample.csv").read_text()
+    with schema_context(alpha.schema):
+        SchoolClass.objects.create(name="Demo class")
+
+    plan = _plan(alpha, sample)
+
+    assert plan.errors == [] and plan.count("create") == plan.total == 5
