@@ -98,19 +98,20 @@ def file_size_problem(csv_text: str) -> str | None:
     return None
 
 
-def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
-    """Comma or semicolon, from the header (inside rows ";" also separates class names)."""
+def _delimiter(header_line: str) -> str:
+    """Comma or semicolon, from the header (inside rows ";" also separates class names). Only
+    the delimiter is taken from the sniffer: the rest stays Excel's (a doubled quote is a quote)."""
     try:
-        return csv.Sniffer().sniff(header_line, delimiters=",;")
+        return csv.Sniffer().sniff(header_line, delimiters=",;").delimiter
     except csv.Error:
-        return csv.excel
+        return ","
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(starting line, cells) of every row; quoted cells may span lines."""
     text = text.removeprefix("\ufeff")
     header_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(header_line))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
     previous_end = 0
     for cells in reader:
         yield previous_end + 1, cells
@@ -317,6 +318,12 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
                 continue
             if parent_email in roles_in_file:
                 parent_problems.append(f"{parent_email} is not a parent in this file.")
+                continue
+            if parent_email in seen and parent_email not in existing:
+                parent_problems.append(
+                    f"The parent {parent_email} is on line {seen[parent_email]}, which is "
+                    "rejected: correct that row first."
+                )
                 continue
             current = existing.get(parent_email)
             if current is None:

@@ -273,3 +273,24 @@ def test_the_sample_file_of_the_readme_imports_cleanly(alpha):
     plan = _plan(alpha, sample)
 
     assert plan.errors == [] and plan.count("create") == plan.total == 5
+
+
+def test_a_doubled_quote_is_a_quote_and_a_rejected_parent_row_is_named(alpha):
+    text = (
+        "email;name;role;parent_emails\n"
+        'q@alpha.test;"Ayesha ""Ashi"" Khan";student;\n'
+        "bad.mum@alpha.test;Mum;parent;teacher@alpha.test\n"
+        "kid.q@alpha.test;Kid;student;bad.mum@alpha.test\n"
+    )
+
+    plan = _plan(alpha, text)
+
+    assert [p.name for p in plan.people] == ['Ayesha "Ashi" Khan']
+    assert _errors(plan) == [
+        (3, "parent_emails", "Only students have parents: leave this empty."),
+        (
+            4,
+            "parent_emails",
+            "The parent bad.mum@alpha.test is on line 3, which is rejected: correct that row first.",
+        ),
+    ]
