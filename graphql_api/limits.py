@@ -17,14 +17,27 @@ from collections.abc import Callable, Iterator
 from inspect import isawaitable
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    visit,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, GraphQLResolveInfo, OperationType, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
 # Above every text field's own limit (the longest is a description of 2,000), so a field a
 # little too long gets its typed error; this only stops the absurd.
 MAX_INPUT_CHARS = 20_000
+# Root fields that take a whole file in one argument, and their own bound (the import checks
+# the file's size again and answers with a typed error). Only when every root field of the
+# operation is one of these does the bound apply. (tenants.people_import.selectors.MAX_BYTES.)
+LONG_INPUT_FIELDS = {"importPeople": 2_000_000}
 # The app's home page asks `meetings` twice (upcoming, live).
 MAX_SAME_ROOT_FIELD = 3
 MAX_RESPONSE_ITEMS = 10_000
@@ -50,14 +63,34 @@ class _Literals(Visitor):
         self.found.append(node.value)
 
 
-def input_problem(strings: list[tuple[str, str]], *, nul_allowed: bool) -> str | None:
+def input_problem(
+    strings: list[tuple[str, str]], *, nul_allowed: bool, max_chars: int = MAX_INPUT_CHARS
+) -> str | None:
     """What is wrong with the input strings (where, what), or None."""
     for where, value in strings:
-        if len(value) > MAX_INPUT_CHARS:
-            return f"{where} is too long: at most {MAX_INPUT_CHARS} characters."
+        if len(value) > max_chars:
+            return f"{where} is too long: at most {max_chars} characters."
         if not nul_allowed and "\x00" in value:
             return f"{where} contains a NUL character (\\0)."
     return None
+
+
+def _root_fields(document: DocumentNode | None, operation_name: str | None) -> list[str]:
+    """The root field names the operation asks (fragments at the root: unknown, so none)."""
+    operations = [
+        d
+        for d in (document.definitions if document is not None else ())
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]
+    if len(operations) != 1:
+        return []
+    names: list[str] = []
+    for selection in operations[0].selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            return []
+        names.append(selection.name.value)
+    return names
 
 
 class InputTextLimiter(SchemaExtension):
@@ -70,7 +103,11 @@ class InputTextLimiter(SchemaExtension):
             strings += [("a string in the query", value) for value in literals.found]
         operation = context.operation_type
         is_mutation = getattr(operation, "value", operation) == OperationType.MUTATION.value
-        problem = input_problem(strings, nul_allowed=is_mutation)
+        max_chars = MAX_INPUT_CHARS
+        roots = _root_fields(context.graphql_document, context.operation_name)
+        if roots and all(name in LONG_INPUT_FIELDS for name in roots):
+            max_chars = max(MAX_INPUT_CHARS, min(LONG_INPUT_FIELDS[name] for name in roots))
+        problem = input_problem(strings, nul_allowed=is_mutation, max_chars=max_chars)
         if problem is not None:
             context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
         yield

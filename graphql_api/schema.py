@@ -35,12 +35,15 @@ from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
+from tenants.people_import.graphql.mutations import PeopleImportMutation
+from tenants.people_import.graphql.queries import PeopleImportQuery
 
 Query = merge_types(
     "Query",
     (
         TenantsQuery,
         MailQuery,
+        PeopleImportQuery,
         MeetingsQuery,
         JoiningQuery,
         InvitationsQuery,
@@ -53,6 +56,7 @@ Mutation = merge_types(
     (
         TenantsMutation,
         MailMutation,
+        PeopleImportMutation,
         MeetingsMutation,
         GuestsMutation,
         JoiningMutation,

@@ -68,6 +68,7 @@ TENANT_APPS = [
     "tenants.audit",
     "tenants.school",
     "tenants.mail",  # the outbox: every mail the school sends
+    "tenants.people_import",  # CSV imports of people, run by a worker
     "meetings",
     "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
@@ -291,6 +292,14 @@ LIVEROLL_MAIL_RETRY_SECONDS = int(env("LIVEROLL_MAIL_RETRY_SECONDS", "60"))
 # once it is confirmed): hours the link works, and new links an admin may ask for per hour.
 LIVEROLL_EMAIL_CONFIRM_HOURS = int(env("LIVEROLL_EMAIL_CONFIRM_HOURS", "72"))
 LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR = int(env("LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR", "3"))
+
+# --- People: invitations and passwords (tenants.accounts) ----------------------------------------
+# Days an invitation link works; password-reset requests per address and per client address
+# within LIVEROLL_PASSWORD_RESET_WINDOW_MINUTES (then refused until the window ends).
+LIVEROLL_INVITATION_DAYS = int(env("LIVEROLL_INVITATION_DAYS", "7"))
+LIVEROLL_PASSWORD_RESET_MAX_PER_EMAIL = int(env("LIVEROLL_PASSWORD_RESET_MAX_PER_EMAIL", "3"))
+LIVEROLL_PASSWORD_RESET_MAX_PER_IP = int(env("LIVEROLL_PASSWORD_RESET_MAX_PER_IP", "20"))
+LIVEROLL_PASSWORD_RESET_WINDOW_MINUTES = int(env("LIVEROLL_PASSWORD_RESET_WINDOW_MINUTES", "60"))
 
 # --- Reminders (meetings.reminders) -------------------------------------------------------------
 # A reminder whose time passed more than this many minutes ago is not sent any more: after a

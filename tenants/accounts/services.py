@@ -129,3 +129,21 @@ def api_tokens_revoke_all(*, user: User, reason: str, actor: User | None = None)
             details={"count": count, "reason": reason},
         )
     return count
+
+
+def users_create_many(*, people: list[tuple[str, str, Role]]) -> None:
+    """Create (email, name, role) people of the current tenant in one statement, as an
+    invitation makes them: inactive, without a password, until they accept one (an invitation
+    sent now or later finds them by email). An email already taken is left as it is (ON
+    CONFLICT DO NOTHING), so running it twice creates no one twice. Not for admins: they need
+    `user_create` (staff)."""
+    if any(role == Role.ADMIN for _, _, role in people):
+        raise ValueError("admins are made one by one (user_create)")
+    rows = []
+    for email, name, role in people:
+        user = User(
+            email=User.objects.normalize_email(email).lower(), name=name, role=role, is_active=False
+        )
+        user.set_unusable_password()
+        rows.append(user)
+    User.objects.bulk_create(rows, ignore_conflicts=True)

@@ -84,3 +84,36 @@ def parent_link(
             details={"parent": parent.email},
         )
     return link
+
+
+def _require_roles(user_ids: set[int], role: Role, what: str) -> None:
+    """The set-based form of `_require_role`: one query for many people."""
+    wrong = User.objects.filter(id__in=user_ids).exclude(role=role).first()
+    if wrong is not None:
+        _require_role(wrong, role, what)
+
+
+def enrolments_add(*, pairs: list[tuple[int, int]]) -> None:
+    """Enrol many (class id, student id) pairs at once (the import); existing ones are kept."""
+    _require_roles({student for _, student in pairs}, Role.STUDENT, "student")
+    Enrolment.objects.bulk_create(
+        [Enrolment(school_class_id=c, student_id=s) for c, s in pairs], ignore_conflicts=True
+    )
+
+
+def class_teachers_add(*, pairs: list[tuple[int, int]]) -> None:
+    """Make many (class id, teacher id) pairs at once (the import); existing ones are kept."""
+    _require_roles({teacher for _, teacher in pairs}, Role.TEACHER, "teacher")
+    through = SchoolClass.teachers.through
+    through.objects.bulk_create(
+        [through(schoolclass_id=c, user_id=t) for c, t in pairs], ignore_conflicts=True
+    )
+
+
+def parent_links_add(*, pairs: list[tuple[int, int]]) -> None:
+    """Link many (parent id, student id) pairs at once (the import); existing ones are kept."""
+    _require_roles({parent for parent, _ in pairs}, Role.PARENT, "parent")
+    _require_roles({student for _, student in pairs}, Role.STUDENT, "student")
+    ParentLink.objects.bulk_create(
+        [ParentLink(parent_id=p, student_id=s) for p, s in pairs], ignore_conflicts=True
+    )
