@@ -30,6 +30,7 @@ from meetings.policy import NotFound
 from meetings.reminders.graphql.mutations import RemindersMutation
 from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
+from tenants.graphql.invitations import PeopleInvitationsMutation, PeopleInvitationsQuery
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
@@ -40,6 +41,7 @@ Query = merge_types(
     "Query",
     (
         TenantsQuery,
+        PeopleInvitationsQuery,
         MailQuery,
         MeetingsQuery,
         JoiningQuery,
@@ -52,6 +54,7 @@ Mutation = merge_types(
     "Mutation",
     (
         TenantsMutation,
+        PeopleInvitationsMutation,
         MailMutation,
         MeetingsMutation,
         GuestsMutation,

@@ -69,7 +69,7 @@ def _hash(token: str) -> str:
 
 
 def invitation_url(token: str) -> str:
-    return f"{school_here().url}{PATH}{token}/"
+    return f"{school_here().url.rstrip('/')}{PATH}{token}/"
 
 
 def _pending(now: datetime) -> dict[str, object]:
@@ -139,10 +139,10 @@ def person_invite(
         raise RoleMismatch(f"only parents are linked to children, not a {role.label.lower()}")
     classes = list(SchoolClass.objects.filter(pk__in=set(class_ids)))
     if len(classes) != len(set(class_ids)):
-        raise ValidationError({"class_ids": "No such class."}, code="not_found")
+        raise ValidationError({"class_ids": ValidationError("No such class.", code="not_found")})
     children = list(User.objects.filter(pk__in=set(child_ids)))
     if len(children) != len(set(child_ids)):
-        raise ValidationError({"child_ids": "No such child."}, code="not_found")
+        raise ValidationError({"child_ids": ValidationError("No such child.", code="not_found")})
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email=email).first()
@@ -195,7 +195,7 @@ def invitation_resend(*, invitation_id: int, actor: User, ip: str | None = None)
     now = timezone.now()
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("user", "invited_by")
             .filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True)
             .first()
