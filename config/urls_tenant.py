@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from config.spa import spa
 from graphql_api.schema import schema
 from graphql_api.views import TenantGraphQLView
+from tenants.accounts import views as accounts
 from tenants.accounts.admin import school_admin
 from tenants.accounts.views import LoginView, home
 from tenants.views import email_confirm, email_confirmation_resend
@@ -14,6 +15,37 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/invitation/<str:token>/",
+        accounts.invitation_accept_page,
+        name="invitation_accept",
+    ),
+    path("accounts/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        accounts.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/password/change/",
+        accounts.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        accounts.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path(
         "accounts/confirm-email/resend/",
         email_confirmation_resend,

@@ -30,6 +30,7 @@ from meetings.policy import NotFound
 from meetings.reminders.graphql.mutations import RemindersMutation
 from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
+from tenants.graphql.invitations import PeopleInvitationsMutation, PeopleInvitationsQuery
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
@@ -42,6 +43,7 @@ Query = merge_types(
     "Query",
     (
         TenantsQuery,
+        PeopleInvitationsQuery,
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
@@ -55,6 +57,7 @@ Mutation = merge_types(
     "Mutation",
     (
         TenantsMutation,
+        PeopleInvitationsMutation,
         MailMutation,
         PeopleImportMutation,
         MeetingsMutation,

@@ -2,11 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tenants.accounts.backends import request_lockout
+from tenants.accounts.passwords import password_reset_mail_queue
 from tenants.accounts.signin import THROTTLED
+from tenants.audit.services import request_ip
+from tenants.mail.rendering import school_here
 
 
 class ThrottledLoginMixin:
@@ -33,3 +37,54 @@ class EmailLoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     """The login form of both admins (each school's, the operators')."""
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invitee's own password, twice (the validators run in `invitation_accept`)."""
+
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return data
+
+
+class SchoolPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its mail queued in the school's outbox (rendered in the person's
+    language) instead of sent at once, with a link on the school's own host."""
+
+    request: Any = None
+
+    def save(self, **kwargs: Any) -> None:  # type: ignore[override]
+        self.request = kwargs.get("request")
+        super().save(**kwargs)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        path = reverse(
+            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        password_reset_mail_queue(
+            user=context["user"],
+            reset_url=school_here().url.rstrip("/") + path,
+            token=context["token"],
+            ip=request_ip(self.request) if self.request is not None else None,
+        )

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -69,7 +69,7 @@ def _hash(token: str) -> str:
 
 
 def invitation_url(token: str) -> str:
-    return f"{school_here().url}{PATH}{token}/"
+    return f"{school_here().url.rstrip('/')}{PATH}{token}/"
 
 
 def _pending(now: datetime) -> dict[str, object]:
@@ -122,7 +122,10 @@ def person_invite(
     pending one by email, enrols a student in `class_ids` and links a parent to `child_ids` (the
     role rules of tenants.school.services: RoleMismatch), and (send) queues the mail. Inviting a
     pending person again sends a new link. Raises ValidationError (bad email, name, role, unknown
-    class or child), AlreadyMember, RoleMismatch."""
+    class or child), AlreadyMember, RoleMismatch; PermissionDenied when `by` is not an admin
+    (None: the platform's own, e.g. fixtures). Without `send`, a pending invitation keeps its
+    link (a re-run of an import does not kill the links it mailed before)."""
+    _require_admin(by)
     email = (email or "").strip().lower()
     name = (name or "").strip()
     try:
@@ -139,10 +142,10 @@ def person_invite(
         raise RoleMismatch(f"only parents are linked to children, not a {role.label.lower()}")
     classes = list(SchoolClass.objects.filter(pk__in=set(class_ids)))
     if len(classes) != len(set(class_ids)):
-        raise ValidationError({"class_ids": "No such class."}, code="not_found")
+        raise ValidationError({"class_ids": ValidationError("No such class.", code="not_found")})
     children = list(User.objects.filter(pk__in=set(child_ids)))
     if len(children) != len(set(child_ids)):
-        raise ValidationError({"child_ids": "No such child."}, code="not_found")
+        raise ValidationError({"child_ids": ValidationError("No such child.", code="not_found")})
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email=email).first()
@@ -166,15 +169,19 @@ def person_invite(
         invitation = (
             Invitation.objects.select_for_update().filter(user=user, **_pending(now)).first()
         )
-        resent = invitation is not None
         if invitation is None:
+            action = "invitation.created"
             invitation = Invitation(user=user, role=role, invited_by=by)
-        elif by is not None:
-            invitation.invited_by = by
-        _issue(invitation, send=send, now=now)
+            _issue(invitation, send=send, now=now)
+        elif send:
+            action = "invitation.resent"
+            invitation.invited_by = by or invitation.invited_by
+            _issue(invitation, send=True, now=now)
+        else:
+            action = "invitation.updated"
         audit_record(
             actor=by,
-            action="invitation.resent" if resent else "invitation.created",
+            action=action,
             target=invitation,
             ip=ip,
             details={
@@ -189,13 +196,19 @@ def person_invite(
     return invitation
 
 
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_school_admin:
+        raise PermissionDenied("Only school admins can do that.")
+
+
 def invitation_resend(*, invitation_id: int, actor: User, ip: str | None = None) -> Invitation:
     """Mail a pending (or expired, not accepted nor revoked) invitation again with a new link;
     the old link stops working."""
+    _require_admin(actor)
     now = timezone.now()
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("user", "invited_by")
             .filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True)
             .first()
@@ -216,6 +229,7 @@ def invitation_resend(*, invitation_id: int, actor: User, ip: str | None = None)
 def invitation_revoke(*, invitation_id: int, actor: User, ip: str | None = None) -> Invitation:
     """Revoke a pending invitation: its link stops working. The person stays, inactive and
     without a password, until invited again."""
+    _require_admin(actor)
     now = timezone.now()
     with transaction.atomic():
         invitation = (

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenants.accounts.models import ApiToken, Role, User
+from tenants.accounts.models import ApiToken, Invitation, Role, User
 
 
 def is_active_user(user_id: int) -> bool:
@@ -40,3 +40,14 @@ def api_token_for(*, viewer: User, token_id: int) -> ApiToken | None:
     """A token the viewer may manage: their own, or any of the school's for an admin. None
     otherwise (not found and not allowed look the same)."""
     return api_tokens_visible(viewer=viewer, everyone=True).filter(pk=token_id).first()
+
+
+def invitations_pending() -> QuerySet[Invitation]:
+    """Invitations neither accepted nor revoked (expired ones too: an admin may resend them),
+    newest first."""
+    return (
+        Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        .filter(user__is_active=False)
+        .select_related("user", "invited_by")
+        .order_by("-created_at", "-pk")
+    )

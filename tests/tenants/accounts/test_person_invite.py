@@ -122,3 +122,27 @@ def test_the_same_address_is_a_different_person_in_each_school(alpha, beta):
         assert not User.objects.filter(email="both@example.com").exists()
         person_invite(email="both@example.com", name="B", role=Role.TEACHER, by=None)
         assert User.objects.get(email="both@example.com").role == Role.TEACHER
+
+
+def test_without_send_a_pending_invitation_keeps_its_link(alpha):
+    with schema_context(alpha.schema):
+        first = person_invite(email="k@example.com", name="K", role=Role.STUDENT, by=None)
+        again = person_invite(
+            email="k@example.com",
+            name="K",
+            role=Role.STUDENT,
+            by=None,
+            class_ids=[alpha.school_class.pk],
+            send=False,
+        )
+        assert again.token_hash == first.token_hash and again.sent_count == 1
+        assert Enrolment.objects.filter(student=again.user).exists()
+        assert OutboundMail.objects.filter(to="k@example.com").count() == 1
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "parent"])
+def test_only_admins_invite(alpha, role):
+    from django.core.exceptions import PermissionDenied
+
+    with schema_context(alpha.schema), pytest.raises(PermissionDenied):
+        person_invite(email="n@example.com", name="N", role=Role.STUDENT, by=alpha.users[role])
