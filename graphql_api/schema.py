@@ -33,6 +33,7 @@ from tenants.graphql.context import NotAllowed
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.graphql.two_factor import TwoFactorMutation, TwoFactorQuery
 from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
 
@@ -40,6 +41,7 @@ Query = merge_types(
     "Query",
     (
         TenantsQuery,
+        TwoFactorQuery,
         MailQuery,
         MeetingsQuery,
         JoiningQuery,
@@ -52,6 +54,7 @@ Mutation = merge_types(
     "Mutation",
     (
         TenantsMutation,
+        TwoFactorMutation,
         MailMutation,
         MeetingsMutation,
         GuestsMutation,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from tenants.accounts.backends import request_lockout
 from tenants.accounts.signin import THROTTLED
+from tenants.accounts.twofactor import two_factor_enabled
 
 
 class ThrottledLoginMixin:
@@ -32,4 +33,22 @@ class EmailLoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """The login form of both admins (each school's, the operators')."""
+    """The login form of both admins (each school's, the operators'). It asks for no second
+    factor, so a person who has one signs in on the sign-in page (then the admin opens)."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if two_factor_enabled(user=user):
+            raise ValidationError(
+                "This account uses two-factor sign-in: sign in at /accounts/login/ first.",
+                code="two_factor_required",
+            )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+    )
