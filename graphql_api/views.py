@@ -2,13 +2,15 @@
 POST), bearer tokens for API clients (no cookies, so no CSRF)."""
 
 from cross_web import DjangoHTTPRequestAdapter  # strawberry's own request adapter
+from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from strawberry.django.views import GraphQLView
 
 from graphql_api.json_input import json_input_decode
-from tenants.accounts.services import api_token_authenticate
+from tenants.accounts.services import TokenThrottled, api_token_signin
+from tenants.audit.services import request_ip
 
 
 def _bearer(request) -> str | None:
@@ -38,10 +40,11 @@ class TenantGraphQLView(GraphQLView):
     def dispatch(self, request, *args, **kwargs):
         token = _bearer(request)
         if token is not None:
-            user = api_token_authenticate(token=token)
+            try:
+                user = api_token_signin(token=token, ip=request_ip(request))
+            except TokenThrottled as exc:
+                return JsonResponse({"errors": [{"message": exc.lockout.message}]}, status=429)
             if user is None:
-                from django.http import JsonResponse
-
                 return JsonResponse(
                     {"errors": [{"message": "Invalid, expired or revoked API token."}]}, status=401
                 )

@@ -136,3 +136,22 @@ def signin_succeeded(*, email: str) -> None:
     """The account's failures are forgiven. The address's are not: an attacker who owns one
     account must not clear the count of their guesses at others by signing in to it."""
     throttle().reset(_account_limit(), _account_key(email))
+
+
+# Bearer tokens (`Authorization: Bearer lr_…`) name no account: a bad one counts against the
+# client's address only, on the same counter as bad passwords (one address, one budget).
+
+
+def address_lockout(*, ip: str | None) -> Lockout | None:
+    ip_key = _ip_key(ip)
+    seconds = throttle().locked_for(_ip_limit(), ip_key) if ip_key is not None else 0.0
+    return Lockout(seconds) if seconds > 0 else None
+
+
+def token_failed(*, ip: str | None) -> Lockout | None:
+    """Count a bad bearer token; returns the lockout if this one started it (audited)."""
+    ip_key = _ip_key(ip)
+    if ip_key is None:
+        return None
+    hit = throttle().hit(_ip_limit(), ip_key)
+    return _locks_audit([("address", hit)], label="bearer token", user=None, ip=ip)
