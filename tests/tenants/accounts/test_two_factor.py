@@ -187,7 +187,9 @@ def test_a_used_code_is_refused_within_its_window(alpha):
         with pytest.raises(WrongCode):
             two_factor_verify(user=user, code=totp.at(now, counter_offset=-1), now=now)
         # the next step's code works
-        two_factor_verify(user=user, code=totp.at(now, counter_offset=1), now=now + timedelta(seconds=30))
+        two_factor_verify(
+            user=user, code=totp.at(now, counter_offset=1), now=now + timedelta(seconds=30)
+        )
 
 
 def test_a_code_replayed_over_graphql_is_refused(alpha):
