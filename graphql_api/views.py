@@ -9,7 +9,9 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from strawberry.django.views import GraphQLView
 
 from graphql_api.json_input import json_input_decode
+from tenants.accounts.middleware import enrolment_required
 from tenants.accounts.services import TokenThrottled, api_token_signin
+from tenants.accounts.twofactor import two_factor_enrolment_needed
 from tenants.audit.services import request_ip
 
 
@@ -48,6 +50,10 @@ class TenantGraphQLView(GraphQLView):
                 return JsonResponse(
                     {"errors": [{"message": "Invalid, expired or revoked API token."}]}, status=401
                 )
+            if two_factor_enrolment_needed(user=user, school=getattr(request, "tenant", None)):
+                # A token does not dodge the school's rule (the session's path is the
+                # middleware's, tenants.accounts.middleware).
+                return enrolment_required()
             request.user = user
         elif request.method == "POST":
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})

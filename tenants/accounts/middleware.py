@@ -13,6 +13,22 @@ ENROL_PATH = "/accounts/two-factor/"
 OPEN_PATHS = (ENROL_PATH, "/accounts/logout/", "/static/")
 
 
+def enrolment_required() -> JsonResponse:
+    """GraphQL's answer to an admin who must enrol first."""
+    return JsonResponse(
+        {
+            "errors": [
+                {
+                    "message": "Your school requires two-factor sign-in for admins: set it up "
+                    f"at {ENROL_PATH} first.",
+                    "extensions": {"code": "two_factor_enrolment_required"},
+                }
+            ]
+        },
+        status=403,
+    )
+
+
 class TwoFactorEnrolmentMiddleware:
     """After authentication: an admin who must enrol is sent to the enrolment page (GraphQL
     answers 403 with code `two_factor_enrolment_required`). Costs nothing where the school
@@ -31,17 +47,6 @@ class TwoFactorEnrolmentMiddleware:
             and two_factor_enrolment_needed(user=user, school=school)
         ):
             if request.path.startswith("/graphql/"):
-                return JsonResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "Your school requires two-factor sign-in for "
-                                f"admins: set it up at {ENROL_PATH} first.",
-                                "extensions": {"code": "two_factor_enrolment_required"},
-                            }
-                        ]
-                    },
-                    status=403,
-                )
+                return enrolment_required()
             return HttpResponseRedirect(ENROL_PATH)
         return self.get_response(request)

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts import throttle
 from tenants.accounts.models import RecoveryCode, TwoFactor
+from tenants.accounts.services import api_token_create
 from tenants.accounts.twofactor import (
     WrongCode,
     two_factor_begin,
@@ -367,3 +368,25 @@ def test_an_admin_without_two_factor_is_sent_to_enrol_first(alpha, beta):
         "requiredForAdmins": True,
         "setupUrl": "/accounts/two-factor/",
     }
+
+
+def test_a_bearer_token_does_not_dodge_the_school_rule(alpha):
+    with schema_context(alpha.schema):
+        _, token = api_token_create(user=alpha.users["admin"], name="script")
+        _, teacher_token = api_token_create(user=alpha.users["teacher"], name="script")
+    graphql(alpha.client("admin"), REQUIRE, r=True)
+
+    def me(token):
+        return Client(HTTP_HOST=alpha.host).post(
+            "/graphql/",
+            {"query": "{ me { email } }"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+
+    refused = me(token)
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["extensions"]["code"] == "two_factor_enrolment_required"
+    assert me(teacher_token).json()["data"]["me"] == {"email": "teacher@alpha.test"}
+    enrol(alpha, "admin")
+    assert me(token).json()["data"]["me"] == {"email": "admin@alpha.test"}
