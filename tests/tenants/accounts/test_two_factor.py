@@ -390,3 +390,16 @@ def test_a_bearer_token_does_not_dodge_the_school_rule(alpha):
     assert me(teacher_token).json()["data"]["me"] == {"email": "teacher@alpha.test"}
     enrol(alpha, "admin")
     assert me(token).json()["data"]["me"] == {"email": "admin@alpha.test"}
+
+
+@pytest.mark.parametrize("query", [STATUS, DISABLE, RESET, REQUIRE])
+def test_signed_out_people_get_nothing(alpha, query):
+    variables = {"c": "123456", "id": "1", "r": True}
+    needed = {k: v for k, v in variables.items() if f"${k}" in query}
+    response = graphql(Client(HTTP_HOST=alpha.host), query, **needed).json()
+    assert response["data"] is None and response["errors"][0]["message"] == "Sign in first."
+
+
+def test_the_enrolment_page_needs_a_sign_in(alpha):
+    response = Client(HTTP_HOST=alpha.host).get("/accounts/two-factor/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
