@@ -166,8 +166,11 @@ def two_factor_verify(
 ) -> None:
     """The second step of a sign-in: a code from the app or an unused recovery code. Raises
     TwoFactorLocked or WrongCode."""
-    device = TwoFactor.objects.select_related("user").filter(user=user, confirmed_at__isnull=False)
-    found = device.first()
+    found = (
+        TwoFactor.objects.select_related("user")
+        .filter(user=user, confirmed_at__isnull=False)
+        .first()
+    )
     if found is None:
         raise TwoFactorState("Two-factor sign-in is not on.")
     how = _check(device=found, code=code, ip=ip, now=now, recovery=True)
