@@ -8,13 +8,15 @@ from graphql_api.schema import schema
 from graphql_api.views import TenantGraphQLView
 from tenants.accounts import views as accounts
 from tenants.accounts.admin import school_admin
-from tenants.accounts.views import LoginView, home
+from tenants.accounts.views import LoginView, home, login_code, two_factor
 from tenants.views import email_confirm, email_confirmation_resend
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/login/code/", login_code, name="login_code"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor, name="two_factor"),
     path(
         "accounts/invitation/<str:token>/",
         accounts.invitation_accept_page,

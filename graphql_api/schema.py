@@ -34,6 +34,7 @@ from tenants.graphql.invitations import PeopleInvitationsMutation, PeopleInvitat
 from tenants.graphql.mutations import TenantsMutation
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
+from tenants.graphql.two_factor import TwoFactorMutation, TwoFactorQuery
 from tenants.mail.graphql.mutations import MailMutation
 from tenants.mail.graphql.queries import MailQuery
 from tenants.people_import.graphql.mutations import PeopleImportMutation
@@ -44,6 +45,7 @@ Query = merge_types(
     (
         TenantsQuery,
         PeopleInvitationsQuery,
+        TwoFactorQuery,
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
@@ -58,6 +60,7 @@ Mutation = merge_types(
     (
         TenantsMutation,
         PeopleInvitationsMutation,
+        TwoFactorMutation,
         MailMutation,
         PeopleImportMutation,
         MeetingsMutation,

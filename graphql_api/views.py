@@ -2,13 +2,17 @@
 POST), bearer tokens for API clients (no cookies, so no CSRF)."""
 
 from cross_web import DjangoHTTPRequestAdapter  # strawberry's own request adapter
+from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from strawberry.django.views import GraphQLView
 
 from graphql_api.json_input import json_input_decode
-from tenants.accounts.services import api_token_authenticate
+from tenants.accounts.middleware import enrolment_required
+from tenants.accounts.services import TokenThrottled, api_token_signin
+from tenants.accounts.twofactor import two_factor_enrolment_needed
+from tenants.audit.services import request_ip
 
 
 def _bearer(request) -> str | None:
@@ -38,13 +42,18 @@ class TenantGraphQLView(GraphQLView):
     def dispatch(self, request, *args, **kwargs):
         token = _bearer(request)
         if token is not None:
-            user = api_token_authenticate(token=token)
+            try:
+                user = api_token_signin(token=token, ip=request_ip(request))
+            except TokenThrottled as exc:
+                return JsonResponse({"errors": [{"message": exc.lockout.message}]}, status=429)
             if user is None:
-                from django.http import JsonResponse
-
                 return JsonResponse(
                     {"errors": [{"message": "Invalid, expired or revoked API token."}]}, status=401
                 )
+            if two_factor_enrolment_needed(user=user, school=getattr(request, "tenant", None)):
+                # A token does not dodge the school's rule (the session's path is the
+                # middleware's, tenants.accounts.middleware).
+                return enrolment_required()
             request.user = user
         elif request.method == "POST":
             rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})

@@ -25,6 +25,8 @@ class Organisation(TenantMixin):
     # and is read on every Zoom settings page without opening its schema; the public schema
     # also lets operators see unconfirmed sign-ups beside abandoned ones.
     admin_email_confirmed_at = models.DateTimeField("admin email confirmed", null=True, blank=True)
+    # The school's admins must sign in with a second factor (tenants.accounts.twofactor).
+    admins_require_two_factor = models.BooleanField(default=False)
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().
     auto_create_schema = False

@@ -9,6 +9,7 @@ from django.urls import reverse
 from tenants.accounts.backends import request_lockout
 from tenants.accounts.passwords import password_reset_mail_queue
 from tenants.accounts.signin import THROTTLED
+from tenants.accounts.twofactor import two_factor_enabled
 from tenants.audit.services import request_ip
 from tenants.mail.rendering import school_here
 
@@ -36,7 +37,16 @@ class EmailLoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 
 class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
-    """The login form of both admins (each school's, the operators')."""
+    """The login form of both admins (each school's, the operators'). It asks for no second
+    factor, so a person who has one signs in on the sign-in page (then the admin opens)."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if two_factor_enabled(user=user):
+            raise ValidationError(
+                "This account uses two-factor sign-in: sign in at /accounts/login/ first.",
+                code="two_factor_required",
+            )
 
 
 class InvitationAcceptForm(forms.Form):
@@ -88,3 +98,12 @@ class SchoolPasswordResetForm(PasswordResetForm):
             token=context["token"],
             ip=request_ip(self.request) if self.request is not None else None,
         )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+    )

@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from tenants.fields import EncryptedTextField
+
 
 class Role(models.IntegerChoices):
     # Codes 0/1/2 are the stored codes of the school seed; parent sits beside them.
@@ -135,3 +137,29 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation of {self.user.email}"
+
+
+class TwoFactor(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238). Unconfirmed until they enter a first code
+    from it; only a confirmed one is asked for at sign-in. The secret is sealed at rest."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
+    secret = EncryptedTextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last code accepted: a code (or an older one) is never taken twice.
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"two-factor of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the authenticator is lost; only a keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user}"

@@ -11,6 +11,7 @@ from django.utils.crypto import salted_hmac
 
 from tenants.accounts.models import ApiToken, Role, User
 from tenants.accounts.selectors import api_tokens_active
+from tenants.accounts.signin import Lockout, address_lockout, token_failed
 from tenants.audit.services import audit_record
 
 
@@ -80,9 +81,32 @@ def api_token_create(
     return row, token
 
 
+class TokenThrottled(Exception):
+    """Too many bad bearer tokens from this address."""
+
+    def __init__(self, lockout: Lockout):
+        super().__init__(lockout.message)
+        self.lockout = lockout
+
+
+def api_token_signin(*, token: str, ip: str | None, now: datetime | None = None) -> User | None:
+    """`api_token_authenticate` behind the sign-in throttle: bad tokens count against the
+    client's address, and a locked address is refused (TokenThrottled) even with a good one."""
+    lockout = address_lockout(ip=ip)
+    if lockout is None:
+        user = api_token_authenticate(token=token, now=now)
+        if user is not None:
+            return user
+        lockout = token_failed(ip=ip)
+    if lockout is not None:
+        raise TokenThrottled(lockout)
+    return None
+
+
 def api_token_authenticate(*, token: str, now: datetime | None = None) -> User | None:
     """The active user behind a bearer token of this tenant, or None: unknown, revoked,
-    expired, or its owner's password changed since it was made."""
+    expired, or its owner's password changed since it was made. Not throttled: requests go
+    through `api_token_signin`."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     now = now or timezone.now()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from tenants.accounts.models import User
-from tenants.accounts.throttle import Limit, minutes, throttle, try_again_in
+from tenants.accounts.throttle import Hit, Limit, minutes, throttle, try_again_in
 from tenants.audit.services import audit_record, ip_hash
 from tenants.connection import tenant_connection
 
@@ -69,15 +69,22 @@ def signin_failed(*, email: str, ip: str | None) -> Lockout | None:
     ip_key = _ip_key(ip)
     if ip_key is not None:
         hits.append(("address", limiter.hit(_ip_limit(), ip_key)))
+    email = email.strip().lower()
+    return _locks_audit(hits, label=email, user=User.objects.filter(email=email).first(), ip=ip)
+
+
+def _locks_audit(
+    hits: list[tuple[str, Hit]], *, label: str, user: User | None, ip: str | None
+) -> Lockout | None:
+    """The lockout these hits are under, if any; each lock that one of them started is
+    audited once (`user.signin_locked`, `by`: what was locked)."""
     locked = [(by, hit) for by, hit in hits if hit.locked_for > 0]
     if not locked:
         return None
     for by, hit in locked:
         if hit.newly_locked:
-            email = email.strip().lower()
-            user = User.objects.filter(email=email).first()
             audit_record(
-                actor_label=email,
+                actor_label=label,
                 action="user.signin_locked",
                 target_type="accounts.user" if user else "",
                 target_id=user.pk if user else "",
@@ -87,7 +94,64 @@ def signin_failed(*, email: str, ip: str | None) -> Lockout | None:
     return Lockout(max(hit.locked_for for _, hit in locked))
 
 
+# Second-factor codes (tenants.accounts.twofactor) are counted per person apart from passwords,
+# so that signing in again with the password does not forgive the wrong codes; the address
+# counts both.
+
+
+def _code_limit() -> Limit:
+    window = settings.LIVEROLL_SIGNIN_LOCKOUT_MINUTES * 60
+    return Limit("signin.code", settings.LIVEROLL_SIGNIN_MAX_FAILURES, window, window)
+
+
+def _code_key(user: User) -> str:
+    return f"{tenant_connection().schema_name}:{user.pk}"
+
+
+def code_lockout(*, user: User, ip: str | None) -> Lockout | None:
+    """The lockout in force for this person's codes or this address, if any."""
+    limiter = throttle()
+    seconds = limiter.locked_for(_code_limit(), _code_key(user))
+    ip_key = _ip_key(ip)
+    if ip_key is not None:
+        seconds = max(seconds, limiter.locked_for(_ip_limit(), ip_key))
+    return Lockout(seconds) if seconds > 0 else None
+
+
+def code_failed(*, user: User, ip: str | None) -> Lockout | None:
+    """Count a wrong code; returns the lockout if this one started it (audited)."""
+    limiter = throttle()
+    hits = [("code", limiter.hit(_code_limit(), _code_key(user)))]
+    ip_key = _ip_key(ip)
+    if ip_key is not None:
+        hits.append(("address", limiter.hit(_ip_limit(), ip_key)))
+    return _locks_audit(hits, label=user.email, user=user, ip=ip)
+
+
+def code_succeeded(*, user: User) -> None:
+    throttle().reset(_code_limit(), _code_key(user))
+
+
 def signin_succeeded(*, email: str) -> None:
     """The account's failures are forgiven. The address's are not: an attacker who owns one
     account must not clear the count of their guesses at others by signing in to it."""
     throttle().reset(_account_limit(), _account_key(email))
+
+
+# Bearer tokens (`Authorization: Bearer lr_…`) name no account: a bad one counts against the
+# client's address only, on the same counter as bad passwords (one address, one budget).
+
+
+def address_lockout(*, ip: str | None) -> Lockout | None:
+    ip_key = _ip_key(ip)
+    seconds = throttle().locked_for(_ip_limit(), ip_key) if ip_key is not None else 0.0
+    return Lockout(seconds) if seconds > 0 else None
+
+
+def token_failed(*, ip: str | None) -> Lockout | None:
+    """Count a bad bearer token; returns the lockout if this one started it (audited)."""
+    ip_key = _ip_key(ip)
+    if ip_key is None:
+        return None
+    hit = throttle().hit(_ip_limit(), ip_key)
+    return _locks_audit([("address", hit)], label="bearer token", user=None, ip=ip)

@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from django.conf import settings
@@ -5,21 +6,40 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from tenants.accounts.forms import (
+    CodeForm,
     EmailLoginForm,
     InvitationAcceptForm,
     SchoolPasswordResetForm,
     form_throttled,
 )
 from tenants.accounts.invitations import InvitationRefused, invitation_accept, invitation_open
+from tenants.accounts.models import User
 from tenants.accounts.passwords import password_changed, password_reset_attempt
+from tenants.accounts.twofactor import (
+    TwoFactorLocked,
+    TwoFactorState,
+    WrongCode,
+    two_factor_begin,
+    two_factor_confirm,
+    two_factor_disable,
+    two_factor_enabled,
+    two_factor_qr_svg,
+    two_factor_uri,
+    two_factor_verify,
+)
 from tenants.audit.services import audit_record, request_ip
+
+# The second step of a sign-in waits this long for the code, then the password is asked again.
+PENDING_SECONDS = 300
+PENDING_KEY = "two_factor_pending"
 
 
 class LoginView(auth_views.LoginView):
@@ -42,9 +62,87 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_valid(self, form):
+        user = form.get_user()
+        if two_factor_enabled(user=user):
+            # Right password: not signed in yet, the code is asked for next.
+            self.request.session[PENDING_KEY] = {
+                "user": user.pk,
+                "backend": user.backend,
+                "at": time.time(),
+                "next": self.get_redirect_url(),
+            }
+            return HttpResponseRedirect("/accounts/login/code/")
         response = super().form_valid(form)
-        audit_record(actor=form.get_user(), action="user.login", ip=request_ip(self.request))
+        audit_record(actor=user, action="user.login", ip=request_ip(self.request))
         return response
+
+
+@require_http_methods(["GET", "POST"])
+def login_code(request: Any) -> HttpResponse:  # Any: django-tenants adds `tenant`
+    """The second step: the code from the authenticator app, or a recovery code."""
+    pending = request.session.get(PENDING_KEY)
+    user = None
+    if isinstance(pending, dict) and time.time() - pending.get("at", 0) < PENDING_SECONDS:
+        user = User.objects.filter(pk=pending.get("user") or 0, is_active=True).first()
+    if user is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("login")
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ip = request_ip(request)
+        try:
+            two_factor_verify(user=user, code=form.cleaned_data["code"], ip=ip)
+        except TwoFactorLocked as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except WrongCode as exc:
+            form.add_error("code", exc.message)
+        else:
+            del request.session[PENDING_KEY]
+            login(request, user, backend=pending["backend"])
+            audit_record(actor=user, action="user.login", ip=ip, details={"two_factor": True})
+            target = pending.get("next") or "/"
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = "/"
+            return HttpResponseRedirect(target)
+    return render(
+        request, "accounts/login_code.html", {"form": form, "tenant": request.tenant}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request: Any) -> HttpResponse:
+    """Turn two-factor sign-in on (scan, confirm with a code, keep the recovery codes) or off."""
+    user = request.user
+    assert isinstance(user, User)
+    ip = request_ip(request)
+    form = CodeForm(request.POST or None)
+    context: dict = {"tenant": request.tenant, "form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if request.POST.get("action") == "disable":
+                two_factor_disable(user=user, code=code, ip=ip)
+                context["disabled"] = True
+                form = context["form"] = CodeForm()
+            else:
+                context["recovery_codes"] = two_factor_confirm(user=user, code=code, ip=ip)
+                return render(request, "accounts/two_factor.html", {**context, "enabled": True})
+        except TwoFactorLocked as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except (WrongCode, TwoFactorState) as exc:
+            form.add_error("code", exc.message)
+    enabled = two_factor_enabled(user=user)
+    context["enabled"] = enabled
+    if not enabled:
+        device = two_factor_begin(user=user)
+        uri = two_factor_uri(device=device, issuer=f"liveroll · {request.tenant.name}")
+        context.update(uri=uri, qr_svg=two_factor_qr_svg(uri=uri))
+    return render(request, "accounts/two_factor.html", context, status=status)
 
 
 @login_required

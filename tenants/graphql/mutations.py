@@ -10,6 +10,12 @@ from tenants.accounts.models import ApiToken, User
 from tenants.accounts.selectors import api_token_for
 from tenants.accounts.services import TokenLimitReached, api_token_create, api_token_revoke
 from tenants.accounts.signin import THROTTLED
+from tenants.accounts.twofactor import (
+    TwoFactorLocked,
+    WrongCode,
+    two_factor_enabled,
+    two_factor_verify,
+)
 from tenants.audit.services import audit_record
 from tenants.confirmation import ResendRefused, confirmation_resend, school_here
 from tenants.graphql import types as t
@@ -30,6 +36,11 @@ from tenants.text import max_length_of, text_problem, text_validate
 @strawberry.type
 class AuthPayload:
     user: t.User | None = None
+    two_factor_required: bool = strawberry.field(
+        default=False,
+        description="The password was right and the account has two-factor sign-in: call "
+        "`login` again with `code`.",
+    )
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
@@ -46,8 +57,12 @@ class ApiTokenPayload:
 
 @strawberry.type
 class TenantsMutation:
-    @strawberry.mutation
-    def login(self, info: Info, email: str, password: str) -> AuthPayload:
+    @strawberry.mutation(
+        description="Sign in. With two-factor sign-in on, the first call answers "
+        "`twoFactorRequired` (error code `two_factor_required`); the second sends `code` too "
+        "(from the authenticator app, or a recovery code)."
+    )
+    def login(self, info: Info, email: str, password: str, code: str | None = None) -> AuthPayload:
         request = http_request(info)
         # An address no account can have (a NUL, which the database refuses, or longer than the
         # column) is a wrong login, not an unexpected error.
@@ -66,8 +81,33 @@ class TenantsMutation:
                 user=None,
                 errors=[FieldError(field=None, message="Wrong email or password.", code="invalid")],
             )
+        details: dict[str, object] = {"via": "api"}
+        if two_factor_enabled(user=user):
+            if not code:
+                return AuthPayload(
+                    two_factor_required=True,
+                    errors=[
+                        FieldError(
+                            field="code",
+                            message="Enter the code from your authenticator app.",
+                            code="two_factor_required",
+                        )
+                    ],
+                )
+            try:
+                two_factor_verify(user=user, code=code, ip=client_ip(info))
+            except TwoFactorLocked as exc:
+                return AuthPayload(
+                    errors=[FieldError(field=None, message=exc.message, code=THROTTLED)]
+                )
+            except WrongCode as exc:
+                return AuthPayload(
+                    two_factor_required=True,
+                    errors=[FieldError(field="code", message=exc.message, code="invalid")],
+                )
+            details["two_factor"] = True
         login(request, user)
-        audit_record(actor=user, action="user.login", ip=client_ip(info), details={"via": "api"})
+        audit_record(actor=user, action="user.login", ip=client_ip(info), details=details)
         return AuthPayload(user=t.user_from(user), errors=[])
 
     @strawberry.mutation

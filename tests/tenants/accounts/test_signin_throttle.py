@@ -1,12 +1,15 @@
 """Sign-in brute force (issue 10): 100 wrong passwords in a row used to be answered one by one,
 and the right one worked after. Every sign-in path is throttled, per account and per address."""
 
+import re
+
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenants.accounts import throttle
 from tenants.accounts.models import User
+from tenants.accounts.services import api_token_create
 from tenants.audit.models import AuditEntry
 
 from ...conftest import PASSWORD
@@ -182,3 +185,117 @@ def test_a_forged_forwarded_for_does_not_dodge_the_address_count(alpha, clock, s
 
     # then: it is one address all the same
     assert [r.status_code for r in answers] == [200, 200, 200, 200, 429, 429]
+
+
+# --- bearer tokens (issue 12) -----------------------------------------------------------------
+
+
+def _bearer(client, token):
+    return client.post(
+        "/graphql/",
+        {"query": "{ me { email } }"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_many_bad_bearer_tokens_from_one_address_are_throttled(alpha, beta, clock, settings):
+    settings.LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP = 5
+    with schema_context(alpha.schema):
+        _, good = api_token_create(user=alpha.users["teacher"], name="script")
+    client = Client(HTTP_HOST=alpha.host, REMOTE_ADDR="203.0.113.9")
+
+    # when: one address tries made-up tokens
+    answers = [_bearer(client, f"lr_guess{n}") for n in range(7)]
+
+    # then: refused as throttled from the 5th on, a good token too, and audited once
+    assert [r.status_code for r in answers] == [401] * 4 + [429] * 3
+    assert "Try again in" in answers[-1].json()["errors"][0]["message"]
+    assert _bearer(client, good).status_code == 429
+    with schema_context(alpha.schema):
+        locked = AuditEntry.objects.filter(action="user.signin_locked")
+        assert [(e.actor_label, e.details["by"]) for e in locked] == [("bearer token", "address")]
+    # another address is not, nor another school
+    other = Client(HTTP_HOST=alpha.host, REMOTE_ADDR="198.51.100.7")
+    assert _bearer(other, good).json()["data"]["me"] == {"email": "teacher@alpha.test"}
+    assert (
+        _bearer(Client(HTTP_HOST=beta.host, REMOTE_ADDR="203.0.113.9"), "lr_x").status_code == 401
+    )
+
+    # when the lockout has passed, the good token works from that address again
+    clock.now += 15 * 60 + 1
+    assert _bearer(client, good).json()["data"]["me"] == {"email": "teacher@alpha.test"}
+
+
+def test_bad_tokens_and_bad_passwords_share_the_address_budget(alpha, clock, settings):
+    settings.LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP = 4
+    client = Client(HTTP_HOST=alpha.host, REMOTE_ADDR="203.0.113.9")
+    _bearer(client, "lr_a")
+    _bearer(client, "lr_b")
+    _page(client, "nobody@alpha.test", "guess")
+    assert _page_throttled(_page(client, "nobody2@alpha.test", "guess"))
+    assert _bearer(client, "lr_c").status_code == 429
+
+
+# --- nothing tells whether an email exists (issue 12) -----------------------------------------
+
+
+class HasherSpy:
+    """Counts the password hasher's work (the test settings' hasher)."""
+
+    def __init__(self, monkeypatch):
+        from django.contrib.auth.hashers import MD5PasswordHasher
+
+        self.calls = 0
+        original = MD5PasswordHasher.encode
+
+        def encode(hasher, password, salt):
+            self.calls += 1
+            return original(hasher, password, salt)
+
+        monkeypatch.setattr(MD5PasswordHasher, "encode", encode)
+
+
+@pytest.mark.parametrize("path", ["page", "graphql", "school admin"])
+def test_an_unknown_email_is_answered_like_a_wrong_password(alpha, clock, path, monkeypatch):
+    send = PATHS[path][0]
+    spy = HasherSpy(monkeypatch)
+
+    def answer(email):
+        spy.calls = 0
+        response = send(Client(HTTP_HOST=alpha.host), email, "wrong-password")
+        if path == "graphql":
+            body = response.json()
+        else:  # the page's errors (it also holds a nonce, a CSRF token and the email typed)
+            body = re.findall(
+                r'<(?:ul|p) class="error[^"]*">.*?</(?:ul|p)>', response.content.decode(), re.S
+            )
+            assert body
+        return response.status_code, body, spy.calls
+
+    known = answer("teacher@alpha.test")
+    unknown = answer("nobody@alpha.test")
+
+    # the same status and words, and the password hasher ran for both (comparable timing)
+    assert known[:2] == unknown[:2]
+    assert known[2] == unknown[2] == 1
+
+
+def test_an_unknown_email_is_locked_like_a_known_one(alpha, clock):
+    def lock(email):
+        client = Client(HTTP_HOST=alpha.host)
+        return [_graphql(client, email, f"guess-{n}").json() for n in range(MAX + 1)]
+
+    known, unknown = lock("teacher@alpha.test"), lock("nobody@alpha.test")
+    assert known == unknown
+
+
+def test_a_bad_token_says_nothing_about_why(alpha):
+    with schema_context(alpha.schema):
+        row, revoked = api_token_create(user=alpha.users["teacher"], name="old")
+        row.revoked = True
+        row.save()
+    client = Client(HTTP_HOST=alpha.host)
+    unknown, revoked_answer = _bearer(client, "lr_nope"), _bearer(client, revoked)
+    assert unknown.status_code == revoked_answer.status_code == 401
+    assert unknown.json() == revoked_answer.json()

@@ -1,0 +1,52 @@
+"""Admins of a school that requires a second factor enrol before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+
+from tenants.accounts.twofactor import two_factor_enrolment_needed
+
+ENROL_PATH = "/accounts/two-factor/"
+# What an admin who must enrol may still reach: the enrolment page, signing out, static files.
+OPEN_PATHS = (ENROL_PATH, "/accounts/logout/", "/static/")
+
+
+def enrolment_required() -> JsonResponse:
+    """GraphQL's answer to an admin who must enrol first."""
+    return JsonResponse(
+        {
+            "errors": [
+                {
+                    "message": "Your school requires two-factor sign-in for admins: set it up "
+                    f"at {ENROL_PATH} first.",
+                    "extensions": {"code": "two_factor_enrolment_required"},
+                }
+            ]
+        },
+        status=403,
+    )
+
+
+class TwoFactorEnrolmentMiddleware:
+    """After authentication: an admin who must enrol is sent to the enrolment page (GraphQL
+    answers 403 with code `two_factor_enrolment_required`). Costs nothing where the school
+    does not require it (the flag is on the tenant already loaded)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        school = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        if (
+            getattr(school, "admins_require_two_factor", False)
+            and user is not None
+            and not request.path.startswith(OPEN_PATHS)
+            and two_factor_enrolment_needed(user=user, school=school)
+        ):
+            if request.path.startswith("/graphql/"):
+                return enrolment_required()
+            return HttpResponseRedirect(ENROL_PATH)
+        return self.get_response(request)
