@@ -3,6 +3,8 @@
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.accounts.models import timezone_validate
+
 
 class Organisation(TenantMixin):
     class Status(models.TextChoices):
@@ -25,6 +27,13 @@ class Organisation(TenantMixin):
     # and is read on every Zoom settings page without opening its schema; the public schema
     # also lets operators see unconfirmed sign-ups beside abandoned ones.
     admin_email_confirmed_at = models.DateTimeField("admin email confirmed", null=True, blank=True)
+    # The zone a person's times are shown in until they choose their own (User.timezone "").
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[timezone_validate],
+        help_text="An IANA time zone name, e.g. Asia/Dhaka: the school's default for its people.",
+    )
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().
     auto_create_schema = False

@@ -23,6 +23,11 @@ class Language(models.TextChoices):
     BENGALI = "bn", "বাংলা (Bengali)"
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, sorted, for pickers (the sign-up form)."""
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
 def timezone_validate(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(f"“{value}” is not a time zone (e.g. Asia/Dhaka).", code="invalid")
