@@ -19,9 +19,13 @@ class SignupForm(forms.Form):
     timezone = forms.ChoiceField(
         choices=timezone_choices,
         initial="UTC",
+        required=False,  # left out: UTC, which the school's admin can change later
         label="Time zone",
         help_text="Your school's times are shown in it until each person picks their own.",
     )
+
+    def clean_timezone(self):
+        return self.cleaned_data.get("timezone") or "UTC"
 
     def clean_slug(self):
         return slug_validate(self.cleaned_data["slug"])
