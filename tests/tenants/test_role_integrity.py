@@ -78,9 +78,8 @@ def test_only_parents_are_linked_and_only_to_students(alpha, parent, child, mess
     ],
 )
 def test_a_role_cannot_change_while_its_part_holds(alpha, who, new_role, names):
-    with schema_context(alpha.schema):
-        with pytest.raises(RoleMismatch) as caught:
-            role_change_check(user=alpha.users[who], role=new_role)
+    with schema_context(alpha.schema), pytest.raises(RoleMismatch) as caught:
+        role_change_check(user=alpha.users[who], role=new_role)
     assert names in str(caught.value)
     assert "Undo that first" in str(caught.value)
 
