@@ -127,3 +127,13 @@ def test_organisation_timezone_set_validates_and_audits(alpha):
         entry = AuditEntry.objects.get(action="organisation.timezone")
     assert entry.details == {"from": "UTC", "to": "Asia/Dhaka"}
     assert Organisation.objects.get(pk=alpha.org.pk).timezone == "Asia/Dhaka"
+
+
+def test_the_onboard_command_takes_a_zone_and_refuses_a_bad_one(worlds):
+    from django.core.management import CommandError, call_command
+
+    args = ["--name", "Cmd", "--admin-email", "a@cmd.test", "--admin-password", "x-long-pass-9"]
+    with pytest.raises(CommandError, match="not a time zone"):
+        call_command("onboard_tenant", "cmd", *args, "--timezone", "Mars/Olympus")
+    call_command("onboard_tenant", "cmd", *args, "--timezone", "Asia/Dhaka")
+    assert Organisation.objects.get(slug="cmd").timezone == "Asia/Dhaka"
