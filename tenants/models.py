@@ -3,6 +3,8 @@
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from tenants.accounts.models import timezone_validate
+
 
 class Organisation(TenantMixin):
     class Status(models.TextChoices):
@@ -27,6 +29,13 @@ class Organisation(TenantMixin):
     admin_email_confirmed_at = models.DateTimeField("admin email confirmed", null=True, blank=True)
     # The school's admins must sign in with a second factor (tenants.accounts.twofactor).
     admins_require_two_factor = models.BooleanField(default=False)
+    # The zone a person's times are shown in until they choose their own (User.timezone "").
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[timezone_validate],
+        help_text="An IANA time zone name, e.g. Asia/Dhaka: the school's default for its people.",
+    )
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().
     auto_create_schema = False

@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tenants.accounts.models import User
+from tenants.connection import tenant_connection
 from tenants.models import Domain, Organisation
 
 
@@ -29,6 +31,33 @@ def organisation_by_host(*, host: str) -> Organisation | None:
 
 def organisation_by_schema(*, schema_name: str) -> Organisation | None:
     return Organisation.objects.filter(schema_name=schema_name).first()
+
+
+# --- time zones -----------------------------------------------------------------------------
+
+
+def school_timezone() -> str:
+    """The default zone of the school whose schema is in use ("UTC" outside a school). Read
+    from the tenant the request already loaded when there is one; otherwise one query."""
+    schema = tenant_connection().schema_name
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Organisation) and tenant.schema_name == schema:
+        return tenant.timezone or "UTC"
+    if schema == get_public_schema_name():
+        return "UTC"
+    zone = (
+        Organisation.objects.filter(schema_name=schema).values_list("timezone", flat=True).first()
+    )
+    return zone or "UTC"
+
+
+def person_timezone(*, user: User | None, school_zone: str | None = None) -> str:
+    """The IANA zone a person's times are shown in: their own once they chose one, else the
+    school's default. `school_zone` saves the look-up when the caller has it already (a loop
+    over many people)."""
+    if user is not None and user.timezone:
+        return user.timezone
+    return school_zone if school_zone is not None else school_timezone()
 
 
 # --- abandoned sign-ups ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from tenants.accounts.models import Role, User
+from tenants.accounts.models import Role, User, timezone_validate
 from tenants.audit.services import audit_record
 from tenants.models import Domain, Organisation
 from tenants.selectors import organisation_data_found
@@ -235,11 +235,13 @@ def organisation_onboard(
     admin_name: str = "",
     onboarded_by: str = "signup",
     admin_email_confirmed: bool = False,
+    timezone_name: str = "UTC",
 ) -> Organisation:
     """Create a tenant that its admin can log in to at once. All or nothing: a failure leaves
     no organisation, domain or schema behind. The admin is mailed a link to confirm their
     address (the school reaches Zoom once it is confirmed), unless `admin_email_confirmed`
-    says it is known already (the demo seed, tests, an operator who knows it)."""
+    says it is known already (the demo seed, tests, an operator who knows it). `timezone_name`
+    is the school's default zone for its people (IANA)."""
     from tenants.confirmation import confirmation_queue
 
     started = time.perf_counter()
@@ -247,6 +249,7 @@ def organisation_onboard(
     name = name.strip()
     if not name:
         raise ValidationError("Give the school a name.", code="required")
+    timezone_validate(timezone_name)
     schema_name = schema_name_for(slug)
     template_check_current()
     try:
@@ -259,7 +262,8 @@ def organisation_onboard(
                 org = Organisation.objects.create(schema_name=schema_name, name=name, slug=slug)
             Domain.objects.create(domain=tenant_host(slug), tenant=org, is_primary=True)
             org.admin_email_confirmed_at = timezone.now() if admin_email_confirmed else None
-            org.save(update_fields=["admin_email_confirmed_at"])
+            org.timezone = timezone_name
+            org.save(update_fields=["admin_email_confirmed_at", "timezone"])
             with schema_context(schema_name):
                 admin = User.objects.create_user(
                     admin_email,
@@ -292,6 +296,32 @@ def organisation_onboard(
         (time.perf_counter() - started) * 1000,
     )
     return org
+
+
+def organisation_timezone_set(
+    *, organisation: Organisation, timezone_name: str, actor: User | None, ip: str | None = None
+) -> Organisation:
+    """The school's default zone (IANA; ValidationError otherwise). `actor`: the school's
+    admin (audited in the school), or None for an operator (their admin keeps its own log)."""
+    try:
+        timezone_validate(timezone_name)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.error_list}) from exc
+    before = organisation.timezone
+    if before == timezone_name:
+        return organisation
+    with schema_context(get_public_schema_name()):
+        organisation.timezone = timezone_name
+        organisation.save(update_fields=["timezone"])
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="organisation.timezone",
+            target=organisation,
+            ip=ip,
+            details={"from": before, "to": timezone_name},
+        )
+    return organisation
 
 
 def organisation_suspend(*, organisation: Organisation, reason: str, by: str) -> Organisation:

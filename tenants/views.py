@@ -32,6 +32,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 admin_email=data["admin_email"],
                 admin_password=data["password"],
                 admin_name=data["admin_name"],
+                timezone_name=data["timezone"],
             )
         except ValidationError as exc:
             form.add_error("slug", exc)

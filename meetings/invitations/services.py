@@ -45,6 +45,7 @@ from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection
 from tenants.mail.services import MailAttachment, mail_queue
+from tenants.selectors import person_timezone, school_timezone
 
 logger = logging.getLogger(__name__)
 
@@ -296,12 +297,14 @@ def _next_session(subject: _Subject) -> Meeting:
     return (upcoming or live or subject.sessions)[0]
 
 
-def _zone_name(user: User, fallback: str) -> str:
-    return user.timezone or fallback
-
-
 def _mail_for(
-    subject: _Subject, change: Change, user: User, *, invitee: bool, origin: str
+    subject: _Subject,
+    change: Change,
+    user: User,
+    *,
+    invitee: bool,
+    origin: str,
+    school_zone: str,
 ) -> tuple[dict[str, Any], bytes]:
     """The mail's context and the .ics for one person. Join links are the person's platform
     links (`join_urls_for`), for the sessions they may join; never Zoom's."""
@@ -365,7 +368,8 @@ def _mail_for(
         "title": subject.title,
         "starts_at": session.start_time,
         "ends_at": session.end_time,
-        "time_zone": _zone_name(user, session.timezone),
+        # The person's zone, else the school's default (tenants.selectors.person_timezone).
+        "time_zone": person_timezone(user=user, school_zone=school_zone),
         "recurrence": rule_text,
         "join_url": link(session),
         "page_url": page_url,
@@ -396,6 +400,7 @@ def invitations_deliver_now(*, kind: str, object_id: int, sequence: int, change:
         logger.info("invitations: %s %s at sequence %s is not current", kind, object_id, sequence)
         return 0
     origin = school_origin()
+    school_zone = school_timezone()  # once, not once a person
     sample = _next_session(subject)
     invitees = invitation_invitees(meeting=sample)
     parents = invitation_parents(meeting=sample, students=invitees)
@@ -403,7 +408,9 @@ def invitations_deliver_now(*, kind: str, object_id: int, sequence: int, change:
     queued = 0
     with transaction.atomic():
         for user, invitee in recipients:
-            context, body = _mail_for(subject, change, user, invitee=invitee, origin=origin)
+            context, body = _mail_for(
+                subject, change, user, invitee=invitee, origin=origin, school_zone=school_zone
+            )
             if mail_queue(
                 key=f"invitation:{kind}:{object_id}:{user.pk}:{sequence}",
                 to=user.email,

@@ -8,6 +8,7 @@ from meetings.joining.subjects import JoinSubject
 from meetings.models import Meeting
 from meetings.services.registrants import registrant_join_url
 from tenants.accounts.models import User
+from tenants.selectors import person_timezone
 
 KIND: SubjectKind = "u"
 
@@ -21,7 +22,8 @@ class UserSubjects:
             kind=KIND,
             pk=user.pk,
             label=user.email,
-            timezone=user.timezone,  # "" or unknown: the pages fall back to the meeting's
+            # Theirs, else the school's default; an unknown name: the pages use the meeting's.
+            timezone=person_timezone(user=user),
             user=user,
         )
 

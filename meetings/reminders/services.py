@@ -34,6 +34,7 @@ from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 from tenants.mail.services import mail_queue
 from tenants.school.models import Enrolment, SchoolClass
+from tenants.selectors import person_timezone, school_timezone
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +272,7 @@ def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int
         )
         users = User.objects.in_bulk({user_id for _, user_id, *_ in claimed})
         origin = school_origin()  # once, not once a link
+        school_zone = school_timezone()  # likewise
         mails = 0
         for meeting_id, user_id, offset, start in claimed:
             meeting, user = meetings[meeting_id], users[user_id]
@@ -286,7 +288,7 @@ def _remind_batch(*, now: datetime, offsets: list[int], limit: int) -> tuple[int
                     "title": meeting.title,
                     "class_name": school_class.name if school_class else "",
                     "start": start,
-                    "zone": user.timezone or meeting.timezone or "UTC",
+                    "zone": person_timezone(user=user, school_zone=school_zone),
                     "minutes_before": offset,
                     "join_url": join_url,
                 },

@@ -25,6 +25,11 @@ class Language(models.TextChoices):
     BENGALI = "bn", "বাংলা (Bengali)"
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone, sorted, for pickers (the sign-up form)."""
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
 def timezone_validate(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(f"“{value}” is not a time zone (e.g. Asia/Dhaka).", code="invalid")
@@ -57,13 +62,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(auto_now_add=True)
     # What this person reads mails and pages in, and the zone their times are shown in.
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
-    # "" until the person chooses: times are then shown in the class's own zone.
+    # "" until the person chooses: times are then shown in the school's default zone
+    # (Organisation.timezone; tenants.selectors.person_timezone).
     timezone = models.CharField(
         max_length=64,
         default="",
         blank=True,
         validators=[timezone_validate],
-        help_text="An IANA time zone name, e.g. Asia/Dhaka; empty: each class's own zone.",
+        help_text="An IANA time zone name, e.g. Asia/Dhaka; empty: the school's default zone.",
     )
 
     objects = UserManager()

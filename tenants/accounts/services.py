@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from tenants.accounts.models import ApiToken, Role, User
+from tenants.accounts.models import ApiToken, Language, Role, User, timezone_validate
 from tenants.accounts.selectors import api_tokens_active
 from tenants.accounts.signin import Lockout, address_lockout, token_failed
 from tenants.audit.services import audit_record
@@ -22,6 +22,37 @@ def user_create(
     return User.objects.create_user(
         email, password, name=name, role=role, is_staff=is_staff or role == Role.ADMIN
     )
+
+
+def person_preferences_set(
+    *,
+    user: User,
+    language: str | None = None,
+    timezone_name: str | None = None,
+    ip: str | None = None,
+) -> User:
+    """A person's own language and time zone (None: unchanged; a zone of "": unset again, the
+    school's default applies). ValidationError per field on a bad value; audited when changed."""
+    errors: dict[str, list[ValidationError]] = {}
+    if language is not None and language not in Language.values:
+        known = ", ".join(Language.values)
+        errors["language"] = [ValidationError(f"Unknown language (one of {known}).", "invalid")]
+    if timezone_name:
+        try:
+            timezone_validate(timezone_name)
+        except ValidationError as exc:
+            errors["timezone"] = [exc]
+    if errors:
+        raise ValidationError(errors)
+    changed: dict[str, str] = {}
+    if language is not None and language != user.language:
+        user.language = changed["language"] = language
+    if timezone_name is not None and timezone_name != user.timezone:
+        user.timezone = changed["timezone"] = timezone_name
+    if changed:
+        user.save(update_fields=list(changed))
+        audit_record(actor=user, action="user.preferences", target=user, ip=ip, details=changed)
+    return user
 
 
 TOKEN_PREFIX = "lr_"

@@ -8,7 +8,12 @@ from strawberry.types import Info
 from tenants.accounts.backends import request_lockout
 from tenants.accounts.models import ApiToken, User
 from tenants.accounts.selectors import api_token_for
-from tenants.accounts.services import TokenLimitReached, api_token_create, api_token_revoke
+from tenants.accounts.services import (
+    TokenLimitReached,
+    api_token_create,
+    api_token_revoke,
+    person_preferences_set,
+)
 from tenants.accounts.signin import THROTTLED
 from tenants.accounts.twofactor import (
     TwoFactorLocked,
@@ -30,6 +35,7 @@ from tenants.graphql.errors import (
 )
 from tenants.ids import pk_or_zero
 from tenants.school.services import parent_link
+from tenants.services import organisation_timezone_set
 from tenants.text import max_length_of, text_problem, text_validate
 
 
@@ -52,6 +58,18 @@ error_code(ResendRefused, "refused")
 class ApiTokenPayload:
     token: str | None = strawberry.field(default=None, description="The secret, shown only now.")
     api_token: t.ApiToken | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PreferencesPayload:
+    preferences: t.Preferences | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SchoolTimezonePayload:
+    timezone: str | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
@@ -173,3 +191,34 @@ class TenantsMutation:
             raise not_found("person")
         parent_link(parent=parent, student=student, actor=admin, ip=client_ip(info))
         return ok()
+
+    # --- preferences and the school's time zone -------------------------------------------
+
+    @strawberry.mutation(
+        description='Set your own language (en, bn) and time zone (IANA, or "" for the '
+        "school's default); an argument left out is unchanged."
+    )
+    @typed_errors(PreferencesPayload)
+    def set_my_preferences(
+        self, info: Info, language: str | None = None, timezone: str | None = None
+    ) -> PreferencesPayload:
+        user = require_user(info)
+        person_preferences_set(
+            user=user, language=language, timezone_name=timezone, ip=client_ip(info)
+        )
+        return PreferencesPayload(preferences=t.preferences_from(user), errors=[])
+
+    @strawberry.mutation(
+        description="The school's default time zone (admins): times of people who chose none "
+        "are shown in it."
+    )
+    @typed_errors(SchoolTimezonePayload)
+    def set_school_timezone(self, info: Info, timezone: str) -> SchoolTimezonePayload:
+        admin = require_admin(info)
+        school = school_here()
+        if school is None:
+            raise not_found("school")
+        organisation_timezone_set(
+            organisation=school, timezone_name=timezone, actor=admin, ip=client_ip(info)
+        )
+        return SchoolTimezonePayload(timezone=school.timezone, errors=[])

@@ -6,11 +6,23 @@ import strawberry
 from django.utils import timezone
 from strawberry.types import Info
 
+from tenants.accounts.models import Role as RoleCode
 from tenants.accounts.selectors import api_tokens_visible
 from tenants.audit.models import AuditEntry
 from tenants.confirmation import school_here
 from tenants.graphql import types as t
-from tenants.graphql.context import page_limit, require_admin, require_user, viewer
+from tenants.graphql.context import (
+    NotAllowed,
+    page_limit,
+    require_admin,
+    require_user,
+    viewer,
+)
+from tenants.school.selectors import people_pickable
+from tenants.selectors import school_timezone
+from tenants.text import text_problem
+
+SEARCH_MAX = 200
 
 
 def _utc(moment: datetime) -> datetime:
@@ -98,3 +110,41 @@ class TenantsQuery:
         limit = page_limit(limit)
         start = max(offset, 0)
         return [t.api_token_from(row, now=now) for row in rows[start : start + limit]]
+
+    @strawberry.field(
+        description="People to pick, by name: admins get everyone in the school (of `role`, if "
+        "given), teachers the students of their classes. `search` matches name or email."
+    )
+    def people(
+        self,
+        info: Info,
+        role: t.Role | None = None,
+        search: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> t.PeoplePage:
+        user = require_user(info)
+        if user.role not in (RoleCode.ADMIN, RoleCode.TEACHER):
+            raise NotAllowed("Only admins and teachers can list people.")
+        if search and text_problem(search, max_length=SEARCH_MAX):
+            raise NotAllowed(f"search must be plain text of at most {SEARCH_MAX} characters.")
+        limit = page_limit(limit)
+        start = max(offset, 0)
+        rows = people_pickable(
+            viewer=user,
+            role=t.ROLE_TO_CODE[role] if role is not None else None,
+            search=search or "",
+        )
+        return t.PeoplePage(
+            items=[t.user_from(row) for row in rows[start : start + limit]],
+            total_count=rows.count(),
+        )
+
+    @strawberry.field(description="The viewer's own language and time zone.")
+    def my_preferences(self, info: Info) -> t.Preferences:
+        return t.preferences_from(require_user(info))
+
+    @strawberry.field(description="The school's default time zone (admins).")
+    def school_timezone(self, info: Info) -> str:
+        require_admin(info)
+        return school_timezone()

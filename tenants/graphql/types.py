@@ -12,6 +12,7 @@ import strawberry
 from tenants.accounts.models import ApiToken as ApiTokenRow
 from tenants.accounts.models import Role as RoleCode
 from tenants.accounts.models import User as UserRow
+from tenants.selectors import person_timezone
 
 
 @strawberry.enum
@@ -45,6 +46,33 @@ def user_from(row: UserRow) -> User:
         email=row.email,
         name=row.name or row.email,
         role=ROLE_FROM_CODE.get(row.role, Role.STUDENT),
+    )
+
+
+# Role (GraphQL) → the stored code.
+ROLE_TO_CODE: dict[Role, int] = {role: code for code, role in ROLE_FROM_CODE.items()}
+
+
+@strawberry.type(description="A page of people (the pickers).")
+class PeoplePage:
+    items: list[User]
+    total_count: int
+
+
+@strawberry.type(description="The viewer's own language and time zone.")
+class Preferences:
+    language: str = strawberry.field(description="What mails and pages are written in (en, bn).")
+    timezone: str = strawberry.field(description='Their own IANA zone, or "" if unset.')
+    effective_timezone: str = strawberry.field(
+        description="The zone their times are shown in: theirs, else the school's default."
+    )
+
+
+def preferences_from(row: UserRow) -> Preferences:
+    return Preferences(
+        language=row.language,
+        timezone=row.timezone,
+        effective_timezone=person_timezone(user=row),
     )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from tenants.accounts.models import User
 from tenants.connection import tenant_connection
 from tenants.models import Organisation
+from tenants.selectors import person_timezone
 from tenants.services import tenant_url
 
 
@@ -41,7 +42,7 @@ def school_here() -> School:
 
 def recipient_zone(user: User | None) -> ZoneInfo:
     try:
-        return ZoneInfo(user.timezone if user is not None and user.timezone else "UTC")
+        return ZoneInfo(person_timezone(user=user))
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 

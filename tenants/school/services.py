@@ -1,5 +1,12 @@
 """Writes of classes, enrolments and parent links. A change made by a person (`actor`) is
-audited; without one it is the platform's own (the demo seed, fixtures)."""
+audited; without one it is the platform's own (the demo seed, fixtures).
+
+Role integrity lives here, and every way in (the school's Django admin, GraphQL, the import)
+goes through it: only teachers teach a class, only students are enrolled, only parents are
+linked, and only to a student. A person's role cannot change while one of those parts holds
+(`role_change_check`): what to undo is named, nothing is undone behind the admin's back."""
+
+from collections.abc import Iterable
 
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
@@ -15,12 +22,76 @@ def _require_role(user: User, role: Role, what: str) -> None:
         raise RoleMismatch(f"{user.email} is a {user.get_role_display().lower()}, not a {what}")
 
 
-def class_create(*, name: str, teachers: list[User], description: str = "") -> SchoolClass:
+def teachers_check(*, teachers: Iterable[User]) -> None:
+    """RoleMismatch unless every one of them is a teacher (forms call this in their clean)."""
     for teacher in teachers:
         _require_role(teacher, Role.TEACHER, "teacher")
+
+
+def students_check(*, students: Iterable[User]) -> None:
+    for student in students:
+        _require_role(student, Role.STUDENT, "student")
+
+
+def parent_link_check(*, parent: User, student: User) -> None:
+    _require_role(parent, Role.PARENT, "parent")
+    _require_role(student, Role.STUDENT, "student")
+
+
+def role_change_check(*, user: User, role: int) -> None:
+    """RoleMismatch if `user` may not become `role` because of a part their current role holds:
+    the classes they teach, the classes they are enrolled in, the children they are linked to,
+    the parents linked to them. The message names what to undo first. Refused rather than
+    undone: taking a teacher off their classes or a student out of theirs cancels Zoom
+    registrations and invitations, which the admin should decide one by one."""
+    if user.pk is None or role == user.role:
+        return
+    stored = User.objects.filter(pk=user.pk).values_list("role", flat=True).first()
+    if stored is None or stored == role:
+        return
+    holds: list[str] = []
+    taught = list(SchoolClass.objects.filter(teachers=user).values_list("name", flat=True)[:6])
+    if taught:
+        holds.append("teaches " + _names(taught))
+    enrolled = list(
+        SchoolClass.objects.filter(enrolment__student=user).values_list("name", flat=True)[:6]
+    )
+    if enrolled:
+        holds.append("is enrolled in " + _names(enrolled))
+    children = list(
+        ParentLink.objects.filter(parent=user).values_list("student__email", flat=True)[:6]
+    )
+    if children:
+        holds.append("is the parent of " + _names(children))
+    parents = list(
+        ParentLink.objects.filter(student=user).values_list("parent__email", flat=True)[:6]
+    )
+    if parents:
+        holds.append("has parents linked (" + _names(parents) + ")")
+    if holds:
+        new = Role(role).label.lower()
+        raise RoleMismatch(
+            f"{user.email} {'; '.join(holds)}. Undo that first, then make them a {new}."
+        )
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (", …" if len(names) > 5 else "")
+
+
+def class_create(*, name: str, teachers: list[User], description: str = "") -> SchoolClass:
+    teachers_check(teachers=teachers)
     school_class = SchoolClass.objects.create(name=name, description=description)
     school_class.teachers.set(teachers)
     return school_class
+
+
+def class_teachers_set(*, school_class: SchoolClass, teachers: Iterable[User]) -> None:
+    """Who teaches the class, replacing who did (the admin's class form saves through this)."""
+    teachers = list(teachers)
+    teachers_check(teachers=teachers)
+    school_class.teachers.set(teachers)
 
 
 def class_enrol(
@@ -31,8 +102,7 @@ def class_enrol(
     ip: str | None = None,
 ) -> int:
     """Enrol students; already-enrolled ones are left as they are. Returns how many were new."""
-    for student in students:
-        _require_role(student, Role.STUDENT, "student")
+    students_check(students=students)
     before = Enrolment.objects.filter(school_class=school_class).count()
     Enrolment.objects.bulk_create(
         [Enrolment(school_class=school_class, student=s) for s in students],
@@ -72,8 +142,7 @@ def class_unenrol(
 def parent_link(
     *, parent: User, student: User, actor: User | None = None, ip: str | None = None
 ) -> ParentLink:
-    _require_role(parent, Role.PARENT, "parent")
-    _require_role(student, Role.STUDENT, "student")
+    parent_link_check(parent=parent, student=student)
     link, _ = ParentLink.objects.get_or_create(parent=parent, student=student)
     if actor is not None:
         audit_record(

@@ -16,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password", required=True, help="the admin's first password")
         parser.add_argument("--admin-name", default="")
         parser.add_argument(
+            "--timezone",
+            default="UTC",
+            help="the school's default time zone (IANA), e.g. Asia/Dhaka",
+        )
+        parser.add_argument(
             "--admin-email-confirmed",
             action="store_true",
             help="the address is known to be the admin's: mail no confirmation link",
@@ -32,6 +37,7 @@ class Command(BaseCommand):
                 admin_name=o["admin_name"],
                 onboarded_by="operator (manage.py onboard_tenant)",
                 admin_email_confirmed=o["admin_email_confirmed"],
+                timezone_name=o["timezone"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc

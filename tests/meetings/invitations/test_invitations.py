@@ -14,6 +14,7 @@ from meetings.invitations.services import invitations_deliver_now
 from meetings.joining.links import join_token_read
 from meetings.models import Meeting
 from meetings.recurrence import RecurrenceRule
+from tenants.models import Organisation
 from tenants.services import tenant_url
 from tests.support import mail_deliver_pending
 
@@ -22,6 +23,18 @@ from .conftest import by_recipient, ics_of, schedule, soon
 pytestmark = pytest.mark.django_db
 
 ZOOM_SECRET_URL = "https://zoom.us/w/98765?tk=SECRET-REGISTRANT-TOKEN"
+
+
+def test_an_invitation_shows_the_schools_zone_to_someone_who_chose_none(alpha, commit, outbox):
+    # given: the student chose no zone; the school's default is Dhaka time
+    Organisation.objects.filter(pk=alpha.org.pk).update(timezone="Asia/Dhaka")
+    start = soon().replace(hour=9, minute=0)
+    # when
+    schedule(alpha, commit, start_time=start)
+    [mail] = outbox.run(alpha)
+    # then
+    local = start.astimezone(ZoneInfo("Asia/Dhaka"))
+    assert f"{local:%H:%M}" in mail.body and "Asia/Dhaka" in mail.body
 
 
 def _expose_zoom_links(world, meeting_ids):

@@ -15,6 +15,7 @@ from meetings.joining.services import DEVICE_COOKIE
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import User
 from tenants.audit.models import AuditEntry
+from tenants.models import Organisation
 from tenants.school.models import Enrolment
 
 from ..conftest import API, OAUTH, token_body
@@ -177,12 +178,14 @@ def test_signing_in_from_the_sign_in_page_comes_back_to_the_link(alpha, zoom, cl
 # --- the window -------------------------------------------------------------------------------
 
 
-def test_before_the_window_a_page_counts_down_in_the_meetings_timezone_without_the_persons(
+def test_before_the_window_a_page_counts_down_in_the_schools_timezone_without_the_persons(
     alpha, zoom
 ):
+    # given: a person with no zone of their own, in a school whose default is Dhaka time
     start = (timezone.now() + timedelta(hours=2)).replace(second=0, microsecond=0)
-    meeting = meeting_make(alpha, start=start, timezone="Asia/Dhaka")
+    meeting = meeting_make(alpha, start=start, timezone="America/New_York")
     student = alpha.users["student"]
+    Organisation.objects.filter(pk=alpha.org.pk).update(timezone="Asia/Dhaka")
     with schema_context(alpha.schema):
         User.objects.filter(pk=student.pk).update(timezone="")
 

@@ -23,6 +23,7 @@ from realtime import events as realtime_events
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.mail.models import OutboundMail
+from tenants.models import Organisation
 from tests.support import committed
 
 from .conftest import NOW, at, delivered, session
@@ -431,11 +432,12 @@ def test_a_person_with_a_malformed_address_holds_up_no_one(alpha, caplog):
         assert len(_reminded(meeting)) == 2
 
 
-def test_someone_who_chose_no_zone_reads_the_class_in_its_own_zone(alpha):
+def test_someone_who_chose_no_zone_reads_the_class_in_the_schools_default_zone(alpha):
+    Organisation.objects.filter(pk=alpha.org.pk).update(timezone="Asia/Dhaka")
     with schema_context(alpha.schema):
-        # given: a student with no zone of their own, and a class held in Dhaka time
+        # given: a student with no zone of their own, a school in Dhaka time, a class in New York's
         meeting = session(alpha, minutes=30)
-        Meeting.objects.filter(pk=meeting.pk).update(timezone="Asia/Dhaka")
+        Meeting.objects.filter(pk=meeting.pk).update(timezone="America/New_York")
 
         services.reminders_sweep(now=at(0))
         (mail,) = delivered()

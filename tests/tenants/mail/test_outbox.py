@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import dateformat, timezone, translation
 from django_tenants.utils import schema_context
 
+from tenants.accounts.models import User
 from tenants.mail import actors, services
 from tenants.mail.models import OutboundMail
 from tenants.mail.services import MailAttachment, mail_queue
+from tenants.models import Organisation
 from tests.support import mail_deliver_pending
 
 from .backends import RaisingBackend
@@ -123,6 +125,16 @@ def test_dates_render_in_the_recipients_time_zone(alpha):
         _queue("tz", user=admin)
         [message] = mail_deliver_pending()
     # 03:04 UTC is 09:04 in Dhaka (UTC+6)
+    assert "2 January 2030, 09:04" in message.body
+
+
+def test_dates_render_in_the_schools_zone_for_someone_who_chose_none(alpha):
+    Organisation.objects.filter(pk=alpha.org.pk).update(timezone="Asia/Dhaka")
+    with schema_context(alpha.schema):
+        admin = User.objects.get(pk=alpha.users["admin"].pk)  # as stored: no zone chosen
+        assert admin.timezone == ""
+        _queue("tz-school", user=admin)
+        [message] = mail_deliver_pending()
     assert "2 January 2030, 09:04" in message.body
 
 
