@@ -22,7 +22,9 @@ from tenants.graphql.errors import (
     ok,
     typed_errors,
 )
+from tenants.graphql.retention import retention_policy_out
 from tenants.ids import pk_or_zero
+from tenants.lifecycle.services import retention_policy_set
 from tenants.school.services import parent_link
 from tenants.text import max_length_of, text_problem, text_validate
 
@@ -41,6 +43,12 @@ error_code(ResendRefused, "refused")
 class ApiTokenPayload:
     token: str | None = strawberry.field(default=None, description="The secret, shown only now.")
     api_token: t.ApiToken | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RetentionPolicyPayload:
+    policy: t.RetentionPolicy | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
@@ -133,3 +141,12 @@ class TenantsMutation:
             raise not_found("person")
         parent_link(parent=parent, student=student, actor=admin, ip=client_ip(info))
         return ok()
+
+    @strawberry.mutation(
+        description="Set how many days the school keeps audit entries (admins; 30 to 1095)."
+    )
+    @typed_errors(RetentionPolicyPayload)
+    def set_retention_policy(self, info: Info, audit_days: int) -> RetentionPolicyPayload:
+        admin = require_admin(info)
+        retention_policy_set(audit_days=audit_days, by=admin, ip=client_ip(info))
+        return RetentionPolicyPayload(policy=retention_policy_out())

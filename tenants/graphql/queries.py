@@ -11,6 +11,7 @@ from tenants.audit.models import AuditEntry
 from tenants.confirmation import school_here
 from tenants.graphql import types as t
 from tenants.graphql.context import page_limit, require_admin, require_user, viewer
+from tenants.graphql.retention import retention_policy_out
 
 
 def _utc(moment: datetime) -> datetime:
@@ -98,3 +99,8 @@ class TenantsQuery:
         limit = page_limit(limit)
         start = max(offset, 0)
         return [t.api_token_from(row, now=now) for row in rows[start : start + limit]]
+
+    @strawberry.field(description="The school's retention policy (admins).")
+    def retention_policy(self, info: Info) -> t.RetentionPolicy:
+        require_admin(info)
+        return retention_policy_out()
