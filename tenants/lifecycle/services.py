@@ -5,6 +5,7 @@ attendance.exports (it reads every app)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,7 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tenants.accounts.models import User
@@ -122,6 +124,7 @@ def person_anonymise(*, user: User, now: datetime | None = None) -> None:
     attendance keeps counting without a name). Idempotent."""
     now = now or timezone.now()
     email = anonymous_email(user.pk)
+    old_email = user.email
     with transaction.atomic():
         user.name = ANONYMOUS_NAME
         user.email = email
@@ -133,7 +136,18 @@ def person_anonymise(*, user: User, now: datetime | None = None) -> None:
         user.anonymised_at = now
         user.save()
         # What the audit log and the outbox said of them by name.
-        AuditEntry.objects.filter(actor_id=user.pk).update(actor_label=email)
+        AuditEntry.objects.filter(Q(actor_id=user.pk) | Q(actor_label=old_email)).update(
+            actor_label=email
+        )
+        if old_email != email:
+            mentioning = AuditEntry.objects.annotate(
+                text=Cast("details", output_field=TextField())
+            ).filter(text__contains=old_email)
+            for entry in mentioning.only("pk", "details"):
+                entry.details = json.loads(json.dumps(entry.details).replace(old_email, email))
+                entry.save(update_fields=["details"])
+        # Mail not sent yet is not sent any more.
+        OutboundMail.objects.filter(user_id=user.pk, status=OutboundMail.Status.QUEUED).delete()
         AuditEntry.objects.filter(
             target_type=user._meta.label_lower, target_id=str(user.pk)
         ).update(details={})

@@ -18,6 +18,7 @@ from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role
 from tenants.accounts.services import api_token_create, user_create
 from tenants.audit.models import AuditEntry
+from tenants.audit.services import audit_record
 
 from ..graphql.conftest import GQL
 from ..meetings.conftest import API, OAUTH
@@ -122,9 +123,17 @@ def test_a_teacher_deleted_without_successor_keeps_their_meetings_under_an_anony
         teacher = alpha.users["teacher"]
         past = _meeting(alpha, host=teacher, start=timezone.now() - timedelta(days=3))
 
+        audit_record(actor_label="zoom", action="zoom.x", details={"user": teacher.email})
+        email = teacher.email
+
     GQL(alpha, "admin").ok(DELETE, id=str(teacher.pk))
     with schema_context(alpha.schema):
         people_anonymise_due()
+
+        mentions = _raw(
+            "SELECT count(*) FROM audit_auditentry WHERE details::text LIKE %s", f"%{email}%"
+        )
+        assert mentions == [(0,)]
 
         assert _raw("SELECT host_id FROM meetings_meeting WHERE id = %s", past.pk) == [
             (teacher.pk,)
