@@ -19,3 +19,19 @@ def webhook_process(event_id: int) -> None:
 def attendance_finalize(meeting_id: int) -> None:
     """Reconcile with Zoom's participants report and score for good (after the grace)."""
     services.attendance_finalize(meeting_id=meeting_id)
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=3, min_backoff=60_000)
+def data_export_build(export_id: int) -> None:
+    """Build a requested export of a person's data (attendance.people)."""
+    from attendance.people import data_export_build as build
+
+    build(export_id=export_id)
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=3)
+def people_anonymise() -> None:
+    """Periodic, one message per school: deleted people anonymised (attendance.people)."""
+    from attendance.people import people_anonymise_due
+
+    people_anonymise_due()

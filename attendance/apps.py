@@ -11,6 +11,7 @@ class AttendanceConfig(AppConfig):
 
     def periodic_jobs(self) -> list["Job"]:
         """This app's jobs for the scheduler (tenants.scheduler.default_jobs collects them)."""
+        from attendance.actors import people_anonymise
         from attendance.inbox.purge import webhook_bodies_purge_actor as purge_actor
         from attendance.inbox.sweep import webhook_inbox_sweep_actor
         from tenants.scheduler import Job
@@ -21,4 +22,6 @@ class AttendanceConfig(AppConfig):
             Job("webhook-inbox-sweep", 60, lambda: send_to_each_tenant(webhook_inbox_sweep_actor)),
             # Bodies of handled events are blanked after LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS.
             Job("webhook-bodies-purge", 3600, lambda: send_to_each_tenant(purge_actor)),
+            # Deleted people are anonymised within the hour (the promise is 24 hours).
+            Job("people-anonymise", 3600, lambda: send_to_each_tenant(people_anonymise)),
         ]

@@ -136,6 +136,26 @@ def _on_participant(kind: str) -> Handler:
     return handler
 
 
+def _on_app_deauthorized(event: WebhookEvent, payload: dict[str, Any]) -> str:
+    """A teacher removed the app at Zoom: their stored tokens go (meetings' connections)."""
+    from meetings.services import zoom_connections_deauthorize
+
+    user_id = payload.get("user_id")
+    account_id = payload.get("account_id")
+    forgotten = zoom_connections_deauthorize(
+        zoom_user_id=str(user_id) if isinstance(user_id, str | int) else "",
+        zoom_account_id=str(account_id) if isinstance(account_id, str | int) else "",
+    )
+    logger.info("Zoom event %s: app deauthorized, %d connection(s) forgotten", event.pk, forgotten)
+    return WebhookEvent.Status.PROCESSED
+
+
+# Events about an account or a user rather than a meeting: handed the whole `payload`.
+PayloadHandler = Callable[[WebhookEvent, dict[str, Any]], str]
+PAYLOAD_HANDLERS: dict[str, PayloadHandler] = {
+    "app_deauthorized": _on_app_deauthorized,
+}
+
 HANDLERS: dict[str, Handler] = {
     "meeting.started": _on_meeting_started,
     "meeting.ended": _on_meeting_ended,

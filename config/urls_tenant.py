@@ -3,6 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 
+from attendance.views import data_export_download
 from config.spa import spa
 from graphql_api.schema import schema
 from graphql_api.views import TenantGraphQLView
@@ -57,5 +58,6 @@ urlpatterns = [
     path("admin/", school_admin.urls),
     path("graphql/", TenantGraphQLView.as_view(schema=schema), name="graphql"),
     re_path(r"^app/(?P<asset>.*)$", spa, name="spa"),  # `/app` gets the slash appended
+    path("exports/<int:export_id>/download/", data_export_download, name="data_export_download"),
     path("", include("meetings.urls")),
 ]

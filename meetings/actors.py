@@ -61,3 +61,19 @@ def zoom_tokens_refresh_due() -> None:
     refreshed = services.zoom_connections_refresh_due()
     if refreshed:
         logger.info("refreshed %d Zoom connections ahead of expiry", refreshed)
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=0, time_limit=30 * 60_000)
+def zoom_links_purge() -> None:
+    """Periodic, one message per school: stored Zoom URLs past retention (meetings.retention)."""
+    from meetings.retention import meeting_links_purge
+
+    meeting_links_purge()
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=8, min_backoff=30_000)
+def registrants_cancel_for_person(user_id: int) -> None:
+    """A person was deleted: cancel their Zoom registrations still to come. Idempotent."""
+    cancelled = services.registrants_cancel_for_person(user_id=user_id)
+    if cancelled:
+        logger.info("cancelled %d registrations of deleted user %s", cancelled, user_id)

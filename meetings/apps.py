@@ -11,7 +11,7 @@ class MeetingsConfig(AppConfig):
 
     def periodic_jobs(self) -> list["Job"]:
         """This app's jobs for the scheduler (tenants.scheduler.default_jobs collects them)."""
-        from meetings.actors import registrants_sweep, zoom_tokens_refresh_due
+        from meetings.actors import registrants_sweep, zoom_links_purge, zoom_tokens_refresh_due
         from tenants.scheduler import Job
         from tenants.tasking import send_to_each_tenant
 
@@ -20,4 +20,6 @@ class MeetingsConfig(AppConfig):
             # every connection ahead of expiry.
             Job("zoom-tokens-refresh", 300, lambda: send_to_each_tenant(zoom_tokens_refresh_due)),
             Job("registrants-sweep", 600, lambda: send_to_each_tenant(registrants_sweep)),
+            # Seed 003: Zoom URLs and join devices go 30 days after the meeting (retention.py).
+            Job("zoom-links-purge", 3600, lambda: send_to_each_tenant(zoom_links_purge)),
         ]

@@ -6,14 +6,32 @@ from strawberry.types import Info
 import meetings.graphql.errors  # noqa: F401 - the policy's NotFound as a typed error
 from attendance import services as attendance_services
 from attendance.graphql import types as t
+from attendance.graphql.exports import export_from
 from attendance.models import AttendanceRecord, ParticipantSession
+from attendance.people import ExportRefused, data_export_request
 from meetings.graphql.room import record_from
 from meetings.policy import access_meeting
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, require_admin, require_user
-from tenants.graphql.errors import FieldError, OkPayload, not_found, ok, typed_errors
+from tenants.graphql.errors import (
+    FieldError,
+    OkPayload,
+    error_code,
+    not_found,
+    ok,
+    typed_errors,
+)
 from tenants.ids import pk_or_zero
 from tenants.text import text_validate
+
+
+@strawberry.type
+class DataExportPayload:
+    export: t.DataExport | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+error_code(ExportRefused, "forbidden")
 
 
 @strawberry.type
@@ -112,3 +130,20 @@ class AttendanceMutation:
             actor=user, meeting=meeting, participant_key=participant_key, ip=client_ip(info)
         )
         return ok()
+
+    @strawberry.mutation(description="Ask for everything the school holds about you (JSON).")
+    @typed_errors(DataExportPayload)
+    def request_my_export(self, info: Info) -> DataExportPayload:
+        user = require_user(info)
+        export = data_export_request(person_id=user.pk, by=user)
+        return DataExportPayload(export=export_from(export))
+
+    @strawberry.mutation(description="Ask for everything the school holds about a person (admins).")
+    @typed_errors(DataExportPayload)
+    def request_export_for(self, info: Info, person_id: strawberry.ID) -> DataExportPayload:
+        admin = require_admin(info)
+        pk = pk_or_zero(person_id)
+        if not User.objects.filter(pk=pk, deleted_at__isnull=True).exists():
+            raise not_found("person")
+        export = data_export_request(person_id=pk, by=admin)
+        return DataExportPayload(export=export_from(export))

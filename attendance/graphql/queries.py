@@ -4,6 +4,8 @@ import strawberry
 from strawberry.types import Info
 
 from attendance.graphql import types as t
+from attendance.graphql.exports import export_from
+from attendance.people import data_export_access
 from attendance.policy import access_student, records_visible
 from attendance.selectors import live_counts, unmatched_participants
 from attendance.services import attendance_policy_row
@@ -20,6 +22,7 @@ from tenants.accounts.models import Role
 from tenants.graphql.context import NotAllowed, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import person_from, user_from
+from tenants.ids import pk_or_zero
 
 
 @strawberry.type
@@ -145,3 +148,9 @@ class AttendanceQuery:
             grace_minutes=row.grace_minutes,
             unverified_matches_count=row.unverified_matches_count,
         )
+
+    @strawberry.field(description="A data export: its person's or, for admins, anyone's.")
+    def export(self, info: Info, id: strawberry.ID) -> t.DataExport | None:
+        user = require_user(info)
+        export = data_export_access(export_id=pk_or_zero(id), user=user)
+        return None if export is None else export_from(export)

@@ -117,3 +117,23 @@ class LiveClassesEvent:
     classes: list[LiveClass]
     meeting_id: strawberry.ID | None
     count: int | None
+
+
+@strawberry.enum
+class DataExportStatus(Enum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+@strawberry.type(description="Everything the school holds about one person, as a JSON file.")
+class DataExport:
+    id: strawberry.ID
+    person_id: strawberry.ID
+    status: DataExportStatus
+    created_at: datetime
+    expires_at: datetime | None
+    download_url: str | None = strawberry.field(
+        description="While ready: where the person or an admin downloads it (signed in)."
+    )

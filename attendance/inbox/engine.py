@@ -183,6 +183,9 @@ def _dispatch(event: WebhookEvent, batch: _Batch) -> str:
     body = event.body if isinstance(event.body, dict) else {}
     kind, payload = body.get("event"), body.get("payload")
     obj = payload.get("object") if isinstance(payload, dict) else None
+    payload_handler = handlers.PAYLOAD_HANDLERS.get(kind) if isinstance(kind, str) else None
+    if payload_handler is not None and isinstance(payload, dict):
+        return payload_handler(event, payload)
     handler = handlers.HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is None:
         return WebhookEvent.Status.IGNORED

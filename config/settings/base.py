@@ -69,6 +69,7 @@ TENANT_APPS = [
     "tenants.school",
     "tenants.mail",  # the outbox: every mail the school sends
     "tenants.people_import",  # CSV imports of people, run by a worker
+    "tenants.lifecycle",  # retention settings, data exports, deleted people's anonymisation
     "meetings",
     "meetings.guests",  # guests invited to a meeting or a series
     "meetings.joining",
@@ -268,6 +269,16 @@ LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
 # Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
 # is kept no longer than processing and an investigation need it).
 LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
+
+# --- Data retention and deletion (tenants.lifecycle, meetings.retention) -----------------------
+# Zoom join and start URLs, registrants' join URLs and join-device rows go this many days after
+# the meeting ended (seed 003: 30).
+LIVEROLL_ZOOM_URL_RETENTION_DAYS = int(env("LIVEROLL_ZOOM_URL_RETENTION_DAYS", "30"))
+# Audit entries (and their IP hashes) are kept this many days unless a school chooses otherwise
+# (30 to 1095 days, its retention policy).
+LIVEROLL_AUDIT_RETENTION_DAYS = int(env("LIVEROLL_AUDIT_RETENTION_DAYS", "90"))
+# A data export can be downloaded for this many hours, then its content is deleted.
+LIVEROLL_EXPORT_EXPIRY_HOURS = int(env("LIVEROLL_EXPORT_EXPIRY_HOURS", "72"))
 
 # --- Email (tenants.mail) ----------------------------------------------------------------------
 # Outgoing mail goes through the school's outbox (tenants.mail) and is sent by a worker over SMTP,

@@ -18,6 +18,7 @@ from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
 from meetings.recurrence import Frequency, RecurrenceRule
 from meetings.selectors import zoom_connection_for
+from meetings.services.people import person_delete
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user
 from tenants.graphql.errors import FieldError, OkPayload, fail, not_found, ok, typed_errors
@@ -304,5 +305,24 @@ class MeetingsMutation:
             raise not_found("enrolment")
         meeting_services.registrants_for_student_cancel_enqueue(
             school_class_id=class_pk, student_id=student_pk
+        )
+        return ok()
+
+    @strawberry.mutation(
+        description="Delete a person of the school (admins): their Zoom grant is revoked, their"
+        " tokens, join devices and stored links deleted, their registrations cancelled; they"
+        " are deactivated at once and anonymised within 24 hours. A teacher's classes and"
+        " meetings go to `successorId` (another teacher) if given. Audited."
+    )
+    @typed_errors(OkPayload)
+    def delete_person(
+        self, info: Info, id: strawberry.ID, successor_id: strawberry.ID | None = None
+    ) -> OkPayload:
+        admin = require_admin(info)
+        person_delete(
+            person_id=pk_or_zero(id),
+            by=admin,
+            successor_id=None if successor_id is None else pk_or_zero(successor_id),
+            ip=client_ip(info),
         )
         return ok()

@@ -203,3 +203,25 @@ def zoom_connections_refresh_due(*, within: timedelta = timedelta(minutes=15)) -
         except MeetingProviderError as exc:
             logger.warning("refreshing Zoom connection %s failed: %s", pk, exc)
     return refreshed
+
+
+def zoom_connections_deauthorize(*, zoom_user_id: str, zoom_account_id: str = "") -> int:
+    """Zoom says a user removed the app (`app_deauthorized`): delete the stored tokens of their
+    connection(s) in this school and tell the teacher. Idempotent: a connection already without
+    tokens is left alone. Returns how many connections lost their tokens."""
+    if not zoom_user_id:
+        return 0
+    found = ZoomConnection.objects.select_for_update().filter(zoom_user_id=zoom_user_id)
+    if zoom_account_id:
+        found = found.filter(zoom_account_id__in=[zoom_account_id, ""])
+    forgotten = 0
+    for connection in found.select_related("user"):
+        if connection.status == ZoomConnection.Status.REVOKED and not connection.refresh_token:
+            continue
+        oauth.zoom_connection_tokens_forget(
+            connection=connection,
+            status=ZoomConnection.Status.REVOKED,
+            reason="app_deauthorized",
+        )
+        forgotten += 1
+    return forgotten

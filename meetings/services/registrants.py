@@ -346,6 +346,34 @@ def registrants_cancel_for_student(*, school_class_id: int, student_id: int) -> 
     )
 
 
+def registrants_cancel_for_person(*, user_id: int) -> int:
+    """A person was deleted: cancel their registrations for meetings still to come, at Zoom
+    (one call per Zoom meeting) and here, and blank every join URL they still have.
+    Idempotent; returns how many rows were cancelled."""
+    rows = list(
+        Registrant.objects.filter(
+            user_id=user_id,
+            meeting__status=Meeting.Status.SCHEDULED,
+            meeting__start_time__gt=timezone.now() - timedelta(hours=1),
+        )
+        .exclude(status=Registrant.Status.CANCELLED)
+        .select_related("meeting", "user")
+    )
+    by_zoom: dict[str, list[Registrant]] = {}
+    for row in rows:
+        by_zoom.setdefault(row.meeting.zoom_meeting_id, []).append(row)
+    for zoom_meeting_id, group in by_zoom.items():
+        live = [r for r in group if r.status == Registrant.Status.REGISTERED]
+        if zoom_meeting_id and live:
+            provider_for_meeting(group[0].meeting).cancel_registrants(
+                zoom_meeting_id, registrants=_refs(live[:1])
+            )
+    Registrant.objects.filter(user_id=user_id).exclude(join_url="").update(join_url="")
+    return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Registrant.Status.CANCELLED, updated_at=timezone.now()
+    )
+
+
 def registrants_orphaned() -> list[tuple[int, int]]:
     """(class id, student id) of live registrations for upcoming class meetings whose student
     is no longer enrolled (removed anywhere: the API, the admin): for the sweep to cancel."""

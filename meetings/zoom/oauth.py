@@ -178,10 +178,13 @@ def connection_refresh(*, connection_id: int, stale_token: str | None = None) ->
                 zoom, {"grant_type": "refresh_token", "refresh_token": connection.refresh_token}
             )
         except InvalidGrantError as exc:
-            connection.status = ZoomConnection.Status.NEEDS_RECONNECT
-            connection.last_error = str(exc)[:500]
-            connection.save(update_fields=["status", "last_error"])
-            transaction.on_commit(lambda: _tell_needs_reconnect(connection))
+            # Zoom voided the grant: the tokens are worthless and are deleted, not only flagged.
+            zoom_connection_tokens_forget(
+                connection=connection,
+                status=ZoomConnection.Status.NEEDS_RECONNECT,
+                reason="invalid_grant",
+                error=str(exc),
+            )
             # The status change must survive the error: commit it, then raise.
             failure = exc
         else:
@@ -196,17 +199,44 @@ def connection_refresh(*, connection_id: int, stale_token: str | None = None) ->
     raise failure
 
 
-def _tell_needs_reconnect(connection: ZoomConnection) -> None:
+def zoom_connection_tokens_forget(
+    *, connection: ZoomConnection, status: str, reason: str, error: str = ""
+) -> None:
+    """Delete a connection's stored tokens (Zoom voided them: `invalid_grant`, or the app was
+    deauthorized), audit it, and tell the teacher by mail and a notification after commit."""
+    connection.status = status
+    connection.access_token = ""
+    connection.refresh_token = ""
+    connection.expires_at = None
+    connection.last_error = (error or reason)[:500]
+    connection.save(
+        update_fields=["status", "access_token", "refresh_token", "expires_at", "last_error"]
+    )
+    _tell_needs_reconnect(connection, reason=reason)
+
+
+def _tell_needs_reconnect(connection: ZoomConnection, *, reason: str) -> None:
     from meetings.events import ZoomNeedsReconnect
     from realtime.events import publish
     from tenants.audit.services import audit_record
+    from tenants.mail.services import mail_queue
 
+    user = connection.user
     audit_record(
         actor_label="zoom",
         action="zoom.connection.needs_reconnect",
         target=connection,
-        details={"user": connection.user.email},
+        details={"user": user.email, "reason": reason, "tokens_deleted": True},
     )
+    if user.is_active:
+        mail_queue(
+            key=f"zoom-signed-out:{connection.pk}:{timezone.now().isoformat()}",
+            to=user.email,
+            template="zoom_signed_out",
+            context={"name": user.name or user.email, "deauthorized": reason != "invalid_grant"},
+            user=user,
+        )
+    # publish() sends after the transaction commits.
     publish(
         ZoomNeedsReconnect(
             user_id=connection.user_id,

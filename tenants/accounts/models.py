@@ -72,6 +72,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="An IANA time zone name, e.g. Asia/Dhaka; empty: the school's default zone.",
     )
 
+    # Deleting a person (tenants.lifecycle): deactivated at once, anonymised by a periodic job
+    # within 24 hours; the row stays so that their attendance still counts.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"

@@ -33,7 +33,9 @@ from tenants.graphql.errors import (
     ok,
     typed_errors,
 )
+from tenants.graphql.retention import retention_policy_out
 from tenants.ids import pk_or_zero
+from tenants.lifecycle.services import retention_policy_set
 from tenants.school.services import parent_link
 from tenants.services import organisation_timezone_set
 from tenants.text import max_length_of, text_problem, text_validate
@@ -70,6 +72,12 @@ class PreferencesPayload:
 @strawberry.type
 class SchoolTimezonePayload:
     timezone: str | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RetentionPolicyPayload:
+    policy: t.RetentionPolicy | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
@@ -222,3 +230,12 @@ class TenantsMutation:
             organisation=school, timezone_name=timezone, actor=admin, ip=client_ip(info)
         )
         return SchoolTimezonePayload(timezone=school.timezone, errors=[])
+
+    @strawberry.mutation(
+        description="Set how many days the school keeps audit entries (admins; 30 to 1095)."
+    )
+    @typed_errors(RetentionPolicyPayload)
+    def set_retention_policy(self, info: Info, audit_days: int) -> RetentionPolicyPayload:
+        admin = require_admin(info)
+        retention_policy_set(audit_days=audit_days, by=admin, ip=client_ip(info))
+        return RetentionPolicyPayload(policy=retention_policy_out())

@@ -18,6 +18,7 @@ from tenants.graphql.context import (
     require_user,
     viewer,
 )
+from tenants.graphql.retention import retention_policy_out
 from tenants.school.selectors import people_pickable
 from tenants.selectors import school_timezone
 from tenants.text import text_problem
@@ -148,3 +149,8 @@ class TenantsQuery:
     def school_timezone(self, info: Info) -> str:
         require_admin(info)
         return school_timezone()
+
+    @strawberry.field(description="The school's retention policy (admins).")
+    def retention_policy(self, info: Info) -> t.RetentionPolicy:
+        require_admin(info)
+        return retention_policy_out()

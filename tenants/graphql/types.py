@@ -143,3 +143,15 @@ class EmailConfirmation:
     confirmed: bool
     confirmed_at: datetime | None
     can_resend: bool = strawberry.field(description="The viewer (an admin) may ask for a new link.")
+
+
+@strawberry.type(description="How long the school keeps what it may purge.")
+class RetentionPolicy:
+    audit_days: int = strawberry.field(
+        description="Days audit entries (and their IP hashes) are kept; the school's choice."
+    )
+    audit_days_min: int
+    audit_days_max: int
+    zoom_link_days: int = strawberry.field(
+        description="Days after a meeting its stored Zoom links are kept (platform setting)."
+    )

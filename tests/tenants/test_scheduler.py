@@ -48,13 +48,17 @@ def test_the_registry_finds_every_apps_jobs():
         ("spare-pool-refill", 300),
         ("sessions-purge", 3600),
         ("mail-sweep", 60),
+        ("audit-retention-purge", 3600),
+        ("exports-expire", 3600),
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
+        ("zoom-links-purge", 3600),
         ("guests-registration-sweep", 600),
         ("reminders-sweep", 60),
         ("reminders-ledger-purge", 3600),
         ("webhook-inbox-sweep", 60),
         ("webhook-bodies-purge", 3600),
+        ("people-anonymise", 3600),
     ]
     assert all(callable(job.send) for job in jobs)
 
@@ -69,10 +73,11 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
     assert by_app == {
         "tenants": ["spare-pool-refill", "sessions-purge"],
         "mail": ["mail-sweep"],
-        "meetings": ["zoom-tokens-refresh", "registrants-sweep"],
+        "lifecycle": ["audit-retention-purge", "exports-expire"],
+        "meetings": ["zoom-tokens-refresh", "registrants-sweep", "zoom-links-purge"],
         "guests": ["guests-registration-sweep"],
         "reminders": ["reminders-sweep", "reminders-ledger-purge"],
-        "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge"],
+        "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge", "people-anonymise"],
     }
 
 
