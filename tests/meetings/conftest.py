@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from meetings.models import ZoomConnection
+from zoom_sandbox.server import SandboxServer
 
 from ..support import zoom_settings_set
 
@@ -78,3 +79,22 @@ def token_body(access="acc", refresh="ref", expires_in=3599, scope="meeting:writ
         body["refresh_token"] = refresh
     body["scope"] = scope
     return body
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The Zoom sandbox on a free port, its origin allowed as a stand-in for Zoom."""
+    with SandboxServer(log=lambda line: None) as server:
+        settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, server.url]
+        yield server
+
+
+def sandbox_account_set(sandbox) -> None:
+    """The current school's Zoom: the sandbox's demo Server-to-Server account."""
+    zoom_settings_set(
+        zoom_url=sandbox.url,
+        client_id="demo-client-id",
+        client_secret="demo-client-secret",
+        account_id="demo-account",
+        webhook_secret_token="whs",
+    )

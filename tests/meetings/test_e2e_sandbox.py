@@ -15,19 +15,10 @@ from meetings.models import Meeting, Registrant, ZoomConnection
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
-from zoom_sandbox.server import SandboxServer
 
 from ..support import zoom_settings_set
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sandbox(settings):
-    with SandboxServer(log=lambda line: None) as server:
-        # The sandbox listens on a free port: allow that origin as a stand-in for Zoom.
-        settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, server.url]
-        yield server
 
 
 def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, sandbox):

@@ -15,8 +15,7 @@ from meetings.guests import services
 from meetings.guests.models import GuestRegistrant
 from meetings.joining.links import join_url_for_guest
 
-from ..support import zoom_settings_set
-from .test_e2e_sandbox import sandbox as sandbox  # noqa: F401 - the fixture
+from .conftest import sandbox_account_set
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_a_guest_is_registered_joins_and_is_cancelled_at_the_sandbox(alpha, sandbox):
     # given: alpha's Zoom is the sandbox's demo account (Server-to-Server), a class in 5 minutes
     with schema_context(alpha.schema):
-        zoom_settings_set(
-            zoom_url=sandbox.url,
-            client_id="demo-client-id",
-            client_secret="demo-client-secret",
-            account_id="demo-account",
-            webhook_secret_token="whs",
-        )
+        sandbox_account_set(sandbox)
         meeting = meeting_services.meeting_schedule(
             actor=alpha.users["teacher"],
             school_class=alpha.school_class,

@@ -14,31 +14,16 @@ from meetings import services
 from meetings.models import Registrant
 from tenants.school.models import Enrolment
 
-from ...support import zoom_settings_set
+from ..conftest import sandbox_account_set
 from .test_route import link
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sandbox(settings):
-    from zoom_sandbox.server import SandboxServer
-
-    with SandboxServer(log=lambda line: None) as server:
-        settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, server.url]
-        yield server
-
-
 def test_a_student_lands_in_the_sandbox_room_and_loses_it_on_leaving_the_class(alpha, sandbox):
     # given: the school's Server-to-Server account is the sandbox's demo account
     with schema_context(alpha.schema):
-        zoom_settings_set(
-            zoom_url=sandbox.url,
-            client_id="demo-client-id",
-            client_secret="demo-client-secret",
-            account_id="demo-account",
-            webhook_secret_token="whs",
-        )
+        sandbox_account_set(sandbox)
         meeting = services.meeting_schedule(
             actor=alpha.users["teacher"],
             school_class=alpha.school_class,
@@ -76,13 +61,7 @@ def test_a_student_lands_in_the_sandbox_room_and_loses_it_on_leaving_the_class(a
 
 def test_cancelling_the_class_cancels_the_registrants_in_the_sandbox(alpha, sandbox):
     with schema_context(alpha.schema):
-        zoom_settings_set(
-            zoom_url=sandbox.url,
-            client_id="demo-client-id",
-            client_secret="demo-client-secret",
-            account_id="demo-account",
-            webhook_secret_token="whs",
-        )
+        sandbox_account_set(sandbox)
         meeting = services.meeting_schedule(
             actor=alpha.users["teacher"],
             school_class=alpha.school_class,
