@@ -319,42 +319,19 @@ def registrants_cancel_for_student(*, school_class_id: int, student_id: int) -> 
 
     if Enrolment.objects.filter(school_class_id=school_class_id, student_id=student_id).exists():
         return 0
-    rows = list(
-        Registrant.objects.filter(
-            user_id=student_id,
-            meeting__school_class_id=school_class_id,
-            meeting__status=Meeting.Status.SCHEDULED,
-            meeting__start_time__gt=timezone.now() - timedelta(hours=1),
-        )
-        .exclude(status=Registrant.Status.CANCELLED)
-        .select_related("meeting", "user")
-    )
-    by_zoom: dict[str, list[Registrant]] = {}
-    for row in rows:
-        by_zoom.setdefault(row.meeting.zoom_meeting_id, []).append(row)
-    for zoom_meeting_id, group in by_zoom.items():
-        live = [r for r in group if r.status == Registrant.Status.REGISTERED]
-        if zoom_meeting_id and live:
-            meeting = group[0].meeting
-            # One registration per person and Zoom meeting (a series' covers every
-            # occurrence): cancelled whole, since the student has left the class.
-            provider_for_meeting(meeting).cancel_registrants(
-                zoom_meeting_id, registrants=_refs(live[:1])
-            )
-    return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
-        status=Registrant.Status.CANCELLED, updated_at=timezone.now()
-    )
+    return _cancel_persons_upcoming(user_id=student_id, meeting__school_class_id=school_class_id)
 
 
-def registrants_cancel_for_person(*, user_id: int) -> int:
-    """A person was deleted: cancel their registrations for meetings still to come, at Zoom
-    (one call per Zoom meeting) and here, and blank every join URL they still have.
-    Idempotent; returns how many rows were cancelled."""
+def _cancel_persons_upcoming(*, user_id: int, **where: Any) -> int:
+    """Cancel one person's registrations for meetings still to come (narrowed by `where`), at
+    Zoom and here: one call per Zoom meeting, whole, since a series' registration covers every
+    occurrence and the person is leaving all of them."""
     rows = list(
         Registrant.objects.filter(
             user_id=user_id,
             meeting__status=Meeting.Status.SCHEDULED,
             meeting__start_time__gt=timezone.now() - timedelta(hours=1),
+            **where,
         )
         .exclude(status=Registrant.Status.CANCELLED)
         .select_related("meeting", "user")
@@ -368,10 +345,18 @@ def registrants_cancel_for_person(*, user_id: int) -> int:
             provider_for_meeting(group[0].meeting).cancel_registrants(
                 zoom_meeting_id, registrants=_refs(live[:1])
             )
-    Registrant.objects.filter(user_id=user_id).exclude(join_url="").update(join_url="")
     return Registrant.objects.filter(pk__in=[r.pk for r in rows]).update(
         status=Registrant.Status.CANCELLED, updated_at=timezone.now()
     )
+
+
+def registrants_cancel_for_person(*, user_id: int) -> int:
+    """A person was deleted: cancel their registrations for meetings still to come, at Zoom
+    (one call per Zoom meeting) and here, and blank every join URL they still have.
+    Idempotent; returns how many rows were cancelled."""
+    cancelled = _cancel_persons_upcoming(user_id=user_id)
+    Registrant.objects.filter(user_id=user_id).exclude(join_url="").update(join_url="")
+    return cancelled
 
 
 def registrants_orphaned() -> list[tuple[int, int]]:
