@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 
 from attendance.models import ParticipantIdentity, ParticipantRole
 from meetings.guests.models import Guest, GuestRegistrant
+from meetings.guests.selectors import guests_of_meeting
 from meetings.models import Meeting, Registrant
 from tenants.accounts.models import Role, User
 
@@ -192,6 +193,9 @@ def identity_guests(*, meeting: Meeting, registrant_ids: Collection[str]) -> dic
     for row in GuestRegistrant.objects.filter(
         meeting__zoom_meeting_id=meeting.zoom_meeting_id,
         zoom_registrant_id__in=list(registrant_ids),
+        # invited to this session (its own or its series'), and not withdrawn: a guest of
+        # another occurrence of the same Zoom meeting is nobody here
+        guest__in=guests_of_meeting(meeting).filter(revoked_at__isnull=True),
     ).select_related("guest"):
         guests.setdefault(row.zoom_registrant_id, row.guest)
     return guests

@@ -88,13 +88,38 @@ def test_a_guests_typed_name_or_email_alone_matches_nothing(with_guests):
         assert [row["name"] for row in unmatched_participants(meeting=meeting)] == ["Gail Guest"]
 
 
-def test_a_registrant_id_of_another_zoom_meeting_matches_no_guest(with_guests):
-    world, meeting, _, gail, _ = with_guests
-    with schema_context(world.schema):
-        GuestRegistrant.objects.filter(guest=gail).update(zoom_registrant_id="reg-elsewhere")
-        process([started(), joined("G.", 1, registrant_id="reg-gail"), ended(60)])
+def test_a_guest_of_another_session_or_withdrawn_matches_no_guest(with_guests):
+    from django.utils import timezone
 
-        assert ParticipantSession.objects.get(meeting=meeting).guest_id is None
+    from meetings.models import Meeting
+
+    world, meeting, _, gail, hal = with_guests
+    with schema_context(world.schema):
+        # given: Gail is really a guest of another session of the same Zoom meeting (her
+        # registrant id is the same one), and Hal's invitation was withdrawn
+        other = Meeting.objects.create(
+            school_class=meeting.school_class,
+            host=meeting.host,
+            title="Another session",
+            start_time=meeting.start_time + timezone.timedelta(days=7),
+            zoom_meeting_id=meeting.zoom_meeting_id,
+        )
+        Guest.objects.filter(pk=gail.pk).update(meeting=other)
+        GuestRegistrant.objects.filter(guest=gail).update(meeting=other)
+        Guest.objects.filter(pk=hal.pk).update(revoked_at=timezone.now())
+
+        # when: both join this session with their registrant ids
+        process(
+            [
+                started(),
+                joined("G.", 1, registrant_id="reg-gail"),
+                joined("H.", 2, registrant_id="reg-hal"),
+                ended(60),
+            ]
+        )
+
+        # then: neither is taken for a guest of this session
+        assert list(ParticipantSession.objects.values_list("guest_id", flat=True)) == [None, None]
 
 
 def test_a_guest_record_is_shown_to_the_teacher_and_admins_only(with_guests):
