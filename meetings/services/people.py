@@ -22,7 +22,7 @@ from meetings.policy import access_admin
 from meetings.providers.base import MeetingProviderError
 from meetings.zoom import oauth
 from meetings.zoom.factory import zoom_settings
-from tenants.accounts.models import ApiToken, Role, User
+from tenants.accounts.models import ApiToken, Invitation, RecoveryCode, Role, TwoFactor, User
 from tenants.audit.services import audit_record
 from tenants.school.models import SchoolClass
 
@@ -80,6 +80,13 @@ def person_delete(
 
         zoom = _zoom_grant_revoke(person)
         tokens = ApiToken.objects.filter(user=person).delete()[0]
+        # Their second factor and an invitation still open die with them: a deleted person
+        # has no usable password, like an invitee, and must never come back by the link.
+        TwoFactor.objects.filter(user=person).delete()
+        RecoveryCode.objects.filter(user=person).delete()
+        invitations = Invitation.objects.filter(
+            user=person, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
         devices = JoinDevice.objects.filter(subject_kind="u", subject_id=person.pk).delete()[0]
         urls = Registrant.objects.filter(user=person).exclude(join_url="").update(join_url="")
         # The start URL carries the host's Zoom key: theirs goes with them.
@@ -108,6 +115,7 @@ def person_delete(
                 "successor_id": successor.pk if successor else None,
                 "zoom": zoom,
                 "api_tokens": tokens,
+                "invitations_revoked": invitations,
                 "join_devices": devices,
                 "join_urls": urls,
                 "classes": [c.pk for c in classes],

@@ -9,7 +9,6 @@ the schema in use, so another school's link finds nothing here."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.accounts.models import Invitation, Role, User
-from tenants.accounts.services import api_tokens_revoke_all
+from tenants.accounts.services import api_tokens_revoke_all, token_hash
 from tenants.audit.services import audit_record
 from tenants.mail.rendering import school_here
 from tenants.mail.services import mail_queue
@@ -64,10 +63,6 @@ class InvitationRefused(Exception):
         super().__init__(self.message)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_url(token: str) -> str:
     return f"{school_here().url.rstrip('/')}{PATH}{token}/"
 
@@ -77,14 +72,15 @@ def _pending(now: datetime) -> dict[str, object]:
 
 
 def _is_pending_person(user: User) -> bool:
-    """Made by an invitation and not yet in: inactive, no usable password."""
-    return not user.is_active and not user.has_usable_password()
+    """Made by an invitation and not yet in: inactive, no usable password, not deleted (a
+    deleted person is inactive with no password too, and must never come back by a link)."""
+    return not user.is_active and not user.has_usable_password() and user.deleted_at is None
 
 
 def _issue(invitation: Invitation, *, send: bool, now: datetime) -> None:
     """Give the invitation a new token (the old link dies), a new expiry, and mail it."""
     token = secrets.token_urlsafe(32)
-    invitation.token_hash = _hash(token)
+    invitation.token_hash = token_hash(token)
     invitation.expires_at = now + timedelta(days=settings.LIVEROLL_INVITATION_DAYS)
     if send:
         invitation.sent_count += 1
@@ -275,7 +271,7 @@ def _usable(token: str, now: datetime, *, lock: bool) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     rows = Invitation.objects.select_related("user").filter(
-        token_hash=_hash(token), **_pending(now)
+        token_hash=token_hash(token), **_pending(now)
     )
     if lock:
         rows = rows.select_for_update()

@@ -63,7 +63,8 @@ class TokenLimitReached(Exception):
     """The person holds as many active tokens as they may."""
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How a secret token (API token, invitation link) is stored: its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -98,7 +99,7 @@ def api_token_create(
             user=user,
             name=name.strip()[:100] or "API client",
             prefix=token[:10],
-            key_hash=_token_hash(token),
+            key_hash=token_hash(token),
             expires_at=timezone.now() + timedelta(days=days),
             password_fingerprint=password_fingerprint(user),
         )
@@ -143,7 +144,7 @@ def api_token_authenticate(*, token: str, now: datetime | None = None) -> User |
     now = now or timezone.now()
     row = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(token), revoked=False, expires_at__gt=now)
+        .filter(key_hash=token_hash(token), revoked=False, expires_at__gt=now)
         .filter(user__is_active=True)
         .first()
     )

@@ -194,7 +194,10 @@ def two_factor_disable(
 
 def two_factor_reset(*, user: User, actor: User, ip: str | None = None) -> bool:
     """An admin turns it off for a person who lost their app (the person enrols again).
-    Access is the caller's (the school's admins; the schema is the boundary)."""
+    Access is the caller's (the school's admins; the schema is the boundary). Never one's own:
+    that takes a code (`two_factor_disable`), or a session alone would undo the second factor."""
+    if user.pk == actor.pk:
+        raise TwoFactorState("Turn off your own two-factor sign-in with a code.")
     with transaction.atomic():
         removed, _ = TwoFactor.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()

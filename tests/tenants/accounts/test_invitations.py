@@ -278,3 +278,24 @@ def test_a_pending_person_cannot_sign_in(alpha):
     response = client.post("/accounts/login/", {"username": "new@example.com", "password": ""})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_a_person_deleted_before_accepting_never_comes_back_by_the_link(alpha):
+    from meetings.services.people import person_delete
+
+    # given: an invitee deleted by the admin before they opened their mail
+    invite(alpha)
+    path = last_link(alpha)
+    with schema_context(alpha.schema):
+        person = User.objects.get(email="new@example.com")
+        person_delete(person_id=person.pk, by=alpha.users["admin"])
+
+    # when: the link is opened anyway
+    _, response = accept(alpha, path)
+
+    # then: refused, and the person stays deleted and inactive
+    assert refused(response)
+    with schema_context(alpha.schema):
+        person.refresh_from_db()
+        assert not person.is_active and person.deleted_at is not None
+        assert not person.has_usable_password()

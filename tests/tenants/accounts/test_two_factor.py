@@ -312,6 +312,21 @@ def test_an_admin_resets_another_persons_two_factor_audited(alpha):
     assert login_gql(Client(HTTP_HOST=alpha.host), "student@alpha.test")["user"]
 
 
+def test_an_admin_cannot_reset_their_own_without_a_code(alpha):
+    # given: the admin has a second factor; a session (or a token) alone is theirs
+    enrol(alpha, "admin")
+    with schema_context(alpha.schema):
+        admin_id = alpha.users["admin"].pk
+
+    # when: they reset their own as if it were someone else's
+    data = graphql(alpha.client("admin"), RESET, id=str(admin_id)).json()["data"]
+
+    # then: refused; turning it off takes a code (disableTwoFactor)
+    assert data["resetTwoFactor"]["ok"] is False
+    with schema_context(alpha.schema):
+        assert TwoFactor.objects.filter(user_id=admin_id).exists()
+
+
 def test_an_admin_cannot_reset_another_schools_person(alpha, beta):
     enrol(beta, "student")
     with schema_context(beta.schema):
