@@ -57,14 +57,19 @@ def series_event(*, series: MeetingSeries) -> SeriesEvent | None:
 
 
 def rsvp_may_respond(*, user: User, meeting: Meeting) -> bool:
-    """Someone who may join the class (`may_join`), while it is still to come or under way."""
+    """Someone the class is for and who was invited to it (`may_join` and
+    `invitation_invitees`: a school-wide class is mailed to its class only), while it is still
+    to come or under way."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if meeting.status not in (Meeting.Status.SCHEDULED, Meeting.Status.STARTED):
         return False
     if meeting.end_time <= timezone.now():
         return False
-    return may_join(user=user, meeting=meeting)
+    return (
+        may_join(user=user, meeting=meeting)
+        and invitation_invitees(meeting=meeting).filter(pk=user.pk).exists()
+    )
 
 
 def rsvp_of(*, user: User, meeting: Meeting) -> str | None:

@@ -246,7 +246,7 @@ def reminder_key(
 
 
 def _queue_or_log(
-    *, key: str, to: str, template: str, context: Mapping[str, Any], user: User
+    *, key: str, to: str, template: str, context: Mapping[str, Any], user: User | None = None
 ) -> bool:
     """mail_queue, except that an address the outbox refuses (a person stored with a malformed
     email) is logged and skipped: one bad address must not hold up everyone else's mail, again
@@ -254,9 +254,8 @@ def _queue_or_log(
     try:
         return mail_queue(key=key, to=to, template=template, context=context, user=user)
     except ValidationError:
-        logger.warning(
-            "no %s mail for user %s: their email address is not valid", template, user.pk
-        )
+        who = f"user {user.pk}" if user is not None else f"mail {key}"
+        logger.warning("no %s mail for %s: the email address is not valid", template, who)
         return False
 
 
@@ -357,7 +356,7 @@ def _remind_guests(*, now: datetime, offsets: list[int]) -> int:
         for meeting in due:
             for guest in guests_of_meeting(meeting).filter(revoked_at__isnull=True):
                 with transaction.atomic():
-                    queued += mail_queue(
+                    queued += _queue_or_log(
                         key=guest_reminder_key(
                             meeting_id=meeting.pk,
                             guest_id=guest.pk,

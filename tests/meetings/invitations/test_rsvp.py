@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from meetings import services
 from meetings.invitations.models import Rsvp
 from meetings.invitations.services import rsvp_token
 from meetings.models import Meeting
@@ -16,7 +17,7 @@ from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tests.graphql.conftest import GQL
 
-from .conftest import schedule
+from .conftest import schedule, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +169,30 @@ def test_those_who_may_not_join_cannot_answer(alpha, invited, role):
     assert data["response"] is None
     assert [e["code"] for e in data["errors"]] == ["forbidden"]
     assert _answers(alpha, meeting) == {}
+
+
+def test_on_a_school_wide_class_only_those_invited_answer(alpha, commit, outbox):
+    # given: a class published to the whole school (a parent may join it), whose invitations
+    # go to the class's students only
+    meeting = commit(
+        alpha,
+        services.meeting_schedule,
+        actor=alpha.users["admin"],
+        school_class=alpha.school_class,
+        title="Assembly",
+        start_time=soon(),
+        target_audience="all",
+    )
+    outbox.run(alpha)
+
+    # when: the parent, who was not invited, answers; then the invited student does
+    parent = GQL(alpha, "parent").ok(RSVP, id=str(meeting.pk), r="ACCEPTED")["rsvp"]
+    student = GQL(alpha, "student").ok(RSVP, id=str(meeting.pk), r="ACCEPTED")["rsvp"]
+
+    # then: only the student's answer is taken
+    assert [e["code"] for e in parent["errors"]] == ["forbidden"]
+    assert student["errors"] == []
+    assert list(_answers(alpha, meeting).values()) == ["accepted"]
 
 
 def test_a_student_of_another_class_finds_no_such_meeting(alpha, invited):

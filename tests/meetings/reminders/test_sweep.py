@@ -427,7 +427,7 @@ def test_a_person_with_a_malformed_address_holds_up_no_one(alpha, caplog):
         # then: the other student's mail goes; the broken one is logged (by id), not retried
         assert (report.reminders, report.mails) == (2, 1)
         assert _recipients(delivered()) == [alpha.users["student"].email]
-        assert f"user {broken.pk}: their email address is not valid" in caplog.text
+        assert f"user {broken.pk}: the email address is not valid" in caplog.text
         assert services.reminders_sweep(now=at(1)).reminders == 0
         assert len(_reminded(meeting)) == 2
 
