@@ -59,7 +59,8 @@ def audits(world, action="join."):
 
 
 def assert_no_zoom_link(response):
-    assert "Location" not in response or response.status_code == 302
+    """A refusal: no redirect anywhere, and no Zoom link in the page."""
+    assert response.status_code != 302 and "Location" not in response
     assert SECRET not in response.content.decode()
     assert "zoom.test" not in response.content.decode()
 
