@@ -84,6 +84,17 @@ def classes_visible(user) -> QuerySet[SchoolClass]:
     return SchoolClass.objects.filter(pk__in=SchoolClass.objects.filter(rule).values("pk"))
 
 
+def children_of(user) -> QuerySet[User]:
+    """A parent's linked children who are active students, by name; nobody for others."""
+    if not _active(user) or user.role != Role.PARENT:
+        return User.objects.none()
+    return (
+        User.objects.filter(parent_links__parent=user, is_active=True, role=Role.STUDENT)
+        .distinct()
+        .order_by("name", "email", "pk")
+    )
+
+
 def class_students_visible(user, school_class: SchoolClass) -> QuerySet[User]:
     """The class list: whole for its teachers and admins; students see themselves, parents
     their children."""

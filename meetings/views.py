@@ -28,6 +28,7 @@ from meetings.policy import (
 )
 from meetings.providers.base import MeetingProviderError
 from meetings.selectors import zoom_connection_for
+from meetings.services.connections import ZOOM_APP_RETURN_KEY
 from meetings.zoom.factory import zoom_settings
 from tenants.audit.services import request_ip
 from tenants.confirmation import EmailNotConfirmed
@@ -78,12 +79,23 @@ def zoom_connect(request):
     return redirect(url)
 
 
+def _back(request, outcome: str, message: str):
+    # The app's page when connectZoom started it there: it shows `?zoom=` in their language.
+    back = request.session.pop(ZOOM_APP_RETURN_KEY, None)
+    if back:
+        return redirect(f"{back}?zoom={outcome}")
+    if outcome == "connected":
+        messages.success(request, message)
+    else:
+        messages.error(request, message)
+    return redirect("zoom")
+
+
 @login_required
 @require_GET
 def zoom_callback(request):
     if request.GET.get("error"):
-        messages.error(request, f"Zoom did not connect: {request.GET.get('error')}.")
-        return redirect("zoom")
+        return _back(request, "denied", f"Zoom did not connect: {request.GET.get('error')}.")
     try:
         connection = services.zoom_connect_complete(
             user=request.user,
@@ -94,14 +106,11 @@ def zoom_callback(request):
             ip=request_ip(request),
         )
     except services.OAuthStateError as exc:
-        messages.error(request, str(exc))
-        return redirect("zoom")
+        return _back(request, "expired", str(exc))
     except MeetingProviderError as exc:
         logger.warning("Zoom OAuth callback failed for %s: %s", request.user, exc)
-        messages.error(request, f"Zoom did not connect: {exc.message}")
-        return redirect("zoom")
-    messages.success(request, f"Connected as {connection.zoom_email}.")
-    return redirect("zoom")
+        return _back(request, "failed", f"Zoom did not connect: {exc.message}")
+    return _back(request, "connected", f"Connected as {connection.zoom_email}.")
 
 
 @login_required

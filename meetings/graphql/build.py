@@ -17,7 +17,11 @@ from meetings.graphql import room
 from meetings.graphql import types as t
 from meetings.guests.graphql.types import Guest, guest_from
 from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
-from meetings.invitations.selectors import rsvp_summaries, rsvps_of
+from meetings.invitations.selectors import (
+    invitation_mail_statuses,
+    rsvp_summaries,
+    rsvps_of,
+)
 from meetings.joining.links import join_urls_for
 from meetings.models import Meeting, Registrant
 from meetings.policy import can_manage_meeting, registrant_visible
@@ -26,7 +30,16 @@ from tenants.graphql.types import person_from, user_from
 
 # Fields whose content depends on whether the viewer manages the meeting.
 _NEED_MANAGES = frozenset(
-    {"canManage", "participants", "attendance", "registrants", "guests", "rsvpCounts", "rsvps"}
+    {
+        "canManage",
+        "participants",
+        "attendance",
+        "registrants",
+        "guests",
+        "rsvpCounts",
+        "rsvps",
+        "roster",
+    }
 )
 
 
@@ -35,7 +48,14 @@ def meeting_prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
     if fields & _NEED_MANAGES:
         lookups.append("school_class__teachers")  # can_manage_meeting reads it
     if "registrants" in fields:
-        lookups.append(Prefetch("registrants", queryset=Registrant.objects.select_related("user")))
+        lookups.append(
+            Prefetch(
+                "registrants",
+                queryset=Registrant.objects.select_related("user").order_by(
+                    "user__name", "user__email", "pk"
+                ),
+            )
+        )
     if "guests" in fields:
         lookups += ["guests__invited_by", "series__guests__invited_by", "guest_registrants"]
     return lookups + room.prefetches(fields)
@@ -57,7 +77,7 @@ def meetings_for(
         _join_urls_set(meetings, viewer)
     if viewer is not None and "myRsvp" in fields:
         _my_rsvps_set(meetings, viewer)
-    if viewer is not None and fields & {"rsvpCounts", "rsvps"}:
+    if viewer is not None and fields & {"rsvpCounts", "rsvps", "roster"}:
         _rsvp_summaries_set(meetings, viewer)
     return meetings
 
@@ -160,7 +180,7 @@ def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: b
             _my_rsvps_set([meeting], viewer)
         mine = getattr(meeting, _MY_RSVP)
         values["my_rsvp"] = RsvpResponse(mine) if mine else None
-    if manages and fields & {"rsvpCounts", "rsvps"}:
+    if manages and fields & {"rsvpCounts", "rsvps", "roster"}:
         if not hasattr(meeting, _RSVP_SUMMARY):
             _rsvp_summaries_set([meeting], viewer)
         summary = getattr(meeting, _RSVP_SUMMARY)
@@ -174,4 +194,26 @@ def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: b
             MeetingRsvp(user=user_from(u), response=RsvpResponse(r) if r else None)
             for u, r in summary.people
         ]
+        if "roster" in fields:
+            values["roster"] = _roster_of(meeting, summary.people)
     return values
+
+
+def _roster_of(meeting: Meeting, people: list[tuple[User, str | None]]) -> list[t.RosterEntry]:
+    """Each invitee with their registration, the latest invitation mail about this session
+    (or its series) and their answer, by name: two queries for the session."""
+    ids = [u.pk for u, _ in people]
+    registration = dict(
+        Registrant.objects.filter(meeting=meeting, user_id__in=ids).values_list("user_id", "status")
+    )
+    mails = invitation_mail_statuses(meeting=meeting, user_ids=ids)
+    rows = sorted(people, key=lambda pair: (pair[0].name.casefold(), pair[0].email, pair[0].pk))
+    return [
+        t.RosterEntry(
+            user=user_from(u),
+            registration=registration.get(u.pk),
+            invitation=t.InvitationMailStatus(mails[u.pk]) if u.pk in mails else None,
+            rsvp=RsvpResponse(r) if r else None,
+        )
+        for u, r in rows
+    ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import cast
 
@@ -18,6 +19,7 @@ from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
 from meetings.recurrence import Frequency, RecurrenceRule
 from meetings.selectors import zoom_connection_for
+from meetings.services.connections import ZOOM_APP_RETURN_KEY
 from meetings.services.people import person_delete
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, http_request, require_admin, require_user
@@ -28,6 +30,8 @@ from tenants.school.models import SchoolClass
 from tenants.school.services import class_enrol, class_unenrol
 
 MAX_LIST_INPUT = 200
+# A path of the app (no scheme, host, query or `..`): where Zoom's consent screen returns to.
+APP_PATH = re.compile(r"/app(/[A-Za-z0-9_-]+)*/?")
 
 
 def _meeting_out(meeting: Meeting, user: User, info: Info) -> t.Meeting:
@@ -214,14 +218,22 @@ class MeetingsMutation:
 
     # --- Zoom -----------------------------------------------------------------------------
 
-    @strawberry.mutation(description="Begin connecting the viewer's Zoom: go to authorizeUrl.")
+    @strawberry.mutation(
+        description="Begin connecting the viewer's Zoom (teachers and admins): go to"
+        " authorizeUrl. Zoom sends them back to `returnTo` (a path of the app, `/app/…`) with"
+        " `?zoom=connected|denied|expired|failed`; without it, to the Zoom page."
+    )
     @typed_errors(ConnectZoomPayload)
-    def connect_zoom(self, info: Info) -> ConnectZoomPayload:
+    def connect_zoom(self, info: Info, return_to: str | None = None) -> ConnectZoomPayload:
         user = require_user(info)
+        if return_to is not None and not APP_PATH.fullmatch(return_to):
+            raise fail("Zoom can only send you back into the app.", field="returnTo")
         request = http_request(info)
         url = meeting_services.zoom_connect_start(
             user=user, session=request.session, tenant=request.tenant
         )
+        if return_to is not None:
+            request.session[ZOOM_APP_RETURN_KEY] = return_to
         return ConnectZoomPayload(authorize_url=url, errors=[])
 
     @strawberry.mutation

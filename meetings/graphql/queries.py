@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import strawberry
-from django.db.models import Q
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from strawberry.types import Info
 
@@ -14,6 +14,7 @@ from meetings.models import Meeting
 from meetings.policy import (
     access_meeting,
     can_manage_class,
+    children_of,
     class_students_visible,
     classes_visible,
     meetings_visible,
@@ -21,9 +22,10 @@ from meetings.policy import (
 from meetings.selectors import scheduling_policy, zoom_connection_for
 from meetings.services.connections import zoom_callback_url_here
 from meetings.zoom.factory import zoom_settings
+from tenants.accounts.models import Role
 from tenants.accounts.models import User as UserRow
 from tenants.crypto import secret_hint
-from tenants.graphql.context import page_limit, require_admin, require_user
+from tenants.graphql.context import NotAllowed, page_limit, require_admin, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import User, person_from, user_from
 from tenants.ids import pk_or_none
@@ -35,6 +37,33 @@ def _students_can_see(
 ) -> list[User]:
     allowed = set(class_students_visible(user, school_class).values_list("pk", flat=True))
     return [user_from(s) for s in students if s.pk in allowed]
+
+
+def meetings_when(
+    rows: QuerySet[Meeting], *, when: t.MeetingWhen | None, now: datetime
+) -> QuerySet[Meeting]:
+    """Upcoming: scheduled and not over by the clock (a class that never started and whose
+    time has passed is past, never "coming up"); live: started; past: ended, or cancelled or
+    never started and over by the clock."""
+    over = Q(end_at__lte=now)
+    rows = rows.annotate(
+        end_at=ExpressionWrapper(
+            F("start_time") + F("duration_minutes") * timedelta(minutes=1),
+            output_field=DateTimeField(),
+        )
+    )
+    if when == t.MeetingWhen.UPCOMING:
+        return (
+            rows.filter(status=Meeting.Status.SCHEDULED).exclude(over).order_by("start_time", "pk")
+        )
+    if when == t.MeetingWhen.LIVE:
+        return rows.filter(status=Meeting.Status.STARTED).order_by("start_time", "pk")
+    if when == t.MeetingWhen.PAST:
+        return rows.filter(
+            Q(status=Meeting.Status.ENDED)
+            | (Q(status__in=(Meeting.Status.SCHEDULED, Meeting.Status.CANCELLED)) & over)
+        ).order_by("-start_time", "-pk")
+    return rows.order_by("start_time", "pk")
 
 
 @strawberry.type
@@ -79,19 +108,7 @@ class MeetingsQuery:
         user = require_user(info)
         now = timezone.now()
         rows = meetings_visible(user)
-        if when == t.MeetingWhen.UPCOMING:
-            rows = rows.filter(
-                status=Meeting.Status.SCHEDULED, start_time__gte=now - timedelta(hours=1)
-            )
-            rows = rows.order_by("start_time", "pk")
-        elif when == t.MeetingWhen.LIVE:
-            rows = rows.filter(status=Meeting.Status.STARTED).order_by("start_time", "pk")
-        elif when == t.MeetingWhen.PAST:
-            rows = rows.filter(
-                Q(status=Meeting.Status.ENDED) | Q(start_time__lt=now - timedelta(days=1))
-            ).order_by("-start_time", "-pk")
-        else:
-            rows = rows.order_by("start_time", "pk")
+        rows = meetings_when(rows, when=when, now=now)
         if class_id is not None:
             class_pk = pk_or_none(class_id)
             rows = rows.filter(school_class_id=class_pk) if class_pk else rows.none()
@@ -104,6 +121,31 @@ class MeetingsQuery:
             total_count=total,
             has_more=offset + limit < total,
         )
+
+    @strawberry.field(
+        description="A parent's children, by name, each with the classes still to come that"
+        " the child is in (at most `limit` each; parents only)."
+    )
+    def children_sessions(self, info: Info, limit: int = 5) -> list[t.ChildSessions]:
+        user = require_user(info)
+        if user.role != Role.PARENT:
+            raise NotAllowed("Only parents have children here.")
+        limit = min(page_limit(limit), 20)
+        fields = selected(info, "upcoming")
+        result = []
+        for child in children_of(user):
+            rows = meetings_when(
+                meetings_visible(user).filter(pk__in=meetings_visible(child).values("pk")),
+                when=t.MeetingWhen.UPCOMING,
+                now=timezone.now(),
+            )
+            page = meetings_for(rows[:limit], fields, viewer=user)
+            result.append(
+                t.ChildSessions(
+                    child=user_from(child), upcoming=[meeting_from(m, user, fields) for m in page]
+                )
+            )
+        return result
 
     @strawberry.field(description="The school's scheduling rules.")
     def scheduling_policy(self, info: Info) -> t.SchedulingPolicy:

@@ -62,6 +62,25 @@ class Registrant:
     last_error: str
 
 
+@strawberry.enum
+class InvitationMailStatus(Enum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@strawberry.type
+class RosterEntry:
+    """One invited person of a session, for those who manage it: their Zoom registration
+    (null: none yet), the latest invitation mail about it (null: none), their answer (null:
+    pending)."""
+
+    user: User
+    registration: str | None
+    invitation: InvitationMailStatus | None
+    rsvp: RsvpResponse | None
+
+
 @strawberry.type
 class Meeting:
     id: strawberry.ID
@@ -105,6 +124,19 @@ class Meeting:
         default_factory=list,
         description="Each invitee's answer, for those who manage the meeting.",
     )
+    roster: list[RosterEntry] = strawberry.field(
+        default_factory=list,
+        description="Each invited person's registration, invitation and answer, sorted by name"
+        " (those who manage the meeting only; empty for others).",
+    )
+
+
+@strawberry.type
+class ChildSessions:
+    """A parent's child and the classes still to come that the child is in."""
+
+    child: User
+    upcoming: list[Meeting]
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ from meetings.invitations.models import InvitationPolicy, Rsvp, SeriesEvent
 from meetings.joining.selectors import may_join
 from meetings.models import Meeting, MeetingSeries, TargetAudience
 from tenants.accounts.models import Role, User
+from tenants.mail.models import OutboundMail
 from tenants.school.models import Enrolment
 
 # Audiences whose invitations go to the class's enrolled students.
@@ -159,3 +160,23 @@ def rsvp_summaries(*, meetings: Sequence[Meeting]) -> dict[int, RsvpSummary]:
             people=pairs,
         )
     return summaries
+
+
+def invitation_mail_statuses(*, meeting: Meeting, user_ids: Sequence[int]) -> dict[int, str]:
+    """Per person, the state of the latest invitation mail about `meeting` or its series
+    (`OutboundMail.Status`: queued, sending, sent or failed); one query. The keys are
+    `invitation:<meeting|series>:<id>:<user id>:<sequence>` (services.invitations_deliver_now)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    rule = Q(key__startswith=f"invitation:meeting:{meeting.pk}:")
+    if meeting.series_id:
+        rule |= Q(key__startswith=f"invitation:series:{meeting.series_id}:")
+    latest: dict[int, str] = {}
+    rows = OutboundMail.objects.filter(rule).order_by("queued_at", "pk")
+    for key, status in rows.values_list("key", "status"):
+        parts = key.split(":")
+        user_id = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+        if user_id in wanted:
+            latest[user_id] = "queued" if status == OutboundMail.Status.SENDING else status
+    return latest

@@ -57,6 +57,11 @@ def zoom_callback_url_here() -> str:
     return zoom_callback_url(slug=school.slug)
 
 
+# The session key of the app's page to return to after Zoom's consent screen (set by the
+# connectZoom mutation, read by the OAuth callback view).
+ZOOM_APP_RETURN_KEY = "liveroll_zoom_return"
+
+
 def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) -> str:
     """The URL that sends the teacher to Zoom to approve. The state is signed, bound to this
     tenant and user, and to a nonce kept in their session (single use). Refused

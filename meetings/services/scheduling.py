@@ -32,7 +32,12 @@ from meetings.providers.base import (
 from meetings.recurrence import RecurrenceRule
 from meetings.services.calendar_events import _calendar_event_upsert
 from meetings.services.registrants import _enqueue_registration, registrants_cancel_for_meetings
-from meetings.zoom.factory import ZoomNotConnected, acting_for_host, provider_for_meeting
+from meetings.zoom.factory import (
+    ZoomNotConnected,
+    acting_for_host,
+    meeting_create_as_host,
+    provider_for_meeting,
+)
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 from tenants.text import text_validate
@@ -260,9 +265,7 @@ def meeting_schedule(
                 _calendar_event_upsert(meeting)
             invitations_on_schedule(meetings=meetings)  # mailed after commit
             if acting is not None:
-                created = acting.provider.create_meeting(
-                    acting.host_user_id, _request_for(meetings, series)
-                )
+                created = meeting_create_as_host(acting, _request_for(meetings, series))
                 _attach_zoom(meetings, created, acting.account)
             audit_record(
                 actor=actor,
@@ -330,9 +333,7 @@ def meeting_ensure_on_zoom(*, meeting: Meeting) -> Meeting:
     created = None
     try:
         with transaction.atomic():
-            created = acting.provider.create_meeting(
-                acting.host_user_id, _request_for(group, meeting.series)
-            )
+            created = meeting_create_as_host(acting, _request_for(group, meeting.series))
             _attach_zoom(group, created, acting.account)
     except BaseException as exc:
         if created is not None:

@@ -8,7 +8,13 @@ from typing import Any
 from django.conf import settings
 
 from meetings.models import Meeting, ZoomConnection, ZoomSettings
-from meetings.providers.base import MeetingProvider, MeetingProviderError
+from meetings.providers.base import (
+    MeetingProvider,
+    MeetingProviderError,
+    MeetingRequest,
+    NotFoundError,
+    ProviderMeeting,
+)
 from meetings.zoom.client import ZoomClient
 from meetings.zoom.endpoints import api_base
 from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
@@ -27,6 +33,9 @@ class Acting:
     provider: MeetingProvider
     account: str  # Meeting.Account value
     host_user_id: str  # the Zoom user the meeting is made for ("me" for the token's owner)
+    # The school account's default host, for a teacher who has no user on the school's Zoom
+    # account (Zoom answers 1001 "user does not exist"); "" when there is none to fall back on.
+    fallback_host_user_id: str = ""
 
 
 def zoom_settings() -> ZoomSettings:
@@ -72,12 +81,31 @@ def acting_for_host(host: User) -> Acting:
     if conn is not None and conn.is_usable and zoom.has_app_credentials:
         return Acting(_user_provider(zoom, conn), Meeting.Account.USER, "me")
     if zoom.has_account_credentials:
-        return Acting(account_provider(zoom), Meeting.Account.ACCOUNT, zoom.account_host_user)
+        # On the school's account the class is the teacher's own: made for their Zoom user
+        # (by email, which Zoom takes as a user id), so that Zoom shows them as its host.
+        # "me" would be the account's owner (an admin).
+        same_account = conn is not None and conn.zoom_account_id == zoom.account_id
+        own = (conn.zoom_user_id if conn is not None and same_account else "") or host.email
+        default = zoom.account_host_user or "me"
+        if not own or own == default:
+            return Acting(account_provider(zoom), Meeting.Account.ACCOUNT, default)
+        return Acting(account_provider(zoom), Meeting.Account.ACCOUNT, own, default)
     if conn is not None and conn.status == ZoomConnection.Status.NEEDS_RECONNECT:
         raise ZoomNotConnected("Zoom signed you out: reconnect Zoom, then try again.")
     raise ZoomNotConnected(
         "Connect your Zoom account first (or ask an admin to set up the school's Zoom account)."
     )
+
+
+def meeting_create_as_host(acting: Acting, request: MeetingRequest) -> ProviderMeeting:
+    """Create the meeting for `acting`'s host user; on the school's account, for its default
+    host when Zoom has no user for the teacher."""
+    try:
+        return acting.provider.create_meeting(acting.host_user_id, request)
+    except NotFoundError:
+        if not acting.fallback_host_user_id:
+            raise
+        return acting.provider.create_meeting(acting.fallback_host_user_id, request)
 
 
 def provider_for_meeting(meeting: Meeting, *, interactive: bool = False) -> MeetingProvider:

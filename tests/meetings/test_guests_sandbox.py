@@ -65,3 +65,30 @@ def test_a_guest_is_registered_joins_and_is_cancelled_at_the_sandbox(alpha, sand
     refused = client.get(path)
     assert refused.status_code == 403
     assert "Location" not in refused
+
+
+def test_a_class_on_the_schools_account_is_hosted_by_its_teacher_at_the_sandbox(alpha, sandbox):
+    """Server-to-Server: the meeting is made for the teacher's Zoom user, not the account's
+    owner ("me": the sandbox's Demo Admin), when Zoom knows the teacher; else for the owner."""
+    # given: the teacher is a user of the school's Zoom account
+    sandbox.state.add_user(
+        email=alpha.users["teacher"].email,
+        first_name="Alpha",
+        last_name="Teacher",
+        account_id="demo-account",
+    )
+    with schema_context(alpha.schema):
+        sandbox_account_set(sandbox)
+
+        # when
+        meeting = meeting_services.meeting_schedule(
+            actor=alpha.users["teacher"],
+            school_class=alpha.school_class,
+            title="Chemistry",
+            start_time=timezone.now() + timedelta(minutes=5),
+        )
+
+    # then
+    zoom_meeting = sandbox.state.meetings[int(meeting.zoom_meeting_id)]
+    assert zoom_meeting.host_email == alpha.users["teacher"].email
+    assert zoom_meeting.host_email != "admin@demo.test"

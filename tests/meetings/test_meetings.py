@@ -111,13 +111,46 @@ def test_a_series_that_ends_on_a_date_reaches_zoom_with_its_end(teacher_connecte
 
 
 def test_school_account_is_used_when_the_teacher_has_not_connected(zoom_alpha, requests_mock):
+    # given: no connection of the teacher's own; the school's Server-to-Server account
+    teacher_email = zoom_alpha.users["teacher"].email.replace("@", "%40")
     requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acct-token", refresh=None))
-    requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(55))
+    made = requests_mock.post(
+        f"{API}/users/{teacher_email}/meetings", status_code=201, json=created_meeting_body(55)
+    )
+    as_owner = requests_mock.post(
+        f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(56)
+    )
 
+    # when
     meeting = _schedule(zoom_alpha)
 
+    # then: the meeting is the teacher's on the school's account (Zoom shows them as host),
+    # not the account owner's ("me")
     assert meeting.zoom_account == Meeting.Account.ACCOUNT
+    assert made.call_count == 1 and not as_owner.called
+    assert meeting.zoom_meeting_id == "55"
     assert requests_mock.last_request.headers["Authorization"] == "Bearer acct-token"
+
+
+def test_school_account_falls_back_to_its_host_when_zoom_has_no_such_teacher(
+    zoom_alpha, requests_mock
+):
+    # given: the teacher has no user on the school's Zoom account
+    teacher_email = zoom_alpha.users["teacher"].email.replace("@", "%40")
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acct-token", refresh=None))
+    requests_mock.post(
+        f"{API}/users/{teacher_email}/meetings",
+        status_code=404,
+        json={"code": 1001, "message": "User does not exist."},
+    )
+    requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(57))
+
+    # when
+    meeting = _schedule(zoom_alpha)
+
+    # then: made for the account's default host instead
+    assert meeting.zoom_meeting_id == "57"
+    assert requests_mock.last_request.url.endswith("/users/me/meetings")
 
 
 def test_without_any_zoom_the_class_is_scheduled_locally(alpha, requests_mock):

@@ -218,3 +218,54 @@ def test_the_periodic_refresh_takes_only_tokens_about_to_expire(teacher_connecte
         tokens = dict(ZoomConnection.objects.values_list("user__email", "access_token"))
     assert tokens == {"teacher@alpha.test": "renewed", "t2@alpha.test": "fresh"}
     assert requests_mock.call_count == 1
+
+
+CONNECT = """mutation($back: String) {
+  connectZoom(returnTo: $back) { authorizeUrl errors { field code } }
+}"""
+
+
+def _gql(client, query, **variables):
+    response = client.post(
+        "/graphql/", {"query": query, "variables": variables}, content_type="application/json"
+    )
+    return response.json()["data"]
+
+
+def test_connecting_from_the_app_returns_to_the_app(zoom_alpha, requests_mock):
+    # given: the teacher starts from the app's Zoom page
+    client = zoom_alpha.client("teacher")
+    started = _gql(client, CONNECT, back="/app/my-zoom")["connectZoom"]
+    assert started["errors"] == []
+    state = parse_qs(urlsplit(started["authorizeUrl"]).query)["state"][0]
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acc-1", "ref-1"))
+    requests_mock.get(f"{API}/users/me", json={"id": "zu-42", "email": "t@zoom.example"})
+
+    # when: Zoom sends them back
+    response = client.get("/oauth/zoom/callback/", {"code": "the-code", "state": state})
+
+    # then: to the app, with the outcome
+    assert response["Location"] == "/app/my-zoom?zoom=connected"
+
+
+def test_a_refused_consent_returns_to_the_app_with_the_outcome(zoom_alpha):
+    client = zoom_alpha.client("teacher")
+    _gql(client, CONNECT, back="/app/my-zoom")
+
+    response = client.get("/oauth/zoom/callback/", {"error": "access_denied"})
+
+    assert response["Location"] == "/app/my-zoom?zoom=denied"
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/app/", "//evil.example/app", "/app/../x"])
+def test_connect_zoom_returns_only_into_the_app(zoom_alpha, back):
+    started = _gql(zoom_alpha.client("teacher"), CONNECT, back=back)["connectZoom"]
+    assert started["authorizeUrl"] is None
+    assert started["errors"] == [{"field": "returnTo", "code": "invalid"}]
+
+
+@pytest.mark.parametrize("role", ["student", "parent"])
+def test_students_and_parents_cannot_connect_zoom_from_the_app(zoom_alpha, role):
+    started = _gql(zoom_alpha.client(role), CONNECT, back="/app/my-zoom")["connectZoom"]
+    assert started["authorizeUrl"] is None
+    assert started["errors"]
