@@ -129,6 +129,7 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         registration_enabled=meeting.registration_enabled,
         class_id=strawberry.ID(str(meeting.school_class_id)) if meeting.school_class_id else None,
         class_name=meeting.school_class.name if meeting.school_class is not None else None,
+        series_id=strawberry.ID(str(meeting.series_id)) if meeting.series_id else None,
         teacher=person_from(meeting.host),
         started_at=meeting.actual_start,
         ended_at=meeting.actual_end,

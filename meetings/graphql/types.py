@@ -95,6 +95,9 @@ class Meeting:
     registration_enabled: bool
     class_id: strawberry.ID | None
     class_name: str | None
+    series_id: strawberry.ID | None = strawberry.field(
+        description="The series of a recurring class's session (null: a single class)."
+    )
     teacher: Person
     started_at: datetime | None
     ended_at: datetime | None

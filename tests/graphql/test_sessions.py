@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from meetings.invitations.models import Rsvp
-from meetings.models import Meeting, Registrant
+from meetings.models import Meeting, MeetingSeries, Registrant
 from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.mail.models import OutboundMail
@@ -168,3 +168,34 @@ def test_another_schools_teacher_cannot_read_the_roster(alpha, beta, gql):
     body = gql(beta, "teacher")(ROSTER, m=str(meeting.pk))
     assert body["data"] is None
     assert "No such meeting" in body["errors"][0]["message"]
+
+
+def test_a_sessions_series_is_named_and_its_invitation_counts_for_the_session(alpha, gql):
+    # given: a session of a series whose invitation went out for the whole series (failed)
+    with schema_context(alpha.schema):
+        series = MeetingSeries.objects.create(
+            school_class=alpha.school_class,
+            host=alpha.users["teacher"],
+            title="Weekly",
+            recurrence={},
+        )
+        student = alpha.users["student"]
+        OutboundMail.objects.create(
+            key=f"invitation:series:{series.pk}:{student.pk}:0",
+            to=student.email,
+            template="mail/invitation",
+            subject="Invitation",
+            text="",
+            html="",
+            status=OutboundMail.Status.FAILED,
+        )
+    session = _meeting(alpha, "Weekly", series=series)
+    single = _meeting(alpha, "Once")
+    query = "query($m: ID!) { meeting(id: $m) { seriesId roster { invitation } } }"
+
+    # when
+    data = gql(alpha, "teacher").ok(query, m=str(session.pk))["meeting"]
+
+    # then
+    assert data == {"seriesId": str(series.pk), "roster": [{"invitation": "FAILED"}]}
+    assert gql(alpha, "teacher").ok(query, m=str(single.pk))["meeting"]["seriesId"] is None
