@@ -1,0 +1,127 @@
+// The teacher's own Zoom: connect (Zoom's consent screen, then back here), its status, and
+// disconnect (asked first). Students and parents never see it (the route and menu are for
+// teachers and admins only).
+import { useState } from "preact/hooks";
+import { request } from "../../api/client";
+import { graphql } from "../../api/gql";
+import type { FieldError } from "../../api/schema";
+import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
+import { fmt } from "../../i18n/format";
+import { BASE, useLocation } from "../../router";
+import { Button, ConfirmButton, Errors, Loading, Notice, Page, Section } from "../../ui";
+
+const ZOOM = graphql(`
+  query SessionsMyZoom {
+    myZoomConnection { status zoomEmail expiresAt lastError }
+  }
+`);
+
+const CONNECT = graphql(`
+  mutation SessionsConnectZoom($returnTo: String!) {
+    connectZoom(returnTo: $returnTo) {
+      authorizeUrl
+      errors { field message code }
+    }
+  }
+`);
+
+const DISCONNECT = graphql(`
+  mutation SessionsDisconnectZoom {
+    disconnectZoom { ok errors { field message code } }
+  }
+`);
+
+const OUTCOMES = ["connected", "denied", "expired", "failed"] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+export function MyZoom() {
+  const { data, error, loading, refetch } = useQuery(ZOOM, undefined);
+  const { search } = useLocation();
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [busy, setBusy] = useState<"connect" | "disconnect" | null>(null);
+  const [disconnected, setDisconnected] = useState(false);
+  const outcome = OUTCOMES.find((o) => o === search.get("zoom")) as Outcome | undefined;
+
+  const connect = async () => {
+    setBusy("connect");
+    setErrors([]);
+    try {
+      const { connectZoom } = await request(CONNECT, { returnTo: `${BASE}/my-zoom` });
+      if (connectZoom.authorizeUrl) {
+        window.location.assign(connectZoom.authorizeUrl);
+        return; // leaving for Zoom: stay busy
+      }
+      setErrors(connectZoom.errors);
+    } catch (e) {
+      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+    }
+    setBusy(null);
+  };
+  const disconnect = async () => {
+    setBusy("disconnect");
+    setErrors([]);
+    try {
+      const { disconnectZoom } = await request(DISCONNECT, undefined);
+      setErrors(disconnectZoom.errors);
+      if (disconnectZoom.ok) setDisconnected(true);
+      await refetch();
+    } catch (e) {
+      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const connection = data?.myZoomConnection ?? null;
+  const status = connection?.status ?? "none";
+  return (
+    <Page title={t("sessions:zoom.title")} testId="my-zoom-page" narrow>
+      {outcome && !disconnected && (
+        <Notice kind={outcome === "connected" ? "success" : "error"} testId="zoom-outcome">
+          {t(`sessions:zoom.outcome.${outcome}`)}
+        </Notice>
+      )}
+      {disconnected && <Notice kind="success" testId="zoom-disconnected">{t("sessions:zoom.disconnected")}</Notice>}
+      {error && !data && <Notice kind="error">{error}</Notice>}
+      {loading && !data && <Loading />}
+      {data && (
+        <Section testId="zoom-status" title={t(`sessions:zoom.status.${status as "none"}`)}>
+          {status === "active" && connection ? (
+            <>
+              <p data-test-id="zoom-email">{t("sessions:zoom.connectedAs", { email: connection.zoomEmail })}</p>
+              <p class="muted small">{t("sessions:zoom.whatItDoes")}</p>
+              <ConfirmButton
+                title={t("sessions:zoom.disconnectTitle")}
+                body={<p>{t("sessions:zoom.disconnectBody")}</p>}
+                confirmLabel={t("sessions:zoom.disconnect")}
+                onConfirm={disconnect}
+                busy={busy === "disconnect"}
+                testId="zoom-disconnect"
+              >
+                {t("sessions:zoom.disconnect")}
+              </ConfirmButton>
+            </>
+          ) : (
+            <>
+              <p>{status === "needs_reconnect" ? t("sessions:zoom.needsReconnect") : t("sessions:zoom.notConnected")}</p>
+              {connection?.lastError && (
+                <p class="muted small" data-test-id="zoom-last-error">
+                  {t("sessions:zoom.lastError", { error: connection.lastError })}
+                </p>
+              )}
+              {connection?.expiresAt && status === "needs_reconnect" && (
+                <p class="muted small">{t("sessions:zoom.since", { when: fmt.dateTime(connection.expiresAt) })}</p>
+              )}
+              <Button kind="primary" busy={busy === "connect"} onClick={connect} testId="zoom-connect">
+                {status === "needs_reconnect" ? t("sessions:zoom.reconnect") : t("sessions:zoom.connect")}
+              </Button>
+              <p class="muted small">{t("sessions:zoom.connectHint")}</p>
+            </>
+          )}
+          <Errors errors={errors} testId="zoom-errors" />
+        </Section>
+      )}
+    </Page>
+  );
+}

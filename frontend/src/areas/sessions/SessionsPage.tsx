@@ -1,0 +1,117 @@
+// Sessions: coming up, live now and past, paged. Ended sessions are never "coming up"; only a
+// running class shows "Live".
+import { useState } from "preact/hooks";
+import { graphql } from "../../api/gql";
+import type { MeetingWhen, SessionsListQuery } from "../../api/gql/graphql";
+import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
+import { fmt } from "../../i18n/format";
+import { BASE, Link, useLocation } from "../../router";
+import { Button, Empty, Loading, Notice, Page, Tabs } from "../../ui";
+import type { Me } from "../types";
+import { isUpcoming } from "./joinWindow";
+import { JoinButton, RsvpPicker, SessionLine, SessionStatus, StartClassButton, useNow } from "./parts";
+
+const LIST = graphql(`
+  query SessionsList($when: MeetingWhen!, $limit: Int!, $offset: Int!) {
+    meetings(when: $when, limit: $limit, offset: $offset) {
+      totalCount
+      hasMore
+      items {
+        id title status startTime durationMinutes className seriesId
+        teacher { name }
+        canManage
+        joinUrl
+        myRsvp
+      }
+    }
+    joinPolicy { opensMinutesBefore closesMinutesAfterEnd }
+  }
+`);
+
+const PAGE = 20;
+type Item = SessionsListQuery["meetings"]["items"][number];
+type Policy = SessionsListQuery["joinPolicy"];
+
+export function SessionRow({ session, me, policy }: { session: Item; me: Me; policy: Policy }) {
+  const student = me.role === "STUDENT";
+  return (
+    <li class="row session-row" data-test-id="session" data-meeting-id={session.id} data-status={session.status}>
+      <SessionLine session={session} />
+      <SessionStatus status={session.status} />
+      <div class="row-actions">
+        {session.canManage && <StartClassButton session={session} small />}
+        {student && <JoinButton session={session} joinUrl={session.joinUrl} policy={policy} />}
+      </div>
+      {student && session.status === "SCHEDULED" && <RsvpPicker meetingId={session.id} answer={session.myRsvp} />}
+    </li>
+  );
+}
+
+function List({ when, me }: { when: MeetingWhen; me: Me }) {
+  const [limit, setLimit] = useState(PAGE);
+  const { data, error, loading } = useQuery(LIST, { when, limit, offset: 0 }, `${when}:${limit}`);
+  const now = useNow();
+  if (error && !data) return <Notice kind="error">{error}</Notice>;
+  if (!data) return <Loading />;
+  // The server already sorts them apart; the clock here keeps a session that ended while the
+  // page was open out of "Coming up".
+  const items = when === "UPCOMING" ? data.meetings.items.filter((m) => isUpcoming(m, now)) : data.meetings.items;
+  if (!items.length) {
+    const manages = me.role === "TEACHER" || me.role === "ADMIN";
+    return (
+      <Empty title={t(`sessions:list.empty.${when}`)} testId="sessions-empty">
+        {manages && when === "UPCOMING" && (
+          <Link href={`${BASE}/schedule`} class="button primary">
+            {t("sessions:nav.schedule")}
+          </Link>
+        )}
+      </Empty>
+    );
+  }
+  return (
+    <>
+      <ul class="rows" data-test-id={`sessions-${when.toLowerCase()}`}>
+        {items.map((m) => (
+          <SessionRow key={m.id} session={m} me={me} policy={data.joinPolicy} />
+        ))}
+      </ul>
+      {data.meetings.hasMore && (
+        <Button busy={loading} onClick={() => setLimit(limit + PAGE)} testId="sessions-more">
+          {t("sessions:list.more", { count: data.meetings.totalCount - data.meetings.items.length, n: fmt.number(data.meetings.totalCount - data.meetings.items.length) })}
+        </Button>
+      )}
+    </>
+  );
+}
+
+const WHEN: Record<string, MeetingWhen> = { upcoming: "UPCOMING", live: "LIVE", past: "PAST" };
+
+export function SessionsPage({ me }: { me: Me }) {
+  const { search } = useLocation();
+  const key = WHEN[search.get("when") ?? ""] ? (search.get("when") as string) : "upcoming";
+  const href = (k: string) => `${BASE}/sessions${k === "upcoming" ? "" : `?when=${k}`}`;
+  const manages = me.role === "TEACHER" || me.role === "ADMIN";
+  return (
+    <Page
+      title={t("sessions:list.title")}
+      testId="sessions-page"
+      actions={
+        manages && (
+          <Link href={`${BASE}/schedule`} class="button primary" data-test-id="sessions-schedule">
+            {t("sessions:nav.schedule")}
+          </Link>
+        )
+      }
+    >
+      <Tabs
+        label={t("sessions:list.title")}
+        current={href(key)}
+        tabs={Object.keys(WHEN).map((k) => ({ href: href(k), label: t(`sessions:list.tab.${k as "upcoming"}`), testId: `sessions-tab-${k}` }))}
+      />
+      <section class="card">
+        <List key={key} when={WHEN[key]} me={me} />
+      </section>
+    </Page>
+  );
+}
