@@ -64,12 +64,12 @@ export function TeacherHome() {
   const sessions = [...data.live.items, ...data.upcoming.items.filter((m) => isUpcoming(m, now))];
   const todays = sessions.filter((m) => m.status === "STARTED" || fmt.dayKey(m.startTime) === today);
   const later = sessions.filter((m) => !todays.includes(m));
-  const row = (m: (typeof sessions)[number]) => (
+  const row = (m: (typeof sessions)[number], now?: boolean) => (
     <li class="row session-row" key={m.id} data-test-id="meeting" data-meeting-id={m.id} data-status={m.status}>
       <SessionLine session={m} />
       <SessionStatus status={m.status} />
       <div class="row-actions">
-        {m.canManage && <StartClassButton session={m} small />}
+        {m.canManage && <StartClassButton session={m} small primary={now} />}
         {m.canManage && (
           <Link class="button small" href={`${BASE}/meetings/${m.id}`} data-test-id="open-room">
             {t("sessions:about.liveRoom")}
@@ -95,12 +95,12 @@ export function TeacherHome() {
       ) : (
         <>
           <h3>{t("sessions:home.today")}</h3>
-          {todays.length ? <ul class="rows" data-test-id="home-today">{todays.map(row)}</ul> : <p class="muted">{t("sessions:home.nothingToday")}</p>}
+          {todays.length ? <ul class="rows" data-test-id="home-today">{todays.map((m) => row(m, true))}</ul> : <p class="muted">{t("sessions:home.nothingToday")}</p>}
           {later.length > 0 && (
             <>
               <h3>{t("sessions:home.later")}</h3>
               <ul class="rows" data-test-id="home-later">
-                {later.map(row)}
+                {later.map((m) => row(m))}
               </ul>
             </>
           )}

@@ -28,6 +28,7 @@ import type { Me } from "../types";
 import { endOf } from "./joinWindow";
 import { parseDate, zonedInstant } from "./recurrence";
 import { JoinButton, RsvpPicker, SessionStatus, StartClassButton } from "./parts";
+import { focusFirstInvalid } from "./Schedule";
 
 const MEETING = graphql(`
   query SessionsMeeting($id: ID!) {
@@ -108,7 +109,10 @@ function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string
       local.push({ field: "durationMinutes", message: t("sessions:schedule.errors.duration"), code: "invalid" });
     }
     setErrors(local);
-    if (local.length || !day) return;
+    if (local.length || !day) {
+      focusFirstInvalid();
+      return;
+    }
     setBusy(true);
     try {
       const start = zonedInstant(day, time, zone).toISOString();
@@ -120,8 +124,10 @@ function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string
           durationMinutes: duration === meeting.durationMinutes ? null : duration,
         },
       });
-      if (updateMeeting.errors.length) setErrors(updateMeeting.errors);
-      else onDone();
+      if (updateMeeting.errors.length) {
+        setErrors(updateMeeting.errors);
+        focusFirstInvalid();
+      } else onDone();
     } catch (e) {
       setErrors(failure(e));
     } finally {
@@ -274,7 +280,10 @@ function Guests({ meeting, refetch }: { meeting: Meeting; refetch: () => Promise
     if (!name.trim()) local.push({ field: "name", message: t("sessions:guests.nameMissing"), code: "invalid" });
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email.trim())) local.push({ field: "email", message: t("sessions:guests.emailBad"), code: "invalid" });
     setErrors(local);
-    if (local.length) return;
+    if (local.length) {
+      focusFirstInvalid();
+      return;
+    }
     setBusy(true);
     try {
       const { inviteGuest } = await request(INVITE, { id: meeting.id, name: name.trim(), email: email.trim(), wholeSeries });

@@ -1,7 +1,7 @@
 // The teacher's own Zoom: connect (Zoom's consent screen, then back here), its status, and
 // disconnect (asked first). Students and parents never see it (the route and menu are for
 // teachers and admins only).
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { request } from "../../api/client";
 import { graphql } from "../../api/gql";
 import type { FieldError } from "../../api/schema";
@@ -41,7 +41,12 @@ export function MyZoom() {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [busy, setBusy] = useState<"connect" | "disconnect" | null>(null);
   const [disconnected, setDisconnected] = useState(false);
-  const outcome = OUTCOMES.find((o) => o === search.get("zoom")) as Outcome | undefined;
+  // Zoom's answer arrives once in the address (?zoom=…): shown, then taken off the address so
+  // that a reload does not repeat it.
+  const [outcome] = useState(() => OUTCOMES.find((o) => o === search.get("zoom")) as Outcome | undefined);
+  useEffect(() => {
+    if (outcome) window.history.replaceState(null, "", `${BASE}/my-zoom`);
+  }, []);
 
   const connect = async () => {
     setBusy("connect");

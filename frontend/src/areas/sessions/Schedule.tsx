@@ -237,6 +237,18 @@ function RepeatBuilder({ form, set }: { form: ScheduleForm; set: (patch: Partial
   );
 }
 
+/** After a refused submit: the first field that says why, or the list of errors. */
+export function focusFirstInvalid() {
+  window.setTimeout(() => {
+    const target = document.querySelector<HTMLElement>('[aria-invalid="true"], .errors[role="alert"]');
+    if (target) {
+      if (!target.matches("input, select, textarea")) target.tabIndex = -1;
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+    }
+  }, 0);
+}
+
 function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
   classes: { id: string; name: string }[];
   zone: string;
@@ -277,7 +289,10 @@ function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
       if (!expansion.ok) local.push(...expansion.problems.map((p) => ({ field: "recurrence", message: problemText(p), code: "invalid" })));
     }
     setErrors(local);
-    if (local.length) return;
+    if (local.length) {
+      focusFirstInvalid();
+      return;
+    }
     setBusy(true);
     try {
       const start = zonedInstant(parseDate(form.date)!, form.time, zone);
@@ -292,7 +307,10 @@ function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
         },
       });
       if (scheduleMeeting.meeting) navigate(`${aboutHref(scheduleMeeting.meeting.id)}?scheduled=1`);
-      else setErrors(scheduleMeeting.errors);
+      else {
+        setErrors(scheduleMeeting.errors);
+        focusFirstInvalid();
+      }
     } catch (e) {
       setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
     } finally {

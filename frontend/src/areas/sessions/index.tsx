@@ -1,5 +1,6 @@
 // Sessions: scheduling (teachers, admins), the sessions lists, a session's page, the teacher's
 // own Zoom, and every role's sessions panel on the home page.
+import "./sessions.css";
 import type { Area } from "../types";
 import { HomeSessions } from "./HomePanels";
 import { MeetingAbout } from "./MeetingAbout";

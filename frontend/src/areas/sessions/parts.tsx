@@ -75,7 +75,12 @@ const START_CLASS = graphql(`
 
 /** "Start class" (or, while it runs, "Rejoin as host"): Zoom's start page in a new tab. Shown
  * only to those who manage the session, and never for an ended or cancelled one. */
-export function StartClassButton({ session, small }: { session: { id: string; status: MeetingStatus }; small?: boolean }) {
+export function StartClassButton({ session, small, primary }: {
+  session: { id: string; status: MeetingStatus };
+  small?: boolean;
+  /** The one to press now (today's class): shown as the page's main action. */
+  primary?: boolean;
+}) {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [fallback, setFallback] = useState<string | null>(null);
@@ -107,7 +112,13 @@ export function StartClassButton({ session, small }: { session: { id: string; st
   };
   return (
     <div class="start-class">
-      <Button kind={live ? (small ? "small" : "plain") : small ? "small" : "primary"} busy={busy} onClick={start} testId="start-class">
+      <Button
+        kind={small ? "small" : live ? "plain" : "primary"}
+        class={primary && !live ? "primary" : ""}
+        busy={busy}
+        onClick={start}
+        testId="start-class"
+      >
         {live ? t("sessions:start.rejoin") : t("sessions:start.start")}
       </Button>
       <Errors errors={errors} testId="start-errors" />
