@@ -20,6 +20,7 @@ async function session(email, fn) {
   const page = await context.newPage();
   page.on("console", (m) => m.type() === "error" && logs.push(`${email}: ${m.text()}`));
   page.on("pageerror", (e) => logs.push(`${email}: ${e.message}`));
+  if (process.env.DEBUG) page.on("response", async (r) => r.url().includes("graphql") && console.log(r.status(), (await r.text()).slice(0, 200)));
   await page.goto(`${base}/app/`);
   await page.locator(sel("signin-email")).fill(email);
   await page.locator(sel("signin-password")).fill("liveroll-demo");
@@ -39,11 +40,24 @@ async function session(email, fn) {
   }, lang);
   await page.goto(`${base}/app/`);
   await page.locator(sel("home")).waitFor();
-  await fn(page, zone, context);
+  try {
+    await fn(page, zone, context);
+  } catch (error) {
+    await shot(page, `${email.split("@")[0]}-failed`);
+    const alerts = await page.locator('[role="alert"]').allTextContents();
+    throw new Error(`${error.message}\nalerts: ${alerts.join(" | ")}\nat ${page.url()}`);
+  }
   await context.close();
 }
 
-const shot = (page, name) => page.screenshot({ path: `${out}/${lang}-${name}.png`, fullPage: true });
+// A full-page capture resizes the page for a moment; a click right after it can miss in
+// headless Chromium, so the viewport is set again after each.
+const shot = async (page, name) => {
+  await page.screenshot({ path: `${out}/${lang}-${name}.png`, fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(100);
+};
 const wall = (date, zone) => {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-CA", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })
