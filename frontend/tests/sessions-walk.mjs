@@ -45,7 +45,7 @@ async function session(email, fn) {
   } catch (error) {
     await shot(page, `${email.split("@")[0]}-failed`);
     const alerts = await page.locator('[role="alert"]').allTextContents();
-    throw new Error(`${error.message}\nalerts: ${alerts.join(" | ")}\nat ${page.url()}`);
+    throw new Error(`${error.message}\nalerts: ${alerts.join(" | ")}\nat ${page.url()}`, { cause: error });
   }
   await context.close();
 }
