@@ -38,7 +38,10 @@ def test_a_students_meeting_page_has_their_own_join_link_in_a_new_tab(alpha):
 def test_the_spa_offers_join_in_a_new_tab_from_join_url():
     from pathlib import Path
 
-    home = (Path(__file__).resolve().parents[3] / "frontend/src/areas/sessions/HomeMeetings.tsx").read_text()
-    room = (Path(__file__).resolve().parents[3] / "frontend/src/areas/attendance/LiveRoom.tsx").read_text()
-    assert re.search(r'href=\{meeting\.joinUrl\} target="_blank" rel="noopener noreferrer"', home)
+    frontend = Path(__file__).resolve().parents[3] / "frontend/src/areas"
+    # the sessions area's Join button and Start class (home panels, lists, a session's page)
+    parts = (frontend / "sessions/parts.tsx").read_text()
+    room = (frontend / "attendance/LiveRoom.tsx").read_text()
+    assert re.search(r'href=\{joinUrl\} target="_blank" rel="noopener noreferrer"', parts)
+    assert 'window.open("", "_blank")' in parts and "popup.opener = null" in parts
     assert 'window.open("", "_blank")' in room and "popup.opener = null" in room
