@@ -169,6 +169,60 @@ if (mode === "zoom") {
   });
 }
 
+if (mode === "live") {
+  // Today's first class runs at the sandbox: live on the teacher's home ("Rejoin as host", no
+  // "Start class"), Join open for the student; ended, it leaves "Coming up" and shows "Ended".
+  const teacher = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await teacher.newPage();
+  await page.goto(`${base}/app/`);
+  await page.locator(sel("signin-email")).fill("teacher1@demo.test");
+  await page.locator(sel("signin-password")).fill("liveroll-demo");
+  await page.locator(sel("signin-submit")).click();
+  await page.locator(sel("home")).waitFor();
+  // a class of its own (the sandbox keeps its meetings in memory only)
+  const id = await page.evaluate(async () => {
+    const csrf = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.split("=")[1];
+    const start = new Date(Date.now() + 5 * 60_000).toISOString();
+    const query = `mutation { scheduleMeeting(input: {classId: "1", title: "Live walk", startTime: "${start}", durationMinutes: 30, timezone: "UTC"}) { meeting { id } errors { message } } }`;
+    const body = await fetch("/graphql/", { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf }, body: JSON.stringify({ query }) }).then((r) => r.json());
+    return body.data.scheduleMeeting.meeting.id;
+  });
+  await page.goto(`${base}/app/meetings/${id}/about`);
+  const [host] = await Promise.all([teacher.waitForEvent("page"), page.locator(sel("start-class")).click()]);
+  await host.waitForURL(/\/s\//);
+  await page.goto(`${base}/app/`);
+  await host.getByText("Start meeting").click();
+  await host.waitForLoadState();
+  const row = page.locator(`${sel("meeting")}[data-meeting-id="${id}"]`);
+  for (let i = 0; i < 20 && ((await row.count()) === 0 || (await row.getAttribute("data-status")) !== "STARTED"); i += 1) {
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await page.locator(sel("home-teacher-sessions")).waitFor();
+  }
+  console.log("live row:", await row.getAttribute("data-status"), await row.locator(sel("start-class")).textContent());
+  await shot(page, "teacher-home-live");
+  await session("student01@demo.test", async (student) => {
+    await student.locator(sel("home-student-sessions")).waitFor();
+    await student.waitForTimeout(800);
+    await shot(student, "student-home-live");
+  });
+  await host.getByText("End meeting for all").click();
+  for (let i = 0; i < 20 && (await row.count()) > 0; i += 1) {
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await page.locator(sel("home-teacher-sessions")).waitFor();
+  }
+  console.log("after the end, on home:", await row.count());
+  await page.goto(`${base}/app/sessions?when=past`);
+  await page.locator(sel("sessions-past")).waitFor();
+  await shot(page, "sessions-past-ended");
+  await page.goto(`${base}/app/meetings/${id}/about`);
+  await page.locator(sel("session-details")).waitFor();
+  await shot(page, "about-ended");
+  console.log("start button on the ended class:", await page.locator(sel("start-class")).count());
+  await teacher.close();
+}
+
 if (mode === "all" || mode === "student") {
   await session("student01@demo.test", async (page) => {
     await page.locator(sel("home-student-sessions")).waitFor();
