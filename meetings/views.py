@@ -2,39 +2,38 @@
 ICS feed. Thin: every decision is in services and selectors."""
 
 import logging
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meetings import ics, services
 from meetings.forms import ScheduleForm, ZoomSettingsForm
 from meetings.joining.links import join_urls_for
-from meetings.joining.selectors import join_policy
-from meetings.models import CalendarFeed, Meeting, ZoomConnection
+from meetings.models import CalendarFeed, ZoomConnection
 from meetings.policy import (
     NotFound,
     access_admin,
     access_class,
     access_meeting,
-    can_manage_meeting,
-    classes_visible,
-    meetings_visible,
 )
 from meetings.providers.base import MeetingProviderError
-from meetings.selectors import zoom_connection_for
 from meetings.services.connections import ZOOM_APP_RETURN_KEY
 from meetings.zoom.factory import zoom_settings
+from tenants.accounts.models import Role
 from tenants.audit.services import request_ip
 from tenants.confirmation import EmailNotConfirmed
 from tenants.crypto import secret_hint
 
 logger = logging.getLogger(__name__)
+
+
+# The app (/app/) is where people schedule, list and run classes and connect their Zoom; the
+# pages that did so here send them there (their POST forms still answer).
+APP = "/app"
 
 
 def _errors(exc: ValidationError) -> str:
@@ -56,14 +55,9 @@ def _found(access, request, pk, *, to):
 @login_required
 @require_GET
 def zoom_page(request):
-    return render(
-        request,
-        "meetings/zoom.html",
-        {
-            "connection": zoom_connection_for(user=request.user),
-            "school_ready": zoom_settings().has_app_credentials,
-        },
-    )
+    # A teacher's own Zoom is in the app; students and parents have none.
+    own = request.user.role in (Role.TEACHER, Role.ADMIN)
+    return redirect(f"{APP}/my-zoom" if own else f"{APP}/")
 
 
 @login_required
@@ -74,21 +68,18 @@ def zoom_connect(request):
             user=request.user, session=request.session, tenant=request.tenant
         )
     except (ValidationError, MeetingProviderError, EmailNotConfirmed) as exc:
-        messages.error(request, exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
-        return redirect("zoom")
+        logger.info("Zoom connection for %s not started: %s", request.user, exc)
+        return redirect(f"{APP}/my-zoom?zoom=failed")
     return redirect(url)
 
 
 def _back(request, outcome: str, message: str):
-    # The app's page when connectZoom started it there: it shows `?zoom=` in their language.
-    back = request.session.pop(ZOOM_APP_RETURN_KEY, None)
-    if back:
-        return redirect(f"{back}?zoom={outcome}")
-    if outcome == "connected":
-        messages.success(request, message)
-    else:
-        messages.error(request, message)
-    return redirect("zoom")
+    """Back into the app, which says `outcome` in the person's language: to the page that
+    started the connection (connectZoom's returnTo), else their Zoom page."""
+    if outcome != "connected":
+        logger.info("Zoom connection for %s: %s (%s)", request.user, outcome, message)
+    back = request.session.pop(ZOOM_APP_RETURN_KEY, None) or f"{APP}/my-zoom"
+    return redirect(f"{back}?zoom={outcome}")
 
 
 @login_required
@@ -183,25 +174,15 @@ def zoom_settings_page(request):
 @login_required
 @require_GET
 def class_list(request):
-    user = request.user
-    classes = classes_visible(user)
-    upcoming = (
-        meetings_visible(user)
-        .filter(start_time__gte=timezone.now() - timedelta(hours=3))
-        .exclude(status=Meeting.Status.CANCELLED)
-        .select_related("school_class")[:50]
-    )
-    return render(
-        request,
-        "meetings/classes.html",
-        {"classes": classes.order_by("name"), "meetings": upcoming},
-    )
+    return redirect(f"{APP}/sessions")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request, class_id):
     school_class = _found(access_class, request, class_id, to="manage")
+    if request.method == "GET":
+        return redirect(f"{APP}/schedule?class={school_class.pk}")
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -234,25 +215,7 @@ def meeting_new(request, class_id):
 @require_GET
 def meeting_detail(request, meeting_id):
     meeting = _found(access_meeting, request, meeting_id, to="read")
-    can_manage = can_manage_meeting(request.user, meeting)
-    registrants = meeting.registrants.select_related("user") if can_manage else []
-    sessions = (
-        meetings_visible(request.user).filter(series_id=meeting.series_id).order_by("start_time")
-        if meeting.series_id
-        else []
-    )
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "can_manage": can_manage,
-            "registrants": registrants,
-            "sessions": sessions,
-            "join_url": join_urls_for(user=request.user, meetings=[meeting]).get(meeting.pk),
-            "join_opens": join_policy().opens_minutes_before,
-        },
-    )
+    return redirect(f"{APP}/meetings/{meeting.pk}/about")
 
 
 @login_required

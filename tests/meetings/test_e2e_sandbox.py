@@ -45,8 +45,8 @@ def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, s
     assert back.status_code == 302
     callback = urlsplit(back.headers["Location"])
     assert callback.netloc == "alpha.localhost:8000"
-    teacher.get(f"{callback.path}?{callback.query}")
-    assert "Connected as" in teacher.get("/zoom/").content.decode()
+    back_in_app = teacher.get(f"{callback.path}?{callback.query}")
+    assert back_in_app["Location"] == "/app/my-zoom?zoom=connected"
 
     # and schedules a weekly class, Mondays and Wednesdays, four times
     start = (timezone.now() + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)

@@ -382,8 +382,9 @@ def test_meeting_pages_hide_other_classes_meetings(teacher_connected, beta, requ
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(13))
     meeting = _schedule(teacher_connected)
 
-    assert teacher_connected.client("student").get(f"/meetings/{meeting.pk}/").status_code == 200
-    assert teacher_connected.client("parent").get(f"/meetings/{meeting.pk}/").status_code == 200
+    # the class's people are sent on to the session's page in the app; others get 404
+    assert teacher_connected.client("student").get(f"/meetings/{meeting.pk}/").status_code == 302
+    assert teacher_connected.client("parent").get(f"/meetings/{meeting.pk}/").status_code == 302
     with schema_context(teacher_connected.schema):
         from tenants.accounts.models import Role, User
 
@@ -395,15 +396,18 @@ def test_meeting_pages_hide_other_classes_meetings(teacher_connected, beta, requ
     assert beta.client("admin").get(f"/meetings/{meeting.pk}/").status_code == 404
 
 
-def test_a_parent_finds_their_childs_class_on_the_classes_page(alpha):
-    page = alpha.client("parent").get("/classes/").content.decode()
+def test_a_parent_finds_their_childs_class(alpha):
+    response = alpha.client("parent").post(
+        "/graphql/", {"query": "{ classes { name } }"}, content_type="application/json"
+    )
 
-    assert alpha.school_class.name in page
+    assert response.json()["data"]["classes"] == [{"name": alpha.school_class.name}]
+    assert alpha.client("parent").get("/classes/")["Location"] == "/app/sessions"
 
 
 def test_a_teacher_does_not_manage_an_open_meeting_of_no_class(alpha):
-    """Visible to every teacher (audience all), managed by its host and admins only: the
-    page shows no registrants and no start button to anyone else."""
+    """Visible to every teacher (audience all), managed by its host and admins only: no
+    registrants and no "Start class" (canManage) for anyone else."""
     with schema_context(alpha.schema):
         meeting = Meeting.objects.create(
             host=alpha.users["admin"],
@@ -411,9 +415,15 @@ def test_a_teacher_does_not_manage_an_open_meeting_of_no_class(alpha):
             target_audience="all",
             start_time=NEXT_MONDAY,
         )
-    teacher_page = alpha.client("teacher").get(f"/meetings/{meeting.pk}/").content.decode()
-    host_page = alpha.client("admin").get(f"/meetings/{meeting.pk}/").content.decode()
+    query = "query($id: ID!) { meeting(id: $id) { title canManage registrants { status } } }"
 
-    assert "Assembly" in teacher_page and 'data-test-id="registrants"' not in teacher_page
-    assert 'data-test-id="start-class"' not in teacher_page
-    assert 'data-test-id="registrants"' in host_page
+    def seen_by(role):
+        response = alpha.client(role).post(
+            "/graphql/",
+            {"query": query, "variables": {"id": str(meeting.pk)}},
+            content_type="application/json",
+        )
+        return response.json()["data"]["meeting"]
+
+    assert seen_by("teacher") == {"title": "Assembly", "canManage": False, "registrants": []}
+    assert seen_by("admin")["canManage"] is True

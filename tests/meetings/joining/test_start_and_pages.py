@@ -1,4 +1,5 @@
-"""Teachers start in a new tab and keep the page; students find their own join link there."""
+"""The meeting page is the app's; students' own join links; the app starts and joins in a new
+tab."""
 
 import re
 
@@ -9,30 +10,42 @@ from meetings.joining.links import join_url_for
 
 from .conftest import meeting_make
 
+
+@pytest.fixture
+def gql_client():
+    def run(world, role, query, **variables):
+        response = world.client(role).post(
+            "/graphql/", {"query": query, "variables": variables}, content_type="application/json"
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    return run
+
+
 pytestmark = pytest.mark.django_db
 
 
-def test_start_class_opens_zoom_in_a_new_tab_and_keeps_the_page(alpha):
+@pytest.mark.parametrize("role", ["teacher", "student", "parent", "admin"])
+def test_a_meetings_page_is_its_page_in_the_app(alpha, role):
     meeting = meeting_make(alpha)
-    page = alpha.client("teacher").get(f"/meetings/{meeting.pk}/").content.decode()
-    form = re.search(r'<form[^>]*action="/meetings/\d+/start/"[^>]*>', page)
-    assert form, page
-    assert 'target="_blank"' in form.group(0) and 'rel="noopener"' in form.group(0)
-    assert 'data-test-id="join-class"' not in page  # teachers start, they do not join
+
+    response = alpha.client(role).get(f"/meetings/{meeting.pk}/")
+
+    assert response["Location"] == f"/app/meetings/{meeting.pk}/about"
 
 
-def test_a_students_meeting_page_has_their_own_join_link_in_a_new_tab(alpha):
+def test_the_students_join_link_is_their_own(alpha, gql_client):
     meeting = meeting_make(alpha)
     with schema_context(alpha.schema):
         mine = join_url_for(meeting=meeting, user=alpha.users["student"])
 
-    page = alpha.client("student").get(f"/meetings/{meeting.pk}/").content.decode()
-
-    link = re.search(
-        r'<a href="([^"]+)" target="_blank" rel="noopener" data-test-id="join-class">', page
+    data = gql_client(
+        alpha, "student", "query($id: ID!) { meeting(id: $id) { joinUrl } }", id=str(meeting.pk)
     )
-    assert link and link.group(1) == mine
-    assert "start/" not in page
+
+    assert data["meeting"]["joinUrl"] == mine
 
 
 def test_the_spa_offers_join_in_a_new_tab_from_join_url():
