@@ -18,7 +18,7 @@ from meetings.graphql import types as t
 from meetings.guests.graphql.types import Guest, guest_from
 from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.invitations.selectors import (
-    invitation_mail_statuses,
+    invitation_mail_statuses_many,
     rsvp_summaries,
     rsvps_of,
 )
@@ -79,6 +79,8 @@ def meetings_for(
         _my_rsvps_set(meetings, viewer)
     if viewer is not None and fields & {"rsvpCounts", "rsvps", "roster"}:
         _rsvp_summaries_set(meetings, viewer)
+    if viewer is not None and "roster" in fields:
+        _roster_facts_set([m for m in meetings if can_manage_meeting(viewer, m)])
     return meetings
 
 
@@ -200,14 +202,27 @@ def _rsvps(meeting: Meeting, viewer: User, fields: frozenset[str], *, manages: b
     return values
 
 
+_ROSTER_FACTS = "_roster_facts"  # (registrations, mails) per row, set by _roster_facts_set
+
+
+def _roster_facts_set(meetings: list[Meeting]) -> None:
+    """The registrations and invitation mails of every meeting's invitees: two queries for the
+    whole list, however many meetings."""
+    registrations: dict[int, dict[int, str]] = {m.pk: {} for m in meetings}
+    rows = Registrant.objects.filter(meeting__in=[m.pk for m in meetings])
+    for meeting_id, user_id, status in rows.values_list("meeting_id", "user_id", "status"):
+        registrations[meeting_id][user_id] = status
+    mails = invitation_mail_statuses_many(meetings=meetings)
+    for meeting in meetings:
+        setattr(meeting, _ROSTER_FACTS, (registrations[meeting.pk], mails.get(meeting.pk, {})))
+
+
 def _roster_of(meeting: Meeting, people: list[tuple[User, str | None]]) -> list[t.RosterEntry]:
     """Each invitee with their registration, the latest invitation mail about this session
-    (or its series) and their answer, by name: two queries for the session."""
-    ids = [u.pk for u, _ in people]
-    registration = dict(
-        Registrant.objects.filter(meeting=meeting, user_id__in=ids).values_list("user_id", "status")
-    )
-    mails = invitation_mail_statuses(meeting=meeting, user_ids=ids)
+    (or its series) and their answer, by name."""
+    if not hasattr(meeting, _ROSTER_FACTS):
+        _roster_facts_set([meeting])
+    registration, mails = getattr(meeting, _ROSTER_FACTS)
     rows = sorted(people, key=lambda pair: (pair[0].name.casefold(), pair[0].email, pair[0].pk))
     return [
         t.RosterEntry(

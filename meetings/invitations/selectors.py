@@ -162,21 +162,33 @@ def rsvp_summaries(*, meetings: Sequence[Meeting]) -> dict[int, RsvpSummary]:
     return summaries
 
 
-def invitation_mail_statuses(*, meeting: Meeting, user_ids: Sequence[int]) -> dict[int, str]:
-    """Per person, the state of the latest invitation mail about `meeting` or its series
-    (`OutboundMail.Status`: queued, sending, sent or failed); one query. The keys are
-    `invitation:<meeting|series>:<id>:<user id>:<sequence>` (services.invitations_deliver_now)."""
-    wanted = set(user_ids)
-    if not wanted:
+def invitation_mail_statuses_many(*, meetings: Sequence[Meeting]) -> dict[int, dict[int, str]]:
+    """Per meeting, per person: the state of the latest invitation mail about the meeting or
+    its series (`OutboundMail.Status`; "sending" reads as queued). One query for the list. The
+    keys are `invitation:<meeting|series>:<id>:<user id>:<sequence>`
+    (services.invitations_deliver_now)."""
+    if not meetings:
         return {}
-    rule = Q(key__startswith=f"invitation:meeting:{meeting.pk}:")
-    if meeting.series_id:
-        rule |= Q(key__startswith=f"invitation:series:{meeting.series_id}:")
-    latest: dict[int, str] = {}
+    rule = Q()
+    for meeting in meetings:
+        rule |= Q(key__startswith=f"invitation:meeting:{meeting.pk}:")
+    series_ids = {m.series_id for m in meetings if m.series_id}
+    for series_id in series_ids:
+        rule |= Q(key__startswith=f"invitation:series:{series_id}:")
+    # (kind, id) -> person -> (position in time, state): the latest mail wins
+    latest: dict[tuple[str, int], dict[int, tuple[int, str]]] = {}
     rows = OutboundMail.objects.filter(rule).order_by("queued_at", "pk")
-    for key, status in rows.values_list("key", "status"):
+    for position, (key, status) in enumerate(rows.values_list("key", "status")):
         parts = key.split(":")
-        user_id = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
-        if user_id in wanted:
-            latest[user_id] = "queued" if status == OutboundMail.Status.SENDING else status
-    return latest
+        if len(parts) < 4 or not parts[2].isdigit() or not parts[3].isdigit():
+            continue
+        state = "queued" if status == OutboundMail.Status.SENDING else status
+        latest.setdefault((parts[1], int(parts[2])), {})[int(parts[3])] = (position, state)
+    result: dict[int, dict[int, str]] = {}
+    for meeting in meetings:
+        merged = dict(latest.get(("series", meeting.series_id or 0), {}))
+        for user_id, fact in latest.get(("meeting", meeting.pk), {}).items():
+            if user_id not in merged or merged[user_id][0] < fact[0]:
+                merged[user_id] = fact
+        result[meeting.pk] = {user_id: state for user_id, (_, state) in merged.items()}
+    return result

@@ -154,3 +154,16 @@ def test_fields_asked_through_fragments_and_aliases_are_fetched(alpha):
     assert len(full["participants"]) == 3
     assert len(full["registrants"]) == 1
     assert len(full["attendance"]) == 1
+
+
+def test_the_roster_of_a_list_does_not_grow_with_meetings(alpha):
+    query = "{ meetings(limit: 100) { items { roster { user { name } registration invitation rsvp } } } }"
+    _make_meetings(alpha, 5)
+    few, data = _count(alpha, query)
+    assert data["meetings"]["items"][0]["roster"][0]["registration"] == "registered"
+
+    _make_meetings(alpha, 45)
+    many, data = _count(alpha, query)
+
+    assert len(data["meetings"]["items"]) == 50
+    assert many == few

@@ -199,3 +199,37 @@ def test_a_sessions_series_is_named_and_its_invitation_counts_for_the_session(al
     # then
     assert data == {"seriesId": str(series.pk), "roster": [{"invitation": "FAILED"}]}
     assert gql(alpha, "teacher").ok(query, m=str(single.pk))["meeting"]["seriesId"] is None
+
+
+def test_the_latest_invitation_mail_counts_whether_for_the_session_or_its_series(alpha, gql):
+    # given: the series' invitation failed; later this session's own change was mailed
+    with schema_context(alpha.schema):
+        series = MeetingSeries.objects.create(
+            school_class=alpha.school_class, host=alpha.users["teacher"], title="W", recurrence={}
+        )
+        student = alpha.users["student"]
+        session = Meeting.objects.create(
+            school_class=alpha.school_class,
+            host=alpha.users["teacher"],
+            title="W",
+            start_time=timezone.now() + timedelta(days=1),
+            series=series,
+        )
+        for key, status, when in (
+            (f"invitation:series:{series.pk}:{student.pk}:0", "failed", timedelta(hours=2)),
+            (f"invitation:meeting:{session.pk}:{student.pk}:1", "sent", timedelta(hours=1)),
+        ):
+            OutboundMail.objects.create(
+                key=key,
+                to=student.email,
+                template="mail/invitation",
+                subject="Invitation",
+                text="",
+                html="",
+                status=status,
+                queued_at=timezone.now() - when,
+            )
+
+    roster = gql(alpha, "teacher").ok(ROSTER, m=str(session.pk))["meeting"]["roster"]
+
+    assert [r["invitation"] for r in roster] == ["SENT"]
