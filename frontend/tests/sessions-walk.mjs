@@ -53,6 +53,10 @@ async function session(email, fn) {
 // A full-page capture resizes the page for a moment; a click right after it can miss in
 // headless Chromium, so the viewport is set again after each.
 const shot = async (page, name) => {
+  // the Bengali web font arrives after the first paint: wait for it, or glyphs show as boxes
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: `${out}/${lang}-${name}.png`, fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
