@@ -432,7 +432,7 @@ function About({ data, me, refetch }: { data: SessionsMeetingQuery; me: Me; refe
           {meeting.canManage && <StartClassButton session={meeting} />}
           {me.role === "STUDENT" && <JoinButton session={meeting} joinUrl={meeting.joinUrl} policy={data.joinPolicy} />}
         </div>
-        {me.role === "STUDENT" && meeting.status === "SCHEDULED" && meeting.joinUrl && <RsvpPicker meetingId={meeting.id} answer={meeting.myRsvp} />}
+        {me.role === "STUDENT" && meeting.status === "SCHEDULED" && meeting.joinUrl && <RsvpPicker meetingId={meeting.id} answer={meeting.myRsvp} inSeries={meeting.seriesId !== null} />}
       </Section>
       {changeable && (
         <Section title={t("sessions:about.change")} testId="session-change">

@@ -6,15 +6,21 @@ import type { MeetingWhen, SessionsListQuery } from "../../api/gql/graphql";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { BASE, Link, useLocation } from "../../router";
-import { Button, Empty, Loading, Notice, Page, Tabs } from "../../ui";
+import { BASE, Link, navigate, useLocation } from "../../router";
+import { Button, Empty, Field, Loading, Notice, Page, Tabs } from "../../ui";
 import type { Me } from "../types";
 import { isUpcoming } from "./joinWindow";
 import { JoinButton, RsvpPicker, SessionLine, SessionStatus, StartClassButton, useNow } from "./parts";
 
+const CLASSES = graphql(`
+  query SessionsClasses {
+    classes { id name }
+  }
+`);
+
 const LIST = graphql(`
-  query SessionsList($when: MeetingWhen!, $limit: Int!, $offset: Int!) {
-    meetings(when: $when, limit: $limit, offset: $offset) {
+  query SessionsList($when: MeetingWhen!, $limit: Int!, $offset: Int!, $classId: ID) {
+    meetings(when: $when, limit: $limit, offset: $offset, classId: $classId) {
       totalCount
       hasMore
       items {
@@ -48,9 +54,9 @@ export function SessionRow({ session, me, policy }: { session: Item; me: Me; pol
   );
 }
 
-function List({ when, me }: { when: MeetingWhen; me: Me }) {
+function List({ when, me, classId }: { when: MeetingWhen; me: Me; classId: string | null }) {
   const [limit, setLimit] = useState(PAGE);
-  const { data, error, loading } = useQuery(LIST, { when, limit, offset: 0 }, `${when}:${limit}`);
+  const { data, error, loading } = useQuery(LIST, { when, limit, offset: 0, classId }, `${when}:${limit}:${classId}`);
   const now = useNow();
   if (error && !data) return <Notice kind="error">{error}</Notice>;
   if (!data) return <Loading />;
@@ -62,7 +68,7 @@ function List({ when, me }: { when: MeetingWhen; me: Me }) {
     return (
       <Empty title={t(`sessions:list.empty.${when}`)} testId="sessions-empty">
         {manages && when === "UPCOMING" && (
-          <Link href={`${BASE}/schedule`} class="button primary">
+          <Link href={`${BASE}/schedule${classId ? `?class=${classId}` : ""}`} class="button primary">
             {t("sessions:nav.schedule")}
           </Link>
         )}
@@ -89,28 +95,51 @@ const WHEN: Record<string, MeetingWhen> = { upcoming: "UPCOMING", live: "LIVE", 
 
 export function SessionsPage({ me }: { me: Me }) {
   const { search } = useLocation();
+  const classes = useQuery(CLASSES, undefined);
   const key = WHEN[search.get("when") ?? ""] ? (search.get("when") as string) : "upcoming";
-  const href = (k: string) => `${BASE}/sessions${k === "upcoming" ? "" : `?when=${k}`}`;
+  const classId = search.get("class") || null;
+  const href = (k: string, c: string | null = classId) => {
+    const params = new URLSearchParams();
+    if (k !== "upcoming") params.set("when", k);
+    if (c) params.set("class", c);
+    const query = params.toString();
+    return `${BASE}/sessions${query ? `?${query}` : ""}`;
+  };
   const manages = me.role === "TEACHER" || me.role === "ADMIN";
+  const classList = classes.data?.classes ?? [];
   return (
     <Page
       title={t("sessions:list.title")}
       testId="sessions-page"
       actions={
         manages && (
-          <Link href={`${BASE}/schedule`} class="button primary" data-test-id="sessions-schedule">
-            {t("sessions:nav.schedule")}
+          <Link href={`${BASE}/schedule${classId ? `?class=${classId}` : ""}`} class="button primary" data-test-id="sessions-schedule">
+            {classId ? t("sessions:list.scheduleForClass") : t("sessions:nav.schedule")}
           </Link>
         )
       }
     >
+      {classList.length > 1 && (
+        <Field label={t("sessions:list.class")}>
+          {(props) => (
+            <select {...props} value={classId ?? ""} onChange={(e) => navigate(href(key, e.currentTarget.value || null))} data-test-id="sessions-class">
+              <option value="">{t("sessions:list.allClasses")}</option>
+              {classList.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
       <Tabs
         label={t("sessions:list.title")}
         current={href(key)}
         tabs={Object.keys(WHEN).map((k) => ({ href: href(k), label: t(`sessions:list.tab.${k as "upcoming"}`), testId: `sessions-tab-${k}` }))}
       />
       <section class="card">
-        <List key={key} when={WHEN[key]} me={me} />
+        <List key={`${key}:${classId}`} when={WHEN[key]} me={me} classId={classId} />
       </section>
     </Page>
   );

@@ -168,8 +168,8 @@ export function JoinButton({ session, joinUrl, policy }: {
 }
 
 const RSVP = graphql(`
-  mutation SessionsRsvp($id: ID!, $response: RsvpResponse!) {
-    rsvp(meetingId: $id, response: $response) {
+  mutation SessionsRsvp($id: ID!, $response: RsvpResponse!, $wholeSeries: Boolean!) {
+    rsvp(meetingId: $id, response: $response, wholeSeries: $wholeSeries) {
       response
       errors { field message code }
     }
@@ -179,15 +179,16 @@ const RSVP = graphql(`
 const ANSWERS: RsvpResponse[] = ["ACCEPTED", "TENTATIVE", "DECLINED"];
 
 /** The viewer's own answer: yes, maybe or no (pressed buttons; one click changes it). */
-export function RsvpPicker({ meetingId, answer }: { meetingId: string; answer: RsvpResponse | null }) {
+export function RsvpPicker({ meetingId, answer, inSeries = false }: { meetingId: string; answer: RsvpResponse | null; inSeries?: boolean }) {
   const [current, setCurrent] = useState(answer);
+  const [wholeSeries, setWholeSeries] = useState(false);
   const [busy, setBusy] = useState<RsvpResponse | null>(null);
   const [errors, setErrors] = useState<FieldError[]>([]);
   const choose = async (response: RsvpResponse) => {
     setBusy(response);
     setErrors([]);
     try {
-      const { rsvp } = await request(RSVP, { id: meetingId, response });
+      const { rsvp } = await request(RSVP, { id: meetingId, response, wholeSeries: inSeries && wholeSeries });
       setErrors(rsvp.errors);
       if (rsvp.response) setCurrent(rsvp.response);
     } catch (e) {
@@ -215,6 +216,12 @@ export function RsvpPicker({ meetingId, answer }: { meetingId: string; answer: R
           </Button>
         ))}
       </div>
+      {inSeries && (
+        <label class="check small">
+          <input type="checkbox" checked={wholeSeries} onChange={(e) => setWholeSeries(e.currentTarget.checked)} data-test-id="rsvp-series" />
+          <span>{t("sessions:rsvp.wholeSeries")}</span>
+        </label>
+      )}
       <Errors errors={errors} testId="rsvp-errors" />
     </div>
   );
