@@ -9,6 +9,7 @@ from attendance.handlers import HANDLERS, PAYLOAD_HANDLERS
 from attendance.inbox.intake import PATHS
 from meetings.models import Meeting, ZoomConnection, ZoomSettings
 from meetings.zoom.app_guide import ZOOM_APP_SCOPES
+from meetings.zoom.factory import ZoomNotConnected, acting_for_host
 from tenants.accounts.models import Role, User
 from tenants.school.models import SchoolClass
 from zoom_sandbox import api as sandbox_api
@@ -241,3 +242,24 @@ def test_zoom_free_text_never_becomes_the_code(zoom_alpha, requests_mock):
 
     assert result["outcome"] == "missing_scope"
     assert result["zoomStatus"] == 400 and result["zoomCode"] == ""
+
+
+# --- a new school's admin is never sent to "an admin" ---------------------------------------
+
+
+def test_an_admin_connecting_zoom_before_the_app_is_set_up_is_told_where(alpha):
+    connect = "mutation { connectZoom { authorizeUrl errors { code message } } }"
+
+    admins = gql(alpha, "admin", connect)["data"]["connectZoom"]["errors"]
+    teachers = gql(alpha, "teacher", connect)["data"]["connectZoom"]["errors"]
+
+    assert "ask an admin" not in admins[0]["message"]
+    assert "Settings" in admins[0]["message"]
+    assert "ask an admin" in teachers[0]["message"]
+
+
+def test_an_admin_hosting_without_zoom_is_told_where_to_set_it_up(alpha):
+    with schema_context(alpha.schema), pytest.raises(ZoomNotConnected) as caught:
+        acting_for_host(alpha.users["admin"])
+
+    assert "ask an admin" not in str(caught.value) and "Settings" in str(caught.value)
