@@ -282,7 +282,7 @@ export function AuditLog() {
                             {entry.actor}
                           </button>
                         ) : (
-                          entry.actor || t("admin:audit.system")
+                          entry.actor || (entry.action.startsWith("join.") ? t("admin:audit.anonymous") : t("admin:audit.system"))
                         )}
                       </td>
                       <td>

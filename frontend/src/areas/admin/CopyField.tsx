@@ -1,5 +1,5 @@
-// A value to paste somewhere else (into Zoom): shown whole, selectable, with a copy button that
-// says when it copied.
+// A value to paste somewhere else (into Zoom): shown whole (it wraps on a narrow screen),
+// selectable, with a copy button that says when it copied.
 import { useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { Button } from "../../ui";
@@ -19,15 +19,13 @@ export function CopyField({ label, value, testId }: { label: string; value: stri
   };
   return (
     <div class="copy-field">
-      <label for={id}>{label}</label>
+      <span class="copy-label" id={id}>
+        {label}
+      </span>
       <div class="copy-row">
-        <input
-          id={id}
-          readOnly
-          value={value}
-          data-test-id={testId}
-          onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
-        />
+        <code class="copy-value" aria-labelledby={id} data-test-id={testId}>
+          {value}
+        </code>
         <Button kind="small" onClick={copy} aria-label={t("admin:copy.copyWhat", { what: label })}>
           {t("admin:copy.copy")}
         </Button>

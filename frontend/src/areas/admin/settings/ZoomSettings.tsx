@@ -10,7 +10,7 @@ import { useQuery } from "../../../hooks";
 import { useMutation } from "../useMutation";
 import { Button, Errors, Field, fieldErrors, Loading, Notice, otherErrors, ProgressBar, Section } from "../../../ui";
 import { CopyField } from "../CopyField";
-import { outcomeOf, zoomAnswer } from "./zoomTest";
+import { outcomeOf, secretState, zoomAnswer } from "./zoomTest";
 
 const ZOOM = graphql(`
   query AdminZoomSettings {
@@ -259,8 +259,11 @@ export function ZoomSettingsTab() {
 
   const confirmed = data.emailConfirmation.confirmed;
   const shownResult: TestResult | null = result ?? zoom.lastTest ?? null;
-  const hint = (secretHint: string) =>
-    secretHint ? t("admin:zoom.secretKept", { hint: secretHint }) : t("admin:zoom.secretMissing");
+  const hint = (secretHint: string) => {
+    const secret = secretState(secretHint);
+    if (!secret.saved) return t("admin:zoom.secretMissing");
+    return secret.tail ? t("admin:zoom.secretKeptTail", { tail: secret.tail }) : t("admin:zoom.secretKept");
+  };
 
   return (
     <>

@@ -12,3 +12,11 @@ export function outcomeOf(value: string): Outcome {
 export function zoomAnswer(status: number | null | undefined, code: string | null | undefined): string {
   return [status ? `HTTP ${status}` : "", code ?? ""].filter(Boolean).join(" · ");
 }
+
+/** The server's hint of a write-only secret ("not set", "set", "set, ending …abcd"): whether
+ * one is saved, and the last characters it may show. */
+export function secretState(hint: string): { saved: boolean; tail: string } {
+  if (!hint || hint === "not set") return { saved: false, tail: "" };
+  const tail = /…(.+)$/.exec(hint)?.[1] ?? "";
+  return { saved: true, tail };
+}
