@@ -46,8 +46,11 @@ const LOG = graphql(`
 `);
 
 const CHOICES = graphql(`
-  query AdminAuditChoices {
+  query AdminAuditChoices($weekAgo: DateTime!) {
     auditActions
+    denied: auditLog(action: "join.denied", since: $weekAgo, limit: 1) {
+      totalCount
+    }
     past: meetings(when: PAST, limit: 50) {
       items {
         id
@@ -164,7 +167,8 @@ export function AuditLog() {
   const backwards = rangeIsBackwards(filters);
   const vars = useMemo(() => auditVariables(filters, fmt.zone()), [query]);
   const { data, error, loading } = useQuery(LOG, vars, query);
-  const choices = useQuery(CHOICES, undefined);
+  const weekAgo = useMemo(() => new Date(Date.now() - 7 * 86400_000).toISOString(), []);
+  const choices = useQuery(CHOICES, { weekAgo });
 
   const go = (next: Partial<AuditFilters>, who?: string) => {
     const merged = { ...filters, page: 1, ...next };
@@ -197,6 +201,11 @@ export function AuditLog() {
             data-test-id={preset.testId}
           >
             {preset.label()}
+            {preset.action === "join.denied" && choices.data && (
+              <span class="chip-count" data-test-id="audit-denied-week">
+                {t("admin:audit.presets.deniedWeek", { count: choices.data.denied.totalCount, n: fmt.number(choices.data.denied.totalCount) })}
+              </span>
+            )}
           </button>
         ))}
       </div>

@@ -21,8 +21,8 @@ export const STEP_HREF: Record<GettingStartedKey, string | null> = {
   TEACHER_INVITED: "/app/people",
   TEACHER_CONNECTED: "/app/settings/zoom-connections",
   CLASS_CREATED: "/app/classes",
-  CLASS_SCHEDULED: "/app/classes",
-  PEOPLE_IMPORTED: "/app/people",
+  CLASS_SCHEDULED: "/app/schedule",
+  PEOPLE_IMPORTED: "/app/people/import",
 };
 
 export interface Step {

@@ -423,7 +423,10 @@ function TwoFactorForm({ status, onSaved }: { status: { enabled: boolean; requir
   const submit = () =>
     void state.save(async () => {
       const { setAdminsRequireTwoFactor: payload } = await run.run({ required: v.required });
-      if (payload.ok) onSaved();
+      // An admin without a second factor is now sent to set one up before anything else:
+      // go there at once rather than meet a refusal on the next request.
+      if (payload.ok && v.required && !status.enabled) window.location.assign(status.setupUrl);
+      else if (payload.ok) onSaved();
       return payload.errors;
     });
   return (
