@@ -84,12 +84,19 @@ def test_each_step_follows_the_schools_data(zoom_alpha):
 
     # then
     assert before["ZOOM_CONFIGURED"] == (True, 0) and before["ZOOM_TESTED"] == (True, 0)
-    assert before["TEACHER_INVITED"] == (True, 1)
+    with schema_context(zoom_alpha.schema):
+        teachers = User.objects.filter(role=Role.TEACHER, deleted_at__isnull=True).count()
+        learners = User.objects.filter(
+            role__in=(Role.STUDENT, Role.PARENT), deleted_at__isnull=True
+        ).count()
+    assert before["TEACHER_INVITED"] == (True, teachers)
     # the school's account hosts classes: no teacher needs their own Zoom
     assert before["TEACHER_CONNECTED"] == (True, 0)
-    assert before["CLASS_CREATED"] == (True, 1)
+    with schema_context(zoom_alpha.schema):
+        classes = SchoolClass.objects.count()
+    assert before["CLASS_CREATED"] == (True, classes)
     assert before["CLASS_SCHEDULED"] == (False, 0) and after["CLASS_SCHEDULED"] == (True, 1)
-    assert before["PEOPLE_IMPORTED"] == (True, 2)  # a student and a parent
+    assert before["PEOPLE_IMPORTED"] == (True, learners) and learners >= 2
     data = gql(zoom_alpha, "admin", GETTING_STARTED)["data"]["gettingStarted"]
     assert data["complete"] is True and data["nextStep"] is None
 
@@ -120,11 +127,17 @@ def test_a_cancelled_session_is_not_a_scheduled_class(alpha):
 
 
 def test_each_school_counts_its_own(alpha, beta):
+    # given: other tests may leave classes of their own in either school
+    alphas, betas = steps(alpha)["CLASS_CREATED"][1], steps(beta)["CLASS_CREATED"][1]
+
+    # when
     with schema_context(alpha.schema):
         for n in range(3):
             SchoolClass.objects.create(name=f"extra {n}")
-    assert steps(alpha)["CLASS_CREATED"] == (True, 4)
-    assert steps(beta)["CLASS_CREATED"] == (True, 1)
+
+    # then
+    assert steps(alpha)["CLASS_CREATED"] == (True, alphas + 3)
+    assert steps(beta)["CLASS_CREATED"] == (True, betas)
 
 
 @pytest.mark.parametrize("role", ["teacher", "student", "parent", None])
@@ -149,10 +162,13 @@ def test_admins_see_every_teacher_with_their_connection(teacher_connected):
             status=ZoomConnection.Status.NEEDS_RECONNECT, last_error="Zoom signed them out"
         )
 
-    page = gql(alpha, "admin", CONNECTIONS)["data"]["zoomConnections"]
+    page = gql(alpha, "admin", CONNECTIONS, limit=100)["data"]["zoomConnections"]
 
-    assert page["totalCount"] == 2
-    first, second = page["items"]
+    # other tests may leave teachers of their own in the school
+    mine = {"new@alpha.test", "teacher@alpha.test", "gone@alpha.test"}
+    shown = [i for i in page["items"] if i["person"]["email"] in mine]
+    assert page["totalCount"] == len(page["items"])
+    first, second = shown
     assert first["person"]["email"] == "new@alpha.test"
     assert (first["status"], first["zoomEmail"], first["active"]) == ("NONE", "", True)
     assert second["person"] == {
@@ -168,19 +184,19 @@ def test_admins_see_every_teacher_with_their_connection(teacher_connected):
 
 def test_connections_page_and_stay_in_their_school(teacher_connected, beta):
     alpha = teacher_connected
+    before = gql(alpha, "admin", CONNECTIONS)["data"]["zoomConnections"]["totalCount"]
     with schema_context(alpha.schema):
         for n in range(3):
-            User.objects.create(email=f"t{n}@alpha.test", name=f"T{n}", role=Role.TEACHER)
+            User.objects.create(email=f"t{n}@alpha.test", name=f"0 T{n}", role=Role.TEACHER)
 
+    # names starting with a digit sort first
     page = gql(alpha, "admin", CONNECTIONS, limit=2, offset=1)["data"]["zoomConnections"]
-    theirs = gql(beta, "admin", CONNECTIONS)["data"]["zoomConnections"]
+    theirs = gql(beta, "admin", CONNECTIONS, limit=100)["data"]["zoomConnections"]
 
-    assert page["totalCount"] == 4 and [i["person"]["email"] for i in page["items"]] == [
-        "t1@alpha.test",
-        "t2@alpha.test",
-    ]
-    assert [i["person"]["email"] for i in theirs["items"]] == ["teacher@beta.test"]
-    assert theirs["items"][0]["status"] == "NONE"
+    assert page["totalCount"] == before + 3
+    assert [i["person"]["email"] for i in page["items"]] == ["t1@alpha.test", "t2@alpha.test"]
+    emails = {i["person"]["email"] for i in theirs["items"]}
+    assert "teacher@beta.test" in emails and not any(e.endswith("@alpha.test") for e in emails)
     assert gql(alpha, "admin", CONNECTIONS, limit=101)["data"] is None
 
 
