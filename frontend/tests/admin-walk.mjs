@@ -173,8 +173,9 @@ if (process.env.WALK_FRESH_URL) {
       await page.goto(`${fresh}/app/settings/zoom`);
       await page.locator(sel("zoom-email-unconfirmed")).waitFor();
       await page.locator(sel("zoom-client-id")).fill("new-client");
-      await page.locator(sel("zoom-save")).click();
-      await page.locator(sel("zoom-errors")).waitFor();
+      // saving and testing wait for the confirmed address; the page says so
+      if (!(await page.locator(sel("zoom-save")).isDisabled())) throw new Error("Save is offered before the email is confirmed");
+      if (!(await page.locator(sel("zoom-test")).isDisabled())) throw new Error("Test is offered before the email is confirmed");
       await shot("11-zoom-unconfirmed");
       const text = await page.locator("body").innerText();
       if (/ask an admin/i.test(text)) throw new Error("the new school's admin is told to ask an admin");

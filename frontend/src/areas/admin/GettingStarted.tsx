@@ -1,6 +1,6 @@
 // The admin's home panel: the way from a new school to its first class, step by step, computed
 // by the server from the school's data (gettingStarted). Each step links to where it is done.
-import { useState } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import { graphql } from "../../api/gql";
 import type { GettingStartedKey } from "../../api/gql/graphql";
 import { t } from "../../i18n";
@@ -12,7 +12,10 @@ import { connectionNotNeeded, isNewSchool, STEP_HREF, stepStates, type Step, typ
 import "./admin.css";
 
 const GETTING_STARTED = graphql(`
-  query AdminGettingStarted {
+  query AdminGettingStarted($weekAgo: DateTime!) {
+    denied: auditLog(action: "join.denied", since: $weekAgo, limit: 1) {
+      totalCount
+    }
     gettingStarted {
       steps {
         key
@@ -66,7 +69,7 @@ function stepCount(step: Step): string | null {
   }
 }
 
-function ResendLink() {
+function ResendLink({ next }: { next: boolean }) {
   const resend = useMutation(RESEND);
   const [said, setSaid] = useState<string | null>(null);
   const run = async () => {
@@ -79,7 +82,7 @@ function ResendLink() {
   };
   return (
     <span class="step-action">
-      <Button kind="small" busy={resend.busy} onClick={run} testId="checklist-resend">
+      <Button kind={next ? "primary" : "small"} busy={resend.busy} onClick={run} testId="checklist-resend">
         {t("common:email.resend")}
       </Button>
       {said && (
@@ -118,14 +121,15 @@ function StepRow({ step, state, number }: { step: Step; state: StepState; number
             {t(`admin:checklist.steps.${step.key}.action`)}
           </Link>
         ) : (
-          <ResendLink />
+          <ResendLink next={state === "next"} />
         ))}
     </li>
   );
 }
 
 export function GettingStartedPanel() {
-  const { data, error, loading } = useQuery(GETTING_STARTED, undefined);
+  const weekAgo = useMemo(() => new Date(Date.now() - 7 * 86400_000).toISOString(), []);
+  const { data, error, loading } = useQuery(GETTING_STARTED, { weekAgo });
   if (error)
     return (
       <Section title={t("admin:checklist.title")} testId="getting-started">
@@ -135,6 +139,12 @@ export function GettingStartedPanel() {
   if (loading && !data) return <Loading what={t("admin:checklist.loading")} />;
   if (!data) return <></>;
   const { steps, doneCount, complete } = data.gettingStarted;
+  const denied = data.denied.totalCount;
+  const deniedLine = (
+    <p class="muted small denied-line" data-test-id="checklist-denied">
+      <Link href="/app/audit?action=join.denied">{t("admin:checklist.denied", { count: denied, n: fmt.number(denied) })}</Link>
+    </p>
+  );
   if (complete) {
     return (
       <Section title={t("admin:checklist.completeTitle")} testId="getting-started">
@@ -143,6 +153,7 @@ export function GettingStartedPanel() {
           <Link href="/app/settings">{t("admin:checklist.settingsLink")}</Link> ·{" "}
           <Link href="/app/audit">{t("admin:checklist.auditLink")}</Link>
         </p>
+        {deniedLine}
       </Section>
     );
   }
@@ -164,6 +175,7 @@ export function GettingStartedPanel() {
           <StepRow key={step.key} step={step} state={state} number={i + 1} />
         ))}
       </ol>
+      {doneCount > 1 && deniedLine}
     </Section>
   );
 }

@@ -93,6 +93,11 @@ interface TestResult {
   zoomCode?: string;
 }
 
+/** Errors the app can say in the viewer's language (by their code); others as the server wrote. */
+function localised(errors: readonly FieldError[]): FieldError[] {
+  return errors.map((e) => (e.code === "email_not_confirmed" ? { ...e, message: t("admin:zoom.emailNotConfirmed") } : e));
+}
+
 const FIELDS = ["clientId", "clientSecret", "accountId", "accountHostUser", "webhookSecretToken", "apiBaseUrl", "oauthBaseUrl"];
 
 function Guide({ redirectUrl, webhookUrl, scopes, eventTypes, open }: {
@@ -229,7 +234,7 @@ export function ZoomSettingsTab() {
           oauthBaseUrl: form.oauthBaseUrl || null,
         },
       });
-      setErrors(payload.errors);
+      setErrors(localised(payload.errors));
       if (payload.ok) {
         setDirty(false);
         setSaved(true);
@@ -249,7 +254,7 @@ export function ZoomSettingsTab() {
     if (dirty && !(await submit())) return;
     try {
       const { testZoomConnection: payload } = await test.run({});
-      setTestErrors(payload.errors);
+      setTestErrors(localised(payload.errors));
       if (payload.result) setResult(payload.result);
       await refetch();
     } catch (e) {
@@ -269,7 +274,7 @@ export function ZoomSettingsTab() {
     <>
       {!confirmed && (
         <Notice kind="warning" testId="zoom-email-unconfirmed">
-          <strong>{t("common:email.confirmTitle")}</strong> {t("common:email.confirmBody")}
+          <strong>{t("common:email.confirmTitle")}</strong> {t("common:email.confirmBody")} {t("admin:zoom.unconfirmedMeanwhile")}
         </Notice>
       )}
       <Section title={t("admin:zoom.statusTitle")} testId="zoom-status">
@@ -331,7 +336,7 @@ export function ZoomSettingsTab() {
           <Errors errors={otherErrors(errors, FIELDS)} testId="zoom-errors" />
           {failure && <Notice kind="error">{failure}</Notice>}
           <div class="form-actions">
-            <Button type="submit" kind="primary" busy={save.busy} disabled={!dirty} testId="zoom-save">
+            <Button type="submit" kind="primary" busy={save.busy} disabled={!dirty || !confirmed} testId="zoom-save">
               {t("admin:zoom.save")}
             </Button>
             {saved && !dirty && (
@@ -346,7 +351,7 @@ export function ZoomSettingsTab() {
       <Section title={t("admin:zoom.test.title")} testId="zoom-test-section">
         <div id="zoom-test" />
         <p class="muted">{dirty ? t("admin:zoom.test.saveFirst") : t("admin:zoom.test.explain")}</p>
-        <Button kind="primary" busy={test.busy || save.busy} onClick={runTest} testId="zoom-test">
+        <Button kind="primary" busy={test.busy || save.busy} disabled={!confirmed} onClick={runTest} testId="zoom-test">
           {dirty ? t("admin:zoom.test.saveAndRun") : t("admin:zoom.test.run")}
         </Button>
         {(test.busy || save.busy) && (
