@@ -7,6 +7,7 @@ import { fmt } from "../../i18n/format";
 import { useQuery } from "../../hooks";
 import { navigate, useLocation } from "../../router";
 import { Button, Empty, Field, Link, Loading, Notice, Page, Section } from "../../ui";
+import { actionLabel } from "./auditActions";
 import { AUDIT_PAGE_SIZE, auditVariables, filtersFrom, filtersQuery, pageCount, rangeIsBackwards, type AuditFilters } from "./auditFilters";
 import "./admin.css";
 
@@ -218,7 +219,7 @@ export function AuditLog() {
                 {filters.action && !choices.data?.auditActions.includes(filters.action) && <option value={filters.action}>{filters.action}</option>}
                 {choices.data?.auditActions.map((action) => (
                   <option key={action} value={action}>
-                    {action}
+                    {actionLabel(action) ?? action}
                   </option>
                 ))}
               </select>
@@ -295,7 +296,10 @@ export function AuditLog() {
                         )}
                       </td>
                       <td>
-                        <code class={entry.action === "join.denied" ? "action denied" : "action"}>{entry.action}</code>
+                        <div class="cell-stack">
+                          {actionLabel(entry.action) && <span>{actionLabel(entry.action)}</span>}
+                          <code class={entry.action === "join.denied" ? "action denied" : "action"}>{entry.action}</code>
+                        </div>
                       </td>
                       <td class="wrap-text">
                         {entry.meetingId ? (
