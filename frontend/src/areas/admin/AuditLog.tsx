@@ -1,6 +1,6 @@
 // The school's audit log (admins): filters by action, person, meeting and date range, kept in
 // the address (shareable; Back undoes one), paged by 50. Denied joins are one click away.
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { graphql } from "../../api/gql";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
@@ -136,7 +136,12 @@ function Details({ details }: { details: unknown }) {
 
 function PersonPicker({ onPick }: { onPick: (id: string, name: string) => void }) {
   const [search, setSearch] = useState("");
-  const typed = search.trim();
+  const [typed, setTyped] = useState("");
+  // one request when the typing pauses, not one a keystroke
+  useEffect(() => {
+    const timer = window.setTimeout(() => setTyped(search.trim()), 250);
+    return () => window.clearTimeout(timer);
+  }, [search]);
   const { data, loading } = useQuery(PEOPLE, { search: typed || null }, typed);
   return (
     <div class="person-picker">
