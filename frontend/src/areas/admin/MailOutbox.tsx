@@ -5,8 +5,7 @@ import { graphql } from "../../api/gql";
 import type { MailStatus } from "../../api/gql/graphql";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { useQuery } from "../../hooks";
-import { useMutation } from "./useMutation";
+import { useMutation, useQuery } from "../../hooks";
 import { Button, Empty, Loading, Notice, Page, Section, SortableTable, type Column } from "../../ui";
 
 const PAGE = 50;

@@ -7,8 +7,7 @@ import { graphql } from "../../../api/gql";
 import type { FieldError } from "../../../api/schema";
 import { t } from "../../../i18n";
 import { fmt } from "../../../i18n/format";
-import { useQuery } from "../../../hooks";
-import { useMutation } from "../useMutation";
+import { useMutation, useQuery } from "../../../hooks";
 import { Field, fieldErrors, Loading, Notice } from "../../../ui";
 import {
   minutesInUnits,

@@ -5,8 +5,7 @@ import { graphql } from "../../../api/gql";
 import type { ZoomConnectionStatus } from "../../../api/gql/graphql";
 import { t } from "../../../i18n";
 import { fmt } from "../../../i18n/format";
-import { useQuery } from "../../../hooks";
-import { useMutation } from "../useMutation";
+import { useMutation, useQuery } from "../../../hooks";
 import { Button, ConfirmButton, Empty, Link, Loading, Notice, Section, SortableTable, type Column } from "../../../ui";
 
 const PAGE = 50;
