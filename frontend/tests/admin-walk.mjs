@@ -109,6 +109,16 @@ for (const [width, language] of [
     await page.goto(`${base}/app/settings/zoom-connections`);
     await page.locator(sel("zoom-connections")).waitFor();
     await shot("04-connections");
+    // a connection to revoke (if the school has one): asked first, then done
+    const revoke = page.locator(sel("zoom-connection-revoke")).first();
+    if (tag === "en-1200" && (await revoke.count())) {
+      await revoke.click();
+      await page.locator(sel("confirm-dialog")).waitFor();
+      await page.screenshot({ path: `${out}/04b-connections-revoke-${tag}.png` });
+      await page.locator(sel("confirm-ok")).click();
+      await page.locator(sel("zoom-connection-said")).waitFor();
+      await shot("04c-connections-revoked");
+    }
   });
   for (const tab of ["attendance", "joining", "school"]) {
     await step(`${tag} policies ${tab}`, async () => {

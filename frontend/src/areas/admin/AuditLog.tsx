@@ -196,6 +196,7 @@ export function AuditLog() {
 
   return (
     <Page title={t("admin:audit.title")} testId="admin-audit">
+      <div class="adm">
       <div class="filter-chips" role="group" aria-label={t("admin:audit.presets.label")}>
         {PRESETS.map((preset) => (
           <button
@@ -348,6 +349,7 @@ export function AuditLog() {
           )}
         </Section>
       )}
+      </div>
     </Page>
   );
 }

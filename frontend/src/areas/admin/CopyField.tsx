@@ -23,7 +23,7 @@ export function CopyField({ label, value, testId }: { label: string; value: stri
         {label}
       </span>
       <div class="copy-row">
-        <code class="copy-value" aria-labelledby={id} data-test-id={testId}>
+        <code class="copy-value" id={`${id}-value`} data-test-id={testId}>
           {value}
         </code>
         <Button kind="small" onClick={copy} aria-label={t("admin:copy.copyWhat", { what: label })}>

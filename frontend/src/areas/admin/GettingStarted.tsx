@@ -127,6 +127,14 @@ function StepRow({ step, state, number }: { step: Step; state: StepState; number
 }
 
 export function GettingStartedPanel() {
+  return (
+    <div class="adm">
+      <Checklist />
+    </div>
+  );
+}
+
+function Checklist() {
   const weekAgo = useMemo(() => new Date(Date.now() - 7 * 86400_000).toISOString(), []);
   const { data, error, loading } = useQuery(GETTING_STARTED, { weekAgo });
   if (error)

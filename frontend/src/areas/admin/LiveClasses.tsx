@@ -33,6 +33,7 @@ export function LiveClasses() {
   const people = state.classes.reduce((sum, c) => sum + c.participantCount, 0);
   return (
     <Page title={t("admin:live.title")} testId="admin-live">
+      <div class="adm">
       {error && <Notice kind="error" testId="live-classes-error">{error}</Notice>}
       {!state.ready && !error && <Loading what={t("admin:live.loading")} />}
       {state.ready && (
@@ -64,6 +65,7 @@ export function LiveClasses() {
           </div>
         </Section>
       )}
+      </div>
     </Page>
   );
 }

@@ -136,6 +136,7 @@ export function MailOutbox() {
   const total = data?.mailOutbox.totalCount ?? 0;
   return (
     <Page title={t("admin:mail.title")} testId="admin-mail">
+      <div class="adm">
       <p class="muted">{t("admin:mail.intro")}</p>
       <div class="filter-chips" role="group" aria-label={t("admin:mail.filterLabel")}>
         {FILTERS.map((f) => (
@@ -179,6 +180,7 @@ export function MailOutbox() {
           )}
         </Section>
       )}
+      </div>
     </Page>
   );
 }

@@ -24,6 +24,7 @@ const TAB_LABEL: Record<SettingsTab, () => string> = {
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
   return (
     <Page title={t("admin:settings.title")} testId="admin-settings">
+      <div class="adm">
       <Tabs
         label={t("admin:settings.tabsLabel")}
         current={`/app/settings/${tab}`}
@@ -34,6 +35,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === "attendance" && <PoliciesTab key="attendance" group="attendance" />}
       {tab === "joining" && <PoliciesTab key="joining" group="joining" />}
       {tab === "school" && <PoliciesTab key="school" group="school" />}
+      </div>
     </Page>
   );
 }
