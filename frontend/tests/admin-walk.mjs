@@ -140,6 +140,19 @@ for (const [width, language] of [
     await page.waitForURL(/action=join.denied/);
     await page.locator(sel("audit-log")).waitFor();
     await shot("08-audit-denied");
+    if (tag === "en-1200") {
+      // a person, then a date range: each filter lands in the address
+      await page.locator(sel("audit-preset-all")).click();
+      await page.locator(sel("audit-person-search")).fill("admin");
+      await page.locator(sel("audit-person-pick")).first().click();
+      await page.waitForURL(/person=\d+/);
+      await page.locator(sel("audit-person-chosen")).waitFor();
+      const today = new Date().toISOString().slice(0, 10);
+      await page.locator(sel("audit-from")).fill(today);
+      await page.waitForURL(/from=/);
+      await page.locator(sel("audit-log")).waitFor();
+      await shot("08b-audit-person-and-dates");
+    }
   });
   await step(`${tag} mail`, async () => {
     await page.goto(`${base}/app/mail`);

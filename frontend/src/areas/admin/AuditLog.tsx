@@ -112,6 +112,20 @@ function reasonText(value: unknown): string {
   return (KNOWN_REASONS as readonly string[]).includes(text) ? t(`admin:audit.reasons.${text as KnownReason}`) : text;
 }
 
+/** What a row is about, in words where the app knows the kind. */
+const TARGET_KINDS: Record<string, () => string> = {
+  "school.schoolclass": () => t("admin:audit.targets.class"),
+  "meetings.zoomsettings": () => t("admin:audit.targets.zoomSettings"),
+  "meetings.zoomconnection": () => t("admin:audit.targets.zoomConnection"),
+  "mail.outboundmail": () => t("admin:audit.targets.mail"),
+  "tenants.organisation": () => t("admin:audit.targets.school"),
+};
+
+function targetLabel(type: string, id: string): string {
+  const kind = TARGET_KINDS[type];
+  return kind ? t("admin:audit.targetRow", { type: kind(), id }) : t("admin:audit.targetRow", { type, id });
+}
+
 function detailText(value: unknown): string {
   if (value === null || value === undefined) return "—";
   if (typeof value === "object") return JSON.stringify(value);
@@ -317,8 +331,12 @@ export function AuditLog() {
                               {t("admin:audit.open")}
                             </Link>
                           </span>
+                        ) : entry.targetType === "accounts.user" && /^\d+$/.test(entry.targetId) ? (
+                          <button type="button" class="linkish" onClick={() => go({ personId: entry.targetId })} title={t("admin:audit.filterByPerson")}>
+                            {t("admin:audit.personNumber", { id: entry.targetId })}
+                          </button>
                         ) : entry.targetType ? (
-                          <span class="muted">{t("admin:audit.targetRow", { type: entry.targetType, id: entry.targetId })}</span>
+                          <span class="muted">{targetLabel(entry.targetType, entry.targetId)}</span>
                         ) : (
                           "—"
                         )}
