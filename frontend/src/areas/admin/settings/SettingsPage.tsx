@@ -1,5 +1,6 @@
 // The school's settings (admins), one tab each: the Zoom app, teachers' Zoom connections,
 // attendance and reminders, joining and invitations, the school.
+import { useEffect } from "preact/hooks";
 import { t } from "../../../i18n";
 import { Page, Tabs } from "../../../ui";
 import { PoliciesTab } from "./Policies";
@@ -22,6 +23,10 @@ const TAB_LABEL: Record<SettingsTab, () => string> = {
 };
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
+  // on a phone the tabs scroll sideways: keep the open one in sight
+  useEffect(() => {
+    document.querySelector(`[data-test-id="settings-tab-${tab}"]`)?.scrollIntoView({ block: "nearest", inline: "center" });
+  }, [tab]);
   return (
     <Page title={t("admin:settings.title")} testId="admin-settings">
       <div class="adm">
