@@ -136,6 +136,8 @@ class MeetingsQuery:
                 outcome=zoom.last_test_result,
                 message=zoom.last_test_message,
                 tested_at=zoom.last_test_at,
+                zoom_status=zoom.last_test_zoom_status,
+                zoom_code=zoom.last_test_zoom_code,
             )
             if zoom.last_test_at
             else None,

@@ -125,11 +125,9 @@ class ZoomTest:
     tested_at: datetime | None
     zoom_status: int | None = strawberry.field(
         default=None,
-        description="What Zoom answered, when it did: its HTTP status (just tested only).",
+        description="What Zoom answered, when it did: its HTTP status.",
     )
-    zoom_code: str = strawberry.field(
-        default="", description="Zoom's error code, if it gave one (just tested only)."
-    )
+    zoom_code: str = strawberry.field(default="", description="Zoom's error code, if it gave one.")
 
 
 @strawberry.type

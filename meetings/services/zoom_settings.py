@@ -155,7 +155,17 @@ def zoom_settings_test(*, actor: User, ip: str | None = None) -> ConnectionTest:
     zoom.last_test_at = timezone.now()
     zoom.last_test_result = result.outcome
     zoom.last_test_message = result.message[:500]
-    zoom.save(update_fields=["last_test_at", "last_test_result", "last_test_message"])
+    zoom.last_test_zoom_status = result.zoom_status
+    zoom.last_test_zoom_code = result.zoom_code
+    zoom.save(
+        update_fields=[
+            "last_test_at",
+            "last_test_result",
+            "last_test_message",
+            "last_test_zoom_status",
+            "last_test_zoom_code",
+        ]
+    )
     audit_record(
         actor=actor,
         action="zoom.settings.tested",

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 GETTING_STARTED = "{ gettingStarted { steps { key done count } doneCount complete nextStep } }"
 CONNECTIONS = """query($limit: Int, $offset: Int) { zoomConnections(limit: $limit, offset: $offset) {
   totalCount items { person { id email role } active status zoomEmail lastError scopes } } }"""
+LAST_TEST = "{ zoomSettings { lastTest { outcome zoomStatus zoomCode } } }"
 GUIDE = "{ zoomSettings { redirectUrl webhookUrl configured scopes eventTypes } }"
 TEST = """mutation { testZoomConnection { result { ok outcome message testedAt zoomStatus zoomCode }
   errors { code } } }"""
@@ -244,6 +245,10 @@ def test_a_failed_test_says_what_zoom_answered(zoom_alpha, requests_mock):
     assert (result["ok"], result["outcome"]) == (False, "bad_credentials")
     assert (result["zoomStatus"], result["zoomCode"]) == (401, "invalid_client")
     assert result["testedAt"]
+    # and after a reload, from the stored last test
+    last = gql(zoom_alpha, "admin", LAST_TEST)["data"]["zoomSettings"]["lastTest"]
+    assert last["outcome"] == "bad_credentials"
+    assert (last["zoomStatus"], last["zoomCode"]) == (401, "invalid_client")
 
 
 def test_zoom_free_text_never_becomes_the_code(zoom_alpha, requests_mock):

@@ -31,6 +31,8 @@ const ZOOM = graphql(`
         outcome
         message
         testedAt
+        zoomStatus
+        zoomCode
       }
     }
     emailConfirmation {
