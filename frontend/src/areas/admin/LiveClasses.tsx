@@ -39,7 +39,7 @@ export function LiveClasses() {
       {state.ready && (
         <Section title={t("admin:live.runningNow")} count={state.classes.length} testId="live-classes">
           <div data-ready="true" data-test-id="live-classes-ready">
-            <p class="muted small">{t("admin:live.people", { count: people, n: fmt.number(people) })}</p>
+            {state.classes.length > 0 && <p class="muted small">{t("admin:live.people", { count: people, n: fmt.number(people) })}</p>}
             {state.classes.length ? (
               <ul class="rows">
                 {state.classes.map((c) => (
