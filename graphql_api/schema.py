@@ -21,6 +21,7 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.graphql.setup import SchoolSetupQuery
 from meetings.guests.graphql.mutations import GuestsMutation
 from meetings.invitations.graphql.mutations import InvitationsMutation
 from meetings.invitations.graphql.queries import InvitationsQuery
@@ -49,6 +50,7 @@ Query = merge_types(
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
+        SchoolSetupQuery,
         JoiningQuery,
         InvitationsQuery,
         RemindersQuery,

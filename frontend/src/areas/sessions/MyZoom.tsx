@@ -8,12 +8,14 @@ import type { FieldError } from "../../api/schema";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { BASE, useLocation } from "../../router";
+import { BASE, Link, useLocation } from "../../router";
 import { Button, ConfirmButton, Errors, Loading, Notice, Page, Section } from "../../ui";
 
 const ZOOM = graphql(`
   query SessionsMyZoom {
     myZoomConnection { status zoomEmail expiresAt lastError }
+    zoomConnectReady
+    me { role }
   }
 `);
 
@@ -118,10 +120,23 @@ export function MyZoom() {
               {connection?.expiresAt && status === "needs_reconnect" && (
                 <p class="muted small">{t("sessions:zoom.since", { when: fmt.dateTime(connection.expiresAt) })}</p>
               )}
-              <Button kind="primary" busy={busy === "connect"} onClick={connect} testId="zoom-connect">
-                {status === "needs_reconnect" ? t("sessions:zoom.reconnect") : t("sessions:zoom.connect")}
-              </Button>
-              <p class="muted small">{t("sessions:zoom.connectHint")}</p>
+              {data.zoomConnectReady ? (
+                <>
+                  <Button kind="primary" busy={busy === "connect"} onClick={connect} testId="zoom-connect">
+                    {status === "needs_reconnect" ? t("sessions:zoom.reconnect") : t("sessions:zoom.connect")}
+                  </Button>
+                  <p class="muted small">{t("sessions:zoom.connectHint")}</p>
+                </>
+              ) : data.me?.role === "ADMIN" ? (
+                <Notice kind="warning" testId="zoom-not-ready">
+                  {t("sessions:zoom.notReadyAdmin")}{" "}
+                  <Link href={`${BASE}/settings/zoom`}>{t("sessions:zoom.setUp")}</Link>
+                </Notice>
+              ) : (
+                <Notice kind="warning" testId="zoom-not-ready">
+                  {t("sessions:zoom.notReadyTeacher")}
+                </Notice>
+              )}
             </>
           )}
           <Errors errors={errors} testId="zoom-errors" />
