@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from tenants.accounts.models import Role, User, timezone_validate
+from tenants.accounts.models import Language, Role, User, timezone_validate
 from tenants.audit.services import audit_record
 from tenants.models import Domain, Organisation
 from tenants.selectors import organisation_data_found
@@ -236,12 +236,13 @@ def organisation_onboard(
     onboarded_by: str = "signup",
     admin_email_confirmed: bool = False,
     timezone_name: str = "UTC",
+    language: str = Language.ENGLISH,
 ) -> Organisation:
     """Create a tenant that its admin can log in to at once. All or nothing: a failure leaves
     no organisation, domain or schema behind. The admin is mailed a link to confirm their
     address (the school reaches Zoom once it is confirmed), unless `admin_email_confirmed`
     says it is known already (the demo seed, tests, an operator who knows it). `timezone_name`
-    is the school's default zone for its people (IANA)."""
+    is the school's default zone for its people (IANA), `language` its default language."""
     from tenants.confirmation import confirmation_queue
 
     started = time.perf_counter()
@@ -250,6 +251,8 @@ def organisation_onboard(
     if not name:
         raise ValidationError("Give the school a name.", code="required")
     timezone_validate(timezone_name)
+    if language not in Language.values:
+        raise ValidationError("Unknown language.", code="invalid")
     schema_name = schema_name_for(slug)
     template_check_current()
     try:
@@ -263,7 +266,8 @@ def organisation_onboard(
             Domain.objects.create(domain=tenant_host(slug), tenant=org, is_primary=True)
             org.admin_email_confirmed_at = timezone.now() if admin_email_confirmed else None
             org.timezone = timezone_name
-            org.save(update_fields=["admin_email_confirmed_at", "timezone"])
+            org.language = language
+            org.save(update_fields=["admin_email_confirmed_at", "timezone", "language"])
             with schema_context(schema_name):
                 admin = User.objects.create_user(
                     admin_email,
@@ -320,6 +324,33 @@ def organisation_timezone_set(
             target=organisation,
             ip=ip,
             details={"from": before, "to": timezone_name},
+        )
+    return organisation
+
+
+def organisation_language_set(
+    *, organisation: Organisation, language: str, actor: User | None, ip: str | None = None
+) -> Organisation:
+    """The school's default language (one of Language; ValidationError otherwise): pages for
+    people who chose none and whose browser asks for none we speak, and their mails."""
+    if language not in Language.values:
+        known = ", ".join(Language.values)
+        raise ValidationError(
+            {"language": [ValidationError(f"Unknown language (one of {known}).", "invalid")]}
+        )
+    before = organisation.language
+    if before == language:
+        return organisation
+    with schema_context(get_public_schema_name()):
+        organisation.language = language
+        organisation.save(update_fields=["language"])
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="organisation.language",
+            target=organisation,
+            ip=ip,
+            details={"from": before, "to": language},
         )
     return organisation
 

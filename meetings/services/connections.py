@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.models import ZoomConnection, ZoomSettings
 from meetings.policy import access_admin
@@ -95,7 +96,7 @@ def zoom_connect_complete(
     try:
         payload = signing.loads(state, salt=OAUTH_STATE_SALT, max_age=OAUTH_STATE_MAX_AGE)
     except signing.BadSignature as exc:
-        raise OAuthStateError("The Zoom sign-in link is invalid or expired. Try again.") from exc
+        raise OAuthStateError(_("The Zoom sign-in link is invalid or expired. Try again.")) from exc
     nonce = session.pop(OAUTH_NONCE_KEY, None)
     if (
         payload.get("s") != tenant.schema_name
@@ -103,9 +104,9 @@ def zoom_connect_complete(
         or not nonce
         or payload.get("n") != nonce
     ):
-        raise OAuthStateError("This Zoom sign-in was started by someone else, or already used.")
+        raise OAuthStateError(_("This Zoom sign-in was started by someone else, or already used."))
     if not code:
-        raise OAuthStateError("Zoom did not send an authorization code.")
+        raise OAuthStateError(_("Zoom did not send an authorization code."))
     zoom = zoom_settings()
     body = oauth.token_request(
         zoom,
@@ -116,7 +117,7 @@ def zoom_connect_complete(
         },
     )
     me = _whoami(zoom, body["access_token"])
-    conn, _ = ZoomConnection.objects.update_or_create(
+    conn, _created = ZoomConnection.objects.update_or_create(
         user=user,
         defaults={
             "status": ZoomConnection.Status.ACTIVE,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from tenants.accounts.models import ApiToken, Language, Role, User, timezone_validate
 from tenants.accounts.selectors import api_tokens_active
@@ -31,12 +32,15 @@ def person_preferences_set(
     timezone_name: str | None = None,
     ip: str | None = None,
 ) -> User:
-    """A person's own language and time zone (None: unchanged; a zone of "": unset again, the
-    school's default applies). ValidationError per field on a bad value; audited when changed."""
+    """A person's own language and time zone (None: unchanged; "": unset again, so that the
+    browser's language or the school's default applies). ValidationError per field on a bad
+    value; audited when changed."""
     errors: dict[str, list[ValidationError]] = {}
-    if language is not None and language not in Language.values:
+    if language and language not in Language.values:
         known = ", ".join(Language.values)
-        errors["language"] = [ValidationError(f"Unknown language (one of {known}).", "invalid")]
+        errors["language"] = [
+            ValidationError(_("Unknown language (one of %(known)s).") % {"known": known}, "invalid")
+        ]
     if timezone_name:
         try:
             timezone_validate(timezone_name)
