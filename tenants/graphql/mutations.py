@@ -223,15 +223,19 @@ class TenantsMutation:
     @strawberry.mutation(
         description='Set your own language (en, bn, or "" for your browser\'s, then the '
         "school's) and time zone (IANA, or \"\" for the school's default); an argument left out "
-        "is unchanged. Mails follow at once."
+        "is unchanged; `name` is how others see you. Mails follow at once."
     )
     @typed_errors(PreferencesPayload)
     def set_my_preferences(
-        self, info: Info, language: str | None = None, timezone: str | None = None
+        self,
+        info: Info,
+        language: str | None = None,
+        timezone: str | None = None,
+        name: str | None = None,
     ) -> PreferencesPayload:
         user = require_user(info)
         person_preferences_set(
-            user=user, language=language, timezone_name=timezone, ip=client_ip(info)
+            user=user, language=language, timezone_name=timezone, name=name, ip=client_ip(info)
         )
         return PreferencesPayload(
             preferences=t.preferences_from(user, accept_language=accept_language(info)), errors=[]

@@ -64,8 +64,9 @@ class PeoplePage:
     total_count: int
 
 
-@strawberry.type(description="The viewer's own language and time zone.")
+@strawberry.type(description="The viewer's own name, language and time zone.")
 class Preferences:
+    name: str = strawberry.field(description='Their name as others see it ("" if unset).')
     language: str = strawberry.field(
         description='Their own choice (en, bn), or "" if unset: pages then follow the browser, '
         "mails the school's default."
@@ -86,6 +87,7 @@ def preferences_from(row: UserRow, *, accept_language: str = "") -> Preferences:
     """`accept_language`: the browser's Accept-Language header, if asked over HTTP."""
     zone = school_timezone()
     return Preferences(
+        name=row.name,
         language=row.language,
         effective_language=person_language(user=row, accept_language=accept_language),
         school_language=school_language(),

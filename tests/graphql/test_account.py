@@ -191,3 +191,19 @@ def test_each_person_has_their_own_feed_and_can_replace_it(alpha, beta, gql):
 
 def test_strangers_have_no_feed(alpha, gql):
     assert gql(alpha, None)(FEED)["errors"][0]["message"] == "Sign in first."
+
+
+def test_a_person_sets_their_own_name(alpha, gql):
+    set_name = """mutation($name: String) {
+        setMyPreferences(name: $name) { preferences { name } errors { field code } }
+    }"""
+    client = gql(alpha, "parent")
+
+    result = client.ok(set_name, name="  Rahima Begum ")["setMyPreferences"]
+    too_long = client.ok(set_name, name="x" * 201)["setMyPreferences"]
+
+    assert result == {"preferences": {"name": "Rahima Begum"}, "errors": []}
+    assert too_long["errors"] == [{"field": "name", "code": "too_long"}]
+    with schema_context(alpha.schema):
+        assert User.objects.get(pk=alpha.users["parent"].pk).name == "Rahima Begum"
+        assert User.objects.get(pk=alpha.users["student"].pk).name != "Rahima Begum"
