@@ -185,7 +185,7 @@ def person_invite(
             ip=ip,
             details={
                 "email": email,
-                "role": role.label,
+                "role": role.name.lower(),
                 "new_person": created,
                 "classes": [c.pk for c in classes],
                 "children": [c.pk for c in children],

@@ -174,9 +174,7 @@ def test_each_person_has_their_own_feed_and_can_replace_it(alpha, beta, gql):
     assert url.startswith(f"http://{alpha.host}") and url.endswith(".ics")
     assert student.ok(FEED)["myCalendarFeed"]["url"] == url  # made once
     assert gql(alpha, "teacher").ok(FEED)["myCalendarFeed"]["url"] != url
-    assert gql(beta, "student").ok(FEED)["myCalendarFeed"]["url"].startswith(
-        f"http://{beta.host}"
-    )
+    assert gql(beta, "student").ok(FEED)["myCalendarFeed"]["url"].startswith(f"http://{beta.host}")
     path = urlsplit(url).path
     assert alpha.client().get(path).status_code == 200
 
