@@ -78,7 +78,7 @@ class PersonLanguageMiddleware:
             accept_language=request.headers.get("Accept-Language", ""),
             school=school if isinstance(school, Organisation) else None,
         )
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         with translation.override(language):
             response = self.get_response(request)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
