@@ -128,3 +128,28 @@ def test_a_mail_to_someone_who_chose_no_language_is_in_the_schools(alpha, beta):
 
     assert bengali(ours.subject)
     assert not bengali(others.subject)
+
+
+def test_a_school_signs_up_with_its_language(public_client):
+    response = public_client.post(
+        "/",
+        {
+            "school_name": "Padma School",
+            "slug": "padma",
+            "admin_email": "head@padma.test",
+            "password": "a-long-enough-passphrase",
+            "language": "bn",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[-800:]
+    assert Organisation.objects.get(slug="padma").language == "bn"
+
+
+def test_the_signup_page_offers_the_browsers_language_first(public_client):
+    public_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "bn"
+
+    page = public_client.get("/").content.decode()
+
+    assert "liveroll-এ আপনার স্কুল শুরু করুন" in page
+    assert '<option value="bn" selected>' in page

@@ -39,12 +39,12 @@ function Item({ item, onOpen }: { item: NotificationItem; onOpen: () => void }) 
           {t("account:notifications.reminder", { title: item.title ?? "", minutes: fmt.number(item.minutesBefore ?? 0) })}
         </span>
         <span class="when">{t("account:notifications.starts", { time: fmt.dateTime(item.startTime ?? null) })}</span>
-        <span>
+        <span class="links">
           {item.joinUrl && (
             <a href={item.joinUrl} target="_blank" rel="noopener" data-test-id="notification-join">
               {t("account:notifications.join")}
             </a>
-          )}{" "}
+          )}
           {item.meetingId && (
             <Link href={`${BASE}/meetings/${item.meetingId}`} onClick={onOpen}>
               {t("account:notifications.open")}
