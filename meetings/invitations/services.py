@@ -38,6 +38,7 @@ from meetings.invitations.selectors import (
     invitation_parents,
     rsvp_may_respond,
 )
+from meetings.invitations.wording import recurrence_wording_lazy
 from meetings.joining.links import join_urls_for, school_origin
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_admin
@@ -325,7 +326,7 @@ def _mail_for(
             page_url=page_url,
             join_url=link,
         )
-        rule_text = _rule(subject.series).describe()
+        rule_text = recurrence_wording_lazy(_rule(subject.series))
     else:
         item = meeting_item(session, page_url=page_url, join_url=link(session))
         rule_text = ""
