@@ -2,12 +2,12 @@
 // authenticator app or a recovery code. Lock-outs say how long; "Forgot your password?" goes to
 // the server's reset page. The language can be switched here before signing in.
 import { useState } from "preact/hooks";
-import { request } from "../../api/client";
+import { GraphQLRequestError, request } from "../../api/client";
 import type { FieldError, User } from "../../api/schema";
 import { currentLanguage, setLanguage, t } from "../../i18n";
 import { LANGUAGES, type Language } from "../../i18n/language";
 import { Errors, Notice, fieldErrors, otherErrors } from "../../ui";
-import { ACCOUNT_LOGIN } from "./documents";
+import { ACCOUNT_LOGIN, ACCOUNT_TWO_FACTOR_STATE } from "./documents";
 import { signInOutcome } from "./signin";
 import "./account.css";
 
@@ -37,6 +37,17 @@ export function LanguageSwitch({ onPick, testId = "language-switch" }: { onPick?
   );
 }
 
+/** An admin of a school that requires two-factor sign-in, without it yet: the server answers
+ * every request 403 until they set it up on its two-factor page. */
+async function mustEnrolFirst(): Promise<boolean> {
+  try {
+    await request(ACCOUNT_TWO_FACTOR_STATE);
+    return false;
+  } catch (e) {
+    return e instanceof GraphQLRequestError && e.status === 403;
+  }
+}
+
 export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
   const [email, setEmail] = useState(draftEmail);
   const [password, setPassword] = useState("");
@@ -56,6 +67,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
       const outcome = signInOutcome(login, codeSent);
       if (outcome.kind === "signedIn") {
         draftEmail = "";
+        if (await mustEnrolFirst()) {
+          window.location.assign("/accounts/two-factor/");
+          return;
+        }
         onSignedIn(outcome.user);
         return;
       }

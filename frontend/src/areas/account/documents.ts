@@ -99,3 +99,7 @@ export const ACCOUNT_EXPORT = graphql(`
 export const ACCOUNT_NOTIFICATIONS = graphql(`
   subscription AccountNotifications { myNotifications { kind data } }
 `);
+
+export const ACCOUNT_TWO_FACTOR_STATE = graphql(`
+  query AccountTwoFactorState { twoFactor { enabled } }
+`);
