@@ -205,3 +205,12 @@ def test_a_person_sets_their_own_name(alpha, gql):
     with schema_context(alpha.schema):
         assert User.objects.get(pk=alpha.users["parent"].pk).name == "Rahima Begum"
         assert User.objects.get(pk=alpha.users["student"].pk).name != "Rahima Begum"
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "parent", None])
+def test_only_admins_read_the_school_language_setting(alpha, beta, gql, role):
+    Organisation.objects.filter(pk=beta.org.pk).update(language="bn")
+
+    assert gql(alpha, "admin").ok("{ schoolLanguage }") == {"schoolLanguage": "en"}
+    assert gql(beta, "admin").ok("{ schoolLanguage }") == {"schoolLanguage": "bn"}
+    assert gql(alpha, role)("{ schoolLanguage }")["errors"]
