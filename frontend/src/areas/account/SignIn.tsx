@@ -1,18 +1,22 @@
 // Sign-in: email and password, then (for accounts with two-factor sign-in) the code from the
 // authenticator app or a recovery code. Lock-outs say how long; "Forgot your password?" goes to
-// the server's reset page. The language can be switched here before signing in.
+// the server's reset page. The language can be switched here; a switch is saved as the
+// person's choice once they are signed in.
 import { useState } from "preact/hooks";
 import { GraphQLRequestError, request } from "../../api/client";
 import type { FieldError, User } from "../../api/schema";
 import { currentLanguage, setLanguage, t } from "../../i18n";
 import { LANGUAGES, type Language } from "../../i18n/language";
 import { Errors, Notice, fieldErrors, otherErrors } from "../../ui";
-import { ACCOUNT_LOGIN, ACCOUNT_TWO_FACTOR_STATE } from "./documents";
+import { ACCOUNT_LOGIN, ACCOUNT_SET_PREFERENCES, ACCOUNT_TWO_FACTOR_STATE } from "./documents";
 import { signInOutcome } from "./signin";
 import "./account.css";
 
 // Kept across a switch of language (which renders the form anew).
 let draftEmail = "";
+// A language picked here is the person's choice: saved once they are signed in, so the app
+// does not fall back to the browser's.
+let pickedLanguage: Language | null = null;
 
 export const LANGUAGE_NAMES: Record<Language, string> = { en: "English", bn: "বাংলা" };
 
@@ -27,7 +31,11 @@ export function LanguageSwitch({ onPick, testId = "language-switch" }: { onPick?
           class={language === current ? "ghost active" : "ghost"}
           aria-pressed={language === current}
           lang={language}
-          onClick={() => (onPick ? onPick(language) : setLanguage(language))}
+          onClick={() => {
+            if (onPick) return onPick(language);
+            pickedLanguage = language;
+            setLanguage(language);
+          }}
           data-test-id={`language-${language}`}
         >
           {LANGUAGE_NAMES[language]}
@@ -70,6 +78,11 @@ export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
         if (await mustEnrolFirst()) {
           window.location.assign("/accounts/two-factor/");
           return;
+        }
+        if (pickedLanguage) {
+          // best effort: signing in goes on if this fails
+          await request(ACCOUNT_SET_PREFERENCES, { language: pickedLanguage }).catch(() => undefined);
+          pickedLanguage = null;
         }
         onSignedIn(outcome.user);
         return;
