@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from meetings.joining.services import DEVICE_COOKIE, JoinDecision, Outcome, Reason, join_attempt
@@ -26,55 +26,65 @@ DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 
 TEXT: dict[Reason, tuple[StrPromise, StrPromise]] = {
     Reason.BAD_TOKEN: (
-        _l("This link does not work"),
-        _l(
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
             "It is not a join link of this school, or it was changed on the way. Open the link "
             "from your email or from the app again."
         ),
     ),
-    Reason.NO_MEETING: (_l("No such class"), _l("This class does not exist (any more).")),
-    Reason.NO_SUBJECT: (
-        _l("This link does not work"),
-        _l("The person this link was made for cannot join here any more."),
+    Reason.NO_MEETING: (
+        gettext_lazy("No such class"),
+        gettext_lazy("This class does not exist (any more)."),
     ),
-    Reason.CANCELLED: (_l("This class was cancelled"), _l("There is nothing to join.")),
+    Reason.NO_SUBJECT: (
+        gettext_lazy("This link does not work"),
+        gettext_lazy("The person this link was made for cannot join here any more."),
+    ),
+    Reason.CANCELLED: (
+        gettext_lazy("This class was cancelled"),
+        gettext_lazy("There is nothing to join."),
+    ),
     Reason.OTHER_PERSON: (
-        _l("This link is someone else's"),
-        _l(
+        gettext_lazy("This link is someone else's"),
+        gettext_lazy(
             "You are signed in as another person. Each link is personal: use your own, from "
             "your email or the app."
         ),
     ),
     Reason.NOT_ALLOWED: (
-        _l("You are not in this class"),
-        _l(
+        gettext_lazy("You are not in this class"),
+        gettext_lazy(
             "This link is for people the class is for. If you think you should be, ask your "
             "teacher or the school."
         ),
     ),
     Reason.REGISTRATION_CANCELLED: (
-        _l("Your place in this class was cancelled"),
-        _l("Ask your teacher or the school if you think it should not have been."),
+        gettext_lazy("Your place in this class was cancelled"),
+        gettext_lazy("Ask your teacher or the school if you think it should not have been."),
     ),
     Reason.GUEST_REVOKED: (
-        _l("This invitation was withdrawn"),
-        _l("Ask the person who invited you for a new one."),
+        gettext_lazy("This invitation was withdrawn"),
+        gettext_lazy("Ask the person who invited you for a new one."),
     ),
     Reason.OTHER_DEVICE: (
-        _l("This link is in use on another device"),
-        _l("It was first opened on another device. Open it there, or sign in to join from here."),
+        gettext_lazy("This link is in use on another device"),
+        gettext_lazy(
+            "It was first opened on another device. Open it there, or sign in to join from here."
+        ),
     ),
     Reason.ENDED: (
-        _l("This class has ended"),
-        _l("The join link worked until the class was over."),
+        gettext_lazy("This class has ended"),
+        gettext_lazy("The join link worked until the class was over."),
     ),
     Reason.THROTTLED: (
-        _l("Too many attempts"),
-        _l("This link or your network tried too often. Wait a few minutes and try again."),
+        gettext_lazy("Too many attempts"),
+        gettext_lazy(
+            "This link or your network tried too often. Wait a few minutes and try again."
+        ),
     ),
     Reason.ZOOM_UNAVAILABLE: (
-        _l("Zoom is not answering right now"),
-        _l("Your place is kept. Try again in a moment."),
+        gettext_lazy("Zoom is not answering right now"),
+        gettext_lazy("Your place is kept. Try again in a moment."),
     ),
 }
 
