@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
@@ -80,15 +81,17 @@ class TemplateBehindError(Exception):
 def slug_validate(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not slug:
-        raise ValidationError("Choose a subdomain.", code="required")
+        raise ValidationError(_("Choose a subdomain."), code="required")
     if not SLUG_RE.match(slug):
         raise ValidationError(
-            "Use 1 to 32 lowercase letters, digits and hyphens, starting with a letter and "
-            "not ending with a hyphen.",
+            _(
+                "Use 1 to 32 lowercase letters, digits and hyphens, starting with a letter and "
+                "not ending with a hyphen."
+            ),
             code="invalid",
         )
     if "--" in slug:
-        raise ValidationError("A subdomain cannot contain two hyphens in a row.", code="invalid")
+        raise ValidationError(_("A subdomain cannot contain two hyphens in a row."), code="invalid")
     # The schema the slug becomes must be free too: "tenant-template" is the template's schema,
     # "information-schema" PostgreSQL's own.
     schema = schema_name_for(slug)
@@ -98,9 +101,12 @@ def slug_validate(slug: str) -> str:
         or schema == settings.LIVEROLL_TEMPLATE_SCHEMA
         or slug.startswith(RESERVED_PREFIXES)
     ):
-        raise ValidationError(f"“{slug}” is reserved. Choose another subdomain.", code="reserved")
+        raise ValidationError(
+            _("“%(slug)s” is reserved. Choose another subdomain.") % {"slug": slug},
+            code="reserved",
+        )
     if Organisation.objects.filter(slug=slug).exists() or schema_exists(schema):
-        raise ValidationError(f"“{slug}” is already taken.", code="taken")
+        raise ValidationError(_("“%(slug)s” is already taken.") % {"slug": slug}, code="taken")
     return slug
 
 
@@ -249,7 +255,7 @@ def organisation_onboard(
     slug = slug_validate(slug)
     name = name.strip()
     if not name:
-        raise ValidationError("Give the school a name.", code="required")
+        raise ValidationError(_("Give the school a name."), code="required")
     timezone_validate(timezone_name)
     if language not in Language.values:
         raise ValidationError("Unknown language.", code="invalid")
@@ -288,7 +294,9 @@ def organisation_onboard(
                     confirmation_queue(organisation=org, user=admin)
     except IntegrityError as exc:
         # Two sign-ups raced for one slug: the loser gets the same message as a taken slug.
-        raise ValidationError(f"“{slug}” is already taken.", code="taken") from exc
+        raise ValidationError(
+            _("“%(slug)s” is already taken.") % {"slug": slug}, code="taken"
+        ) from exc
     if settings.LIVEROLL_SPARE_SCHEMAS and source == "spare":
         from tenants.actors import spare_pool_refill
 

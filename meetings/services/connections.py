@@ -63,7 +63,7 @@ def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) ->
     tenant and user, and to a nonce kept in their session (single use). Refused
     (EmailNotConfirmed) until the school admin's email is confirmed."""
     if user.role not in (Role.TEACHER, Role.ADMIN):
-        raise ValidationError("Only teachers connect a Zoom account.")
+        raise ValidationError(_("Only teachers connect a Zoom account."))
     email_confirmed_check(organisation=tenant)
     zoom = zoom_settings()
     if not zoom.has_app_credentials:

@@ -34,7 +34,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def timezone_validate(value: str) -> None:
     if value not in available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone (e.g. Asia/Dhaka).", code="invalid")
+        raise ValidationError(
+            _("“%(value)s” is not a time zone (e.g. Asia/Dhaka).") % {"value": value},
+            code="invalid",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
