@@ -22,6 +22,7 @@ import {
   ACCOUNT_RESET_CALENDAR_FEED,
   ACCOUNT_SET_PREFERENCES,
   ACCOUNT_SET_REMINDERS,
+  ACCOUNT_SET_SCHOOL_LANGUAGE,
 } from "./documents";
 import type { AccountProfileQuery } from "../../api/gql/graphql";
 import { LANGUAGE_NAMES } from "./SignIn";
@@ -155,6 +156,48 @@ function LanguageAndTime({ preferences, onSaved }: { preferences: Preferences; o
         {busy && <span class="muted small">{t("common:ui.saving")}</span>}
         <Saved show={saved} />
       </div>
+    </Section>
+  );
+}
+
+/** Admins: the school's language, for people who chose none and whose browser asks for none
+ * we speak, and for their mails. */
+function SchoolLanguage({ preferences, onSaved }: { preferences: Preferences; onSaved: (p: Preferences) => void }) {
+  const [errors, setErrors] = useState<FieldError[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const save = async (language: string) => {
+    setBusy(true);
+    setSaved(false);
+    try {
+      const { setSchoolLanguage: result } = await request(ACCOUNT_SET_SCHOOL_LANGUAGE, { language });
+      setErrors(result.errors);
+      if (result.language && !result.errors.length) {
+        onSaved({ ...preferences, schoolLanguage: result.language });
+        setSaved(true);
+      }
+    } catch (e) {
+      setErrors(failure(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section title={t("account:profile.school.title")} testId="profile-school-language">
+      <Field label={t("account:profile.school.language")} hint={t("account:profile.school.hint")} errors={fieldErrors(errors, "language")}>
+        {(props) => (
+          <select {...props} value={preferences.schoolLanguage} disabled={busy} onChange={(e) => void save(e.currentTarget.value)} data-test-id="school-language-select">
+            <option value="en" lang="en">
+              {LANGUAGE_NAMES.en}
+            </option>
+            <option value="bn" lang="bn">
+              {LANGUAGE_NAMES.bn}
+            </option>
+          </select>
+        )}
+      </Field>
+      <Errors errors={otherErrors(errors, ["language"])} />
+      <Saved show={saved} />
     </Section>
   );
 }
@@ -523,6 +566,7 @@ export function Profile({ me }: { me: Me }) {
         <div class="profile">
           <AboutYou me={me} preferences={shown} onSaved={setPreferences} />
           <LanguageAndTime preferences={shown} onSaved={setPreferences} />
+          {me.role === "ADMIN" && <SchoolLanguage preferences={shown} onSaved={setPreferences} />}
           <RemindersSection initial={profile.data.myReminderPreferences} />
           <PasswordSection />
           <TwoFactorSection enabled={profile.data.twoFactor.enabled} />

@@ -103,3 +103,9 @@ export const ACCOUNT_NOTIFICATIONS = graphql(`
 export const ACCOUNT_TWO_FACTOR_STATE = graphql(`
   query AccountTwoFactorState { twoFactor { enabled } }
 `);
+
+export const ACCOUNT_SET_SCHOOL_LANGUAGE = graphql(`
+  mutation AccountSetSchoolLanguage($language: String!) {
+    setSchoolLanguage(language: $language) { language errors { field message code } }
+  }
+`);
