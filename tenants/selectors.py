@@ -98,12 +98,23 @@ def school_language(*, school: Organisation | None = None) -> str:
 
 
 def person_language(
-    *, user: User | None, accept_language: str = "", school: Organisation | None = None
+    *,
+    user: User | None,
+    accept_language: str = "",
+    school: Organisation | None = None,
+    picked: str = "",
 ) -> str:
     """The language a person reads pages and mails in: their own choice, else their browser's
-    (`accept_language`, pages only: a mail has no browser), else the school's default."""
+    (pages only: a mail has no browser) — one picked in this browser before signing in
+    (`picked`, the language cookie the app's switch sets), else its Accept-Language — else the
+    school's default."""
     own = language_supported(user.language) if user is not None else None
-    return own or language_from_browser(accept_language) or school_language(school=school)
+    return (
+        own
+        or language_supported(picked[:16])
+        or language_from_browser(accept_language)
+        or school_language(school=school)
+    )
 
 
 # --- abandoned sign-ups ---------------------------------------------------------------------

@@ -199,3 +199,17 @@ def test_the_signup_page_offers_the_browsers_language_first(public_client):
 
     assert "liveroll-এ আপনার স্কুল শুরু করুন" in page
     assert '<option value="bn" selected>' in page
+
+
+def test_a_language_picked_in_the_app_before_signing_in_beats_the_browsers(alpha):
+    visitor = Client(HTTP_HOST=alpha.host, HTTP_ACCEPT_LANGUAGE="en")
+    visitor.cookies["django_language"] = "bn"
+    _set_language(alpha, "teacher", "en")
+    teacher = alpha.client("teacher")
+    teacher.cookies["django_language"] = "bn"
+
+    picked = visitor.get("/accounts/password/reset/").content.decode()
+    own = teacher.get("/accounts/password/change/").content.decode()
+
+    assert "পাসওয়ার্ড রিসেট করুন" in picked
+    assert "Change your password" in own and not bengali(own)  # their own choice first

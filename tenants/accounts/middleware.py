@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -64,7 +65,8 @@ class TwoFactorEnrolmentMiddleware:
 
 class PersonLanguageMiddleware:
     """After authentication: pages, GraphQL messages and redirects in the person's language
-    (theirs, else the browser's, else the school's; `tenants.selectors.person_language`).
+    (theirs, else the browser's — the app's language switch, then Accept-Language — else the
+    school's; `tenants.selectors.person_language`).
     Django's LocaleMiddleware knows only the browser and a cookie."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -77,6 +79,7 @@ class PersonLanguageMiddleware:
             user=user if isinstance(user, User) and user.is_authenticated else None,
             accept_language=request.headers.get("Accept-Language", ""),
             school=school if isinstance(school, Organisation) else None,
+            picked=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
         )
         request.LANGUAGE_CODE = language
         with translation.override(language):

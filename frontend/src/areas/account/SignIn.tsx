@@ -2,11 +2,11 @@
 // authenticator app or a recovery code. Lock-outs say how long; "Forgot your password?" goes to
 // the server's reset page. The language can be switched here; a switch is saved as the
 // person's choice once they are signed in.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { GraphQLRequestError, request } from "../../api/client";
 import type { FieldError, User } from "../../api/schema";
 import { currentLanguage, setLanguage, t } from "../../i18n";
-import { LANGUAGES, type Language } from "../../i18n/language";
+import { LANGUAGES, isLanguage, type Language } from "../../i18n/language";
 import { Errors, Notice, fieldErrors, otherErrors } from "../../ui";
 import { ACCOUNT_LOGIN, ACCOUNT_SET_PREFERENCES, ACCOUNT_TWO_FACTOR_STATE } from "./documents";
 import { signInOutcome } from "./signin";
@@ -19,6 +19,22 @@ let draftEmail = "";
 let pickedLanguage: Language | null = null;
 
 export const LANGUAGE_NAMES: Record<Language, string> = { en: "English", bn: "বাংলা" };
+
+// The language picked in this browser before signing in, for the server's pages too (password
+// reset, two-factor): Django's language cookie, which the server reads after the person's own.
+const LANGUAGE_COOKIE = "django_language";
+
+export function pickedInBrowser(cookies: string): Language | null {
+  for (const part of cookies.split(";")) {
+    const [key, value] = part.trim().split("=");
+    if (key === LANGUAGE_COOKIE && isLanguage(value)) return value;
+  }
+  return null;
+}
+
+function rememberPicked(language: Language): void {
+  document.cookie = `${LANGUAGE_COOKIE}=${language}; path=/; max-age=${365 * 24 * 3600}; SameSite=Lax`;
+}
 
 export function LanguageSwitch({ onPick, testId = "language-switch" }: { onPick?: (language: Language) => void; testId?: string }) {
   const current = currentLanguage();
@@ -34,6 +50,7 @@ export function LanguageSwitch({ onPick, testId = "language-switch" }: { onPick?
           onClick={() => {
             if (onPick) return onPick(language);
             pickedLanguage = language;
+            rememberPicked(language);
             setLanguage(language);
           }}
           data-test-id={`language-${language}`}
@@ -64,6 +81,12 @@ export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [locked, setLocked] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+
+  // a language picked here earlier (this browser) wins over the browser's own
+  useEffect(() => {
+    const picked = pickedInBrowser(document.cookie);
+    if (picked && picked !== currentLanguage()) setLanguage(picked);
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();

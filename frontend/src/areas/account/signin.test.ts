@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { signInOutcome } from "./signin";
+import { pickedInBrowser } from "./SignIn";
 
 const error = (code: string, message = "m", field: string | null = null) => ({ code, message, field });
 
@@ -26,5 +27,13 @@ describe("signInOutcome", () => {
   it("reports a wrong password", () => {
     const wrong = { user: null, twoFactorRequired: false, errors: [error("invalid", "Wrong email or password.")] };
     expect(signInOutcome(wrong, false)).toMatchObject({ kind: "wrong" });
+  });
+});
+
+describe("pickedInBrowser", () => {
+  it("reads the language cookie, only a language we speak", () => {
+    expect(pickedInBrowser("csrftoken=x; django_language=bn; other=1")).toBe("bn");
+    expect(pickedInBrowser("django_language=fr")).toBeNull();
+    expect(pickedInBrowser("")).toBeNull();
   });
 });
