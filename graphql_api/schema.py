@@ -19,6 +19,7 @@ from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.graphql.setup import SchoolSetupQuery
@@ -51,6 +52,7 @@ Query = merge_types(
         PeopleImportQuery,
         MeetingsQuery,
         SchoolSetupQuery,
+        CalendarQuery,
         JoiningQuery,
         InvitationsQuery,
         RemindersQuery,
@@ -66,6 +68,7 @@ Mutation = merge_types(
         MailMutation,
         PeopleImportMutation,
         MeetingsMutation,
+        CalendarMutation,
         GuestsMutation,
         JoiningMutation,
         InvitationsMutation,

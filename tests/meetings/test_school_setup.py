@@ -284,11 +284,3 @@ def test_an_admin_hosting_without_zoom_is_told_where_to_set_it_up(alpha):
         acting_for_host(alpha.users["admin"])
 
     assert "ask an admin" not in str(caught.value) and "Settings" in str(caught.value)
-
-
-def test_the_zoom_page_sends_an_admin_to_the_settings_a_teacher_to_an_admin(alpha):
-    admins = alpha.client("admin").get("/zoom/").content.decode()
-    teachers = alpha.client("teacher").get("/zoom/").content.decode()
-
-    assert "ask an admin" not in admins and "/app/settings/zoom" in admins
-    assert "ask an admin" in teachers

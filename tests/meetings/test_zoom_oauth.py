@@ -11,6 +11,7 @@ from meetings.providers.base import InvalidGrantError
 from meetings.zoom import oauth
 from tenants.audit.models import AuditEntry
 
+from ..graphql.conftest import GQL
 from .conftest import API, OAUTH, token_body
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +40,11 @@ def test_teacher_connects_zoom_and_sees_connected_as(zoom_alpha, requests_mock):
     # when: Zoom redirects back with a code and the state
     response = client.get("/oauth/zoom/callback/", {"code": "the-code", "state": query["state"][0]})
 
-    # then
+    # then: back in the app, connected
     assert response.status_code == 302
-    page = client.get("/zoom/").content.decode()
-    assert "Connected as <b>tara@zoom.example</b>" in page
+    assert response["Location"] == "/app/settings/zoom?zoom=connected"
+    mine = GQL(zoom_alpha, client=client).ok("{ myZoomConnection { zoomEmail status } }")
+    assert mine["myZoomConnection"]["zoomEmail"] == "tara@zoom.example"
     token_call = requests_mock.request_history[0]
     assert "grant_type=authorization_code" in token_call.text and "code=the-code" in token_call.text
     with schema_context(zoom_alpha.schema):
@@ -59,8 +61,10 @@ def test_teacher_connects_zoom_and_sees_connected_as(zoom_alpha, requests_mock):
 def test_callback_refuses_a_forged_state(zoom_alpha, requests_mock):
     client = zoom_alpha.client("teacher")
     _start_connect(zoom_alpha, client)
-    response = client.get("/oauth/zoom/callback/", {"code": "c", "state": "forged"}, follow=True)
+    response = client.get("/oauth/zoom/callback/", {"code": "c", "state": "forged"})
+    assert response.status_code == 400
     assert "invalid or expired" in response.content.decode()
+    assert 'href="/app/settings/zoom"' in response.content.decode()
     assert not requests_mock.called
 
 
@@ -70,9 +74,7 @@ def test_callback_refuses_a_state_started_by_someone_else(zoom_alpha, requests_m
     victim = zoom_alpha.client("teacher")
     _start_connect(zoom_alpha, victim)  # the victim has a nonce of their own
 
-    response = victim.get(
-        "/oauth/zoom/callback/", {"code": "c", "state": query["state"][0]}, follow=True
-    )
+    response = victim.get("/oauth/zoom/callback/", {"code": "c", "state": query["state"][0]})
 
     assert "started by someone else" in response.content.decode()
     assert not requests_mock.called
@@ -113,7 +115,8 @@ def test_state_from_another_tenant_is_refused(zoom_alpha, beta, requests_mock):
 
 
 def test_students_cannot_connect_zoom(zoom_alpha):
-    response = zoom_alpha.client("student").post("/zoom/connect/", follow=True)
+    response = zoom_alpha.client("student").post("/zoom/connect/")
+    assert response.status_code == 400
     assert "Only teachers" in response.content.decode()
 
 
@@ -166,8 +169,8 @@ def test_invalid_grant_marks_the_connection_for_reconnect(teacher_connected, req
             _source(teacher_connected).refresh("user-access-1")
         conn = ZoomConnection.objects.get()
     assert conn.status == ZoomConnection.Status.NEEDS_RECONNECT
-    page = teacher_connected.client("teacher").get("/zoom/").content.decode()
-    assert "Zoom signed you out" in page
+    mine = GQL(teacher_connected, "teacher").ok("{ myZoomConnection { status } }")
+    assert mine["myZoomConnection"]["status"] == "needs_reconnect"
 
 
 def test_disconnect_revokes_at_zoom_and_forgets_tokens(teacher_connected, requests_mock):
@@ -187,10 +190,14 @@ def test_disconnect_revokes_at_zoom_and_forgets_tokens(teacher_connected, reques
 def test_admin_revokes_a_teachers_connection_but_a_student_cannot(teacher_connected, requests_mock):
     requests_mock.post(f"{OAUTH}/oauth/revoke", json={"status": "success"})
     teacher_id = teacher_connected.users["teacher"].pk
-    url = f"/zoom/settings/connections/{teacher_id}/revoke/"
+    revoke = "mutation($id: ID!) { revokeZoomConnection(userId: $id) { ok errors { code } } }"
 
-    assert teacher_connected.client("student").post(url).status_code == 404
-    assert teacher_connected.client("admin").post(url).status_code == 302
+    refused = GQL(teacher_connected, "student")(revoke, id=str(teacher_id))
+    assert refused.get("errors") or not refused["data"]["revokeZoomConnection"]["ok"]
+    with schema_context(teacher_connected.schema):
+        assert ZoomConnection.objects.get().status == ZoomConnection.Status.ACTIVE
+    revoked = GQL(teacher_connected, "admin").ok(revoke, id=str(teacher_id))
+    assert revoked["revokeZoomConnection"] == {"ok": True, "errors": []}
 
     with schema_context(teacher_connected.schema):
         assert ZoomConnection.objects.get().status == ZoomConnection.Status.REVOKED

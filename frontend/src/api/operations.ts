@@ -15,7 +15,7 @@ export const ME = graphql(`
 `);
 
 export const MY_PREFERENCES = graphql(`
-  query MyPreferences { myPreferences { language effectiveTimezone } }
+  query MyPreferences { myPreferences { language schoolLanguage effectiveTimezone } }
 `);
 
 export const LOGIN = graphql(`

@@ -1,4 +1,5 @@
-"""Teachers start in a new tab and keep the page; students find their own join link there."""
+"""Teachers start (in a new tab, from the app) and do not join; students get their own join
+link."""
 
 import re
 
@@ -7,32 +8,31 @@ from django_tenants.utils import schema_context
 
 from meetings.joining.links import join_url_for
 
+from ...graphql.conftest import GQL
 from .conftest import meeting_make
 
 pytestmark = pytest.mark.django_db
 
 
-def test_start_class_opens_zoom_in_a_new_tab_and_keeps_the_page(alpha):
+READ = "query($id: ID!) { meeting(id: $id) { canManage joinUrl } }"
+
+
+def test_teachers_start_and_do_not_join(alpha):
     meeting = meeting_make(alpha)
-    page = alpha.client("teacher").get(f"/meetings/{meeting.pk}/").content.decode()
-    form = re.search(r'<form[^>]*action="/meetings/\d+/start/"[^>]*>', page)
-    assert form, page
-    assert 'target="_blank"' in form.group(0) and 'rel="noopener"' in form.group(0)
-    assert 'data-test-id="join-class"' not in page  # teachers start, they do not join
+
+    seen = GQL(alpha, "teacher").ok(READ, id=str(meeting.pk))["meeting"]
+
+    assert seen == {"canManage": True, "joinUrl": None}
 
 
-def test_a_students_meeting_page_has_their_own_join_link_in_a_new_tab(alpha):
+def test_a_student_gets_their_own_join_link(alpha):
     meeting = meeting_make(alpha)
     with schema_context(alpha.schema):
         mine = join_url_for(meeting=meeting, user=alpha.users["student"])
 
-    page = alpha.client("student").get(f"/meetings/{meeting.pk}/").content.decode()
+    seen = GQL(alpha, "student").ok(READ, id=str(meeting.pk))["meeting"]
 
-    link = re.search(
-        r'<a href="([^"]+)" target="_blank" rel="noopener" data-test-id="join-class">', page
-    )
-    assert link and link.group(1) == mine
-    assert "start/" not in page
+    assert seen == {"canManage": False, "joinUrl": mine}
 
 
 def test_the_spa_offers_join_in_a_new_tab_from_join_url():
