@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from attendance.events import LiveCount, Participant, ParticipantsChanged
+from attendance.events import AttendanceScored, LiveCount, Participant, ParticipantsChanged
 from attendance.graphql import types as t
 from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
 from meetings.events import MeetingEnded, MeetingStarted
@@ -55,7 +55,8 @@ class AttendanceSubscription:
     @strawberry.subscription(
         description=(
             "Who is in a class: a SNAPSHOT first, then the changes (JOINED and LEFT may carry"
-            " several participants) and STATUS."
+            " several participants), STATUS, and ATTENDANCE when its records were scored,"
+            " finalised, resolved or overridden (re-read them)."
         )
     )
     async def meeting_participants(
@@ -73,6 +74,7 @@ class AttendanceSubscription:
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status = t.MeetingStatus(snapshot["meeting"]["status"])
+            count = snapshot["count"]
             yield t.ParticipantsEvent(
                 kind=t.ParticipantEventKind.SNAPSHOT,
                 meeting_id=meeting_id,
@@ -90,6 +92,7 @@ class AttendanceSubscription:
                 if isinstance(event, ParticipantsChanged):
                     # One message per processed batch: its joins, then its leaves.
                     status = t.MeetingStatus(event.status)
+                    count = event.count
                     for kind, change in (
                         (t.ParticipantEventKind.JOINED, "joined"),
                         (t.ParticipantEventKind.LEFT, "left"),
@@ -105,11 +108,22 @@ class AttendanceSubscription:
                             )
                 elif isinstance(event, MeetingStarted | MeetingEnded):
                     status = t.MeetingStatus(event.meeting.status)
+                    count = event.count
                     yield t.ParticipantsEvent(
                         kind=t.ParticipantEventKind.STATUS,
                         meeting_id=meeting_id,
                         status=status,
                         count=event.count,
+                        participants=[],
+                    )
+                elif isinstance(event, AttendanceScored):
+                    # The register changed (scored at the end, finalised, overridden): the
+                    # room re-reads it instead of waiting for a reload.
+                    yield t.ParticipantsEvent(
+                        kind=t.ParticipantEventKind.ATTENDANCE,
+                        meeting_id=meeting_id,
+                        status=status,
+                        count=0 if status == t.MeetingStatus.ENDED else count,
                         participants=[],
                     )
 
