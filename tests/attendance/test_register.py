@@ -252,3 +252,57 @@ def test_the_class_grid_is_scoped_to_who_asks(running, beta):
         grid = (body["data"] or {}).get("classAttendance") or {"meetings": [], "rows": []}
         assert "Maths" not in {m["title"] for m in grid["meetings"]}, role
         assert not {r["student"]["name"] for r in grid["rows"]} & set(everyone), role
+
+
+OVERRIDE = """mutation($m: ID!, $s: ID!, $reason: String!) {
+  overrideAttendance(meetingId: $m, studentId: $s, status: EXCUSED, reason: $reason) {
+    record { student { name } status overridden overrideReason }
+    errors { field message code } } }"""
+
+
+def test_a_teacher_overrides_an_expected_student_not_scored_yet(running):
+    # given Cy, enrolled, who has no record while the class runs
+    world, meeting, people = running
+    cy = str(people["cy"].pk)
+
+    # when the teacher excuses Cy, with a reason
+    data = ask(world, "teacher", OVERRIDE, m=str(meeting.pk), s=cy, reason="Ill, mother called")
+
+    # then the record exists, overridden, and the register shows it
+    assert data["data"]["overrideAttendance"] == {
+        "record": {
+            "student": {"name": "Cy C"},
+            "status": "EXCUSED",
+            "overridden": True,
+            "overrideReason": "Ill, mother called",
+        },
+        "errors": [],
+    }
+    rows = ask(world, "teacher", REGISTER, id=str(meeting.pk))["data"]["sessionAttendance"]["rows"]
+    assert {r["student"]["name"]: r["status"] for r in rows}["Cy C"] == "EXCUSED"
+
+
+@pytest.mark.parametrize("role", ["student", "parent"])
+def test_students_and_parents_cannot_override_nor_create_records(running, role):
+    world, meeting, people = running
+    student = str(world.users["student"].pk)
+    with schema_context(world.schema):
+        before = AttendanceRecord.objects.filter(meeting=meeting).count()
+
+    for who in (student, str(people["cy"].pk)):
+        data = ask(world, role, OVERRIDE, m=str(meeting.pk), s=who, reason="because")
+        payload = data["data"]["overrideAttendance"]
+        assert payload["record"] is None and payload["errors"], (role, who)
+
+    with schema_context(world.schema):
+        assert AttendanceRecord.objects.filter(meeting=meeting).count() == before
+        assert not AttendanceRecord.objects.exclude(override_status="").exists()
+
+
+def test_the_reason_is_required(running):
+    world, meeting, people = running
+    data = ask(world, "teacher", OVERRIDE, m=str(meeting.pk), s=str(people["cy"].pk), reason=" ")
+    errors = data["data"]["overrideAttendance"]["errors"]
+    assert [e["field"] for e in errors] == ["reason"]
+    with schema_context(world.schema):
+        assert not AttendanceRecord.objects.filter(student=people["cy"]).exists()
