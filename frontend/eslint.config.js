@@ -10,8 +10,6 @@ import tseslint from "typescript-eslint";
 const NOT_YET_TRANSLATED = [
   "src/areas/account/SignIn.tsx",
   "src/areas/admin/LiveClasses.tsx",
-  "src/areas/attendance/LiveRoom.tsx",
-  "src/areas/attendance/MyAttendance.tsx",
   "src/areas/sessions/HomeMeetings.tsx",
 ];
 
