@@ -29,6 +29,12 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _after(known: t.MeetingStatus, told: t.MeetingStatus) -> t.MeetingStatus:
+    """The status to show after an event: an ended class never runs again (meetings' lifecycle
+    never leaves ENDED), so an event that says otherwise was read before the end."""
+    return known if known == t.MeetingStatus.ENDED else told
+
+
 def _participant(participant: Participant) -> t.Participant:
     return t.Participant(
         key=participant.key,
@@ -90,9 +96,11 @@ class AttendanceSubscription:
             gate = AccessGate(scope, may_watch_room, user_id, meeting_pk)
             async for event in relayed(messages, group=group, gate=gate):
                 if isinstance(event, ParticipantsChanged):
-                    # One message per processed batch: its joins, then its leaves.
-                    status = t.MeetingStatus(event.status)
-                    count = event.count
+                    # One message per processed batch: its joins, then its leaves. A batch read
+                    # before the class ended may arrive after its end: an ended class stays ended
+                    # and has nobody in it.
+                    status = _after(status, t.MeetingStatus(event.status))
+                    count = 0 if status == t.MeetingStatus.ENDED else event.count
                     for kind, change in (
                         (t.ParticipantEventKind.JOINED, "joined"),
                         (t.ParticipantEventKind.LEFT, "left"),
@@ -103,17 +111,17 @@ class AttendanceSubscription:
                                 kind=kind,
                                 meeting_id=meeting_id,
                                 status=status,
-                                count=event.count,
+                                count=count,
                                 participants=[_participant(p) for p in people],
                             )
                 elif isinstance(event, MeetingStarted | MeetingEnded):
-                    status = t.MeetingStatus(event.meeting.status)
-                    count = event.count
+                    status = _after(status, t.MeetingStatus(event.meeting.status))
+                    count = 0 if status == t.MeetingStatus.ENDED else event.count
                     yield t.ParticipantsEvent(
                         kind=t.ParticipantEventKind.STATUS,
                         meeting_id=meeting_id,
                         status=status,
-                        count=event.count,
+                        count=count,
                         participants=[],
                     )
                 elif isinstance(event, AttendanceScored):

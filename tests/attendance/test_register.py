@@ -306,3 +306,25 @@ def test_the_reason_is_required(running):
     assert [e["field"] for e in errors] == ["reason"]
     with schema_context(world.schema):
         assert not AttendanceRecord.objects.filter(student=people["cy"]).exists()
+
+
+def test_a_batch_read_before_the_end_publishes_the_status_it_ends_with(live_class, monkeypatch):
+    """The worker's batch re-reads the meeting's status before it publishes (a teacher may
+    have ended the class while the batch ran): its event says ENDED and counts nobody."""
+    from attendance import services
+    from attendance.events import ParticipantsChanged
+    from attendance.inbox import engine
+
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        process([started(), joined("Ann A", 2, registrant_id="reg-ann")])
+        stale = Meeting.objects.get(pk=meeting.pk)  # read while the class runs
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.ENDED)  # "End class"
+        monkeypatch.setattr(engine, "meeting_session_for_zoom_object", lambda **_: stale)
+        sent = []
+        monkeypatch.setattr(services, "publish", sent.append)
+
+        process([joined("Bob B", 3, email="bob@alpha.test")])
+
+    changed = [e for e in sent if isinstance(e, ParticipantsChanged)]
+    assert [(e.status, e.count) for e in changed] == [("ended", 0)]

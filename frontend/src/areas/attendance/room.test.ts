@@ -29,6 +29,18 @@ describe("roomReducer", () => {
     expect(s.count).toBe(0);
   });
 
+  it("stays ended when an event processed before the end arrives after it", () => {
+    let s = roomReducer(EMPTY_ROOM, ev("SNAPSHOT", "STARTED", 2, [p("a", "Ann"), p("b", "Bob")]));
+    s = roomReducer(s, ev("STATUS", "ENDED", 0)); // the teacher's "End class"
+    s = roomReducer(s, ev("LEFT", "STARTED", 12, [p("a", "Ann")])); // a worker's batch read before the end
+    expect([s.status, s.count, s.people.length]).toEqual(["ENDED", 0, 0]);
+    s = roomReducer(s, ev("JOINED", "STARTED", 3, [p("c", "Cy")]));
+    expect([s.status, s.count, s.people.length]).toEqual(["ENDED", 0, 0]);
+    // a snapshot (after a reconnect) is read afresh and says what is true
+    s = roomReducer(s, ev("SNAPSHOT", "ENDED", 0));
+    expect(s.status).toBe("ENDED");
+  });
+
   it("counts every change that may alter the register, ATTENDANCE included", () => {
     let s = roomReducer(EMPTY_ROOM, ev("SNAPSHOT", "STARTED", 0));
     const v = s.registerVersion;

@@ -33,7 +33,11 @@ export interface RoomState<P extends RoomPerson = RoomPerson> {
 export const EMPTY_ROOM: RoomState = { ready: false, status: null, count: 0, people: [], registerVersion: 0 };
 
 export function roomReducer<P extends RoomPerson>(state: RoomState<P>, event: RoomEvent<P>): RoomState<P> {
-  const next = reduce(state, event);
+  // An ended class never runs again: an event that was on its way when it ended (processed
+  // before the end, delivered after it) must not bring the room back. Only a new snapshot,
+  // read afresh from the server, says what the status is.
+  const stale = state.status === "ENDED" && event.kind !== "SNAPSHOT";
+  const next = reduce(state, stale ? { ...event, status: "ENDED" } : event);
   return next.status === "ENDED" ? { ...next, people: [], count: 0 } : next;
 }
 

@@ -36,6 +36,20 @@ describe("timelineGeometry", () => {
     expect(g.max).toBe(T0 + 60 * 60_000); // the scheduled end still bounds the axis
   });
 
+  it("runs open segments at least to the latest known join or leave when the viewer's clock lags", () => {
+    const g = timelineGeometry(
+      {
+        ...window,
+        rows: [
+          { key: "a", name: "A", role: "STUDENT", segments: [{ joinedAt: at(5), leftAt: null, verified: true }] },
+          { key: "b", name: "B", role: "STUDENT", segments: [{ joinedAt: at(6), leftAt: at(12), verified: true }] },
+        ],
+      },
+      { now: T0 + 2 * 60_000, running: true },
+    );
+    expect(g.bars.map((b) => (b.to - T0) / 60_000)).toEqual([12, 12]);
+  });
+
   it("widens the axis to anyone in before the start or after the end", () => {
     const g = timelineGeometry(
       { ...window, rows: [{ key: "h", name: "Host", role: "HOST", segments: [{ joinedAt: at(-5), leftAt: at(65), verified: true }] }] },

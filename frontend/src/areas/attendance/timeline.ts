@@ -1,7 +1,8 @@
 /** The join/leave timeline's geometry: each person a row, each of their segments a floating bar
  * [from, to] (epoch milliseconds) on the class's time axis. A segment without a join (a leave
- * seen alone) starts at the class's start; one without a leave runs to now while the class
- * runs, to its end once it has ended. The axis spans the class window, widened to anyone in
+ * seen alone) starts at the class's start; one without a leave runs to now (or the latest
+ * time anyone is known to have joined or left) while the class runs, to its end once it has
+ * ended. The axis spans the class window, widened to anyone in
  * before or after it. Times are absolute: the view labels them in the viewer's zone. */
 
 export interface TimelineSegmentIn {
@@ -38,7 +39,13 @@ export function timelineGeometry(
 ): Timeline {
   const start = Date.parse(input.windowStart);
   const end = Date.parse(input.windowEnd);
-  const openEnd = running ? Math.max(start, now) : end;
+  // While the class runs an open segment reaches now, or the latest join or leave anyone is
+  // known for if that is later (the viewer's clock may lag Zoom's).
+  let latest = start;
+  for (const row of input.rows)
+    for (const s of row.segments)
+      for (const at of [s.joinedAt, s.leftAt]) if (at) latest = Math.max(latest, Date.parse(at));
+  const openEnd = running ? Math.max(now, latest) : end;
   const bars: Bar[] = [];
   const rows = input.rows.map((row) => {
     const mine = row.segments.map((s) => {
