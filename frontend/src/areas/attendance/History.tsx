@@ -52,17 +52,6 @@ function HistoryTable({ rows, testId }: { rows: HistoryRow[]; testId: string }) 
       render: (r) => fmt.dateTime(r.startTime),
     },
     {
-      key: "session",
-      label: t("attendance:history.session"),
-      sort: (r) => r.meetingTitle,
-      render: (r) => (
-        <>
-          <Link href={`${BASE}/meetings/${r.meetingId}`}>{r.meetingTitle}</Link>
-          {r.className && <span class="muted small"> · {r.className}</span>}
-        </>
-      ),
-    },
-    {
       key: "status",
       label: t("attendance:register.status"),
       sort: (r) => r.status,
@@ -71,6 +60,17 @@ function HistoryTable({ rows, testId }: { rows: HistoryRow[]; testId: string }) 
           <StatusPill status={r.status} />
           {r.overridden && <span class="muted small">{t("attendance:register.overridden", { reason: r.overrideReason })}</span>}
         </span>
+      ),
+    },
+    {
+      key: "session",
+      label: t("attendance:history.session"),
+      sort: (r) => r.meetingTitle,
+      render: (r) => (
+        <>
+          <Link href={`${BASE}/meetings/${r.meetingId}`}>{r.meetingTitle}</Link>
+          {r.className && <span class="muted small"> · {r.className}</span>}
+        </>
       ),
     },
     {

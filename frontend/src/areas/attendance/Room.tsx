@@ -139,20 +139,24 @@ function Head({ meeting, status, onStatus }: {
       </div>
       <StatusBadge status={status} />
       <div class="actions">
-        <Button kind="primary" busy={busy === "start"} disabled={busy !== null || status === "ENDED" || status === "CANCELLED"} onClick={start} testId="start-class">
-          {t("attendance:room.start")}
-        </Button>
-        <ConfirmButton
-          title={t("attendance:room.endTitle", { title: meeting.title })}
-          body={t("attendance:room.endBody")}
-          confirmLabel={t("attendance:room.endConfirm")}
-          onConfirm={end}
-          busy={busy === "end"}
-          disabled={busy !== null || status !== "STARTED"}
-          testId="end-class"
-        >
-          {t("attendance:room.end")}
-        </ConfirmButton>
+        {status !== "ENDED" && status !== "CANCELLED" && (
+          <>
+            <Button kind="primary" busy={busy === "start"} disabled={busy !== null} onClick={start} testId="start-class">
+              {t("attendance:room.start")}
+            </Button>
+            <ConfirmButton
+              title={t("attendance:room.endTitle", { title: meeting.title })}
+              body={t("attendance:room.endBody")}
+              confirmLabel={t("attendance:room.endConfirm")}
+              onConfirm={end}
+              busy={busy === "end"}
+              disabled={busy !== null || status !== "STARTED"}
+              testId="end-class"
+            >
+              {t("attendance:room.end")}
+            </ConfirmButton>
+          </>
+        )}
         {meeting.classId && (
           <Link class="button small" href={`${BASE}/attendance/classes/${meeting.classId}`} data-test-id="open-grid">
             {t("attendance:room.classGrid")}

@@ -14,6 +14,9 @@ let chartModule: Promise<ChartModule> | null = null;
 function loadChart(): Promise<ChartModule> {
   chartModule ??= import("chart.js").then((m) => {
     m.Chart.register(m.BarController, m.BarElement, m.CategoryScale, m.LinearScale, m.Tooltip);
+    // The page's fonts (Noto Sans Bengali among them): a canvas has no fallback of its own, and
+    // Chart.js's default family draws Bengali names and digits as empty boxes.
+    m.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     return m;
   });
   return chartModule;
@@ -52,7 +55,7 @@ export function TimelineChart({ session, running }: { session: Session; running:
     let cancelled = false;
     const names = new Map(geometry.rows.map((r) => [r.key, r.name]));
     const roles = new Map(geometry.rows.map((r) => [r.key, r.role]));
-    const tickValues = ticks(geometry.min, geometry.max);
+    const tickValues = ticks(geometry.min, geometry.max, (canvas.current.parentElement?.clientWidth ?? 0) < 500 ? 4 : 8);
     loadChart()
       .then(({ Chart }) => {
         if (cancelled || !canvas.current) return;
@@ -165,7 +168,9 @@ export function TimelineChart({ session, running }: { session: Session; running:
           </details>
         </>
       ) : (
-        <Empty title={t("attendance:timeline.empty")}>{t("attendance:timeline.emptyHint")}</Empty>
+        <Empty title={running ? t("attendance:timeline.empty") : t("attendance:timeline.emptyEnded")}>
+          {running ? t("attendance:timeline.emptyHint") : null}
+        </Empty>
       )}
     </Section>
   );

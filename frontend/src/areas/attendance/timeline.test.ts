@@ -78,4 +78,9 @@ describe("ticks", () => {
     const t = ticks(T0 + 60_000, T0 + 60 * 60_000);
     expect(t.map((x) => (x - T0) / 60_000)).toEqual([10, 20, 30, 40, 50, 60]);
   });
+
+  it("places fewer when asked (a phone)", () => {
+    const t = ticks(T0, T0 + 60 * 60_000, 4);
+    expect(t.map((x) => (x - T0) / 60_000)).toEqual([0, 30, 60]);
+  });
 });

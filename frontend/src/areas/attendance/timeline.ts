@@ -83,10 +83,11 @@ export function unionSeconds(bars: { from: number; to: number }[]): number {
   return Math.floor(total / 1000);
 }
 
-/** Tick positions every `step` minutes (5, 10, 15, 30 or 60: about six ticks), on whole steps. */
-export function ticks(min: number, max: number): number[] {
+/** Tick positions every `step` minutes (5, 10, 15, 30, 60 or 120), on whole steps, at most
+ * `most` of them (fewer on a phone, where times would overlap). */
+export function ticks(min: number, max: number, most = 8): number[] {
   const minutes = (max - min) / 60_000;
-  const step = [5, 10, 15, 30, 60, 120].find((s) => minutes / s <= 8) ?? 240;
+  const step = [5, 10, 15, 30, 60, 120].find((s) => minutes / s <= most - 1) ?? 240;
   const ms = step * 60_000;
   const out: number[] = [];
   for (let t = Math.ceil(min / ms) * ms; t <= max; t += ms) out.push(t);
