@@ -70,7 +70,7 @@ function People({ state, error }: { state: RoomState<Person>; error: string | nu
             ))}
           </ul>
         ) : (
-          <p class="muted" data-test-id="room-empty">
+          <p class="muted" data-test-id="room-empty" data-ended={String(ended)}>
             {ended ? t("attendance:room.ended") : t("attendance:room.empty")}
           </p>
         ))}
