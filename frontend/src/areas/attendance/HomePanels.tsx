@@ -5,10 +5,10 @@ import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE } from "../../router";
 import { Empty, Link, Loading, Notice, Section } from "../../ui";
-import { CHILDREN, MINE } from "./documents";
+import { CHILDREN, MINE, RECENT } from "./documents";
 import { AbsenceNotices, Rates } from "./History";
 import { tally } from "./rates";
-import { StatusPill } from "./Register";
+import { FinalLabel, StatusPill } from "./Register";
 
 export function StudentPanel() {
   const { data, error, loading } = useQuery(MINE, undefined);
@@ -64,6 +64,45 @@ export function ParentPanel() {
           <AbsenceNotices rows={child.attendance} name={child.student.name} />
         </div>
       ))}
+    </Section>
+  );
+}
+
+/** Teachers and admins: the latest classes that took place, each with its attendance rate,
+ * one click from its register and timeline. */
+export function RecentPanel() {
+  const { data, error, loading } = useQuery(RECENT, undefined);
+  const rows = (data?.meetings.items ?? []).filter((m) => m.canManage && m.status === "ENDED");
+  return (
+    <Section title={t("attendance:home.recent")} count={rows.length} testId="home-recent-attendance">
+      {error && <Notice kind="error">{error}</Notice>}
+      {loading && !data && <Loading />}
+      {data &&
+        (rows.length ? (
+          <ul class="rows">
+            {rows.map((m) => {
+              const x = tally(m.attendance.map((r) => r.status));
+              const final = m.attendance.length > 0 && m.attendance.every((r) => r.isFinal);
+              return (
+                <li key={m.id} class="row" data-test-id="recent-session">
+                  <div class="row-main">
+                    <Link href={`${BASE}/meetings/${m.id}`}>{m.title}</Link>
+                    <span class="muted">
+                      {fmt.dateTime(m.startTime)}
+                      {m.className && ` · ${m.className}`}
+                    </span>
+                  </div>
+                  <span class="muted small">
+                    {x.rate === null ? "—" : t("attendance:home.rate", { rate: fmt.percent(x.rate), count: x.counted })}
+                  </span>
+                  <FinalLabel final={final} />
+                </li>
+              );
+            })}
+          </ul>
+        ) : (
+          <Empty title={t("attendance:home.noRecent")}>{t("attendance:home.noRecentHint")}</Empty>
+        ))}
     </Section>
   );
 }

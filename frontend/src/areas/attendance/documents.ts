@@ -142,3 +142,14 @@ export const CHILDREN = graphql(`
     myReminderPreferences { absenceNoticesEnabled }
   }
 `);
+
+export const RECENT = graphql(`
+  query AttendanceRecent {
+    meetings(when: PAST, limit: 5) {
+      items {
+        id title startTime status className canManage
+        attendance { status isFinal }
+      }
+    }
+  }
+`);

@@ -6,7 +6,7 @@ import type { Area } from "../types";
 import "./attendance.css";
 import { GridPage } from "./Grid";
 import { AttendancePage } from "./History";
-import { ParentPanel, StudentPanel } from "./HomePanels";
+import { ParentPanel, RecentPanel, StudentPanel } from "./HomePanels";
 import { SessionPage } from "./Room";
 
 export const area: Area = {
@@ -27,5 +27,6 @@ export const area: Area = {
   home: [
     { roles: ["STUDENT"], order: 30, view: () => <StudentPanel /> },
     { roles: ["PARENT"], order: 10, view: () => <ParentPanel /> },
+    { roles: ["TEACHER", "ADMIN"], order: 60, view: () => <RecentPanel /> },
   ],
 };
