@@ -328,3 +328,27 @@ def test_a_batch_read_before_the_end_publishes_the_status_it_ends_with(live_clas
 
     changed = [e for e in sent if isinstance(e, ParticipantsChanged)]
     assert [(e.status, e.count) for e in changed] == [("ended", 0)]
+
+
+def test_a_teacher_who_only_sees_a_school_wide_class_gets_no_ones_attendance(running):
+    # given a class published to the whole school, and a teacher who does not teach it
+    world, meeting, _ = running
+    with schema_context(world.schema):
+        Meeting.objects.filter(pk=meeting.pk).update(target_audience="all")
+        other = user_create(
+            email="t3@alpha.test", password=None, role=Role.TEACHER, name="Other teacher"
+        )
+    client = world.client()
+    with schema_context(world.schema):
+        client.force_login(other)
+
+    # when they read its register
+    data = client.post(
+        "/graphql/",
+        {"query": REGISTER, "variables": {"id": str(meeting.pk)}},
+        content_type="application/json",
+    ).json()["data"]["sessionAttendance"]
+
+    # then they see the session, but no student's row and nobody's segments
+    assert data["rows"] == [] and data["timeline"] == [] and data["guests"] == []
+    assert not data["canManage"]

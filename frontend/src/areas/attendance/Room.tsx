@@ -176,17 +176,27 @@ function Head({ meeting, status, onStatus }: {
   );
 }
 
-/** Re-reads `refetch` shortly after `version` changes (a burst of joins is one read). */
-function useDebouncedRefetch(version: number, refetch: () => Promise<void>, delay = 700) {
+/** Re-reads `refetch` after `version` changes: once per `delay` at most, however many joins a
+ * busy room sends meanwhile (each read is the whole register). */
+function useThrottledRefetch(version: number, refetch: () => Promise<void>, delay = 1500) {
   const first = useRef(true);
+  const timer = useRef<number | null>(null);
+  const latest = useRef(refetch);
+  latest.current = refetch;
   useEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    const timer = window.setTimeout(() => void refetch(), delay);
-    return () => window.clearTimeout(timer);
+    if (timer.current !== null) return; // one is due: it reads this change too
+    timer.current = window.setTimeout(() => {
+      timer.current = null;
+      void latest.current();
+    }, delay);
   }, [version]);
+  useEffect(() => () => {
+    if (timer.current !== null) window.clearTimeout(timer.current);
+  }, []);
 }
 
 function ManagedRoom({ data, refetch, refreshing }: {
@@ -199,7 +209,7 @@ function ManagedRoom({ data, refetch, refreshing }: {
   const error = useSubscription(ROOM, { meetingId: meeting.id }, (d) => dispatch(d.meetingParticipants), meeting.id);
   const [unmatchedVersion, setUnmatchedVersion] = useState(0);
   // Every join, leave, status change or scoring may change the register: read it again.
-  useDebouncedRefetch(state.registerVersion, async () => {
+  useThrottledRefetch(state.registerVersion, async () => {
     await refetch();
     setUnmatchedVersion((v) => v + 1);
   });
