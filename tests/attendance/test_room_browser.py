@@ -107,7 +107,42 @@ class Room:
 
 
 @pytest.fixture
-def running_class(worlds):
+def leave_no_trace(worlds):
+    """A browser signs in through a real daphne, which commits: the sign-in's audit entries,
+    the session, the teacher's last_login and the school's first sign-in (and whatever the
+    test's requests audit) would outlive the test and change what later tests see. Put them
+    back."""
+    from django.contrib.sessions.models import Session
+
+    from tenants.audit.models import AuditEntry
+    from tenants.models import Organisation
+
+    world = worlds["a"]
+    teacher = world.users["teacher"]
+
+    def before():
+        with schema_context(world.schema):
+            last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            sessions = set(Session.objects.values_list("session_key", flat=True))
+            login = User.objects.filter(pk=teacher.pk).values_list("last_login", flat=True).get()
+        first = Organisation.objects.filter(pk=world.org.pk).values_list("first_signin_at").get()
+        return last, sessions, login, first[0]
+
+    last, sessions, login, first_signin = committed(before)
+    yield
+
+    def after():
+        with schema_context(world.schema):
+            AuditEntry.objects.filter(pk__gt=last).delete()
+            Session.objects.exclude(session_key__in=sessions).delete()
+            User.objects.filter(pk=teacher.pk).update(last_login=login)
+        Organisation.objects.filter(pk=world.org.pk).update(first_signin_at=first_signin)
+
+    committed(after)
+
+
+@pytest.fixture
+def running_class(worlds, leave_no_trace):
     """alpha's class with two more students (Ann and Bob, registered for Zoom like the world's
     own student), and a session on Zoom that started a few minutes ago. Committed."""
     world = worlds["a"]
@@ -246,7 +281,7 @@ SCHEDULE = """mutation($input: ScheduleMeetingInput!) {
 
 
 @pytest.fixture
-def zoom_class(worlds):
+def zoom_class(worlds, leave_no_trace):
     """daphne with alpha's Zoom on the sandbox (so that "End class" reaches a Zoom), Ann and
     Bob enrolled, and a class scheduled over GraphQL (it is created on the sandbox's Zoom), with
     the three students registered. Committed; all undone afterwards."""
