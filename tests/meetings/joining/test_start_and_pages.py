@@ -42,7 +42,7 @@ def test_the_spa_offers_join_in_a_new_tab_from_join_url():
         Path(__file__).resolve().parents[3] / "frontend/src/areas/sessions/HomeMeetings.tsx"
     ).read_text()
     room = (
-        Path(__file__).resolve().parents[3] / "frontend/src/areas/attendance/LiveRoom.tsx"
+        Path(__file__).resolve().parents[3] / "frontend/src/areas/attendance/Room.tsx"
     ).read_text()
     assert re.search(r'href=\{meeting\.joinUrl\} target="_blank" rel="noopener noreferrer"', home)
     assert 'window.open("", "_blank")' in room and "popup.opener = null" in room
