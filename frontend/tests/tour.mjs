@@ -28,6 +28,7 @@ async function settle(page) {
   await page.locator("main").first().waitFor();
   // what is loading has loaded (or failed)
   await page.waitForFunction(() => !document.querySelector('[data-test-id="loading"]'), null, { timeout }).catch(() => {});
+  await page.evaluate(() => document.fonts.ready);
   await page.waitForTimeout(150);
 }
 
