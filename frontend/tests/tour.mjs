@@ -26,6 +26,8 @@ const browser = await chromium.launch({
 
 async function settle(page) {
   await page.locator("main").first().waitFor();
+  // a page that moves on at once (/app/settings → its first tab) has its title again
+  await page.waitForFunction(() => (document.querySelector("main h1")?.textContent ?? "").trim() !== "", null, { timeout }).catch(() => {});
   // what is loading has loaded (or failed)
   await page.waitForFunction(() => !document.querySelector('[data-test-id="loading"]'), null, { timeout }).catch(() => {});
   await page.evaluate(() => document.fonts.ready);
