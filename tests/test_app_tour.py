@@ -23,20 +23,26 @@ pytestmark = [
 ]
 
 
-def _languages(world, language: str) -> None:
+def _languages(world, language: str | dict[int, str]) -> dict[int, str]:
+    """Sets everyone's language (or each their own, from a previous answer); returns what
+    each had, so that the test can put it back (the world is shared by the session)."""
+
     def run():
         with schema_context(world.schema):
-            User.objects.filter(pk__in=[u.pk for u in world.users.values()]).update(
-                language=language
-            )
+            people = User.objects.filter(pk__in=[u.pk for u in world.users.values()])
+            before = dict(people.values_list("pk", "language"))
+            for pk in before:
+                wanted = language if isinstance(language, str) else language[pk]
+                User.objects.filter(pk=pk).update(language=wanted)
+            return before
 
-    committed(run)
+    return committed(run)
 
 
 @pytest.mark.parametrize(("language", "width"), [("en", 1280), ("bn", 390)])
 def test_every_role_can_open_every_page_of_its_menu(worlds, tmp_path, language, width):
     world = worlds["a"]
-    _languages(world, language)
+    before = _languages(world, language)
     daphne = Daphne(_free_port(), tmp_path / "daphne.log")
     daphne.start()
     visits = [
@@ -66,7 +72,7 @@ def test_every_role_can_open_every_page_of_its_menu(worlds, tmp_path, language, 
         )
     finally:
         daphne.stop()
-        _languages(world, "en")
+        _languages(world, before)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
 
