@@ -19,6 +19,7 @@ from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.graphql.classes import ClassesMutation, ClassesQuery
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.guests.graphql.mutations import GuestsMutation
@@ -32,6 +33,7 @@ from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.invitations import PeopleInvitationsMutation, PeopleInvitationsQuery
 from tenants.graphql.mutations import TenantsMutation
+from tenants.graphql.people import PeopleDirectoryQuery
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 from tenants.graphql.two_factor import TwoFactorMutation, TwoFactorQuery
@@ -49,6 +51,8 @@ Query = merge_types(
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
+        ClassesQuery,
+        PeopleDirectoryQuery,
         JoiningQuery,
         InvitationsQuery,
         RemindersQuery,
@@ -64,6 +68,7 @@ Mutation = merge_types(
         MailMutation,
         PeopleImportMutation,
         MeetingsMutation,
+        ClassesMutation,
         GuestsMutation,
         JoiningMutation,
         InvitationsMutation,

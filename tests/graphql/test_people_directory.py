@@ -1,0 +1,108 @@
+"""`peopleDirectory`: a school's admins list its active people with their classes, children or
+parents and two-factor state, paged and searched; nobody else, and never another school's."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenants.accounts.models import Role, TwoFactor
+from tenants.accounts.services import user_create
+from tenants.school.services import class_enrol
+
+from .conftest import GQL
+
+pytestmark = pytest.mark.django_db
+
+DIRECTORY = """query($role: Role, $search: String, $limit: Int, $offset: Int) {
+    peopleDirectory(role: $role, search: $search, limit: $limit, offset: $offset) {
+        totalCount
+        items {
+            person { id email role } twoFactor
+            classes { id name } children { name } parents { name } joinedAt lastLogin
+        }
+    }
+}"""
+
+
+def _by_email(data) -> dict[str, dict]:
+    return {p["person"]["email"]: p for p in data["peopleDirectory"]["items"]}
+
+
+def test_an_admin_sees_everyone_with_their_classes_and_links(alpha, gql):
+    data = gql(alpha, "admin").ok(DIRECTORY)
+    people = _by_email(data)
+    assert data["peopleDirectory"]["totalCount"] == 4
+    assert people["teacher@alpha.test"]["classes"] == [
+        {"id": str(alpha.school_class.pk), "name": "Alpha School maths"}
+    ]
+    assert people["student@alpha.test"]["classes"][0]["name"] == "Alpha School maths"
+    assert people["student@alpha.test"]["parents"] == [{"name": "alpha parent"}]
+    assert people["parent@alpha.test"]["children"] == [{"name": "alpha student"}]
+    assert people["parent@alpha.test"]["classes"] == []
+    assert {p["twoFactor"] for p in people.values()} == {False}
+
+
+def test_two_factor_shows_once_confirmed(alpha, gql):
+    with schema_context(alpha.schema):
+        TwoFactor.objects.create(
+            user=alpha.users["teacher"], secret="x", confirmed_at=timezone.now()
+        )
+        TwoFactor.objects.create(user=alpha.users["student"], secret="x")
+    people = _by_email(gql(alpha, "admin").ok(DIRECTORY))
+    assert people["teacher@alpha.test"]["twoFactor"] is True
+    assert people["student@alpha.test"]["twoFactor"] is False
+
+
+def test_role_search_and_paging(alpha, gql):
+    with schema_context(alpha.schema):
+        for i in range(3):
+            user_create(
+                email=f"kid{i}@alpha.test", password=None, role=Role.STUDENT, name=f"Kid {i}"
+            )
+    client = gql(alpha, "admin")
+    students = client.ok(DIRECTORY, role="STUDENT", limit=2, offset=0)["peopleDirectory"]
+    rest = client.ok(DIRECTORY, role="STUDENT", limit=2, offset=2)["peopleDirectory"]
+    assert students["totalCount"] == rest["totalCount"] == 4
+    assert len(students["items"]) == 2 and len(rest["items"]) == 2
+    assert list(_by_email(client.ok(DIRECTORY, search="KID 1"))) == ["kid1@alpha.test"]
+
+
+def test_a_page_costs_the_same_queries_for_more_people(alpha, gql):
+    client = gql(alpha, "admin")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            client.ok(DIRECTORY)
+        return len(queries)
+
+    before = count()
+    with schema_context(alpha.schema):
+        extra = [
+            user_create(email=f"n{i}@alpha.test", password=None, role=Role.STUDENT)
+            for i in range(5)
+        ]
+        class_enrol(school_class=alpha.school_class, students=extra)
+    assert count() == before
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "parent", None])
+def test_only_admins_read_the_directory(alpha, gql, role):
+    body = gql(alpha, role)(DIRECTORY)
+    assert body["data"] is None
+    assert body["errors"]
+
+
+def test_an_admins_session_reads_nothing_of_another_school(alpha, beta):
+    client = alpha.client("admin")
+    client.defaults["HTTP_HOST"] = beta.host
+    body = GQL(alpha, client=client)(DIRECTORY)
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Sign in first."
+
+
+def test_bad_paging_or_search_is_refused(alpha, gql):
+    client = gql(alpha, "admin")
+    assert client(DIRECTORY, limit=0)["errors"]
+    assert client(DIRECTORY, search="\x00")["errors"]
