@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint fmt migrate bench fuzz clean frontend frontend-if-node
+.PHONY: help setup up test lint fmt migrate bench fuzz clean frontend frontend-if-node frontend-check
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ setup: $(VENV)/.installed ## Install the locked dependencies into .venv
 up: setup frontend-if-node ## Run the whole platform (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)
 	$(PY) -m devtools.devstack up
 
-test: setup ## Lint, check the layers and types, check migrations, run the whole test suite
+test: setup frontend-check ## Lint, check the layers and types, check migrations, run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
@@ -52,9 +52,14 @@ fuzz: setup ## Fuzz the GraphQL API and the Zoom webhook path at length (FUZZ_EX
 frontend: ## Build the SPA served at /app/ (needs Node.js 20.19+; output in frontend/dist)
 	npm ci --prefix frontend && npm run build --prefix frontend
 
+# The app's own checks (needs Node.js 20.19+): types generated from schema.graphql, tsc, eslint
+# (no literal text in views), the message catalogues of every language agree, vitest.
+frontend-check: frontend/node_modules/.package-lock.json ## Check the SPA: generated types, tsc, lint, catalogues, unit tests
+	npm run check --prefix frontend
+
 # What `up` uses: the same steps, each only when its inputs changed.
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
-	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json schema.graphql
+	frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/codegen.ts schema.graphql
 frontend/node_modules/.package-lock.json: frontend/package-lock.json
 	npm ci --prefix frontend
 	@touch $@

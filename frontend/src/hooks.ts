@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { onConnection, request, subscribe, type Connection } from "./api/client";
-import type { Operation } from "./api/operations";
+import type { Operation } from "./api/client";
 
 export interface QueryState<T> {
   data: T | null;

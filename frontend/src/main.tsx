@@ -1,82 +1,29 @@
+import "@fontsource/noto-sans-bengali/bengali-400.css";
+import "@fontsource/noto-sans-bengali/bengali-600.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { SIGNED_OUT_EVENT, request, resetSubscriptions } from "./api/client";
-import { LOGOUT, ME } from "./api/operations";
+import { LOGOUT, ME, MY_PREFERENCES } from "./api/operations";
 import type { User } from "./api/schema";
-import { useConnection } from "./hooks";
-import { BASE, Link, navigate, useRoute } from "./router";
-import { Home } from "./views/Home";
-import { LiveClasses } from "./views/LiveClasses";
-import { LiveRoom } from "./views/LiveRoom";
-import { MyAttendance } from "./views/MyAttendance";
-import { SignIn } from "./views/SignIn";
-import { Notice } from "./views/common";
-import { EmailBanner } from "./views/EmailBanner";
-import { titleCase } from "./format";
+import { SignIn } from "./areas/account/SignIn";
+import { onLanguage, setLanguage, t } from "./i18n";
+import { chooseLanguage } from "./i18n/language";
+import { BASE, navigate } from "./router";
+import { Shell } from "./shell/Shell";
+import { Button, Notice } from "./ui";
 import "./style.css";
 
-function Header({ me, onSignOut }: { me: User; onSignOut: () => void }) {
-  const route = useRoute();
-  const connection = useConnection();
-  const tab = (name: string, href: string, label: string) => (
-    <Link href={href} class={route.name === name ? "active" : ""} data-test-id={`nav-${name}`}>
-      {label}
-    </Link>
-  );
-  return (
-    <header class="top">
-      <Link href={`${BASE}/`} class="brand">
-        <span class="brand-dot" /> liveroll
-      </Link>
-      <nav data-test-id="nav">
-        {tab("home", `${BASE}/`, "Home")}
-        {me.role === "ADMIN" && tab("live", `${BASE}/live`, "Live classes")}
-        {me.role === "STUDENT" && tab("attendance", `${BASE}/attendance`, "My attendance")}
-        <a href="/" data-test-id="nav-classic">
-          Classic pages
-        </a>
-      </nav>
-      <span class="spacer" />
-      {connection === "reconnecting" && (
-        <span class="connection off" data-test-id="reconnecting">
-          reconnecting…
-        </span>
-      )}
-      <span class="who" data-test-id="me">
-        {me.name || me.email} <span class="badge">{titleCase(me.role)}</span>
-      </span>
-      <button class="ghost" onClick={onSignOut} data-test-id="signout">
-        Sign out
-      </button>
-    </header>
-  );
-}
-
-function Page({ me }: { me: User }) {
-  const route = useRoute();
-  switch (route.name) {
-    case "home":
-      return <Home me={me} />;
-    case "room":
-      return <LiveRoom key={route.meetingId} meetingId={route.meetingId} />;
-    case "live":
-      return me.role === "ADMIN" ? (
-        <LiveClasses />
-      ) : (
-        <main class="page">
-          <Notice>Live classes are for the school's admins.</Notice>
-        </main>
-      );
-    case "attendance":
-      return <MyAttendance />;
-    case "missing":
-      return (
-        <main class="page">
-          <Notice testId="not-found">
-            Nothing at {route.path}. <Link href={`${BASE}/`}>Home</Link>
-          </Notice>
-        </main>
-      );
+/** Speak the person's language in their timezone (else the browser's language and zone). */
+async function applyPreferences(signedIn: boolean): Promise<void> {
+  if (!signedIn) {
+    setLanguage(chooseLanguage(null, navigator.languages));
+    return;
+  }
+  try {
+    const { myPreferences } = await request(MY_PREFERENCES);
+    setLanguage(chooseLanguage(myPreferences.language, navigator.languages), myPreferences.effectiveTimezone);
+  } catch {
+    setLanguage(chooseLanguage(null, navigator.languages));
   }
 }
 
@@ -84,21 +31,35 @@ function App() {
   // undefined: still asking who we are
   const [me, setMe] = useState<User | null | undefined>(undefined);
   const [bootError, setBootError] = useState<string | null>(null);
+  const [language, setShownLanguage] = useState("");
+
+  const boot = () => {
+    setBootError(null);
+    request(ME)
+      .then(async (data) => {
+        await applyPreferences(data.me !== null);
+        setMe(data.me);
+      })
+      .catch((e: unknown) => setBootError(e instanceof Error ? e.message : String(e)));
+  };
 
   useEffect(() => {
-    request(ME)
-      .then((data) => setMe(data.me))
-      .catch((e: unknown) => setBootError(e instanceof Error ? e.message : String(e)));
+    boot();
     const signedOut = () => {
       resetSubscriptions();
       setMe(null);
     };
     window.addEventListener(SIGNED_OUT_EVENT, signedOut);
-    return () => window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
+    const stop = onLanguage(setShownLanguage);
+    return () => {
+      window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
+      stop();
+    };
   }, []);
 
-  const signIn = (user: User) => {
+  const signIn = async (user: User) => {
     resetSubscriptions(); // the websocket must carry the new session
+    await applyPreferences(true);
     setMe(user);
   };
   const signOut = async () => {
@@ -116,20 +77,16 @@ function App() {
     return (
       <main class="signin">
         <Notice kind="error" testId="boot-error">
-          liveroll could not reach the school's server: {bootError}
+          {t("boot.unreachable", { error: bootError })}
         </Notice>
+        <Button onClick={boot}>{t("boot.retry")}</Button>
       </main>
     );
   }
   if (me === undefined) return <main class="signin" data-test-id="booting" />;
-  if (me === null) return <SignIn onSignedIn={signIn} />;
-  return (
-    <>
-      <Header me={me} onSignOut={signOut} />
-      <EmailBanner />
-      <Page me={me} />
-    </>
-  );
+  // keyed by language: a change of language renders everything again in the new one
+  if (me === null) return <SignIn key={language} onSignedIn={(user) => void signIn(user)} />;
+  return <Shell key={language} me={me} onSignOut={() => void signOut()} />;
 }
 
 render(<App />, document.getElementById("app")!);

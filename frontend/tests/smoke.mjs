@@ -126,7 +126,7 @@ try {
   await page.locator(sel("signin-submit")).click();
 
   // Home lists the meeting; its "Live room" link opens the room inside the app.
-  await page.locator(sel("greeting")).waitFor();
+  await page.locator(sel("home")).waitFor();
   const row = page.locator(`${sel("meeting")}[data-meeting-id="${meetingId}"]`).first();
   await row.waitFor();
   await shot("home.png");

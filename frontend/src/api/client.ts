@@ -3,7 +3,10 @@
 // subscriptions (protocol graphql-transport-ws; the browser sends the session cookie itself).
 
 import { createClient, type Client } from "graphql-ws/client";
-import type { Operation } from "./operations";
+import type { TypedDocumentString } from "./gql/graphql";
+
+/** A generated document: its text, and for the type checker its result and variables. */
+export type Operation<TData, TVars> = TypedDocumentString<TData, TVars>;
 
 export const ENDPOINT = "/graphql/";
 /** Sent on window when a request finds the session gone (expired, signed out elsewhere). */
@@ -53,7 +56,7 @@ export async function request<TData, TVars>(
       Accept: "application/json",
       "X-CSRFToken": await csrfToken(),
     },
-    body: JSON.stringify({ query: operation.query, variables: variables ?? {} }),
+    body: JSON.stringify({ query: operation.toString(), variables: variables ?? {} }),
   });
   let body: { data?: TData | null; errors?: { message: string }[] };
   try {
@@ -149,7 +152,7 @@ export function subscribe<TData, TVars>(
   sink: SubscriptionSink<TData>,
 ): () => void {
   return wsClient().subscribe<TData>(
-    { query: operation.query, variables: variables as Record<string, unknown> },
+    { query: operation.toString(), variables: variables as Record<string, unknown> },
     {
       next: (result) => {
         if (result.errors?.length) sink.error(result.errors.map((e) => e.message).join(" "));

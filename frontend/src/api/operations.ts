@@ -1,48 +1,24 @@
-// Every GraphQL document the SPA sends, each typed with its result and variables. Each document
-// follows a GraphQL marker comment: scripts/check-operations.mjs finds them by it and validates
-// them against the committed schema.graphql at build time.
+// Every GraphQL document of the shell and the views shared by several areas. Result and variable
+// types are generated from ../schema.graphql by graphql-codegen (`npm run codegen`); an area keeps
+// its own documents in its own files.
 
-import type {
-  EmailConfirmation,
-  FieldError,
-  Guest,
-  ID,
-  LiveClassesEvent,
-  MeetingDetail,
-  MeetingPage,
-  MeetingSummary,
-  ParticipantsEvent,
-  SchoolClass,
-  StudentAttendance,
-  User,
-} from "./schema";
+import { graphql } from "./gql";
 
-/** A document and, for the type checker only, the shapes of its result and variables. */
-export interface Operation<TData, TVars> {
-  readonly query: string;
-  readonly __types?: [TData, TVars];
-}
-
-type NoVars = Record<string, never>;
-
-function op<TData, TVars = NoVars>(query: string): Operation<TData, TVars> {
-  return { query };
-}
-
-const MEETING_SUMMARY = /* GraphQL */ `
+export const MEETING_SUMMARY = graphql(`
   fragment MeetingSummary on Meeting {
     id title status startTime durationMinutes className teacher { name } canManage joinUrl
   }
-`;
+`);
 
-export const ME = op<{ me: User | null }>(/* GraphQL */ `
+export const ME = graphql(`
   query Me { me { id email name role } }
 `);
 
-export const LOGIN = op<
-  { login: { user: User | null; errors: FieldError[] } },
-  { email: string; password: string }
->(/* GraphQL */ `
+export const MY_PREFERENCES = graphql(`
+  query MyPreferences { myPreferences { language effectiveTimezone } }
+`);
+
+export const LOGIN = graphql(`
   mutation Login($email: String!, $password: String!) {
     login(email: $email, password: $password) {
       user { id email name role }
@@ -51,27 +27,21 @@ export const LOGIN = op<
   }
 `);
 
-export const EMAIL_CONFIRMATION = op<{ emailConfirmation: EmailConfirmation }>(/* GraphQL */ `
+export const EMAIL_CONFIRMATION = graphql(`
   query EmailConfirmation { emailConfirmation { confirmed canResend } }
 `);
 
-export const RESEND_EMAIL_CONFIRMATION = op<{
-  resendEmailConfirmation: { ok: boolean; errors: FieldError[] };
-}>(/* GraphQL */ `
+export const RESEND_EMAIL_CONFIRMATION = graphql(`
   mutation ResendEmailConfirmation {
     resendEmailConfirmation { ok errors { field message code } }
   }
 `);
 
-export const LOGOUT = op<{ logout: boolean }>(/* GraphQL */ `
+export const LOGOUT = graphql(`
   mutation Logout { logout }
 `);
 
-export const HOME = op<{
-  classes: SchoolClass[];
-  upcoming: MeetingPage<MeetingSummary>;
-  live: MeetingPage<MeetingSummary>;
-}>(/* GraphQL */ `
+export const HOME = graphql(`
   query Home {
     classes { id name teachers { name } students { id } }
     upcoming: meetings(when: UPCOMING, limit: 10) {
@@ -83,10 +53,9 @@ export const HOME = op<{
       items { ...MeetingSummary }
     }
   }
-  ${MEETING_SUMMARY}
 `);
 
-export const MEETING = op<{ meeting: MeetingDetail }, { id: ID }>(/* GraphQL */ `
+export const MEETING = graphql(`
   query Meeting($id: ID!) {
     meeting(id: $id) {
       ...MeetingSummary
@@ -97,13 +66,9 @@ export const MEETING = op<{ meeting: MeetingDetail }, { id: ID }>(/* GraphQL */ 
       guestAttendance { guestId name status attendedSeconds isFinal }
     }
   }
-  ${MEETING_SUMMARY}
 `);
 
-export const INVITE_GUEST = op<
-  { inviteGuest: { guest: Pick<Guest, "id"> | null; errors: FieldError[] } },
-  { meetingId: ID; name: string; email: string; wholeSeries: boolean }
->(/* GraphQL */ `
+export const INVITE_GUEST = graphql(`
   mutation InviteGuest($meetingId: ID!, $name: String!, $email: String!, $wholeSeries: Boolean!) {
     inviteGuest(meetingId: $meetingId, name: $name, email: $email, wholeSeries: $wholeSeries) {
       guest { id }
@@ -112,10 +77,7 @@ export const INVITE_GUEST = op<
   }
 `);
 
-export const REVOKE_GUEST = op<
-  { revokeGuest: { guest: Pick<Guest, "id" | "revokedAt"> | null; errors: FieldError[] } },
-  { guestId: ID }
->(/* GraphQL */ `
+export const REVOKE_GUEST = graphql(`
   mutation RevokeGuest($guestId: ID!) {
     revokeGuest(guestId: $guestId) {
       guest { id revokedAt }
@@ -124,16 +86,7 @@ export const REVOKE_GUEST = op<
   }
 `);
 
-export const START_CLASS = op<
-  {
-    startClass: {
-      startUrl: string | null;
-      meeting: Pick<MeetingSummary, "id" | "status"> | null;
-      errors: FieldError[];
-    };
-  },
-  { meetingId: ID }
->(/* GraphQL */ `
+export const START_CLASS = graphql(`
   mutation StartClass($meetingId: ID!) {
     startClass(meetingId: $meetingId) {
       startUrl
@@ -143,15 +96,7 @@ export const START_CLASS = op<
   }
 `);
 
-export const END_CLASS = op<
-  {
-    endClass: {
-      meeting: Pick<MeetingSummary, "id" | "status"> | null;
-      errors: FieldError[];
-    };
-  },
-  { meetingId: ID }
->(/* GraphQL */ `
+export const END_CLASS = graphql(`
   mutation EndClass($meetingId: ID!) {
     endClass(meetingId: $meetingId) {
       meeting { id status }
@@ -160,16 +105,13 @@ export const END_CLASS = op<
   }
 `);
 
-export const STUDENT_ATTENDANCE = op<{ studentAttendance: StudentAttendance[] }>(/* GraphQL */ `
+export const STUDENT_ATTENDANCE = graphql(`
   query StudentAttendance {
     studentAttendance { meetingId meetingTitle startTime status attendedSeconds }
   }
 `);
 
-export const MEETING_PARTICIPANTS = op<
-  { meetingParticipants: ParticipantsEvent },
-  { meetingId: ID }
->(/* GraphQL */ `
+export const MEETING_PARTICIPANTS = graphql(`
   subscription MeetingParticipants($meetingId: ID!) {
     meetingParticipants(meetingId: $meetingId) {
       kind meetingId status count
@@ -178,7 +120,7 @@ export const MEETING_PARTICIPANTS = op<
   }
 `);
 
-export const LIVE_CLASSES = op<{ liveClasses: LiveClassesEvent }>(/* GraphQL */ `
+export const LIVE_CLASSES = graphql(`
   subscription LiveClasses {
     liveClasses {
       kind meetingId count

@@ -1,5 +1,5 @@
 import { useEffect, useReducer, useRef, useState } from "preact/hooks";
-import { request } from "../api/client";
+import { request } from "../../api/client";
 import {
   END_CLASS,
   INVITE_GUEST,
@@ -7,18 +7,18 @@ import {
   MEETING_PARTICIPANTS,
   REVOKE_GUEST,
   START_CLASS,
-} from "../api/operations";
+} from "../../api/operations";
 import type {
   FieldError,
   MeetingDetail,
   MeetingStatus,
   Participant,
   ParticipantsEvent,
-} from "../api/schema";
-import { formatDateTime, formatDuration, formatTime, titleCase } from "../format";
-import { useConnection, useQuery, useSubscription } from "../hooks";
-import { BASE, Link } from "../router";
-import { Errors, Loading, Notice, RoleBadge, StatusBadge, fieldErrors, otherErrors } from "./common";
+} from "../../api/schema";
+import { formatDateTime, formatDuration, formatTime, titleCase } from "../../format";
+import { useConnection, useQuery, useSubscription } from "../../hooks";
+import { BASE, Link } from "../../router";
+import { Errors, Loading, Notice, RoleBadge, StatusBadge, fieldErrors, otherErrors } from "../../ui";
 
 export interface RoomState {
   ready: boolean; // the snapshot has arrived

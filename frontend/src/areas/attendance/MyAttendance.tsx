@@ -1,7 +1,7 @@
-import { STUDENT_ATTENDANCE } from "../api/operations";
-import { formatDateTime, formatDuration, titleCase } from "../format";
-import { useQuery } from "../hooks";
-import { Loading, Notice } from "./common";
+import { STUDENT_ATTENDANCE } from "../../api/operations";
+import { formatDateTime, formatDuration, titleCase } from "../../format";
+import { useQuery } from "../../hooks";
+import { Loading, Notice } from "../../ui";
 
 export function MyAttendance() {
   const { data, error, loading } = useQuery(STUDENT_ATTENDANCE, undefined);

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { request } from "../api/client";
 import { EMAIL_CONFIRMATION, RESEND_EMAIL_CONFIRMATION } from "../api/operations";
 import type { EmailConfirmation } from "../api/schema";
+import { t } from "../i18n";
 
 /** Until the school admin confirms their email address the school cannot reach Zoom: say so,
  * and let admins have the link sent again (the server rate-limits it). */
@@ -19,7 +20,7 @@ export function EmailBanner() {
   const resend = async () => {
     try {
       const { resendEmailConfirmation: result } = await request(RESEND_EMAIL_CONFIRMATION);
-      setSaid(result.ok ? "We sent you a new link." : result.errors.map((e) => e.message).join(" "));
+      setSaid(result.ok ? t("email.sent") : result.errors.map((e) => e.message).join(" "));
     } catch (e: unknown) {
       setSaid(e instanceof Error ? e.message : String(e));
     }
@@ -28,14 +29,13 @@ export function EmailBanner() {
     <div class="unconfirmed" role="status" data-test-id="email-unconfirmed">
       {state.canResend ? (
         <>
-          <b>Confirm your email address.</b> We mailed the school's admin a link at sign-up; until
-          it is opened, the school cannot connect to Zoom.{" "}
+          <b>{t("email.confirmTitle")}</b> {t("email.confirmBody")}{" "}
           <button class="ghost" onClick={resend} data-test-id="email-resend">
-            Send me a new link
+            {t("email.resend")}
           </button>
         </>
       ) : (
-        <>The school's admin has not confirmed their email address yet: Zoom is off until they do.</>
+        t("email.othersWait")
       )}
       {said && <span data-test-id="email-resend-result"> {said}</span>}
     </div>

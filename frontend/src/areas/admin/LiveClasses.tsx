@@ -1,10 +1,10 @@
 import { useReducer } from "preact/hooks";
-import { LIVE_CLASSES } from "../api/operations";
-import type { LiveClass, LiveClassesEvent } from "../api/schema";
-import { formatTime } from "../format";
-import { useSubscription } from "../hooks";
-import { BASE, Link } from "../router";
-import { Loading, Notice } from "./common";
+import { LIVE_CLASSES } from "../../api/operations";
+import type { LiveClass, LiveClassesEvent } from "../../api/schema";
+import { formatTime } from "../../format";
+import { useSubscription } from "../../hooks";
+import { BASE, Link } from "../../router";
+import { Loading, Notice } from "../../ui";
 
 interface LiveState {
   ready: boolean;

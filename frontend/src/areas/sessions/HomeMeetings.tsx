@@ -1,9 +1,9 @@
-import { HOME } from "../api/operations";
-import type { MeetingSummary, User } from "../api/schema";
-import { formatDateTime } from "../format";
-import { useQuery } from "../hooks";
-import { BASE, Link } from "../router";
-import { Loading, Notice, StatusBadge } from "./common";
+import { HOME } from "../../api/operations";
+import type { MeetingSummary } from "../../api/schema";
+import { formatDateTime } from "../../format";
+import { useQuery } from "../../hooks";
+import { BASE, Link } from "../../router";
+import { Loading, Notice, StatusBadge } from "../../ui";
 
 function MeetingRow({ meeting }: { meeting: MeetingSummary }) {
   return (
@@ -57,11 +57,11 @@ function Meetings({ title, items, total, empty, testId }: {
   );
 }
 
-export function Home({ me }: { me: User }) {
+/** Live, upcoming and classes: every role's first panel until the areas bring their own. */
+export function HomeMeetings() {
   const { data, error, loading } = useQuery(HOME, undefined);
   return (
-    <main class="page">
-      <h1 data-test-id="greeting">Hello, {me.name || me.email}</h1>
+    <>
       {error && <Notice kind="error">{error}</Notice>}
       {loading && !data && <Loading what="your classes" />}
       {data && (
@@ -104,6 +104,6 @@ export function Home({ me }: { me: User }) {
           </section>
         </>
       )}
-    </main>
+    </>
   );
 }

@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
-import { request } from "../api/client";
-import { LOGIN } from "../api/operations";
-import type { FieldError, User } from "../api/schema";
-import { Errors, fieldErrors, otherErrors } from "./common";
+import { request } from "../../api/client";
+import { LOGIN } from "../../api/operations";
+import type { FieldError, User } from "../../api/schema";
+import { Errors, fieldErrors, otherErrors } from "../../ui";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (user: User) => void }) {
   const [email, setEmail] = useState("");
