@@ -5,7 +5,7 @@ rename, its teachers). Enrolment stays with the meetings mutations (it registers
 from __future__ import annotations
 
 import strawberry
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from strawberry.types import Info
 
 import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
@@ -13,7 +13,7 @@ from meetings.graphql import types as t
 from meetings.policy import access_class_or_none, can_manage_class
 from tenants.accounts.models import Role
 from tenants.accounts.models import User as UserRow
-from tenants.graphql.context import client_ip, require_admin, require_user
+from tenants.graphql.context import NotAllowed, client_ip, page_limit, require_admin, require_user
 from tenants.graphql.errors import FieldError, error_code, fail, not_found, typed_errors
 from tenants.graphql.types import User, person_from, user_from
 from tenants.ids import pk_or_zero
@@ -24,10 +24,12 @@ from tenants.school.services import (
     class_teachers_set,
     class_update,
 )
+from tenants.text import text_problem
 
 error_code(ClassNameTaken, "duplicate")
 
 MAX_TEACHERS = 50
+SEARCH_MAX = 200
 
 
 def students_counted(rows: list[UserRow]) -> list[UserRow]:
@@ -64,20 +66,35 @@ class ClassRoster:
     name: str
     description: str
     teachers: list[User]
-    students: list[RosterStudent]
+    students: list[RosterStudent] = strawberry.field(
+        description="A page of its students (by name), those matching `search` if given."
+    )
     student_count: int
+    matching_count: int = strawberry.field(description="Students matching `search` (all without).")
     can_edit: bool = strawberry.field(description="The viewer may change it (admins).")
 
 
-def roster_from(row: SchoolClass, viewer: UserRow) -> ClassRoster:
+def roster_from(
+    row: SchoolClass, viewer: UserRow, *, search: str = "", limit: int, offset: int
+) -> ClassRoster:
     parents = Prefetch(
         "parent_links",
         queryset=ParentLink.objects.select_related("parent")
         .filter(parent__deleted_at__isnull=True)
         .order_by("parent__name", "parent__email"),
     )
-    students = students_counted(
-        list(row.students.prefetch_related(parents).order_by("name", "email", "pk"))
+    enrolled = row.students.filter(deleted_at__isnull=True)
+    matching = enrolled
+    search = search.strip()
+    if search:
+        matching = enrolled.filter(
+            Q(name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(parent_links__parent__name__icontains=search)
+            | Q(parent_links__parent__email__icontains=search)
+        ).distinct()
+    page = list(
+        matching.prefetch_related(parents).order_by("name", "email", "pk")[offset : offset + limit]
     )
     return ClassRoster(
         id=strawberry.ID(str(row.pk)),
@@ -90,9 +107,10 @@ def roster_from(row: SchoolClass, viewer: UserRow) -> ClassRoster:
                 pending=not s.is_active,
                 parents=[user_from(link.parent) for link in s.parent_links.all()],
             )
-            for s in students
+            for s in page
         ],
-        student_count=len(students),
+        student_count=enrolled.count(),
+        matching_count=matching.count() if search else enrolled.count(),
         can_edit=viewer.role == Role.ADMIN,
     )
 
@@ -103,12 +121,22 @@ class ClassesQuery:
         description="One class's teachers, students and their parents: for admins and the "
         "class's own teachers; null for anyone else or an unknown id."
     )
-    def class_roster(self, info: Info, id: strawberry.ID) -> ClassRoster | None:
+    def class_roster(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> ClassRoster | None:
         user = require_user(info)
+        limit = page_limit(limit)
+        if search and text_problem(search, max_length=SEARCH_MAX):
+            raise NotAllowed(f"search must be plain text of at most {SEARCH_MAX} characters.")
         row = access_class_or_none(user, id, to="manage")
         if row is None or not can_manage_class(user, row):
             return None
-        return roster_from(row, user)
+        return roster_from(row, user, search=search or "", limit=limit, offset=max(offset, 0))
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from tenants.accounts.models import User as UserRow
 from tenants.graphql import types as t
 from tenants.graphql.context import NotAllowed, page_limit, require_admin
 from tenants.school.models import ParentLink, SchoolClass
-from tenants.school.selectors import people_pickable
+from tenants.school.selectors import people_listed
 from tenants.text import text_problem
 
 SEARCH_MAX = 200
@@ -37,6 +37,10 @@ class DirectoryPerson:
     )
     children: list[t.Person] = strawberry.field(description="A parent's linked children.")
     parents: list[t.Person] = strawberry.field(description="A student's linked parents.")
+    pending: bool = strawberry.field(
+        description="Made by an invitation or an import and not signed in yet (invitePerson "
+        "with their email sends them a link)."
+    )
     joined_at: datetime
     last_login: datetime | None
 
@@ -54,26 +58,28 @@ def _refs(rows: list[SchoolClass]) -> list[ClassRef]:
 @strawberry.type
 class PeopleDirectoryQuery:
     @strawberry.field(
-        description="The school's active people (admins), by name: `role` and `search` (name "
-        "or email) narrow it. People invited and not yet signed in are in pendingInvitations."
+        description="The school's people (admins), by name: the active ones and those invited "
+        "or imported who have not signed in yet; `role`, `search` (name or email) and `pending` "
+        "narrow it. Deleted people are not listed."
     )
     def people_directory(
         self,
         info: Info,
         role: t.Role | None = None,
         search: str | None = None,
+        pending: bool | None = None,
         limit: int = 25,
         offset: int = 0,
     ) -> DirectoryPage:
-        admin = require_admin(info)
+        require_admin(info)
         if search and text_problem(search, max_length=SEARCH_MAX):
             raise NotAllowed(f"search must be plain text of at most {SEARCH_MAX} characters.")
         limit = page_limit(limit)
         start = max(offset, 0)
-        rows = people_pickable(
-            viewer=admin,
+        rows = people_listed(
             role=t.ROLE_TO_CODE[role] if role is not None else None,
             search=search or "",
+            pending=pending,
         )
         total = rows.count()
         by_name = SchoolClass.objects.order_by("name", "pk")
@@ -116,6 +122,7 @@ def _directory_person(row: UserRow, *, two_factor: bool) -> DirectoryPerson:
     return DirectoryPerson(
         person=t.user_from(row),
         two_factor=two_factor,
+        pending=not row.is_active,
         classes=classes,
         children=[t.person_from(link.student) for link in row.child_links.all()],
         parents=[t.person_from(link.parent) for link in row.parent_links.all()],

@@ -198,3 +198,27 @@ def test_an_admin_sets_the_teachers_and_only_teachers(alpha, gql):
     with schema_context(alpha.schema):
         assert list(alpha.school_class.teachers.values_list("pk", flat=True)) == [second.pk]
         assert AuditEntry.objects.filter(action="class.teachers_set").count() == 1
+
+
+ROSTER_PAGE = """query($id: ID!, $search: String, $limit: Int, $offset: Int) {
+    classRoster(id: $id, search: $search, limit: $limit, offset: $offset) {
+        studentCount matchingCount students { person { email } }
+    }
+}"""
+
+
+def test_a_roster_is_paged_and_searched_by_student_or_parent(alpha, gql):
+    _more_students(alpha, 4)
+    client = gql(alpha, "admin")
+    class_id = str(alpha.school_class.pk)
+    first = client.ok(ROSTER_PAGE, id=class_id, limit=2)["classRoster"]
+    rest = client.ok(ROSTER_PAGE, id=class_id, limit=2, offset=2)["classRoster"]
+    by_parent = client.ok(ROSTER_PAGE, id=class_id, search="ALPHA PARENT")["classRoster"]
+    assert first["studentCount"] == first["matchingCount"] == 5
+    assert len(first["students"]) == len(rest["students"]) == 2
+    assert not {s["person"]["email"] for s in first["students"]} & {
+        s["person"]["email"] for s in rest["students"]
+    }
+    assert by_parent["matchingCount"] == 1
+    assert by_parent["students"] == [{"person": {"email": "student@alpha.test"}}]
+    assert client(ROSTER_PAGE, id=class_id, limit=1000)["errors"]

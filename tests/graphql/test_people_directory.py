@@ -8,18 +8,20 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import Role, TwoFactor
-from tenants.accounts.services import user_create
+from tenants.accounts.services import user_create, users_create_many
 from tenants.school.services import class_enrol
 
 from .conftest import GQL
 
 pytestmark = pytest.mark.django_db
 
-DIRECTORY = """query($role: Role, $search: String, $limit: Int, $offset: Int) {
-    peopleDirectory(role: $role, search: $search, limit: $limit, offset: $offset) {
+DIRECTORY = """query($role: Role, $search: String, $pending: Boolean, $limit: Int, $offset: Int) {
+    peopleDirectory(
+        role: $role, search: $search, pending: $pending, limit: $limit, offset: $offset
+    ) {
         totalCount
         items {
-            person { id email role } twoFactor
+            person { id email role } twoFactor pending
             classes { id name } children { name } parents { name } joinedAt lastLogin
         }
     }
@@ -106,3 +108,27 @@ def test_bad_paging_or_search_is_refused(alpha, gql):
     client = gql(alpha, "admin")
     assert client(DIRECTORY, limit=0)["errors"]
     assert client(DIRECTORY, search="\x00")["errors"]
+
+
+def test_people_not_signed_in_yet_are_listed_as_pending_and_deleted_ones_not(alpha, gql):
+    # given: one imported (inactive, no password), one deactivated with a password, one deleted
+    with schema_context(alpha.schema):
+        users_create_many(people=[("new@alpha.test", "New", Role.STUDENT)])
+        gone = user_create(email="off@alpha.test", password="x" * 12, role=Role.STUDENT)
+        gone.is_active = False
+        gone.save()
+        deleted = user_create(email="del@alpha.test", password=None, role=Role.STUDENT)
+        deleted.is_active = False
+        deleted.deleted_at = timezone.now()
+        deleted.save()
+    client = gql(alpha, "admin")
+    # when
+    everyone = _by_email(client.ok(DIRECTORY))
+    pending = _by_email(client.ok(DIRECTORY, pending=True))
+    active = _by_email(client.ok(DIRECTORY, pending=False))
+    # then
+    assert everyone["new@alpha.test"]["pending"] is True
+    assert everyone["student@alpha.test"]["pending"] is False
+    assert not {"off@alpha.test", "del@alpha.test"} & set(everyone)
+    assert list(pending) == ["new@alpha.test"]
+    assert "new@alpha.test" not in active and len(active) == 4

@@ -38,7 +38,11 @@ def test_a_students_meeting_page_has_their_own_join_link_in_a_new_tab(alpha):
 def test_the_spa_offers_join_in_a_new_tab_from_join_url():
     from pathlib import Path
 
-    home = (Path(__file__).resolve().parents[3] / "frontend/src/areas/sessions/HomeMeetings.tsx").read_text()
-    room = (Path(__file__).resolve().parents[3] / "frontend/src/areas/attendance/LiveRoom.tsx").read_text()
+    home = (
+        Path(__file__).resolve().parents[3] / "frontend/src/areas/sessions/HomeMeetings.tsx"
+    ).read_text()
+    room = (
+        Path(__file__).resolve().parents[3] / "frontend/src/areas/attendance/LiveRoom.tsx"
+    ).read_text()
     assert re.search(r'href=\{meeting\.joinUrl\} target="_blank" rel="noopener noreferrer"', home)
     assert 'window.open("", "_blank")' in room and "popup.opener = null" in room

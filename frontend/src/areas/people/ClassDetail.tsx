@@ -1,7 +1,8 @@
 // One class: its teachers, its students and their parents. Admins rename it, change its
 // teachers and enrol or unenrol students (pickers offer only teachers, only students); the
 // class's teachers read it.
-import { useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import { request } from "../../api/client";
 import type { PeopleClassRosterQuery } from "../../api/gql/graphql";
 import { useQuery } from "../../hooks";
@@ -12,11 +13,20 @@ import { Button, ConfirmButton, Empty, Errors, Field, fieldErrors, Link, Loading
 import { useAction } from "./action";
 import { PEOPLE_CLASS_ROSTER, PEOPLE_ENROL, PEOPLE_SET_TEACHERS, PEOPLE_UNENROL, PEOPLE_UPDATE_CLASS } from "./api";
 import { PersonPicker, type Picked } from "./PersonPicker";
+import { Pager } from "./Pager";
+import { useDebounced } from "./People";
 
 type Roster = NonNullable<PeopleClassRosterQuery["classRoster"]>;
 
+const ROSTER_PAGE = 50;
+
 export function ClassPage({ id }: { id: string }) {
-  const { data, error, loading, refetch } = useQuery(PEOPLE_CLASS_ROSTER, { id }, id);
+  const [filter, setFilter] = useState("");
+  const [page, setPage] = useState(0);
+  const search = useDebounced(filter.trim());
+  useEffect(() => setPage(0), [search]);
+  const variables = { id, search: search || null, limit: ROSTER_PAGE, offset: page * ROSTER_PAGE };
+  const { data, error, loading, refetch } = useQuery(PEOPLE_CLASS_ROSTER, variables, JSON.stringify(variables));
   const [notice, setNotice] = useState<string | null>(null);
   const roster = data?.classRoster;
   const changed = (message: string) => {
@@ -49,7 +59,9 @@ export function ClassPage({ id }: { id: string }) {
       {notice && <Notice kind="success" testId="class-notice">{notice}</Notice>}
       {roster.canEdit && <Rename roster={roster} onDone={changed} />}
       <Teachers roster={roster} onDone={changed} />
-      <Students roster={roster} onDone={changed} />
+      <Students roster={roster} onDone={changed} filter={filter} setFilter={setFilter}>
+        <Pager page={page} pageSize={ROSTER_PAGE} total={roster.matchingCount} onPage={setPage} busy={loading} />
+      </Students>
     </Page>
   );
 }
@@ -175,7 +187,13 @@ function Teachers({ roster, onDone }: { roster: Roster; onDone: (message: string
   );
 }
 
-function Students({ roster, onDone }: { roster: Roster; onDone: (message: string) => void }) {
+function Students({ roster, onDone, filter, setFilter, children }: {
+  roster: Roster;
+  onDone: (message: string) => void;
+  filter: string;
+  setFilter: (value: string) => void;
+  children: ComponentChildren;
+}) {
   const action = useAction();
   const [adding, setAdding] = useState(false);
   const enrol = (person: Picked) =>
@@ -219,7 +237,14 @@ function Students({ roster, onDone }: { roster: Roster; onDone: (message: string
         </div>
       )}
       <Errors errors={action.errors} />
-      {roster.students.length === 0 ? (
+      {(roster.studentCount > ROSTER_PAGE || filter) && (
+        <Field label={t("people:class.filter")}>
+          {(props) => <input {...props} type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} data-test-id="class-student-filter" />}
+        </Field>
+      )}
+      {roster.students.length === 0 && filter ? (
+        <Empty title={t("people:class.noMatch")} />
+      ) : roster.students.length === 0 ? (
         <Empty title={t("people:class.noStudents")}>{roster.canEdit ? t("people:class.noStudentsHint") : null}</Empty>
       ) : (
         <ul class="rows">
@@ -254,6 +279,7 @@ function Students({ roster, onDone }: { roster: Roster; onDone: (message: string
           ))}
         </ul>
       )}
+      {children}
       <p class="muted small">{t("people:class.total", { n: fmt.number(roster.studentCount), count: roster.studentCount })}</p>
     </Section>
   );

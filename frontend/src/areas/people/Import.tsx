@@ -276,7 +276,7 @@ function JobView({ id }: { id: string }) {
     );
   }
   return (
-    <Section title={t("people:import.jobTitle")} testId="import-job" >
+    <Section title={job && importFinished(job) ? t("people:import.resultTitle") : t("people:import.jobTitle")} testId="import-job">
       {error && <Notice kind="warning">{t("people:import.pollError", { message: error })}</Notice>}
       {!job && <ProgressBar label={t("people:import.queued")} />}
       {job && !importFinished(job) && (
@@ -322,7 +322,7 @@ function JobView({ id }: { id: string }) {
       )}
       {job && importFinished(job) && (
         <div class="form-actions">
-          <Link class="button" href={`${BASE}/people`} data-test-id="import-to-people">
+          <Link class="button" href={`${BASE}/people?status=pending`} data-test-id="import-to-people">
             {t("people:import.toPeople")}
           </Link>
           <Link class="button" href={`${BASE}/people/import`} data-test-id="import-again">

@@ -8,11 +8,11 @@ import type { Role } from "../../api/schema";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { BASE } from "../../router";
+import { BASE, useLocation } from "../../router";
 import { Button, ConfirmButton, Empty, Errors, Field, Link, Loading, Notice, Page, RoleBadge, Section } from "../../ui";
 import type { Me } from "../types";
 import { useAction } from "./action";
-import { PEOPLE_DELETE, PEOPLE_DIRECTORY, PEOPLE_LINK_PARENT, PEOPLE_PICK, PEOPLE_RESET_TWO_FACTOR } from "./api";
+import { PEOPLE_DELETE, PEOPLE_DIRECTORY, PEOPLE_INVITE, PEOPLE_LINK_PARENT, PEOPLE_PICK, PEOPLE_RESET_TWO_FACTOR } from "./api";
 import { InviteForm } from "./Invite";
 import { PeopleTabs } from "./PeopleTabs";
 import { Pager } from "./Pager";
@@ -33,15 +33,20 @@ export function useDebounced<T>(value: T, ms = 300): T {
   return settled;
 }
 
+type Status = "" | "active" | "pending";
+
 export function PeoplePage({ me }: { me: Me }) {
+  const { search: query } = useLocation();
   const [role, setRole] = useState<Role | "">("");
+  const [status, setStatus] = useState<Status>((query.get("status") as Status) ?? "");
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(0);
   const [inviting, setInviting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const applied = useDebounced(search.trim());
-  useEffect(() => setPage(0), [role, applied]);
-  const variables = { role: role || null, search: applied || null, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
+  useEffect(() => setPage(0), [role, status, applied]);
+  const pending = status === "" ? null : status === "pending";
+  const variables = { role: role || null, search: applied || null, pending, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
   const { data, error, loading, refetch } = useQuery(PEOPLE_DIRECTORY, variables, JSON.stringify(variables));
   const directory = data?.peopleDirectory;
   const done = (message: string) => {
@@ -97,6 +102,15 @@ export function PeoplePage({ me }: { me: Me }) {
               </select>
             )}
           </Field>
+          <Field label={t("people:filter.status")}>
+            {(props) => (
+              <select {...props} value={status} onChange={(e) => setStatus(e.currentTarget.value as Status)} data-test-id="people-status">
+                <option value="">{t("people:filter.anyStatus")}</option>
+                <option value="active">{t("people:filter.active")}</option>
+                <option value="pending">{t("people:filter.pending")}</option>
+              </select>
+            )}
+          </Field>
         </form>
       </Section>
       {error && <Notice kind="error">{t("ui.error", { message: error })}</Notice>}
@@ -104,7 +118,7 @@ export function PeoplePage({ me }: { me: Me }) {
       {directory && (
         <Section title={t("people:list.title")} count={directory.totalCount} testId="people-list">
           {directory.items.length === 0 ? (
-            applied || role ? (
+            applied || role || status ? (
               <Empty title={t("people:list.noMatch")}>{t("people:list.noMatchHint")}</Empty>
             ) : (
               <Empty title={t("people:list.empty")}>{t("people:list.emptyHint")}</Empty>
@@ -134,6 +148,12 @@ function PersonRow({ person, me, onDone }: { person: Person; me: Me; onDone: (me
       if (resetTwoFactor.ok) onDone(t("people:twoFactor.done", { name }));
       return resetTwoFactor.errors;
     });
+  const invite = () =>
+    action.run(async () => {
+      const { invitePerson } = await request(PEOPLE_INVITE, { email: who.email, name: who.name, role: who.role });
+      if (!invitePerson.errors.length) onDone(t("people:invite.sent", { email: who.email }));
+      return invitePerson.errors;
+    });
   const link = (child: { id: string; name: string }) =>
     action.run(async () => {
       const { linkParent } = await request(PEOPLE_LINK_PARENT, { parentId: who.id, studentId: child.id });
@@ -148,6 +168,7 @@ function PersonRow({ person, me, onDone }: { person: Person; me: Me; onDone: (me
       <div class="row-main">
         <span class="person-line">
           <strong>{name}</strong> <RoleBadge role={who.role} />
+          {person.pending && <span class="badge badge-warn">{t("people:list.pending")}</span>}
           {person.twoFactor && (
             <span class="badge badge-ok" title={t("people:twoFactor.onTitle")}>
               {t("people:twoFactor.on")}
@@ -157,9 +178,11 @@ function PersonRow({ person, me, onDone }: { person: Person; me: Me; onDone: (me
         <span class="muted">{who.email}</span>
         <PersonLinks person={person} />
         <span class="muted small">
-          {person.lastLogin
-            ? t("people:list.lastSignIn", { when: fmt.relative(person.lastLogin) })
-            : t("people:list.neverSignedIn")}
+          {person.pending
+            ? t("people:list.pendingHint")
+            : person.lastLogin
+              ? t("people:list.lastSignIn", { when: fmt.relative(person.lastLogin) })
+              : t("people:list.neverSignedIn")}
         </span>
         {linking && (
           <div class="inline-panel">
@@ -178,6 +201,11 @@ function PersonRow({ person, me, onDone }: { person: Person; me: Me; onDone: (me
         <Errors errors={action.errors} />
       </div>
       <div class="row-actions">
+        {person.pending && (
+          <Button kind="small" busy={action.busy} onClick={() => void invite()} testId="person-invite">
+            {t("people:list.sendInvitation")}
+          </Button>
+        )}
         {who.role === "PARENT" && !linking && (
           <Button kind="small" onClick={() => setLinking(true)} testId="person-link-child">
             {t("people:link.open")}

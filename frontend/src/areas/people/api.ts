@@ -2,12 +2,13 @@
 import { graphql } from "../../api/gql";
 
 export const PEOPLE_DIRECTORY = graphql(`
-  query PeopleDirectory($role: Role, $search: String, $limit: Int, $offset: Int) {
-    peopleDirectory(role: $role, search: $search, limit: $limit, offset: $offset) {
+  query PeopleDirectory($role: Role, $search: String, $pending: Boolean, $limit: Int, $offset: Int) {
+    peopleDirectory(role: $role, search: $search, pending: $pending, limit: $limit, offset: $offset) {
       totalCount
       items {
         person { id email name role }
         twoFactor
+        pending
         classes { id name }
         children { id name }
         parents { id name }
@@ -117,9 +118,9 @@ export const PEOPLE_CLASSES = graphql(`
 `);
 
 export const PEOPLE_CLASS_ROSTER = graphql(`
-  query PeopleClassRoster($id: ID!) {
-    classRoster(id: $id) {
-      id name description studentCount canEdit
+  query PeopleClassRoster($id: ID!, $search: String, $limit: Int, $offset: Int) {
+    classRoster(id: $id, search: $search, limit: $limit, offset: $offset) {
+      id name description studentCount matchingCount canEdit
       teachers { id name email }
       students { person { id name email } pending parents { id name email } }
     }
