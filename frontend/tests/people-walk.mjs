@@ -35,12 +35,15 @@ async function session(email, viewport = { width: 1200, height: 850 }) {
   await page.fill(sel("signin-email"), email);
   await page.fill(sel("signin-password"), password);
   await page.click(sel("signin-submit"));
-  await page.waitForSelector(sel("nav-home"));
+  await page.waitForSelector(sel("nav-home"), { state: "attached" });
   return { context, page };
 }
 
 const shot = async (page, name) => {
-  await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  // a phone's screenful at 390 px, the whole page otherwise
+  const narrow = (page.viewportSize()?.width ?? 1200) < 500;
+  await page.evaluate(() => document.fonts.ready); // Bengali glyphs load on first use
+  await page.screenshot({ path: `${out}/${name}.png`, fullPage: !narrow });
   log("screenshot", name);
 };
 
@@ -69,7 +72,7 @@ async function importFile(page, path, name, { watch = false, invite = true } = {
   if (!invite) await page.uncheck(sel("import-invite"));
   await start.click();
   if (watch) {
-    const bar = await page.waitForSelector(`${sel("import-progress")}[data-status="RUNNING"]`, { timeout: 60000 }).catch(() => null);
+    const bar = await page.waitForSelector(`${sel("import-progress")}[data-status="RUNNING"]`, { timeout: 15000 }).catch(() => null);
     if (bar) await shot(page, `${name}-progress`);
   }
   await page.waitForSelector(`${sel("import-done")}, ${sel("import-failed")}`, { timeout: 180000 });
@@ -103,7 +106,7 @@ try {
   // a large file (new students each run), to see the bar move
   const stamp = Date.now();
   const rows = ["email,name,role,classes,parent_emails"];
-  for (let i = 0; i < 6000; i++) rows.push(`bulk${stamp}.${i}@example.org,Bulk Student ${i},student,Demo class,`);
+  for (let i = 0; i < 6000; i++) rows.push(`bulk${stamp}.${i}@example.org,Bulk Student ${i},student,,`);
   rows.push("broken-email,Broken,student,,", `bulk${stamp}.x@example.org,Wrong,principal,,`);
   const big = `${out}/bulk.csv`;
   writeFileSync(big, `${rows.join("\n")}\n`);

@@ -284,7 +284,13 @@ function JobView({ id }: { id: string }) {
           <ProgressBar
             value={job.status === "QUEUED" ? undefined : job.processed}
             max={job.status === "QUEUED" || !job.total ? undefined : job.total}
-            label={job.status === "QUEUED" ? t("people:import.queued") : t("people:import.running", { percent: fmt.percent(importFraction(job)) })}
+            label={
+              job.status === "QUEUED"
+                ? t("people:import.queued")
+                : job.total
+                  ? t("people:import.running", { percent: fmt.percent(importFraction(job)) })
+                  : t("people:import.checking")
+            }
             testId="import-progress-bar"
           />
           <p class="muted small">{t("people:import.leaveHint")}</p>
