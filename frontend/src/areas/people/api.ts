@@ -165,3 +165,13 @@ export const PEOPLE_UNENROL = graphql(`
     unenrolStudent(classId: $classId, studentId: $studentId) { ok errors { field message code } }
   }
 `);
+
+export const PEOPLE_HOME = graphql(`
+  query PeopleHome {
+    teachers: peopleDirectory(role: TEACHER, limit: 1) { totalCount }
+    students: peopleDirectory(role: STUDENT, limit: 1) { totalCount }
+    parents: peopleDirectory(role: PARENT, limit: 1) { totalCount }
+    waiting: peopleDirectory(pending: true, limit: 1) { totalCount }
+    classes { id }
+  }
+`);

@@ -3,6 +3,7 @@ import { t } from "../../i18n";
 import type { Area } from "../types";
 import { ClassPage } from "./ClassDetail";
 import { ClassesPage } from "./Classes";
+import { PeopleHomePanel } from "./HomePanel";
 import { ImportPage } from "./Import";
 import { PeoplePage } from "./People";
 import { PendingPage } from "./Pending";
@@ -20,5 +21,5 @@ export const area: Area = {
     { href: "/app/people", label: () => t("people:nav.people"), roles: ["ADMIN"], order: 30, testId: "nav-people" },
     { href: "/app/classes", label: () => t("people:nav.classes"), roles: ["ADMIN", "TEACHER"], order: 31, testId: "nav-classes" },
   ],
-  home: [],
+  home: [{ roles: ["ADMIN"], order: 40, view: () => <PeopleHomePanel /> }],
 };
