@@ -83,6 +83,9 @@ try {
   // --- the admin, English, desktop ---------------------------------------------------------
   const { context, page } = await session("admin@demo.test");
   await setLanguage(page, "en");
+  await page.goto(`${base}/app/`);
+  await page.waitForSelector(sel("people-home"));
+  await shot(page, "00-home");
   await page.goto(`${base}/app/people`);
   await page.waitForSelector(sel("people-list"));
   await shot(page, "01-people");

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from strawberry.types import Info
 
 from tenants.accounts.models import Role as RoleCode
@@ -51,12 +51,39 @@ class DirectoryPage:
     total_count: int
 
 
+@strawberry.type(description="How many people the school has, by role, and how many wait.")
+class PeopleCounts:
+    admins: int
+    teachers: int
+    students: int
+    parents: int
+    pending: int = strawberry.field(description="Invited or imported, not signed in yet.")
+
+
 def _refs(rows: list[SchoolClass]) -> list[ClassRef]:
     return [ClassRef(id=strawberry.ID(str(c.pk)), name=c.name) for c in rows]
 
 
 @strawberry.type
 class PeopleDirectoryQuery:
+    @strawberry.field(description="The school's people counted by role (admins; as listed).")
+    def people_counts(self, info: Info) -> PeopleCounts:
+        require_admin(info)
+        by_role = dict(
+            people_listed()
+            .order_by()
+            .values_list("role")
+            .annotate(n=Count("pk"))
+            .values_list("role", "n")
+        )
+        return PeopleCounts(
+            admins=by_role.get(RoleCode.ADMIN, 0),
+            teachers=by_role.get(RoleCode.TEACHER, 0),
+            students=by_role.get(RoleCode.STUDENT, 0),
+            parents=by_role.get(RoleCode.PARENT, 0),
+            pending=people_listed(pending=True).count(),
+        )
+
     @strawberry.field(
         description="The school's people (admins), by name: the active ones and those invited "
         "or imported who have not signed in yet; `role`, `search` (name or email) and `pending` "

@@ -132,3 +132,18 @@ def test_people_not_signed_in_yet_are_listed_as_pending_and_deleted_ones_not(alp
     assert not {"off@alpha.test", "del@alpha.test"} & set(everyone)
     assert list(pending) == ["new@alpha.test"]
     assert "new@alpha.test" not in active and len(active) == 4
+
+
+COUNTS = "{ peopleCounts { admins teachers students parents pending } }"
+
+
+def test_an_admin_counts_the_school_by_role(alpha, gql):
+    with schema_context(alpha.schema):
+        users_create_many(people=[("w@alpha.test", "W", Role.STUDENT)])
+    counts = gql(alpha, "admin").ok(COUNTS)["peopleCounts"]
+    assert counts == {"admins": 1, "teachers": 1, "students": 2, "parents": 1, "pending": 1}
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "parent", None])
+def test_only_admins_count(alpha, gql, role):
+    assert gql(alpha, role)(COUNTS)["data"] is None

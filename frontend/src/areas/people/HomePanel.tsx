@@ -3,24 +3,26 @@ import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE } from "../../router";
-import { Link, Section } from "../../ui";
+import { Link, Loading, Notice, Section } from "../../ui";
 import { PEOPLE_HOME } from "./api";
 
 export function PeopleHomePanel() {
-  const { data } = useQuery(PEOPLE_HOME, {});
-  if (!data) return <></>;
+  const { data, error } = useQuery(PEOPLE_HOME, {});
+  if (error) return <Notice kind="error">{t("ui.error", { message: error })}</Notice>;
+  if (!data) return <Loading what={t("people:loadingWhat")} />;
+  const people = data.peopleCounts;
   const counts: [string, number, string][] = [
-    [t("people:home.teachers"), data.teachers.totalCount, `${BASE}/people`],
-    [t("people:home.students"), data.students.totalCount, `${BASE}/people`],
-    [t("people:home.parents"), data.parents.totalCount, `${BASE}/people`],
+    [t("people:home.teachers"), people.teachers, `${BASE}/people`],
+    [t("people:home.students"), people.students, `${BASE}/people`],
+    [t("people:home.parents"), people.parents, `${BASE}/people`],
     [t("people:home.classes"), data.classes.length, `${BASE}/classes`],
-    [t("people:home.waiting"), data.waiting.totalCount, `${BASE}/people?status=pending`],
+    [t("people:home.waiting"), people.pending, `${BASE}/people?status=pending`],
   ];
-  const next = !data.teachers.totalCount
+  const next = !people.teachers
     ? t("people:home.nextTeacher")
     : !data.classes.length
       ? t("people:home.nextClass")
-      : !data.students.totalCount
+      : !people.students
         ? t("people:home.nextStudents")
         : null;
   return (

@@ -228,6 +228,7 @@ function PreviewTable({ preview }: { preview: Preview }) {
           </tbody>
         </table>
       </div>
+      {preview.unlisted > 0 && <p class="muted small">{t("people:import.unlisted", { count: preview.unlisted, n: fmt.number(preview.unlisted) })}</p>}
       {rows.length > shown && (
         <Button kind="ghost" onClick={() => setShown(shown + SHOWN_STEP)}>
           {t("people:import.showMore", { count: Math.min(SHOWN_STEP, rows.length - shown), n: fmt.number(Math.min(SHOWN_STEP, rows.length - shown)) })}

@@ -73,7 +73,13 @@ export function PersonPicker({ role, label, onPick, taken = [], testId }: {
                 {already ? (
                   <span class="muted small">{t("people:picker.already")}</span>
                 ) : (
-                  <button type="button" class="small" onClick={() => onPick(person)} data-test-id={`${testId}-pick`}>
+                  <button
+                    type="button"
+                    class="small"
+                    aria-label={t("people:picker.pickWho", { name: person.name })}
+                    onClick={() => onPick(person)}
+                    data-test-id={`${testId}-pick`}
+                  >
                     {t("people:picker.pick")}
                   </button>
                 )}

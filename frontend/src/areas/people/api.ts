@@ -168,10 +168,7 @@ export const PEOPLE_UNENROL = graphql(`
 
 export const PEOPLE_HOME = graphql(`
   query PeopleHome {
-    teachers: peopleDirectory(role: TEACHER, limit: 1) { totalCount }
-    students: peopleDirectory(role: STUDENT, limit: 1) { totalCount }
-    parents: peopleDirectory(role: PARENT, limit: 1) { totalCount }
-    waiting: peopleDirectory(pending: true, limit: 1) { totalCount }
+    peopleCounts { teachers students parents pending }
     classes { id }
   }
 `);

@@ -6,13 +6,14 @@ const FILE = "email,name,role\nnew@x.test,New,student\nbad,Bad,student\nold@x.te
 
 describe("previewOf", () => {
   const preview = previewOf(csvRows(FILE), {
+    total: 3,
+    rejected: 1,
     rows: [
       { line: 2, email: "new@x.test", name: "New", role: "STUDENT", action: "CREATE", classes: [], parentEmails: [] },
       { line: 4, email: "old@x.test", name: "Old", role: "TEACHER", action: "UNCHANGED", classes: [], parentEmails: [] },
     ],
     errors: [
       { line: 3, column: "email", message: "not valid" },
-      { line: null, column: null, message: "whole file" },
     ],
   });
 
@@ -26,8 +27,23 @@ describe("previewOf", () => {
     expect(preview.rows[0].cells).toEqual({ email: "new@x.test", name: "New", role: "student" });
   });
 
-  it("lists errors of the whole file apart", () => {
-    expect(preview.fileErrors.map((e) => e.message)).toEqual(["whole file"]);
+  it("lists the errors of a refused file apart, and no rows", () => {
+    const refused = previewOf(csvRows(FILE), { total: 3, rejected: 0, rows: [], errors: [{ line: null, message: "too many rows" }] });
+    expect(refused.rows).toEqual([]);
+    expect(refused.fileErrors.map((e) => e.message)).toEqual(["too many rows"]);
+    expect(preview.fileErrors).toEqual([]);
+  });
+
+  it("counts the rows past those the server listed instead of calling them rejected", () => {
+    const many = "email,role\n" + Array.from({ length: 5 }, (_, i) => `p${i}@x.test,student`).join("\n");
+    const listed = [2, 3].map((line) => ({ line, email: "", name: "", role: "STUDENT", action: "CREATE" as const, classes: [], parentEmails: [] }));
+    const partial = previewOf(csvRows(many), { total: 5, rejected: 1, rows: listed, errors: [{ line: 6, column: "email", message: "bad" }] });
+    expect(partial.rows.map((r) => [r.line, r.status])).toEqual([
+      [2, "CREATE"],
+      [3, "CREATE"],
+      [6, "REJECTED"],
+    ]);
+    expect(partial.unlisted).toBe(2);
   });
 
   it("puts rows to fix first", () => {

@@ -32,13 +32,16 @@ export interface PreviewRow {
 
 export interface Preview {
   header: string[];
+  /** The rows with errors, and those the server previewed (it lists the first ones only). */
   rows: PreviewRow[];
   fileErrors: ReportError[];
+  /** Rows the import takes that the server did not list (the counts include them). */
+  unlisted: number;
 }
 
 export function previewOf(
   rows: CsvRow[],
-  report: { rows: ReportRow[]; errors: ReportError[] },
+  report: { rows: ReportRow[]; errors: ReportError[]; total: number; rejected: number },
 ): Preview {
   const [head, ...data] = rows;
   const header = (head?.cells ?? []).map((h) => h.trim().toLowerCase());
@@ -52,15 +55,26 @@ export function previewOf(
     }
     errorsByLine.set(error.line, [...(errorsByLine.get(error.line) ?? []), error]);
   }
-  const preview: PreviewRow[] = data.map((row) => {
+  if (fileErrors.length) return { header, rows: [], fileErrors, unlisted: 0 };
+  // The server lists the rows it takes in file order, up to a bound: past the last one listed,
+  // a row without errors is one it did not list.
+  const complete = report.rows.length >= report.total - report.rejected;
+  const lastListed = report.rows.reduce((last, r) => Math.max(last, r.line), 0);
+  const preview: PreviewRow[] = [];
+  let unlisted = 0;
+  for (const row of data) {
     const cells: Record<string, string> = {};
     header.forEach((name, i) => (cells[name] = (row.cells[i] ?? "").trim()));
     const errors = errorsByLine.get(row.line) ?? [];
     const planned = taken.get(row.line);
+    if (!errors.length && !planned && !complete && row.line > lastListed) {
+      unlisted += 1;
+      continue;
+    }
     const status: RowStatus = errors.length || !planned ? "REJECTED" : planned.action;
-    return { line: row.line, cells, status, errors };
-  });
-  return { header, rows: preview, fileErrors };
+    preview.push({ line: row.line, cells, status, errors });
+  }
+  return { header, rows: preview, fileErrors, unlisted };
 }
 
 /** Rows with errors first (so the admin sees what to fix), then the file's order. */
