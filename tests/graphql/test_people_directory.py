@@ -147,3 +147,11 @@ def test_an_admin_counts_the_school_by_role(alpha, gql):
 @pytest.mark.parametrize("role", ["teacher", "student", "parent", None])
 def test_only_admins_count(alpha, gql, role):
     assert gql(alpha, role)(COUNTS)["data"] is None
+
+
+def test_an_admins_session_counts_nothing_of_another_school(alpha, beta):
+    client = alpha.client("admin")
+    client.defaults["HTTP_HOST"] = beta.host
+    body = GQL(alpha, client=client)(COUNTS)
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Sign in first."
