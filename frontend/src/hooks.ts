@@ -63,3 +63,33 @@ export function useConnection(): Connection {
   useEffect(() => onConnection(setState), []);
   return state;
 }
+
+export interface MutationState<TData, TVars> {
+  /** Sends the mutation; resolves with its data, or rejects (and sets `error`) on a failure
+   * of the request itself. A mutation's own typed `errors` are in the data, for the form. */
+  run: (variables: TVars) => Promise<TData>;
+  busy: boolean;
+  error: string | null;
+}
+
+/** A mutation with its busy state, so the button that sends it can show progress. */
+export function useMutation<TData, TVars>(operation: Operation<TData, TVars>): MutationState<TData, TVars> {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(
+    async (variables: TVars) => {
+      setBusy(true);
+      setError(null);
+      try {
+        return await request(operation, variables);
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e));
+        throw e;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [operation],
+  );
+  return { run, busy, error };
+}
