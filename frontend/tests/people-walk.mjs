@@ -79,6 +79,7 @@ async function importFile(page, path, name, { watch = false, invite = true } = {
   await shot(page, `${name}-result`);
 }
 
+const stamp = Date.now();
 try {
   // --- the admin, English, desktop ---------------------------------------------------------
   const { context, page } = await session("admin@demo.test");
@@ -107,7 +108,6 @@ try {
   await importFile(page, sample, "04-import-sample", { watch: true });
 
   // a large file (new students each run), to see the bar move
-  const stamp = Date.now();
   const rows = ["email,name,role,classes,parent_emails"];
   for (let i = 0; i < 6000; i++) rows.push(`bulk${stamp}.${i}@example.org,Bulk Student ${i},student,,`);
   rows.push("broken-email,Broken,student,,", `bulk${stamp}.x@example.org,Wrong,principal,,`);
@@ -120,10 +120,76 @@ try {
   await page.waitForSelector(`${sel("person-row")}[data-email="karim@example.org"]`);
   await shot(page, "06-people-search");
 
+  // the actions: resend and revoke an invitation, link a child, delete a person
+  await page.goto(`${base}/app/people/invitations`);
+  const invitation = page.locator(`${sel("invitation-row")}[data-email="${invitee}"]`);
+  await invitation.locator(sel("invitation-resend")).click();
+  await page.waitForSelector(sel("people-notice"));
+  await invitation.locator(sel("invitation-revoke")).click();
+  await page.waitForSelector(sel("confirm-dialog"));
+  await shot(page, "03b-revoke-confirm");
+  await page.click(sel("confirm-ok"));
+  await page.waitForSelector(`${sel("invitation-row")}[data-email="${invitee}"]`, { state: "detached" });
+
+  await page.goto(`${base}/app/people`);
+  await page.fill(sel("people-search"), "parent01");
+  const parent = page.locator(`${sel("person-row")}[data-email="parent01@demo.test"]`);
+  await parent.waitFor();
+  await parent.locator(sel("person-link-child")).click();
+  await parent.locator(sel("link-child-picker-search")).fill("student02");
+  await parent.locator(`[data-email="student02@demo.test"] ${sel("link-child-picker-pick")}`).click();
+  await page.waitForSelector(sel("people-notice"));
+  await page.waitForFunction(() => document.querySelector('[data-email="parent01@demo.test"]')?.textContent.includes("Student 02"));
+  await shot(page, "06b-linked-child");
+  await page.fill(sel("people-search"), "Bulk Student 1");
+  const doomed = page.locator(`${sel("person-row")}[data-email^="bulk"]`).first();
+  await doomed.waitFor();
+  const doomedEmail = await doomed.getAttribute("data-email");
+  await doomed.locator(sel("person-delete")).click();
+  await page.waitForSelector(sel("confirm-dialog"));
+  await shot(page, "06c-delete-confirm");
+  await page.click(sel("confirm-ok"));
+  await page.waitForSelector(`${sel("person-row")}[data-email="${doomedEmail}"]`, { state: "detached" });
+  await page.fill(sel("people-search"), "teacher2");
+  const teacher2 = page.locator(`${sel("person-row")}[data-email="teacher2@demo.test"]`);
+  await teacher2.waitFor();
+  await teacher2.locator(sel("person-delete")).click();
+  await page.waitForSelector(sel("delete-successor"));
+  await shot(page, "06d-delete-teacher-confirm");
+  await page.click(sel("confirm-cancel"));
+
+  // a new class: its teacher, renamed, a student enrolled and taken out again
+  await page.goto(`${base}/app/classes`);
+  await page.waitForSelector(sel("class-card"));
+  await page.click(sel("class-create-open"));
+  await page.fill(sel("class-name"), "Demo CLASS");
+  await page.click(sel("class-create-submit"));
+  await page.waitForSelector(sel("class-create-errors"));
+  await shot(page, "07a-class-duplicate");
+  await page.fill(sel("class-name"), `Physics ${stamp}`);
+  await page.fill(sel("class-teacher-picker-search"), "teacher2");
+  await page.locator(`[data-email="teacher2@demo.test"] ${sel("class-teacher-picker-pick")}`).click();
+  await page.click(sel("class-create-submit"));
+  await page.waitForSelector(sel("class-page"));
+  await page.click(sel("class-rename-open"));
+  await page.fill(sel("class-rename-name"), `Physics ${stamp} (morning)`);
+  await page.click(sel("class-rename-submit"));
+  await page.waitForSelector(sel("class-notice"));
+  await page.click(sel("class-enrol-open"));
+  await page.fill(sel("class-student-picker-search"), "student03");
+  await page.locator(`[data-email="student03@demo.test"] ${sel("class-student-picker-pick")}`).click();
+  await page.waitForSelector(sel("class-student"));
+  await shot(page, "07b-new-class");
+  await page.locator(sel("class-unenrol")).first().click();
+  await page.waitForSelector(sel("confirm-dialog"));
+  await shot(page, "07c-unenrol-confirm");
+  await page.click(sel("confirm-ok"));
+  await page.waitForSelector(sel("class-student"), { state: "detached" });
+
   await page.goto(`${base}/app/classes`);
   await page.waitForSelector(sel("class-card"));
   await shot(page, "07-classes");
-  await page.click(sel("class-card"));
+  await page.click(`${sel("class-card")} >> text=Demo class`);
   await page.waitForSelector(sel("class-students"));
   await page.click(sel("class-enrol-open"));
   await page.fill(sel("class-student-picker-search"), "student0");

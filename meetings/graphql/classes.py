@@ -14,19 +14,12 @@ from meetings.policy import access_class_or_none, can_manage_class
 from tenants.accounts.models import Role
 from tenants.accounts.models import User as UserRow
 from tenants.graphql.context import NotAllowed, client_ip, page_limit, require_admin, require_user
-from tenants.graphql.errors import FieldError, error_code, fail, not_found, typed_errors
+from tenants.graphql.errors import FieldError, fail, not_found, typed_errors
 from tenants.graphql.types import User, person_from, user_from
 from tenants.ids import pk_or_zero
 from tenants.school.models import ParentLink, SchoolClass
-from tenants.school.services import (
-    ClassNameTaken,
-    class_create,
-    class_teachers_set,
-    class_update,
-)
+from tenants.school.services import class_create, class_teachers_set, class_update
 from tenants.text import text_problem
-
-error_code(ClassNameTaken, "duplicate")
 
 MAX_TEACHERS = 50
 SEARCH_MAX = 200

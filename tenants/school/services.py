@@ -83,13 +83,9 @@ def _names(names: list[str]) -> str:
     return shown + (", …" if len(names) > 5 else "")
 
 
-class ClassNameTaken(ValueError):
-    """Another class of the school has that name (the import finds classes by name)."""
-
-
 def class_name_check(*, name: str, school_class: SchoolClass | None = None) -> str:
-    """The name, trimmed; a ValidationError if it is empty or too long, ClassNameTaken if
-    another class has it (ignoring case and spaces around)."""
+    """The name, trimmed; a ValidationError of `name` if it is empty, too long, or another
+    class's (ignoring case and spaces around: the import finds classes by name)."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": ValidationError("A class needs a name.", code="required")})
@@ -98,7 +94,8 @@ def class_name_check(*, name: str, school_class: SchoolClass | None = None) -> s
     if school_class is not None:
         others = others.exclude(pk=school_class.pk)
     if others.exists():
-        raise ClassNameTaken(f"Another class is named “{name}”: choose another name.")
+        message = f"Another class is named “{name}”: choose another name."
+        raise ValidationError({"name": ValidationError(message, code="duplicate")})
     return name
 
 

@@ -117,7 +117,7 @@ def test_an_admin_creates_a_class_with_its_teacher_and_it_is_audited(alpha, gql)
 def test_a_class_name_is_unique_ignoring_case(alpha, gql):
     result = gql(alpha, "admin").ok(CREATE, name="alpha school MATHS")["createClass"]
     assert result["schoolClass"] is None
-    assert [e["code"] for e in result["errors"]] == ["duplicate"]
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("name", "duplicate")]
 
 
 def test_an_empty_or_too_long_name_is_a_field_error(alpha, gql):

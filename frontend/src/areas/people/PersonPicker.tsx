@@ -65,7 +65,7 @@ export function PersonPicker({ role, label, onPick, taken = [], testId }: {
           {found.map((person) => {
             const already = taken.includes(person.id);
             return (
-              <li class="row" key={person.id}>
+              <li class="row" key={person.id} data-email={person.email}>
                 <div class="row-main">
                   <span>{person.name}</span>
                   <span class="muted">{person.email}</span>
