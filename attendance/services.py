@@ -724,6 +724,9 @@ def attendance_override(
     return record
 
 
+GRACE_MINUTES_MAX = 1440  # a day: final scores later than that help nobody
+
+
 def attendance_policy_set(
     *,
     actor: User,
@@ -737,7 +740,11 @@ def attendance_policy_set(
     try:
         Policy(present_minutes=present_minutes, present_share=present_share)
     except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
+        # Named by the field it is about, so that a form shows it next to that field.
+        field = "present_share" if present_share is not None else "present_minutes"
+        raise ValidationError({field: str(exc)}) from exc
+    if grace_minutes is not None and not 0 <= grace_minutes <= GRACE_MINUTES_MAX:
+        raise ValidationError({"grace_minutes": f"Between 0 and {GRACE_MINUTES_MAX} minutes."})
     row = attendance_policy_row()
     row.present_minutes = present_minutes
     row.present_share = present_share

@@ -22,6 +22,7 @@ from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
+from meetings.graphql.setup import SchoolSetupQuery
 from meetings.guests.graphql.mutations import GuestsMutation
 from meetings.invitations.graphql.mutations import InvitationsMutation
 from meetings.invitations.graphql.queries import InvitationsQuery
@@ -51,6 +52,7 @@ Query = merge_types(
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
+        SchoolSetupQuery,
         ClassesQuery,
         PeopleDirectoryQuery,
         JoiningQuery,

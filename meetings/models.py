@@ -32,6 +32,9 @@ class ZoomSettings(models.Model):
     last_test_at = models.DateTimeField(null=True, blank=True)
     last_test_result = models.CharField(max_length=40, blank=True)
     last_test_message = models.CharField(max_length=500, blank=True)
+    # What Zoom answered the last test, when it did: its HTTP status and error code.
+    last_test_zoom_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_test_zoom_code = models.CharField(max_length=50, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import cast
 
 import strawberry
+from django.utils import timezone
 from strawberry.types import Info
 
 import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
@@ -260,7 +261,12 @@ class MeetingsMutation:
         result = meeting_services.zoom_settings_test(actor=admin, ip=client_ip(info))
         return ZoomTestPayload(
             result=t.ZoomTest(
-                ok=result.ok, outcome=result.outcome, message=result.message, tested_at=None
+                ok=result.ok,
+                outcome=result.outcome,
+                message=result.message,
+                tested_at=timezone.now(),
+                zoom_status=result.zoom_status,
+                zoom_code=result.zoom_code,
             ),
             errors=[],
         )

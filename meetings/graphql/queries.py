@@ -20,14 +20,17 @@ from meetings.policy import (
     meetings_visible,
 )
 from meetings.selectors import scheduling_policy, zoom_connection_for
-from meetings.services.connections import zoom_callback_url_here
+from meetings.services.connections import zoom_callback_url, zoom_webhook_url
+from meetings.zoom.app_guide import ZOOM_APP_SCOPES, ZOOM_EVENT_TYPES
 from meetings.zoom.factory import zoom_settings
 from tenants.accounts.models import User as UserRow
+from tenants.connection import tenant_connection
 from tenants.crypto import secret_hint
 from tenants.graphql.context import page_limit, require_admin, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import User, user_from
 from tenants.ids import pk_or_none
+from tenants.models import Organisation
 from tenants.school.models import SchoolClass
 
 
@@ -108,13 +111,18 @@ class MeetingsQuery:
     def zoom_settings(self, info: Info) -> t.ZoomSettings:
         require_admin(info)
         zoom = zoom_settings()
+        school = Organisation.objects.get(schema_name=tenant_connection().schema_name)
         return t.ZoomSettings(
             client_id=zoom.client_id,
             client_secret_hint=secret_hint(zoom.client_secret),
             account_id=zoom.account_id,
             account_host_user=zoom.account_host_user,
-            redirect_url=zoom_callback_url_here(),
+            redirect_url=zoom_callback_url(slug=school.slug),
+            webhook_url=zoom_webhook_url(slug=school.slug),
             webhook_secret_hint=secret_hint(zoom.webhook_secret_token),
+            configured=zoom.has_app_credentials and bool(zoom.webhook_secret_token),
+            scopes=list(ZOOM_APP_SCOPES),
+            event_types=list(ZOOM_EVENT_TYPES),
             api_base_url=zoom.api_base_url,
             oauth_base_url=zoom.oauth_base_url,
             last_test=t.ZoomTest(
@@ -122,6 +130,8 @@ class MeetingsQuery:
                 outcome=zoom.last_test_result,
                 message=zoom.last_test_message,
                 tested_at=zoom.last_test_at,
+                zoom_status=zoom.last_test_zoom_status,
+                zoom_code=zoom.last_test_zoom_code,
             )
             if zoom.last_test_at
             else None,

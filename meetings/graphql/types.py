@@ -124,9 +124,17 @@ class MeetingPage:
 @strawberry.type
 class ZoomTest:
     ok: bool
-    outcome: str
+    outcome: str = strawberry.field(
+        description="ok, not_configured, bad_credentials, wrong_account, missing_scope, "
+        "unreachable or error."
+    )
     message: str
     tested_at: datetime | None
+    zoom_status: int | None = strawberry.field(
+        default=None,
+        description="What Zoom answered, when it did: its HTTP status.",
+    )
+    zoom_code: str = strawberry.field(default="", description="Zoom's error code, if it gave one.")
 
 
 @strawberry.type
@@ -139,10 +147,23 @@ class ZoomSettings:
     account_host_user: str
     # Always the school's own callback (never typed): what to enter in the Zoom app.
     redirect_url: str
+    webhook_url: str = strawberry.field(
+        description="The school's own event (webhook) endpoint: what to enter in the Zoom app's "
+        "event subscription."
+    )
     webhook_secret_hint: str
     api_base_url: str
     oauth_base_url: str
     last_test: ZoomTest | None
+    configured: bool = strawberry.field(
+        description="Client id, client secret and webhook secret token are all set."
+    )
+    scopes: list[str] = strawberry.field(
+        description="The scopes to add to the Zoom app (every call the platform makes)."
+    )
+    event_types: list[str] = strawberry.field(
+        description="The event types to subscribe the Zoom app to."
+    )
 
 
 @strawberry.type

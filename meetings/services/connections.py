@@ -51,6 +51,11 @@ def zoom_callback_url(*, slug: str) -> str:
     return tenant_url(slug, "/oauth/zoom/callback/")
 
 
+def zoom_webhook_url(*, slug: str) -> str:
+    """Where the school's Zoom app sends its events (attendance's intake serves the path)."""
+    return tenant_url(slug, "/webhooks/zoom/")
+
+
 def zoom_callback_url_here() -> str:
     """`zoom_callback_url` of the school whose schema is in use (no request at hand)."""
     school = Organisation.objects.get(schema_name=tenant_connection().schema_name)
@@ -66,7 +71,12 @@ def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) ->
     email_confirmed_check(organisation=tenant)
     zoom = zoom_settings()
     if not zoom.has_app_credentials:
-        raise ZoomNotConnected("The school's Zoom app is not set up yet: ask an admin.")
+        # An admin is the one who sets it up: never send them to "an admin".
+        raise ZoomNotConnected(
+            "Set up the school's Zoom app first (Settings, Zoom)."
+            if user.role == Role.ADMIN
+            else "The school's Zoom app is not set up yet: ask an admin."
+        )
     nonce = secrets.token_urlsafe(16)
     session[OAUTH_NONCE_KEY] = nonce
     state = signing.dumps(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -126,6 +127,22 @@ class ConnectionTest:
     outcome: str
     message: str
     zoom_email: str = ""
+    # What Zoom answered, when it did: its HTTP status and error code (a code only when it
+    # looks like one: a short token, never free text).
+    zoom_status: int | None = None
+    zoom_code: str = ""
+
+
+_ZOOM_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,50}")
+
+
+def _answered(result: ConnectionTest, exc: MeetingProviderError) -> ConnectionTest:
+    code = str(exc.code) if exc.code is not None else ""
+    return replace(
+        result,
+        zoom_status=exc.status if isinstance(exc.status, int) else None,
+        zoom_code=code if _ZOOM_CODE.fullmatch(code) else "",
+    )
 
 
 def zoom_settings_test(*, actor: User, ip: str | None = None) -> ConnectionTest:
@@ -138,7 +155,17 @@ def zoom_settings_test(*, actor: User, ip: str | None = None) -> ConnectionTest:
     zoom.last_test_at = timezone.now()
     zoom.last_test_result = result.outcome
     zoom.last_test_message = result.message[:500]
-    zoom.save(update_fields=["last_test_at", "last_test_result", "last_test_message"])
+    zoom.last_test_zoom_status = result.zoom_status
+    zoom.last_test_zoom_code = result.zoom_code
+    zoom.save(
+        update_fields=[
+            "last_test_at",
+            "last_test_result",
+            "last_test_message",
+            "last_test_zoom_status",
+            "last_test_zoom_code",
+        ]
+    )
     audit_record(
         actor=actor,
         action="zoom.settings.tested",
@@ -171,21 +198,33 @@ def _test(zoom: ZoomSettings) -> ConnectionTest:
         )
     # Our own words only: the answer came from whatever the settings pointed at, and what it
     # said (or whether it answered at all) is logged by the client, not shown.
-    except AccountError:
-        return ConnectionTest(False, "wrong_account", "Zoom rejected the account id.")
+    except AccountError as exc:
+        return _answered(
+            ConnectionTest(False, "wrong_account", "Zoom rejected the account id."), exc
+        )
     except oauth.InvalidGrantError:
         return ConnectionTest(True, "ok", "Client id and secret accepted; teachers can connect.")
-    except AuthenticationError:
-        return ConnectionTest(False, "bad_credentials", "Zoom rejected the client id or secret.")
-    except ScopeError:
-        return ConnectionTest(
-            False, "missing_scope", "The Zoom app lacks a permission (scope) the platform needs."
+    except AuthenticationError as exc:
+        return _answered(
+            ConnectionTest(False, "bad_credentials", "Zoom rejected the client id or secret."),
+            exc,
+        )
+    except ScopeError as exc:
+        return _answered(
+            ConnectionTest(
+                False,
+                "missing_scope",
+                "The Zoom app lacks a permission (scope) the platform needs.",
+            ),
+            exc,
         )
     except EndpointNotAllowed as exc:
         return ConnectionTest(False, "not_configured", exc.message)
-    except ProviderUnavailableError:
-        return ConnectionTest(False, "unreachable", UNREACHABLE)
+    except ProviderUnavailableError as exc:
+        return _answered(ConnectionTest(False, "unreachable", UNREACHABLE), exc)
     except MeetingProviderError as exc:
         logger.warning("zoom connection test failed: %s (status=%s)", exc.message, exc.status)
-        return ConnectionTest(False, "error", "Zoom refused the test. Check the settings.")
+        return _answered(
+            ConnectionTest(False, "error", "Zoom refused the test. Check the settings."), exc
+        )
     return ConnectionTest(True, "ok", "Credentials accepted.")

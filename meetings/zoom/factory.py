@@ -14,7 +14,7 @@ from meetings.zoom.endpoints import api_base
 from meetings.zoom.oauth import AccountTokenSource, UserTokenSource
 from meetings.zoom.provider import ZoomProvider
 from meetings.zoom.ratelimit import rate_limiter_from_settings
-from tenants.accounts.models import User
+from tenants.accounts.models import Role, User
 from tenants.connection import tenant_connection
 
 
@@ -75,6 +75,12 @@ def acting_for_host(host: User) -> Acting:
         return Acting(account_provider(zoom), Meeting.Account.ACCOUNT, zoom.account_host_user)
     if conn is not None and conn.status == ZoomConnection.Status.NEEDS_RECONNECT:
         raise ZoomNotConnected("Zoom signed you out: reconnect Zoom, then try again.")
+    if host.role == Role.ADMIN:
+        # An admin is the one who sets it up: never send them to "an admin".
+        raise ZoomNotConnected(
+            "Connect your Zoom account first, or set up the school's Zoom account "
+            "(Settings, Zoom: account id)."
+        )
     raise ZoomNotConnected(
         "Connect your Zoom account first (or ask an admin to set up the school's Zoom account)."
     )

@@ -85,12 +85,12 @@ def token_request(zoom: ZoomSettings, data: dict[str, Any]) -> dict[str, Any]:
         raise ProviderUnavailableError(UNREACHABLE, status=response.status_code)
     if error == "invalid_client" or response.status_code == 401:
         raise AuthenticationError(
-            "Zoom rejected the client id or secret.", status=response.status_code
+            "Zoom rejected the client id or secret.", status=response.status_code, code=error
         )
     if error == "invalid_grant":
         raise InvalidGrantError("Zoom no longer accepts this sign-in: reconnect Zoom.", status=400)
     if "account" in reason.lower():
-        raise AccountError("Zoom rejected the account id.", status=response.status_code)
+        raise AccountError("Zoom rejected the account id.", status=response.status_code, code=error)
     raise MeetingProviderError(
         f"Zoom refused the token request ({response.status_code}).",
         status=response.status_code,

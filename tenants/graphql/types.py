@@ -12,6 +12,8 @@ import strawberry
 from tenants.accounts.models import ApiToken as ApiTokenRow
 from tenants.accounts.models import Role as RoleCode
 from tenants.accounts.models import User as UserRow
+from tenants.audit.models import AuditEntry as AuditEntryRow
+from tenants.audit.selectors import MEETING_TARGET
 from tenants.selectors import person_timezone
 
 
@@ -93,10 +95,32 @@ class AuditEntry:
     id: strawberry.ID
     created_at: datetime
     actor: str
+    actor_id: strawberry.ID | None = strawberry.field(
+        description="The person who acted, while they exist (null: Zoom, the platform, a guest)."
+    )
     action: str
     target_type: str
     target_id: str
+    meeting_id: strawberry.ID | None = strawberry.field(
+        description="The meeting the entry is about, if it is about one."
+    )
     details: strawberry.scalars.JSON
+
+
+def audit_entry_from(row: AuditEntryRow) -> AuditEntry:
+    return AuditEntry(
+        id=strawberry.ID(str(row.pk)),
+        created_at=row.created_at,
+        actor=row.actor_label,
+        actor_id=strawberry.ID(str(row.actor_id)) if row.actor_id else None,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        meeting_id=strawberry.ID(row.target_id)
+        if row.target_type == MEETING_TARGET and row.target_id.isdigit()
+        else None,
+        details=row.details,
+    )
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { FieldError, MeetingStatus } from "../api/schema";
 import { t } from "../i18n";
+import { fmt } from "../i18n/format";
 import { Link } from "../router";
 
 export { Link };
@@ -84,7 +85,7 @@ export function Section({ title, count, actions, children, testId }: {
         <div class="section-head">
           {title && (
             <h2>
-              {title} {count !== undefined && <span class="count-pill">{count}</span>}
+              {title} {count !== undefined && <span class="count-pill">{fmt.number(count)}</span>}
             </h2>
           )}
           {actions && <div class="section-actions">{actions}</div>}
@@ -203,7 +204,7 @@ export function ProgressBar({ value, max, label, testId }: { value?: number; max
       <progress value={max ? value : undefined} max={max} aria-label={label} />
       <span class="muted small">
         {label}
-        {max ? ` · ${t("ui.progress", { done: value ?? 0, total: max })}` : ""}
+        {max ? ` · ${t("ui.progress", { done: fmt.number(value ?? 0), total: fmt.number(max) })}` : ""}
       </span>
     </div>
   );

@@ -1,71 +1,71 @@
+// The school's running classes (admins), live: a snapshot, then each start, end and count.
 import { useReducer } from "preact/hooks";
-import { LIVE_CLASSES } from "../../api/operations";
-import type { LiveClass, LiveClassesEvent } from "../../api/schema";
-import { formatTime } from "../../format";
+import { graphql } from "../../api/gql";
+import { t } from "../../i18n";
+import { fmt } from "../../i18n/format";
 import { useSubscription } from "../../hooks";
 import { BASE, Link } from "../../router";
-import { Loading, Notice } from "../../ui";
+import { Empty, Loading, Notice, Page, Section } from "../../ui";
+import { liveReducer } from "./liveReducer";
 
-interface LiveState {
-  ready: boolean;
-  classes: LiveClass[];
-}
-
-/** A snapshot and each start or end carry the whole list; "live.count" one class's count. */
-export function liveReducer(state: LiveState, event: LiveClassesEvent): LiveState {
-  if (event.kind === "snapshot" || event.kind === "meeting.started" || event.kind === "meeting.ended") {
-    return { ready: true, classes: event.classes };
+const LIVE = graphql(`
+  subscription AdminLiveClasses {
+    liveClasses {
+      kind
+      meetingId
+      count
+      classes {
+        id
+        title
+        teacher {
+          name
+        }
+        startedAt
+        participantCount
+      }
+    }
   }
-  if (event.meetingId !== null && event.count !== null) {
-    return {
-      ...state,
-      classes: state.classes.map((c) =>
-        c.id === event.meetingId ? { ...c, participantCount: event.count ?? c.participantCount } : c,
-      ),
-    };
-  }
-  return state;
-}
+`);
 
 export function LiveClasses() {
   const [state, dispatch] = useReducer(liveReducer, { ready: false, classes: [] });
-  const error = useSubscription(LIVE_CLASSES, {}, (data) => dispatch(data.liveClasses));
+  const error = useSubscription(LIVE, {}, (data) => dispatch(data.liveClasses));
   const people = state.classes.reduce((sum, c) => sum + c.participantCount, 0);
   return (
-    <main class="page">
-      <h1>Live classes</h1>
+    <Page title={t("admin:live.title")} testId="admin-live">
+      <div class="adm">
       {error && <Notice kind="error" testId="live-classes-error">{error}</Notice>}
-      {!state.ready && !error && <Loading what="the running classes" />}
+      {!state.ready && !error && <Loading what={t("admin:live.loading")} />}
       {state.ready && (
-        <section class="card" data-test-id="live-classes" data-ready="true">
-          <h2>
-            Running now <span class="count-pill">{state.classes.length}</span>
-            <span class="muted small"> · {people} {people === 1 ? "person" : "people"} in class</span>
-          </h2>
-          {state.classes.length ? (
-            <ul class="rows">
-              {state.classes.map((c) => (
-                <li class="row" key={c.id} data-test-id="live-class" data-meeting-id={c.id}>
-                  <div class="row-main">
-                    <strong>{c.title}</strong>
-                    <span class="muted">
-                      {c.teacher.name} · since {formatTime(c.startedAt)}
+        <Section title={t("admin:live.runningNow")} count={state.classes.length} testId="live-classes">
+          <div data-ready="true" data-test-id="live-classes-ready">
+            {state.classes.length > 0 && <p class="muted small">{t("admin:live.people", { count: people, n: fmt.number(people) })}</p>}
+            {state.classes.length ? (
+              <ul class="rows">
+                {state.classes.map((c) => (
+                  <li class="row" key={c.id} data-test-id="live-class" data-meeting-id={c.id}>
+                    <div class="row-main">
+                      <strong>{c.title}</strong>
+                      <span class="muted">{t("admin:live.since", { teacher: c.teacher.name, time: fmt.time(c.startedAt) })}</span>
+                    </div>
+                    <span class="count-pill big" data-test-id="live-class-count" aria-label={t("admin:live.inRoom", { count: c.participantCount, n: fmt.number(c.participantCount) })}>
+                      {fmt.number(c.participantCount)}
                     </span>
-                  </div>
-                  <span class="count-pill big" data-test-id="live-class-count">
-                    {c.participantCount}
-                  </span>
-                  <Link class="button small" href={`${BASE}/meetings/${c.id}`}>
-                    Live room
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p class="muted">No class is running.</p>
-          )}
-        </section>
+                    <Link class="button small" href={`${BASE}/meetings/${c.id}`}>
+                      {t("admin:live.room")}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <Empty title={t("admin:live.none")} testId="live-classes-empty">
+                {t("admin:live.noneBody")} <Link href="/app/audit?action=join.denied">{t("admin:live.deniedLink")}</Link>
+              </Empty>
+            )}
+          </div>
+        </Section>
       )}
-    </main>
+      </div>
+    </Page>
   );
 }
