@@ -43,7 +43,7 @@ export const LOGOUT = graphql(`
 
 export const HOME = graphql(`
   query Home {
-    classes { id name teachers { name } students { id } }
+    classes { id name teachers { name } studentCount }
     upcoming: meetings(when: UPCOMING, limit: 10) {
       totalCount
       items { ...MeetingSummary }

@@ -91,8 +91,8 @@ export function HomeMeetings() {
                     <div class="row-main">
                       <strong>{c.name}</strong>
                       <span class="muted">
-                        {c.teachers.map((t) => t.name).join(", ") || "No teacher"} · {c.students.length}{" "}
-                        {c.students.length === 1 ? "student" : "students"}
+                        {c.teachers.map((t) => t.name).join(", ") || "No teacher"} · {c.studentCount}{" "}
+                        {c.studentCount === 1 ? "student" : "students"}
                       </span>
                     </div>
                   </li>
