@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.12 || command -v python3)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up test lint fmt migrate bench fuzz clean frontend frontend-if-node frontend-check
+.PHONY: help setup up test lint fmt migrate messages bench fuzz clean frontend frontend-if-node frontend-check
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -38,6 +38,12 @@ fmt: setup ## Format and fix lint where it can
 
 migrate: setup ## Migrate every schema and the tenant template (what a deploy runs)
 	$(PY) -m devtools.devstack migrate
+
+# Extracting needs GNU gettext (Django's makemessages); compiling and checking do not.
+messages: setup ## Extract the server's strings into locale/*/django.po, then compile the .mo files
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages -a --no-obsolete --no-location \
+		$(foreach d,.venv .data frontend tests bench devtools zoom_sandbox helm platform,--ignore=$(d))
+	$(PY) -m devtools.messages compile
 
 bench: setup ## Run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(PY) -m devtools.devstack bench

@@ -320,6 +320,8 @@ def _after_participants_change(
     latest = {key: rows[-1] for key, rows in sessions.items() if rows}
     if not latest:
         return
+    # The batch read the meeting when it began; a teacher may have ended the class since.
+    meeting.status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).get()
     count = live_count(meeting)
     changes = [
         ParticipantChange(change="left" if s.left_at else "joined", participant=participant_of(s))

@@ -8,9 +8,6 @@ import tseslint from "typescript-eslint";
 // The first views, written before the catalogues: each area's owner moves their text into
 // its catalogue and takes the file off this list. It only shrinks.
 const NOT_YET_TRANSLATED = [
-  "src/areas/account/SignIn.tsx",
-  "src/areas/attendance/LiveRoom.tsx",
-  "src/areas/attendance/MyAttendance.tsx",
   "src/areas/sessions/HomeMeetings.tsx",
 ];
 

@@ -19,6 +19,8 @@ from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.graphql.calendar import CalendarMutation, CalendarQuery
+from meetings.graphql.classes import ClassesMutation, ClassesQuery
 from meetings.graphql.mutations import MeetingsMutation
 from meetings.graphql.queries import MeetingsQuery
 from meetings.graphql.setup import SchoolSetupQuery
@@ -33,6 +35,7 @@ from meetings.reminders.graphql.queries import RemindersQuery
 from tenants.graphql.context import NotAllowed
 from tenants.graphql.invitations import PeopleInvitationsMutation, PeopleInvitationsQuery
 from tenants.graphql.mutations import TenantsMutation
+from tenants.graphql.people import PeopleDirectoryQuery
 from tenants.graphql.queries import TenantsQuery
 from tenants.graphql.subscriptions import TenantsSubscription
 from tenants.graphql.two_factor import TwoFactorMutation, TwoFactorQuery
@@ -51,6 +54,9 @@ Query = merge_types(
         PeopleImportQuery,
         MeetingsQuery,
         SchoolSetupQuery,
+        CalendarQuery,
+        ClassesQuery,
+        PeopleDirectoryQuery,
         JoiningQuery,
         InvitationsQuery,
         RemindersQuery,
@@ -66,6 +72,8 @@ Mutation = merge_types(
         MailMutation,
         PeopleImportMutation,
         MeetingsMutation,
+        CalendarMutation,
+        ClassesMutation,
         GuestsMutation,
         JoiningMutation,
         InvitationsMutation,

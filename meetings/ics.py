@@ -58,7 +58,7 @@ def _items(
             continue
         try:
             link = links.get(meeting.pk, "")
-            page = link or f"{join_base.rstrip('/')}/meetings/{meeting.pk}/"
+            page = link or f"{join_base.rstrip('/')}/app/meetings/{meeting.pk}"
             yield meeting_item(meeting, page_url=page, join_url=link)
         except (OverflowError, ValueError) as exc:
             # One bad row (a start near year 9999 whose end overflows) must not take the whole

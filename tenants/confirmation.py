@@ -17,6 +17,8 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.accounts.models import Role, User
@@ -35,7 +37,7 @@ PATH = "/accounts/confirm-email/"
 class EmailNotConfirmed(Exception):
     """The school's admin has not confirmed their email address yet: no Zoom until then."""
 
-    message = (
+    message = gettext_lazy(
         "Confirm the school admin's email address first: open the link we mailed at sign-up "
         "(an admin can have it sent again from the banner). Zoom stays off until then."
     )
@@ -122,13 +124,15 @@ def email_confirm(*, organisation: Organisation, token: str, now: datetime | Non
     try:
         payload = signing.loads(token, salt=SALT)
     except signing.BadSignature as exc:
-        raise ConfirmationRefused("This link is not valid: it was altered or cut short.") from exc
+        raise ConfirmationRefused(
+            _("This link is not valid: it was altered or cut short.")
+        ) from exc
     if not isinstance(payload, dict) or payload.get("s") != organisation.schema_name:
-        raise ConfirmationRefused("This link is for another school.")
+        raise ConfirmationRefused(_("This link is for another school."))
     issued = payload.get("t")
     if not isinstance(issued, int) or now.timestamp() - issued > _lifetime().total_seconds():
         raise ConfirmationRefused(
-            "This link has expired. Sign in as the admin and have it sent again."
+            _("This link has expired. Sign in as the admin and have it sent again.")
         )
     user_id, email = payload.get("u"), payload.get("e")
     admin = (
@@ -137,7 +141,7 @@ def email_confirm(*, organisation: Organisation, token: str, now: datetime | Non
         else None
     )
     if admin is None:
-        raise ConfirmationRefused("This link is no longer valid for this school's admins.")
+        raise ConfirmationRefused(_("This link is no longer valid for this school's admins."))
     with schema_context(get_public_schema_name()):
         first = Organisation.objects.filter(
             pk=organisation.pk, admin_email_confirmed_at__isnull=True
@@ -179,13 +183,17 @@ def confirmation_resend(*, organisation: Organisation, user: User, ip: str | Non
     if not user.is_school_admin:
         raise PermissionDenied("Only school admins can do that.")
     if email_confirmed(organisation=organisation):
-        raise ResendRefused("The school's email address is confirmed already.")
+        raise ResendRefused(_("The school's email address is confirmed already."))
     hit = throttle().hit(_resend_limit(), f"{organisation.schema_name}:{user.pk}")
     if hit.locked_for > 0:
         n = minutes(hit.locked_for)
         raise ResendRefused(
-            f"The link was sent several times already. Try again in {n} minute"
-            f"{'s' if n != 1 else ''}."
+            ngettext(
+                "The link was sent several times already. Try again in %(n)d minute.",
+                "The link was sent several times already. Try again in %(n)d minutes.",
+                n,
+            )
+            % {"n": n}
         )
     with transaction.atomic():
         confirmation_queue(organisation=organisation, user=user)

@@ -3,7 +3,7 @@
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
-from tenants.accounts.models import timezone_validate
+from tenants.accounts.models import Language, timezone_validate
 
 
 class Organisation(TenantMixin):
@@ -35,6 +35,14 @@ class Organisation(TenantMixin):
         default="UTC",
         validators=[timezone_validate],
         help_text="An IANA time zone name, e.g. Asia/Dhaka: the school's default for its people.",
+    )
+    # The language of people who chose none, where their browser says nothing we speak, and of
+    # their mails (tenants.selectors.person_language).
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text="The school's default language for its pages and mails.",
     )
 
     # Schemas are made by services.organisation_onboard (clone or spare), never on save().

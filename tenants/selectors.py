@@ -4,7 +4,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.accounts.models import User
@@ -58,6 +59,62 @@ def person_timezone(*, user: User | None, school_zone: str | None = None) -> str
     if user is not None and user.timezone:
         return user.timezone
     return school_zone if school_zone is not None else school_timezone()
+
+
+# --- languages ------------------------------------------------------------------------------
+
+
+def language_supported(code: str | None) -> str | None:
+    """`code` ("bn", "bn-BD", "en-US", …) as one of settings.LANGUAGES, or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def language_from_browser(accept_language: str) -> str | None:
+    """The first language of an Accept-Language header that we speak, or None."""
+    for code, _quality in parse_accept_lang_header(accept_language[:500]):
+        found = language_supported(code) if code != "*" else None
+        if found:
+            return found
+    return None
+
+
+def school_language(*, school: Organisation | None = None) -> str:
+    """The default language of `school`, else of the school whose schema is in use (the
+    platform's outside a school)."""
+    if school is None:
+        schema = tenant_connection().schema_name
+        tenant = getattr(connection, "tenant", None)
+        if isinstance(tenant, Organisation) and tenant.schema_name == schema:
+            school = tenant
+        elif schema != get_public_schema_name():
+            school = Organisation.objects.filter(schema_name=schema).first()
+    found = language_supported(school.language) if school is not None else None
+    return found or language_supported(settings.LANGUAGE_CODE) or "en"
+
+
+def person_language(
+    *,
+    user: User | None,
+    accept_language: str = "",
+    school: Organisation | None = None,
+    picked: str = "",
+) -> str:
+    """The language a person reads pages and mails in: their own choice, else their browser's
+    (pages only: a mail has no browser) — one picked in this browser before signing in
+    (`picked`, the language cookie the app's switch sets), else its Accept-Language — else the
+    school's default."""
+    own = language_supported(user.language) if user is not None else None
+    return (
+        own
+        or language_supported(picked[:16])
+        or language_from_browser(accept_language)
+        or school_language(school=school)
+    )
 
 
 # --- abandoned sign-ups ---------------------------------------------------------------------

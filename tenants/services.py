@@ -18,10 +18,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
-from tenants.accounts.models import Role, User, timezone_validate
+from tenants.accounts.models import Language, Role, User, timezone_validate
 from tenants.audit.services import audit_record
 from tenants.models import Domain, Organisation
 from tenants.selectors import organisation_data_found
@@ -80,15 +81,17 @@ class TemplateBehindError(Exception):
 def slug_validate(slug: str) -> str:
     slug = (slug or "").strip().lower()
     if not slug:
-        raise ValidationError("Choose a subdomain.", code="required")
+        raise ValidationError(_("Choose a subdomain."), code="required")
     if not SLUG_RE.match(slug):
         raise ValidationError(
-            "Use 1 to 32 lowercase letters, digits and hyphens, starting with a letter and "
-            "not ending with a hyphen.",
+            _(
+                "Use 1 to 32 lowercase letters, digits and hyphens, starting with a letter and "
+                "not ending with a hyphen."
+            ),
             code="invalid",
         )
     if "--" in slug:
-        raise ValidationError("A subdomain cannot contain two hyphens in a row.", code="invalid")
+        raise ValidationError(_("A subdomain cannot contain two hyphens in a row."), code="invalid")
     # The schema the slug becomes must be free too: "tenant-template" is the template's schema,
     # "information-schema" PostgreSQL's own.
     schema = schema_name_for(slug)
@@ -98,9 +101,12 @@ def slug_validate(slug: str) -> str:
         or schema == settings.LIVEROLL_TEMPLATE_SCHEMA
         or slug.startswith(RESERVED_PREFIXES)
     ):
-        raise ValidationError(f"“{slug}” is reserved. Choose another subdomain.", code="reserved")
+        raise ValidationError(
+            _("“%(slug)s” is reserved. Choose another subdomain.") % {"slug": slug},
+            code="reserved",
+        )
     if Organisation.objects.filter(slug=slug).exists() or schema_exists(schema):
-        raise ValidationError(f"“{slug}” is already taken.", code="taken")
+        raise ValidationError(_("“%(slug)s” is already taken.") % {"slug": slug}, code="taken")
     return slug
 
 
@@ -236,20 +242,23 @@ def organisation_onboard(
     onboarded_by: str = "signup",
     admin_email_confirmed: bool = False,
     timezone_name: str = "UTC",
+    language: str = Language.ENGLISH,
 ) -> Organisation:
     """Create a tenant that its admin can log in to at once. All or nothing: a failure leaves
     no organisation, domain or schema behind. The admin is mailed a link to confirm their
     address (the school reaches Zoom once it is confirmed), unless `admin_email_confirmed`
     says it is known already (the demo seed, tests, an operator who knows it). `timezone_name`
-    is the school's default zone for its people (IANA)."""
+    is the school's default zone for its people (IANA), `language` its default language."""
     from tenants.confirmation import confirmation_queue
 
     started = time.perf_counter()
     slug = slug_validate(slug)
     name = name.strip()
     if not name:
-        raise ValidationError("Give the school a name.", code="required")
+        raise ValidationError(_("Give the school a name."), code="required")
     timezone_validate(timezone_name)
+    if language not in Language.values:
+        raise ValidationError("Unknown language.", code="invalid")
     schema_name = schema_name_for(slug)
     template_check_current()
     try:
@@ -263,7 +272,8 @@ def organisation_onboard(
             Domain.objects.create(domain=tenant_host(slug), tenant=org, is_primary=True)
             org.admin_email_confirmed_at = timezone.now() if admin_email_confirmed else None
             org.timezone = timezone_name
-            org.save(update_fields=["admin_email_confirmed_at", "timezone"])
+            org.language = language
+            org.save(update_fields=["admin_email_confirmed_at", "timezone", "language"])
             with schema_context(schema_name):
                 admin = User.objects.create_user(
                     admin_email,
@@ -284,7 +294,9 @@ def organisation_onboard(
                     confirmation_queue(organisation=org, user=admin)
     except IntegrityError as exc:
         # Two sign-ups raced for one slug: the loser gets the same message as a taken slug.
-        raise ValidationError(f"“{slug}” is already taken.", code="taken") from exc
+        raise ValidationError(
+            _("“%(slug)s” is already taken.") % {"slug": slug}, code="taken"
+        ) from exc
     if settings.LIVEROLL_SPARE_SCHEMAS and source == "spare":
         from tenants.actors import spare_pool_refill
 
@@ -320,6 +332,33 @@ def organisation_timezone_set(
             target=organisation,
             ip=ip,
             details={"from": before, "to": timezone_name},
+        )
+    return organisation
+
+
+def organisation_language_set(
+    *, organisation: Organisation, language: str, actor: User | None, ip: str | None = None
+) -> Organisation:
+    """The school's default language (one of Language; ValidationError otherwise): pages for
+    people who chose none and whose browser asks for none we speak, and their mails."""
+    if language not in Language.values:
+        known = ", ".join(Language.values)
+        raise ValidationError(
+            {"language": [ValidationError(f"Unknown language (one of {known}).", "invalid")]}
+        )
+    before = organisation.language
+    if before == language:
+        return organisation
+    with schema_context(get_public_schema_name()):
+        organisation.language = language
+        organisation.save(update_fields=["language"])
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="organisation.language",
+            target=organisation,
+            ip=ip,
+            details={"from": before, "to": language},
         )
     return organisation
 

@@ -5,6 +5,7 @@ same Redis counters as sign-in."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from tenants.accounts.throttle import Limit, throttle, try_again_in
 from tenants.audit.services import ip_hash
@@ -20,4 +21,6 @@ def signup_attempt(*, ip: str | None) -> str | None:
     hit = throttle().hit(_limit(), ip_hash(ip) or "unknown")
     if hit.locked_for <= 0:
         return None
-    return f"Too many schools were created from your address. {try_again_in(hit.locked_for)}"
+    return _("Too many schools were created from your address. %(again)s") % {
+        "again": try_again_in(hit.locked_for)
+    }

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenants import confirmation
@@ -17,7 +19,8 @@ from tenants.signup import signup_attempt
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    # The school's language starts as the one this page is shown in (the browser's).
+    form = SignupForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         # Only complete forms count: typing mistakes are not school creations.
         refused = signup_attempt(ip=request_ip(request))
@@ -33,11 +36,12 @@ def signup(request: HttpRequest) -> HttpResponse:
                 admin_password=data["password"],
                 admin_name=data["admin_name"],
                 timezone_name=data["timezone"],
+                language=data["language"],
             )
         except ValidationError as exc:
             form.add_error("slug", exc)
         except TemplateBehindError:
-            form.add_error(None, "Sign-up is paused for maintenance. Please try again shortly.")
+            form.add_error(None, _("Sign-up is paused for maintenance. Please try again shortly."))
         else:
             query = urlencode({"email": data["admin_email"], "welcome": "1"})
             return redirect(tenant_url(org.slug, f"/accounts/login/?{query}"))
@@ -78,7 +82,7 @@ def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
     except confirmation.ResendRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"We sent a new link to {user.email}.")
+        messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
     # Back to the page the banner was on, never to another site.
     back = request.POST.get("next") or "/"
     safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from django.db import transaction
 from strawberry.types import Info
 
 import meetings.graphql.errors  # noqa: F401 - the policy's NotFound as a typed error
@@ -10,7 +11,7 @@ from attendance.graphql.exports import export_from
 from attendance.models import AttendanceRecord, ParticipantSession
 from attendance.people import ExportRefused, data_export_request
 from meetings.graphql.room import record_from
-from meetings.policy import access_meeting
+from meetings.policy import access_meeting, can_manage_meeting
 from tenants.accounts.models import User
 from tenants.graphql.context import client_ip, require_admin, require_user
 from tenants.graphql.errors import (
@@ -77,16 +78,23 @@ class AttendanceMutation:
         user = require_user(info)
         text_validate(AttendanceRecord, override_reason=reason)
         meeting = access_meeting(user, meeting_id, to="read")
-        record = (
-            AttendanceRecord.objects.select_related("student", "meeting")
-            .filter(meeting=meeting, student_id=pk_or_zero(student_id))
-            .first()
+        records = AttendanceRecord.objects.select_related("student", "meeting").filter(
+            meeting=meeting, student_id=pk_or_zero(student_id)
         )
-        if record is None:
-            raise not_found("attendance record")
-        record = attendance_services.attendance_override(
-            actor=user, record=record, status=status.value, reason=reason, ip=client_ip(info)
-        )
+        with transaction.atomic():  # a refused override leaves no record behind
+            record = records.first()
+            if record is None and can_manage_meeting(user, meeting):
+                # An expected student not scored yet (the class is running and they have not
+                # left, or never came): score them now, then correct that record.
+                attendance_services.attendance_score_students(
+                    meeting=meeting, student_ids=[pk_or_zero(student_id)]
+                )
+                record = records.first()
+            if record is None:
+                raise not_found("attendance record")
+            record = attendance_services.attendance_override(
+                actor=user, record=record, status=status.value, reason=reason, ip=client_ip(info)
+            )
         return AttendancePayload(record=record_from(record), errors=[])
 
     @strawberry.mutation(

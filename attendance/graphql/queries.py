@@ -7,6 +7,7 @@ from attendance.graphql import types as t
 from attendance.graphql.exports import export_from
 from attendance.people import data_export_access
 from attendance.policy import access_student, records_visible
+from attendance.register import session_register
 from attendance.selectors import live_counts, unmatched_participants
 from attendance.services import attendance_policy_row
 from meetings.graphql.build import meeting_from, meetings_for
@@ -18,11 +19,38 @@ from meetings.policy import (
     class_students_visible,
     meetings_visible,
 )
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.graphql.context import NotAllowed, require_user
 from tenants.graphql.selection import selected
 from tenants.graphql.types import person_from, user_from
 from tenants.ids import pk_or_zero
+
+
+def _history(viewer: User, student: User) -> list[t.StudentAttendance]:
+    """`student`'s records that `viewer` may read, newest class first."""
+    records = (
+        records_visible(viewer)
+        .filter(student=student)
+        .select_related("meeting", "meeting__school_class")
+        .order_by("-meeting__start_time", "-meeting_id")
+    )
+    return [
+        t.StudentAttendance(
+            meeting_id=strawberry.ID(str(r.meeting_id)),
+            meeting_title=r.meeting.title,
+            start_time=r.meeting.start_time,
+            status=t.AttendanceStatus(r.status),
+            attended_seconds=r.attended_seconds,
+            is_final=r.is_final,
+            class_id=(
+                strawberry.ID(str(r.meeting.school_class_id)) if r.meeting.school_class_id else None
+            ),
+            class_name=r.meeting.school_class.name if r.meeting.school_class else None,
+            overridden=bool(r.override_status),
+            override_reason=r.override_reason,
+        )
+        for r in records
+    ]
 
 
 @strawberry.type
@@ -81,6 +109,7 @@ class AttendanceQuery:
                             meeting_id=strawberry.ID(str(m.pk)),
                             status=t.AttendanceStatus(rec.status) if rec else None,
                             attended_seconds=rec.attended_seconds if rec else 0,
+                            is_final=rec.is_final if rec else False,
                         )
                         for m in meetings
                         for rec in [records.get((m.pk, s.pk))]
@@ -99,22 +128,82 @@ class AttendanceQuery:
     ) -> list[t.StudentAttendance]:
         user = require_user(info)
         target = access_student(user, student_id)
-        records = (
-            records_visible(user)
-            .filter(student=target)
-            .select_related("meeting")
-            .order_by("-meeting__start_time")
-        )
+        return _history(user, target)
+
+    @strawberry.field(
+        description="A parent's children, each with their attendance (parents; empty for"
+        " others), sorted by name."
+    )
+    def children_attendance(self, info: Info) -> list[t.ChildAttendance]:
+        user = require_user(info)
+        if user.role != Role.PARENT:
+            return []
+        children = User.objects.filter(
+            parent_links__parent=user, is_active=True, deleted_at__isnull=True
+        ).order_by("name", "email")
         return [
-            t.StudentAttendance(
-                meeting_id=strawberry.ID(str(r.meeting_id)),
-                meeting_title=r.meeting.title,
-                start_time=r.meeting.start_time,
-                status=t.AttendanceStatus(r.status),
-                attended_seconds=r.attended_seconds,
-            )
-            for r in records
+            t.ChildAttendance(student=user_from(child), attendance=_history(user, child))
+            for child in children
         ]
+
+    @strawberry.field(
+        description="A session's attendance: the register of every expected student (a"
+        " student sees their own row, a parent their children's), the guests (managers) and"
+        " the join/leave timeline."
+    )
+    def session_attendance(self, info: Info, meeting_id: strawberry.ID) -> t.SessionAttendance:
+        user = require_user(info)
+        meeting = access_meeting(user, meeting_id, to="read")
+        register = session_register(meeting=meeting, viewer=user)
+        return t.SessionAttendance(
+            meeting_id=strawberry.ID(str(meeting.pk)),
+            can_manage=register.manages,
+            window_start=register.window_start,
+            window_end=register.window_end,
+            final=register.final,
+            rows=[
+                t.RegisterRow(
+                    student=user_from(r.student),
+                    status=t.AttendanceStatus(r.status),
+                    computed_status=t.AttendanceStatus(r.computed_status),
+                    attended_seconds=r.attended_seconds,
+                    share=r.share,
+                    is_final=r.is_final,
+                    recorded=r.recorded,
+                    overridden=r.overridden,
+                    override_reason=r.override_reason,
+                    first_joined_at=r.first_joined_at,
+                    last_left_at=r.last_left_at,
+                )
+                for r in register.rows
+            ],
+            guests=[
+                t.GuestAttendanceRecord(
+                    guest_id=strawberry.ID(str(g.guest_id)),
+                    name=g.guest.name,
+                    role=t.ParticipantRole.GUEST,
+                    status=t.AttendanceStatus(g.status),
+                    attended_seconds=g.attended_seconds,
+                    is_final=g.is_final,
+                )
+                for g in register.guests
+            ],
+            timeline=[
+                t.TimelineRow(
+                    key=row.key,
+                    name=row.name,
+                    role=t.ParticipantRole(row.role),
+                    student_id=strawberry.ID(str(row.student_id)) if row.student_id else None,
+                    segments=[
+                        t.TimelineSegment(
+                            joined_at=seg.joined_at, left_at=seg.left_at, verified=seg.verified
+                        )
+                        for seg in row.segments
+                    ],
+                )
+                for row in register.timeline
+            ],
+        )
 
     @strawberry.field(
         description="Participants to resolve (the meeting's teachers): those nobody could"

@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from attendance.events import LiveCount, Participant, ParticipantsChanged
+from attendance.events import AttendanceScored, LiveCount, Participant, ParticipantsChanged
 from attendance.graphql import types as t
 from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
 from meetings.events import MeetingEnded, MeetingStarted
@@ -27,6 +27,12 @@ from tenants.ids import pk_or_none
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _after(known: t.MeetingStatus, told: t.MeetingStatus) -> t.MeetingStatus:
+    """The status to show after an event: an ended class never runs again (meetings' lifecycle
+    never leaves ENDED), so an event that says otherwise was read before the end."""
+    return known if known == t.MeetingStatus.ENDED else told
 
 
 def _participant(participant: Participant) -> t.Participant:
@@ -55,7 +61,8 @@ class AttendanceSubscription:
     @strawberry.subscription(
         description=(
             "Who is in a class: a SNAPSHOT first, then the changes (JOINED and LEFT may carry"
-            " several participants) and STATUS."
+            " several participants), STATUS, and ATTENDANCE when its records were scored,"
+            " finalised, resolved or overridden (re-read them)."
         )
     )
     async def meeting_participants(
@@ -73,6 +80,7 @@ class AttendanceSubscription:
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status = t.MeetingStatus(snapshot["meeting"]["status"])
+            count = snapshot["count"]
             yield t.ParticipantsEvent(
                 kind=t.ParticipantEventKind.SNAPSHOT,
                 meeting_id=meeting_id,
@@ -88,8 +96,11 @@ class AttendanceSubscription:
             gate = AccessGate(scope, may_watch_room, user_id, meeting_pk)
             async for event in relayed(messages, group=group, gate=gate):
                 if isinstance(event, ParticipantsChanged):
-                    # One message per processed batch: its joins, then its leaves.
-                    status = t.MeetingStatus(event.status)
+                    # One message per processed batch: its joins, then its leaves. A batch read
+                    # before the class ended may arrive after its end: an ended class stays ended
+                    # and has nobody in it.
+                    status = _after(status, t.MeetingStatus(event.status))
+                    count = 0 if status == t.MeetingStatus.ENDED else event.count
                     for kind, change in (
                         (t.ParticipantEventKind.JOINED, "joined"),
                         (t.ParticipantEventKind.LEFT, "left"),
@@ -100,16 +111,27 @@ class AttendanceSubscription:
                                 kind=kind,
                                 meeting_id=meeting_id,
                                 status=status,
-                                count=event.count,
+                                count=count,
                                 participants=[_participant(p) for p in people],
                             )
                 elif isinstance(event, MeetingStarted | MeetingEnded):
-                    status = t.MeetingStatus(event.meeting.status)
+                    status = _after(status, t.MeetingStatus(event.meeting.status))
+                    count = 0 if status == t.MeetingStatus.ENDED else event.count
                     yield t.ParticipantsEvent(
                         kind=t.ParticipantEventKind.STATUS,
                         meeting_id=meeting_id,
                         status=status,
-                        count=event.count,
+                        count=count,
+                        participants=[],
+                    )
+                elif isinstance(event, AttendanceScored):
+                    # The register changed (scored at the end, finalised, overridden): the
+                    # room re-reads it instead of waiting for a reload.
+                    yield t.ParticipantsEvent(
+                        kind=t.ParticipantEventKind.ATTENDANCE,
+                        meeting_id=meeting_id,
+                        status=status,
+                        count=0 if status == t.MeetingStatus.ENDED else count,
                         participants=[],
                     )
 

@@ -13,6 +13,7 @@ import strawberry
 # Re-exported (the `X as X` form says so to mypy and ruff).
 from meetings.graphql.room import AttendanceRecord as AttendanceRecord
 from meetings.graphql.room import AttendanceStatus as AttendanceStatus
+from meetings.graphql.room import GuestAttendanceRecord as GuestAttendanceRecord
 from meetings.graphql.room import Participant as Participant
 from meetings.graphql.room import ParticipantRole as ParticipantRole
 from meetings.graphql.room import Recording as Recording
@@ -29,6 +30,7 @@ class ParticipantEventKind(Enum):
     JOINED = "joined"
     LEFT = "left"
     STATUS = "status"
+    ATTENDANCE = "attendance"
 
 
 @strawberry.type
@@ -45,6 +47,7 @@ class AttendanceCell:
     meeting_id: strawberry.ID
     status: AttendanceStatus | None
     attended_seconds: int
+    is_final: bool = False
 
 
 @strawberry.type
@@ -66,6 +69,74 @@ class StudentAttendance:
     start_time: datetime
     status: AttendanceStatus
     attended_seconds: int
+    is_final: bool = strawberry.field(
+        description="Scored for good (after the grace period); provisional otherwise."
+    )
+    class_id: strawberry.ID | None
+    class_name: str | None
+    overridden: bool
+    override_reason: str
+
+
+@strawberry.type(description="A parent's child and their attendance, newest class first.")
+class ChildAttendance:
+    student: User
+    attendance: list[StudentAttendance]
+
+
+@strawberry.type(description="One stretch of one person in the room.")
+class TimelineSegment:
+    joined_at: datetime | None = strawberry.field(
+        description="Null: a leave seen without its join (in since the class began)."
+    )
+    left_at: datetime | None = strawberry.field(description="Null: still in the room.")
+    verified: bool
+
+
+@strawberry.type(description="One person on a session's timeline, with their segments.")
+class TimelineRow:
+    key: str
+    name: str
+    role: ParticipantRole
+    student_id: strawberry.ID | None = strawberry.field(
+        description="The student this row is, when it is a student of the school."
+    )
+    segments: list[TimelineSegment]
+
+
+@strawberry.type(description="One expected student in a session's register.")
+class RegisterRow:
+    student: User
+    status: AttendanceStatus
+    computed_status: AttendanceStatus = strawberry.field(
+        description="What scoring says, before any override."
+    )
+    attended_seconds: int
+    share: float = strawberry.field(description="Of the class's time, 0 to 1.")
+    is_final: bool
+    recorded: bool = strawberry.field(
+        description="False: nothing is stored yet; computed now from who was in the room."
+    )
+    overridden: bool
+    override_reason: str
+    first_joined_at: datetime | None
+    last_left_at: datetime | None
+
+
+@strawberry.type(
+    description="A session's attendance as the viewer may see it: the register (every expected"
+    " student; managers all, a student themself, a parent their children), guests (managers),"
+    " and the join/leave timeline."
+)
+class SessionAttendance:
+    meeting_id: strawberry.ID
+    can_manage: bool
+    window_start: datetime
+    window_end: datetime
+    final: bool
+    rows: list[RegisterRow]
+    guests: list[GuestAttendanceRecord]
+    timeline: list[TimelineRow]
 
 
 @strawberry.type

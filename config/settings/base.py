@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.accounts.middleware.PersonLanguageMiddleware",  # theirs, the browser's, the school's
     "tenants.accounts.middleware.TwoFactorEnrolmentMiddleware",  # schools requiring it of admins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -118,6 +119,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE for <html lang>
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -209,7 +211,7 @@ LIVEROLL_JOIN_THROTTLE_MINUTES = int(env("LIVEROLL_JOIN_THROTTLE_MINUTES", "10")
 LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS = float(env("LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS", "3"))
 
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/app/"  # the app; `/` of a school redirects there too
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -240,7 +242,12 @@ SESSION_COOKIE_NAME = "liveroll_session"
 # No SESSION_COOKIE_DOMAIN on purpose: a cookie shared across subdomains would carry one
 # tenant's session to another tenant's host.
 
-LANGUAGE_CODE = "en-us"
+# The platform's default language; each school has its own (Organisation.language) and each
+# person theirs (User.language). Catalogues: locale/<code>/LC_MESSAGES/django.po, compiled .mo
+# committed (tests/test_i18n.py fails when they differ; `make messages` rebuilds them).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("bn", "বাংলা")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

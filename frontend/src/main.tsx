@@ -21,7 +21,10 @@ async function applyPreferences(signedIn: boolean): Promise<void> {
   }
   try {
     const { myPreferences } = await request(MY_PREFERENCES);
-    setLanguage(chooseLanguage(myPreferences.language, navigator.languages), myPreferences.effectiveTimezone);
+    setLanguage(
+      chooseLanguage(myPreferences.language, navigator.languages, myPreferences.schoolLanguage),
+      myPreferences.effectiveTimezone,
+    );
   } catch {
     setLanguage(chooseLanguage(null, navigator.languages));
   }

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from meetings.graphql import types as t
 from meetings.graphql.build import meeting_from, meetings_for
+from meetings.graphql.classes import school_class_from, students_counted
 from meetings.models import Meeting
 from meetings.policy import (
     access_meeting,
@@ -29,7 +30,7 @@ from tenants.connection import tenant_connection
 from tenants.crypto import secret_hint
 from tenants.graphql.context import NotAllowed, page_limit, require_admin, require_user
 from tenants.graphql.selection import selected
-from tenants.graphql.types import User, person_from, user_from
+from tenants.graphql.types import User, user_from
 from tenants.ids import pk_or_none
 from tenants.models import Organisation
 from tenants.school.models import SchoolClass
@@ -77,19 +78,12 @@ class MeetingsQuery:
         rows = classes_visible(user).prefetch_related("teachers", "students").order_by("name")
         result = []
         for row in rows:
-            students = list(row.students.all())
+            students = students_counted(list(row.students.all()))
             if can_manage_class(user, row):
                 shown = [user_from(s) for s in students]
             else:
                 shown = _students_can_see(user, row, students)
-            result.append(
-                t.SchoolClass(
-                    id=strawberry.ID(str(row.pk)),
-                    name=row.name,
-                    teachers=[person_from(p) for p in row.teachers.all()],
-                    students=shown,
-                )
-            )
+            result.append(school_class_from(row, shown))
         return result
 
     @strawberry.field

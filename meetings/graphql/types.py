@@ -50,8 +50,15 @@ class Frequency(Enum):
 class SchoolClass:
     id: strawberry.ID
     name: str
+    description: str
     teachers: list[Person]
-    students: list[User]
+    students: list[User] = strawberry.field(
+        description="The students the viewer may see: all for its teachers and admins, "
+        "themselves for a student, their children for a parent."
+    )
+    student_count: int = strawberry.field(
+        description="How many students the class has (all of them, whoever asks)."
+    )
 
 
 @strawberry.type

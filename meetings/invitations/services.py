@@ -28,6 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.calendars import CalendarItem, Method, Override, Person, calendar_build
 from meetings.ics import meeting_item
@@ -37,6 +38,7 @@ from meetings.invitations.selectors import (
     invitation_parents,
     rsvp_may_respond,
 )
+from meetings.invitations.wording import recurrence_wording_lazy
 from meetings.joining.links import join_urls_for, school_origin
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_admin
@@ -309,7 +311,7 @@ def _mail_for(
     """The mail's context and the .ics for one person. Join links are the person's platform
     links (`join_urls_for`), for the sessions they may join; never Zoom's."""
     session = _next_session(subject)
-    page_url = f"{origin}/meetings/{session.pk}/"
+    page_url = f"{origin}/app/meetings/{session.pk}"
     active = subject.method == "REQUEST"
     links = join_urls_for(user=user, meetings=subject.sessions) if active and invitee else {}
 
@@ -324,7 +326,7 @@ def _mail_for(
             page_url=page_url,
             join_url=link,
         )
-        rule_text = _rule(subject.series).describe()
+        rule_text = recurrence_wording_lazy(_rule(subject.series))
     else:
         item = meeting_item(session, page_url=page_url, join_url=link(session))
         rule_text = ""
@@ -487,7 +489,7 @@ class RsvpLink:
 def rsvp_link_read(*, token: str) -> RsvpLink:
     """What a link says, checked: signature, school, expiry, person, class, that the person
     may still answer. Raises `RsvpLinkError`."""
-    invalid = RsvpLinkError("invalid", "This link is not valid.")
+    invalid = RsvpLinkError("invalid", _("This link is not valid."))
     try:
         data = signing.loads(token, salt=RSVP_SALT)
     except signing.BadSignature:
@@ -502,7 +504,7 @@ def rsvp_link_read(*, token: str) -> RsvpLink:
     if response not in Rsvp.Response.values or kind not in ("meeting", "series"):
         raise invalid
     if datetime.fromtimestamp(expires, UTC) <= timezone.now():
-        raise RsvpLinkError("expired", "This class is over: the link has expired.")
+        raise RsvpLinkError("expired", _("This class is over: the link has expired."))
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise invalid
@@ -516,7 +518,7 @@ def rsvp_link_read(*, token: str) -> RsvpLink:
         )
     meeting = next((m for m in sessions if rsvp_may_respond(user=user, meeting=m)), None)
     if meeting is None:
-        raise RsvpLinkError("closed", "This class cannot be answered any more.")
+        raise RsvpLinkError("closed", _("This class cannot be answered any more."))
     return RsvpLink(user=user, meeting=meeting, whole_series=kind == "series", response=response)
 
 

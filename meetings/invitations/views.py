@@ -6,6 +6,7 @@ import logging
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from meetings.invitations.services import RsvpLinkError, rsvp_by_link, rsvp_link_read
@@ -13,6 +14,11 @@ from meetings.invitations.services import RsvpLinkError, rsvp_by_link, rsvp_link
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "invitations/rsvp.html"
+ANSWER_LABELS = {
+    "accepted": gettext_lazy("yes"),
+    "declined": gettext_lazy("no"),
+    "tentative": gettext_lazy("maybe"),
+}
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,6 +40,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         else link.meeting.title,
         "recorded": request.method == "POST",
         "answer": link.response,
+        "answer_label": ANSWER_LABELS.get(link.response, link.response),
         "zone": link.user.timezone or link.meeting.timezone,
     }
     return render(request, TEMPLATE, context)

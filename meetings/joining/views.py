@@ -11,6 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from meetings.joining.services import DEVICE_COOKIE, JoinDecision, Outcome, Reason, join_attempt
@@ -20,48 +24,67 @@ logger = logging.getLogger(__name__)
 
 DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 
-TEXT: dict[Reason, tuple[str, str]] = {
+TEXT: dict[Reason, tuple[StrPromise, StrPromise]] = {
     Reason.BAD_TOKEN: (
-        "This link does not work",
-        "It is not a join link of this school, or it was changed on the way. Open the link "
-        "from your email or from the app again.",
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
+            "It is not a join link of this school, or it was changed on the way. Open the link "
+            "from your email or from the app again."
+        ),
     ),
-    Reason.NO_MEETING: ("No such class", "This class does not exist (any more)."),
+    Reason.NO_MEETING: (
+        gettext_lazy("No such class"),
+        gettext_lazy("This class does not exist (any more)."),
+    ),
     Reason.NO_SUBJECT: (
-        "This link does not work",
-        "The person this link was made for cannot join here any more.",
+        gettext_lazy("This link does not work"),
+        gettext_lazy("The person this link was made for cannot join here any more."),
     ),
-    Reason.CANCELLED: ("This class was cancelled", "There is nothing to join."),
+    Reason.CANCELLED: (
+        gettext_lazy("This class was cancelled"),
+        gettext_lazy("There is nothing to join."),
+    ),
     Reason.OTHER_PERSON: (
-        "This link is someone else's",
-        "You are signed in as another person. Each link is personal: use your own, from "
-        "your email or the app.",
+        gettext_lazy("This link is someone else's"),
+        gettext_lazy(
+            "You are signed in as another person. Each link is personal: use your own, from "
+            "your email or the app."
+        ),
     ),
     Reason.NOT_ALLOWED: (
-        "You are not in this class",
-        "This link is for people the class is for. If you think you should be, ask your "
-        "teacher or the school.",
+        gettext_lazy("You are not in this class"),
+        gettext_lazy(
+            "This link is for people the class is for. If you think you should be, ask your "
+            "teacher or the school."
+        ),
     ),
     Reason.REGISTRATION_CANCELLED: (
-        "Your place in this class was cancelled",
-        "Ask your teacher or the school if you think it should not have been.",
+        gettext_lazy("Your place in this class was cancelled"),
+        gettext_lazy("Ask your teacher or the school if you think it should not have been."),
     ),
     Reason.GUEST_REVOKED: (
-        "This invitation was withdrawn",
-        "Ask the person who invited you for a new one.",
+        gettext_lazy("This invitation was withdrawn"),
+        gettext_lazy("Ask the person who invited you for a new one."),
     ),
     Reason.OTHER_DEVICE: (
-        "This link is in use on another device",
-        "It was first opened on another device. Open it there, or sign in to join from here.",
+        gettext_lazy("This link is in use on another device"),
+        gettext_lazy(
+            "It was first opened on another device. Open it there, or sign in to join from here."
+        ),
     ),
-    Reason.ENDED: ("This class has ended", "The join link worked until the class was over."),
+    Reason.ENDED: (
+        gettext_lazy("This class has ended"),
+        gettext_lazy("The join link worked until the class was over."),
+    ),
     Reason.THROTTLED: (
-        "Too many attempts",
-        "This link or your network tried too often. Wait a few minutes and try again.",
+        gettext_lazy("Too many attempts"),
+        gettext_lazy(
+            "This link or your network tried too often. Wait a few minutes and try again."
+        ),
     ),
     Reason.ZOOM_UNAVAILABLE: (
-        "Zoom is not answering right now",
-        "Your place is kept. Try again in a moment.",
+        gettext_lazy("Zoom is not answering right now"),
+        gettext_lazy("Your place is kept. Try again in a moment."),
     ),
 }
 
@@ -77,7 +100,8 @@ def _zone(*names: str) -> ZoneInfo:
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%A %-d %B %Y, %H:%M") + f" ({zone.key})"
+    """In the page's language (day and month names), in the person's zone."""
+    return date_format(moment.astimezone(zone), "l j F Y, H:i") + f" ({zone.key})"
 
 
 def _page(request: HttpRequest, decision: JoinDecision) -> HttpResponse:
@@ -93,7 +117,7 @@ def _page(request: HttpRequest, decision: JoinDecision) -> HttpResponse:
     }
     if decision.outcome == Outcome.TOO_EARLY and decision.opens_at and meeting is not None:
         context.update(
-            heading="The class has not opened yet",
+            heading=_("The class has not opened yet"),
             text="",
             starts_local=_local(meeting.start_time, zone),
             opens_local=_local(decision.opens_at, zone),

@@ -13,6 +13,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.models import ZoomConnection, ZoomSettings
 from meetings.policy import access_admin
@@ -72,7 +73,7 @@ def zoom_connect_start(*, user: User, session: Session, tenant: Organisation) ->
     tenant and user, and to a nonce kept in their session (single use). Refused
     (EmailNotConfirmed) until the school admin's email is confirmed."""
     if user.role not in (Role.TEACHER, Role.ADMIN):
-        raise ValidationError("Only teachers connect a Zoom account.")
+        raise ValidationError(_("Only teachers connect a Zoom account."))
     email_confirmed_check(organisation=tenant)
     zoom = zoom_settings()
     if not zoom.has_app_credentials:
@@ -110,7 +111,7 @@ def zoom_connect_complete(
     try:
         payload = signing.loads(state, salt=OAUTH_STATE_SALT, max_age=OAUTH_STATE_MAX_AGE)
     except signing.BadSignature as exc:
-        raise OAuthStateError("The Zoom sign-in link is invalid or expired. Try again.") from exc
+        raise OAuthStateError(_("The Zoom sign-in link is invalid or expired. Try again.")) from exc
     nonce = session.pop(OAUTH_NONCE_KEY, None)
     if (
         payload.get("s") != tenant.schema_name
@@ -118,9 +119,9 @@ def zoom_connect_complete(
         or not nonce
         or payload.get("n") != nonce
     ):
-        raise OAuthStateError("This Zoom sign-in was started by someone else, or already used.")
+        raise OAuthStateError(_("This Zoom sign-in was started by someone else, or already used."))
     if not code:
-        raise OAuthStateError("Zoom did not send an authorization code.")
+        raise OAuthStateError(_("Zoom did not send an authorization code."))
     zoom = zoom_settings()
     body = oauth.token_request(
         zoom,
@@ -131,7 +132,7 @@ def zoom_connect_complete(
         },
     )
     me = _whoami(zoom, body["access_token"])
-    conn, _ = ZoomConnection.objects.update_or_create(
+    conn, _created = ZoomConnection.objects.update_or_create(
         user=user,
         defaults={
             "status": ZoomConnection.Status.ACTIVE,

@@ -5,6 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from tenants.accounts.backends import request_lockout
 from tenants.accounts.passwords import password_reset_mail_queue
@@ -33,7 +34,9 @@ def form_throttled(form: forms.Form) -> bool:
 
 
 class EmailLoginForm(ThrottledLoginMixin, AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
 
 
 class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
@@ -44,7 +47,7 @@ class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
         super().confirm_login_allowed(user)
         if two_factor_enabled(user=user):
             raise ValidationError(
-                "This account uses two-factor sign-in: sign in at /accounts/login/ first.",
+                _("This account uses two-factor sign-in: sign in at /accounts/login/ first."),
                 code="two_factor_required",
             )
 
@@ -53,12 +56,12 @@ class InvitationAcceptForm(forms.Form):
     """The invitee's own password, twice (the validators run in `invitation_accept`)."""
 
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -66,7 +69,7 @@ class InvitationAcceptForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("password1") and data.get("password1") != data.get("password2"):
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         return data
 
 
@@ -102,8 +105,8 @@ class SchoolPasswordResetForm(PasswordResetForm):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
-        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
     )

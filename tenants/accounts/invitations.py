@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tenants.accounts.models import Invitation, Role, User
 from tenants.accounts.services import api_tokens_revoke_all, token_hash
@@ -57,7 +58,9 @@ class InvitationRefused(Exception):
     """A link that does not (or no longer) work: unknown, altered, another school's, expired,
     used, revoked or replaced by a resend."""
 
-    message = "This invitation link does not work any more. Ask your school for a new one."
+    message = gettext_lazy(
+        "This invitation link does not work any more. Ask your school for a new one."
+    )
 
     def __init__(self) -> None:
         super().__init__(self.message)
@@ -96,7 +99,7 @@ def _issue(invitation: Invitation, *, send: bool, now: datetime) -> None:
                 "invite_url": invitation_url(token),
                 "expires_at": invitation.expires_at,
                 "name": invitation.user.name,
-                "role": Role(invitation.role).label.lower(),
+                "role": Role(invitation.role).label,
                 "inviter": (inviter.name or inviter.email) if inviter is not None else "",
             },
             user=invitation.user,
@@ -182,7 +185,7 @@ def person_invite(
             ip=ip,
             details={
                 "email": email,
-                "role": role.label.lower(),
+                "role": role.name.lower(),
                 "new_person": created,
                 "classes": [c.pk for c in classes],
                 "children": [c.pk for c in children],

@@ -1,12 +1,20 @@
-"""Admins of a school that requires a second factor enrol before anything else."""
+"""Admins of a school that requires a second factor enrol before anything else; every request
+in its person's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
+from tenants.accounts.models import User
 from tenants.accounts.twofactor import two_factor_enrolment_needed
+from tenants.models import Organisation
+from tenants.selectors import person_language
 
 ENROL_PATH = "/accounts/two-factor/"
 # What an admin who must enrol may still reach: the enrolment page, signing out, static files.
@@ -19,8 +27,11 @@ def enrolment_required() -> JsonResponse:
         {
             "errors": [
                 {
-                    "message": "Your school requires two-factor sign-in for admins: set it up "
-                    f"at {ENROL_PATH} first.",
+                    "message": _(
+                        "Your school requires two-factor sign-in for admins: set it up at "
+                        "%(path)s first."
+                    )
+                    % {"path": ENROL_PATH},
                     "extensions": {"code": "two_factor_enrolment_required"},
                 }
             ]
@@ -50,3 +61,29 @@ class TwoFactorEnrolmentMiddleware:
                 return enrolment_required()
             return HttpResponseRedirect(ENROL_PATH)
         return self.get_response(request)
+
+
+class PersonLanguageMiddleware:
+    """After authentication: pages, GraphQL messages and redirects in the person's language
+    (theirs, else the browser's — the app's language switch, then Accept-Language — else the
+    school's; `tenants.selectors.person_language`).
+    Django's LocaleMiddleware knows only the browser and a cookie."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        school = getattr(request, "tenant", None)
+        language = person_language(
+            user=user if isinstance(user, User) and user.is_authenticated else None,
+            accept_language=request.headers.get("Accept-Language", ""),
+            school=school if isinstance(school, Organisation) else None,
+            picked=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        )
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = self.get_response(request)
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response

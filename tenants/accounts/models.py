@@ -7,22 +7,24 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tenants.fields import EncryptedTextField
 
 
 class Role(models.IntegerChoices):
     # Codes 0/1/2 are the stored codes of the school seed; parent sits beside them.
-    STUDENT = 0, "Student"
-    TEACHER = 1, "Teacher"
-    ADMIN = 2, "Admin"
-    PARENT = 3, "Parent"
+    STUDENT = 0, _("Student")
+    TEACHER = 1, _("Teacher")
+    ADMIN = 2, _("Admin")
+    PARENT = 3, _("Parent")
 
 
 class Language(models.TextChoices):
-    # The languages mails and pages are written in; Bengali comes with its translations.
+    # The languages mails, pages and the app are written in (settings.LANGUAGES; the catalogues
+    # in locale/ and frontend/src/locales/). Each name is written in its own language.
     ENGLISH = "en", "English"
-    BENGALI = "bn", "বাংলা (Bengali)"
+    BENGALI = "bn", "বাংলা"
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -32,7 +34,10 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def timezone_validate(value: str) -> None:
     if value not in available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone (e.g. Asia/Dhaka).", code="invalid")
+        raise ValidationError(
+            _("“%(value)s” is not a time zone (e.g. Asia/Dhaka).") % {"value": value},
+            code="invalid",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -60,8 +65,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can log in to this site's admin (tenant admins and operators)."
     )
     date_joined = models.DateTimeField(auto_now_add=True)
-    # What this person reads mails and pages in, and the zone their times are shown in.
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    # What this person reads mails, pages and the app in; "" until they choose: pages then follow
+    # their browser, mails the school's default (tenants.selectors.person_language).
+    language = models.CharField(
+        max_length=8,
+        choices=Language.choices,
+        default="",
+        blank=True,
+        help_text="Empty: the browser's language on pages, the school's default in mails.",
+    )
     # "" until the person chooses: times are then shown in the school's default zone
     # (Organisation.timezone; tenants.selectors.person_timezone).
     timezone = models.CharField(

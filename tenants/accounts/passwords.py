@@ -8,9 +8,13 @@ end by themselves: Django's session hash follows the password)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from tenants.accounts.models import User
 from tenants.accounts.services import api_tokens_revoke_all
+from tenants.accounts.signin import THROTTLED, signin_failed, signin_lockout, signin_succeeded
 from tenants.accounts.throttle import Limit, throttle, try_again_in
 from tenants.audit.services import audit_record, ip_hash
 from tenants.connection import tenant_connection
@@ -48,7 +52,7 @@ def password_reset_attempt(*, email: str, ip: str | None) -> str | None:
     if ip_key is not None:
         locked = max(locked, limiter.locked_for(by_ip, ip_key))
     if locked > 0:
-        return f"Too many password reset requests. {try_again_in(locked)}"
+        return _("Too many password reset requests. %(again)s") % {"again": try_again_in(locked)}
     limiter.hit(by_email, email_key)
     if ip_key is not None:
         limiter.hit(by_ip, ip_key)
@@ -72,3 +76,27 @@ def password_changed(*, user: User, how: str, ip: str | None) -> None:
     tokens are revoked, and it is audited."""
     api_tokens_revoke_all(user=user, reason=f"password {how}", actor=user)
     audit_record(actor=user, action=f"user.password_{how}", target=user, ip=ip)
+
+
+def password_change(*, user: User, current: str, new: str, ip: str | None) -> User:
+    """The signed-in person's new password, given their current one (the app's profile). Wrong
+    current passwords count like wrong sign-ins (the same throttle). ValidationError per field
+    (`current_password`, `new_password`: Django's validators); then as `password_changed`. The
+    caller keeps the person's own session (`update_session_auth_hash`)."""
+    lockout = signin_lockout(email=user.email, ip=ip)
+    if lockout is not None:
+        raise ValidationError({"current_password": [ValidationError(lockout.message, THROTTLED)]})
+    if not user.check_password(current):
+        lockout = signin_failed(email=user.email, ip=ip)
+        message = lockout.message if lockout else _("Your current password is not right.")
+        code = THROTTLED if lockout else "wrong_password"
+        raise ValidationError({"current_password": [ValidationError(message, code)]})
+    signin_succeeded(email=user.email)
+    try:
+        validate_password(new, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    user.set_password(new)
+    user.save(update_fields=["password"])
+    password_changed(user=user, how="changed", ip=ip)
+    return user

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from tenants.accounts.models import ApiToken, Language, Role, User, timezone_validate
 from tenants.accounts.selectors import api_tokens_active
 from tenants.accounts.signin import Lockout, address_lockout, token_failed
 from tenants.audit.services import audit_record
+from tenants.text import max_length_of, text_problem
 
 
 def user_create(
@@ -29,22 +31,33 @@ def person_preferences_set(
     user: User,
     language: str | None = None,
     timezone_name: str | None = None,
+    name: str | None = None,
     ip: str | None = None,
 ) -> User:
-    """A person's own language and time zone (None: unchanged; a zone of "": unset again, the
-    school's default applies). ValidationError per field on a bad value; audited when changed."""
+    """A person's own name, language and time zone (None: unchanged; "": unset again, so that the
+    browser's language or the school's default applies). ValidationError per field on a bad
+    value; audited when changed."""
     errors: dict[str, list[ValidationError]] = {}
-    if language is not None and language not in Language.values:
+    if language and language not in Language.values:
         known = ", ".join(Language.values)
-        errors["language"] = [ValidationError(f"Unknown language (one of {known}).", "invalid")]
+        errors["language"] = [
+            ValidationError(_("Unknown language (one of %(known)s).") % {"known": known}, "invalid")
+        ]
     if timezone_name:
         try:
             timezone_validate(timezone_name)
         except ValidationError as exc:
             errors["timezone"] = [exc]
+    if name is not None:
+        name = name.strip()
+        problem = text_problem(name, max_length=max_length_of(User, "name"))
+        if problem is not None:
+            errors["name"] = [problem]
     if errors:
         raise ValidationError(errors)
     changed: dict[str, str] = {}
+    if name is not None and name != user.name:
+        user.name = changed["name"] = name
     if language is not None and language != user.language:
         user.language = changed["language"] = language
     if timezone_name is not None and timezone_name != user.timezone:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from tenants.accounts.models import User
 from tenants.accounts.throttle import Hit, Limit, minutes, throttle, try_again_in
@@ -30,7 +31,7 @@ class Lockout:
 
     @property
     def message(self) -> str:
-        return f"Too many failed sign-ins. {try_again_in(self.seconds)}"
+        return _("Too many failed sign-ins. %(again)s") % {"again": try_again_in(self.seconds)}
 
 
 def _account_limit() -> Limit:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def minutes(seconds: float) -> int:
 def try_again_in(seconds: float) -> str:
     """What to tell people locked out for `seconds`: "Try again in N minutes."."""
     n = minutes(seconds)
-    return f"Try again in {n} minute{'s' if n != 1 else ''}."
+    return ngettext("Try again in %(n)d minute.", "Try again in %(n)d minutes.", n) % {"n": n}
 
 
 class Throttle:

@@ -16,6 +16,7 @@ import segno
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from tenants.accounts.models import RecoveryCode, Role, TwoFactor, User
 from tenants.accounts.signin import Lockout, code_failed, code_lockout, code_succeeded
@@ -38,7 +39,9 @@ class TwoFactorLocked(Exception):
 
 
 class WrongCode(Exception):
-    message = "That code is not right (or was already used). Try the next one."
+    @property
+    def message(self) -> str:
+        return _("That code is not right (or was already used). Try the next one.")
 
     def __str__(self) -> str:
         return self.message
@@ -73,7 +76,7 @@ def two_factor_begin(*, user: User) -> TwoFactor:
         user=user, defaults={"secret": pyotp.random_base32()}
     )
     if device.confirmed_at is not None:
-        raise TwoFactorState("Two-factor sign-in is already on.")
+        raise TwoFactorState(_("Two-factor sign-in is already on."))
     return device
 
 
@@ -85,6 +88,11 @@ def two_factor_uri(*, device: TwoFactor, issuer: str) -> str:
 def two_factor_qr_svg(*, uri: str) -> str:
     """The URI as an inline SVG QR code, made here: the secret goes to no outside service."""
     return str(segno.make(uri, error="m").svg_inline(scale=4, title="Two-factor QR code"))
+
+
+def two_factor_qr_data_url(*, uri: str) -> str:
+    """The same QR code as a data: URL, for an <img> in the app (the CSP allows data: images)."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=4, title="Two-factor QR code"))
 
 
 def _matched_step(device: TwoFactor, code: str, now: datetime) -> int | None:
@@ -148,7 +156,7 @@ def two_factor_confirm(
     shown only now."""
     device = TwoFactor.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
-        raise TwoFactorState("Start the set-up first (or it is already on).")
+        raise TwoFactorState(_("Start the set-up first (or it is already on)."))
     _check(device=device, code=code, ip=ip, now=now, recovery=False)
     codes = [f"{secrets.token_hex(5)}" for _ in range(RECOVERY_CODES)]
     with transaction.atomic():
@@ -172,7 +180,7 @@ def two_factor_verify(
         .first()
     )
     if found is None:
-        raise TwoFactorState("Two-factor sign-in is not on.")
+        raise TwoFactorState(_("Two-factor sign-in is not on."))
     how = _check(device=found, code=code, ip=ip, now=now, recovery=True)
     if how == "recovery":
         left = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
@@ -197,9 +205,9 @@ def two_factor_reset(*, user: User, actor: User, ip: str | None = None) -> bool:
     Access is the caller's (the school's admins; the schema is the boundary). Never one's own:
     that takes a code (`two_factor_disable`), or a session alone would undo the second factor."""
     if user.pk == actor.pk:
-        raise TwoFactorState("Turn off your own two-factor sign-in with a code.")
+        raise TwoFactorState(_("Turn off your own two-factor sign-in with a code."))
     with transaction.atomic():
-        removed, _ = TwoFactor.objects.filter(user=user).delete()
+        removed, _by_model = TwoFactor.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         if removed:
             audit_record(actor=actor, action="user.two_factor_reset", target=user, ip=ip)

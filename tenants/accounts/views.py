@@ -6,7 +6,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -145,19 +150,9 @@ def two_factor(request: Any) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context, status=status)
 
 
-@login_required
-def home(request):
-    user = request.user
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "tenant": request.tenant,
-            "classes_taught": user.classes_taught.all(),
-            "classes_enrolled": user.classes_enrolled.all(),
-            "children": [link.student for link in user.child_links.select_related("student")],
-        },
-    )
+def home(request: HttpRequest) -> HttpResponse:
+    """`/` of a school: the app (it asks for a sign-in itself)."""
+    return HttpResponsePermanentRedirect("/app/")
 
 
 # --- invitations ---------------------------------------------------------------------------

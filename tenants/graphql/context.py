@@ -60,3 +60,10 @@ def page_limit(value: int) -> int:
     if not 1 <= value <= MAX_PAGE:
         raise NotAllowed(f"limit must be from 1 to {MAX_PAGE}.")
     return value
+
+
+def accept_language(info: Info) -> str:
+    """The browser's Accept-Language header over HTTP ("" over a websocket)."""
+    request = http_request(info)
+    headers = getattr(request, "headers", None)
+    return str(headers.get("Accept-Language", "")) if headers is not None else ""

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import strawberry
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from strawberry.types import Info
 
 from tenants.accounts.backends import request_lockout
 from tenants.accounts.models import ApiToken, User
+from tenants.accounts.passwords import password_change
 from tenants.accounts.selectors import api_token_for
 from tenants.accounts.services import (
     TokenLimitReached,
@@ -24,7 +26,15 @@ from tenants.accounts.twofactor import (
 from tenants.audit.services import audit_record
 from tenants.confirmation import ResendRefused, confirmation_resend, school_here
 from tenants.graphql import types as t
-from tenants.graphql.context import client_ip, http_request, require_admin, require_user, viewer
+from tenants.graphql.context import (
+    NotAllowed,
+    accept_language,
+    client_ip,
+    http_request,
+    require_admin,
+    require_user,
+    viewer,
+)
 from tenants.graphql.errors import (
     FieldError,
     OkPayload,
@@ -37,7 +47,7 @@ from tenants.graphql.retention import retention_policy_out
 from tenants.ids import pk_or_zero
 from tenants.lifecycle.services import retention_policy_set
 from tenants.school.services import parent_link
-from tenants.services import organisation_timezone_set
+from tenants.services import organisation_language_set, organisation_timezone_set
 from tenants.text import max_length_of, text_problem, text_validate
 
 
@@ -76,6 +86,12 @@ class SchoolTimezonePayload:
 
 
 @strawberry.type
+class SchoolLanguagePayload:
+    language: str | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class RetentionPolicyPayload:
     policy: t.RetentionPolicy | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
@@ -105,7 +121,9 @@ class TenantsMutation:
         if user is None:
             return AuthPayload(
                 user=None,
-                errors=[FieldError(field=None, message="Wrong email or password.", code="invalid")],
+                errors=[
+                    FieldError(field=None, message=_("Wrong email or password."), code="invalid")
+                ],
             )
         details: dict[str, object] = {"via": "api"}
         if two_factor_enabled(user=user):
@@ -115,7 +133,7 @@ class TenantsMutation:
                     errors=[
                         FieldError(
                             field="code",
-                            message="Enter the code from your authenticator app.",
+                            message=_("Enter the code from your authenticator app."),
                             code="two_factor_required",
                         )
                     ],
@@ -203,18 +221,25 @@ class TenantsMutation:
     # --- preferences and the school's time zone -------------------------------------------
 
     @strawberry.mutation(
-        description='Set your own language (en, bn) and time zone (IANA, or "" for the '
-        "school's default); an argument left out is unchanged."
+        description='Set your own language (en, bn, or "" for your browser\'s, then the '
+        "school's) and time zone (IANA, or \"\" for the school's default); an argument left out "
+        "is unchanged; `name` is how others see you. Mails follow at once."
     )
     @typed_errors(PreferencesPayload)
     def set_my_preferences(
-        self, info: Info, language: str | None = None, timezone: str | None = None
+        self,
+        info: Info,
+        language: str | None = None,
+        timezone: str | None = None,
+        name: str | None = None,
     ) -> PreferencesPayload:
         user = require_user(info)
         person_preferences_set(
-            user=user, language=language, timezone_name=timezone, ip=client_ip(info)
+            user=user, language=language, timezone_name=timezone, name=name, ip=client_ip(info)
         )
-        return PreferencesPayload(preferences=t.preferences_from(user), errors=[])
+        return PreferencesPayload(
+            preferences=t.preferences_from(user, accept_language=accept_language(info)), errors=[]
+        )
 
     @strawberry.mutation(
         description="The school's default time zone (admins): times of people who chose none "
@@ -230,6 +255,36 @@ class TenantsMutation:
             organisation=school, timezone_name=timezone, actor=admin, ip=client_ip(info)
         )
         return SchoolTimezonePayload(timezone=school.timezone, errors=[])
+
+    @strawberry.mutation(
+        description="The school's default language (admins): pages of people who chose none "
+        "and whose browser asks for none we speak, and their mails."
+    )
+    @typed_errors(SchoolLanguagePayload)
+    def set_school_language(self, info: Info, language: str) -> SchoolLanguagePayload:
+        admin = require_admin(info)
+        school = school_here()
+        if school is None:
+            raise not_found("school")
+        organisation_language_set(
+            organisation=school, language=language, actor=admin, ip=client_ip(info)
+        )
+        return SchoolLanguagePayload(language=school.language, errors=[])
+
+    @strawberry.mutation(
+        description="Change your own password: the current one, then the new one (the "
+        "platform's password rules; errors on `currentPassword` or `newPassword`). Your other "
+        "sessions and your API tokens end; this one stays signed in."
+    )
+    @typed_errors(OkPayload)
+    def change_password(self, info: Info, current_password: str, new_password: str) -> OkPayload:
+        user = require_user(info)
+        request = http_request(info)
+        if not hasattr(request, "session"):
+            raise NotAllowed("Change your password over HTTP.")
+        password_change(user=user, current=current_password, new=new_password, ip=client_ip(info))
+        update_session_auth_hash(request, user)
+        return ok()
 
     @strawberry.mutation(
         description="Set how many days the school keeps audit entries (admins; 30 to 1095)."

@@ -13,6 +13,7 @@ from tenants.confirmation import school_here
 from tenants.graphql import types as t
 from tenants.graphql.context import (
     NotAllowed,
+    accept_language,
     page_limit,
     require_admin,
     require_user,
@@ -21,7 +22,7 @@ from tenants.graphql.context import (
 from tenants.graphql.retention import retention_policy_out
 from tenants.ids import pk_or_zero
 from tenants.school.selectors import people_pickable
-from tenants.selectors import school_timezone
+from tenants.selectors import school_language, school_timezone
 from tenants.text import text_problem
 
 SEARCH_MAX = 200
@@ -143,12 +144,17 @@ class TenantsQuery:
 
     @strawberry.field(description="The viewer's own language and time zone.")
     def my_preferences(self, info: Info) -> t.Preferences:
-        return t.preferences_from(require_user(info))
+        return t.preferences_from(require_user(info), accept_language=accept_language(info))
 
     @strawberry.field(description="The school's default time zone (admins).")
     def school_timezone(self, info: Info) -> str:
         require_admin(info)
         return school_timezone()
+
+    @strawberry.field(description="The school's default language (admins).")
+    def school_language(self, info: Info) -> str:
+        require_admin(info)
+        return school_language()
 
     @strawberry.field(description="The school's retention policy (admins).")
     def retention_policy(self, info: Info) -> t.RetentionPolicy:

@@ -14,7 +14,12 @@ from tenants.accounts.models import Role as RoleCode
 from tenants.accounts.models import User as UserRow
 from tenants.audit.models import AuditEntry as AuditEntryRow
 from tenants.audit.selectors import MEETING_TARGET
-from tenants.selectors import person_timezone
+from tenants.selectors import (
+    person_language,
+    person_timezone,
+    school_language,
+    school_timezone,
+)
 
 
 @strawberry.enum
@@ -61,20 +66,36 @@ class PeoplePage:
     total_count: int
 
 
-@strawberry.type(description="The viewer's own language and time zone.")
+@strawberry.type(description="The viewer's own name, language and time zone.")
 class Preferences:
-    language: str = strawberry.field(description="What mails and pages are written in (en, bn).")
+    name: str = strawberry.field(description='Their name as others see it ("" if unset).')
+    language: str = strawberry.field(
+        description='Their own choice (en, bn), or "" if unset: pages then follow the browser, '
+        "mails the school's default."
+    )
+    effective_language: str = strawberry.field(
+        description="What this request was answered in: theirs, else the browser's, else the "
+        "school's default."
+    )
+    school_language: str = strawberry.field(description="The school's default language.")
     timezone: str = strawberry.field(description='Their own IANA zone, or "" if unset.')
     effective_timezone: str = strawberry.field(
         description="The zone their times are shown in: theirs, else the school's default."
     )
+    school_timezone: str = strawberry.field(description="The school's default zone.")
 
 
-def preferences_from(row: UserRow) -> Preferences:
+def preferences_from(row: UserRow, *, accept_language: str = "") -> Preferences:
+    """`accept_language`: the browser's Accept-Language header, if asked over HTTP."""
+    zone = school_timezone()
     return Preferences(
+        name=row.name,
         language=row.language,
+        effective_language=person_language(user=row, accept_language=accept_language),
+        school_language=school_language(),
         timezone=row.timezone,
-        effective_timezone=person_timezone(user=row),
+        effective_timezone=person_timezone(user=row, school_zone=zone),
+        school_timezone=zone,
     )
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -17,7 +16,7 @@ from django.utils import timezone, translation
 from tenants.accounts.models import User
 from tenants.connection import tenant_connection
 from tenants.models import Organisation
-from tenants.selectors import person_timezone
+from tenants.selectors import person_language, person_timezone
 from tenants.services import tenant_url
 
 
@@ -48,7 +47,8 @@ def recipient_zone(user: User | None) -> ZoneInfo:
 
 
 def recipient_language(user: User | None) -> str:
-    return user.language if user is not None and user.language else settings.LANGUAGE_CODE
+    """Theirs, else the school's default (a mail has no browser to ask)."""
+    return person_language(user=user)
 
 
 def _plain(name: str, context: dict[str, Any]) -> str:

@@ -366,3 +366,8 @@ def people_import_plan(*, csv_text: str) -> ImportPlan:
 def people_import_for(*, import_id: int) -> PeopleImport | None:
     """One import of this school (the schema is the boundary; admins only, checked by callers)."""
     return PeopleImport.objects.filter(pk=import_id).first()
+
+
+def class_names(*, ids: Iterable[int]) -> dict[int, str]:
+    """id → name of these classes of the school (a dry run's preview)."""
+    return dict(SchoolClass.objects.filter(pk__in=list(ids)).values_list("id", "name"))

@@ -8,9 +8,12 @@ linked, and only to a student. A person's role cannot change while one of those 
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
+
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
 from tenants.school.models import Enrolment, ParentLink, SchoolClass
+from tenants.text import text_problem, text_validate
 
 
 class RoleMismatch(ValueError):
@@ -80,18 +83,102 @@ def _names(names: list[str]) -> str:
     return shown + (", …" if len(names) > 5 else "")
 
 
-def class_create(*, name: str, teachers: list[User], description: str = "") -> SchoolClass:
+def class_name_check(*, name: str, school_class: SchoolClass | None = None) -> str:
+    """The name, trimmed; a ValidationError of `name` if it is empty, too long, or another
+    class's (ignoring case and spaces around: the import finds classes by name)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ValidationError("A class needs a name.", code="required")})
+    text_validate(SchoolClass, name=name)
+    others = SchoolClass.objects.filter(name__iexact=name)
+    if school_class is not None:
+        others = others.exclude(pk=school_class.pk)
+    if others.exists():
+        message = f"Another class is named “{name}”: choose another name."
+        raise ValidationError({"name": ValidationError(message, code="duplicate")})
+    return name
+
+
+DESCRIPTION_MAX = 2000
+
+
+def _description_check(description: str | None) -> None:
+    problem = None if description is None else text_problem(description, max_length=DESCRIPTION_MAX)
+    if problem is not None:
+        raise ValidationError({"description": problem})
+
+
+def class_create(
+    *,
+    name: str,
+    teachers: list[User],
+    description: str = "",
+    actor: User | None = None,
+    ip: str | None = None,
+) -> SchoolClass:
     teachers_check(teachers=teachers)
+    name = class_name_check(name=name)
+    _description_check(description)
     school_class = SchoolClass.objects.create(name=name, description=description)
     school_class.teachers.set(teachers)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="class.created",
+            target=school_class,
+            ip=ip,
+            details={"name": name, "teachers": [t.email for t in teachers]},
+        )
     return school_class
 
 
-def class_teachers_set(*, school_class: SchoolClass, teachers: Iterable[User]) -> None:
+def class_update(
+    *,
+    school_class: SchoolClass,
+    name: str,
+    description: str | None = None,
+    actor: User,
+    ip: str | None = None,
+) -> SchoolClass:
+    """Rename a class (and change its description, if given). Audited."""
+    name = class_name_check(name=name, school_class=school_class)
+    _description_check(description)
+    before = school_class.name
+    school_class.name = name
+    fields = ["name"]
+    if description is not None:
+        school_class.description = description
+        fields.append("description")
+    school_class.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="class.updated",
+        target=school_class,
+        ip=ip,
+        details={"name": name, "before": before},
+    )
+    return school_class
+
+
+def class_teachers_set(
+    *,
+    school_class: SchoolClass,
+    teachers: Iterable[User],
+    actor: User | None = None,
+    ip: str | None = None,
+) -> None:
     """Who teaches the class, replacing who did (the admin's class form saves through this)."""
     teachers = list(teachers)
     teachers_check(teachers=teachers)
     school_class.teachers.set(teachers)
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="class.teachers_set",
+            target=school_class,
+            ip=ip,
+            details={"teachers": [t.email for t in teachers]},
+        )
 
 
 def class_enrol(

@@ -32,7 +32,7 @@ def test_each_person_reads_and_sets_their_own_preferences(alpha, gql, role):
     Organisation.objects.filter(pk=alpha.org.pk).update(timezone="Asia/Dhaka")
     client = gql(alpha, role)
     assert client.ok(MINE)["myPreferences"] == {
-        "language": "en",
+        "language": "",
         "timezone": "",
         "effectiveTimezone": "Asia/Dhaka",
     }
@@ -51,7 +51,7 @@ def test_each_person_reads_and_sets_their_own_preferences(alpha, gql, role):
     assert (stored.language, stored.timezone) == ("bn", "Europe/Paris")
     # and the others' are untouched
     others = [r for r in ("admin", "teacher", "student", "parent") if r != role]
-    assert all(_stored(alpha, r).language == "en" for r in others)
+    assert all(_stored(alpha, r).language == "" for r in others)
     with schema_context(alpha.schema):
         assert AuditEntry.objects.filter(action="user.preferences").count() == 1
 
@@ -62,7 +62,7 @@ def test_an_empty_zone_goes_back_to_the_schools(alpha, gql):
     result = client.ok(SET_MINE, timezone="")["setMyPreferences"]
     assert result["preferences"]["timezone"] == ""
     assert result["preferences"]["effectiveTimezone"] == "UTC"
-    assert result["preferences"]["language"] == "en"  # left out: unchanged
+    assert result["preferences"]["language"] == ""  # left out: unchanged
 
 
 def test_bad_preferences_are_typed_errors_and_change_nothing(alpha, gql):
@@ -74,7 +74,7 @@ def test_bad_preferences_are_typed_errors_and_change_nothing(alpha, gql):
     ]
     assert result["setMyPreferences"]["preferences"] is None
     stored = _stored(alpha, "student")
-    assert (stored.language, stored.timezone) == ("en", "")
+    assert (stored.language, stored.timezone) == ("", "")
 
 
 def test_strangers_have_no_preferences(alpha, gql):

@@ -1,6 +1,7 @@
 """From scheduling to registered students, against the local Zoom sandbox over real HTTP:
-the teacher connects Zoom through the OAuth redirect dance, schedules a weekly class from the
-page, registration runs, and "start class" sends the teacher to Zoom's start URL."""
+the teacher connects Zoom through the OAuth redirect dance (landing back in the app), schedules
+a weekly class as the app does (GraphQL), registration runs, and "start class" gives the
+teacher Zoom's start URL."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
 
+from ..graphql.conftest import GQL
 from ..support import zoom_settings_set
 
 pytestmark = pytest.mark.django_db
@@ -45,26 +47,26 @@ def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, s
     assert back.status_code == 302
     callback = urlsplit(back.headers["Location"])
     assert callback.netloc == "alpha.localhost:8000"
-    back_in_app = teacher.get(f"{callback.path}?{callback.query}")
-    assert back_in_app["Location"] == "/app/my-zoom?zoom=connected"
+    landed = teacher.get(f"{callback.path}?{callback.query}")
+    assert landed["Location"] == "/app/my-zoom?zoom=connected"
 
-    # and schedules a weekly class, Mondays and Wednesdays, four times
+    # and schedules a weekly class, Mondays and Wednesdays, four times (as the app does)
     start = (timezone.now() + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)
-    response = teacher.post(
-        f"/classes/{alpha.school_class.pk}/meetings/new/",
-        {
+    scheduled = GQL(alpha, client=teacher).ok(
+        """mutation($input: ScheduleMeetingInput!) {
+            scheduleMeeting(input: $input) { meeting { id } errors { field message code } }
+        }""",
+        input={
+            "classId": str(alpha.school_class.pk),
             "title": "Weekly physics",
-            "start": start.strftime("%Y-%m-%dT%H:%M"),
-            "duration_minutes": "50",
+            "startTime": start.isoformat(),
+            "durationMinutes": 50,
             "timezone": "UTC",
-            "repeat": "weekly",
-            "interval": "1",
-            "weekdays": ["0", "2"],
-            "count": "4",
-            "registration_enabled": "on",
+            "recurrence": {"frequency": "WEEKLY", "interval": 1, "weekdays": [0, 2], "count": 4},
+            "registrationEnabled": True,
         },
-    )
-    assert response.status_code == 302, response.content.decode()[-1500:]
+    )["scheduleMeeting"]
+    assert scheduled["errors"] == [], scheduled
 
     # and registration runs (the actor's body)
     with schema_context(alpha.schema):
@@ -93,8 +95,11 @@ def test_connect_schedule_weekly_register_and_start_through_the_sandbox(alpha, s
     assert conn.status == "active" and conn.zoom_email
 
     # when: the teacher starts the first session
-    started = teacher.post(f"/meetings/{meetings[0].pk}/start/")
+    started = GQL(alpha, client=teacher).ok(
+        "mutation($id: ID!) { startClass(meetingId: $id) { startUrl errors { code } } }",
+        id=str(meetings[0].pk),
+    )["startClass"]
 
     # then: off to the host's start URL on "Zoom"
-    assert started.status_code == 302
-    assert started["Location"].startswith(sandbox.url)
+    assert started["errors"] == []
+    assert started["startUrl"].startswith(sandbox.url)

@@ -14,10 +14,16 @@ from meetings.zoom.factory import ZoomNotConnected
 from tenants.audit.models import AuditEntry
 from tenants.school.services import class_create
 
+from ..graphql.conftest import GQL
 from ..support import zoom_settings_set
 from .conftest import API, OAUTH, created_meeting_body, token_body
 
 pytestmark = pytest.mark.django_db
+
+START = "mutation($id: ID!) { startClass(meetingId: $id) { startUrl errors { code } } }"
+SCHEDULE = """mutation($input: ScheduleMeetingInput!) {
+    scheduleMeeting(input: $input) { meeting { id } errors { field message code } }
+}"""
 
 NEXT_MONDAY = (timezone.now() + timedelta(days=7 - timezone.now().weekday() + 7)).replace(
     hour=9, minute=0, second=0, microsecond=0
@@ -270,7 +276,7 @@ def test_students_cannot_start_a_class(alpha):
         services.meeting_start(actor=alpha.users["student"], meeting=meeting)
 
 
-def test_start_class_page_redirects_the_teacher_to_zoom(teacher_connected, requests_mock):
+def test_start_class_gives_the_teacher_a_fresh_start_url(teacher_connected, requests_mock):
     # given: scheduled days ago; the stored start link's host token has expired since
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(41))
     meeting = _schedule(teacher_connected)
@@ -279,10 +285,9 @@ def test_start_class_page_redirects_the_teacher_to_zoom(teacher_connected, reque
         json=created_meeting_body(41, start_url="https://zoom.test/s/41?zak=fresh-token"),
     )
 
-    response = teacher_connected.client("teacher").post(f"/meetings/{meeting.pk}/start/")
+    started = GQL(teacher_connected, "teacher").ok(START, id=str(meeting.pk))["startClass"]
 
-    assert response.status_code == 302
-    assert response["Location"] == "https://zoom.test/s/41?zak=fresh-token"
+    assert started == {"startUrl": "https://zoom.test/s/41?zak=fresh-token", "errors": []}
 
 
 def test_cancelling_one_occurrence_cancels_it_at_zoom_only(teacher_connected, requests_mock):
@@ -347,7 +352,7 @@ def test_updating_a_meeting_patches_zoom_and_bumps_the_calendar(teacher_connecte
     assert event.sequence == 1
 
 
-def test_schedule_page_creates_a_weekly_class(teacher_connected, requests_mock):
+def test_scheduling_creates_a_weekly_class(teacher_connected, requests_mock):
     rule = RecurrenceRule(frequency="weekly", weekdays=(0,), count=3)
     starts = rule.occurrences(NEXT_MONDAY, timezone="Europe/London")
     requests_mock.post(
@@ -355,36 +360,34 @@ def test_schedule_page_creates_a_weekly_class(teacher_connected, requests_mock):
         status_code=201,
         json=created_meeting_body(12, occurrences=_occurrences(starts)),
     )
-    london = NEXT_MONDAY.replace(tzinfo=None)
 
-    response = teacher_connected.client("teacher").post(
-        f"/classes/{teacher_connected.school_class.pk}/meetings/new/",
-        {
+    result = GQL(teacher_connected, "teacher").ok(
+        SCHEDULE,
+        input={
+            "classId": str(teacher_connected.school_class.pk),
             "title": "Weekly maths",
-            "start": london.strftime("%Y-%m-%dT%H:%M"),
-            "duration_minutes": "45",
+            "startTime": NEXT_MONDAY.isoformat(),
+            "durationMinutes": 45,
             "timezone": "Europe/London",
-            "repeat": "weekly",
-            "interval": "1",
-            "weekdays": ["0"],
-            "count": "3",
-            "registration_enabled": "on",
+            "recurrence": {"frequency": "WEEKLY", "interval": 1, "weekdays": [0], "count": 3},
+            "registrationEnabled": True,
         },
-    )
+    )["scheduleMeeting"]
 
-    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert result["errors"] == [], result
     with schema_context(teacher_connected.schema):
         assert Meeting.objects.filter(title="Weekly maths").count() == 3
     assert requests_mock.request_history[-1].json()["timezone"] == "Europe/London"
 
 
-def test_meeting_pages_hide_other_classes_meetings(teacher_connected, beta, requests_mock):
+def test_a_meeting_is_hidden_from_other_classes_and_schools(teacher_connected, beta, requests_mock):
     requests_mock.post(f"{API}/users/me/meetings", status_code=201, json=created_meeting_body(13))
     meeting = _schedule(teacher_connected)
+    read = "query($id: ID!) { meeting(id: $id) { id title } }"
 
-    # the class's people are sent on to the session's page in the app; others get 404
-    assert teacher_connected.client("student").get(f"/meetings/{meeting.pk}/").status_code == 302
-    assert teacher_connected.client("parent").get(f"/meetings/{meeting.pk}/").status_code == 302
+    for role in ("student", "parent"):
+        found = GQL(teacher_connected, role).ok(read, id=str(meeting.pk))["meeting"]
+        assert found["id"] == str(meeting.pk)
     with schema_context(teacher_connected.schema):
         from tenants.accounts.models import Role, User
 
@@ -392,22 +395,19 @@ def test_meeting_pages_hide_other_classes_meetings(teacher_connected, beta, requ
     client = teacher_connected.client()
     with schema_context(teacher_connected.schema):
         client.force_login(outsider)
-    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
-    assert beta.client("admin").get(f"/meetings/{meeting.pk}/").status_code == 404
+    assert GQL(teacher_connected, client=client)(read, id=str(meeting.pk))["errors"]
+    assert GQL(beta, "admin")(read, id=str(meeting.pk))["errors"]
 
 
 def test_a_parent_finds_their_childs_class(alpha):
-    response = alpha.client("parent").post(
-        "/graphql/", {"query": "{ classes { name } }"}, content_type="application/json"
-    )
+    classes = GQL(alpha, "parent").ok("{ classes { name } }")["classes"]
 
-    assert response.json()["data"]["classes"] == [{"name": alpha.school_class.name}]
-    assert alpha.client("parent").get("/classes/")["Location"] == "/app/sessions"
+    assert alpha.school_class.name in [c["name"] for c in classes]
 
 
 def test_a_teacher_does_not_manage_an_open_meeting_of_no_class(alpha):
-    """Visible to every teacher (audience all), managed by its host and admins only: no
-    registrants and no "Start class" (canManage) for anyone else."""
+    """Visible to every teacher (audience all), managed by its host and admins only: the app
+    shows no registrants and no start button to anyone else (`canManage`)."""
     with schema_context(alpha.schema):
         meeting = Meeting.objects.create(
             host=alpha.users["admin"],
@@ -415,15 +415,10 @@ def test_a_teacher_does_not_manage_an_open_meeting_of_no_class(alpha):
             target_audience="all",
             start_time=NEXT_MONDAY,
         )
-    query = "query($id: ID!) { meeting(id: $id) { title canManage registrants { status } } }"
+    read = "query($id: ID!) { meeting(id: $id) { title canManage } }"
 
-    def seen_by(role):
-        response = alpha.client(role).post(
-            "/graphql/",
-            {"query": query, "variables": {"id": str(meeting.pk)}},
-            content_type="application/json",
-        )
-        return response.json()["data"]["meeting"]
+    teacher_view = GQL(alpha, "teacher").ok(read, id=str(meeting.pk))["meeting"]
+    host_view = GQL(alpha, "admin").ok(read, id=str(meeting.pk))["meeting"]
 
-    assert seen_by("teacher") == {"title": "Assembly", "canManage": False, "registrants": []}
-    assert seen_by("admin")["canManage"] is True
+    assert teacher_view == {"title": "Assembly", "canManage": False}
+    assert host_view == {"title": "Assembly", "canManage": True}

@@ -49,9 +49,12 @@ def test_signup_page_creates_a_tenant_whose_admin_can_log_in_at_its_subdomain(
         {"username": "head@riverside.test", "password": "a-long-enough-passphrase"},
     )
     assert login.status_code == 302, login.content
-    home = client.get("/")
-    assert b"head@riverside.test" in home.content
-    assert b"Admin" in home.content
+    assert login["Location"] == "/app/"  # into the app; `/` of the school goes there too
+    assert client.get("/")["Location"] == "/app/"
+    me = client.post(
+        "/graphql/", {"query": "{ me { email role } }"}, content_type="application/json"
+    )
+    assert me.json()["data"]["me"] == {"email": "head@riverside.test", "role": "ADMIN"}
     with schema_context("riverside"):
         admin = User.objects.get()
         assert (admin.email, admin.role, admin.is_staff) == (

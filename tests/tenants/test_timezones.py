@@ -67,6 +67,7 @@ def _organisation_form(org: Organisation, zone: str) -> dict:
         "name": org.name,
         "suspended_reason": org.suspended_reason,
         "timezone": zone,
+        "language": org.language,
         "domains-TOTAL_FORMS": str(len(domains)),
         "domains-INITIAL_FORMS": str(len(domains)),
     }

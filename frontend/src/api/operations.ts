@@ -15,7 +15,7 @@ export const ME = graphql(`
 `);
 
 export const MY_PREFERENCES = graphql(`
-  query MyPreferences { myPreferences { language effectiveTimezone } }
+  query MyPreferences { myPreferences { language schoolLanguage effectiveTimezone } }
 `);
 
 export const LOGIN = graphql(`
@@ -43,7 +43,7 @@ export const LOGOUT = graphql(`
 
 export const HOME = graphql(`
   query Home {
-    classes { id name teachers { name } students { id } }
+    classes { id name teachers { name } studentCount }
     upcoming: meetings(when: UPCOMING, limit: 10) {
       totalCount
       items { ...MeetingSummary }

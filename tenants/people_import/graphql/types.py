@@ -5,9 +5,19 @@ from enum import Enum
 
 import strawberry
 
+from tenants.graphql.types import ROLE_FROM_CODE, Role
 from tenants.people_import.models import PeopleImport as PeopleImportRow
-from tenants.people_import.selectors import CREATE, UNCHANGED, UPDATE, ImportPlan, RowError
+from tenants.people_import.selectors import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    ImportPlan,
+    RowError,
+    class_names,
+)
 from tenants.people_import.services import MAX_STORED_ERRORS
+
+MAX_PREVIEW_ROWS = 1000
 
 
 @strawberry.enum(description="Where an import of people is.")
@@ -27,6 +37,24 @@ class ImportRowError:
     message: str
 
 
+@strawberry.enum(description="What the import does with a row.")
+class ImportAction(Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+
+
+@strawberry.type(description="A row of a dry run that the import would take, and what it does.")
+class ImportPreviewRow:
+    line: int = strawberry.field(description="The file's line where the row starts.")
+    email: str
+    name: str
+    role: Role
+    action: ImportAction
+    classes: list[str] = strawberry.field(description="The classes' names, as the school has them.")
+    parent_emails: list[str]
+
+
 @strawberry.type(description="What an import would do (a dry run): nothing was written.")
 class PeopleImportReport:
     total: int = strawberry.field(description="Rows of the file, the header aside.")
@@ -37,6 +65,10 @@ class PeopleImportReport:
     error_count: int
     errors: list[ImportRowError] = strawberry.field(
         description=f"The first {MAX_STORED_ERRORS} errors, by line."
+    )
+    rows: list[ImportPreviewRow] = strawberry.field(
+        description=f"The first {MAX_PREVIEW_ROWS} rows it would take, by line (rejected rows "
+        "are in `errors`)."
     )
 
 
@@ -67,7 +99,21 @@ def _error(e: RowError) -> ImportRowError:
 
 
 def report_from(plan: ImportPlan) -> PeopleImportReport:
+    shown = sorted(plan.people, key=lambda p: p.line)[:MAX_PREVIEW_ROWS]
+    names = class_names(ids={c for p in shown for c in p.class_ids})
     return PeopleImportReport(
+        rows=[
+            ImportPreviewRow(
+                line=p.line,
+                email=p.email,
+                name=p.name,
+                role=ROLE_FROM_CODE.get(p.role, Role.STUDENT),
+                action=ImportAction(p.action),
+                classes=[names[c] for c in p.class_ids if c in names],
+                parent_emails=list(p.parent_emails),
+            )
+            for p in shown
+        ],
         total=plan.total,
         created=plan.count(CREATE),
         updated=plan.count(UPDATE),

@@ -45,4 +45,4 @@ def test_a_students_feed_carries_their_own_join_link(alpha, in_calendar):
 @pytest.mark.parametrize("role", ["teacher", "parent", "admin"])
 def test_those_who_do_not_join_get_the_class_page(alpha, in_calendar, role):
     body = _feed(alpha, role)
-    assert f"/meetings/{in_calendar.pk}/" in body and "/join/" not in body
+    assert f"/app/meetings/{in_calendar.pk}" in body and "/join/" not in body

@@ -1,5 +1,5 @@
-"""The meeting page is the app's; students' own join links; the app starts and joins in a new
-tab."""
+"""Teachers start (in a new tab, from the app) and do not join; students get their own join
+link."""
 
 import re
 
@@ -8,44 +8,31 @@ from django_tenants.utils import schema_context
 
 from meetings.joining.links import join_url_for
 
+from ...graphql.conftest import GQL
 from .conftest import meeting_make
-
-
-@pytest.fixture
-def gql_client():
-    def run(world, role, query, **variables):
-        response = world.client(role).post(
-            "/graphql/", {"query": query, "variables": variables}, content_type="application/json"
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
-
-    return run
-
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("role", ["teacher", "student", "parent", "admin"])
-def test_a_meetings_page_is_its_page_in_the_app(alpha, role):
+READ = "query($id: ID!) { meeting(id: $id) { canManage joinUrl } }"
+
+
+def test_teachers_start_and_do_not_join(alpha):
     meeting = meeting_make(alpha)
 
-    response = alpha.client(role).get(f"/meetings/{meeting.pk}/")
+    seen = GQL(alpha, "teacher").ok(READ, id=str(meeting.pk))["meeting"]
 
-    assert response["Location"] == f"/app/meetings/{meeting.pk}/about"
+    assert seen == {"canManage": True, "joinUrl": None}
 
 
-def test_the_students_join_link_is_their_own(alpha, gql_client):
+def test_a_student_gets_their_own_join_link(alpha):
     meeting = meeting_make(alpha)
     with schema_context(alpha.schema):
         mine = join_url_for(meeting=meeting, user=alpha.users["student"])
 
-    data = gql_client(
-        alpha, "student", "query($id: ID!) { meeting(id: $id) { joinUrl } }", id=str(meeting.pk)
-    )
+    seen = GQL(alpha, "student").ok(READ, id=str(meeting.pk))["meeting"]
 
-    assert data["meeting"]["joinUrl"] == mine
+    assert seen == {"canManage": False, "joinUrl": mine}
 
 
 def test_the_spa_offers_join_in_a_new_tab_from_join_url():
@@ -54,7 +41,7 @@ def test_the_spa_offers_join_in_a_new_tab_from_join_url():
     frontend = Path(__file__).resolve().parents[3] / "frontend/src/areas"
     # the sessions area's Join button and Start class (home panels, lists, a session's page)
     parts = (frontend / "sessions/parts.tsx").read_text()
-    room = (frontend / "attendance/LiveRoom.tsx").read_text()
+    room = (frontend / "attendance/Room.tsx").read_text()
     assert re.search(r'href=\{joinUrl\} target="_blank" rel="noopener noreferrer"', parts)
     assert 'window.open("", "_blank")' in parts and "popup.opener = null" in parts
     assert 'window.open("", "_blank")' in room and "popup.opener = null" in room

@@ -130,14 +130,14 @@ def test_the_page_asks_for_the_code_after_the_password(alpha, clock):
 
     # then: the second step, not signed in yet
     assert first.status_code == 302 and first["Location"] == "/accounts/login/code/"
-    assert client.get("/").status_code == 302
+    assert client.get("/accounts/password/change/").status_code == 302
     assert client.post("/accounts/login/code/", {"code": "123456"}).status_code == 200
-    assert client.get("/").status_code == 302
+    assert client.get("/accounts/password/change/").status_code == 302
 
     # when: the code
     done = client.post("/accounts/login/code/", {"code": totp.now()})
     assert done.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/accounts/password/change/").status_code == 200
 
 
 def test_the_code_step_needs_the_password_first(alpha):
@@ -364,19 +364,19 @@ def test_an_admin_without_two_factor_is_sent_to_enrol_first(alpha, beta):
         assert AuditEntry.objects.filter(action="school.two_factor_required").count() == 1
 
     # then: every page sends the admin to enrol, GraphQL answers 403 with a code
-    assert admin.get("/")["Location"] == "/accounts/two-factor/"
+    assert admin.get("/accounts/password/change/")["Location"] == "/accounts/two-factor/"
     assert admin.get("/admin/")["Location"] == "/accounts/two-factor/"
     refused = graphql(admin, STATUS)
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "two_factor_enrolment_required"
     assert admin.get("/accounts/two-factor/").status_code == 200
     # other roles are not asked; nor is another school's admin
-    assert alpha.client("teacher").get("/").status_code == 200
-    assert beta.client("admin").get("/").status_code == 200
+    assert alpha.client("teacher").get("/accounts/password/change/").status_code == 200
+    assert beta.client("admin").get("/accounts/password/change/").status_code == 200
 
     # when: the admin enrols, everything opens
     enrol(alpha, "admin")
-    assert admin.get("/").status_code == 200
+    assert admin.get("/accounts/password/change/").status_code == 200
     status = graphql(admin, STATUS).json()["data"]["twoFactor"]
     assert status == {
         "enabled": True,

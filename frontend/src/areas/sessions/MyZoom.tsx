@@ -34,7 +34,7 @@ const DISCONNECT = graphql(`
   }
 `);
 
-const OUTCOMES = ["connected", "denied", "expired", "failed"] as const;
+const OUTCOMES = ["connected", "disconnected", "denied", "expired", "failed"] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 export function MyZoom() {
@@ -85,7 +85,7 @@ export function MyZoom() {
   return (
     <Page title={t("sessions:zoom.title")} testId="my-zoom-page" narrow>
       {outcome && !disconnected && (
-        <Notice kind={outcome === "connected" ? "success" : "error"} testId="zoom-outcome">
+        <Notice kind={outcome === "connected" || outcome === "disconnected" ? "success" : "error"} testId="zoom-outcome">
           {t(`sessions:zoom.outcome.${outcome}`)}
         </Notice>
       )}

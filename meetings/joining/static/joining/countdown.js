@@ -10,7 +10,7 @@
   function tick() {
     var left = Math.ceil((opensAt - Date.now()) / 1000);
     if (left <= 0) {
-      el.textContent = "now";
+      el.textContent = el.getAttribute("data-now") || "now";
       // A moment's grace for clocks that run a little ahead of the server's.
       setTimeout(function () { window.location.reload(); }, 1000);
       return;
