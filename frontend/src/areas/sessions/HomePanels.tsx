@@ -35,6 +35,12 @@ const STUDENT = graphql(`
   }
 `);
 
+const CLASSES = graphql(`
+  query SessionsHomeClasses {
+    classes { id name studentCount teachers { name } }
+  }
+`);
+
 const PARENT = graphql(`
   query SessionsParentHome {
     childrenSessions(limit: 5) {
@@ -183,8 +189,48 @@ export function ParentHome() {
   );
 }
 
+/** The viewer's classes: every student counted (studentCount), not only those they may see;
+ * a teacher goes from a class to its sessions or schedules one. */
+export function ClassesCard({ me }: { me: Me }) {
+  const { data } = useQuery(CLASSES, undefined);
+  if (!data || data.classes.length === 0) return null;
+  const manages = me.role === "TEACHER" || me.role === "ADMIN";
+  return (
+    <Section title={t("sessions:home.classesTitle")} count={data.classes.length} testId="classes">
+      <ul class="rows">
+        {data.classes.map((c) => (
+          <li class="row session-row" key={c.id} data-test-id="class">
+            <div class="row-main">
+              <strong>{c.name}</strong>
+              <span class="muted small">
+                {c.teachers.map((x) => x.name).join(", ") || t("sessions:home.noTeacher")} ·{" "}
+                {t("sessions:home.students", { count: c.studentCount, n: fmt.number(c.studentCount) })}
+              </span>
+            </div>
+            {manages && (
+              <div class="row-actions">
+                <Link class="button small" href={`${BASE}/sessions?class=${c.id}`} data-test-id="class-sessions">
+                  {t("sessions:nav.sessions")}
+                </Link>
+                <Link class="button small" href={`${BASE}/schedule?class=${c.id}`} data-test-id="class-schedule">
+                  {t("sessions:home.scheduleHere")}
+                </Link>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Section>
+  );
+}
+
 export function HomeSessions({ me }: { me: Me }) {
-  if (me.role === "STUDENT") return <StudentHome />;
-  if (me.role === "PARENT") return <ParentHome />;
-  return <TeacherHome />;
+  const panel = me.role === "STUDENT" ? <StudentHome /> : me.role === "PARENT" ? <ParentHome /> : <TeacherHome />;
+  // Admins see the school's classes in the people area's panel.
+  return (
+    <>
+      {panel}
+      {me.role !== "ADMIN" && <ClassesCard me={me} />}
+    </>
+  );
 }
