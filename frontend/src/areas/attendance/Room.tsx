@@ -142,7 +142,7 @@ function Head({ meeting, status, onStatus }: {
         {status !== "ENDED" && status !== "CANCELLED" && (
           <>
             <Button kind="primary" busy={busy === "start"} disabled={busy !== null} onClick={start} testId="start-class">
-              {t("attendance:room.start")}
+              {status === "STARTED" ? t("attendance:room.rejoin") : t("attendance:room.start")}
             </Button>
             <ConfirmButton
               title={t("attendance:room.endTitle", { title: meeting.title })}
