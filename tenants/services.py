@@ -319,21 +319,9 @@ def organisation_timezone_set(
         timezone_validate(timezone_name)
     except ValidationError as exc:
         raise ValidationError({"timezone": exc.error_list}) from exc
-    before = organisation.timezone
-    if before == timezone_name:
-        return organisation
-    with schema_context(get_public_schema_name()):
-        organisation.timezone = timezone_name
-        organisation.save(update_fields=["timezone"])
-    if actor is not None:
-        audit_record(
-            actor=actor,
-            action="organisation.timezone",
-            target=organisation,
-            ip=ip,
-            details={"from": before, "to": timezone_name},
-        )
-    return organisation
+    return _organisation_setting_save(
+        organisation=organisation, field="timezone", value=timezone_name, actor=actor, ip=ip
+    )
 
 
 def organisation_language_set(
@@ -346,19 +334,29 @@ def organisation_language_set(
         raise ValidationError(
             {"language": [ValidationError(f"Unknown language (one of {known}).", "invalid")]}
         )
-    before = organisation.language
-    if before == language:
+    return _organisation_setting_save(
+        organisation=organisation, field="language", value=language, actor=actor, ip=ip
+    )
+
+
+def _organisation_setting_save(
+    *, organisation: Organisation, field: str, value: str, actor: User | None, ip: str | None
+) -> Organisation:
+    """Saves one of the school's own settings (it lives in public) and audits the change in
+    the school as `organisation.<field>` when a school's admin made it."""
+    before = getattr(organisation, field)
+    if before == value:
         return organisation
     with schema_context(get_public_schema_name()):
-        organisation.language = language
-        organisation.save(update_fields=["language"])
+        setattr(organisation, field, value)
+        organisation.save(update_fields=[field])
     if actor is not None:
         audit_record(
             actor=actor,
-            action="organisation.language",
+            action=f"organisation.{field}",
             target=organisation,
             ip=ip,
-            details={"from": before, "to": language},
+            details={"from": before, "to": value},
         )
     return organisation
 
