@@ -28,6 +28,7 @@ from tenants.accounts.forms import (
 from tenants.accounts.invitations import InvitationRefused, invitation_accept, invitation_open
 from tenants.accounts.models import User
 from tenants.accounts.passwords import password_changed, password_reset_attempt
+from tenants.accounts.signin import signin_failed, signin_lockout
 from tenants.accounts.twofactor import (
     TwoFactorLocked,
     TwoFactorState,
@@ -243,9 +244,21 @@ class PasswordChangeView(SchoolContextMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
 
     def form_valid(self, form: Any) -> HttpResponse:
+        # wrong current passwords count like wrong sign-ins, as in the app (password_change)
+        lockout = signin_lockout(email=form.user.email, ip=request_ip(self.request))
+        if lockout is not None:
+            form.add_error("old_password", lockout.message)
+            return self.form_invalid(form)
         response = super().form_valid(form)
         password_changed(user=form.user, how="changed", ip=request_ip(self.request))
         return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if "old_password" in form.errors and form.user.is_authenticated:
+            lockout = signin_failed(email=form.user.email, ip=request_ip(self.request))
+            if lockout is not None:
+                form.errors["old_password"] = form.error_class([lockout.message])
+        return super().form_invalid(form)
 
 
 class PasswordChangeDoneView(SchoolContextMixin, auth_views.PasswordChangeDoneView):

@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from tenants.accounts.models import ApiToken, User
 from tenants.accounts.services import api_token_authenticate, api_token_create
+from tenants.accounts.signin import signin_succeeded
 from tenants.audit.models import AuditEntry
 from tenants.mail.models import OutboundMail
 from tests.conftest import PASSWORD
@@ -192,3 +193,24 @@ def test_a_reset_ends_api_tokens_and_sessions(alpha):
 def test_changing_needs_a_sign_in(alpha):
     response = Client(HTTP_HOST=alpha.host).get("/accounts/password/change/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_wrong_current_passwords_on_the_change_page_count_like_wrong_sign_ins(alpha, settings):
+    # given: a session whose holder guesses the current password on the server's page
+    settings.LIVEROLL_SIGNIN_MAX_FAILURES = 3
+    client = alpha.client("parent")
+    guess = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+
+    # when: three wrong guesses, then the right one
+    try:
+        for _ in range(3):
+            client.post("/accounts/password/change/", {"old_password": "wrong", **guess})
+        right = client.post("/accounts/password/change/", {"old_password": PASSWORD, **guess})
+    finally:
+        signin_succeeded(email=alpha.users["parent"].email)  # the session's other tests sign in
+
+    # then: locked out like a sign-in: the right password changes nothing now
+    assert right.status_code == 200 and "Try again in" in right.content.decode()
+    with schema_context(alpha.schema):
+        parent = User.objects.get(pk=alpha.users["parent"].pk)
+        assert parent.check_password(PASSWORD)
