@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { onConnection, request, subscribe, type Connection } from "./api/client";
 import type { Operation } from "./api/client";
 
@@ -18,15 +18,22 @@ export function useQuery<TData, TVars>(
   const [data, setData] = useState<TData | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  // only the answer to the latest request is shown: a slow answer for an earlier page or
+  // filter that arrives after a newer one is dropped
+  const latest = useRef(0);
   const refetch = useCallback(async () => {
+    const mine = ++latest.current;
     setLoading(true);
     try {
-      setData(await request(operation, variables));
+      const answer = await request(operation, variables);
+      if (mine !== latest.current) return;
+      setData(answer);
       setError(null);
     } catch (e) {
+      if (mine !== latest.current) return;
       setError(e instanceof Error ? e.message : String(e));
     } finally {
-      setLoading(false);
+      if (mine === latest.current) setLoading(false);
     }
     // `key` stands for the variables: a new object each render must not re-run this
   }, [operation, key]);

@@ -2,11 +2,12 @@ import "@fontsource/noto-sans-bengali/bengali-400.css";
 import "@fontsource/noto-sans-bengali/bengali-600.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { SIGNED_OUT_EVENT, request, resetSubscriptions } from "./api/client";
+import { ME_CHANGED_EVENT, PREFERENCES_CHANGED_EVENT, SIGNED_OUT_EVENT, request, resetSubscriptions } from "./api/client";
 import { LOGOUT, ME, MY_PREFERENCES } from "./api/operations";
 import type { User } from "./api/schema";
 import { SignIn } from "./areas/account/SignIn";
 import { onLanguage, setLanguage, t } from "./i18n";
+import { fmt } from "./i18n/format";
 import { chooseLanguage } from "./i18n/language";
 import { BASE, navigate } from "./router";
 import { Shell } from "./shell/Shell";
@@ -53,9 +54,20 @@ function App() {
       setMe(null);
     };
     window.addEventListener(SIGNED_OUT_EVENT, signedOut);
-    const stop = onLanguage(setShownLanguage);
+    // the key of the rendered tree: a new language or zone renders everything again
+    const stop = onLanguage((language) => setShownLanguage(`${language}|${fmt.zone()}`));
+    const meChanged = () => {
+      request(ME)
+        .then((data) => setMe(data.me))
+        .catch(() => undefined); // the old name stays shown; the next page load corrects it
+    };
+    const preferencesChanged = () => void applyPreferences(true);
+    window.addEventListener(ME_CHANGED_EVENT, meChanged);
+    window.addEventListener(PREFERENCES_CHANGED_EVENT, preferencesChanged);
     return () => {
       window.removeEventListener(SIGNED_OUT_EVENT, signedOut);
+      window.removeEventListener(ME_CHANGED_EVENT, meChanged);
+      window.removeEventListener(PREFERENCES_CHANGED_EVENT, preferencesChanged);
       stop();
     };
   }, []);

@@ -11,6 +11,11 @@ export type Operation<TData, TVars> = TypedDocumentString<TData, TVars>;
 export const ENDPOINT = "/graphql/";
 /** Sent on window when a request finds the session gone (expired, signed out elsewhere). */
 export const SIGNED_OUT_EVENT = "liveroll:signed-out";
+/** Sent on window after the person's own name changed: the shell asks who they are again. */
+export const ME_CHANGED_EVENT = "liveroll:me-changed";
+/** Sent on window after a language or a zone that applies to the person changed (theirs, or
+ * the school's default): the shell applies their preferences again and re-renders. */
+export const PREFERENCES_CHANGED_EVENT = "liveroll:preferences-changed";
 
 /** A GraphQL-level failure (not a mutation's `errors` payload, which callers show). */
 export class GraphQLRequestError extends Error {

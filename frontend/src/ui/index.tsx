@@ -162,16 +162,21 @@ export function ConfirmButton({ children, title, body, confirmLabel, onConfirm, 
   disabled?: boolean;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const trigger = useRef<HTMLSpanElement>(null);
   const [open, setOpen] = useState(false);
+  const wasOpen = useRef(false);
   useEffect(() => {
     if (open) dialog.current?.showModal?.();
-    else dialog.current?.close?.();
+    else if (wasOpen.current) trigger.current?.querySelector("button")?.focus(); // back where they were
+    wasOpen.current = open;
   }, [open]);
   return (
     <>
-      <Button kind={kind} busy={busy} disabled={disabled} testId={testId} onClick={() => setOpen(true)}>
-        {children}
-      </Button>
+      <span ref={trigger} class="confirm-trigger">
+        <Button kind={kind} busy={busy} disabled={disabled} testId={testId} onClick={() => setOpen(true)}>
+          {children}
+        </Button>
+      </span>
       {open && (
         <dialog ref={dialog} class="confirm" aria-labelledby="confirm-title" onClose={() => setOpen(false)} data-test-id="confirm-dialog">
           <h2 id="confirm-title">{title}</h2>

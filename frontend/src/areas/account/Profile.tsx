@@ -2,7 +2,7 @@
 // time zone, reminders, password, two-factor sign-in, calendar feed and data export.
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { request } from "../../api/client";
+import { ME_CHANGED_EVENT, request } from "../../api/client";
 import type { FieldError } from "../../api/schema";
 import type { Me } from "../types";
 import { useQuery } from "../../hooks";
@@ -59,6 +59,7 @@ function AboutYou({ me, preferences, onSaved }: { me: Me; preferences: Preferenc
       if (result.preferences && !result.errors.length) {
         onSaved(result.preferences);
         setSaved(true);
+        window.dispatchEvent(new Event(ME_CHANGED_EVENT)); // the header and greeting follow
       }
     } catch (e) {
       setErrors(failure(e));

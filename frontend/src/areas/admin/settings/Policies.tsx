@@ -2,6 +2,7 @@
 // scheduling, retention, the school's time zone and two-factor sign-in for admins. Numbers are
 // checked here first (the same limits as the server) and the server's typed errors are shown
 // next to their field.
+import { PREFERENCES_CHANGED_EVENT } from "../../../api/client";
 import { useEffect, useState } from "preact/hooks";
 import { graphql } from "../../../api/gql";
 import type { FieldError } from "../../../api/schema";
@@ -394,7 +395,11 @@ function TimezoneForm({ timezone, onSaved }: { timezone: string; onSaved: () => 
   const submit = () =>
     void state.save(async () => {
       const { setSchoolTimezone: payload } = await run.run({ timezone: v.zone });
-      if (!payload.errors.length) onSaved();
+      if (!payload.errors.length) {
+        onSaved();
+        // those without a zone of their own (the admin too, perhaps) see times in the new one
+        window.dispatchEvent(new Event(PREFERENCES_CHANGED_EVENT));
+      }
       return payload.errors;
     });
   return (
