@@ -222,7 +222,8 @@ class MeetingsMutation:
     @strawberry.mutation(
         description="Begin connecting the viewer's Zoom (teachers and admins): go to"
         " authorizeUrl. Zoom sends them back to `returnTo` (a path of the app, `/app/…`) with"
-        " `?zoom=connected|denied|expired|failed`; without it, to the Zoom page."
+        " `?zoom=connected` (a refusal or failure shows the server's page with the reason);"
+        " without it, to the Zoom page."
     )
     @typed_errors(ConnectZoomPayload)
     def connect_zoom(self, info: Info, return_to: str | None = None) -> ConnectZoomPayload:
@@ -235,6 +236,8 @@ class MeetingsMutation:
         )
         if return_to is not None:
             request.session[ZOOM_APP_RETURN_KEY] = return_to
+        else:  # an earlier connect's page is not this one's
+            request.session.pop(ZOOM_APP_RETURN_KEY, None)
         return ConnectZoomPayload(authorize_url=url, errors=[])
 
     @strawberry.mutation

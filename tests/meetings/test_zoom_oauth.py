@@ -256,6 +256,22 @@ def test_connecting_from_the_app_returns_to_the_page_that_started_it(zoom_alpha,
     assert response["Location"] == "/app/my-zoom?zoom=connected"
 
 
+def test_a_connect_without_a_page_does_not_return_to_an_earlier_ones(zoom_alpha, requests_mock):
+    # given: a connect started from My Zoom, abandoned; then one started without a page
+    client = zoom_alpha.client("admin")
+    _gql(client, CONNECT, back="/app/my-zoom")
+    started = _gql(client, CONNECT)["connectZoom"]
+    state = parse_qs(urlsplit(started["authorizeUrl"]).query)["state"][0]
+    requests_mock.post(f"{OAUTH}/oauth/token", json=token_body("acc-1", "ref-1"))
+    requests_mock.get(f"{API}/users/me", json={"id": "zu-42", "email": "t@zoom.example"})
+
+    # when: Zoom sends them back
+    response = client.get("/oauth/zoom/callback/", {"code": "the-code", "state": state})
+
+    # then: to their usual Zoom page, not the abandoned one's
+    assert response["Location"] == "/app/settings/zoom?zoom=connected"
+
+
 def test_a_refused_consent_leads_back_to_the_page_that_started_it(zoom_alpha):
     client = zoom_alpha.client("admin")
     _gql(client, CONNECT, back="/app/my-zoom")
