@@ -9,6 +9,11 @@ import { Link } from "../router";
 
 export { Link };
 
+/** A thrown failure (network, GraphQL) as the errors a form shows. */
+export function thrownErrors(e: unknown): FieldError[] {
+  return [{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }];
+}
+
 /** The errors of one field. */
 export function fieldErrors(errors: readonly FieldError[], field: string): FieldError[] {
   return errors.filter((e) => e.field === field);

@@ -432,14 +432,15 @@ function CalendarSection() {
   const shown = url ?? feed.data?.myCalendarFeed.url ?? "";
 
   const copy = async () => {
+    let done = true;
     try {
       await navigator.clipboard.writeText(shown);
     } catch {
-      // no clipboard (an insecure origin): select it for the person to copy
+      // no clipboard (an insecure origin): select it, and say "copied" only if that copied it
       field.current?.select();
-      document.execCommand?.("copy");
+      done = document.execCommand?.("copy") ?? false;
     }
-    setCopied(true);
+    setCopied(done);
   };
   const reset = async () => {
     setBusy(true);

@@ -6,9 +6,8 @@ import { request } from "../../api/client";
 import type { AttendanceSessionQuery } from "../../api/gql/graphql";
 import type { FieldError } from "../../api/schema";
 import { t } from "../../i18n";
-import { Button, ConfirmButton, Errors, Field, Section, fieldErrors, otherErrors } from "../../ui";
+import { Button, ConfirmButton, Errors, Field, fieldErrors, otherErrors, Section, thrownErrors } from "../../ui";
 import { INVITE_GUEST, REVOKE_GUEST } from "./documents";
-import { failed } from "./errors";
 
 type Meeting = AttendanceSessionQuery["meeting"];
 
@@ -29,7 +28,7 @@ export function Guests({ meeting, refetch }: { meeting: Meeting; refetch: () => 
       if (!failures.length) await refetch();
       return !failures.length;
     } catch (e) {
-      setErrors(failed(e));
+      setErrors(thrownErrors(e));
       return false;
     } finally {
       setBusy(false);

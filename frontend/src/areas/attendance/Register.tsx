@@ -6,9 +6,8 @@ import type { AttendanceSessionQuery, AttendanceStatus } from "../../api/gql/gra
 import type { FieldError } from "../../api/schema";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { Button, Empty, Errors, Field, RoleBadge, Section, SortableTable, fieldErrors, otherErrors, type Column } from "../../ui";
+import { Button, Empty, Errors, Field, fieldErrors, otherErrors, RoleBadge, Section, SortableTable, thrownErrors, type Column } from "../../ui";
 import { OVERRIDE } from "./documents";
-import { failed } from "./errors";
 
 export type Session = AttendanceSessionQuery["sessionAttendance"];
 export type RegisterRow = Session["rows"][number];
@@ -51,7 +50,7 @@ function Override({ meetingId, row, onDone, onCancel }: {
       if (overrideAttendance.errors.length) setErrors(overrideAttendance.errors);
       else onDone();
     } catch (e) {
-      setErrors(failed(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
     }

@@ -9,9 +9,8 @@ import { useConnection, useQuery, useSubscription } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE } from "../../router";
-import { Button, ConfirmButton, Errors, Link, Loading, Notice, Page, RoleBadge, Section, StatusBadge } from "../../ui";
+import { Button, ConfirmButton, Errors, Link, Loading, Notice, Page, RoleBadge, Section, StatusBadge, thrownErrors } from "../../ui";
 import { END, ROOM, SESSION, START } from "./documents";
-import { failed } from "./errors";
 import { Guests } from "./Guests";
 import { RegisterTable } from "./Register";
 import { EMPTY_ROOM, roomReducer, sortedPeople, type RoomState } from "./room";
@@ -106,7 +105,7 @@ function Head({ meeting, status, onStatus }: {
       }
     } catch (e) {
       popup?.close();
-      setErrors(failed(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }
@@ -121,7 +120,7 @@ function Head({ meeting, status, onStatus }: {
       // Zoom's meeting.ended webhook confirms it and scores the register (the room hears it).
       if (endClass.meeting) onStatus(endClass.meeting.status);
     } catch (e) {
-      setErrors(failed(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }

@@ -7,9 +7,8 @@ import type { FieldError } from "../../api/schema";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
-import { Button, Errors, Section } from "../../ui";
+import { Button, Errors, Section, thrownErrors } from "../../ui";
 import { REJECT, RESOLVE, UNMATCHED } from "./documents";
-import { failed } from "./errors";
 
 interface Student {
   id: string;
@@ -51,7 +50,7 @@ export function Unmatched({ meetingId, students, version, onResolved }: {
         onResolved();
       }
     } catch (e) {
-      setErrors(failed(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }
@@ -62,7 +61,7 @@ export function Unmatched({ meetingId, students, version, onResolved }: {
 
   return (
     <Section title={t("attendance:unmatched.title")} count={rows.length} testId="unmatched">
-      {error && <Errors errors={failed(error)} />}
+      {error && <Errors errors={thrownErrors(error)} />}
       {rows.length === 0 ? (
         <p class="muted" data-test-id="unmatched-none">
           {t("attendance:unmatched.none")}

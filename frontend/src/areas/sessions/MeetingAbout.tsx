@@ -10,20 +10,7 @@ import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt, instantToLocal } from "../../i18n/format";
 import { BASE, Link, useLocation } from "../../router";
-import {
-  Button,
-  ConfirmButton,
-  Empty,
-  Errors,
-  Field,
-  Loading,
-  Notice,
-  Page,
-  Section,
-  SortableTable,
-  fieldErrors,
-  otherErrors,
-} from "../../ui";
+import { Button, ConfirmButton, Empty, Errors, Field, fieldErrors, Loading, Notice, otherErrors, Page, Section, SortableTable, thrownErrors } from "../../ui";
 import type { Me } from "../types";
 import { endOf } from "./joinWindow";
 import { parseDate, zonedInstant } from "./recurrence";
@@ -87,8 +74,6 @@ const REVOKE = graphql(`
 type Meeting = SessionsMeetingQuery["meeting"];
 type RosterRow = Meeting["roster"][number];
 
-const failure = (e: unknown): FieldError[] => [{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }];
-
 function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string; onDone: () => void }) {
   const [local] = useState(() => instantToLocal(meeting.startTime, zone));
   const [title, setTitle] = useState(meeting.title);
@@ -129,7 +114,7 @@ function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string
         focusFirstInvalid();
       } else onDone();
     } catch (e) {
-      setErrors(failure(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
     }
@@ -182,7 +167,7 @@ function CancelButtons({ meeting, refetch }: { meeting: Meeting; refetch: () => 
       setErrors(cancelMeeting.errors);
       if (!cancelMeeting.errors.length) await refetch();
     } catch (e) {
-      setErrors(failure(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }
@@ -295,7 +280,7 @@ function Guests({ meeting, refetch }: { meeting: Meeting; refetch: () => Promise
         await refetch();
       }
     } catch (e) {
-      setErrors(failure(e));
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
     }
@@ -307,7 +292,7 @@ function Guests({ meeting, refetch }: { meeting: Meeting; refetch: () => Promise
       setErrors(revokeGuest.errors);
       await refetch();
     } catch (e) {
-      setErrors(failure(e));
+      setErrors(thrownErrors(e));
     }
   };
   const open = meeting.status === "SCHEDULED" || meeting.status === "STARTED";

@@ -9,7 +9,7 @@ import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link, useLocation } from "../../router";
-import { Button, ConfirmButton, Errors, Loading, Notice, Page, Section } from "../../ui";
+import { Button, ConfirmButton, Errors, Loading, Notice, Page, Section, thrownErrors } from "../../ui";
 
 const ZOOM = graphql(`
   query SessionsMyZoom {
@@ -61,7 +61,7 @@ export function MyZoom() {
       }
       setErrors(connectZoom.errors);
     } catch (e) {
-      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      setErrors(thrownErrors(e));
     }
     setBusy(null);
   };
@@ -74,7 +74,7 @@ export function MyZoom() {
       if (disconnectZoom.ok) setDisconnected(true);
       await refetch();
     } catch (e) {
-      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }

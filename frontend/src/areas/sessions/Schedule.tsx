@@ -8,7 +8,7 @@ import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link, navigate, useLocation } from "../../router";
-import { Button, Empty, Errors, Field, Loading, Notice, Page, Section, fieldErrors, otherErrors } from "../../ui";
+import { Button, Empty, Errors, Field, fieldErrors, Loading, Notice, otherErrors, Page, Section, thrownErrors } from "../../ui";
 import { type Rule, type RuleProblem, MAX_INTERVAL, MAX_OCCURRENCES, dateIn, occurrences, parseDate, ruleInput, zonedInstant } from "./recurrence";
 import { type Repeat, type ScheduleForm, emptyForm, formProblems, repeatDefaults, ruleOf, withRepeat } from "./schedule";
 import { aboutHref } from "./parts";
@@ -312,7 +312,7 @@ function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
         focusFirstInvalid();
       }
     } catch (e) {
-      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
     }

@@ -8,7 +8,7 @@ import type { FieldError } from "../../api/schema";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link } from "../../router";
-import { Button, Errors, StatusBadge } from "../../ui";
+import { Button, Errors, StatusBadge, thrownErrors } from "../../ui";
 import { type JoinPolicy, endOf, joinState, tickFor } from "./joinWindow";
 
 /** The current time, re-read every `everyMs` while mounted. */
@@ -105,7 +105,7 @@ export function StartClassButton({ session, small, primary }: {
       }
     } catch (e) {
       popup?.close();
-      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
     }
@@ -192,7 +192,7 @@ export function RsvpPicker({ meetingId, answer, inSeries = false }: { meetingId:
       setErrors(rsvp.errors);
       if (rsvp.response) setCurrent(rsvp.response);
     } catch (e) {
-      setErrors([{ field: null, message: e instanceof Error ? e.message : String(e), code: "" }]);
+      setErrors(thrownErrors(e));
     } finally {
       setBusy(null);
     }
