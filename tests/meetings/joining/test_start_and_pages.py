@@ -39,9 +39,7 @@ def test_the_spa_offers_join_in_a_new_tab_from_join_url():
     from pathlib import Path
 
     frontend = Path(__file__).resolve().parents[3] / "frontend/src/areas"
-    # the sessions area's Join button and Start class (home panels, lists, a session's page)
+    # the sessions area's Join button (home panels, lists, a session's page); Start class's new
+    # tab is frontend/src/ui/newTab.ts, tested by vitest (newTab.test.ts)
     parts = (frontend / "sessions/parts.tsx").read_text()
-    room = (frontend / "attendance/Room.tsx").read_text()
     assert re.search(r'href=\{joinUrl\} target="_blank" rel="noopener noreferrer"', parts)
-    assert 'window.open("", "_blank")' in parts and "popup.opener = null" in parts
-    assert 'window.open("", "_blank")' in room and "popup.opener = null" in room

@@ -10,6 +10,7 @@ import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE } from "../../router";
 import { Button, ConfirmButton, Errors, Link, Loading, Notice, Page, RoleBadge, Section, StatusBadge, thrownErrors } from "../../ui";
+import { openInNewTab } from "../../ui/newTab";
 import { END, ROOM, SESSION, START } from "./documents";
 import { Guests } from "./Guests";
 import { RegisterTable } from "./Register";
@@ -89,22 +90,17 @@ function Head({ meeting, status, onStatus }: {
   const start = async () => {
     setErrors([]);
     setBusy("start");
-    // Opened within the click, so that no pop-up blocker stops it; pointed at Zoom below.
-    const popup = window.open("", "_blank");
     try {
-      const { startClass } = await request(START, { meetingId: meeting.id });
-      if (startClass.errors.length || !startClass.startUrl) {
-        popup?.close();
-        setErrors(startClass.errors.length ? startClass.errors : [{ field: null, message: t("attendance:room.noStartLink"), code: "zoom" }]);
-        return;
-      }
-      setStartUrl(startClass.startUrl);
-      if (popup) {
-        popup.opener = null;
-        popup.location.href = startClass.startUrl;
-      }
+      let refused: FieldError[] = [];
+      const url = await openInNewTab(async () => {
+        const { startClass } = await request(START, { meetingId: meeting.id });
+        if (!startClass.errors.length && startClass.startUrl) return startClass.startUrl;
+        refused = startClass.errors.length ? startClass.errors : [{ field: null, message: t("attendance:room.noStartLink"), code: "zoom" }];
+        return null;
+      });
+      setErrors(refused);
+      if (url) setStartUrl(url);
     } catch (e) {
-      popup?.close();
       setErrors(thrownErrors(e));
     } finally {
       setBusy(null);

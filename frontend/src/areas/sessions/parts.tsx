@@ -10,6 +10,7 @@ import { fmt } from "../../i18n/format";
 import { BASE, Link } from "../../router";
 import { Button, Errors, StatusBadge, thrownErrors } from "../../ui";
 import { type JoinPolicy, endOf, joinState, tickFor } from "./joinWindow";
+import { openInNewTab } from "../../ui/newTab";
 
 /** The current time, re-read every `everyMs` while mounted. */
 export function useNow(everyMs = 30_000): Date {
@@ -89,22 +90,17 @@ export function StartClassButton({ session, small, primary }: {
   const start = async () => {
     setErrors([]);
     setBusy(true);
-    // Opened within the click, so that no pop-up blocker stops it; pointed at Zoom below.
-    const popup = window.open("", "_blank");
     try {
-      const { startClass } = await request(START_CLASS, { id: session.id });
-      if (startClass.errors.length || !startClass.startUrl) {
-        popup?.close();
-        setErrors(startClass.errors.length ? startClass.errors : [{ field: null, message: t("sessions:start.noLink"), code: "zoom" }]);
-        return;
-      }
-      setFallback(startClass.startUrl);
-      if (popup) {
-        popup.opener = null;
-        popup.location.href = startClass.startUrl;
-      }
+      let refused: FieldError[] = [];
+      const url = await openInNewTab(async () => {
+        const { startClass } = await request(START_CLASS, { id: session.id });
+        if (!startClass.errors.length && startClass.startUrl) return startClass.startUrl;
+        refused = startClass.errors.length ? startClass.errors : [{ field: null, message: t("sessions:start.noLink"), code: "zoom" }];
+        return null;
+      });
+      setErrors(refused);
+      if (url) setFallback(url);
     } catch (e) {
-      popup?.close();
       setErrors(thrownErrors(e));
     } finally {
       setBusy(false);
