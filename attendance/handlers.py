@@ -96,6 +96,7 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
             "id": str(f.get("id", "")),
             "file_type": f.get("file_type", ""),
             "play_url": sealed_open(f.get("play_url")),
+            "download_url": sealed_open(f.get("download_url")),
             "recording_start": f.get("recording_start"),
             "recording_end": f.get("recording_end"),
             "file_size": f.get("file_size", 0),

@@ -2,7 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from tenants.fields import EncryptedJSONField, EncryptedTextField
+# Recordings, transcripts and summaries are kept in attendance/recordings/ (same app label: their
+# tables and migrations are attendance's); importing them here registers them with the app.
+from attendance.recordings.models import Recording as Recording
+from attendance.recordings.models import RecordingFile as RecordingFile
+from attendance.recordings.models import RecordingSettings as RecordingSettings
+from attendance.recordings.models import Summary as Summary
+from attendance.recordings.models import Transcript as Transcript
+from attendance.recordings.models import TranscriptCue as TranscriptCue
 
 
 class WebhookEvent(models.Model):
@@ -203,24 +210,6 @@ class AttendanceRecord(models.Model):
     @property
     def status(self) -> str:
         return self.override_status or self.computed_status
-
-
-class Recording(models.Model):
-    meeting = models.ForeignKey(
-        "meetings.Meeting", on_delete=models.CASCADE, related_name="recordings"
-    )
-    zoom_uuid = models.CharField(max_length=100)
-    # Sealed at rest: Zoom's links open the recording without a sign-in (a passcode rides
-    # along in some), so they are secrets. Only https links on Zoom's hosts are kept
-    # (attendance.services.recording_store).
-    share_url = EncryptedTextField()
-    files = EncryptedJSONField(default=list)  # [{id, file_type, play_url, recording_start, ...}]
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "zoom_uuid"], name="recording_unique")
-        ]
 
 
 class GuestAttendance(models.Model):

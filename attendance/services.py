@@ -44,6 +44,7 @@ from attendance.models import (
     ParticipantRole,
     ParticipantSession,
     Recording,
+    RecordingFile,
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
@@ -915,18 +916,26 @@ def recording_store(
     files: list[dict[str, Any]],
     webhook_event_id: int | None = None,
 ) -> Recording:
-    """Keep a recording's links (sealed at rest), each checked: one that is not Zoom's is
-    dropped and logged, the rest kept."""
+    """Keep a recording and its files' links (sealed at rest), each checked: one that is not
+    Zoom's is dropped and logged, the rest kept."""
     origin = _api_origin()
     refused = []
-    clean_share = zoom_link_clean(share_url, api_origin=origin) if share_url else ""
-    if share_url and not clean_share:
-        refused.append(share_url)
-    for entry in files:
-        link = str(entry.get("play_url") or "")
-        entry["play_url"] = zoom_link_clean(link, api_origin=origin) if link else ""
-        if link and not entry["play_url"]:
+
+    def clean(link: str) -> str:
+        kept = zoom_link_clean(link, api_origin=origin) if link else ""
+        if link and not kept:
             refused.append(link)
+        return kept
+
+    clean_share = clean(share_url)
+    rows = [
+        {
+            **entry,
+            "play_url": clean(str(entry.get("play_url") or "")),
+            "download_url": clean(str(entry.get("download_url") or "")),
+        }
+        for entry in files
+    ]
     if refused:
         logger.warning(
             "recording of meeting %s (webhook event %s): dropped %d link(s) not on Zoom's hosts,"
@@ -937,8 +946,17 @@ def recording_store(
             refused[0].split("?")[0][:60],  # not the query: it may carry a passcode
         )
     recording, _ = Recording.objects.update_or_create(
-        meeting=meeting,
-        zoom_uuid=zoom_uuid,
-        defaults={"share_url": clean_share, "files": files},
+        meeting=meeting, zoom_uuid=zoom_uuid, defaults={"share_url": clean_share}
     )
+    for row in rows:
+        RecordingFile.objects.update_or_create(
+            recording=recording,
+            zoom_file_id=str(row.get("id") or "")[:100],
+            defaults={
+                "file_type": str(row.get("file_type") or "")[:32],
+                "file_size": int(row.get("file_size") or 0),
+                "play_url": row["play_url"],
+                "download_url": row["download_url"],
+            },
+        )
     return recording

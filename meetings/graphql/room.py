@@ -104,7 +104,7 @@ def prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
             )
         )
     if "recordings" in fields:
-        lookups.append("recordings")
+        lookups.append("recordings__files")
     if "guestAttendance" in fields:
         lookups.append(
             Prefetch(
@@ -178,8 +178,7 @@ def recordings_of(meeting: Meeting) -> list[Recording]:
         Recording(
             share_url=rec.share_url,
             files=[
-                RecordingFile(file_type=f.get("file_type", ""), play_url=f.get("play_url", ""))
-                for f in rec.files
+                RecordingFile(file_type=f.file_type, play_url=f.play_url) for f in rec.files.all()
             ],
         )
         for rec in meeting.recordings.all()

@@ -117,10 +117,14 @@ def test_recording_completed_stores_the_links_sealed(live_class):
         process([recording, recording])
         stored = Recording.objects.get(meeting=meeting)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT share_url, files FROM attendance_recording")
+            cursor.execute(
+                "SELECT share_url, play_url FROM attendance_recording r"
+                " JOIN attendance_recordingfile f ON f.recording_id = r.id"
+            )
             at_rest = cursor.fetchone()
+        files = list(stored.files.all())
     assert stored.share_url == "https://zoom.us/rec/share/abc"
-    assert stored.files[0]["play_url"] == "https://us02web.zoom.us/rec/play/f1"
+    assert files[0].play_url == "https://us02web.zoom.us/rec/play/f1"
     assert all(value.startswith("enc:") and "zoom.us" not in value for value in at_rest)
 
 
@@ -147,8 +151,9 @@ def test_recording_links_not_on_zooms_hosts_are_dropped(live_class, link, caplog
     with schema_context(world.schema):
         assert process([recording]) == ["processed"]
         stored = Recording.objects.get(meeting=meeting)
+        play_urls = [f.play_url for f in stored.files.order_by("zoom_file_id")]
     assert stored.share_url == ""
-    assert [f["play_url"] for f in stored.files] == ["", "https://zoom.us/rec/play/f2"]
+    assert play_urls == ["", "https://zoom.us/rec/play/f2"]
     assert "dropped 2 link(s) not on Zoom's hosts" in caplog.text
 
 
