@@ -15,7 +15,7 @@ const timeout = Number(process.env.TOUR_TIMEOUT_MS ?? "20000");
 mkdirSync(out, { recursive: true });
 const sel = (id) => `[data-test-id="${id}"]`;
 // a key of a catalogue shown as text (i18next shows the key when it finds no message)
-const RAW_KEY = /\b(?:common|admin|people|sessions|attendance|account):[A-Za-z_.]+/;
+const RAW_KEY = /\b(?:common|admin|people|sessions|attendance|account|recordings):[A-Za-z_.]+/;
 const BENGALI = /[\u0980-\u09FF]/;
 
 const browser = await chromium.launch({

@@ -21,6 +21,27 @@ describe("fmt", () => {
     expect(fmt.duration(3725)).toMatch(/^1 hr 2 min/);
     expect(fmt.duration(7200)).toMatch(/^2 hr/);
   });
+  it("writes a time into a recording as a player does, in the language's digits", () => {
+    applyFormatting("en-BD", "UTC");
+    expect(fmt.clock(3723)).toBe("1:02:03");
+    expect(fmt.clock(75.9)).toBe("1:15");
+    expect(fmt.clock(0)).toBe("0:00");
+    expect(fmt.clock(36000)).toBe("10:00:00");
+    expect(fmt.clock(-4)).toBe("0:00");
+    applyFormatting("bn-BD", "UTC");
+    expect(fmt.clock(3723)).toBe("১:০২:০৩");
+  });
+  it("writes file sizes in decimal units", () => {
+    applyFormatting("en-BD", "UTC");
+    expect(fmt.fileSize(900)).toBe("900 bytes");
+    expect(fmt.fileSize(1)).toBe("1 byte");
+    expect(fmt.fileSize(12_300)).toBe("12.3 kB");
+    expect(fmt.fileSize(340_000_000)).toBe("340 MB");
+    expect(fmt.fileSize(999_990_000)).toBe("1 GB");
+    expect(fmt.fileSize(5_500_000_000)).toBe("5.5 GB");
+    applyFormatting("bn-BD", "UTC");
+    expect(fmt.fileSize(5_500_000_000)).toBe("৫.৫ GB");
+  });
   it("groups by the day in the shown zone", () => {
     applyFormatting("en-BD", "Asia/Dhaka");
     expect(fmt.dayKey("2026-11-30T20:00:00Z")).toBe("2026-12-01");

@@ -74,6 +74,28 @@ export const fmt = {
     const rest = minutes % 60;
     return rest ? `${unit(Math.floor(minutes / 60), "hour")} ${unit(rest, "minute")}` : unit(minutes / 60, "hour");
   },
+  /** A time into a recording, as a player shows it: 3723 → "1:02:03", 75 → "1:15" (seconds,
+   * rounded down; the language's digits). */
+  clock: (seconds: number) => {
+    const total = Math.max(0, Math.floor(seconds));
+    const plain = new Intl.NumberFormat(locale, { useGrouping: false });
+    const two = new Intl.NumberFormat(locale, { useGrouping: false, minimumIntegerDigits: 2 });
+    const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+    return h ? `${plain.format(h)}:${two.format(m)}:${two.format(s)}` : `${plain.format(m)}:${two.format(s)}`;
+  },
+  /** A file's size in decimal units: 1_500_000_000 → "1.5 GB", 900 → "900 bytes". */
+  fileSize: (bytes: number) => {
+    const value = Math.max(0, bytes);
+    if (value < 1000) return new Intl.NumberFormat(locale, { style: "unit", unit: "byte", unitDisplay: "long" }).format(value);
+    const units = ["kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
+    let amount = value / 1000;
+    let i = 0;
+    while (amount >= 999.95 && i < units.length - 1) {
+      amount /= 1000;
+      i += 1;
+    }
+    return new Intl.NumberFormat(locale, { style: "unit", unit: units[i], unitDisplay: "short", maximumFractionDigits: 1 }).format(amount);
+  },
   /** "in 5 minutes", "2 hours ago" */
   relative: (value: When, now: Date = new Date()) => {
     if (!value) return DASH;

@@ -6,15 +6,17 @@ import enAdmin from "../locales/en/admin.json";
 import enAttendance from "../locales/en/attendance.json";
 import enCommon from "../locales/en/common.json";
 import enPeople from "../locales/en/people.json";
+import enRecordings from "../locales/en/recordings.json";
 import enSessions from "../locales/en/sessions.json";
 import bnAccount from "../locales/bn/account.json";
 import bnAdmin from "../locales/bn/admin.json";
 import bnAttendance from "../locales/bn/attendance.json";
 import bnCommon from "../locales/bn/common.json";
 import bnPeople from "../locales/bn/people.json";
+import bnRecordings from "../locales/bn/recordings.json";
 import bnSessions from "../locales/bn/sessions.json";
 
-export const NAMESPACES = ["common", "admin", "people", "sessions", "attendance", "account"] as const;
+export const NAMESPACES = ["common", "admin", "people", "sessions", "attendance", "account", "recordings"] as const;
 
 const en = {
   common: enCommon,
@@ -23,6 +25,7 @@ const en = {
   sessions: enSessions,
   attendance: enAttendance,
   account: enAccount,
+  recordings: enRecordings,
 };
 
 export type Catalogue = typeof en;
@@ -36,5 +39,6 @@ export const resources = {
     sessions: bnSessions,
     attendance: bnAttendance,
     account: bnAccount,
+    recordings: bnRecordings,
   },
 };

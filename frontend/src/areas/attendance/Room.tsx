@@ -11,6 +11,7 @@ import { fmt } from "../../i18n/format";
 import { BASE } from "../../router";
 import { Button, ConfirmButton, Errors, Link, Loading, Notice, Page, RoleBadge, Section, StatusBadge, thrownErrors } from "../../ui";
 import { openInNewTab } from "../../ui/newTab";
+import { RecordingLink } from "../recordings/RecordingLink";
 import { END, ROOM, SESSION, START } from "./documents";
 import { Guests } from "./Guests";
 import { RegisterTable } from "./Register";
@@ -157,6 +158,7 @@ function Head({ meeting, status, onStatus }: {
             {t("attendance:room.classGrid")}
           </Link>
         )}
+        {status === "ENDED" && <RecordingLink meetingId={meeting.id} />}
       </div>
       <Errors errors={errors} testId="room-errors" />
       {startUrl && (
@@ -243,6 +245,11 @@ function OwnAttendance({ data }: { data: AttendanceSessionQuery }) {
           <p class="muted small">{fmt.dateTime(meeting.startTime)}</p>
         </div>
         <StatusBadge status={meeting.status} />
+        {meeting.status === "ENDED" && (
+          <div class="actions">
+            <RecordingLink meetingId={meeting.id} />
+          </div>
+        )}
       </section>
       {meeting.status === "SCHEDULED" || meeting.status === "CANCELLED" ? (
         <Section>

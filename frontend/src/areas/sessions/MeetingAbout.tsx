@@ -11,6 +11,7 @@ import { t } from "../../i18n";
 import { fmt, instantToLocal } from "../../i18n/format";
 import { BASE, Link, useLocation } from "../../router";
 import { Button, ConfirmButton, Empty, Errors, Field, fieldErrors, Loading, Notice, otherErrors, Page, Section, SortableTable, thrownErrors } from "../../ui";
+import { RecordingLink } from "../recordings/RecordingLink";
 import type { Me } from "../types";
 import { endOf } from "./joinWindow";
 import { parseDate, zonedInstant } from "./recurrence";
@@ -375,6 +376,7 @@ function About({ data, me, refetch }: { data: SessionsMeetingQuery; me: Me; refe
       actions={
         <>
           <SessionStatus status={meeting.status} />
+          {meeting.status === "ENDED" && <RecordingLink meetingId={meeting.id} />}
           {meeting.canManage && (
             <Link href={`${BASE}/meetings/${meeting.id}`} class="button" data-test-id="open-live-room">
               {t("sessions:about.liveRoom")}

@@ -8,6 +8,7 @@ import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link, navigate, useLocation } from "../../router";
 import { Button, Empty, Field, Loading, Notice, Page, Tabs } from "../../ui";
+import { RecordingLink } from "../recordings/RecordingLink";
 import type { Me } from "../types";
 import { isUpcoming } from "./joinWindow";
 import { JoinButton, RsvpPicker, SessionLine, SessionStatus, StartClassButton, useNow } from "./parts";
@@ -48,6 +49,7 @@ export function SessionRow({ session, me, policy }: { session: Item; me: Me; pol
       <div class="row-actions">
         {session.canManage && <StartClassButton session={session} small />}
         {student && <JoinButton session={session} joinUrl={session.joinUrl} policy={policy} />}
+        {session.status === "ENDED" && <RecordingLink meetingId={session.id} />}
       </div>
       {student && session.status === "SCHEDULED" && <RsvpPicker meetingId={session.id} answer={session.myRsvp} />}
     </li>

@@ -1,13 +1,14 @@
 // The school's settings (admins), one tab each: the Zoom app, teachers' Zoom connections,
-// attendance and reminders, joining and invitations, the school.
+// attendance and reminders, joining and invitations, the school, recordings.
 import { useEffect } from "preact/hooks";
 import { t } from "../../../i18n";
 import { Page, Tabs } from "../../../ui";
 import { PoliciesTab } from "./Policies";
+import { RecordingsTab } from "./Recordings";
 import { ZoomConnectionsTab } from "./ZoomConnections";
 import { ZoomSettingsTab } from "./ZoomSettings";
 
-export const SETTINGS_TABS = ["zoom", "zoom-connections", "attendance", "joining", "school"] as const;
+export const SETTINGS_TABS = ["zoom", "zoom-connections", "attendance", "joining", "school", "recordings"] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 export function isSettingsTab(value: string | undefined): value is SettingsTab {
@@ -20,6 +21,7 @@ const TAB_LABEL: Record<SettingsTab, () => string> = {
   attendance: () => t("admin:settings.tabs.attendance"),
   joining: () => t("admin:settings.tabs.joining"),
   school: () => t("admin:settings.tabs.school"),
+  recordings: () => t("admin:settings.tabs.recordings"),
 };
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
@@ -40,6 +42,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === "attendance" && <PoliciesTab key="attendance" group="attendance" />}
       {tab === "joining" && <PoliciesTab key="joining" group="joining" />}
       {tab === "school" && <PoliciesTab key="school" group="school" />}
+      {tab === "recordings" && <RecordingsTab />}
       </div>
     </Page>
   );

@@ -1,0 +1,145 @@
+// A session's recording page, for everyone who may see it: the recording's files (play,
+// download, delete), the summary with its action items, and the transcript. It says plainly
+// when there is nothing yet (the class has not ended, Zoom has not sent it, the transcript is
+// being prepared or failed), when the recording was deleted, and when it is not for this person.
+import { useState } from "preact/hooks";
+import type { RecordingsMeetingQuery, RecordingsSessionQuery } from "../../api/gql/graphql";
+import { useQuery } from "../../hooks";
+import { t } from "../../i18n";
+import { fmt } from "../../i18n/format";
+import { BASE, Link } from "../../router";
+import { Button, Empty, Loading, Notice, Page, Section, StatusBadge } from "../../ui";
+import { MEETING, SESSION } from "./documents";
+import { RecordingFiles } from "./Files";
+import { SummarySection } from "./Summary";
+import { TranscriptSection } from "./Transcript";
+
+type Meeting = RecordingsMeetingQuery["meeting"];
+
+function Head({ meeting }: { meeting: Meeting }) {
+  return (
+    <section class="card recording-meeting" data-test-id="recording-meeting">
+      <p class="muted small">
+        {meeting.className ?? t("recordings:page.noClass")} · {meeting.teacher.name}
+      </p>
+      <p class="muted small">
+        <time dateTime={meeting.startTime}>{fmt.dateTime(meeting.startTime)}</time> · {fmt.duration(meeting.durationMinutes * 60)}
+      </p>
+      <p class="recording-links">
+        <Link href={`${BASE}/meetings/${meeting.id}/about`} data-test-id="recording-session-link">
+          {t("recordings:page.session")}
+        </Link>
+        {meeting.canManage && (
+          <Link href={`${BASE}/meetings/${meeting.id}`} data-test-id="recording-room-link">
+            {t("recordings:page.register")}
+          </Link>
+        )}
+        <Link href={`${BASE}/recordings/search`} data-test-id="recording-search-link">
+          {t("recordings:page.searchAll")}
+        </Link>
+      </p>
+    </section>
+  );
+}
+
+/** Nothing at all yet: why, by where the session stands. */
+function NothingYet({ meeting }: { meeting: Meeting }) {
+  const key =
+    meeting.status === "CANCELLED" ? "cancelled" : meeting.status === "ENDED" ? "ended" : "notEnded";
+  return (
+    <Section testId="recording-nothing">
+      <Empty title={t(`recordings:page.nothing.${key}.title`)} testId="recording-nothing-yet">
+        {t(`recordings:page.nothing.${key}.body`)}
+      </Empty>
+    </Section>
+  );
+}
+
+function Contents({ meeting, data, refetch, refreshing }: {
+  meeting: Meeting;
+  data: RecordingsSessionQuery;
+  refetch: () => Promise<void>;
+  refreshing: boolean;
+}) {
+  const [deleted, setDeleted] = useState<string[]>([]);
+  const recordings = data.sessionRecordings.filter((r) => !deleted.includes(r.id));
+  const transcript = data.sessionTranscript;
+  const summary = data.sessionSummary;
+  const nothing = !recordings.length && !transcript && !summary && !deleted.length;
+  return (
+    <>
+      <div class="recording-refresh">
+        <Button kind="small" busy={refreshing} onClick={() => void refetch()} testId="recording-refresh">
+          {t("recordings:page.refresh")}
+        </Button>
+      </div>
+      {nothing ? (
+        <NothingYet meeting={meeting} />
+      ) : (
+        <>
+          <RecordingFiles
+            recordings={recordings}
+            justDeleted={deleted.length > 0}
+            onDeleted={(id) => {
+              setDeleted([...deleted, id]);
+              void refetch();
+            }}
+          />
+          <SummarySection
+            meetingId={meeting.id}
+            summary={summary}
+            transcriptStatus={transcript?.status ?? null}
+            canManage={meeting.canManage}
+            refetch={refetch}
+          />
+          <TranscriptSection meetingId={meeting.id} transcript={transcript} hasRecording={recordings.length > 0} />
+        </>
+      )}
+    </>
+  );
+}
+
+export function RecordingPage({ meetingId }: { meetingId: string }) {
+  const meeting = useQuery(MEETING, { id: meetingId }, meetingId);
+  const session = useQuery(SESSION, { meetingId }, meetingId);
+  if (meeting.error && !meeting.data) {
+    return (
+      <Page title={t("recordings:page.title")} testId="recording-page">
+        <Notice kind="error" testId="recording-page-error">
+          {t("recordings:page.notFound")}
+        </Notice>
+        <Link href={`${BASE}/sessions`}>{t("recordings:page.allSessions")}</Link>
+      </Page>
+    );
+  }
+  if (!meeting.data) {
+    return (
+      <Page title={t("recordings:page.title")} testId="recording-page">
+        <Loading what={t("recordings:page.loading")} />
+      </Page>
+    );
+  }
+  const m = meeting.data.meeting;
+  return (
+    <Page title={t("recordings:page.titleOf", { title: m.title })} testId="recording-page" actions={<StatusBadge status={m.status} />}>
+      <Head meeting={m} />
+      {session.error && !session.data ? (
+        <Section testId="recording-unavailable">
+          <Empty title={t("recordings:page.unavailable.title")} testId="recording-unavailable-note">
+            {t("recordings:page.unavailable.body")}
+          </Empty>
+          <p class="muted small" data-test-id="recording-unavailable-reason">
+            {session.error}
+          </p>
+          <Button kind="small" onClick={() => void session.refetch()} testId="recording-retry">
+            {t("recordings:page.retry")}
+          </Button>
+        </Section>
+      ) : !session.data ? (
+        <Loading what={t("recordings:page.loading")} />
+      ) : (
+        <Contents meeting={m} data={session.data} refetch={session.refetch} refreshing={session.loading} />
+      )}
+    </Page>
+  );
+}
