@@ -55,12 +55,7 @@ function NothingYet({ meeting }: { meeting: Meeting }) {
   );
 }
 
-function Contents({ meeting, data, refetch, refreshing }: {
-  meeting: Meeting;
-  data: RecordingsSessionQuery;
-  refetch: () => Promise<void>;
-  refreshing: boolean;
-}) {
+function Contents({ meeting, data, refetch }: { meeting: Meeting; data: RecordingsSessionQuery; refetch: () => Promise<void> }) {
   const [deleted, setDeleted] = useState<string[]>([]);
   const recordings = data.sessionRecordings.filter((r) => !deleted.includes(r.id));
   const transcript = data.sessionTranscript;
@@ -68,11 +63,6 @@ function Contents({ meeting, data, refetch, refreshing }: {
   const nothing = !recordings.length && !transcript && !summary && !deleted.length;
   return (
     <>
-      <div class="recording-refresh">
-        <Button kind="small" busy={refreshing} onClick={() => void refetch()} testId="recording-refresh">
-          {t("recordings:page.refresh")}
-        </Button>
-      </div>
       {nothing ? (
         <NothingYet meeting={meeting} />
       ) : (
@@ -121,7 +111,20 @@ export function RecordingPage({ meetingId }: { meetingId: string }) {
   }
   const m = meeting.data.meeting;
   return (
-    <Page title={t("recordings:page.titleOf", { title: m.title })} testId="recording-page" actions={<StatusBadge status={m.status} />}>
+    <Page
+      title={t("recordings:page.titleOf", { title: m.title })}
+      testId="recording-page"
+      actions={
+        <>
+          <StatusBadge status={m.status} />
+          {session.data && (
+            <Button kind="small" busy={session.loading} onClick={() => void session.refetch()} testId="recording-refresh">
+              {t("recordings:page.refresh")}
+            </Button>
+          )}
+        </>
+      }
+    >
       <Head meeting={m} />
       {session.error && !session.data ? (
         <Section testId="recording-unavailable">
@@ -138,7 +141,7 @@ export function RecordingPage({ meetingId }: { meetingId: string }) {
       ) : !session.data ? (
         <Loading what={t("recordings:page.loading")} />
       ) : (
-        <Contents meeting={m} data={session.data} refetch={session.refetch} refreshing={session.loading} />
+        <Contents meeting={m} data={session.data} refetch={session.refetch} />
       )}
     </Page>
   );

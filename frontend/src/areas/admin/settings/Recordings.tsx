@@ -56,7 +56,8 @@ function KeyField({ stored, v, set, errors }: { stored: boolean; v: Values; set:
   );
   if (!stored) return input;
   return (
-    <div class="stored-key" data-test-id="recording-settings-key-state" data-action={v.keyAction}>
+    <div class="stored-key field" data-test-id="recording-settings-key-state" data-action={v.keyAction}>
+      <strong>{t("recordings:settings.key")}</strong>
       <p class="muted small">
         {v.keyAction === "remove" ? t("recordings:settings.keyRemoving") : t("recordings:settings.keyStored")}
       </p>
