@@ -130,7 +130,7 @@ export function RecordingFiles({ recordings, justDeleted, onDeleted }: {
         ))
       ) : (
         <p class="muted" data-test-id="recording-none">
-          {justDeleted ? t("recordings:files.noneLeft") : t("recordings:files.none")}
+          {t("recordings:files.none")}
         </p>
       )}
     </Section>

@@ -2,7 +2,7 @@
 // download, delete), the summary with its action items, and the transcript. It says plainly
 // when there is nothing yet (the class has not ended, Zoom has not sent it, the transcript is
 // being prepared or failed), when the recording was deleted, and when it is not for this person.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { RecordingsMeetingQuery, RecordingsSessionQuery } from "../../api/gql/graphql";
 import { useQuery } from "../../hooks";
 import { t } from "../../i18n";
@@ -15,6 +15,22 @@ import { SummarySection } from "./Summary";
 import { TranscriptSection } from "./Transcript";
 
 type Meeting = RecordingsMeetingQuery["meeting"];
+
+/** How often a page waiting for its transcript or summary looks again. */
+const POLL_MS = 20_000;
+
+/** Calls `run` every `everyMs` while it is set and the page is in sight. */
+export function usePolling(everyMs: number | null, run: () => Promise<void>) {
+  const latest = useRef(run);
+  latest.current = run;
+  useEffect(() => {
+    if (everyMs === null) return;
+    const timer = window.setInterval(() => {
+      if (document.visibilityState === "visible") void latest.current();
+    }, everyMs);
+    return () => window.clearInterval(timer);
+  }, [everyMs]);
+}
 
 function Head({ meeting }: { meeting: Meeting }) {
   return (
@@ -60,10 +76,19 @@ function Contents({ meeting, data, refetch }: { meeting: Meeting; data: Recordin
   const recordings = data.sessionRecordings.filter((r) => !deleted.includes(r.id));
   const transcript = data.sessionTranscript;
   const summary = data.sessionSummary;
-  const nothing = !recordings.length && !transcript && !summary && !deleted.length;
+  const nothing = !recordings.length && !transcript && !summary;
+  // still coming: look again now and then (the server publishes no subscription for it)
+  const waiting = transcript?.status === "pending" || (transcript?.status === "ready" && !summary);
+  usePolling(waiting ? POLL_MS : null, refetch);
   return (
     <>
-      {nothing ? (
+      {nothing && deleted.length ? (
+        <Section testId="recording-files">
+          <Notice kind="success" testId="recording-deleted-notice">
+            {t("recordings:files.deleted")}
+          </Notice>
+        </Section>
+      ) : nothing ? (
         <NothingYet meeting={meeting} />
       ) : (
         <>

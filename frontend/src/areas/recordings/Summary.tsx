@@ -1,7 +1,7 @@
 // A session's summary and its action items (who said it, when: a link to that moment of the
 // transcript), how it was written (picked from the transcript, or by the school's model), and
 // for those who manage the session "Write again".
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { request } from "../../api/client";
 import type { RecordingsSessionQuery } from "../../api/gql/graphql";
 import type { FieldError } from "../../api/schema";
@@ -11,6 +11,9 @@ import { Button, Errors, Notice, Section, thrownErrors } from "../../ui";
 import { REWRITE } from "./documents";
 import { timeHash } from "./transcript";
 
+const REWRITE_POLL_MS = 3000;
+const REWRITE_POLLS = 20;
+
 type Summary = NonNullable<RecordingsSessionQuery["sessionSummary"]>;
 type TranscriptStatus = NonNullable<RecordingsSessionQuery["sessionTranscript"]>["status"] | null;
 
@@ -19,6 +22,19 @@ function Rewrite({ meetingId, createdAt, onAsked }: { meetingId: string; created
   const [errors, setErrors] = useState<FieldError[]>([]);
   // the summary's time when it was asked for: a newer one has arrived once they differ
   const [askedOver, setAskedOver] = useState<string | null | undefined>(undefined);
+  // the new one is written in the background: look for it until it has come (a minute at most)
+  const waiting = askedOver !== undefined && askedOver === createdAt;
+  const tries = useRef(0);
+  useEffect(() => {
+    if (!waiting) return;
+    tries.current = 0;
+    const timer = window.setInterval(() => {
+      tries.current += 1;
+      if (tries.current > REWRITE_POLLS) window.clearInterval(timer);
+      else void onAsked();
+    }, REWRITE_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [waiting]);
   const rewrite = async () => {
     setBusy(true);
     setErrors([]);
@@ -27,7 +43,6 @@ function Rewrite({ meetingId, createdAt, onAsked }: { meetingId: string; created
       setErrors(rewriteSummary.errors);
       if (rewriteSummary.ok) {
         setAskedOver(createdAt);
-        await onAsked();
       }
     } catch (e) {
       setErrors(thrownErrors(e));
@@ -67,7 +82,8 @@ export function SummarySection({ meetingId, summary, transcriptStatus, canManage
       </Section>
     );
   }
-  const paragraphs = summary.text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  // the local summariser writes one picked sentence a line
+  const paragraphs = summary.text.split(/\n+/).map((p) => p.trim()).filter(Boolean);
   return (
     <Section title={t("recordings:summary.title")} testId="summary" actions={rewrite}>
       <p class="muted small" data-test-id="summary-method" data-method={summary.method}>
