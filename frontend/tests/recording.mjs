@@ -1,0 +1,124 @@
+// A session's recording page and the transcript search in Chromium, driven by
+// tests/attendance/test_recording_browser.py: each visit signs in, opens the recording page and
+// notes what a person would see (the files, Delete, the summary, the transcript, or that it is
+// not available); a visit with `search` then searches that word and follows the first hit to
+// the cue it names. Prints one JSON report.
+//
+// Environment: REC_BASE_URL (http://alpha.localhost:PORT), REC_VISITS (JSON list of
+// {name, email, password, meetingId, search?, width?}), REC_OUT (screenshots), CHROMIUM,
+// REC_TIMEOUT_MS.
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const base = process.env.REC_BASE_URL.replace(/\/$/, "");
+const visits = JSON.parse(process.env.REC_VISITS);
+const out = process.env.REC_OUT;
+const timeout = Number(process.env.REC_TIMEOUT_MS ?? "20000");
+mkdirSync(out, { recursive: true });
+const sel = (id) => `[data-test-id="${id}"]`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP *.localhost 127.0.0.1"],
+});
+
+/** What the recording page shows once it has settled. */
+async function readRecordingPage(page) {
+  await page.locator(`${sel("recording-page")} h1`).waitFor();
+  await page
+    .locator(`${sel("cues")}[data-loaded="true"], ${sel("recording-unavailable")}, ${sel("recording-nothing")}, ${sel("transcript-pending")}`)
+    .first()
+    .waitFor();
+  return page.evaluate(() => {
+    const q = (id) => document.querySelector(`[data-test-id="${id}"]`);
+    const all = (id) => [...document.querySelectorAll(`[data-test-id="${id}"]`)];
+    return {
+      title: document.querySelector("main h1")?.textContent ?? "",
+      unavailable: Boolean(q("recording-unavailable")),
+      nothing: Boolean(q("recording-nothing")),
+      files: all("recording-file").map((f) => f.getAttribute("data-kind")),
+      play: all("recording-play").map((a) => a.getAttribute("href")),
+      download: all("recording-download").map((a) => a.getAttribute("href")),
+      canDelete: Boolean(q("recording-delete")),
+      summary: q("summary-text")?.textContent ?? null,
+      summaryMethod: q("summary-method")?.getAttribute("data-method") ?? null,
+      rewrite: Boolean(q("summary-rewrite")),
+      actionItems: all("action-item").map((li) => li.textContent),
+      cues: all("cue").length,
+      firstCue: q("cue-text")?.textContent ?? null,
+    };
+  });
+}
+
+/** Searches `word`, follows the first hit, and says where the transcript landed. */
+async function searchAndFollow(page, word) {
+  await page.goto(`${base}/app/recordings/search`);
+  await page.locator(sel("recording-search-query")).fill(word);
+  await page.locator(sel("recording-search-submit")).click();
+  await page.locator(`${sel("search-hit")}, ${sel("search-empty")}, ${sel("search-error")}`).first().waitFor();
+  const found = await page.evaluate(() => ({
+    address: window.location.pathname + window.location.search,
+    total: Number(document.querySelector('[data-test-id="search-total"]')?.getAttribute("data-total") ?? 0),
+    hits: [...document.querySelectorAll('[data-test-id="search-hit"]')].map((hit) => ({
+      meetingId: hit.getAttribute("data-meeting-id"),
+      startMs: Number(hit.getAttribute("data-start-ms")),
+      marked: [...hit.querySelectorAll("mark")].map((m) => m.textContent),
+    })),
+    error: document.querySelector('[data-test-id="search-error"]')?.textContent ?? null,
+  }));
+  if (!found.hits.length) return { ...found, landed: null };
+  await page.locator(sel("search-hit-link")).first().click();
+  await page.locator(".cue.target").waitFor();
+  await page.waitForTimeout(300); // scrolled into view
+  const landed = await page.evaluate(() => {
+    const cue = document.querySelector(".cue.target");
+    const box = cue.getBoundingClientRect();
+    return {
+      address: window.location.pathname + window.location.search + window.location.hash,
+      position: Number(cue.getAttribute("data-position")),
+      startMs: Number(cue.getAttribute("data-start-ms")),
+      text: cue.querySelector('[data-test-id="cue-text"]').textContent,
+      marked: [...cue.querySelectorAll("mark")].map((m) => m.textContent),
+      inView: box.top >= 0 && box.bottom <= window.innerHeight,
+      findBox: document.querySelector('[data-test-id="transcript-find"]').value,
+    };
+  });
+  return { ...found, landed };
+}
+
+const report = { visits: [] };
+for (const visit of visits) {
+  const problems = [];
+  const context = await browser.newContext({ viewport: { width: visit.width ?? 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (error) => problems.push(`script error: ${error}`));
+  page.on("console", (message) => {
+    // an error answer of a query the page expects to fail (not allowed) is logged by nobody;
+    // the websocket's reconnects are expected noise
+    if (message.type() === "error" && !/WebSocket/.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  const result = { name: visit.name };
+  try {
+    await page.goto(`${base}/app/`);
+    await page.locator(sel("signin-email")).fill(visit.email);
+    await page.locator(sel("signin-password")).fill(visit.password);
+    await page.locator(sel("signin-submit")).click();
+    await page.locator(sel("home")).waitFor();
+    await page.goto(`${base}/app/meetings/${visit.meetingId}/recording`);
+    result.page = await readRecordingPage(page);
+    await page.screenshot({ path: `${out}/${visit.name}-recording.png`, fullPage: true });
+    if (visit.search) {
+      result.search = await searchAndFollow(page, visit.search);
+      await page.screenshot({ path: `${out}/${visit.name}-landed.png` });
+    }
+  } catch (error) {
+    problems.push(String(error));
+    await page.screenshot({ path: `${out}/${visit.name}-failed.png`, fullPage: true }).catch(() => {});
+  }
+  report.visits.push({ ...result, problems });
+  await context.close();
+}
+await browser.close();
+process.stdout.write(`${JSON.stringify(report)}\n`);
