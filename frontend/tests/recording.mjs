@@ -6,7 +6,8 @@
 //
 // Environment: REC_BASE_URL (http://alpha.localhost:PORT), REC_VISITS (JSON list of
 // {name, email, password, meetingId, search?, width?}), REC_OUT (screenshots), CHROMIUM,
-// REC_TIMEOUT_MS.
+// REC_TIMEOUT_MS. A visit with `settings` (an admin's) fills the Recordings tab of the school's
+// settings with them instead: {students, days, endpoint, model, key} and saves.
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -87,6 +88,30 @@ async function searchAndFollow(page, word) {
   return { ...found, landed };
 }
 
+/** The school's Recordings tab: fill, save, and note what it said. */
+async function saveSettings(page, want) {
+  await page.goto(`${base}/app/settings/recordings`);
+  await page.locator(sel("recording-settings")).waitFor();
+  const before = await page.evaluate(() => ({
+    keyState: document.querySelector('[data-test-id="recording-settings-key-state"]')?.getAttribute("data-action") ?? "none",
+  }));
+  const students = page.locator(sel("recording-settings-students"));
+  if ((await students.isChecked()) !== want.students) await students.click();
+  await page.locator(sel("recording-settings-days")).fill(want.days);
+  await page.locator(sel("recording-settings-endpoint")).fill(want.endpoint);
+  await page.locator(sel("recording-settings-model")).fill(want.model);
+  if (before.keyState !== "none") await page.locator(sel("recording-settings-key-replace")).click();
+  await page.locator(sel("recording-settings-key")).fill(want.key);
+  await page.locator(sel("recording-settings-save")).click();
+  await page.locator(`${sel("recording-settings-saved")}, ${sel("recording-settings-errors")}, .field.invalid`).first().waitFor();
+  return page.evaluate(() => ({
+    saved: Boolean(document.querySelector('[data-test-id="recording-settings-saved"]')),
+    errors: [...document.querySelectorAll('[data-test-id="recording-settings"] .errors li')].map((li) => li.textContent),
+    keyState: document.querySelector('[data-test-id="recording-settings-key-state"]')?.getAttribute("data-action") ?? "none",
+    keyShown: [...document.querySelectorAll("input")].some((i) => i.value.includes("sk-")),
+  }));
+}
+
 const report = { visits: [] };
 for (const visit of visits) {
   const problems = [];
@@ -106,6 +131,13 @@ for (const visit of visits) {
     await page.locator(sel("signin-password")).fill(visit.password);
     await page.locator(sel("signin-submit")).click();
     await page.locator(sel("home")).waitFor();
+    if (visit.settings) {
+      result.settings = await saveSettings(page, visit.settings);
+      await page.screenshot({ path: `${out}/${visit.name}-settings.png`, fullPage: true });
+      report.visits.push({ ...result, problems });
+      await context.close();
+      continue;
+    }
     await page.goto(`${base}/app/meetings/${visit.meetingId}/recording`);
     result.page = await readRecordingPage(page);
     await page.screenshot({ path: `${out}/${visit.name}-recording.png`, fullPage: true });

@@ -2,7 +2,8 @@
 opens a class's recording page and sees its files, summary and transcript, searches a word and
 lands on the cue that said it; a student, when the school shows recordings to students, sees the
 same without Delete and finds a Bengali word; when the school does not, the page says the
-recording is not available (so does a parent's while parents are not allowed). The recording,
+recording is not available (so does a parent's while parents are not allowed); the school's admin
+chooses who sees recordings, for how long, and the summariser in the settings. The recording,
 transcript and summary are made with the models directly. Driven through
 frontend/tests/recording.mjs; skipped like the SPA smoke when Node.js, the build or Chromium is
 missing."""
@@ -61,7 +62,7 @@ def recorded_class(worlds):
     from tenants.models import Organisation
 
     world = worlds["a"]
-    people = [world.users[r] for r in ("teacher", "student", "parent")]
+    people = [world.users[r] for r in ("admin", "teacher", "student", "parent")]
     start = timezone.now() - timedelta(days=1)
 
     def create():
@@ -301,3 +302,49 @@ def test_a_student_is_told_the_recording_is_not_available_when_the_school_does_n
     student = seen["student"]["page"]
     assert student["unavailable"] is True
     assert student["files"] == [] and student["summary"] is None and student["cues"] == 0
+
+
+def test_admin_saves_who_sees_recordings_how_long_and_the_summariser_key_write_only(
+    recorded_class, tmp_path
+):
+    # given: the school's defaults (no settings saved)
+    world, _, _ = recorded_class
+    want = {
+        "students": True,
+        "days": "30",
+        "endpoint": "https://llm.example.org/v1",
+        "model": "class-summary-1",
+        "key": "sk-test-123",
+    }
+
+    # when: the admin fills the Recordings tab and saves
+    seen = _walk(world, tmp_path, [{**_visit(world, "admin", "admin", 0), "settings": want}])
+
+    # then: saved, and the key is not shown again: the tab says one is stored
+    assert seen["admin"]["settings"] == {
+        "saved": True,
+        "errors": [],
+        "keyState": "keep",
+        "keyShown": False,
+    }
+
+    def stored():
+        with schema_context(world.schema):
+            row = RecordingSettings.objects.get()
+            return (
+                row.students_may_view,
+                row.parents_may_view,
+                row.retention_days,
+                row.summary_endpoint,
+                row.summary_model,
+                row.summary_api_key,
+            )
+
+    assert committed(stored) == (
+        True,
+        False,
+        30,
+        "https://llm.example.org/v1",
+        "class-summary-1",
+        "sk-test-123",
+    )

@@ -93,6 +93,11 @@ export function SummarySection({ meetingId, summary, transcriptStatus, canManage
         {" · "}
         {t("recordings:summary.writtenAt", { when: fmt.dateTime(summary.createdAt) })}
       </p>
+      {summary.fallbackReason && (
+        <p class="muted small" data-test-id="summary-fallback">
+          {t("recordings:summary.fellBack", { reason: summary.fallbackReason })}
+        </p>
+      )}
       <div class="summary-text" data-test-id="summary-text">
         {paragraphs.map((p, i) => (
           <p key={i}>{p}</p>

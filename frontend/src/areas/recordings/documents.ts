@@ -18,7 +18,7 @@ export const SESSION = graphql(`
     }
     sessionTranscript(meetingId: $meetingId) { status cueCount skippedCues durationSeconds }
     sessionSummary(meetingId: $meetingId) {
-      text method model createdAt
+      text method model createdAt fallbackReason
       actionItems { text speaker startMs }
     }
   }
@@ -77,7 +77,10 @@ export const SEARCH = graphql(`
 
 export const SETTINGS = graphql(`
   query RecordingsSettings {
-    recordingSettings { studentsMayView parentsMayView retentionDays summaryEndpoint summaryModel summaryKeySet }
+    recordingSettings {
+      studentsMayView parentsMayView retentionDays retentionDaysMin retentionDaysMax
+      summaryEndpoint summaryModel summaryKeySet
+    }
   }
 `);
 
@@ -85,6 +88,15 @@ export const UPDATE_SETTINGS = graphql(`
   mutation RecordingsUpdateSettings($input: RecordingSettingsInput!) {
     updateRecordingSettings(input: $input) {
       ok
+      errors { field message code }
+    }
+  }
+`);
+
+export const TEST_SUMMARISER = graphql(`
+  mutation RecordingsTestSummariser {
+    testSummariser {
+      result { ok outcome message answer actionItems status testedAt }
       errors { field message code }
     }
   }

@@ -3,14 +3,19 @@
 // replaced by what was typed, or removed). Pure: tested in settings.test.ts.
 import { wholeNumber, type Parsed } from "../admin/settings/forms";
 
-// The server's limits (attendance/recordings/models.py).
-export const RETENTION_DAYS_MIN = 1;
-export const RETENTION_DAYS_MAX = 3650;
-
-/** Days to keep recordings; "" keeps them until someone deletes them (null). */
-export function retentionDays(text: string): Parsed<number | null> {
+/** Days to keep recordings within the server's limits; "" keeps them until someone deletes
+ * them (null). */
+export function retentionDays(text: string, min: number, max: number): Parsed<number | null> {
   if (!text.trim()) return { ok: true, value: null };
-  return wholeNumber(text, RETENTION_DAYS_MIN, RETENTION_DAYS_MAX);
+  return wholeNumber(text, min, max);
+}
+
+/** What a test of the summariser found, as the app names it. */
+export const SUMMARISER_OUTCOMES = ["ok", "not_configured", "refused", "timeout", "unreachable", "http", "answer"] as const;
+export type SummariserOutcome = (typeof SUMMARISER_OUTCOMES)[number];
+
+export function summariserOutcome(value: string): SummariserOutcome {
+  return (SUMMARISER_OUTCOMES as readonly string[]).includes(value) ? (value as SummariserOutcome) : "answer";
 }
 
 export type KeyAction = "keep" | "replace" | "remove";
@@ -23,13 +28,13 @@ export function apiKeyInput(action: KeyAction, typed: string): Parsed<string | n
   return key ? { ok: true, value: key } : { ok: false, problem: "required" };
 }
 
-/** An endpoint is an http(s) address or nothing (the local summariser). */
+/** An endpoint is an https address or nothing (the local summariser). */
 export function endpointOk(text: string): boolean {
   const value = text.trim();
   if (!value) return true;
   try {
     const url = new URL(value);
-    return (url.protocol === "https:" || url.protocol === "http:") && Boolean(url.hostname);
+    return url.protocol === "https:" && Boolean(url.hostname);
   } catch {
     return false;
   }

@@ -4,17 +4,18 @@
 // write-only: "a key is stored", Replace, Remove). Checked here first; the server's typed errors
 // are shown by their field.
 import { useState } from "preact/hooks";
-import type { RecordingsSettingsQuery } from "../../../api/gql/graphql";
+import type { RecordingsSettingsQuery, RecordingsTestSummariserMutation } from "../../../api/gql/graphql";
 import type { FieldError } from "../../../api/schema";
 import { useMutation, useQuery } from "../../../hooks";
 import { t } from "../../../i18n";
 import { fmt } from "../../../i18n/format";
-import { Button, Field, fieldErrors, Loading, Notice } from "../../../ui";
-import { SETTINGS, UPDATE_SETTINGS } from "../../recordings/documents";
-import { apiKeyInput, endpointOk, retentionDays, RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, type KeyAction } from "../../recordings/settings";
+import { Button, Errors, Field, fieldErrors, Loading, Notice, ProgressBar, Section } from "../../../ui";
+import { SETTINGS, TEST_SUMMARISER, UPDATE_SETTINGS } from "../../recordings/documents";
+import { apiKeyInput, endpointOk, retentionDays, summariserOutcome, type KeyAction } from "../../recordings/settings";
 import { localError, PolicyForm, useSaveState } from "./PolicyForm";
 
 type Settings = RecordingsSettingsQuery["recordingSettings"];
+type TestResult = NonNullable<RecordingsTestSummariserMutation["testSummariser"]["result"]>;
 
 // the fields that show their own errors (those of the two choices show under the form)
 const FIELDS = ["retentionDays", "summaryEndpoint", "summaryModel", "summaryApiKey"];
@@ -89,8 +90,9 @@ function RecordingsForm({ settings, onSaved }: { settings: Settings; onSaved: ()
     setV({ ...v, ...next });
     state.touch();
   };
+  const [min, max] = [settings.retentionDaysMin, settings.retentionDaysMax];
   const submit = () => {
-    const days = retentionDays(v.days);
+    const days = retentionDays(v.days, min, max);
     const key = apiKeyInput(v.keyAction, v.key);
     const local: FieldError[] = [];
     if (!days.ok) {
@@ -98,7 +100,7 @@ function RecordingsForm({ settings, onSaved }: { settings: Settings; onSaved: ()
         localError(
           "retentionDays",
           days.problem === "range"
-            ? t("admin:form.range", { min: fmt.number(RETENTION_DAYS_MIN), max: fmt.number(RETENTION_DAYS_MAX) })
+            ? t("admin:form.range", { min: fmt.number(min), max: fmt.number(max) })
             : t(`admin:form.problem.${days.problem === "required" ? "required" : "notWhole"}`),
         ),
       );
@@ -126,47 +128,89 @@ function RecordingsForm({ settings, onSaved }: { settings: Settings; onSaved: ()
     });
   };
   return (
-    <PolicyForm title={t("recordings:settings.title")} intro={t("recordings:settings.intro")} state={state} fields={FIELDS} onSubmit={submit} testId="recording-settings">
-      <fieldset class="choice">
-        <legend>{t("recordings:settings.who")}</legend>
-        <p class="hint">{t("recordings:settings.whoHint")}</p>
-        <label class="inline check">
-          <input type="checkbox" checked={v.students} onChange={(e) => set({ students: e.currentTarget.checked })} data-test-id="recording-settings-students" />{" "}
-          {t("recordings:settings.students")}
-        </label>
-        <label class="inline check">
-          <input type="checkbox" checked={v.parents} onChange={(e) => set({ parents: e.currentTarget.checked })} data-test-id="recording-settings-parents" />{" "}
-          {t("recordings:settings.parents")}
-        </label>
-      </fieldset>
-      <Field
-        label={t("recordings:settings.days")}
-        hint={t("recordings:settings.daysHint", { min: fmt.number(RETENTION_DAYS_MIN), max: fmt.number(RETENTION_DAYS_MAX) })}
-        errors={fieldErrors(state.errors, "retentionDays")}
-      >
-        {(p) => <input {...p} inputMode="numeric" value={v.days} onInput={(e) => set({ days: e.currentTarget.value })} data-test-id="recording-settings-days" />}
-      </Field>
-      <p class="small" aria-live="polite" data-test-id="recording-settings-days-preview">
-        {(() => {
-          const days = retentionDays(v.days);
-          if (!days.ok) return "";
-          return days.value === null ? t("recordings:settings.keptForever") : t("recordings:settings.keptFor", { count: days.value });
-        })()}
-      </p>
-      <fieldset class="choice">
-        <legend>{t("recordings:settings.summaries")}</legend>
-        <p class="hint">{v.endpoint.trim() ? t("recordings:settings.remoteHint") : t("recordings:settings.localHint")}</p>
-        <Field label={t("recordings:settings.endpoint")} hint={t("recordings:settings.endpointHint")} errors={fieldErrors(state.errors, "summaryEndpoint")}>
-          {(p) => (
-            <input {...p} type="url" value={v.endpoint} maxLength={500} onInput={(e) => set({ endpoint: e.currentTarget.value })} data-test-id="recording-settings-endpoint" />
-          )}
+    <>
+      <PolicyForm title={t("recordings:settings.title")} intro={t("recordings:settings.intro")} state={state} fields={FIELDS} onSubmit={submit} testId="recording-settings">
+        <fieldset class="choice">
+          <legend>{t("recordings:settings.who")}</legend>
+          <p class="hint">{t("recordings:settings.whoHint")}</p>
+          <label class="inline check">
+            <input type="checkbox" checked={v.students} onChange={(e) => set({ students: e.currentTarget.checked })} data-test-id="recording-settings-students" />{" "}
+            {t("recordings:settings.students")}
+          </label>
+          <label class="inline check">
+            <input type="checkbox" checked={v.parents} onChange={(e) => set({ parents: e.currentTarget.checked })} data-test-id="recording-settings-parents" />{" "}
+            {t("recordings:settings.parents")}
+          </label>
+        </fieldset>
+        <Field
+          label={t("recordings:settings.days")}
+          hint={t("recordings:settings.daysHint", { min: fmt.number(min), max: fmt.number(max) })}
+          errors={fieldErrors(state.errors, "retentionDays")}
+        >
+          {(p) => <input {...p} inputMode="numeric" value={v.days} onInput={(e) => set({ days: e.currentTarget.value })} data-test-id="recording-settings-days" />}
         </Field>
-        <Field label={t("recordings:settings.model")} errors={fieldErrors(state.errors, "summaryModel")}>
-          {(p) => <input {...p} value={v.model} maxLength={100} onInput={(e) => set({ model: e.currentTarget.value })} data-test-id="recording-settings-model" />}
-        </Field>
-        <KeyField stored={settings.summaryKeySet} v={v} set={set} errors={state.errors} />
-      </fieldset>
-    </PolicyForm>
+        <p class="small" aria-live="polite" data-test-id="recording-settings-days-preview">
+          {(() => {
+            const days = retentionDays(v.days, min, max);
+            if (!days.ok) return "";
+            return days.value === null ? t("recordings:settings.keptForever") : t("recordings:settings.keptFor", { count: days.value });
+          })()}
+        </p>
+        <fieldset class="choice">
+          <legend>{t("recordings:settings.summaries")}</legend>
+          <p class="hint">{v.endpoint.trim() ? t("recordings:settings.remoteHint") : t("recordings:settings.localHint")}</p>
+          <Field label={t("recordings:settings.endpoint")} hint={t("recordings:settings.endpointHint")} errors={fieldErrors(state.errors, "summaryEndpoint")}>
+            {(p) => (
+              <input {...p} type="url" value={v.endpoint} maxLength={500} onInput={(e) => set({ endpoint: e.currentTarget.value })} data-test-id="recording-settings-endpoint" />
+            )}
+          </Field>
+          <Field label={t("recordings:settings.model")} errors={fieldErrors(state.errors, "summaryModel")}>
+            {(p) => <input {...p} value={v.model} maxLength={100} onInput={(e) => set({ model: e.currentTarget.value })} data-test-id="recording-settings-model" />}
+          </Field>
+          <KeyField stored={settings.summaryKeySet} v={v} set={set} errors={state.errors} />
+        </fieldset>
+      </PolicyForm>
+      <SummariserTest unsaved={state.dirty} />
+    </>
+  );
+}
+
+/** "Test the summariser": the saved endpoint, model and key summarise a two-line sample. */
+function SummariserTest({ unsaved }: { unsaved: boolean }) {
+  const test = useMutation(TEST_SUMMARISER);
+  const [result, setResult] = useState<TestResult | null>(null);
+  const [errors, setErrors] = useState<readonly FieldError[]>([]);
+  const run = async () => {
+    setResult(null);
+    setErrors([]);
+    try {
+      const { testSummariser } = await test.run({});
+      setErrors(testSummariser.errors);
+      setResult(testSummariser.result);
+    } catch {
+      // test.error says why
+    }
+  };
+  const outcome = result ? summariserOutcome(result.outcome) : null;
+  return (
+    <Section title={t("recordings:settings.test.title")} testId="summariser-test-section">
+      <p class="muted">{unsaved ? t("recordings:settings.test.saveFirst") : t("recordings:settings.test.explain")}</p>
+      <Button kind="primary" busy={test.busy} disabled={unsaved} onClick={run} testId="summariser-test">
+        {t("recordings:settings.test.run")}
+      </Button>
+      {test.busy && <ProgressBar label={t("recordings:settings.test.running")} />}
+      {test.error && <Notice kind="error">{test.error}</Notice>}
+      <Errors errors={errors} testId="summariser-test-errors" />
+      {result && outcome && (
+        <div class={result.ok ? "test-result ok" : "test-result failed"} role={result.ok ? "status" : "alert"} data-test-id="summariser-test-result" data-outcome={outcome}>
+          <strong>{t(`recordings:settings.test.outcome.${outcome}`)}</strong>
+          {result.message && <p>{result.message}</p>}
+          {result.status !== null && <p class="small">{t("recordings:settings.test.status", { status: fmt.number(result.status) })}</p>}
+          {result.ok && result.answer && <p class="small" data-test-id="summariser-test-answer">{t("recordings:settings.test.answer", { answer: result.answer })}</p>}
+          <p class="muted small">{t("recordings:settings.test.testedAt", { when: fmt.dateTime(result.testedAt) })}</p>
+        </div>
+      )}
+    </Section>
   );
 }
 
