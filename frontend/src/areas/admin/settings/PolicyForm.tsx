@@ -79,7 +79,13 @@ export function PolicyForm({ title, intro, state, fields, onSubmit, testId, chil
           e.preventDefault();
           onSubmit();
         }}
-        onInput={state.touch}
+        onInput={(e) => {
+          // a checkbox's or radio's "input" comes before its own "change": re-rendering the form
+          // then would put the old value back before the field's handler reads it (the click
+          // on a checkbox was lost); those mark the form changed on "change", after their handler
+          const type = (e.target as HTMLInputElement).type;
+          if (type !== "checkbox" && type !== "radio") state.touch();
+        }}
         onChange={state.touch}
       >
         {children}
