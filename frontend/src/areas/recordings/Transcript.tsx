@@ -26,8 +26,9 @@ import {
 type Transcript = NonNullable<RecordingsSessionQuery["sessionTranscript"]>;
 type CueRow = NonNullable<RecordingsCuesQuery["sessionTranscript"]>["cues"][number];
 
-/** Cues asked for at once (the API's default page) and requests in flight together. */
-const CHUNK = 200;
+/** Cues asked for at once (the API's largest page: a two-hour class in three requests) and
+ * requests in flight together. */
+const CHUNK = 500;
 const PARALLEL = 4;
 
 /** Every cue of the transcript, fetched in pieces; the first piece shows at once. */
