@@ -138,8 +138,10 @@ for (const visit of visits) {
       await context.close();
       continue;
     }
+    const began = Date.now();
     await page.goto(`${base}/app/meetings/${visit.meetingId}/recording`);
     result.page = await readRecordingPage(page);
+    result.page.settledMs = Date.now() - began; // a figure to read, never asserted
     await page.screenshot({ path: `${out}/${visit.name}-recording.png`, fullPage: true });
     if (visit.search) {
       result.search = await searchAndFollow(page, visit.search);
