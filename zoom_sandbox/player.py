@@ -39,6 +39,7 @@ from zoom_sandbox.script import (
     roster,
 )
 from zoom_sandbox.state import SandboxState
+from zoom_sandbox.vtt import vtt_check
 
 __all__ = ["ClassPlayer", "Delivery", "PlayerError", "PlaySummary", "Quirks", "Student", "sign"]
 
@@ -227,6 +228,7 @@ class ClassPlayer:
         quirks: Quirks | bool = False,
         guest: bool = True,
         record: bool = False,
+        transcript_vtt: str | None = None,
         seed: int | None = None,
         start_time: datetime | None = None,
         retries: int = 3,
@@ -236,7 +238,16 @@ class ClassPlayer:
 
         `students`: Student objects or (name, email, registrant_id) triples; by default the
         meeting's registrants, topped up with generated people. `participants`: how many of them
-        attend. `speed`: class seconds per wall second (None or 0: no pacing at all)."""
+        attend. `speed`: class seconds per wall second (None or 0: no pacing at all). `record`:
+        the class is recorded, then recording.completed and recording.transcript_completed
+        are sent; `transcript_vtt` is that recording's WebVTT transcript (default: lines made
+        up for the class), checked before anything is sent."""
+        if transcript_vtt is not None:
+            if not record:
+                raise PlayerError("a transcript needs a recording: play with record=True")
+            problem = vtt_check(transcript_vtt)
+            if problem:
+                raise PlayerError(f"the transcript is not WebVTT: {problem}")
         rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
         quirks = Quirks.of(quirks)
         begun = self.backend.begin(meeting_id, occurrence_id)
@@ -261,7 +272,7 @@ class ClassPlayer:
         )
         wall_start = self.clock()
         deliveries: list[Delivery] = []
-        recording = None
+        recording = ended = None
         due = 0.0
         for item in script.events:
             due = max(due, item.at)  # delivery order, so a swapped event waits for its partner
@@ -270,9 +281,11 @@ class ClassPlayer:
                 if wait > 0:
                     self.sleep(wait)
             if item.event == "recording.completed":
-                ended = self._end(script, record=True)
+                ended = self._end(script, record=True, transcript_vtt=transcript_vtt)
                 recording = ended["recording"]
                 item.body = self._recording_body(script, begun, recording, ended)
+            elif item.event == "recording.transcript_completed" and recording and ended:
+                item.body = self._transcript_body(script, begun, recording, ended)
             delivery = self._deliver(item, retries=retries, speed=speed)
             deliveries.append(delivery)
             if self.on_delivery:
@@ -290,7 +303,7 @@ class ClassPlayer:
             recording=recording,
         )
 
-    def _end(self, script: Script, *, record: bool) -> dict:
+    def _end(self, script: Script, *, record: bool, transcript_vtt: str | None = None) -> dict:
         return self.backend.end(
             uuid=script.uuid,
             start_time=zoom_time(script.start),
@@ -298,6 +311,7 @@ class ClassPlayer:
             participants=script.participants,
             record=record,
             transcript=[list(line) for line in script.transcript],
+            transcript_vtt=transcript_vtt or "",
         )
 
     @staticmethod
@@ -308,6 +322,27 @@ class ClassPlayer:
             "event_ts": int(at.timestamp() * 1000),
             "download_token": ended["download_token"],
             "payload": {"account_id": begun["account_id"], "object": recording},
+        }
+
+    @staticmethod
+    def _transcript_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
+        """recording.transcript_completed as Zoom documents it: the recording's object with
+        only its TRANSCRIPT file(s) in `recording_files`."""
+        at = script.end + timedelta(seconds=300)
+        files = [f for f in recording["recording_files"] if f["file_type"] == "TRANSCRIPT"]
+        return {
+            "event": "recording.transcript_completed",
+            "event_ts": int(at.timestamp() * 1000),
+            "download_token": ended["download_token"],
+            "payload": {
+                "account_id": begun["account_id"],
+                "object": {
+                    **recording,
+                    "total_size": sum(f["file_size"] for f in files),
+                    "recording_count": len(files),
+                    "recording_files": files,
+                },
+            },
         }
 
 
