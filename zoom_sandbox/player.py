@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from zoom_sandbox.common import ZoomError, sign, webhook_headers, zoom_time
+from zoom_sandbox.recording_events import recording_completed, transcript_completed
 from zoom_sandbox.script import (
     Quirks,
     Script,
@@ -316,34 +317,21 @@ class ClassPlayer:
 
     @staticmethod
     def _recording_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
-        at = script.end + timedelta(seconds=120)
-        return {
-            "event": "recording.completed",
-            "event_ts": int(at.timestamp() * 1000),
-            "download_token": ended["download_token"],
-            "payload": {"account_id": begun["account_id"], "object": recording},
-        }
+        return recording_completed(
+            account_id=begun["account_id"],
+            recording=recording,
+            download_token=ended["download_token"],
+            at=script.end + timedelta(seconds=120),
+        )
 
     @staticmethod
     def _transcript_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
-        """recording.transcript_completed as Zoom documents it: the recording's object with
-        only its TRANSCRIPT file(s) in `recording_files`."""
-        at = script.end + timedelta(seconds=300)
-        files = [f for f in recording["recording_files"] if f["file_type"] == "TRANSCRIPT"]
-        return {
-            "event": "recording.transcript_completed",
-            "event_ts": int(at.timestamp() * 1000),
-            "download_token": ended["download_token"],
-            "payload": {
-                "account_id": begun["account_id"],
-                "object": {
-                    **recording,
-                    "total_size": sum(f["file_size"] for f in files),
-                    "recording_count": len(files),
-                    "recording_files": files,
-                },
-            },
-        }
+        return transcript_completed(
+            account_id=begun["account_id"],
+            recording=recording,
+            download_token=ended["download_token"],
+            at=script.end + timedelta(seconds=300),
+        )
 
 
 def play_class(

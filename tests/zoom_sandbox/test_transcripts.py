@@ -263,3 +263,49 @@ def test_the_play_command_says_when_the_transcript_file_is_missing(
     with pytest.raises(CommandError, match="cannot read the transcript"):
         _play(sandbox, meeting, receiver, "--transcript", str(tmp_path / "absent.vtt"))
     assert receiver.received == []
+
+
+# --- the live room ----------------------------------------------------------------------------
+
+
+def test_a_class_ended_in_the_room_is_recorded_with_a_transcript_of_who_was_there(sandbox):
+    from zoom_sandbox.room import WebhookTarget
+    from zoom_sandbox.users import DEMO_ACCOUNT_ID
+
+    from .test_sandbox import registration_meeting
+
+    # given: the room's webhooks caught; a class with two registrants
+    sent = []
+    sandbox.state.rooms.send = lambda target, body, now: sent.append(body)
+    sandbox.state.rooms.target_set(DEMO_ACCOUNT_ID, WebhookTarget("http://school.invalid/", "s"))
+    api = requests.Session()
+    token = sandbox.state.issue_token()["access_token"]
+    api.headers["Authorization"] = f"Bearer {token}"
+    api.base = sandbox.url + "/v2"
+    meeting = registration_meeting(api)
+    people = [
+        api.post(
+            f"{api.base}/meetings/{meeting['id']}/registrants",
+            json={"email": f"{first.lower()}@demo.test", "first_name": first, "last_name": "B"},
+        ).json()
+        for first in ("Ann", "Rahim")
+    ]
+
+    # when: the host starts, both join, the host ends it
+    requests.post(meeting["start_url"], data={"action": "start"})
+    for person in people:
+        requests.post(person["join_url"], data={"action": "join"})
+    requests.post(meeting["start_url"], data={"action": "end"})
+
+    # then: after meeting.ended, the recording and its transcript
+    events = [body["event"] for body in sent]
+    assert events[-3:] == ["meeting.ended", "recording.completed", "recording.transcript_completed"]
+    (file,) = sent[-1]["payload"]["object"]["recording_files"]
+    assert file["file_type"] == "TRANSCRIPT"
+    vtt = requests.get(
+        file["download_url"], headers={"Authorization": f"Bearer {token}"}, timeout=5
+    ).content.decode()
+    host = sent[1]["payload"]["object"]["participant"]["user_name"]
+    speakers = {line.split(": ")[0] for line in vtt.splitlines() if ": " in line}
+    assert speakers == {host, "Ann B", "Rahim B"}
+    assert "Please finish exercise 3 by Friday." in vtt
