@@ -119,7 +119,7 @@ def recording_settings_save(
         errors["summary_model"] = ValidationError(
             _("Enter the name of the model the endpoint should use."), code="required"
         )
-    if not endpoint and key:
+    if not endpoint and key and "summary_endpoint" not in errors:
         errors["summary_api_key"] = ValidationError(
             _("Enter the endpoint the key is for."), code="invalid"
         )

@@ -147,7 +147,9 @@ def test_a_run_on_without_full_stops_falls_back_to_its_cues():
 def test_action_items_are_capped_keeping_the_strongest_and_latest():
     # given: a "please" early, then more homework than the cap
     rows = [(TEACHER, 0, "Please open your books.")]
-    rows += [(TEACHER, 10 + i, f"Homework {i}: solve problem {i} on page {i + 40}.") for i in range(12)]
+    rows += [
+        (TEACHER, 10 + i, f"Homework {i}: solve problem {i} on page {i + 40}.") for i in range(12)
+    ]
 
     draft = summarise_local(cues(rows))
 
