@@ -19,6 +19,7 @@ questions are not action items. Each keeps who said it and when.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -46,7 +47,8 @@ _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "eg", "ie"
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    # Sentences are normalised once; the quick check makes every later call cheap.
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -161,6 +163,7 @@ def sentences_of(cues: Iterable[Cue]) -> list[Sentence]:
 # --- words -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)  # a class says the same words again and again
 def _stem(word: str) -> str:
     if _BENGALI.search(word):
         for suffix in _SUFFIXES_BN:
