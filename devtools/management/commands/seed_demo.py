@@ -1,7 +1,8 @@
 """`seed_demo`: the demo school of `make up` (people, a class, Zoom settings pointing at the
-local sandbox, recordings shown to students and parents). Two locks keep it out of production: the command exists only where the settings
-install the devtools app (local, test), and it refuses to run unless LIVEROLL_DEMO_SEED is on
-(local and test settings; production sets it off)."""
+local sandbox, recordings shown to students and parents). Two locks keep it out of
+production: the command exists only where the settings install the devtools app (local,
+test), and it refuses to run unless LIVEROLL_DEMO_SEED is on (local and test settings;
+production sets it off)."""
 
 import os
 
