@@ -4,7 +4,8 @@ The summary is extractive: it is a handful of the transcript's own sentences, in
 were said. Consecutive cues of one speaker are joined into a turn and the turn is split into
 sentences (`.`, `?`, `!`, `…`, and the Bengali `।`); a sentence that runs on for more than
 MAX_SENTENCE_WORDS words (speech recognition often writes no full stop) falls back to its cues.
-Greetings, filler and questions are not candidates. Each candidate is scored by how close its
+Greetings, filler and questions are not candidates (in a class too short to leave any, a
+statement with one content word will do). Each candidate is scored by how close its
 words are to the whole session's (the cosine between its TF-IDF vector and the transcript's
 centroid, over content words: stop words out, light suffix stripping), the best are taken while
 they do not repeat one another, and put back in time order.
@@ -13,8 +14,9 @@ Action items are the sentences that ask something of people: obligation and dead
 ("make sure", "remember to", "by Friday", "homework", "due", "submit", "don't forget"; "বাড়ির
 কাজ", "জমা দাও", "মনে রেখো", "ভুলো না", "…শুক্রবারের মধ্যে"), an obligation addressed to the
 listeners ("you need to", "তোমাদের … করতে হবে"), "please" (and "দয়া করে"), or an imperative
-that names a task or a time ("Read chapter 5 for Monday"). Room logistics ("please mute") and
-questions are not action items. Each keeps who said it and when.
+that names a task or a time ("Read chapter 5 for Monday"). Room logistics ("please mute"),
+questions and what speakers say of themselves ("I have a question about the homework") are
+not action items. Each keeps who said it and when.
 """
 
 from __future__ import annotations
@@ -212,13 +214,14 @@ def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
 def summary_pick(sentences: Sequence[Sentence], *, limit: int = MAX_SENTENCES) -> list[Sentence]:
     """The sentences that best stand for the whole, in the order they were said."""
     words = [content_words(s.text) for s in sentences]
-    candidates = [
+    statements = [
         i
         for i, s in enumerate(sentences)
-        if len(set(words[i])) >= MIN_CONTENT_WORDS
-        and len(s.text) <= MAX_CANDIDATE_CHARS
-        and not s.text.rstrip("\"'”’)] ").endswith("?")
+        if len(s.text) <= MAX_CANDIDATE_CHARS and not s.text.rstrip("\"'”’)] ").endswith("?")
     ]
+    candidates = [i for i in statements if len(set(words[i])) >= MIN_CONTENT_WORDS]
+    if not candidates:  # a short class: any statement that says something
+        candidates = [i for i in statements if words[i]]
     if not candidates:
         return []
     document_frequency: Counter[str] = Counter()
@@ -238,7 +241,8 @@ def summary_pick(sentences: Sequence[Sentence], *, limit: int = MAX_SENTENCES) -
     wanted = min(limit, max(1, math.ceil(math.sqrt(n) / 2)))
     chosen: list[int] = []
     length = 0
-    for i in sorted(candidates, key=lambda i: (-scores[i], i)):
+    # Ties (a class too short for shared words): the sentence that says most, then the first.
+    for i in sorted(candidates, key=lambda i: (-scores[i], -len(set(words[i])), i)):
         if len(chosen) == wanted:
             break
         mine = set(words[i])
@@ -314,6 +318,16 @@ _PLEASE_BN = re.compile(_nfc(r"দয়া করে|অনুগ্রহ ক�
 _LOGISTICS_BN = re.compile(_nfc(r"মাইক|মিউট|আনমিউট|ক্যামেরা|স্ক্রিন|শুনতে পাচ্ছ|চ্যাট"))
 
 
+# A sentence about the speaker ("I have a question about the homework", "We went over the
+# homework") asks nothing of anyone, unless it goes on to ("I want you to…").
+_ABOUT_SELF_EN = re.compile(
+    r"^(?:(?:so|and|but|well|okay|ok|um|uh|yes|no)\b[,\s]*)*(?:i|i'm|i've|i'd|my|we|we're|"
+    r"we've)\b",
+    re.IGNORECASE,
+)
+_ABOUT_SELF_BN = re.compile(_nfc(r"^(?:আচ্ছা,?\s*)?(?:আমি|আমার|আমাকে|আমরা)(?:\s|,|$)"))
+
+
 def action_strength(text: str) -> int:
     """2: the sentence states a task or a deadline; 1: a request ("please"); 0: none."""
     text = _nfc(text)
@@ -322,11 +336,14 @@ def action_strength(text: str) -> int:
     if question:  # "Did everyone submit it?" asks; "Can you hand it in by Friday?" asks for it
         deadline = re.search(rf"\bby (?:{_DAYS_EN}|{_NEXT_EN})", text, re.IGNORECASE)
         return 2 if deadline or re.search(_nfc(_DAYS_BN) + "(?:ের|এর|র)?\\s*মধ্যে", text) else 0
+    obliged = bool(_OBLIGED_EN.search(text) or _OBLIGED_BN.search(text))
+    if (_ABOUT_SELF_EN.search(text) or _ABOUT_SELF_BN.search(text)) and not obliged:
+        return 0
     if strong:
         return 2
     if _LOGISTICS_EN.search(text) or _LOGISTICS_BN.search(text):
         return 0
-    if _OBLIGED_EN.search(text) or _OBLIGED_BN.search(text) or _MUST_BN.search(text):
+    if obliged or _MUST_BN.search(text):
         return 2
     if _IMPERATIVE_EN.search(text) and _TASK_EN.search(text):
         return 2

@@ -107,6 +107,7 @@ def test_a_class_that_asks_nothing_has_no_action_items():
         "ক্যালকুলেটর আনতে ভুলো না।",
         "দয়া করে উত্তরগুলো খাতায় লিখে রাখো।",
         "তোমরা অবশ্যই বইয়ের অনুশীলনী করবে।",
+        "I want you to finish the worksheet at home.",
     ],
 )
 def test_phrases_that_ask_something_are_action_items(text):
@@ -127,6 +128,9 @@ def test_phrases_that_ask_something_are_action_items(text):
         "অবশ্যই, এটা ঠিক উত্তর।",
         "দয়া করে মাইক বন্ধ রাখো।",
         "পরের ক্লাসে আমরা আলোর প্রতিফলন নিয়ে আলোচনা করব।",
+        "I have a question about the homework.",
+        "So we went over last week's homework.",
+        "আমার বাড়ির কাজ নিয়ে একটা প্রশ্ন আছে।",
     ],
 )
 def test_explanations_questions_and_room_logistics_are_not(text):
@@ -160,3 +164,19 @@ def test_action_items_are_capped_keeping_the_strongest_and_latest():
 def test_nothing_to_say_is_an_empty_draft():
     assert summarise_local([]).text == ""
     assert summarise_local([Cue("A", 0, "Okay."), Cue("B", 1, "Yes.")]).action_items == ()
+
+
+def test_a_class_of_three_lines_still_has_a_summary():
+    # given: the Zoom sandbox's built-in class
+    short = cues(
+        [
+            (TEACHER, 5, "Good morning everyone, let's begin."),
+            ("Ann A", 60, "I have a question about the homework."),
+            (TEACHER, 1180, "See you next time."),
+        ]
+    )
+
+    draft = summarise_local(short)
+
+    assert draft.text == "I have a question about the homework."
+    assert draft.action_items == ()
