@@ -18,6 +18,8 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
+from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
@@ -61,6 +63,8 @@ Query = merge_types(
         InvitationsQuery,
         RemindersQuery,
         AttendanceQuery,
+        SummariesQuery,
+        RecordingSettingsQuery,
     ),
 )
 Mutation = merge_types(
@@ -79,6 +83,8 @@ Mutation = merge_types(
         InvitationsMutation,
         RemindersMutation,
         AttendanceMutation,
+        SummariesMutation,
+        RecordingSettingsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
