@@ -7,7 +7,8 @@
 // Environment: REC_BASE_URL (http://alpha.localhost:PORT), REC_VISITS (JSON list of
 // {name, email, password, meetingId, search?, width?}), REC_OUT (screenshots), CHROMIUM,
 // REC_TIMEOUT_MS. A visit with `settings` (an admin's) fills the Recordings tab of the school's
-// settings with them instead: {students, days, endpoint, model, key} and saves.
+// settings with them instead: {students, days, endpoint, model, key} and saves. A visit with
+// `delete` deletes the page's recording (and confirms) after reading the page.
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -143,6 +144,19 @@ for (const visit of visits) {
     result.page = await readRecordingPage(page);
     result.page.settledMs = Date.now() - began; // a figure to read, never asserted
     await page.screenshot({ path: `${out}/${visit.name}-recording.png`, fullPage: true });
+    if (visit.delete) {
+      await page.locator(sel("recording-delete")).click();
+      await page.locator(sel("confirm-dialog")).waitFor();
+      await page.locator(sel("confirm-ok")).click();
+      await page.locator(`${sel("recording-deleted-notice")}, ${sel("recording-delete-errors")}`).first().waitFor();
+      await page.waitForTimeout(500); // the page reads the session again
+      result.deleted = await page.evaluate(() => ({
+        notice: document.querySelector('[data-test-id="recording-deleted-notice"]')?.textContent ?? null,
+        errors: [...document.querySelectorAll('[data-test-id="recording-delete-errors"] li')].map((li) => li.textContent),
+        files: document.querySelectorAll('[data-test-id="recording-file"]').length,
+      }));
+      await page.screenshot({ path: `${out}/${visit.name}-deleted.png`, fullPage: true });
+    }
     if (visit.search) {
       result.search = await searchAndFollow(page, visit.search);
       await page.screenshot({ path: `${out}/${visit.name}-landed.png` });

@@ -14,9 +14,13 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+import requests
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from attendance.inbox import engine
+from attendance.inbox.scrub import body_scrub
+from attendance.models import WebhookEvent
 from attendance.recordings.models import (
     Recording,
     RecordingFile,
@@ -25,18 +29,26 @@ from attendance.recordings.models import (
     Transcript,
     TranscriptCue,
 )
-from meetings.models import Meeting
-from tenants.accounts.models import User
+from meetings.models import Meeting, ZoomSettings
+from tenants.accounts.models import ApiToken, User
+from tenants.accounts.services import api_token_create
+from zoom_sandbox.player import ClassPlayer
+from zoom_sandbox.server import SandboxServer
+from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
 from ..conftest import PASSWORD
-from ..support import committed
+from ..support import committed, daphne_start, daphne_stop, zoom_settings_set
 from ..test_spa_smoke import CHROMIUM, FRONTEND, SMOKE_SKIPPED, Daphne, _free_port
+from ..zoom_sandbox.test_player import SECRET, Receiver
+from .conftest import store
 
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(SMOKE_SKIPPED is not None, reason=SMOKE_SKIPPED or ""),
 ]
 
+SCHEDULE = """mutation($input: ScheduleMeetingInput!) {
+  scheduleMeeting(input: $input) { meeting { id zoomMeetingId } errors { field message } } }"""
 CUES = 250  # three pages of the transcript (100 a page)
 WORD_AT = 230  # the cue that says "chlorophyll", on the third page
 BENGALI_AT = 120
@@ -185,10 +197,12 @@ def _school_shows(world, *, students: bool, parents: bool) -> None:
     committed(run)
 
 
-def _walk(world, tmp_path, visits: list[dict]) -> dict[str, dict]:
-    """Runs frontend/tests/recording.mjs through a real daphne; each visit's report by name."""
-    daphne = Daphne(_free_port(), tmp_path / "daphne.log")
-    daphne.start()
+def _walk(world, tmp_path, visits: list[dict], port: int | None = None) -> dict[str, dict]:
+    """Runs frontend/tests/recording.mjs through a real daphne (one of its own, or the one on
+    `port`); each visit's report by name."""
+    daphne = Daphne(port or _free_port(), tmp_path / "daphne.log")
+    if port is None:
+        daphne.start()
     try:
         done = subprocess.run(
             ["node", str(FRONTEND / "tests" / "recording.mjs")],
@@ -348,3 +362,105 @@ def test_admin_saves_who_sees_recordings_how_long_and_the_summariser_key_write_o
         "class-summary-1",
         "sk-test-123",
     )
+
+
+@pytest.fixture
+def sandbox_recording(recorded_class, settings):
+    """A class of alpha's scheduled through the app on the Zoom sandbox and played there with a
+    recording, its webhooks processed (committed): the recording is stored and at Zoom. daphne
+    runs with the sandbox among its Zoom addresses. Undone afterwards."""
+    world = recorded_class[0]
+    with SandboxServer(smtp_port=0, log=lambda line: None) as sandbox:
+        settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, sandbox.url]
+        web, port = daphne_start(
+            {"LIVEROLL_ZOOM_ALLOWED_BASES": f"https://zoom.test,{sandbox.url}"}
+        )
+        receiver = Receiver()
+
+        def arrange():
+            with schema_context(world.schema):
+                zoom_settings_set(
+                    zoom_url=sandbox.url,
+                    client_id="demo-client-id",
+                    client_secret="demo-client-secret",
+                    account_id=DEMO_ACCOUNT_ID,
+                    webhook_secret_token=SECRET,
+                )
+                return api_token_create(user=world.users["teacher"], name="recording e2e")[1]
+
+        try:
+            token = committed(arrange)
+            made = requests.post(
+                f"http://127.0.0.1:{port}/graphql/",
+                json={
+                    "query": SCHEDULE,
+                    "variables": {
+                        "input": {
+                            "classId": str(world.school_class.pk),
+                            "title": "Recorded botany",
+                            "startTime": (timezone.now() + timedelta(minutes=5)).isoformat(),
+                            "durationMinutes": 45,
+                        }
+                    },
+                },
+                headers={"Host": world.host, "Authorization": f"Bearer {token}"},
+                timeout=30,
+            ).json()["data"]["scheduleMeeting"]["meeting"]
+            ClassPlayer(sandbox.state, receiver.url, SECRET).play(
+                int(made["zoomMeetingId"]), participants=2, speed=None, record=True, seed=4
+            )
+
+            def process():
+                with schema_context(world.schema):
+                    for body in receiver.bodies:
+                        body_scrub(body)
+                        for event_id in store([body]):
+                            engine.webhook_event_process(event_id=event_id)
+
+            committed(process)
+            yield world, port, int(made["id"]), sandbox
+        finally:
+            receiver.stop()
+            daphne_stop(web)
+
+            def clean():
+                with schema_context(world.schema):
+                    Meeting.objects.filter(title="Recorded botany").delete()
+                    WebhookEvent.objects.all().delete()
+                    ApiToken.objects.filter(name="recording e2e").delete()
+                    ZoomSettings.objects.all().delete()
+
+            committed(clean)
+
+
+def test_teacher_deletes_a_recording_and_the_page_says_it_is_gone_here_and_at_zoom(
+    sandbox_recording, tmp_path
+):
+    # given: a played class's recording, stored and at the sandbox's Zoom
+    world, port, meeting_id, sandbox = sandbox_recording
+    assert any(i.recording is not None for i in sandbox.state.instances.values())
+
+    # when: the teacher opens its page, presses Delete and confirms
+    seen = _walk(
+        world, tmp_path, [_visit(world, "teacher", "teacher", meeting_id, delete=True)], port=port
+    )
+
+    # then: the page had the recording's files, and now says it was deleted, with no file left
+    teacher = seen["teacher"]
+    assert "MP4" in teacher["page"]["files"] and teacher["page"]["canDelete"] is True
+    assert teacher["deleted"]["errors"] == []
+    assert teacher["deleted"]["notice"] == (
+        "The recording, its transcript and summary were deleted, here and at Zoom."
+    )
+    assert teacher["deleted"]["files"] == 0
+
+    # and: it is gone at Zoom, and here it is marked deleted
+    assert all(i.recording is None for i in sandbox.state.instances.values())
+
+    def statuses():
+        with schema_context(world.schema):
+            return list(
+                Recording.objects.filter(meeting_id=meeting_id).values_list("status", flat=True)
+            )
+
+    assert committed(statuses) == ["deleted"]
