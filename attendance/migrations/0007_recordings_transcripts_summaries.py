@@ -8,30 +8,54 @@ from django.db import migrations, models
 import tenants.fields
 
 
+def _int(value):
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 def files_to_rows(apps, schema_editor):
-    """Each stored recording's files (a sealed JSON list until now) become RecordingFile rows."""
+    """Each stored recording's files (a sealed JSON list until now) become RecordingFile rows,
+    with what the list kept of each; the recording gets its start, length and size from them."""
     from django.utils.dateparse import parse_datetime
+
+    def when(value):
+        try:
+            return parse_datetime(str(value or ""))
+        except ValueError:
+            return None
 
     Recording = apps.get_model("attendance", "Recording")
     RecordingFile = apps.get_model("attendance", "RecordingFile")
     for recording in Recording.objects.all():
         rows = []
-        for number, entry in enumerate(recording.files or []):
-            start = parse_datetime(str(entry.get("recording_start") or ""))
-            end = parse_datetime(str(entry.get("recording_end") or ""))
+        listed = recording.files if isinstance(recording.files, list) else []
+        for number, entry in enumerate(e for e in listed if isinstance(e, dict)):
             rows.append(
                 RecordingFile(
                     recording=recording,
                     zoom_file_id=str(entry.get("id") or f"stored-{number}")[:100],
                     file_type=str(entry.get("file_type") or "")[:32],
-                    file_size=int(entry.get("file_size") or 0),
-                    recording_start=start,
-                    recording_end=end,
-                    status="completed",
+                    recording_type=str(entry.get("recording_type") or "")[:64],
+                    file_extension=str(entry.get("file_extension") or "")[:16],
+                    file_size=_int(entry.get("file_size")),
+                    recording_start=when(entry.get("recording_start")),
+                    recording_end=when(entry.get("recording_end")),
+                    status=str(entry.get("status") or "completed")[:32],
                     play_url=str(entry.get("play_url") or ""),
+                    download_url=str(entry.get("download_url") or ""),
                 )
             )
         RecordingFile.objects.bulk_create(rows, ignore_conflicts=True)
+        starts = [r.recording_start for r in rows if r.recording_start]
+        ends = [r.recording_end for r in rows if r.recording_end]
+        recording.start_time = min(starts) if starts else None
+        recording.duration_seconds = (
+            max(0, int((max(ends) - min(starts)).total_seconds())) if starts and ends else 0
+        )
+        recording.total_size = sum(r.file_size for r in rows)
+        recording.save(update_fields=["start_time", "duration_seconds", "total_size"])
 
 
 class Migration(migrations.Migration):
