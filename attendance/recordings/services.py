@@ -318,9 +318,9 @@ def recording_delete(
 
 @dataclass
 class RetentionPurged:
-    recordings: int = 0
-    failed: int = 0
-    transcripts: int = 0
+    recordings: int = 0  # deleted (their transcripts and summaries in their own audit entry)
+    failed: int = 0  # Zoom would not delete them now: next run
+    transcripts: int = 0  # of sessions past retention with no recording left
     summaries: int = 0
 
 
