@@ -28,13 +28,15 @@ def files_to_rows(apps, schema_editor):
 
     Recording = apps.get_model("attendance", "Recording")
     RecordingFile = apps.get_model("attendance", "RecordingFile")
-    for recording in Recording.objects.all():
+    # Read as values: on a Recording instance, `files` is also the new rows' reverse accessor
+    # (their related_name), which refuses the old column's value.
+    for pk, listed in Recording.objects.values_list("pk", "files"):
         rows = []
-        listed = recording.files if isinstance(recording.files, list) else []
+        listed = listed if isinstance(listed, list) else []
         for number, entry in enumerate(e for e in listed if isinstance(e, dict)):
             rows.append(
                 RecordingFile(
-                    recording=recording,
+                    recording_id=pk,
                     zoom_file_id=str(entry.get("id") or f"stored-{number}")[:100],
                     file_type=str(entry.get("file_type") or "")[:32],
                     recording_type=str(entry.get("recording_type") or "")[:64],
@@ -50,12 +52,18 @@ def files_to_rows(apps, schema_editor):
         RecordingFile.objects.bulk_create(rows, ignore_conflicts=True)
         starts = [r.recording_start for r in rows if r.recording_start]
         ends = [r.recording_end for r in rows if r.recording_end]
-        recording.start_time = min(starts) if starts else None
-        recording.duration_seconds = (
-            max(0, int((max(ends) - min(starts)).total_seconds())) if starts and ends else 0
+        Recording.objects.filter(pk=pk).update(
+            start_time=min(starts) if starts else None,
+            duration_seconds=(
+                max(0, int((max(ends) - min(starts)).total_seconds())) if starts and ends else 0
+            ),
+            total_size=sum(r.file_size for r in rows),
         )
-        recording.total_size = sum(r.file_size for r in rows)
-        recording.save(update_fields=["start_time", "duration_seconds", "total_size"])
+    # The foreign keys' checks of the rows just written, now rather than at commit: the next
+    # operation alters attendance_recording, which PostgreSQL refuses while checks are pending
+    # on it (they are, for a row written in the same transaction).
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):
