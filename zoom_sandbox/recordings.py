@@ -32,6 +32,11 @@ class DownloadToken:
     expires_at: float
 
 
+def _file_key(entry: dict) -> str:
+    """The key of a listed file's content: the last part of its download link."""
+    return entry["download_url"].rsplit("/", 1)[-1]
+
+
 def _no_recording() -> ZoomError:
     return api_error(404, 3301, "This recording does not exist.")
 
@@ -85,7 +90,7 @@ class RecordingsMixin:
         if not gone:
             raise _no_recording()
         for entry in gone:
-            key = entry["id"].replace("-", "")
+            key = _file_key(entry)
             self.files.pop(key, None)
             self.file_instances.pop(key, None)
         kept = [f for f in listed if f not in gone]
@@ -135,9 +140,7 @@ class RecordingsMixin:
         expected = instance.recording["recording_play_passcode"].encode()
         if not secrets.compare_digest(passcode.encode(), expected):
             return None
-        entry = next(
-            f for f in instance.recording["recording_files"] if f["id"].replace("-", "") == file_id
-        )
+        entry = next(f for f in instance.recording["recording_files"] if _file_key(f) == file_id)
         return instance, entry
 
     def _make_recording(self, instance: Instance, meeting: Meeting | None, transcript) -> dict:
