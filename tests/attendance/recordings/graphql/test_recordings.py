@@ -231,3 +231,13 @@ def test_garbage_ids_are_not_found(stored, garbage):
 
     assert deleted["errors"][0]["code"] == "not_found"
     assert listed["errors"][0]["message"] == "No such meeting."
+
+
+def test_a_meeting_no_longer_gives_zooms_links_to_whoever_reads_it(stored):
+    # `Meeting.recordings` gave Zoom's share link to anyone who could read the meeting
+    world, meeting, _ = stored
+
+    body = _ask(world.client("student"), "{ meetings { items { recordings { shareUrl } } } }")
+
+    assert body.get("data") is None
+    assert "Cannot query field 'recordings' on type 'Meeting'" in body["errors"][0]["message"]
