@@ -61,13 +61,23 @@ def _api_origin() -> str:
     return origin_of(ZoomSettings.objects.values_list("api_base_url", flat=True).first() or "")
 
 
+# What the columns hold (a signed event may carry any JSON: a value beyond them must not fail
+# the event into retry after retry).
+MAX_BYTES = 2**62
+MAX_SECONDS = 2**31 - 1
+
+
+def _text(value: str, length: int) -> str:
+    return value.replace("\x00", "")[:length]
+
+
 def _file_key(file: ProviderFile) -> str:
     """Zoom's file id; for a file without one (never seen, but the event is not ours to trust),
     a key made of what it is, so that a repeated event still finds it."""
     if file.id:
-        return file.id[:100]
+        return _text(file.id, 100)
     start = file.recording_start.isoformat() if file.recording_start else ""
-    return f"no-id:{file.file_type}:{file.recording_type}:{start}"[:100]
+    return _text(f"no-id:{file.file_type}:{file.recording_type}:{start}", 100)
 
 
 def _span_seconds(files: list[RecordingFile]) -> int:
@@ -75,7 +85,7 @@ def _span_seconds(files: list[RecordingFile]) -> int:
     ends = [f.recording_end for f in files if f.recording_end is not None]
     if not starts or not ends:
         return 0
-    return max(0, int((max(ends) - min(starts)).total_seconds()))
+    return min(MAX_SECONDS, max(0, int((max(ends) - min(starts)).total_seconds())))
 
 
 # --- storing ----------------------------------------------------------------------------------
@@ -119,7 +129,7 @@ def recording_store(
             len(refused),
             refused[0].split("?")[0][:60],  # not the query: it may carry a passcode
         )
-    zoom_uuid = (recording.uuid or meeting.zoom_uuid)[:100]
+    zoom_uuid = _text(recording.uuid or meeting.zoom_uuid, 100)
     with transaction.atomic():
         row, created = Recording.objects.select_for_update().get_or_create(
             meeting=meeting, zoom_uuid=zoom_uuid, defaults={"source": source}
@@ -136,13 +146,13 @@ def recording_store(
         added, changed = [], []
         for key, (file, play_url, download_url) in incoming.items():
             facts = {
-                "file_type": file.file_type[:32],
-                "recording_type": file.recording_type[:64],
-                "file_extension": file.file_extension[:16],
-                "file_size": file.file_size,
+                "file_type": _text(file.file_type, 32),
+                "recording_type": _text(file.recording_type, 64),
+                "file_extension": _text(file.file_extension, 16),
+                "file_size": min(file.file_size, MAX_BYTES),
                 "recording_start": file.recording_start,
                 "recording_end": file.recording_end,
-                "status": file.status[:32],
+                "status": _text(file.status, 32),
             }
             stored = known.get(key)
             if stored is None:
@@ -182,11 +192,13 @@ def recording_store(
             or row.start_time
             or (min(starts) if starts else None),
             "duration_seconds": max(
-                row.duration_seconds, _span_seconds(files) or recording.duration_minutes * 60
+                row.duration_seconds,
+                _span_seconds(files) or min(MAX_SECONDS, recording.duration_minutes * 60),
             ),
             # Never less than its files; Zoom's own total when it says more.
-            "total_size": max(
-                row.total_size, recording.total_size, sum(f.file_size for f in files)
+            "total_size": min(
+                MAX_BYTES,
+                max(row.total_size, recording.total_size, sum(f.file_size for f in files)),
             ),
         }
         totals_changed = [name for name, value in totals.items() if getattr(row, name) != value]

@@ -186,12 +186,21 @@ def test_files_whose_fields_are_not_what_zoom_sends_do_not_break_the_store(sessi
         "not a file",
         {"id": None, "file_type": 7, "file_size": "big", "recording_start": 12},
         {"file_type": "CHAT", "file_size": -5},
+        {
+            "id": "huge",
+            "file_type": "MP4",
+            "file_size": 10**40,
+            "recording_start": "0001-01-01T00:00:00Z",
+            "recording_end": "9999-12-31T23:59:59Z",
+        },
     ]
-    event["payload"]["object"]["total_size"] = "lots"
+    event["payload"]["object"].update(total_size="lots", duration=10**12)
 
     with schema_context(world.schema):
         assert deliver(event) == "processed"
         kinds = sorted(f.file_type for f in files_of(meeting).values())
         sizes = sorted(f.file_size for f in files_of(meeting).values())
-    assert kinds == ["7", "CHAT"]
-    assert sizes == [0, 0]
+        recording = Recording.objects.get(meeting=meeting)
+    assert kinds == ["7", "CHAT", "MP4"]
+    assert sizes == [0, 0, 2**62]
+    assert (recording.duration_seconds, recording.total_size) == (2**31 - 1, 2**62)
