@@ -108,3 +108,16 @@ class RecordingDeleted(Event):
 
     def groups(self) -> list[GroupParts]:
         return [("meeting", self.meeting_id)]
+
+
+@dataclass(frozen=True)
+class TranscriptReady(Event):
+    """A session's transcript was fetched and stored (`cue_count` cues), for whoever has the
+    session open: it re-reads the transcript (through the recordings policy)."""
+
+    name = "transcript.ready"
+    meeting_id: int
+    cue_count: int
+
+    def groups(self) -> list[GroupParts]:
+        return [("meeting", self.meeting_id)]

@@ -30,6 +30,14 @@ def session_recordings(meeting: Meeting) -> list[Recording]:
     return list(rows)
 
 
+def recording_deleted(*, meeting: Meeting, zoom_uuid: str) -> bool:
+    """Whether the session's recording of this Zoom instance was deleted here (what Zoom says
+    of it afterwards, a late event, brings nothing back)."""
+    return Recording.objects.filter(
+        meeting=meeting, zoom_uuid=zoom_uuid or meeting.zoom_uuid, status=Recording.Status.DELETED
+    ).exists()
+
+
 def sessions_without_recording(
     *, now: datetime | None = None, lookback_days: int, settle_minutes: int, limit: int
 ) -> QuerySet[Meeting]:

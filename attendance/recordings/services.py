@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from attendance.recordings.models import (
     Transcript,
 )
 from attendance.recordings.policy import recording_settings
+from attendance.recordings.transcripts import transcript_request
 from meetings.models import Meeting, ZoomSettings
 from meetings.providers.base import (
     MeetingProvider,
@@ -242,9 +243,21 @@ def recording_reconcile(
         return "failed"
     if not found.files:
         return "none"
-    stored = recording_store(meeting=meeting, recording=found, source=Recording.Source.RECONCILE)
-    if stored is None:
-        return "known"
+    with transaction.atomic():
+        stored = recording_store(
+            meeting=meeting, recording=found, source=Recording.Source.RECONCILE
+        )
+        if stored is None:
+            return "known"
+        # Its transcript's event was likely missed too: fetched as that event would have.
+        transcripts = sorted(
+            (f for f in found.files if f.file_type == "TRANSCRIPT" and f.status == "completed"),
+            key=lambda f: f.recording_start or datetime.max.replace(tzinfo=UTC),
+        )
+        if transcripts:
+            transcript_request(
+                meeting=meeting, zoom_file_id=transcripts[0].id, zoom_uuid=found.uuid
+            )
     logger.info("recording of meeting %s stored from Zoom (its event was missed)", meeting.pk)
     return "stored"
 

@@ -86,7 +86,7 @@ def test_a_played_recorded_class_downloads_through_the_platform(alpha, sandbox, 
         int(meeting.zoom_meeting_id), participants=3, speed=None, record=True, seed=4
     )
     assert [d.status for d in summary.deliveries] == [200] * len(summary.deliveries)
-    assert receiver.bodies[-1]["event"] == "recording.completed"
+    assert "recording.completed" in [b["event"] for b in receiver.bodies]
     _process(alpha, receiver.bodies)
 
     # then: the teacher sees the recording with the platform's links only

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from attendance.inbox import engine
 from attendance.recordings.actors import recordings_reconcile_sweep
-from attendance.recordings.models import Recording, RecordingFile
+from attendance.recordings.models import Recording, RecordingFile, Transcript
 from attendance.recordings.services import RECONCILE_AFTER_MINUTES, recording_reconcile
 from meetings.models import Meeting
 from meetings.providers.base import RateLimitError
@@ -181,3 +181,26 @@ def test_the_sweep_asks_for_recent_sessions_with_no_recording_newest_first(
     assert sorted(m.args[0] for m in messages) == sorted([due_new.pk, due_mid.pk])
     assert {m.options["tenant_schema"] for m in messages} == {alpha.schema}
     assert due_old.pk not in [m.args[0] for m in messages]  # the bound: next runs
+
+
+def test_a_missed_recording_brings_its_transcript_too(
+    session, zoom, broker, django_capture_on_commit_callbacks
+):
+    # given: Zoom lists a finished transcript with the recording (its event was missed too)
+    world, meeting = session
+    files = rest_recording()["recording_files"] + [
+        {**rest_recording()["recording_files"][0], "id": "vtt-1", "file_type": "TRANSCRIPT"}
+    ]
+    zoom.get(RECORDINGS_URL, json=rest_recording(recording_files=files))
+
+    # when
+    with schema_context(world.schema), django_capture_on_commit_callbacks(execute=True):
+        assert recording_reconcile(meeting_id=meeting.pk) == "stored"
+    with schema_context(world.schema):
+        transcript = Transcript.objects.select_related("recording").get(meeting=meeting)
+
+    # then: pending, of that file and recording, and its fetch queued
+    assert (transcript.status, transcript.zoom_file_id) == ("pending", "vtt-1")
+    assert transcript.recording.zoom_uuid == UUID
+    fetches = [m for m in queued(broker) if m.actor_name == "transcript_fetch"]
+    assert [m.args for m in fetches] == [(meeting.pk,)]

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from attendance.inbox import engine
 from attendance.inbox.scrub import body_scrub
-from attendance.recordings.models import Recording, RecordingFile
+from attendance.recordings.models import Recording, RecordingFile, Transcript
 from attendance.recordings.services import recording_delete, recording_store
 from meetings.providers.base import Recording as ProviderRecording
 from meetings.providers.base import RecordingFile as ProviderFile
@@ -166,6 +166,32 @@ def test_a_deleted_recording_is_not_brought_back_by_a_late_event(session, zoom):
 
     assert recording.status == "deleted"
     assert links == {("", "")}
+
+
+def test_late_news_of_a_deleted_recordings_transcript_fetches_nothing(session, zoom):
+    # given: a recording with a transcript file, deleted here (with its transcript)
+    world, meeting = session
+    zoom.delete(RECORDINGS_URL, status_code=204)
+    event = sample_event()
+    vtt = {
+        **event["payload"]["object"]["recording_files"][0],
+        "id": "vtt",
+        "file_type": "TRANSCRIPT",
+    }
+    event["payload"]["object"]["recording_files"].append(vtt)
+    with schema_context(world.schema):
+        deliver(event)
+        assert Transcript.objects.filter(meeting=meeting).exists()  # asked for, pending
+        recording_delete(recording=Recording.objects.get(meeting=meeting), actor=None)
+
+        # when: Zoom's events come again, late
+        late = copy.deepcopy(event) | {"event_ts": event["event_ts"] + 5}
+        transcript_news = copy.deepcopy(late) | {"event": "recording.transcript_completed"}
+        outcomes = [deliver(late), deliver(transcript_news)]
+
+        # then
+        assert not Transcript.objects.filter(meeting=meeting).exists()
+    assert outcomes == ["processed", "ignored"]
 
 
 def test_an_event_for_a_session_that_is_not_the_schools_is_ignored(session):
