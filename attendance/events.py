@@ -121,3 +121,16 @@ class TranscriptReady(Event):
 
     def groups(self) -> list[GroupParts]:
         return [("meeting", self.meeting_id)]
+
+
+@dataclass(frozen=True)
+class SummaryReady(Event):
+    """A session's summary and action items were written (or written again), for the
+    session's page to re-read them (attendance.recordings.summaries)."""
+
+    name = "summary.ready"
+    meeting_id: int
+    method: Literal["local", "remote"]
+
+    def groups(self) -> list[GroupParts]:
+        return [("meeting", self.meeting_id)]

@@ -19,6 +19,8 @@ from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
 from attendance.recordings.graphql.recordings import RecordingsMutation, RecordingsQuery
+from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
+from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
@@ -63,6 +65,8 @@ Query = merge_types(
         RemindersQuery,
         AttendanceQuery,
         RecordingsQuery,
+        SummariesQuery,
+        RecordingSettingsQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +86,8 @@ Mutation = merge_types(
         RemindersMutation,
         AttendanceMutation,
         RecordingsMutation,
+        SummariesMutation,
+        RecordingSettingsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
