@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
@@ -61,6 +62,7 @@ Query = merge_types(
         InvitationsQuery,
         RemindersQuery,
         AttendanceQuery,
+        TranscriptsQuery,
     ),
 )
 Mutation = merge_types(
