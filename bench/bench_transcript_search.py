@@ -26,6 +26,7 @@ Usage: python bench/bench_transcript_search.py [runs]   (default 50; or `make be
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -64,7 +65,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 from transcript_corpus import speeches  # noqa: E402
 
@@ -201,31 +202,147 @@ def arrange() -> tuple[str, dict[str, User], float]:
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
-    fn()  # warm: the first run reads the index from disk
+    fn()  # warm: the first run reads the index pages from disk
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
+    p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
     return statistics.median(times), p95, times[-1]
+
+
+def ilike_scan(user: User, word: str) -> None:
+    """Baseline: the same sessions and page without the index (a scan of every cue's text)."""
+    from attendance.recordings.search import _meetings, _scope
+
+    scope = _scope(
+        _meetings(user, school_class=None, start_from=None, start_to=None), narrowed=None
+    )
+    where, params = "text ILIKE %s", [f"%{word}%"]
+    if not scope.every:
+        where, params = where + " AND meeting_id = ANY(%s)", [*params, scope.ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {CUE_TABLE} WHERE {where} LIMIT 1001) s", params
+        )
+        cursor.execute(
+            f"SELECT id, text FROM {CUE_TABLE} WHERE {where} ORDER BY id DESC LIMIT 20", params
+        )
+        cursor.fetchall()
+
+
+def write_cost(runs: int) -> tuple[float, float]:
+    """Median ms to COPY one 2-hour transcript (1,400 cues) into the cue table as it is, and
+    into a table like it without the search column and its index; each rolled back."""
+    english, _ = speeches(seed=99)
+    cues = [english.cue() for _ in range(1_400)]
+    transcript = Transcript.objects.order_by("pk").first()
+    assert transcript is not None
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS cue_plain")
+        cursor.execute(
+            f"CREATE TABLE cue_plain (LIKE {CUE_TABLE} INCLUDING DEFAULTS"
+            " INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+        )
+        cursor.execute("ALTER TABLE cue_plain DROP COLUMN search")
+    results = []
+    for table in (CUE_TABLE, "cue_plain"):
+        times = []
+        for _ in range(runs):
+            with transaction.atomic(), connection.cursor() as cursor:
+                t0 = time.perf_counter()
+                copy_sql = (
+                    f"COPY {table} (transcript_id, meeting_id, position, start_ms, end_ms,"
+                    " speaker, text) FROM STDIN"
+                )
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for n, text in enumerate(cues):
+                        copy.write_row(
+                            (transcript.pk, transcript.meeting_id, 10_000 + n, n, n, "T", text)
+                        )
+                times.append((time.perf_counter() - t0) * 1000)
+                transaction.set_rollback(True)
+        results.append(statistics.median(times))
+    return results[0], results[1]
 
 
 def main() -> None:
     schema, users, _ = arrange()
+    from attendance.recordings.search import transcripts_search
+
     print(
         f"machine: {platform.platform()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}"
     )
-    with schema_context(schema), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), pg_size_pretty(pg_relation_size('{CUE_TABLE}')),"
-            " pg_size_pretty(pg_relation_size('cue_search'))"
-            f" FROM {CUE_TABLE}"
+    with schema_context(schema):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT version(), current_setting('shared_buffers'),"
+                f" (SELECT count(*) FROM {CUE_TABLE}),"
+                f" pg_size_pretty(pg_relation_size('{CUE_TABLE}')),"
+                " pg_size_pretty(pg_relation_size('cue_search'))"
+            )
+            version, buffers, cues, table_size, index_size = cursor.fetchone()
+        print(f"{version.split(' on ')[0]}, shared_buffers {buffers}")
+        print(f"{cues:,} cues; table {table_size}, GIN index {index_size}")
+        class5 = SchoolClass.objects.get(name="Class 5").pk
+        half_year = {
+            "start_from": FIRST_SESSION + timedelta(days=180),
+            "start_to": FIRST_SESSION + timedelta(days=365),
+        }
+        searches = [
+            ("rare word", "admin", "photosynthesis", {}),
+            ("common word (1 cue in 8)", "admin", "okay", {}),
+            ("medium word (1 cue in 60)", "admin", "look", {}),
+            ("two words", "admin", "question answer", {}),
+            ("Bengali, inflected (বাংলায়)", "admin", "বাংলায়", {}),
+            ("common word, one class", "admin", "question", {"class_id": class5}),
+            ("medium word, six months", "admin", "write", half_year),
+            ("rare word", "student", "photosynthesis", {}),
+            ("common word", "student", "okay", {}),
+            ("two words", "student", "question answer", {}),
+            ("medium word", "parent", "look", {}),
+            ("common word", "teacher", "question", {}),
+        ]
+        print(f"\n{RUNS} runs each, milliseconds: p50 / p95 / max")
+        print(f"{'search':34} {'as':8} {'total':>6}  {'with snippets':>20}  {'without':>20}")
+        worst = 0.0
+        for label, role, text, filters in searches:
+            user = users[role]
+            result = transcripts_search(user=user, text=text, **filters)
+            total = f"{result.total}{'+' if result.total_is_capped else ''}"
+            with_snippets = timed(
+                lambda u=user, t=text, f=filters: transcripts_search(user=u, text=t, **f), RUNS
+            )
+            without = timed(
+                lambda u=user, t=text, f=filters: transcripts_search(
+                    user=u, text=t, snippets=False, **f
+                ),
+                RUNS,
+            )
+            worst = max(worst, with_snippets[1])
+            print(
+                f"{label:34} {role:8} {total:>6}  "
+                f"{' / '.join(f'{x:.1f}' for x in with_snippets):>20}  "
+                f"{' / '.join(f'{x:.1f}' for x in without):>20}"
+            )
+        print(f"worst p95 with snippets: {worst:.1f} ms (goal: under 100)")
+        print("\nbaseline, ILIKE scan of the text (no index), count up to 1,001 and a page of 20:")
+        for role, word in (
+            ("admin", "photosynthesis"),
+            ("admin", "okay"),
+            ("student", "photosynthesis"),
+        ):
+            p50, p95, top = timed(lambda u=users[role], w=word: ilike_scan(u, w), max(5, RUNS // 5))
+            print(f"  {word:16} as {role:8} {p50:.1f} / {p95:.1f} / {top:.1f}")
+        with_column, without_column = write_cost(max(5, RUNS // 5))
+        print(
+            f"\nCOPY of one 2-hour transcript (1,400 cues): {with_column:.1f} ms with the search"
+            f" column and its GIN index, {without_column:.1f} ms without (median)"
         )
-        print("cues, table size, GIN index size:", cursor.fetchone())
-    print(users)
+        print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ people type is data, never tsquery syntax. All words must match (AND). Hits are 
 cover density (`ts_rank_cd`: more of the words, closer together), then newest session first.
 
 Cost: ranking reads every matching cue, and a word said in one cue in eight matches 90,000
-cues in 1,000 hours (bench/bench_transcript_search.py). So at most CANDIDATES matches are
-ranked: the newest ones (by when they were stored). When a search matches fewer than
-TOTAL_CAP cues, which is the case for all but common words, every match is ranked; otherwise
-the total says "more than TOTAL_CAP" and the hits are the best of the newest matches. Snippets
-(`ts_headline`) are made for the page's rows only.
+cues in 1,000 hours (bench/bench_transcript_search.py). So when the words match more than
+RANK_ALL cues in the school and the sessions searched hold more than SCAN_ROWS cues, the hits
+are ranked among the cues of the newest sessions searched (SCAN_ROWS cues); otherwise every
+match is ranked (`_matching`). The total is counted up to TOTAL_CAP ("1,000 or more"); pages
+reach that far. Snippets (`ts_headline`) are made for the page's rows only.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 MAX_PAGE = 50
 TOTAL_CAP = 1_000
-RANK_ALL = 20_000  # matches up to which every one is ranked
-CANDIDATES = 2_000  # the newest matches ranked beyond that (≥ TOTAL_CAP: pages reach the cap)
+SCAN_ROWS = 40_000  # cues (about 57 hours of classes) that may be read one by one
+RANK_ALL = 10_000  # matches in the school up to which every match is ranked
 MIN_PREFIX = 3  # characters (code points) for a word to match as a prefix
 
 # One Bengali inflection is taken off a query word before it is matched as a prefix: case
@@ -216,33 +216,59 @@ def _meetings(
     return meetings
 
 
-def _meeting_ids(meetings: QuerySet[Meeting], *, narrowed: object) -> list[int] | None:
-    """The ids of `meetings` (the sessions searched), or None when the cues of every session
-    are searched (an admin's search, no filter: every transcript is theirs, and none that is
-    not ready holds cues).
+@dataclass(frozen=True)
+class Scope:
+    """The sessions searched: their ids, newest first, with their cue counts; `every`: they
+    are every session whose cues are searchable (an admin's search: no filter is needed)."""
 
-    The ids go into the search as a list rather than as a subquery: the planner cannot tell
-    how many sessions the policy's joins leave, and guessed wrong both ways (a student's two
-    words: the index read once per session, 0.6 s; an admin's common word: every cue read by
-    session, 0.4 s). With the ids it counts the cues they hold."""
-    sql, params = meetings.order_by().values("id").query.sql_with_params()
+    meetings: list[tuple[int, int]]
+    every: bool
+
+    @property
+    def rows(self) -> int:
+        return sum(cues for _, cues in self.meetings)
+
+    @property
+    def ids(self) -> list[int]:
+        return [pk for pk, _ in self.meetings]
+
+    def newest(self, rows: int) -> list[int]:
+        """The newest sessions, up to `rows` cues in all (one at least)."""
+        ids: list[int] = []
+        total = 0
+        for pk, cues in self.meetings:
+            if ids and total + cues > rows:
+                break
+            ids.append(pk)
+            total += cues
+        return ids
+
+
+def _scope(meetings: QuerySet[Meeting], *, narrowed: object) -> Scope:
+    sql, params = (
+        meetings.order_by()
+        .values_list("pk", "start_time", "transcript__cue_count")
+        .query.sql_with_params()
+    )
     ready = Transcript.Status.READY
     with connection.cursor() as cursor:
-        # The tables are the models', the subquery the ORM's.
+        # The tables are the models', the subquery the ORM's. Every session is searched when
+        # the viewer sees every ready transcript and no other transcript holds cues.
         cursor.execute(
             f"""
-            SELECT coalesce(array_agg(v.id), '{{}}'),
-                   (SELECT count(*) FROM {TRANSCRIPT} WHERE status = %s),
+            SELECT (SELECT count(*) FROM {TRANSCRIPT} WHERE status = %s),
                    EXISTS (SELECT 1 FROM {TRANSCRIPT} t JOIN {CUE} c ON c.transcript_id = t.id
-                           WHERE t.status <> %s)
+                           WHERE t.status <> %s),
+                   array_agg(v.pk ORDER BY v.start_time DESC, v.pk DESC),
+                   array_agg(v.transcript__cue_count ORDER BY v.start_time DESC, v.pk DESC)
             FROM ({sql}) v
             """,  # noqa: S608
             [ready, ready, *params],
         )
-        ids, ready_count, unready_cues = cursor.fetchone()
-    if not narrowed and len(ids) == ready_count and not unready_cues:
-        return None
-    return list(ids)
+        ready_count, unready_cues, ids, cues = cursor.fetchone()
+    rows = list(zip(ids or [], cues or [], strict=True))
+    every = not narrowed and len(rows) == ready_count and not unready_cues
+    return Scope(meetings=rows, every=every)
 
 
 def transcripts_search(
@@ -270,77 +296,104 @@ def transcripts_search(
     meetings = _meetings(user, school_class=school_class, start_from=start_from, start_to=start_to)
     if meetings.query.is_empty():
         return EMPTY
-    meeting_ids = _meeting_ids(meetings, narrowed=school_class or start_from or start_to)
-    if meeting_ids == []:
+    scope = _scope(meetings, narrowed=school_class or start_from or start_to)
+    if not scope.meetings:
         return EMPTY
-    matching = Matching(query, meeting_ids)
     with connection.cursor() as cursor:
-        count = matching.count(cursor, TOTAL_CAP + 1)
-        total = min(count, TOTAL_CAP)
-        if offset >= total:
-            return SearchResult(total=total, total_is_capped=count > total, hits=[])
-        # Up to RANK_ALL matches (the planner's estimate), every one is ranked; beyond, the
-        # newest CANDIDATES are: reading all of them would cost more than the search may.
-        newest = count > TOTAL_CAP and matching.estimate(cursor) > RANK_ALL
-        hits = _page(
-            cursor,
-            matching,
-            candidates=CANDIDATES if newest else None,
-            first=first,
-            offset=offset,
-            snippets=snippets,
-        )
+        searched = _matching(cursor, query, scope)
+        # When every match is ranked, the page's query counts them; otherwise counting stops
+        # at TOTAL_CAP. Pages reach as far as the total is counted.
+        count = None
+        if not searched.ranks_all or offset >= TOTAL_CAP:
+            count = searched.count(cursor, TOTAL_CAP + 1)
+        hits: list[Hit] = []
+        matches = None
+        if offset < min(TOTAL_CAP if count is None else count, TOTAL_CAP):
+            first = min(first, TOTAL_CAP - offset)
+            hits, matches = _page(cursor, searched, first=first, offset=offset, snippets=snippets)
+        if count is None:
+            # Past the last page the page's query has no row to tell.
+            count = matches if matches is not None else searched.count(cursor, TOTAL_CAP + 1)
+    total = min(count, TOTAL_CAP)
     return SearchResult(total=total, total_is_capped=count > total, hits=hits)
 
 
 @dataclass(frozen=True)
 class Matching:
-    """The cues that match the query in the sessions searched (all of them: meeting_ids
-    None), as SQL."""
+    """Matching cues as SQL: `where` (with its params) finds them all; `ranked` those that are
+    ranked, which is all of them, or those of the newest sessions."""
 
     query: str
-    meeting_ids: list[int] | None
+    where: str
+    params: list[Any]
+    ranked: str
+    ranked_params: list[Any]
 
     @property
-    def where(self) -> tuple[str, list[Any]]:
-        if self.meeting_ids is None:
-            return "c.search @@ %s::tsquery", [self.query]
-        return "c.search @@ %s::tsquery AND c.meeting_id = ANY(%s)", [self.query, self.meeting_ids]
+    def ranks_all(self) -> bool:
+        return self.ranked == self.where and self.ranked_params == self.params
 
     def count(self, cursor: CursorWrapper, limit: int) -> int:
-        where, params = self.where
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {CUE} c WHERE {where} LIMIT %s) s",  # noqa: S608
-            [*params, limit],
+            f"SELECT count(*) FROM (SELECT 1 FROM {CUE} c WHERE {self.where} LIMIT %s) s",  # noqa: S608
+            [*self.params, limit],
         )
         return int(cursor.fetchone()[0])
 
-    def estimate(self, cursor: CursorWrapper) -> float:
-        """How many cues match, as the planner estimates it (from the column's statistics:
-        checked within a few per cent of the count for single words)."""
-        where, params = self.where
-        explain = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {CUE} c WHERE {where}"  # noqa: S608
-        cursor.execute(explain, params)
-        plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        return float(plan[0]["Plan"]["Plan Rows"])
+
+def _matching(cursor: CursorWrapper, query: str, scope: Scope) -> Matching:
+    """How to find the matches in `scope` at a bounded cost. PostgreSQL costs the `@@` test of
+    a row far below what it takes, so left to itself it reads 180,000 cues of the sessions
+    searched where the index would give it 3,000 matches (0.2 s instead of 10 ms). The plan is
+    chosen here, from what is known before the search runs:
+
+    - few cues searched (up to SCAN_ROWS, a student's classes, one class): the planner picks
+      between the index and reading those cues; both cost little;
+    - many cues searched, and the words match up to RANK_ALL cues in the whole school (the
+      planner's estimate, from the column's statistics): through the index only (the session
+      filter is written so that no index serves it), every match ranked;
+    - many cues, and more matches than that: the hits are ranked among the cues of the newest
+      sessions searched, up to SCAN_ROWS cues, read session by session (the `@@` written so
+      that the index cannot serve it: the index would read every match in the school)."""
+    words = "c.search @@ %s::tsquery"
+    by_session = f"c.meeting_id = ANY(%s) AND ({words}) IS TRUE"
+    if scope.rows <= SCAN_ROWS:
+        where, params = f"c.meeting_id = ANY(%s) AND {words}", [scope.ids, query]
+        return Matching(query, where, params, where, params)
+    if scope.every:
+        where, params = words, [query]
+    else:
+        where, params = f"{words} AND (c.meeting_id + 0) = ANY(%s)", [query, scope.ids]
+    if _estimate(cursor, words, [query]) <= RANK_ALL:
+        return Matching(query, where, params, where, params)
+    if not scope.every:
+        # Counting stops at TOTAL_CAP matches: session by session, a common word gets there
+        # in a few thousand cues, where the index would read the school's matches first.
+        where, params = by_session, [scope.ids, query]
+    return Matching(query, where, params, by_session, [scope.newest(SCAN_ROWS), query])
+
+
+def _estimate(cursor: CursorWrapper, where: str, params: list[Any]) -> float:
+    """How many cues match, as the planner estimates it from the column's statistics (within
+    a few per cent of the count for the benchmark's words)."""
+    explain = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {CUE} c WHERE {where}"  # noqa: S608
+    cursor.execute(explain, params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def _page(
     cursor: CursorWrapper,
     matching: Matching,
     *,
-    candidates: int | None,
     first: int,
     offset: int,
     snippets: bool,
-) -> list[Hit]:
-    """The page of hits, ranked among all matches (`candidates` None) or the newest
-    `candidates`, each with its session and, for the page's rows only, its snippet."""
-    where, params = matching.where
-    newest = "ORDER BY c.id DESC LIMIT %s" if candidates is not None else ""
-    newest_params = [candidates] if candidates is not None else []
+) -> tuple[list[Hit], int | None]:
+    """The page of hits among the ranked matches, each with its session and, for the page's
+    rows only, its snippet; and how many matches were ranked (None: the page is empty)."""
     if snippets:
         # The text as the index read it, without the marks (so none can be forged).
         shown = "translate(normalize(c.text, NFC), %s, '')"
@@ -364,26 +417,27 @@ def _page(
         WITH candidates AS (
             SELECT c.id, c.meeting_id, c.position, c.search
             FROM {CUE} c
-            WHERE {where}
-            {newest}
+            WHERE {matching.ranked}
         ), page AS (
-            SELECT h.id, ts_rank_cd(h.search, %s::tsquery) AS cue_rank, m.start_time
+            SELECT h.id, ts_rank_cd(h.search, %s::tsquery) AS cue_rank, m.start_time,
+                   count(*) OVER () AS matches
             FROM candidates h
             JOIN {MEETING} m ON m.id = h.meeting_id
             ORDER BY cue_rank DESC, m.start_time DESC, h.meeting_id DESC, h.position
             LIMIT %s OFFSET %s
         )
         SELECT c.id, c.meeting_id, m.title, m.start_time, k.name, c.position, c.start_ms,
-               c.speaker, p.cue_rank, {snippet}
+               c.speaker, p.cue_rank, p.matches, {snippet}
         FROM page p
         JOIN {CUE} c ON c.id = p.id
         JOIN {MEETING} m ON m.id = c.meeting_id
         LEFT JOIN {SCHOOL_CLASS} k ON k.id = m.school_class_id
         ORDER BY p.cue_rank DESC, p.start_time DESC, c.meeting_id DESC, c.position
         """,  # noqa: S608 - tables, columns and clauses are this module's; values are parameters
-        [*params, *newest_params, matching.query, first, offset, *snippet_params],
+        [*matching.ranked_params, matching.query, first, offset, *snippet_params],
     )
-    return [
+    rows = cursor.fetchall()
+    hits = [
         Hit(
             cue_id=row[0],
             meeting_id=row[1],
@@ -394,7 +448,8 @@ def _page(
             start_ms=row[6],
             speaker=row[7],
             rank=float(row[8]),
-            snippet=snippet_parts(row[9], row[10]) if snippets else [],
+            snippet=snippet_parts(row[10], row[11]) if snippets else [],
         )
-        for row in cursor.fetchall()
+        for row in rows
     ]
+    return hits, int(rows[0][9]) if rows else None

@@ -330,31 +330,55 @@ def test_the_total_is_capped(alpha, monkeypatch):
 
         assert (result.total, result.total_is_capped, len(result.hits)) == (5, True, 3)
         assert (beyond.total, beyond.total_is_capped, beyond.hits) == (5, True, [])
+        across = transcripts_search(user=admin, text="question", first=3, offset=3)
+        assert len(across.hits) == 2  # pages stop at the counted total
         # below the cap, the total is exact
         assert transcripts_search(user=admin, text="question 7").total == 1
 
 
-def test_beyond_the_ranked_limit_the_newest_matches_are_ranked(alpha, monkeypatch):
-    # given: more matches than TOTAL_CAP and than RANK_ALL; only the newest CANDIDATES are
-    # ranked, so the best match, stored first, is not among the hits
-    monkeypatch.setattr(search, "TOTAL_CAP", 3)
+@pytest.mark.parametrize("narrowed", [False, True])
+def test_beyond_the_limits_the_newest_sessions_matches_are_ranked(alpha, monkeypatch, narrowed):
+    # given: the words match more cues than RANK_ALL and the sessions hold more than
+    # SCAN_ROWS cues: the hits are ranked among the cues of the newest sessions (SCAN_ROWS
+    # cues), so the best match, in an older session, is not among them
+    monkeypatch.setattr(search, "SCAN_ROWS", 4)
     monkeypatch.setattr(search, "RANK_ALL", 0)
-    monkeypatch.setattr(search, "CANDIDATES", 4)
+    teacher = alpha.users["teacher"]
     with schema_context(alpha.schema):
-        session_with_transcript(
-            host=alpha.users["teacher"],
-            cues=["question question question", *[f"question {n}" for n in range(6)]],
+        old = session_with_transcript(
+            host=teacher, school_class=alpha.school_class, cues=["question question question"]
         )
+        new = session_with_transcript(
+            host=teacher,
+            school_class=alpha.school_class,
+            cues=["question 1", "question 2", "question 3"],
+            start=START + hours(24),
+        )
+        newer = session_with_transcript(
+            host=teacher,
+            school_class=alpha.school_class,
+            cues=["question 4", "question 5"],
+            start=START + hours(48),
+        )
+        filters = {"class_id": alpha.school_class.pk} if narrowed else {}
 
-        result = transcripts_search(user=alpha.users["admin"], text="question", first=10)
+        # when
+        result = transcripts_search(user=alpha.users["admin"], text="question", **filters)
 
-        assert (result.total, result.total_is_capped) == (3, True)
-        assert sorted(h.position for h in result.hits) == [3, 4, 5, 6]
+        # then: newer (2 cues) and new (3) make 5 > 4: newer only; the total counts them all
+        assert (result.total, result.total_is_capped) == (6, False)
+        assert [(h.meeting_id, h.position) for h in result.hits] == [(newer.pk, 0), (newer.pk, 1)]
 
-        # and below RANK_ALL every match is ranked: the best one comes first
+        # and with the limits back, every match is ranked: the best one first
         monkeypatch.setattr(search, "RANK_ALL", 1_000)
-        best = transcripts_search(user=alpha.users["admin"], text="question", first=1)
-        assert best.hits[0].position == 0
+        best = transcripts_search(user=alpha.users["admin"], text="question", **filters)
+        assert best.hits[0].meeting_id == old.pk and len(best.hits) == 6
+        monkeypatch.setattr(search, "RANK_ALL", 0)
+        monkeypatch.setattr(search, "SCAN_ROWS", 6)
+        assert {
+            h.meeting_id
+            for h in transcripts_search(user=alpha.users["admin"], text="question", **filters).hits
+        } == {old.pk, new.pk, newer.pk}
 
 
 # --- filters ----------------------------------------------------------------------------------

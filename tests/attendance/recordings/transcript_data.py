@@ -22,10 +22,12 @@ def session_with_transcript(
     start: datetime = START,
     status: str = Transcript.Status.READY,
     person: User | None = None,
+    meeting_id: int | None = None,
 ) -> Meeting:
     """A session of `school_class` whose transcript holds `cues` (text, or (speaker, text)),
     four seconds apart."""
     meeting = Meeting.objects.create(
+        pk=meeting_id,
         school_class=school_class,
         host=host,
         title=title,
