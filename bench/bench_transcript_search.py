@@ -66,6 +66,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 from transcript_corpus import speeches  # noqa: E402
 
@@ -201,16 +202,47 @@ def arrange() -> tuple[str, dict[str, User], float]:
     return org.schema_name, users, seconds
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, float]:
-    fn()  # warm: the first run reads the index pages from disk
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
+Stats = tuple[float, float, float]
+
+
+def stats(times: list[float]) -> Stats:
+    """p50, p95, max of milliseconds."""
+    times = sorted(times)
     p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
     return statistics.median(times), p95, times[-1]
+
+
+def timed(*fns: Callable[[], object], runs: int) -> list[Stats]:
+    """Each function `runs` times, taking turns (so a busy moment of the machine falls on all
+    of them alike), after one warm-up run each (the first reads the index from disk)."""
+    times: list[list[float]] = [[] for _ in fns]
+    for fn in fns:
+        fn()
+    for _ in range(runs):
+        for n, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            times[n].append((time.perf_counter() - t0) * 1000)
+    return [stats(t) for t in times]
+
+
+def graphql_client(schema: str, user: User) -> Client:
+    client = Client(HTTP_HOST=tenant_services.tenant_host("bench"))
+    with schema_context(schema):
+        client.force_login(user)
+    return client
+
+
+GRAPHQL_SEARCH = """query($q: String!) { searchTranscripts(query: $q) { total totalIsCapped
+  hits { meetingId meetingTitle meetingStart className position startMs speaker rank
+         snippet { text match } } } }"""
+
+
+def graphql_search(client: Client, text: str) -> None:
+    response = client.post(
+        "/graphql/", {"query": GRAPHQL_SEARCH, "variables": {"q": text}}, "application/json"
+    )
+    assert response.status_code == 200 and "errors" not in response.json(), response.content
 
 
 def ilike_scan(user: User, word: str) -> None:
@@ -313,14 +345,12 @@ def main() -> None:
             user = users[role]
             result = transcripts_search(user=user, text=text, **filters)
             total = f"{result.total}{'+' if result.total_is_capped else ''}"
-            with_snippets = timed(
-                lambda u=user, t=text, f=filters: transcripts_search(user=u, text=t, **f), RUNS
-            )
-            without = timed(
+            with_snippets, without = timed(
+                lambda u=user, t=text, f=filters: transcripts_search(user=u, text=t, **f),
                 lambda u=user, t=text, f=filters: transcripts_search(
                     user=u, text=t, snippets=False, **f
                 ),
-                RUNS,
+                runs=RUNS,
             )
             worst = max(worst, with_snippets[1])
             print(
@@ -335,7 +365,14 @@ def main() -> None:
             ("admin", "okay"),
             ("student", "photosynthesis"),
         ):
-            p50, p95, top = timed(lambda u=users[role], w=word: ilike_scan(u, w), max(5, RUNS // 5))
+            ((p50, p95, top),) = timed(
+                lambda u=users[role], w=word: ilike_scan(u, w), runs=max(5, RUNS // 5)
+            )
+            print(f"  {word:16} as {role:8} {p50:.1f} / {p95:.1f} / {top:.1f}")
+        print("\nthe whole request: GraphQL over HTTP (Django's test client, same process):")
+        for role, word in (("admin", "photosynthesis"), ("student", "okay")):
+            client = graphql_client(schema, users[role])
+            ((p50, p95, top),) = timed(lambda c=client, w=word: graphql_search(c, w), runs=RUNS)
             print(f"  {word:16} as {role:8} {p50:.1f} / {p95:.1f} / {top:.1f}")
         with_column, without_column = write_cost(max(5, RUNS // 5))
         print(
