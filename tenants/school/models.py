@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class SchoolClass(models.Model):
@@ -22,6 +23,11 @@ class SchoolClass(models.Model):
         ordering = ["name"]
         verbose_name = "class"
         verbose_name_plural = "classes"
+        constraints = [
+            # The import and the people directory find classes by name, ignoring case and the
+            # spaces around it (class_name_check trims): two such names would be one class.
+            models.UniqueConstraint(Lower("name"), name="schoolclass_name_unique_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.name

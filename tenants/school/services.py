@@ -9,6 +9,7 @@ linked, and only to a student. A person's role cannot change while one of those 
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_record
@@ -94,9 +95,13 @@ def class_name_check(*, name: str, school_class: SchoolClass | None = None) -> s
     if school_class is not None:
         others = others.exclude(pk=school_class.pk)
     if others.exists():
-        message = f"Another class is named “{name}”: choose another name."
-        raise ValidationError({"name": ValidationError(message, code="duplicate")})
+        raise _name_taken(name)
     return name
+
+
+def _name_taken(name: str) -> ValidationError:
+    message = f"Another class is named “{name}”: choose another name."
+    return ValidationError({"name": ValidationError(message, code="duplicate")})
 
 
 DESCRIPTION_MAX = 2000
@@ -119,16 +124,23 @@ def class_create(
     teachers_check(teachers=teachers)
     name = class_name_check(name=name)
     _description_check(description)
-    school_class = SchoolClass.objects.create(name=name, description=description)
-    school_class.teachers.set(teachers)
-    if actor is not None:
-        audit_record(
-            actor=actor,
-            action="class.created",
-            target=school_class,
-            ip=ip,
-            details={"name": name, "teachers": [t.email for t in teachers]},
-        )
+    # One transaction: a class is not left without its teachers or its audit entry. The
+    # database's constraint decides a race between two admins choosing the same name.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                school_class = SchoolClass.objects.create(name=name, description=description)
+        except IntegrityError:
+            raise _name_taken(name) from None
+        school_class.teachers.set(teachers)
+        if actor is not None:
+            audit_record(
+                actor=actor,
+                action="class.created",
+                target=school_class,
+                ip=ip,
+                details={"name": name, "teachers": [t.email for t in teachers]},
+            )
     return school_class
 
 
@@ -149,14 +161,19 @@ def class_update(
     if description is not None:
         school_class.description = description
         fields.append("description")
-    school_class.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        action="class.updated",
-        target=school_class,
-        ip=ip,
-        details={"name": name, "before": before},
-    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                school_class.save(update_fields=fields)
+        except IntegrityError:
+            raise _name_taken(name) from None
+        audit_record(
+            actor=actor,
+            action="class.updated",
+            target=school_class,
+            ip=ip,
+            details={"name": name, "before": before},
+        )
     return school_class
 
 
