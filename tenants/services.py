@@ -134,9 +134,10 @@ def _pending_migrations(schema_name: str) -> list[tuple[str, str]]:
     with schema_context(schema_name):
         loader = MigrationLoader(connection, ignore_no_migrations=True)
         labels = {app.label for app in apps.get_app_configs() if app.name in settings.TENANT_APPS}
+        # Every migration, not only the apps' last ones: a template may lack one in the middle.
         return sorted(
             node
-            for node in loader.graph.leaf_nodes()
+            for node in loader.graph.nodes
             if node[0] in labels and node not in loader.applied_migrations
         )
 
