@@ -19,7 +19,7 @@ cover density (`ts_rank_cd`: more of the words, closer together), then newest se
 Cost: ranking reads every matching cue, and a word said in one cue in eight matches 90,000
 cues in 1,000 hours (bench/bench_transcript_search.py). So when the words match more than
 RANK_ALL cues in the school and the sessions searched hold more than SCAN_ROWS cues, the hits
-are ranked among the cues of the newest sessions searched (SCAN_ROWS cues); otherwise every
+are ranked among the cues of the newest sessions searched (NEWEST_ROWS cues); otherwise every
 match is ranked (`_matching`). The total is counted up to TOTAL_CAP ("1,000 or more"); pages
 reach that far. Snippets (`ts_headline`) are made for the page's rows only.
 """
@@ -52,8 +52,9 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 MAX_PAGE = 50
 TOTAL_CAP = 1_000
-SCAN_ROWS = 40_000  # cues (about 57 hours of classes) that may be read one by one
+SCAN_ROWS = 40_000  # cues searched (about 57 hours of classes) that may be read one by one
 RANK_ALL = 10_000  # matches in the school up to which every match is ranked
+NEWEST_ROWS = 20_000  # beyond: the cues of the newest sessions whose matches are ranked
 MIN_PREFIX = 3  # characters (code points) for a word to match as a prefix
 
 # One Bengali inflection is taken off a query word before it is matched as a prefix: case
@@ -301,44 +302,47 @@ def transcripts_search(
         return EMPTY
     with connection.cursor() as cursor:
         searched = _matching(cursor, query, scope)
-        # When every match is ranked, the page's query counts them; otherwise counting stops
-        # at TOTAL_CAP. Pages reach as far as the total is counted.
-        count = None
-        if not searched.ranks_all or offset >= TOTAL_CAP:
-            count = searched.count(cursor, TOTAL_CAP + 1)
         hits: list[Hit] = []
-        matches = None
-        if offset < min(TOTAL_CAP if count is None else count, TOTAL_CAP):
+        ranked = None
+        if offset < TOTAL_CAP:  # pages reach as far as the total is counted
             first = min(first, TOTAL_CAP - offset)
-            hits, matches = _page(cursor, searched, first=first, offset=offset, snippets=snippets)
-        if count is None:
-            # Past the last page the page's query has no row to tell.
-            count = matches if matches is not None else searched.count(cursor, TOTAL_CAP + 1)
+            hits, ranked = _page(cursor, searched, first=first, offset=offset, snippets=snippets)
+        if ranked is None:
+            # Past the last page: the page's query had no row to count the ranked matches.
+            count = searched.count(cursor, TOTAL_CAP + 1)
+        elif searched.rest is None or ranked > TOTAL_CAP:
+            count = ranked
+        else:
+            count = ranked + searched.count_rest(cursor, TOTAL_CAP + 1 - ranked)
     total = min(count, TOTAL_CAP)
     return SearchResult(total=total, total_is_capped=count > total, hits=hits)
 
 
 @dataclass(frozen=True)
 class Matching:
-    """Matching cues as SQL: `where` (with its params) finds them all; `ranked` those that are
-    ranked, which is all of them, or those of the newest sessions."""
+    """Matching cues as SQL, each a WHERE clause with its params: `where` finds them all,
+    `ranked` those that are ranked (all of them, or those of the newest sessions), `rest` the
+    others (None: all are ranked)."""
 
     query: str
-    where: str
-    params: list[Any]
-    ranked: str
-    ranked_params: list[Any]
-
-    @property
-    def ranks_all(self) -> bool:
-        return self.ranked == self.where and self.ranked_params == self.params
+    where: tuple[str, list[Any]]
+    ranked: tuple[str, list[Any]]
+    rest: tuple[str, list[Any]] | None = None
 
     def count(self, cursor: CursorWrapper, limit: int) -> int:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {CUE} c WHERE {self.where} LIMIT %s) s",  # noqa: S608
-            [*self.params, limit],
-        )
-        return int(cursor.fetchone()[0])
+        return _count(cursor, self.where, limit)
+
+    def count_rest(self, cursor: CursorWrapper, limit: int) -> int:
+        assert self.rest is not None
+        return _count(cursor, self.rest, limit)
+
+
+def _count(cursor: CursorWrapper, where: tuple[str, list[Any]], limit: int) -> int:
+    """The matching cues, counted up to `limit`."""
+    clause, params = where
+    counting = f"SELECT count(*) FROM (SELECT 1 FROM {CUE} c WHERE {clause} LIMIT %s) s"  # noqa: S608
+    cursor.execute(counting, [*params, limit])
+    return int(cursor.fetchone()[0])
 
 
 def _matching(cursor: CursorWrapper, query: str, scope: Scope) -> Matching:
@@ -353,24 +357,35 @@ def _matching(cursor: CursorWrapper, query: str, scope: Scope) -> Matching:
       planner's estimate, from the column's statistics): through the index only (the session
       filter is written so that no index serves it), every match ranked;
     - many cues, and more matches than that: the hits are ranked among the cues of the newest
-      sessions searched, up to SCAN_ROWS cues, read session by session (the `@@` written so
-      that the index cannot serve it: the index would read every match in the school)."""
+      sessions searched, up to NEWEST_ROWS cues, read session by session (the `@@` written so
+      that the index cannot serve it: the index would read every match in the school). Their
+      matches are counted as they are ranked; the other sessions' only when there are fewer
+      than TOTAL_CAP of them, until there are."""
     words = "c.search @@ %s::tsquery"
-    by_session = f"c.meeting_id = ANY(%s) AND ({words}) IS TRUE"
     if scope.rows <= SCAN_ROWS:
-        where, params = f"c.meeting_id = ANY(%s) AND {words}", [scope.ids, query]
-        return Matching(query, where, params, where, params)
+        where = (f"c.meeting_id = ANY(%s) AND {words}", [scope.ids, query])
+        return Matching(query, where, where)
     if scope.every:
-        where, params = words, [query]
+        where = (words, [query])
     else:
-        where, params = f"{words} AND (c.meeting_id + 0) = ANY(%s)", [query, scope.ids]
+        where = (f"{words} AND (c.meeting_id + 0) = ANY(%s)", [query, scope.ids])
     if _estimate(cursor, words, [query]) <= RANK_ALL:
-        return Matching(query, where, params, where, params)
-    if not scope.every:
-        # Counting stops at TOTAL_CAP matches: session by session, a common word gets there
-        # in a few thousand cues, where the index would read the school's matches first.
-        where, params = by_session, [scope.ids, query]
-    return Matching(query, where, params, by_session, [scope.newest(SCAN_ROWS), query])
+        return Matching(query, where, where)
+    by_session = f"c.meeting_id = ANY(%s) AND ({words}) IS TRUE"
+    newest = scope.newest(NEWEST_ROWS)
+    older = scope.ids[len(newest) :]
+    return Matching(
+        query,
+        where,
+        ranked=(by_session, [newest, query]),
+        # The older sessions hold the rest; when they are every other session, the index
+        # finds their matches first (it reads the table from its oldest rows).
+        rest=(
+            (f"{words} AND (c.meeting_id + 0) <> ALL(%s)", [query, newest])
+            if scope.every
+            else (by_session, [older, query])
+        ),
+    )
 
 
 def _estimate(cursor: CursorWrapper, where: str, params: list[Any]) -> float:
@@ -417,7 +432,7 @@ def _page(
         WITH candidates AS (
             SELECT c.id, c.meeting_id, c.position, c.search
             FROM {CUE} c
-            WHERE {matching.ranked}
+            WHERE {matching.ranked[0]}
         ), page AS (
             SELECT h.id, ts_rank_cd(h.search, %s::tsquery) AS cue_rank, m.start_time,
                    count(*) OVER () AS matches
@@ -434,7 +449,7 @@ def _page(
         LEFT JOIN {SCHOOL_CLASS} k ON k.id = m.school_class_id
         ORDER BY p.cue_rank DESC, p.start_time DESC, c.meeting_id DESC, c.position
         """,  # noqa: S608 - tables, columns and clauses are this module's; values are parameters
-        [*matching.ranked_params, matching.query, first, offset, *snippet_params],
+        [*matching.ranked[1], matching.query, first, offset, *snippet_params],
     )
     rows = cursor.fetchall()
     hits = [

@@ -339,9 +339,10 @@ def test_the_total_is_capped(alpha, monkeypatch):
 @pytest.mark.parametrize("narrowed", [False, True])
 def test_beyond_the_limits_the_newest_sessions_matches_are_ranked(alpha, monkeypatch, narrowed):
     # given: the words match more cues than RANK_ALL and the sessions hold more than
-    # SCAN_ROWS cues: the hits are ranked among the cues of the newest sessions (SCAN_ROWS
+    # SCAN_ROWS cues: the hits are ranked among the cues of the newest sessions (NEWEST_ROWS
     # cues), so the best match, in an older session, is not among them
     monkeypatch.setattr(search, "SCAN_ROWS", 4)
+    monkeypatch.setattr(search, "NEWEST_ROWS", 4)
     monkeypatch.setattr(search, "RANK_ALL", 0)
     teacher = alpha.users["teacher"]
     with schema_context(alpha.schema):
@@ -373,8 +374,9 @@ def test_beyond_the_limits_the_newest_sessions_matches_are_ranked(alpha, monkeyp
         monkeypatch.setattr(search, "RANK_ALL", 1_000)
         best = transcripts_search(user=alpha.users["admin"], text="question", **filters)
         assert best.hits[0].meeting_id == old.pk and len(best.hits) == 6
+        # and the newest sessions are as many as NEWEST_ROWS cues hold: 2 + 3 + 1
         monkeypatch.setattr(search, "RANK_ALL", 0)
-        monkeypatch.setattr(search, "SCAN_ROWS", 6)
+        monkeypatch.setattr(search, "NEWEST_ROWS", 6)
         assert {
             h.meeting_id
             for h in transcripts_search(user=alpha.users["admin"], text="question", **filters).hits
