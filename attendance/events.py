@@ -93,3 +93,29 @@ class RecordingCompleted(Event):
 
     def groups(self) -> list[GroupParts]:
         return [("meeting", self.meeting_id)]
+
+
+@dataclass(frozen=True)
+class TranscriptReady(Event):
+    """A session's transcript was fetched and stored (`cue_count` cues), for whoever has the
+    session open: it re-reads the transcript (through the recordings policy)."""
+
+    name = "transcript.ready"
+    meeting_id: int
+    cue_count: int
+
+    def groups(self) -> list[GroupParts]:
+        return [("meeting", self.meeting_id)]
+
+
+@dataclass(frozen=True)
+class SummaryReady(Event):
+    """A session's summary and action items were written (or written again), for the
+    session's page to re-read them (attendance.recordings.summaries)."""
+
+    name = "summary.ready"
+    meeting_id: int
+    method: Literal["local", "remote"]
+
+    def groups(self) -> list[GroupParts]:
+        return [("meeting", self.meeting_id)]

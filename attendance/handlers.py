@@ -15,6 +15,7 @@ from attendance import services
 from attendance.events import RecordingCompleted
 from attendance.inbox.scrub import sealed_open
 from attendance.models import ParticipantEvent, WebhookEvent
+from attendance.recordings.transcripts import transcript_request
 from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
@@ -112,7 +113,43 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
         webhook_event_id=event.pk,
     )
     publish(RecordingCompleted(meeting_id=meeting.pk))
+    _transcript_listed(meeting, obj)
     return WebhookEvent.Status.PROCESSED
+
+
+def _on_transcript_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
+    at = parse_time(obj.get("start_time")) or _event_time(event)
+    meeting = batch.meeting_for(obj, at=at)
+    if meeting is None:
+        return WebhookEvent.Status.IGNORED
+    if not _transcript_listed(meeting, obj):
+        logger.warning("Zoom event %s lists no finished transcript file; ignored", event.pk)
+        return WebhookEvent.Status.IGNORED
+    return WebhookEvent.Status.PROCESSED
+
+
+def _transcript_listed(meeting: Meeting, obj: dict[str, Any]) -> bool:
+    """Ask for the session's transcript if the event lists a finished TRANSCRIPT file (only
+    its id is used: the fetch asks Zoom for fresh links). False when it lists none."""
+    listed = obj.get("recording_files")
+    files = sorted(
+        (
+            f
+            for f in (listed if isinstance(listed, list) else [])
+            if isinstance(f, dict)
+            and str(f.get("file_type") or "").upper() == "TRANSCRIPT"
+            and str(f.get("status") or "completed").lower() == "completed"
+        ),
+        key=lambda f: str(f.get("recording_start") or ""),
+    )
+    if not files:
+        return False
+    transcript_request(
+        meeting=meeting,
+        zoom_file_id=str(files[0].get("id") or ""),
+        zoom_uuid=str(obj.get("uuid") or ""),
+    )
+    return True
 
 
 # --- participants -----------------------------------------------------------------------------
@@ -163,4 +200,5 @@ HANDLERS: dict[str, Handler] = {
     "meeting.participant_joined": _on_participant(ParticipantEvent.Kind.JOIN),
     "meeting.participant_left": _on_participant(ParticipantEvent.Kind.LEAVE),
     "recording.completed": _on_recording_completed,
+    "recording.transcript_completed": _on_transcript_completed,
 }

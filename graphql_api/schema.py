@@ -18,6 +18,8 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
+from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
@@ -62,6 +64,8 @@ Query = merge_types(
         InvitationsQuery,
         RemindersQuery,
         AttendanceQuery,
+        SummariesQuery,
+        RecordingSettingsQuery,
         TranscriptsQuery,
     ),
 )
@@ -81,6 +85,8 @@ Mutation = merge_types(
         InvitationsMutation,
         RemindersMutation,
         AttendanceMutation,
+        SummariesMutation,
+        RecordingSettingsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))

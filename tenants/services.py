@@ -134,7 +134,8 @@ def _pending_migrations(schema_name: str) -> list[tuple[str, str]]:
     with schema_context(schema_name):
         loader = MigrationLoader(connection, ignore_no_migrations=True)
         labels = {app.label for app in apps.get_app_configs() if app.name in settings.TENANT_APPS}
-        # Every migration, not only the apps' last ones: a template may lack one in the middle.
+        # Every migration, not only the leaves: a template that lost an early record while a
+        # later one is applied is behind too, and cloning would fake the lost one.
         return sorted(
             node
             for node in loader.graph.nodes

@@ -492,6 +492,7 @@ def control(state: SandboxState, request: Request) -> Response:
             participants=data.get("participants", []),
             record=bool(data.get("record")),
             transcript=[tuple(line) for line in data.get("transcript", [])],
+            transcript_vtt=str(data.get("transcript_vtt") or ""),
         )
         return Response.json(200, ended)
     return Response.json(404, {"code": 404, "message": "Not Found"})

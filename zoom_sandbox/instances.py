@@ -193,9 +193,11 @@ class InstancesMixin:
         participants: list[dict],
         record: bool = False,
         transcript: list[tuple[float, float, str, str]] = (),
+        transcript_vtt: str = "",
     ) -> dict:
         """Store the played attendance (one row per join segment, in Zoom's report shape) and,
-        when asked, a recording with an MP4 and a WebVTT transcript."""
+        when asked, a recording with an MP4 and a WebVTT transcript (`transcript_vtt` as it
+        is, else made from the `transcript` lines)."""
         instance = self.instances.get(uuid)
         if instance is None:
             raise meeting_not_found(uuid)
@@ -208,5 +210,7 @@ class InstancesMixin:
         download_token = ""
         if record:
             download_token = secrets.token_urlsafe(32)
-            instance.recording = self._make_recording(instance, meeting, transcript)
+            instance.recording = self._make_recording(
+                instance, meeting, transcript, vtt=transcript_vtt
+            )
         return {"recording": instance.recording, "download_token": download_token}

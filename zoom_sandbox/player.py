@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 import requests
 
 from zoom_sandbox.common import ZoomError, sign, webhook_headers, zoom_time
+from zoom_sandbox.recording_events import recording_completed, transcript_completed
 from zoom_sandbox.script import (
     Quirks,
     Script,
@@ -39,6 +40,7 @@ from zoom_sandbox.script import (
     roster,
 )
 from zoom_sandbox.state import SandboxState
+from zoom_sandbox.vtt import vtt_check
 
 __all__ = ["ClassPlayer", "Delivery", "PlayerError", "PlaySummary", "Quirks", "Student", "sign"]
 
@@ -227,6 +229,7 @@ class ClassPlayer:
         quirks: Quirks | bool = False,
         guest: bool = True,
         record: bool = False,
+        transcript_vtt: str | None = None,
         seed: int | None = None,
         start_time: datetime | None = None,
         retries: int = 3,
@@ -236,7 +239,16 @@ class ClassPlayer:
 
         `students`: Student objects or (name, email, registrant_id) triples; by default the
         meeting's registrants, topped up with generated people. `participants`: how many of them
-        attend. `speed`: class seconds per wall second (None or 0: no pacing at all)."""
+        attend. `speed`: class seconds per wall second (None or 0: no pacing at all). `record`:
+        the class is recorded, then recording.completed and recording.transcript_completed
+        are sent; `transcript_vtt` is that recording's WebVTT transcript (default: lines made
+        up for the class), checked before anything is sent."""
+        if transcript_vtt is not None:
+            if not record:
+                raise PlayerError("a transcript needs a recording: play with record=True")
+            problem = vtt_check(transcript_vtt)
+            if problem:
+                raise PlayerError(f"the transcript is not WebVTT: {problem}")
         rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
         quirks = Quirks.of(quirks)
         begun = self.backend.begin(meeting_id, occurrence_id)
@@ -261,7 +273,7 @@ class ClassPlayer:
         )
         wall_start = self.clock()
         deliveries: list[Delivery] = []
-        recording = None
+        recording = ended = None
         due = 0.0
         for item in script.events:
             due = max(due, item.at)  # delivery order, so a swapped event waits for its partner
@@ -270,9 +282,11 @@ class ClassPlayer:
                 if wait > 0:
                     self.sleep(wait)
             if item.event == "recording.completed":
-                ended = self._end(script, record=True)
+                ended = self._end(script, record=True, transcript_vtt=transcript_vtt)
                 recording = ended["recording"]
                 item.body = self._recording_body(script, begun, recording, ended)
+            elif item.event == "recording.transcript_completed" and recording and ended:
+                item.body = self._transcript_body(script, begun, recording, ended)
             delivery = self._deliver(item, retries=retries, speed=speed)
             deliveries.append(delivery)
             if self.on_delivery:
@@ -290,7 +304,7 @@ class ClassPlayer:
             recording=recording,
         )
 
-    def _end(self, script: Script, *, record: bool) -> dict:
+    def _end(self, script: Script, *, record: bool, transcript_vtt: str | None = None) -> dict:
         return self.backend.end(
             uuid=script.uuid,
             start_time=zoom_time(script.start),
@@ -298,17 +312,26 @@ class ClassPlayer:
             participants=script.participants,
             record=record,
             transcript=[list(line) for line in script.transcript],
+            transcript_vtt=transcript_vtt or "",
         )
 
     @staticmethod
     def _recording_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
-        at = script.end + timedelta(seconds=120)
-        return {
-            "event": "recording.completed",
-            "event_ts": int(at.timestamp() * 1000),
-            "download_token": ended["download_token"],
-            "payload": {"account_id": begun["account_id"], "object": recording},
-        }
+        return recording_completed(
+            account_id=begun["account_id"],
+            recording=recording,
+            download_token=ended["download_token"],
+            at=script.end + timedelta(seconds=120),
+        )
+
+    @staticmethod
+    def _transcript_body(script: Script, begun: dict, recording: dict, ended: dict) -> dict:
+        return transcript_completed(
+            account_id=begun["account_id"],
+            recording=recording,
+            download_token=ended["download_token"],
+            at=script.end + timedelta(seconds=300),
+        )
 
 
 def play_class(

@@ -30,18 +30,17 @@ class RecordingsMixin:
             raise api_error(404, 3301, "This recording does not exist.")
         return self.files[file_id]
 
-    def _make_recording(self, instance: Instance, meeting: Meeting | None, transcript) -> dict:
+    def _make_recording(
+        self, instance: Instance, meeting: Meeting | None, transcript, *, vtt: str = ""
+    ) -> dict:
         base = self.base_url
         start, end = instance.start_time, instance.end_time
-        lines = ["WEBVTT", ""]
-        for index, (begin, finish, speaker, text) in enumerate(transcript, start=1):
-            lines += [str(index), f"{_vtt(begin)} --> {_vtt(finish)}", f"{speaker}: {text}", ""]
-        vtt = "\n".join(lines).encode()
+        vtt_bytes = vtt.encode() if vtt else vtt_from_lines(transcript)
         mp4 = b"\x00\x00\x00\x18ftypmp42sandbox-recording"
         files = []
         for kind, ext, rtype, content_type, content in (
             ("MP4", "MP4", "shared_screen_with_speaker_view", "video/mp4", mp4),
-            ("TRANSCRIPT", "VTT", "audio_transcript", "text/vtt", vtt),
+            ("TRANSCRIPT", "VTT", "audio_transcript", "text/vtt", vtt_bytes),
         ):
             file_id = secrets.token_hex(16)
             self.files[file_id] = (content_type, content)
@@ -79,6 +78,14 @@ class RecordingsMixin:
             "recording_play_passcode": secrets.token_urlsafe(24),
             "recording_files": files,
         }
+
+
+def vtt_from_lines(transcript) -> bytes:
+    """A Zoom-style WebVTT file of (start, end, speaker, text) lines (seconds)."""
+    lines = ["WEBVTT", ""]
+    for index, (begin, finish, speaker, text) in enumerate(transcript, start=1):
+        lines += [str(index), f"{_vtt(begin)} --> {_vtt(finish)}", f"{speaker}: {text}", ""]
+    return "\n".join(lines).encode()
 
 
 def _vtt(seconds: float) -> str:

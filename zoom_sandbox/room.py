@@ -4,7 +4,9 @@ link; a registrant joins from their personal join link once it has started, and 
 host ends it for everyone. Each step sends the signed event Zoom sends (`meeting.started`,
 `meeting.participant_joined` / `_left`, `meeting.ended`) to the webhook target registered for
 the meeting's account, and the end stores the attendance for the report endpoints, as a played
-class does. Without a target the room still works and sends nothing.
+class does. The class is recorded: after the end come `recording.completed` and
+`recording.transcript_completed`, with a transcript spoken by who was in the room. Without a
+target the room still works and sends nothing.
 
 Targets: `POST /_sandbox/webhooks {"account_id", "url", "secret", "host"}` (the command's
 `--webhook` options set the demo account's)."""
@@ -22,6 +24,8 @@ from datetime import UTC, datetime
 import requests
 
 from zoom_sandbox.common import stable_number, webhook_headers, zoom_time
+from zoom_sandbox.recording_events import recording_completed, transcript_completed
+from zoom_sandbox.script import class_transcript
 
 logger = logging.getLogger("zoom_sandbox")
 
@@ -88,6 +92,9 @@ class Rooms:
             "event_ts": int(self._now().timestamp() * 1000),
             "payload": {"account_id": room.begun["account_id"], "object": obj},
         }
+        self._send(room, body)
+
+    def _send(self, room: LiveRoom, body: dict) -> None:
         target = self.targets.get(room.begun["account_id"])
         if target is not None:
             self.send(target, body, self.state.clock())
@@ -202,9 +209,38 @@ class Rooms:
                 self._leave(room, who)
             end = self._now()
             self._event(room, "meeting.ended", {"end_time": zoom_time(end)})
-            self.state.play_end(
-                room.begun["uuid"], start_time=room.start, end_time=end, participants=room.rows
+            ended = self.state.play_end(
+                room.begun["uuid"],
+                start_time=room.start,
+                end_time=end,
+                participants=room.rows,
+                record=True,
+                transcript=self._transcript(room, end),
             )
+            # Recorded to the cloud, as a class started from the platform is: the recording,
+            # then its transcript (Zoom takes minutes for these; the sandbox does not wait).
+            for make in (recording_completed, transcript_completed):
+                self._send(
+                    room,
+                    make(
+                        account_id=room.begun["account_id"],
+                        recording=ended["recording"],
+                        download_token=ended["download_token"],
+                        at=self._now(),
+                    ),
+                )
+
+    @staticmethod
+    def _transcript(room: LiveRoom, end: datetime) -> list[tuple[float, float, str, str]]:
+        """The built-in lines, spoken by who was in the room: the host, then up to three
+        others in the order they came."""
+        names = [row["name"] for row in room.rows]
+        host = next(
+            (row["name"] for row in room.rows if row["id"] == room.begun["host"]["id"]),
+            names[-1] if names else "Host",
+        )
+        others = list(dict.fromkeys(name for name in names if name != host))
+        return class_transcript(host, others[:3], (end - room.start).total_seconds())
 
     def is_in(self, meeting_id: int, who: str) -> bool:
         with self.lock:

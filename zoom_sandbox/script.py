@@ -322,7 +322,10 @@ def build_script(
             position = next(i for i, e in enumerate(events) if e is item) + 1 + rng.randint(0, 2)
             events.insert(min(position, len(events)), copy)
     if record:
+        # Zoom's order: the recording a couple of minutes after the end, its audio transcript
+        # a few minutes later (the player fills both bodies in once the sandbox has them).
         events.append(ScriptedEvent(length + 120, {"event": "recording.completed"}))
+        events.append(ScriptedEvent(length + 300, {"event": "recording.transcript_completed"}))
 
     rows = []
     for person in people:
@@ -346,10 +349,41 @@ def build_script(
             rows.append(row)
     rows.sort(key=lambda r: r["join_time"])
 
-    talkers = [p.name for p in people[1:4]]
-    transcript = [(5.0, 9.5, host_person.name, "Good morning everyone, let's begin.")]
-    for number, name in enumerate(talkers, start=1):
-        at = 60.0 * number + 30
-        transcript.append((at, at + 4, name, "I have a question about the homework."))
-    transcript.append((length - 20.0, length - 15.0, host_person.name, "See you next time."))
+    transcript = class_transcript(host_person.name, [p.name for p in people[1:4]], length)
     return Script(start, end, begun["uuid"], int(meeting["id"]), events, rows, transcript)
+
+
+# The built-in transcript: (share of the class, who speaks: 0 the host, n the n-th student,
+# what is said). It has what the platform looks for in one: an action item for the summary, and
+# Bengali for search in both of the school's languages.
+CLASS_LINES: tuple[tuple[float, int, str], ...] = (
+    (0.0, 0, "Good morning everyone, let's begin."),
+    (0.04, 0, "Today we are looking at fractions: halves, thirds and quarters."),
+    (0.07, 0, "আজ আমরা ভগ্নাংশ নিয়ে কাজ করব, তারপর কয়েকটি অনুশীলন করব।"),
+    (0.12, 0, "A fraction has a numerator on top and a denominator below the line."),
+    (0.2, 1, "I have a question about the homework."),
+    (0.22, 0, "Good question. Let's work through the first example together."),
+    (0.3, 2, "So one half is the same as two quarters?"),
+    (0.32, 0, "Exactly: those are equivalent fractions, the same amount written differently."),
+    (0.45, 3, "আমি বুঝতে পেরেছি, ধন্যবাদ স্যার।"),
+    (0.55, 0, "Now compare three fifths and two thirds on the number line."),
+    (0.7, 1, "Two thirds is bigger, because it is closer to one."),
+    (0.85, 0, "Please finish exercise 3 by Friday."),
+    (0.9, 0, "Remember to bring your workbook to the next class."),
+    (0.97, 0, "See you next time."),
+)
+
+
+def class_transcript(
+    host: str, students: Sequence[str], length: float
+) -> list[tuple[float, float, str, str]]:
+    """The built-in transcript of a class `length` seconds long: the host and up to three
+    students (a line of a student who is not there is left out)."""
+    lines = []
+    for share, who, text in CLASS_LINES:
+        if who > len(students):
+            continue
+        at = max(5.0, round(share * length, 1))
+        end = min(at + 4.5, max(at, length - 1.0))
+        lines.append((at, end, host if who == 0 else students[who - 1], text))
+    return lines

@@ -276,6 +276,9 @@ LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
 # Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
 # is kept no longer than processing and an investigation need it).
 LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))
+# A session's transcript files (Zoom's WebVTT) are downloaded up to this many bytes in all; a
+# larger one fails its transcript (a two-hour class's is a few hundred KB).
+LIVEROLL_TRANSCRIPT_MAX_BYTES = int(env("LIVEROLL_TRANSCRIPT_MAX_BYTES", str(8 * 1024 * 1024)))
 
 # --- Data retention and deletion (tenants.lifecycle, meetings.retention) -----------------------
 # Zoom join and start URLs, registrants' join URLs and join-device rows go this many days after

@@ -71,6 +71,14 @@ class ProviderUnavailableError(MeetingProviderError):
     """Unreachable, timed out, or failing with 5xx after retries."""
 
 
+class FileTooLargeError(MeetingProviderError):
+    """A downloaded file is larger than the caller allows (`limit` bytes): not worth a retry."""
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.limit = limit
+
+
 # --- data ----------------------------------------------------------------------------------
 
 
@@ -174,6 +182,8 @@ class TranscriptEntry:
 class Transcript:
     meeting_uuid: str
     entries: tuple[TranscriptEntry, ...]
+    skipped: int = 0  # malformed cues left out
+    file_ids: tuple[str, ...] = ()  # the transcript files it was made of, in order
 
     @property
     def text(self) -> str:
@@ -263,5 +273,9 @@ class MeetingProvider(abc.ABC):
     def get_recording(self, meeting_uuid: str) -> Recording: ...
 
     @abc.abstractmethod
-    def get_transcript(self, meeting_uuid: str) -> Transcript | None:
-        """The meeting's transcript, parsed from VTT, or None when it has none."""
+    def get_transcript(
+        self, meeting_uuid: str, *, max_bytes: int | None = None
+    ) -> Transcript | None:
+        """The meeting's transcript, parsed from VTT, or None when its recording lists no
+        finished one; NotFoundError when there is no recording; FileTooLargeError when its
+        files add up to more than `max_bytes`."""

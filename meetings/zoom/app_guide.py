@@ -20,5 +20,6 @@ ZOOM_EVENT_TYPES: tuple[str, ...] = (
     "meeting.participant_joined",
     "meeting.participant_left",
     "recording.completed",
+    "recording.transcript_completed",
     "app_deauthorized",
 )

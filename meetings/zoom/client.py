@@ -3,6 +3,7 @@ backoff, and Zoom's errors mapped onto the provider exceptions. Knows nothing ab
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import math
@@ -20,6 +21,7 @@ from urllib3.exceptions import NewConnectionError
 from meetings.providers.base import (
     UNREACHABLE,
     AuthenticationError,
+    FileTooLargeError,
     MeetingProviderError,
     NotFoundError,
     ProviderUnavailableError,
@@ -41,6 +43,9 @@ TOKEN_EXPIRED_CODE = 124
 SCOPE_CODE = 4711
 NOT_FOUND_CODES = frozenset({1001, 3001, 3301})  # user, meeting, recording does not exist
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+DOWNLOAD_CHUNK = 64 * 1024
+DOWNLOAD_MAX_SECONDS = 300.0
+ERROR_BODY_MAX = 64 * 1024
 
 
 class TokenSource(Protocol):
@@ -155,6 +160,21 @@ def _zoom_error(response: requests.Response) -> tuple[int | str | None, str]:
     return code, str(body.get("message") or response.reason or f"HTTP {response.status_code}")
 
 
+def _settle(response: requests.Response) -> None:
+    """A streamed response that is not the file (an error, a redirect not followed): its first
+    ERROR_BODY_MAX bytes become its content, for the error mapping, and its connection goes
+    back to the pool. An error page is small; one that is not is not read to its end."""
+    first = next(response.iter_content(ERROR_BODY_MAX), b"")
+    response.close()
+    response._content = first
+
+
+def _too_large(limit: int, status: int) -> FileTooLargeError:
+    return FileTooLargeError(
+        f"The file is larger than the {limit:,} bytes allowed.", limit=limit, status=status
+    )
+
+
 def _is_scope_error(code: int | str | None, message: str) -> bool:
     return code == SCOPE_CODE or bool(re.search(r"\bscopes?\b", message, re.I))
 
@@ -254,13 +274,44 @@ class ZoomClient:
                 "Zoom sent a response that is not JSON", status=response.status_code
             ) from exc
 
-    def download(self, url: str, *, category: str = "light") -> bytes:
-        """Fetch a file Zoom links to (a recording's download_url) with the bearer token."""
+    def download(
+        self,
+        url: str,
+        *,
+        category: str = "light",
+        max_bytes: int | None = None,
+        max_seconds: float = DOWNLOAD_MAX_SECONDS,
+    ) -> bytes:
+        """Fetch a file Zoom links to (a recording's download_url) with the bearer token,
+        streamed: FileTooLargeError as soon as it passes `max_bytes` (declared or received;
+        counted after any content encoding is undone, so a compressed bomb stops there too),
+        ProviderUnavailableError when the body breaks off or takes longer than `max_seconds`
+        in all (the read timeout is per chunk: a trickle would never trip it)."""
         if not zoom_link_clean(url, api_origin=origin_of(self.api_base_url)):
             logger.warning("refused a download link to %r", url.split("?")[0][:60])
             raise ProviderValidationError("Not a Zoom download link.")
-        # Zoom's download links redirect to its file hosts: followed, each hop guarded.
-        return self._send("GET", url, category=category, params=None, json=None).content
+        # Zoom's download links redirect to its file hosts: followed, each hop guarded (the
+        # outbound session checks every connection's address; requests drops the bearer token
+        # when a hop leaves the host).
+        response = self._send("GET", url, category=category, params=None, json=None, stream=True)
+        with contextlib.closing(response):
+            declared = response.headers.get("Content-Length", "")
+            if max_bytes is not None and declared.isdigit() and int(declared) > max_bytes:
+                raise _too_large(max_bytes, response.status_code)
+            deadline = time.monotonic() + max_seconds
+            body = bytearray()
+            try:
+                for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK):
+                    body += chunk
+                    if max_bytes is not None and len(body) > max_bytes:
+                        raise _too_large(max_bytes, response.status_code)
+                    if time.monotonic() > deadline:
+                        logger.warning("zoom download took over %.0f s: given up", max_seconds)
+                        raise ProviderUnavailableError(UNREACHABLE, status=response.status_code)
+            except requests.RequestException as exc:  # broken off, reset, read timeout
+                logger.warning("zoom download broke off: %s", type(exc).__name__)
+                raise ProviderUnavailableError(UNREACHABLE, status=response.status_code) from exc
+            return bytes(body)
 
     def _send(
         self,
@@ -271,7 +322,10 @@ class ZoomClient:
         params: dict[str, Any] | None,
         json: dict[str, Any] | None,
         follow: bool = True,
+        stream: bool = False,
     ) -> requests.Response:
+        """The response to `method url`, after retries. With `stream` its body is not read
+        yet (the caller closes it); the responses given up on along the way are closed."""
         token = self._tokens.access_token()
         refreshed = False
         retries = 0
@@ -291,6 +345,7 @@ class ZoomClient:
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                     timeout=self._timeout,
                     allow_redirects=follow,
+                    stream=stream,
                 )
             except OutboundRefused as exc:
                 self._log(method, log_path, "refused", started, attempt, logging.WARNING)
@@ -307,6 +362,8 @@ class ZoomClient:
                 continue
 
             status = response.status_code
+            if stream and status >= 300:
+                _settle(response)
             if 300 <= status < 400 and not follow:
                 # Zoom's API does not redirect; a base that does is not Zoom's.
                 self._log(method, log_path, status, started, attempt, logging.WARNING)

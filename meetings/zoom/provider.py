@@ -31,7 +31,7 @@ from meetings.providers.base import (
 )
 from meetings.zoom.client import ZoomClient, encode_uuid
 from meetings.zoom.links import origin_of, zoom_link_clean
-from meetings.zoom.vtt import parse_vtt
+from meetings.zoom.vtt import vtt_parse
 
 logger = logging.getLogger(__name__)
 
@@ -391,18 +391,20 @@ class ZoomProvider(MeetingProvider):
     def get_recording(self, meeting_uuid: str) -> Recording:
         return recording_from_zoom(self._recording_json(meeting_uuid), api_origin=self._origin)
 
-    def get_transcript(self, meeting_uuid: str) -> Transcript | None:
-        """The meeting's audio transcript; None when there is no recording, no transcript, or
-        Zoom is still processing it. Several recording segments are joined, timed from the
-        start of the first."""
-        try:
-            data = self._recording_json(meeting_uuid)
-        except NotFoundError:
-            return None
+    def get_transcript(
+        self, meeting_uuid: str, *, max_bytes: int | None = None
+    ) -> Transcript | None:
+        """The meeting's audio transcript, from a fresh listing of its recording (download
+        links expire); None while Zoom lists no finished transcript file. Several recording
+        segments are joined, timed from the start of the first. NotFoundError when the
+        meeting has no recording; FileTooLargeError when the files add up to more than
+        `max_bytes`."""
+        data = self._recording_json(meeting_uuid)
         files = [
             item
             for item in data.get("recording_files") or ()
-            if _str(item.get("file_type")).upper() == "TRANSCRIPT"
+            if isinstance(item, dict)
+            and _str(item.get("file_type")).upper() == "TRANSCRIPT"
             and _str(item.get("status") or "completed").lower() == "completed"
             and item.get("download_url")
         ]
@@ -411,10 +413,24 @@ class ZoomProvider(MeetingProvider):
         files.sort(key=lambda item: _str(item.get("recording_start")))
         first_start = parse_zoom_datetime(files[0].get("recording_start"))
         entries: list[TranscriptEntry] = []
+        skipped = 0
+        budget = max_bytes
         for item in files:
             start = parse_zoom_datetime(item.get("recording_start"))
             offset = (start - first_start).total_seconds() if start and first_start else 0.0
-            for entry in parse_vtt(self.client.download(_str(item["download_url"]))):
+            content = self.client.download(_str(item["download_url"]), max_bytes=budget)
+            if budget is not None:
+                budget -= len(content)
+            parsed = vtt_parse(content)
+            skipped += parsed.skipped
+            if parsed.problems:
+                logger.info(
+                    "transcript file %s: %d malformed cue(s) skipped (%s)",
+                    _str(item.get("id")),
+                    parsed.skipped,
+                    "; ".join(parsed.problems[:3]),
+                )
+            for entry in parsed.entries:
                 entries.append(
                     TranscriptEntry(
                         index=len(entries) + 1 if len(files) > 1 else entry.index,
@@ -424,7 +440,12 @@ class ZoomProvider(MeetingProvider):
                         text=entry.text,
                     )
                 )
-        return Transcript(meeting_uuid=meeting_uuid, entries=tuple(entries))
+        return Transcript(
+            meeting_uuid=meeting_uuid,
+            entries=tuple(entries),
+            skipped=skipped,
+            file_ids=tuple(_str(item.get("id")) for item in files),
+        )
 
     def _recording_json(self, meeting_uuid: str) -> dict[str, Any]:
         return (

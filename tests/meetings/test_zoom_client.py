@@ -1,6 +1,7 @@
 """ZoomClient: auth and the one refresh, retries and backoff, 429 handling, error mapping, UUID
 encoding, logging without secrets. HTTP is requests-mock; nothing sleeps (sleep is injected)."""
 
+import io
 import json
 import logging
 import random
@@ -17,6 +18,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from meetings.providers.base import (
     AuthenticationError,
+    FileTooLargeError,
     NotFoundError,
     ProviderUnavailableError,
     ProviderValidationError,
@@ -24,6 +26,7 @@ from meetings.providers.base import (
     ScopeError,
 )
 from meetings.zoom.client import (
+    DOWNLOAD_CHUNK,
     ZoomClient,
     backoff_delay,
     encode_uuid,
@@ -676,6 +679,111 @@ def test_download_refuses_to_send_the_token_elsewhere(requests_mock, tokens, sle
     with pytest.raises(ProviderValidationError):
         client.download("https://evil.example/zoom.us/rec/download/abc")
     assert requests_mock.call_count == 0
+
+
+class Body(io.RawIOBase):
+    """A response body of `size` bytes that breaks off after `breaks_at` if given, counting
+    what it served."""
+
+    def __init__(self, size: int, *, breaks_at: int | None = None):
+        self.served = 0
+        self.size = size
+        self.breaks_at = breaks_at
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.breaks_at is not None and self.served >= self.breaks_at:
+            raise ProtocolError("Connection broken: IncompleteRead")
+        n = min(len(buffer), self.size - self.served)
+        buffer[:n] = b"x" * n
+        self.served += n
+        return n
+
+
+def test_download_streams_and_stops_at_the_limit(requests_mock, tokens, sleeps):
+    # given: a 16 MB file
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    body = Body(16_000_000)
+    requests_mock.get(url, body=body)
+    client = make_client(tokens, sleeps)
+
+    # when / then
+    with pytest.raises(FileTooLargeError) as raised:
+        client.download(url, max_bytes=200_000)
+    assert raised.value.limit == 200_000
+    assert 200_000 < body.served <= 200_000 + 2 * DOWNLOAD_CHUNK
+
+
+def test_download_refuses_a_declared_size_over_the_limit_before_reading(
+    requests_mock, tokens, sleeps
+):
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    body = Body(5_000_001)
+    requests_mock.get(url, body=body, headers={"Content-Length": "5000001"})
+
+    with pytest.raises(FileTooLargeError):
+        make_client(tokens, sleeps).download(url, max_bytes=5_000_000)
+    assert body.served == 0
+
+
+def test_download_within_the_limit_is_whole(requests_mock, tokens, sleeps):
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    content = b"WEBVTT\n" + b"x" * 300_000
+    requests_mock.get(url, content=content)
+
+    assert make_client(tokens, sleeps).download(url, max_bytes=len(content)) == content
+
+
+def test_a_download_that_breaks_off_is_unavailable_not_a_short_file(requests_mock, tokens, sleeps):
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    requests_mock.get(url, body=Body(500_000, breaks_at=100_000))
+
+    with pytest.raises(ProviderUnavailableError):
+        make_client(tokens, sleeps).download(url, max_bytes=1_000_000)
+
+
+def test_a_download_past_its_time_is_given_up(requests_mock, tokens, sleeps):
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    requests_mock.get(url, content=b"WEBVTT\n")
+
+    with pytest.raises(ProviderUnavailableError):
+        make_client(tokens, sleeps).download(url, max_seconds=-1)
+
+
+def test_a_download_is_retried_after_a_5xx_and_follows_zooms_redirect(
+    requests_mock, tokens, sleeps
+):
+    # given: Zoom fails once, then sends the file from its file host
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    file_host = "https://ssrweb.zoom.us/replay/abc.vtt"
+    requests_mock.get(
+        url,
+        [
+            {"status_code": 503, "json": {"code": 503, "message": "busy"}},
+            {"status_code": 302, "headers": {"Location": file_host}},
+        ],
+    )
+    requests_mock.get(file_host, content=b"WEBVTT\n")
+
+    # when
+    content = make_client(tokens, sleeps).download(url, max_bytes=1000)
+
+    # then: the token went to the link Zoom gave, not to the other host
+    assert content == b"WEBVTT\n"
+    assert len(sleeps) == 1
+    first, second, third = requests_mock.request_history
+    assert first.headers["Authorization"] == second.headers["Authorization"] == "Bearer token-1"
+    assert "Authorization" not in third.headers
+
+
+def test_a_download_refused_by_zoom_maps_its_error(requests_mock, tokens, sleeps):
+    url = "https://us06web.zoom.us/rec/download/abc.vtt"
+    requests_mock.get(url, status_code=404, json={"code": 3301, "message": "No recording."})
+
+    with pytest.raises(NotFoundError):
+        make_client(tokens, sleeps).download(url, max_bytes=1000)
 
 
 # --- logging -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meetings.providers.base import (
+    FileTooLargeError,
     MeetingRequest,
     NotFoundError,
     Occurrence,
@@ -690,14 +691,43 @@ def test_no_transcript_is_none(requests_mock, provider, files):
     assert requests_mock.call_count == 1
 
 
-def test_no_recording_means_no_transcript(requests_mock, provider):
+def test_no_recording_is_not_found_for_the_transcript_too(requests_mock, provider):
     # given
     requests_mock.get(
         RECORDING_URL, status_code=404, json={"code": 3301, "message": "No recording."}
     )
 
-    # when / then
-    assert provider.get_transcript("/BOKXuumlTAGXuqwr3bLyuQ==") is None
+    # when / then: not "no transcript yet", which is worth asking again
+    with pytest.raises(NotFoundError):
+        provider.get_transcript("/BOKXuumlTAGXuqwr3bLyuQ==")
+
+
+def test_transcript_segments_share_one_size_limit_and_count_malformed_cues(requests_mock, provider):
+    # given: two segments of 60 and 71 bytes, the second with a broken cue
+    second_url = "https://us06web.zoom.us/rec/download/transcript-def.vtt"
+    second = {
+        **RECORDING["recording_files"][1],
+        "id": "second-file",
+        "download_url": second_url,
+        "recording_start": "2021-03-18T05:42:36Z",
+    }
+    listing = {**RECORDING, "recording_files": [*RECORDING["recording_files"], second]}
+    requests_mock.get(RECORDING_URL, json=listing)
+    requests_mock.get(TRANSCRIPT_URL, text=VTT)
+    broken = VTT + "\n2\n00:00:09.000 --> 00:00:04.000\nJill Chill: Backwards.\n"
+    requests_mock.get(second_url, text=broken)
+    sizes = len(VTT.encode()) + len(broken.encode())
+
+    # when
+    whole = provider.get_transcript("/BOKXuumlTAGXuqwr3bLyuQ==", max_bytes=sizes)
+
+    # then
+    assert [e.text for e in whole.entries] == ["Welcome.", "Welcome."]
+    assert whole.skipped == 1
+    assert whole.file_ids == (RECORDING["recording_files"][1]["id"], "second-file")
+    with pytest.raises(FileTooLargeError) as too_large:
+        provider.get_transcript("/BOKXuumlTAGXuqwr3bLyuQ==", max_bytes=sizes - 1)
+    assert too_large.value.limit == len(broken.encode()) - 1  # what the first left of the budget
 
 
 def test_get_recording_that_does_not_exist_is_not_found(requests_mock, provider):

@@ -2,6 +2,8 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
+from attendance.recordings.models import RecordingSettings
+from attendance.recordings.policy import recording_settings
 from meetings.models import ZoomSettings
 from tenants.accounts.models import Role, User
 from tenants.models import Organisation
@@ -32,6 +34,15 @@ def test_demo_seed_matches_the_documented_contract(worlds):
         zoom = ZoomSettings.objects.get()
         assert zoom.webhook_secret_token == "demo-webhook-secret"
         assert zoom.api_base_url == "http://127.0.0.1:8765/v2"
+        # the demo's students and parents see its recordings, transcripts and summaries
+        recordings = recording_settings()
+        assert recordings.students_may_view and recordings.parents_may_view
+    # seeding again keeps a summariser an admin set up
+    with schema_context("demo"):
+        RecordingSettings.objects.update(summary_endpoint="https://llm.test/v1", summary_model="m")
+    call_command("seed_demo")
+    with schema_context("demo"):
+        assert recording_settings().summary_endpoint == "https://llm.test/v1"
     # its admin's email counts as confirmed: the demo school reaches the sandbox's Zoom
     assert Organisation.objects.get(slug="demo").admin_email_confirmed_at is not None
 

@@ -423,13 +423,16 @@ def test_a_second_class_of_the_meeting_is_a_new_instance(sandbox, meeting, recei
     assert [i["uuid"] for i in sandbox.state.snapshot()["instances"]] == [first.uuid, second.uuid]
 
 
-def test_recording_completed_comes_last_and_the_recording_is_served(
+def test_recording_completed_comes_after_the_class_and_the_recording_is_served(
     sandbox, meeting, token, receiver, fake_time
 ):
     summary = player_for(sandbox.state, receiver, fake_time).play(
         meeting["id"], seed=9, record=True
     )
-    last = receiver.bodies[-1]
+    *_, last, transcript = (
+        receiver.bodies
+    )  # the transcript's event: tests/zoom_sandbox/test_transcripts.py
+    assert transcript["event"] == "recording.transcript_completed"
 
     assert last["event"] == "recording.completed"
     assert last["download_token"]

@@ -75,6 +75,8 @@ def test_start_join_leave_end_send_zooms_webhooks(sandbox, api, sent):
         "meeting.participant_left",  # Ann
         "meeting.participant_left",  # the host, at the end
         "meeting.ended",
+        "recording.completed",  # the class was recorded (tests/zoom_sandbox/test_transcripts.py)
+        "recording.transcript_completed",
     ]
     assert {target for target, _ in sent} == {TARGET}
     ann_joined = sent[2][1]["payload"]["object"]

@@ -1,7 +1,8 @@
 """`seed_demo`: the demo school of `make up` (people, a class, Zoom settings pointing at the
-local sandbox). Two locks keep it out of production: the command exists only where the settings
-install the devtools app (local, test), and it refuses to run unless LIVEROLL_DEMO_SEED is on
-(local and test settings; production sets it off)."""
+local sandbox, recordings shown to students and parents). Two locks keep it out of
+production: the command exists only where the settings install the devtools app (local,
+test), and it refuses to run unless LIVEROLL_DEMO_SEED is on (local and test settings;
+production sets it off)."""
 
 import os
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         with schema_context(org.schema_name), transaction.atomic():
             seed_people(password=password)
             seed_zoom_settings(sandbox=sandbox, webhook_secret=webhook_secret)
+            seed_recording_settings()
         self.stdout.write(
             self.style.SUCCESS(f"demo tenant ready at {services.tenant_url(DEMO_SLUG)}")
         )
@@ -87,4 +89,15 @@ def seed_zoom_settings(*, sandbox: str, webhook_secret: str) -> None:
             "api_base_url": f"{sandbox}/v2",
             "oauth_base_url": sandbox,
         },
+    )
+
+
+def seed_recording_settings() -> None:
+    """The demo school shows its classes' recordings, transcripts and summaries to the students
+    and their parents, so that a played class shows the whole flow to every demo login. Only
+    those two choices: a summariser an admin configured stays as it is."""
+    from attendance.recordings.models import RecordingSettings
+
+    RecordingSettings.objects.update_or_create(
+        singleton=True, defaults={"students_may_view": True, "parents_may_view": True}
     )

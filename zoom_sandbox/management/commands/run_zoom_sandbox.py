@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,6 +17,7 @@ from zoom_sandbox.player import ClassPlayer, Delivery, PlayerError, ScriptedEven
 from zoom_sandbox.room import WebhookTarget
 from zoom_sandbox.server import SandboxServer
 from zoom_sandbox.users import DEMO_ACCOUNT_ID
+from zoom_sandbox.vtt import vtt_check
 
 
 def _default_port() -> int:
@@ -113,7 +115,21 @@ class Command(BaseCommand):
         )
         play.add_argument("--no-guest", action="store_true", help="no guest joins")
         play.add_argument(
-            "--record", action="store_true", help="record, then send recording.completed"
+            "--record",
+            dest="record",
+            action="store_true",
+            default=True,
+            help="record the class, then send recording.completed and "
+            "recording.transcript_completed (the default)",
+        )
+        play.add_argument(
+            "--no-record", dest="record", action="store_false", help="no recording, no transcript"
+        )
+        play.add_argument(
+            "--transcript",
+            metavar="FILE.vtt",
+            default=None,
+            help="the recording's transcript: this WebVTT file instead of the built-in lines",
         )
         play.add_argument("--seed", type=int, default=None, help="random seed (repeatable)")
         play.add_argument(
@@ -186,6 +202,23 @@ class Command(BaseCommand):
 
     # --- play ----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _transcript(options) -> str | None:
+        """The --transcript file's text, checked: a clear error before anything is sent."""
+        path = options["transcript"]
+        if path is None:
+            return None
+        if not options["record"]:
+            raise CommandError("--transcript needs a recording: leave out --no-record")
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read the transcript {path}: {exc.strerror}") from exc
+        problem = vtt_check(raw)
+        if problem:
+            raise CommandError(f"{path} is not a WebVTT transcript: {problem}")
+        return raw.decode("utf-8").lstrip("\ufeff")
+
     def play(self, options) -> None:
         quiet = options["json"]
 
@@ -200,6 +233,7 @@ class Command(BaseCommand):
             )
             self.stdout.flush()
 
+        transcript_vtt = self._transcript(options)
         player = ClassPlayer(
             options["sandbox"],
             options["webhook"],
@@ -219,6 +253,7 @@ class Command(BaseCommand):
                 quirks=options["messy"],
                 guest=not options["no_guest"],
                 record=options["record"],
+                transcript_vtt=transcript_vtt,
                 seed=options["seed"],
             )
         except PlayerError as exc:
@@ -231,6 +266,7 @@ class Command(BaseCommand):
                 f"played meeting {result['meeting_id']} instance {result['uuid']}: "
                 f"{result['events_sent']} events, statuses {result['statuses']}, "
                 f"{result['people']} people in {result['segments']} segments"
+                + (", recorded with its transcript" if result["recorded"] else "")
             )
         if not summary.ok:
             raise CommandError("some webhooks were not accepted (see statuses above)")
