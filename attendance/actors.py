@@ -4,7 +4,13 @@ from attendance import services
 from attendance.inbox import engine
 from attendance.inbox.purge import webhook_bodies_purge_actor  # noqa: F401 - workers import actors modules
 from attendance.inbox.sweep import webhook_inbox_sweep_actor  # noqa: F401 - workers import actors modules
-from attendance.recordings.actors import summary_write, transcript_fetch  # noqa: F401 - the same
+from attendance.recordings.actors import (  # noqa: F401 - the same
+    recording_reconcile,
+    recordings_reconcile_sweep,
+    recordings_retention_purge,
+    summary_write,
+    transcript_fetch,
+)
 
 
 @dramatiq.actor(

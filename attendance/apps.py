@@ -14,6 +14,10 @@ class AttendanceConfig(AppConfig):
         from attendance.actors import people_anonymise
         from attendance.inbox.purge import webhook_bodies_purge_actor as purge_actor
         from attendance.inbox.sweep import webhook_inbox_sweep_actor
+        from attendance.recordings.actors import (
+            recordings_reconcile_sweep,
+            recordings_retention_purge,
+        )
         from tenants.scheduler import Job
         from tenants.tasking import send_to_each_tenant
 
@@ -24,4 +28,16 @@ class AttendanceConfig(AppConfig):
             Job("webhook-bodies-purge", 3600, lambda: send_to_each_tenant(purge_actor)),
             # Deleted people are anonymised within the hour (the promise is 24 hours).
             Job("people-anonymise", 3600, lambda: send_to_each_tenant(people_anonymise)),
+            # Recordings whose recording.completed was missed are asked of Zoom (a few days).
+            Job(
+                "recordings-reconcile",
+                6 * 3600,
+                lambda: send_to_each_tenant(recordings_reconcile_sweep),
+            ),
+            # Recordings, transcripts and summaries past the school's retention setting go.
+            Job(
+                "recordings-retention-purge",
+                3600,
+                lambda: send_to_each_tenant(recordings_retention_purge),
+            ),
         ]

@@ -88,8 +88,23 @@ class AttendanceScored(Event):
 
 @dataclass(frozen=True)
 class RecordingCompleted(Event):
+    """A session's recording was stored or gained files (recording.completed, or Zoom asked
+    when that event was missed): its page may show it."""
+
     name = "recording.completed"
     meeting_id: int
+
+    def groups(self) -> list[GroupParts]:
+        return [("meeting", self.meeting_id)]
+
+
+@dataclass(frozen=True)
+class RecordingDeleted(Event):
+    """A session's recording was deleted (here and at Zoom), with its transcript and summary."""
+
+    name = "recording.deleted"
+    meeting_id: int
+    recording_id: int
 
     def groups(self) -> list[GroupParts]:
         return [("meeting", self.meeting_id)]

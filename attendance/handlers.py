@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from attendance import services
-from attendance.events import RecordingCompleted
 from attendance.inbox.scrub import sealed_open
-from attendance.models import ParticipantEvent, WebhookEvent
+from attendance.models import ParticipantEvent, Recording, WebhookEvent
+from attendance.recordings.selectors import recording_deleted
+from attendance.recordings.services import RECONCILE_AFTER_MINUTES, recording_store
 from attendance.recordings.transcripts import transcript_request
 from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
-from realtime.events import publish
+from meetings.zoom.provider import recording_from_zoom
 
 if TYPE_CHECKING:
     from attendance.inbox.engine import _Batch
@@ -73,6 +74,7 @@ def _on_meeting_ended(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -
     meeting_mark_ended(meeting=meeting, at=at, started_at=start)  # publishes meeting.ended
     services.attendance_score_meeting(meeting=meeting)
     _schedule_finalize(meeting)
+    _schedule_recording_reconcile(meeting)
     return WebhookEvent.Status.PROCESSED
 
 
@@ -85,6 +87,18 @@ def _schedule_finalize(meeting: Meeting) -> None:
     )
 
 
+def _schedule_recording_reconcile(meeting: Meeting) -> None:
+    """Ask Zoom for the recording once it has had time to make it, in case its
+    `recording.completed` never comes (attendance.recordings.services.recording_reconcile:
+    a recording the event already brought costs no call)."""
+    from attendance.recordings.actors import recording_reconcile
+
+    delay = RECONCILE_AFTER_MINUTES * 60_000
+    transaction.on_commit(
+        lambda: recording_reconcile.send_with_options(args=(meeting.pk,), delay=delay)
+    )
+
+
 def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = batch.meeting_for(obj, at=at)
@@ -92,28 +106,27 @@ def _on_recording_completed(event: WebhookEvent, obj: dict[str, Any], batch: _Ba
         return WebhookEvent.Status.IGNORED
     # The intake sealed the links (attendance.inbox.scrub); recording_store checks them.
     listed = obj.get("recording_files")
-    files = [
-        {
-            "id": str(f.get("id", "")),
-            "file_type": f.get("file_type", ""),
-            "play_url": sealed_open(f.get("play_url")),
-            "download_url": sealed_open(f.get("download_url")),
-            "recording_start": f.get("recording_start"),
-            "recording_end": f.get("recording_end"),
-            "file_size": f.get("file_size", 0),
-        }
-        for f in (listed if isinstance(listed, list) else [])
-        if isinstance(f, dict)
-    ]
-    services.recording_store(
+    opened = {
+        **obj,
+        "share_url": sealed_open(obj.get("share_url")),
+        "recording_files": [
+            {
+                **f,
+                "play_url": sealed_open(f.get("play_url")),
+                "download_url": sealed_open(f.get("download_url")),
+            }
+            for f in (listed if isinstance(listed, list) else [])
+            if isinstance(f, dict)
+        ],
+    }
+    stored = recording_store(
         meeting=meeting,
-        zoom_uuid=str(obj.get("uuid") or ""),
-        share_url=sealed_open(obj.get("share_url")),
-        files=files,
+        recording=recording_from_zoom(opened, check_links=False),
+        source=Recording.Source.WEBHOOK,
         webhook_event_id=event.pk,
     )
-    publish(RecordingCompleted(meeting_id=meeting.pk))
-    _transcript_listed(meeting, obj)
+    if stored is not None:  # a recording deleted here brings no transcript back either
+        _transcript_listed(meeting, obj)
     return WebhookEvent.Status.PROCESSED
 
 
@@ -121,6 +134,9 @@ def _on_transcript_completed(event: WebhookEvent, obj: dict[str, Any], batch: _B
     at = parse_time(obj.get("start_time")) or _event_time(event)
     meeting = batch.meeting_for(obj, at=at)
     if meeting is None:
+        return WebhookEvent.Status.IGNORED
+    if recording_deleted(meeting=meeting, zoom_uuid=str(obj.get("uuid") or "")):
+        logger.info("Zoom event %s: its recording was deleted here; ignored", event.pk)
         return WebhookEvent.Status.IGNORED
     if not _transcript_listed(meeting, obj):
         logger.warning("Zoom event %s lists no finished transcript file; ignored", event.pk)

@@ -43,8 +43,6 @@ from attendance.models import (
     ParticipantIdentity,
     ParticipantRole,
     ParticipantSession,
-    Recording,
-    RecordingFile,
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
@@ -53,7 +51,6 @@ from meetings.guests.selectors import guests_of_meeting
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
 from meetings.reminders.services import absence_notices_queue
-from meetings.zoom.links import origin_of, zoom_link_clean
 from realtime.events import publish
 from tenants.accounts.models import Role, User
 from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
@@ -896,67 +893,3 @@ def participant_reject(
         )
         attendance_score_meeting(meeting=meeting, final=meeting.status == Meeting.Status.ENDED)
     return changed
-
-
-# --- recordings -------------------------------------------------------------------------------
-
-
-def _api_origin() -> str:
-    """The school's Zoom API origin as `scheme://host:port` ("" for Zoom's own)."""
-    from meetings.models import ZoomSettings
-
-    return origin_of(ZoomSettings.objects.values_list("api_base_url", flat=True).first() or "")
-
-
-def recording_store(
-    *,
-    meeting: Meeting,
-    zoom_uuid: str,
-    share_url: str,
-    files: list[dict[str, Any]],
-    webhook_event_id: int | None = None,
-) -> Recording:
-    """Keep a recording and its files' links (sealed at rest), each checked: one that is not
-    Zoom's is dropped and logged, the rest kept."""
-    origin = _api_origin()
-    refused = []
-
-    def clean(link: str) -> str:
-        kept = zoom_link_clean(link, api_origin=origin) if link else ""
-        if link and not kept:
-            refused.append(link)
-        return kept
-
-    clean_share = clean(share_url)
-    rows = [
-        {
-            **entry,
-            "play_url": clean(str(entry.get("play_url") or "")),
-            "download_url": clean(str(entry.get("download_url") or "")),
-        }
-        for entry in files
-    ]
-    if refused:
-        logger.warning(
-            "recording of meeting %s (webhook event %s): dropped %d link(s) not on Zoom's hosts,"
-            " e.g. one to %r",
-            meeting.pk,
-            webhook_event_id,
-            len(refused),
-            refused[0].split("?")[0][:60],  # not the query: it may carry a passcode
-        )
-    recording, _ = Recording.objects.update_or_create(
-        meeting=meeting, zoom_uuid=zoom_uuid, defaults={"share_url": clean_share}
-    )
-    for row in rows:
-        RecordingFile.objects.update_or_create(
-            recording=recording,
-            zoom_file_id=str(row.get("id") or "")[:100],
-            defaults={
-                "file_type": str(row.get("file_type") or "")[:32],
-                "file_size": int(row.get("file_size") or 0),
-                "play_url": row["play_url"],
-                "download_url": row["download_url"],
-            },
-        )
-    return recording

@@ -3,6 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 
+from attendance.recordings.views import recording_file_download, recording_file_play
 from attendance.views import data_export_download
 from config.spa import spa
 from graphql_api.schema import schema
@@ -59,5 +60,11 @@ urlpatterns = [
     path("graphql/", TenantGraphQLView.as_view(schema=schema), name="graphql"),
     re_path(r"^app/(?P<asset>.*)$", spa, name="spa"),  # `/app` gets the slash appended
     path("exports/<int:export_id>/download/", data_export_download, name="data_export_download"),
+    path("recordings/files/<int:file_id>/play/", recording_file_play, name="recording_file_play"),
+    path(
+        "recordings/files/<int:file_id>/download/",
+        recording_file_download,
+        name="recording_file_download",
+    ),
     path("", include("meetings.urls")),
 ]

@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from attendance.recordings.graphql.recordings import RecordingsMutation, RecordingsQuery
 from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
@@ -64,6 +65,7 @@ Query = merge_types(
         InvitationsQuery,
         RemindersQuery,
         AttendanceQuery,
+        RecordingsQuery,
         SummariesQuery,
         RecordingSettingsQuery,
         TranscriptsQuery,
@@ -85,6 +87,7 @@ Mutation = merge_types(
         InvitationsMutation,
         RemindersMutation,
         AttendanceMutation,
+        RecordingsMutation,
         SummariesMutation,
         RecordingSettingsMutation,
     ),

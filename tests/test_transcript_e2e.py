@@ -12,7 +12,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance.models import RecordingSettings, Transcript, TranscriptCue, WebhookEvent
+from attendance.models import (
+    RecordingSettings,
+    Summary,
+    Transcript,
+    TranscriptCue,
+    WebhookEvent,
+)
 from meetings.models import Meeting, Registrant, ZoomSettings
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
@@ -122,17 +128,22 @@ def recorded_class(stack, worlds, settings):
     _in(world.schema, clean)
 
 
-def _stored(schema: str, meeting_id: int) -> tuple[Transcript, list[TranscriptCue]]:
-    """The session's transcript once the worker has stored it (or given up on it)."""
+def _stored(schema: str, meeting_id: int) -> tuple[Transcript, list[TranscriptCue], Summary]:
+    """The session's transcript once the worker has stored it, and the summary the worker
+    writes from it next (the end of the pipeline)."""
 
     def look():
         deadline = time.monotonic() + 60
         while True:
             transcript = Transcript.objects.filter(meeting_id=meeting_id).first()
-            if transcript is not None and transcript.status != "pending":
-                return transcript, list(TranscriptCue.objects.filter(transcript=transcript))
+            summary = Summary.objects.filter(meeting_id=meeting_id).first()
+            if transcript is not None and transcript.status == "failed":
+                raise AssertionError(f"the transcript failed: {transcript.error}")
+            if transcript is not None and transcript.status == "ready" and summary is not None:
+                cues = list(TranscriptCue.objects.filter(transcript=transcript))
+                return transcript, cues, summary
             assert time.monotonic() < deadline, (
-                f"no transcript stored: {transcript and transcript.error}"
+                f"no transcript and summary stored: {transcript and transcript.status}"
             )
             time.sleep(0.2)
 
@@ -158,9 +169,14 @@ def test_a_played_class_ends_with_its_transcript_stored_and_speakers_linked(reco
     assert summary.ok, summary.statuses
 
     # then: every line of the class, in order, with its speaker
-    transcript, cues = _stored(world.schema, meeting_id)
-    assert transcript.status == "ready", transcript.error
+    transcript, cues, written = _stored(world.schema, meeting_id)
     assert (transcript.cue_count, transcript.skipped_cues) == (len(CLASS_LINES), 0)
+    # and its summary, from the transcript's own sentences, with the teacher's task in it
+    said = " ".join(c.text for c in cues)
+    assert written.method == "local"
+    assert written.text and all(line in said for line in written.text.splitlines())
+    tasks = {item["text"]: item["speaker"] for item in written.action_items}
+    assert tasks["Please finish exercise 3 by Friday."] == summary.participants[0]["name"]
     assert [c.text for c in cues] == [text for _, _, text in CLASS_LINES]
     assert [c.position for c in cues] == list(range(1, len(CLASS_LINES) + 1))
     assert transcript.duration_seconds > 40 * 60
@@ -236,9 +252,11 @@ def test_play_with_a_given_transcript_stores_that_file(recorded_class, tmp_path)
     )
 
     # then: that file's cues, the broken one counted
-    transcript, cues = _stored(world.schema, meeting_id)
-    assert transcript.status == "ready", transcript.error
+    transcript, cues, written = _stored(world.schema, meeting_id)
     assert (transcript.cue_count, transcript.skipped_cues) == (2, 1)
+    assert [item["text"] for item in written.action_items] == [
+        "Please read chapter 4 before Monday."
+    ]
     assert [(c.speaker, c.text, c.start_ms) for c in cues] == [
         ("Ms Rahman", "আজকের বিষয় সালোকসংশ্লেষণ।", 3_000),
         ("Ms Rahman", "Please read chapter 4 before Monday.", 8_000),

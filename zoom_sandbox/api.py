@@ -134,6 +134,8 @@ def route(state: SandboxState, request: Request) -> Response:
         return control(state, request)
     if seg[:2] == ["rec", "download"] and len(seg) == 3 and request.method == "GET":
         return recording_download(state, request, seg[2])
+    if seg[:2] == ["rec", "play"] and len(seg) == 3 and request.method == "GET":
+        return recording_play(state, request, seg[2])
     if request.method in ("GET", "POST") and len(seg) == 2 and seg[0] in ("j", "w", "s"):
         return join_page(state, request, seg[0], seg[1])
     if request.method == "GET" and request.path in ("/", ""):
@@ -343,17 +345,54 @@ endpoint("GET", "report/meetings/*/participants", "report:read")(
 
 @endpoint("GET", "meetings/*/recordings", "recording:read")
 def _recordings(state, token, request, args):
-    return Response.json(200, state.recording_get(token, args[0]))
+    q = request.query
+    answer = state.recording_get(
+        token, args[0], include_fields=q.get("include_fields", ""), ttl=q.get("ttl")
+    )
+    return Response.json(200, answer)
+
+
+@endpoint("DELETE", "meetings/*/recordings", "recording:write")
+def _recordings_delete(state, token, request, args):
+    state.recording_delete(token, args[0], action=request.query.get("action", "trash"))
+    return Response(204)
+
+
+@endpoint("DELETE", "meetings/*/recordings/*", "recording:write")
+def _recording_file_delete(state, token, request, args):
+    action = request.query.get("action", "trash")
+    state.recording_delete(token, args[0], file_id=args[1], action=action)
+    return Response(204)
 
 
 def recording_download(state: SandboxState, request: Request, file_id: str) -> Response:
+    """A file: with a Bearer token (the recording scope), or `?access_token=` the sandbox
+    issued (zoom_sandbox.recordings); others get 401."""
     authorization = request.header("Authorization")
-    if not authorization and request.query.get("access_token"):
-        authorization = f"Bearer {request.query['access_token']}"
-    token = state.bearer(authorization)
-    state.require_scope(token, "recording:read")
-    content_type, content = state.recording_file(token, file_id)
+    query_token = request.query.get("access_token", "")
+    if authorization or not query_token:
+        token = state.bearer(authorization)
+        state.require_scope(token, "recording:read")
+        content_type, content = state.recording_file(token, file_id)
+    else:
+        content_type, content = state.recording_file_by_query_token(query_token, file_id)
     return Response(200, content, {"Content-Type": content_type})
+
+
+def recording_play(state: SandboxState, request: Request, file_id: str) -> Response:
+    """Zoom's play page of a file: with the recording's passcode (`?pwd=`) it plays; without,
+    Zoom would ask for it (here: 403)."""
+    found = state.recording_play(file_id, request.query.get("pwd", ""))
+    if found is None:
+        return Response.page(403, "Zoom sandbox", "This recording is protected by a passcode.")
+    instance, entry = found
+    body = room.page(
+        instance.topic,
+        f'<p data-test-id="playing" data-file="{html.escape(entry["id"])}">'
+        f"Playing the {html.escape(entry['file_type'])} recording of "
+        f"{html.escape(instance.topic)}.</p>",
+    )
+    return Response(200, body, dict(PAGE_HEADERS))
 
 
 def join_page(state: SandboxState, request: Request, kind: str, meeting_id: str) -> Response:

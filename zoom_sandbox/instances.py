@@ -3,7 +3,6 @@ participants-report endpoints describe them (the ground truth for reconciliation
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -209,8 +208,9 @@ class InstancesMixin:
             meeting.status = "waiting"
         download_token = ""
         if record:
-            download_token = secrets.token_urlsafe(32)
             instance.recording = self._make_recording(
                 instance, meeting, transcript, vtt=transcript_vtt
             )
+            # The webhook's `download_token`: it downloads this recording's files for a day.
+            download_token = self._download_token_issue(instance)
         return {"recording": instance.recording, "download_token": download_token}

@@ -12,7 +12,14 @@ from urllib.parse import urlencode
 from zoom_sandbox.common import ZoomError, api_error, invalid_token, locked, oauth_error, zoom_id
 from zoom_sandbox.users import User
 
-DEFAULT_SCOPES = ("meeting:read", "meeting:write", "user:read", "recording:read", "report:read")
+DEFAULT_SCOPES = (
+    "meeting:read",
+    "meeting:write",
+    "user:read",
+    "recording:read",
+    "recording:write",
+    "report:read",
+)
 DEMO_CLIENT_ID = "demo-client-id"
 DEMO_CLIENT_SECRET = "demo-client-secret"
 

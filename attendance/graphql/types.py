@@ -16,8 +16,6 @@ from meetings.graphql.room import AttendanceStatus as AttendanceStatus
 from meetings.graphql.room import GuestAttendanceRecord as GuestAttendanceRecord
 from meetings.graphql.room import Participant as Participant
 from meetings.graphql.room import ParticipantRole as ParticipantRole
-from meetings.graphql.room import Recording as Recording
-from meetings.graphql.room import RecordingFile as RecordingFile
 from meetings.graphql.types import Meeting as Meeting
 from meetings.graphql.types import MeetingStatus as MeetingStatus
 from tenants.graphql.types import Person as Person

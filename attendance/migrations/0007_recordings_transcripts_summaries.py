@@ -8,30 +8,62 @@ from django.db import migrations, models
 import tenants.fields
 
 
+def _int(value):
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 def files_to_rows(apps, schema_editor):
-    """Each stored recording's files (a sealed JSON list until now) become RecordingFile rows."""
+    """Each stored recording's files (a sealed JSON list until now) become RecordingFile rows,
+    with what the list kept of each; the recording gets its start, length and size from them."""
     from django.utils.dateparse import parse_datetime
+
+    def when(value):
+        try:
+            return parse_datetime(str(value or ""))
+        except ValueError:
+            return None
 
     Recording = apps.get_model("attendance", "Recording")
     RecordingFile = apps.get_model("attendance", "RecordingFile")
-    for recording in Recording.objects.all():
+    # Read as values: on a Recording instance, `files` is also the new rows' reverse accessor
+    # (their related_name), which refuses the old column's value.
+    for pk, listed in Recording.objects.values_list("pk", "files"):
         rows = []
-        for number, entry in enumerate(recording.files or []):
-            start = parse_datetime(str(entry.get("recording_start") or ""))
-            end = parse_datetime(str(entry.get("recording_end") or ""))
+        listed = listed if isinstance(listed, list) else []
+        for number, entry in enumerate(e for e in listed if isinstance(e, dict)):
             rows.append(
                 RecordingFile(
-                    recording=recording,
+                    recording_id=pk,
                     zoom_file_id=str(entry.get("id") or f"stored-{number}")[:100],
                     file_type=str(entry.get("file_type") or "")[:32],
-                    file_size=int(entry.get("file_size") or 0),
-                    recording_start=start,
-                    recording_end=end,
-                    status="completed",
+                    recording_type=str(entry.get("recording_type") or "")[:64],
+                    file_extension=str(entry.get("file_extension") or "")[:16],
+                    file_size=_int(entry.get("file_size")),
+                    recording_start=when(entry.get("recording_start")),
+                    recording_end=when(entry.get("recording_end")),
+                    status=str(entry.get("status") or "completed")[:32],
                     play_url=str(entry.get("play_url") or ""),
+                    download_url=str(entry.get("download_url") or ""),
                 )
             )
         RecordingFile.objects.bulk_create(rows, ignore_conflicts=True)
+        starts = [r.recording_start for r in rows if r.recording_start]
+        ends = [r.recording_end for r in rows if r.recording_end]
+        Recording.objects.filter(pk=pk).update(
+            start_time=min(starts) if starts else None,
+            duration_seconds=(
+                max(0, int((max(ends) - min(starts)).total_seconds())) if starts and ends else 0
+            ),
+            total_size=sum(r.file_size for r in rows),
+        )
+    # The foreign keys' checks of the rows just written, now rather than at commit: the next
+    # operation alters attendance_recording, which PostgreSQL refuses while checks are pending
+    # on it (they are, for a row written in the same transaction).
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

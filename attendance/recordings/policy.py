@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from attendance.recordings.models import Recording, RecordingSettings
+from attendance.recordings.models import Recording, RecordingFile, RecordingSettings
 from meetings.models import Meeting
-from meetings.policy import NotFound, can_manage_meeting
+from meetings.policy import NotFound, can_manage_meeting, meetings_visible
 from tenants.accounts.models import Role, User
 from tenants.ids import pk_or_none
 
@@ -85,3 +85,44 @@ def access_recording(user: User | None, recording_id: object, *, to: str = "read
     if to == "manage" and not can_manage_recordings(user, recording.meeting):
         raise NotFound("recording")
     return recording
+
+
+def access_recording_file(user: User | None, file_id: object) -> RecordingFile:
+    """One file of a recording `user` may see, for playing or downloading: "missing", "not
+    yours" and "its recording was deleted" are the same NotFound."""
+    pk = pk_or_none(file_id)
+    found = (
+        RecordingFile.objects.select_related(
+            "recording", "recording__meeting", "recording__meeting__school_class"
+        )
+        .filter(
+            pk=pk,
+            recording__in=recordings_visible(user),
+            recording__status=Recording.Status.AVAILABLE,
+        )
+        .first()
+        if pk is not None
+        else None
+    )
+    if found is None:
+        raise NotFound("recording")
+    return found
+
+
+def access_session_recordings(user: User | None, meeting_id: object) -> tuple[Meeting, bool]:
+    """A session and whether `user` may see its recordings. NotFound when they may see
+    neither the session nor its recordings; a session they may see whose recordings are not
+    for them (a student, when the school does not show them) is (session, False)."""
+    pk = pk_or_none(meeting_id)
+    meeting = (
+        Meeting.objects.select_related("school_class").filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if meeting is None or not _active(user):
+        raise NotFound("meeting")
+    if can_see_recordings(user, meeting):
+        return meeting, True
+    if meetings_visible(user).filter(pk=meeting.pk).exists():
+        return meeting, False
+    raise NotFound("meeting")

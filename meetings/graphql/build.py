@@ -157,7 +157,6 @@ def meeting_from(meeting: Meeting, viewer: User, fields: frozenset[str]) -> t.Me
         ]
         if "registrants" in fields
         else [],
-        recordings=room.recordings_of(meeting) if "recordings" in fields else [],
         guests=_guests_of(meeting) if manages and "guests" in fields else [],
         join_url=_join_url(meeting, viewer) if "joinUrl" in fields else None,
         **_rsvps(meeting, viewer, fields, manages=manages),

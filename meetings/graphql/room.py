@@ -1,5 +1,5 @@
 """The one place meetings' GraphQL reads attendance (the documented exception to the layers):
-the Meeting type's `participants`, `attendance`, `guestAttendance` and `recordings` fields —
+the Meeting type's `participants`, `attendance` and `guestAttendance` fields —
 their types, the rows to prefetch for them, and building them under attendance's visibility
 rule. Nothing else in meetings imports attendance."""
 
@@ -71,18 +71,6 @@ class GuestAttendanceRecord:
     is_final: bool
 
 
-@strawberry.type
-class RecordingFile:
-    file_type: str
-    play_url: str
-
-
-@strawberry.type
-class Recording:
-    share_url: str
-    files: list[RecordingFile]
-
-
 def prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
     """What to prefetch with the meetings for the room fields a query selected (fresh
     Prefetch objects each time: they are not shared between requests)."""
@@ -103,8 +91,6 @@ def prefetches(fields: frozenset[str]) -> list[str | Prefetch[Any]]:
                 ),
             )
         )
-    if "recordings" in fields:
-        lookups.append("recordings__files")
     if "guestAttendance" in fields:
         lookups.append(
             Prefetch(
@@ -170,16 +156,4 @@ def guest_attendance_of(
             is_final=r.is_final,
         )
         for r in meeting.guest_attendance.all()
-    ]
-
-
-def recordings_of(meeting: Meeting) -> list[Recording]:
-    return [
-        Recording(
-            share_url=rec.share_url,
-            files=[
-                RecordingFile(file_type=f.file_type, play_url=f.play_url) for f in rec.files.all()
-            ],
-        )
-        for rec in meeting.recordings.all()
     ]

@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from meetings.graphql.room import AttendanceRecord, GuestAttendanceRecord, Participant, Recording
+from meetings.graphql.room import AttendanceRecord, GuestAttendanceRecord, Participant
 from meetings.guests.graphql.types import Guest
 from meetings.invitations.graphql.types import MeetingRsvp, RsvpCounts, RsvpResponse
 from meetings.models import SchedulingPolicy as SchedulingPolicyRow
@@ -115,7 +115,6 @@ class Meeting:
         description="The guests' attendance (those who manage the meeting only; empty for others)."
     )
     registrants: list[Registrant]
-    recordings: list[Recording]
     guests: list[Guest] = strawberry.field(
         description="Guests invited to this session or its series (those who manage it only;"
         " empty for others)."

@@ -157,6 +157,9 @@ class RecordingFile:
     recording_start: datetime | None
     recording_end: datetime | None
     file_size: int = 0
+    recording_type: str = ""  # shared_screen_with_speaker_view, audio_only, audio_transcript...
+    file_extension: str = ""
+    status: str = ""  # the provider's: completed, processing
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,18 @@ class Recording:
     start_time: datetime | None
     share_url: str
     files: tuple[RecordingFile, ...] = ()
+    duration_minutes: int = 0
+    total_size: int = 0
+
+
+@dataclass(frozen=True)
+class RecordingFileLink:
+    """A recording file's links as the provider hands them out for one person, now: they
+    carry a short-lived token or passcode, so they are followed at once and never stored."""
+
+    file_id: str
+    play_url: str  # "" when the file cannot be played in a browser
+    download_url: str
 
 
 @dataclass(frozen=True)
@@ -270,7 +285,19 @@ class MeetingProvider(abc.ABC):
         return self.list_participants(meeting_uuid, page_token=page_token)
 
     @abc.abstractmethod
-    def get_recording(self, meeting_uuid: str) -> Recording: ...
+    def get_recording(self, meeting_uuid: str) -> Recording:
+        """The cloud recording of a meeting instance; NotFoundError when it has none."""
+
+    @abc.abstractmethod
+    def recording_file_links(self, meeting_uuid: str) -> tuple[RecordingFileLink, ...]:
+        """Fresh, authorised links to each file of the instance's recording (NotFoundError
+        when it has none). They open the file without signing in to the provider: hand them
+        to the person who asked, at once; never store or log them."""
+
+    @abc.abstractmethod
+    def delete_recording(self, meeting_uuid: str, *, file_id: str = "") -> bool:
+        """Delete the instance's recording for good (or one file of it). False when it was
+        already gone (the outcome the caller wanted), True when the provider deleted it."""
 
     @abc.abstractmethod
     def get_transcript(

@@ -9,7 +9,8 @@ ZOOM_APP_SCOPES: tuple[str, ...] = (
     "meeting:read",  # meetings, past meetings and their participants
     "meeting:write",  # create, change, cancel, end meetings; register students
     "user:read",  # who the connected account is
-    "recording:read",  # recordings of a class
+    "recording:read",  # recordings of a class, and fresh links to play or download them
+    "recording:write",  # delete a class's recording at Zoom (a teacher, or the retention)
     "report:read",  # the participants report (attendance reconciliation)
 )
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from meetings.providers.base import (
@@ -24,6 +25,7 @@ from meetings.providers.base import (
     ProviderValidationError,
     Recording,
     RecordingFile,
+    RecordingFileLink,
     RegistrantRef,
     RegistrantResult,
     Transcript,
@@ -48,6 +50,9 @@ ZOOM_LOCAL_TIME = "%Y-%m-%dT%H:%M:%S"  # with the `timezone` field: wall-clock t
 REGISTRANT_STATUS_BATCH = 30
 # What Zoom lets one change on a single occurrence of a recurring meeting.
 OCCURRENCE_FIELDS = ("agenda", "start_time", "duration", "timezone")
+# How long a recording's download token lives (Zoom's `ttl`, seconds): the person's browser
+# follows the link at once, and Zoom checks the token when the download starts.
+DOWNLOAD_TOKEN_TTL = 300
 
 _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -138,29 +143,73 @@ def participant_from_zoom(data: dict[str, Any]) -> Participant:
     )
 
 
-def recording_from_zoom(data: dict[str, Any], *, api_origin: str = "") -> Recording:
+def recording_from_zoom(
+    data: dict[str, Any], *, api_origin: str = "", check_links: bool = True
+) -> Recording:
+    """A recording from Zoom's JSON (the REST answer and `recording.completed`'s object have
+    one shape). `participant_audio_files` (one audio file per person) are left out. With
+    `check_links=False` links are kept as given, for a caller that checks them itself."""
+
+    def link(value: Any, what: str) -> str:
+        return _link(value, api_origin=api_origin, what=what) if check_links else _str(value)
+
+    listed = data.get("recording_files")
     files = tuple(
         RecordingFile(
             id=_str(item.get("id")),
             file_type=_str(item.get("file_type")).upper(),
-            download_url=_link(
-                item.get("download_url"), api_origin=api_origin, what="recording download link"
-            ),
-            play_url=_link(item.get("play_url"), api_origin=api_origin, what="recording link"),
+            download_url=link(item.get("download_url"), "recording download link"),
+            play_url=link(item.get("play_url"), "recording link"),
             recording_start=parse_zoom_datetime(item.get("recording_start")),
             recording_end=parse_zoom_datetime(item.get("recording_end")),
-            file_size=_int(item.get("file_size")),
+            file_size=max(0, _int(item.get("file_size"))),
+            recording_type=_str(item.get("recording_type")),
+            file_extension=_str(item.get("file_extension")).upper(),
+            status=_str(item.get("status")).lower(),
         )
-        for item in data.get("recording_files") or ()
+        for item in (listed if isinstance(listed, list) else ())
+        if isinstance(item, dict)
     )
     return Recording(
         meeting_id=_str(data.get("id")),
         uuid=_str(data.get("uuid")),
         topic=_str(data.get("topic")),
         start_time=parse_zoom_datetime(data.get("start_time")),
-        share_url=_link(data.get("share_url"), api_origin=api_origin, what="recording link"),
+        share_url=link(data.get("share_url"), "recording link"),
         files=files,
+        duration_minutes=max(0, _int(data.get("duration"))),
+        total_size=max(0, _int(data.get("total_size"))),
     )
+
+
+def _with_query(url: str, **params: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def recording_links_from_zoom(
+    data: dict[str, Any], *, api_origin: str = ""
+) -> tuple[RecordingFileLink, ...]:
+    """Each file's links, authorised: the download link with Zoom's `download_access_token`
+    (as `access_token`, which Zoom's download endpoint takes), the play link with the
+    recording's play passcode when it has one (Zoom then skips its passcode page)."""
+    token = _str(data.get("download_access_token"))
+    passcode = _str(data.get("recording_play_passcode"))
+    links = []
+    for file in recording_from_zoom(data, api_origin=api_origin).files:
+        play = file.play_url
+        download = file.download_url
+        links.append(
+            RecordingFileLink(
+                file_id=file.id,
+                play_url=_with_query(play, pwd=passcode) if play and passcode else play,
+                # Without a token the link would need a Zoom sign-in: none, rather than one
+                # that fails at Zoom.
+                download_url=_with_query(download, access_token=token)
+                if download and token
+                else "",
+            )
+        )
+    return tuple(links)
 
 
 # --- data -> Zoom JSON ---------------------------------------------------------------------
@@ -390,6 +439,28 @@ class ZoomProvider(MeetingProvider):
 
     def get_recording(self, meeting_uuid: str) -> Recording:
         return recording_from_zoom(self._recording_json(meeting_uuid), api_origin=self._origin)
+
+    def recording_file_links(self, meeting_uuid: str) -> tuple[RecordingFileLink, ...]:
+        data = self.client.request(
+            "GET",
+            f"/meetings/{encode_uuid(meeting_uuid)}/recordings",
+            category="light",
+            params={"include_fields": "download_access_token", "ttl": DOWNLOAD_TOKEN_TTL},
+        )
+        return recording_links_from_zoom(data or {}, api_origin=self._origin)
+
+    def delete_recording(self, meeting_uuid: str, *, file_id: str = "") -> bool:
+        # `action=delete`, not `trash`: the school deletes it (or its retention setting does)
+        # and is told it is gone; Zoom's trash would keep it, restorable by anyone with access
+        # to the Zoom account, for 30 more days.
+        path = f"/meetings/{encode_uuid(meeting_uuid)}/recordings"
+        if file_id:
+            path += f"/{encode_uuid(file_id)}"
+        try:
+            self.client.request("DELETE", path, category="light", params={"action": "delete"})
+        except NotFoundError:
+            return False  # already gone (Zoom's 3301): the outcome the caller wanted
+        return True
 
     def get_transcript(
         self, meeting_uuid: str, *, max_bytes: int | None = None

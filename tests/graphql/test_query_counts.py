@@ -9,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance.models import AttendanceRecord, ParticipantSession, Recording
+from attendance.models import AttendanceRecord, ParticipantSession, Recording, RecordingFile
 from meetings.models import Meeting, Registrant
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = """{ meetings(limit: 100) { totalCount items { id title status startTime
   teacher { name } participants { name role joinedAt } attendance { student { email } status }
-  registrants { user { email } } recordings { shareUrl } } } }"""
+  registrants { user { email } } } } }"""
 
 
 def _make_meetings(world, count: int) -> None:
@@ -166,4 +166,40 @@ def test_the_roster_of_a_list_does_not_grow_with_meetings(alpha):
     many, data = _count(alpha, query)
 
     assert len(data["meetings"]["items"]) == 50
+    assert many == few
+
+
+def _record(world, meeting, count: int) -> None:
+    with schema_context(world.schema):
+        for i in range(count):
+            recording = Recording.objects.create(
+                meeting=meeting, zoom_uuid=f"uuid-{meeting.pk}-{Recording.objects.count()}"
+            )
+            RecordingFile.objects.bulk_create(
+                RecordingFile(recording=recording, zoom_file_id=f"f{j}", file_type="MP4")
+                for j in range(3 + i)
+            )
+
+
+def test_session_recordings_do_not_grow_with_recordings_and_files(alpha):
+    # given: a session with one recording, then with eight more and more files each
+    with schema_context(alpha.schema):
+        meeting = Meeting.objects.create(
+            school_class=alpha.school_class,
+            host=alpha.users["teacher"],
+            title="recorded",
+            start_time=timezone.now() - timedelta(days=1),
+        )
+    query = f"{{ sessionRecordings(meetingId: {meeting.pk}) {{ id canDelete files {{ id playUrl downloadUrl }} }} }}"
+    _record(alpha, meeting, 1)
+    few, data = _count(alpha, query)
+    assert len(data["sessionRecordings"]) == 1
+
+    # when
+    _record(alpha, meeting, 8)
+    many, data = _count(alpha, query)
+
+    # then
+    assert len(data["sessionRecordings"]) == 9
+    assert sum(len(r["files"]) for r in data["sessionRecordings"]) > 30
     assert many == few

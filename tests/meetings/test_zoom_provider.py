@@ -739,6 +739,110 @@ def test_get_recording_that_does_not_exist_is_not_found(requests_mock, provider)
         provider.get_recording("/BOKXuumlTAGXuqwr3bLyuQ==")
 
 
+def test_get_recording_keeps_each_files_kind_view_extension_status_and_the_totals(
+    requests_mock, provider
+):
+    # given: Zoom's answer, with the participants' own audio files as Zoom adds them
+    body = {
+        **RECORDING,
+        "participant_audio_files": [
+            {**RECORDING["recording_files"][0], "id": "per-person", "file_type": "M4A"}
+        ],
+    }
+    requests_mock.get(RECORDING_URL, json=body)
+
+    # when
+    recording = provider.get_recording("/BOKXuumlTAGXuqwr3bLyuQ==")
+
+    # then
+    assert [(f.id, f.recording_type, f.file_extension, f.status) for f in recording.files] == [
+        (
+            "ed6c2f27-2ae7-42f4-b3d0-835b493e4fa8",
+            "shared_screen_with_speaker_view",
+            "MP4",
+            "completed",
+        ),
+        ("7ab1c2d3-0000-4000-8000-000000000001", "audio_transcript", "VTT", "completed"),
+    ]
+    assert (recording.duration_minutes, recording.total_size) == (20, 22)
+
+
+def test_recording_file_links_carry_a_fresh_token_and_the_passcode(requests_mock, provider):
+    # given
+    requests_mock.get(
+        RECORDING_URL,
+        json={
+            **RECORDING,
+            "download_access_token": "eyJ.download.token",
+            "recording_play_passcode": "pass code/+",
+        },
+    )
+
+    # when
+    links = {
+        link.file_id: link for link in provider.recording_file_links("/BOKXuumlTAGXuqwr3bLyuQ==")
+    }
+
+    # then: asked for a short-lived download token
+    assert query(requests_mock.last_request) == {
+        "include_fields": ["download_access_token"],
+        "ttl": ["300"],
+    }
+    video = links["ed6c2f27-2ae7-42f4-b3d0-835b493e4fa8"]
+    assert video.download_url == (
+        "https://us06web.zoom.us/rec/download/video-abc?access_token=eyJ.download.token"
+    )
+    assert video.play_url == "https://us06web.zoom.us/rec/play/video-abc?pwd=pass+code%2F%2B"
+    transcript = links["7ab1c2d3-0000-4000-8000-000000000001"]
+    assert transcript.play_url == ""  # Zoom plays no transcript
+    assert transcript.download_url == f"{TRANSCRIPT_URL}?access_token=eyJ.download.token"
+
+
+def test_recording_file_links_without_a_token_or_on_another_host_are_none(requests_mock, provider):
+    files = [
+        {**RECORDING["recording_files"][0], "download_url": "https://evil.test/rec/download/x"},
+        RECORDING["recording_files"][1],
+    ]
+    requests_mock.get(RECORDING_URL, json={**RECORDING, "recording_files": files})
+
+    links = provider.recording_file_links("/BOKXuumlTAGXuqwr3bLyuQ==")
+
+    # no token: no download link that would send the person to Zoom's sign-in
+    assert [link.download_url for link in links] == ["", ""]
+    assert links[0].play_url == "https://us06web.zoom.us/rec/play/video-abc"  # no passcode set
+
+
+def test_delete_recording_deletes_for_good(requests_mock, provider):
+    deleted = requests_mock.delete(RECORDING_URL, status_code=204)
+
+    assert provider.delete_recording("/BOKXuumlTAGXuqwr3bLyuQ==") is True
+    assert query(deleted.last_request) == {"action": ["delete"]}
+
+
+def test_delete_one_file_of_a_recording(requests_mock, provider):
+    deleted = requests_mock.delete(f"{RECORDING_URL}/file-1", status_code=204)
+
+    assert provider.delete_recording("/BOKXuumlTAGXuqwr3bLyuQ==", file_id="file-1") is True
+    assert deleted.called
+
+
+def test_deleting_a_recording_zoom_no_longer_has_is_done(requests_mock, provider):
+    requests_mock.delete(
+        RECORDING_URL, status_code=404, json={"code": 3301, "message": "No recording."}
+    )
+
+    assert provider.delete_recording("/BOKXuumlTAGXuqwr3bLyuQ==") is False
+
+
+def test_a_refused_delete_raises(requests_mock, provider):
+    requests_mock.delete(
+        RECORDING_URL, status_code=400, json={"code": 3303, "message": "Still processing."}
+    )
+
+    with pytest.raises(ProviderValidationError):
+        provider.delete_recording("/BOKXuumlTAGXuqwr3bLyuQ==")
+
+
 # --- rate-limit categories -----------------------------------------------------------------
 
 
@@ -767,6 +871,8 @@ def test_get_recording_that_does_not_exist_is_not_found(requests_mock, provider)
             "light",
         ),
         (lambda p: p.get_recording("u"), "GET", "/meetings/u/recordings", "light"),
+        (lambda p: p.recording_file_links("u"), "GET", "/meetings/u/recordings", "light"),
+        (lambda p: p.delete_recording("u"), "DELETE", "/meetings/u/recordings", "light"),
         (lambda p: p.list_meetings("me"), "GET", "/users/me/meetings", "medium"),
         (lambda p: p.list_participants("u"), "GET", "/past_meetings/u/participants", "medium"),
         (lambda p: p.report_participants("u"), "GET", "/report/meetings/u/participants", "heavy"),
@@ -779,6 +885,8 @@ def test_get_recording_that_does_not_exist_is_not_found(requests_mock, provider)
         "delete",
         "registrant",
         "recording",
+        "recording-links",
+        "recording-delete",
         "list",
         "participants",
         "report",

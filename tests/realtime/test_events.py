@@ -140,6 +140,7 @@ def test_every_declared_event_names_its_groups():
         "attendance.updated",
         "attendance.scored",
         "recording.completed",
+        "recording.deleted",
         "meeting.started",
         "meeting.ended",
         "zoom.needs_reconnect",

@@ -59,6 +59,8 @@ def test_the_registry_finds_every_apps_jobs():
         ("webhook-inbox-sweep", 60),
         ("webhook-bodies-purge", 3600),
         ("people-anonymise", 3600),
+        ("recordings-reconcile", 21600),
+        ("recordings-retention-purge", 3600),
     ]
     assert all(callable(job.send) for job in jobs)
 
@@ -77,7 +79,13 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
         "meetings": ["zoom-tokens-refresh", "registrants-sweep", "zoom-links-purge"],
         "guests": ["guests-registration-sweep"],
         "reminders": ["reminders-sweep", "reminders-ledger-purge"],
-        "attendance": ["webhook-inbox-sweep", "webhook-bodies-purge", "people-anonymise"],
+        "attendance": [
+            "webhook-inbox-sweep",
+            "webhook-bodies-purge",
+            "people-anonymise",
+            "recordings-reconcile",
+            "recordings-retention-purge",
+        ],
     }
 
 

@@ -72,7 +72,9 @@ def test_code_flow_gives_tokens_and_refresh_tokens_rotate(sandbox):
     tokens = first.json()
     assert tokens["token_type"] == "bearer"
     assert tokens["expires_in"] == 3599
-    assert tokens["scope"] == "meeting:read meeting:write user:read recording:read report:read"
+    assert tokens["scope"] == (
+        "meeting:read meeting:write user:read recording:read recording:write report:read"
+    )
     assert me(sandbox, tokens["access_token"]).json()["email"] == "teacher1@demo.test"
 
     # the code is single-use
