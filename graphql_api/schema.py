@@ -21,6 +21,7 @@ from attendance.graphql.subscriptions import AttendanceSubscription
 from attendance.recordings.graphql.recordings import RecordingsMutation, RecordingsQuery
 from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
+from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
@@ -67,6 +68,7 @@ Query = merge_types(
         RecordingsQuery,
         SummariesQuery,
         RecordingSettingsQuery,
+        TranscriptsQuery,
     ),
 )
 Mutation = merge_types(

@@ -12,7 +12,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from attendance.models import Summary, Transcript, TranscriptCue, WebhookEvent
+from attendance.models import (
+    RecordingSettings,
+    Summary,
+    Transcript,
+    TranscriptCue,
+    WebhookEvent,
+)
 from meetings.models import Meeting, Registrant, ZoomSettings
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
@@ -33,6 +39,9 @@ from .support import (
 pytestmark = pytest.mark.django_db
 SECRET = "transcript-e2e-secret"
 PUPILS = 4
+SEARCH = (
+    "query($q: String!) { searchTranscripts(query: $q) { hits { meetingId position speaker } } }"
+)
 
 
 def _in(schema, fn):
@@ -179,6 +188,35 @@ def test_a_played_class_ends_with_its_transcript_stored_and_speakers_linked(reco
     spoke = {name: person for name, person in by_speaker.items() if name != host_name}
     assert spoke and all(pupils[name][0] == person for name, person in spoke.items())
     assert all(c.participant_id for c in cues)
+
+    # and a student of the class finds it, in English and in Bengali, once the school lets
+    # students see recordings
+    def allow():
+        RecordingSettings.objects.create(students_may_view=True)
+
+    def forget():
+        RecordingSettings.objects.all().delete()
+
+    _in(world.schema, allow)
+    try:
+        client = world.client("student")
+        found = {}
+        for words in ("equivalent fractions", "ভগ্নাংশ", "homework question"):
+            response = client.post(
+                "/graphql/",
+                {"query": SEARCH, "variables": {"q": words}},
+                content_type="application/json",
+            )
+            hits = response.json()["data"]["searchTranscripts"]["hits"]
+            found[words] = [(h["meetingId"], h["position"], h["speaker"]) for h in hits]
+    finally:
+        _in(world.schema, forget)
+    at = {c.text: (str(meeting_id), c.position, c.speaker) for c in cues}
+    assert found["equivalent fractions"] == [
+        at["Exactly: those are equivalent fractions, the same amount written differently."]
+    ]
+    assert found["ভগ্নাংশ"] == [at["আজ আমরা ভগ্নাংশ নিয়ে কাজ করব, তারপর কয়েকটি অনুশীলন করব।"]]
+    assert found["homework question"] == [at["I have a question about the homework."]]
 
 
 def test_play_with_a_given_transcript_stores_that_file(recorded_class, tmp_path):

@@ -5,6 +5,8 @@ by attendance/models.py); the code that writes them is attendance/recordings/ser
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -141,6 +143,41 @@ class Transcript(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
+# Transcript search (attendance/recordings/search.py). PostgreSQL has no Bengali stemmer; the
+# `english` configuration stems English and keeps every other script's words whole, as written
+# (its stemmer and stop words touch Latin letters only), so Bengali words are found by prefix
+# at query time. Text is read in NFC, without ZERO WIDTH (NON-)JOINER: they only shape glyphs,
+# and this machine's C.UTF-8 splits words at them while the embedded server's does not.
+SEARCH_CONFIG = "english"
+SEARCH_IGNORED = "\u200c\u200d"
+
+
+class _NormalizeNFC(models.Func):
+    template = "normalize(%(expressions)s, NFC)"
+    output_field = models.TextField()
+
+
+class SearchText(models.Func):
+    """A text column as the index reads it (the snippets read it the same way)."""
+
+    function = "translate"
+    output_field = models.TextField()
+
+    def __init__(self, expression: str | models.Expression) -> None:
+        super().__init__(_NormalizeNFC(expression), models.Value(SEARCH_IGNORED), models.Value(""))
+
+
+class SearchDocument(models.Func):
+    """The search vector of a text column (an immutable expression: a stored generated
+    column)."""
+
+    template = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+    def __init__(self, expression: str | models.Expression) -> None:
+        super().__init__(SearchText(expression))
+
+
 class TranscriptCue(models.Model):
     """One cue of a transcript: who spoke, when (milliseconds into the recording), what."""
 
@@ -164,12 +201,17 @@ class TranscriptCue(models.Model):
         related_name="+",
     )
     text = models.TextField()
+    # Kept by the database from `text` (written by nobody here); searched through its GIN index.
+    search = models.GeneratedField(
+        expression=SearchDocument("text"), output_field=SearchVectorField(), db_persist=True
+    )
 
     class Meta:
         ordering = ["transcript_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["transcript", "position"], name="cue_position_unique")
         ]
+        indexes = [GinIndex(fields=["search"], name="cue_search")]
 
 
 class Summary(models.Model):
