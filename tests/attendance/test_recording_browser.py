@@ -327,6 +327,52 @@ def test_a_student_is_told_the_recording_is_not_available_when_the_school_does_n
     assert student["files"] == [] and student["summary"] is None and student["cues"] == 0
 
 
+def test_admin_saves_who_sees_recordings_how_long_and_the_summariser_key_write_only(
+    recorded_class, tmp_path
+):
+    # given: the school's defaults (no settings saved)
+    world, _, _ = recorded_class
+    want = {
+        "students": True,
+        "days": "30",
+        "endpoint": "https://llm.example.org/v1",
+        "model": "class-summary-1",
+        "key": "sk-test-123",
+    }
+
+    # when: the admin fills the Recordings tab and saves
+    seen = _walk(world, tmp_path, [{**_visit(world, "admin", "admin", 0), "settings": want}])
+
+    # then: saved, and the key is not shown again: the tab says one is stored
+    assert seen["admin"]["settings"] == {
+        "saved": True,
+        "errors": [],
+        "keyState": "keep",
+        "keyShown": False,
+    }
+
+    def stored():
+        with schema_context(world.schema):
+            row = RecordingSettings.objects.get()
+            return (
+                row.students_may_view,
+                row.parents_may_view,
+                row.retention_days,
+                row.summary_endpoint,
+                row.summary_model,
+                row.summary_api_key,
+            )
+
+    assert committed(stored) == (
+        True,
+        False,
+        30,
+        "https://llm.example.org/v1",
+        "class-summary-1",
+        "sk-test-123",
+    )
+
+
 @pytest.fixture
 def sandbox_recording(recorded_class, settings):
     """A class of alpha's scheduled through the app on the Zoom sandbox and played there with a
