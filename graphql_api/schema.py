@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from attendance.graphql.mutations import AttendanceMutation
 from attendance.graphql.queries import AttendanceQuery
 from attendance.graphql.subscriptions import AttendanceSubscription
+from attendance.recordings.graphql.events import RecordingEventsSubscription
 from attendance.recordings.graphql.recordings import RecordingsMutation, RecordingsQuery
 from attendance.recordings.graphql.settings import RecordingSettingsMutation, RecordingSettingsQuery
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
@@ -92,7 +93,9 @@ Mutation = merge_types(
         RecordingSettingsMutation,
     ),
 )
-Subscription = merge_types("Subscription", (TenantsSubscription, AttendanceSubscription))
+Subscription = merge_types(
+    "Subscription", (TenantsSubscription, AttendanceSubscription, RecordingEventsSubscription)
+)
 
 # The deepest query the dashboard needs is 5 levels (classAttendance → meetings → attendance
 # → student → id); the schema has no cycles today, so this guards what may come.

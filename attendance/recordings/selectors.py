@@ -9,7 +9,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from attendance.recordings.models import Recording, RecordingFile
+from attendance.recordings.policy import can_see_recordings
 from meetings.models import Meeting
+from tenants.accounts.models import User
 
 # A session has a recording or two (a class stopped and started again in Zoom); these bound
 # the lists all the same.
@@ -54,3 +56,11 @@ def sessions_without_recording(
         .exclude(zoom_uuid="")
         .order_by("-actual_end", "-pk")[:limit]
     )
+
+
+def may_follow_session_recordings(user_id: int, meeting_id: int) -> bool:
+    """Sync: whether the active user `user_id` may see session `meeting_id`'s recordings, for
+    its live events (`sessionRecordingEvents`), at subscribe and again before events."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    meeting = Meeting.objects.select_related("school_class").filter(pk=meeting_id).first()
+    return user is not None and meeting is not None and can_see_recordings(user, meeting)
