@@ -4,32 +4,43 @@
 // being prepared or failed), when the recording was deleted, and when it is not for this person.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { RecordingsMeetingQuery, RecordingsSessionQuery } from "../../api/gql/graphql";
-import { useQuery } from "../../hooks";
+import { request } from "../../api/client";
+import { useQuery, useSubscription } from "../../hooks";
 import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link } from "../../router";
 import { Button, Empty, Loading, Notice, Page, Section, StatusBadge } from "../../ui";
-import { MEETING, SESSION } from "./documents";
+import { LIVE, MEETING, SESSION, SESSION_PARTS } from "./documents";
+import { partsFor, withParts, type LiveKind } from "./live";
 import { RecordingFiles } from "./Files";
 import { SummarySection } from "./Summary";
 import { TranscriptSection } from "./Transcript";
 
 type Meeting = RecordingsMeetingQuery["meeting"];
 
-/** How often a page waiting for its transcript or summary looks again. */
-const POLL_MS = 20_000;
+type Session = RecordingsSessionQuery;
 
-/** Calls `run` every `everyMs` while it is set and the page is in sight. */
-export function usePolling(everyMs: number | null, run: () => Promise<void>) {
-  const latest = useRef(run);
-  latest.current = run;
-  useEffect(() => {
-    if (everyMs === null) return;
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === "visible") void latest.current();
-    }, everyMs);
-    return () => window.clearInterval(timer);
-  }, [everyMs]);
+/** The session's recordings, transcript and summary, kept current: read once, then each part
+ * read again when `sessionRecordingEvents` says it changed, and everything again on READY (when
+ * subscribed, and after every reconnect: events may have been missed meanwhile). */
+function useLiveSession(meetingId: string) {
+  const session = useQuery(SESSION, { meetingId }, meetingId);
+  const [data, setData] = useState<Session | null>(null);
+  useEffect(() => setData(session.data), [session.data]);
+  // the answer to the latest re-read only (an earlier one arriving late is dropped)
+  const latest = useRef(0);
+  const reread = async (kind: LiveKind) => {
+    const parts = partsFor(kind);
+    const mine = ++latest.current;
+    try {
+      const fresh = await request(SESSION_PARTS, { meetingId, ...parts });
+      if (mine === latest.current) setData((d) => (d ? withParts(d, parts, fresh) : d));
+    } catch {
+      // the next event, the Refresh button or a reconnect reads it again
+    }
+  };
+  useSubscription(LIVE, { meetingId }, (d) => void reread(d.sessionRecordingEvents.kind), meetingId);
+  return { ...session, data: data ?? session.data };
 }
 
 function Head({ meeting }: { meeting: Meeting }) {
@@ -77,9 +88,6 @@ function Contents({ meeting, data, refetch }: { meeting: Meeting; data: Recordin
   const transcript = data.sessionTranscript;
   const summary = data.sessionSummary;
   const nothing = !recordings.length && !transcript && !summary;
-  // still coming: look again now and then (the server publishes no subscription for it)
-  const waiting = transcript?.status === "pending" || (transcript?.status === "ready" && !summary);
-  usePolling(waiting ? POLL_MS : null, refetch);
   return (
     <>
       {nothing && deleted.length ? (
@@ -105,7 +113,6 @@ function Contents({ meeting, data, refetch }: { meeting: Meeting; data: Recordin
             summary={summary}
             transcriptStatus={transcript?.status ?? null}
             canManage={meeting.canManage}
-            refetch={refetch}
           />
           <TranscriptSection meetingId={meeting.id} transcript={transcript} hasRecording={recordings.length > 0} />
         </>
@@ -116,7 +123,7 @@ function Contents({ meeting, data, refetch }: { meeting: Meeting; data: Recordin
 
 export function RecordingPage({ meetingId }: { meetingId: string }) {
   const meeting = useQuery(MEETING, { id: meetingId }, meetingId);
-  const session = useQuery(SESSION, { meetingId }, meetingId);
+  const session = useLiveSession(meetingId);
   if (meeting.error && !meeting.data) {
     return (
       <Page title={t("recordings:page.title")} testId="recording-page">

@@ -1,7 +1,7 @@
 // A session's summary and its action items (who said it, when: a link to that moment of the
 // transcript), how it was written (picked from the transcript, or by the school's model), and
 // for those who manage the session "Write again".
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { request } from "../../api/client";
 import type { RecordingsSessionQuery } from "../../api/gql/graphql";
 import type { FieldError } from "../../api/schema";
@@ -11,30 +11,15 @@ import { Button, Errors, Notice, Section, thrownErrors } from "../../ui";
 import { REWRITE } from "./documents";
 import { timeHash } from "./transcript";
 
-const REWRITE_POLL_MS = 3000;
-const REWRITE_POLLS = 20;
-
 type Summary = NonNullable<RecordingsSessionQuery["sessionSummary"]>;
 type TranscriptStatus = NonNullable<RecordingsSessionQuery["sessionTranscript"]>["status"] | null;
 
-function Rewrite({ meetingId, createdAt, onAsked }: { meetingId: string; createdAt: string | null; onAsked: () => Promise<void> }) {
+function Rewrite({ meetingId, createdAt }: { meetingId: string; createdAt: string | null }) {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FieldError[]>([]);
   // the summary's time when it was asked for: a newer one has arrived once they differ
   const [askedOver, setAskedOver] = useState<string | null | undefined>(undefined);
-  // the new one is written in the background: look for it until it has come (a minute at most)
-  const waiting = askedOver !== undefined && askedOver === createdAt;
-  const tries = useRef(0);
-  useEffect(() => {
-    if (!waiting) return;
-    tries.current = 0;
-    const timer = window.setInterval(() => {
-      tries.current += 1;
-      if (tries.current > REWRITE_POLLS) window.clearInterval(timer);
-      else void onAsked();
-    }, REWRITE_POLL_MS);
-    return () => window.clearInterval(timer);
-  }, [waiting]);
+  // the new one is written in the background: the page hears when it is (SUMMARY) and reads it
   const rewrite = async () => {
     setBusy(true);
     setErrors([]);
@@ -65,14 +50,13 @@ function Rewrite({ meetingId, createdAt, onAsked }: { meetingId: string; created
   );
 }
 
-export function SummarySection({ meetingId, summary, transcriptStatus, canManage, refetch }: {
+export function SummarySection({ meetingId, summary, transcriptStatus, canManage }: {
   meetingId: string;
   summary: Summary | null;
   transcriptStatus: TranscriptStatus;
   canManage: boolean;
-  refetch: () => Promise<void>;
 }) {
-  const rewrite = canManage && transcriptStatus === "ready" && <Rewrite meetingId={meetingId} createdAt={summary?.createdAt ?? null} onAsked={refetch} />;
+  const rewrite = canManage && transcriptStatus === "ready" && <Rewrite meetingId={meetingId} createdAt={summary?.createdAt ?? null} />;
   if (!summary) {
     return (
       <Section title={t("recordings:summary.title")} testId="summary" actions={rewrite}>

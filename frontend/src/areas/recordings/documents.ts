@@ -24,6 +24,27 @@ export const SESSION = graphql(`
   }
 `);
 
+// What a live event says changed, re-read alone (the same fields as SESSION's).
+export const SESSION_PARTS = graphql(`
+  query RecordingsSessionParts($meetingId: ID!, $recordings: Boolean!, $transcript: Boolean!, $summary: Boolean!) {
+    sessionRecordings(meetingId: $meetingId) @include(if: $recordings) {
+      id status startTime durationSeconds totalSize canDelete
+      files { id fileType recordingType fileExtension fileSize durationSeconds playUrl downloadUrl }
+    }
+    sessionTranscript(meetingId: $meetingId) @include(if: $transcript) { status cueCount skippedCues durationSeconds }
+    sessionSummary(meetingId: $meetingId) @include(if: $summary) {
+      text method model createdAt fallbackReason
+      actionItems { text speaker startMs }
+    }
+  }
+`);
+
+export const LIVE = graphql(`
+  subscription RecordingsLive($meetingId: ID!) {
+    sessionRecordingEvents(meetingId: $meetingId) { kind meetingId }
+  }
+`);
+
 export const CUES = graphql(`
   query RecordingsCues($meetingId: ID!, $first: Int!, $offset: Int!) {
     sessionTranscript(meetingId: $meetingId) {

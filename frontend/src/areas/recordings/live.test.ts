@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { partsFor, withParts } from "./live";
+
+const data = { sessionRecordings: ["r1"], sessionTranscript: "t-pending", sessionSummary: null as string | null };
+
+describe("partsFor", () => {
+  it("reads everything again when subscribed (first time and after a reconnect)", () => {
+    expect(partsFor("READY")).toEqual({ recordings: true, transcript: true, summary: true });
+  });
+  it("reads the transcript and summary again with a deleted recording", () => {
+    expect(partsFor("RECORDING_DELETED")).toEqual({ recordings: true, transcript: true, summary: true });
+  });
+  it("reads only what changed otherwise", () => {
+    expect(partsFor("RECORDING")).toEqual({ recordings: true, transcript: false, summary: false });
+    expect(partsFor("TRANSCRIPT")).toEqual({ recordings: false, transcript: true, summary: false });
+    expect(partsFor("SUMMARY")).toEqual({ recordings: false, transcript: false, summary: true });
+  });
+});
+
+describe("withParts", () => {
+  it("puts in the parts read again and keeps the rest", () => {
+    const next = withParts(data, partsFor("SUMMARY"), { sessionSummary: "written" });
+    expect(next).toEqual({ sessionRecordings: ["r1"], sessionTranscript: "t-pending", sessionSummary: "written" });
+  });
+  it("empties a part that is gone", () => {
+    const next = withParts(data, partsFor("RECORDING_DELETED"), { sessionRecordings: [], sessionTranscript: null, sessionSummary: null });
+    expect(next).toEqual({ sessionRecordings: [], sessionTranscript: null, sessionSummary: null });
+  });
+});
