@@ -115,9 +115,7 @@ def _recording(meeting_id: int) -> ProviderRecording:
 FETCHED = ProviderTranscript(
     meeting_uuid="",
     entries=tuple(
-        TranscriptEntry(
-            index=i, start_seconds=i * 5, end_seconds=i * 5 + 4, speaker="T", text=text
-        )
+        TranscriptEntry(index=i, start_seconds=i * 5, end_seconds=i * 5 + 4, speaker="T", text=text)
         for i, text in enumerate(
             [
                 "Today we look at photosynthesis in green plants.",
