@@ -3,13 +3,16 @@ recording may have been missed. Access is attendance.recordings.policy's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from attendance.recordings.models import Recording, RecordingFile
+from attendance.recordings.models import Recording, RecordingFile, Summary, Transcript
 from meetings.models import Meeting
+from meetings.policy import meetings_visible
+from tenants.accounts.models import User
 
 # A session has a recording or two (a class stopped and started again in Zoom); these bound
 # the lists all the same.
@@ -54,3 +57,53 @@ def sessions_without_recording(
         .exclude(zoom_uuid="")
         .order_by("-actual_end", "-pk")[:limit]
     )
+
+
+MAX_AVAILABILITY = 50  # sessions asked at once (a page of the past list)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a viewer may know of a session's recordings (`recordingAvailability`)."""
+
+    meeting_id: int
+    shared: bool
+    available: int = 0
+    deleted: bool = False
+    transcript_status: str | None = None
+    has_summary: bool = False
+
+
+def recording_availability(user: User, meeting_ids: list[int]) -> list[Availability]:
+    """For each of `meeting_ids` (at most MAX_AVAILABILITY, in the order given) that `user` may
+    see: whether its recordings are shared with them and, if so, how many are available,
+    whether one was deleted, its transcript's status, whether it has a summary. Sessions they
+    cannot see are left out. Three queries however many sessions."""
+    from attendance.recordings.policy import meetings_with_recordings_visible
+
+    ids = list(dict.fromkeys(meeting_ids))[:MAX_AVAILABILITY]
+    if not ids:
+        return []
+    visible = set(meetings_visible(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if not visible:
+        return []
+    rows = (
+        meetings_with_recordings_visible(user)
+        .filter(pk__in=visible)
+        .annotate(
+            available=Count("recordings", filter=Q(recordings__status=Recording.Status.AVAILABLE)),
+            deleted=Exists(
+                Recording.objects.filter(meeting=OuterRef("pk"), status=Recording.Status.DELETED)
+            ),
+            transcript_status=Subquery(
+                Transcript.objects.filter(meeting=OuterRef("pk")).values("status")[:1]
+            ),
+            has_summary=Exists(Summary.objects.filter(meeting=OuterRef("pk"))),
+        )
+        .values_list("pk", "available", "deleted", "transcript_status", "has_summary")
+    )
+    shared = {
+        pk: Availability(pk, True, available, deleted, status, summary)
+        for pk, available, deleted, status, summary in rows
+    }
+    return [shared.get(pk) or Availability(pk, False) for pk in ids if pk in visible]
