@@ -131,10 +131,8 @@ class RecordingsQuery:
         if not access.shared:
             return []
         return [
-            recording_from(r, can_delete=access.manages)
-            for r in session_recordings(access.meeting)
+            recording_from(r, can_delete=access.manages) for r in session_recordings(access.meeting)
         ]
-
 
     @strawberry.field(
         description="For a page of sessions (at most 50), what the viewer may know of their"

@@ -12,7 +12,7 @@ from attendance.recordings.models import Recording, RecordingFile
 from meetings.models import Meeting
 from tenants.audit.models import AuditEntry
 
-from .conftest import MP4_ID, RECORDINGS_URL, client_of, recorded, rest_recording, school_shows
+from .conftest import MP4_ID, RECORDINGS_URL, recorded, rest_recording
 
 PASSCODE = "yNYIS408EJygs7rE5vVsJwXIz4-VW7MH"  # the sample's recording_play_passcode
 DOWNLOAD = "https://us06web.zoom.us/recording/download/Qg75t7xZBtEbAkjdlgbfdngCCCC"
@@ -35,48 +35,7 @@ def zoom_links(zoom):
     return zoom.get(RECORDINGS_URL, answers)
 
 
-def _user(world, people, who):
-    return people[who] if who in people else world.users[who]
-
-
-# who, the school shows recordings to students, to parents, whether they get the file
-MATRIX = [
-    ("admin", False, False, True),
-    ("teacher", False, False, True),
-    ("other_teacher", True, True, False),
-    ("student", True, False, True),
-    ("student", False, True, False),
-    ("other_student", True, True, False),
-    ("parent", False, True, True),
-    ("parent", True, False, False),
-    ("other_parent", True, True, False),
-]
-
-
-@pytest.mark.parametrize("use", ["play", "download"])
-@pytest.mark.parametrize(("who", "students", "parents", "allowed"), MATRIX)
-def test_who_gets_the_file(session, people, mp4, zoom_links, use, who, students, parents, allowed):
-    # given
-    world, meeting = session
-    school_shows(world, students=students, parents=parents)
-    client = client_of(world, _user(world, people, who))
-
-    # when
-    response = client.get(f"/recordings/files/{mp4.pk}/{use}/")
-
-    # then: to Zoom with a fresh link, or the same 404 as for a file that does not exist
-    assert response["Cache-Control"] == "no-store"
-    if allowed:
-        assert response.status_code == 302
-        expected = (
-            f"{DOWNLOAD}?access_token=dl-token-1" if use == "download" else f"{PLAY}?pwd={PASSCODE}"
-        )
-        assert response["Location"] == expected
-        assert zoom_links.last_request.qs["include_fields"] == ["download_access_token"]
-    else:
-        assert response.status_code == 404
-        assert b'data-test-id="recording-not-found"' in response.content
-        assert not zoom_links.called
+# Who gets which file of which session: access_matrix.py, test_access_matrix.py.
 
 
 def test_another_schools_admin_gets_nothing(session, beta, mp4, zoom_links):

@@ -39,40 +39,7 @@ def _user(world, people, who):
     return people[who] if who in people else world.users[who]
 
 
-# who, the school shows students, parents → what sessionRecordings says
-MATRIX = [
-    ("admin", False, False, "manage"),
-    ("teacher", False, False, "manage"),
-    ("other_teacher", True, True, "not_found"),
-    ("student", True, False, "see"),
-    ("student", False, True, "empty"),
-    ("other_student", True, True, "not_found"),
-    ("parent", False, True, "see"),
-    ("parent", True, False, "empty"),
-    ("other_parent", True, True, "not_found"),
-]
-
-
-@pytest.mark.parametrize(("who", "students", "parents", "outcome"), MATRIX)
-def test_who_sees_a_sessions_recordings(stored, people, who, students, parents, outcome):
-    # given
-    world, meeting, recording = stored
-    school_shows(world, students=students, parents=parents)
-
-    # when
-    body = _ask(client_of(world, _user(world, people, who)), RECORDINGS, id=str(meeting.pk))
-
-    # then
-    if outcome == "not_found":
-        assert body["data"] is None
-        assert body["errors"][0]["message"] == "No such meeting."
-        return
-    listed = body["data"]["sessionRecordings"]
-    if outcome == "empty":
-        assert listed == []
-        return
-    assert [r["id"] for r in listed] == [str(recording.pk)]  # the deleted one is not listed
-    assert listed[0]["canDelete"] is (outcome == "manage")
+# Who sees and deletes what, for every role and audience: ../access_matrix.py.
 
 
 def test_the_recording_as_the_contract_says(stored):
@@ -149,41 +116,6 @@ def test_a_school_wide_session_does_not_show_its_recordings_to_every_student(sto
 
 
 # --- deleteRecording --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("who", "deletes"),
-    [
-        ("admin", True),
-        ("teacher", True),
-        ("other_teacher", False),
-        ("student", False),
-        ("other_student", False),
-        ("parent", False),
-        ("other_parent", False),
-    ],
-)
-def test_who_may_delete(stored, people, zoom, who, deletes):
-    # given: a school that shows recordings to students and parents
-    world, _, recording = stored
-    school_shows(world, students=True, parents=True)
-    at_zoom = zoom.delete(RECORDINGS_URL, status_code=204)
-
-    # when
-    body = _ask(client_of(world, _user(world, people, who)), DELETE, id=str(recording.pk))
-
-    # then
-    with schema_context(world.schema):
-        status = Recording.objects.get(pk=recording.pk).status
-    if deletes:
-        assert body["data"]["deleteRecording"] == {"ok": True, "errors": []}
-        assert (status, at_zoom.call_count) == ("deleted", 1)
-    else:
-        assert body["data"]["deleteRecording"] == {
-            "ok": False,
-            "errors": [{"field": None, "message": "No such recording.", "code": "not_found"}],
-        }
-        assert (status, at_zoom.called) == ("available", False)
 
 
 def test_another_schools_admin_cannot_delete(stored, beta, zoom):
