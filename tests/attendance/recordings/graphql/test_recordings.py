@@ -173,3 +173,65 @@ def test_a_meeting_no_longer_gives_zooms_links_to_whoever_reads_it(stored):
 
     assert body.get("data") is None
     assert "Cannot query field 'recordings' on type 'Meeting'" in body["errors"][0]["message"]
+
+
+# --- recordingAvailability (who gets what: ../access_matrix.py) --------------------------------
+
+AVAILABILITY = """query($ids: [ID!]!) { recordingAvailability(meetingIds: $ids) {
+  meetingId shared available deleted transcriptStatus hasSummary } }"""
+
+
+def test_availability_tells_a_deleted_recording_and_leaves_out_unknown_ids(stored):
+    world, meeting, _ = stored
+
+    body = _ask(world.client("teacher"), AVAILABILITY, ids=[str(meeting.pk), "999999", "abc"])
+
+    assert body["data"]["recordingAvailability"] == [
+        {
+            "meetingId": str(meeting.pk),
+            "shared": True,
+            "available": 1,
+            "deleted": True,
+            "transcriptStatus": "ready",
+            "hasSummary": True,
+        }
+    ]
+
+
+def test_availability_is_capped(stored):
+    world, meeting, _ = stored
+
+    body = _ask(world.client("admin"), AVAILABILITY, ids=[str(meeting.pk)] * 51)
+
+    assert body["errors"][0]["message"] == "At most 50 sessions at once."
+
+
+@pytest.mark.parametrize("role", ["admin", "teacher", "student"])
+def test_availability_costs_the_same_queries_for_one_session_as_for_twenty(stored, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world, meeting, _ = stored
+    school_shows(world, students=True, parents=False)
+    with schema_context(world.schema):
+        more = [
+            Meeting.objects.create(
+                school_class=meeting.school_class,
+                host=meeting.host,
+                title=f"More {n}",
+                start_time=meeting.start_time,
+                zoom_uuid=f"more-{n}==",
+            )
+            for n in range(19)
+        ]
+        for n, other in enumerate(more):
+            recorded(other, uuid=f"more-{n}==")
+    client = world.client(role)
+
+    def queries(ids):
+        with CaptureQueriesContext(connection) as seen:
+            body = _ask(client, AVAILABILITY, ids=ids)
+        assert len(body["data"]["recordingAvailability"]) == len(ids)
+        return len(seen)
+
+    assert queries([str(meeting.pk)]) == queries([str(m.pk) for m in [meeting, *more]])
