@@ -189,3 +189,31 @@ def test_the_page_is_in_the_persons_language(session, mp4, zoom):
 
     assert response.status_code == 404
     assert "এই রেকর্ডিংটি আর Zoom-এ নেই" in response.content.decode()
+
+
+def test_a_person_opening_files_too_often_is_paused_and_others_are_not(
+    session, mp4, zoom, monkeypatch
+):
+    # given: Zoom answers every time; the throttle's clock is the test's
+    from tenants.accounts import throttle
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttle, "test_clock", lambda: now[0])
+    calls = zoom.get(RECORDINGS_URL, json=rest_recording(download_access_token="dl-token"))
+    world, _ = session
+    teacher, admin = world.client("teacher"), world.client("admin")
+    path = f"/recordings/files/{mp4.pk}/download/"
+
+    # when: thirty openings in a minute, then one more
+    answers = [teacher.get(path).status_code for _ in range(30)]
+    paused = teacher.get(path)
+
+    # then: the thirty-first waits, without a call to Zoom; someone else is not held up
+    assert answers == [302] * 30
+    assert paused.status_code == 429 and paused["Cache-Control"] == "no-store"
+    assert "Wait a minute" in paused.content.decode()
+    assert calls.call_count == 30
+    assert admin.get(path).status_code == 302
+    # and a minute later the teacher may open files again
+    now[0] += 61
+    assert teacher.get(path).status_code == 302
