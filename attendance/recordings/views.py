@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.views import redirect_to_login
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.functional import Promise as StrPromise
@@ -30,6 +29,7 @@ from meetings.providers.base import MeetingProviderError
 from meetings.zoom.factory import ZoomNotConnected
 from tenants.accounts.throttle import Limit, throttle
 from tenants.audit.services import request_ip
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,8 @@ def _open(request: HttpRequest, file_id: int, use: FileUse) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     # Counted before the lookup, so that guessing ids costs the same.
-    if throttle().hit(OPEN_LIMIT, f"{connection.schema_name}:{request.user.pk}").locked_for:
+    who = f"{tenant_connection().schema_name}:{request.user.pk}"
+    if throttle().hit(OPEN_LIMIT, who).locked_for:
         logger.warning("recording files: %s opened too many, paused", request.user.pk)
         return _page(request, "too-many")
     try:
