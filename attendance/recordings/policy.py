@@ -1,15 +1,25 @@
 """Who may see a session's recording, transcript and summary, and who may delete them: the one
 place the GraphQL fields, the search, the play and download routes and the summaries go through.
 
-Those who manage the session see them always (admins; its host; its class's teachers). The
-class's enrolled students, and the parents of enrolled students, see them when the school
+Those who manage the session see them always (admins; its host; its class's teachers). A
+student or a parent sees them when all three hold: they may see the session at all
+(`meetings.policy.meetings_visible`: a staff session or someone else's 1:1 linked to the class
+is not theirs), it is of their class (enrolled / parent of someone enrolled), and the school
 allows it (`RecordingSettings.students_may_view` / `parents_may_view`). Nobody else: a
-school-wide session's recording is not shown to every student of the school. Deleting is for
-those who manage the session. Fails closed, like `meetings.policy`: an inactive user or an
-unknown role sees nothing.
+school-wide session's recording is not shown to every student of the school. Students and
+parents get only the files in VIEWER_FILE_TYPES (not the chat, nor the timeline with
+classmates' names and emails). Deleting and rewriting are for those who manage the session.
+Fails closed, like `meetings.policy`: an inactive user or an unknown role sees nothing.
+
+The API rule: NotFound only when the viewer cannot see the session itself; a session they see
+whose recordings are not for them is `SessionAccess(shared=False)` (the fields answer [] or
+null); the mutations keep NotFound (`to="manage"`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 from django.db.models import Q, QuerySet
 
@@ -18,6 +28,9 @@ from meetings.models import Meeting
 from meetings.policy import NotFound, can_manage_meeting, meetings_visible
 from tenants.accounts.models import Role, User
 from tenants.ids import pk_or_none
+
+# The kinds of file students and parents may see, play and download; managers have them all.
+VIEWER_FILE_TYPES = frozenset({"MP4", "M4A", "TRANSCRIPT", "CC"})
 
 
 def recording_settings() -> RecordingSettings:
@@ -50,7 +63,12 @@ def meetings_with_recordings_visible(
             return Meeting.objects.none()
         rule = Q(school_class__students__parent_links__parent=user)
     # Joins through many-to-many relations repeat rows: select by id instead.
-    return Meeting.objects.filter(pk__in=Meeting.objects.filter(rule).values("pk"))
+    meetings = Meeting.objects.filter(pk__in=Meeting.objects.filter(rule).values("pk"))
+    if user.role in (Role.STUDENT, Role.PARENT):
+        # Of their class, and a session they may see at all (not a staff session, not
+        # someone else's 1:1).
+        meetings = meetings.filter(pk__in=meetings_visible(user).values("pk"))
+    return meetings
 
 
 def recordings_visible(user: User | None) -> QuerySet[Recording]:
@@ -58,18 +76,14 @@ def recordings_visible(user: User | None) -> QuerySet[Recording]:
     return Recording.objects.filter(meeting__in=meetings_with_recordings_visible(user))
 
 
-def can_see_recordings(user: User | None, meeting: Meeting) -> bool:
-    """The same rule for one session."""
-    if user is None or not _active(user):
-        return False
-    if can_manage_meeting(user, meeting):
-        return True
-    return meetings_with_recordings_visible(user).filter(pk=meeting.pk).exists()
-
-
 def can_manage_recordings(user: User | None, meeting: Meeting) -> bool:
     """Deleting a session's recording (here and at Zoom) and writing its summary again."""
     return user is not None and can_manage_meeting(user, meeting)
+
+
+def file_shown(file_type: str, *, manages: bool) -> bool:
+    """Whether a viewer (who may see the recording) may see and open a file of this kind."""
+    return manages or file_type.upper() in VIEWER_FILE_TYPES
 
 
 def access_recording(user: User | None, recording_id: object, *, to: str = "read") -> Recording:
@@ -89,7 +103,8 @@ def access_recording(user: User | None, recording_id: object, *, to: str = "read
 
 def access_recording_file(user: User | None, file_id: object) -> RecordingFile:
     """One file of a recording `user` may see, for playing or downloading: "missing", "not
-    yours" and "its recording was deleted" are the same NotFound."""
+    yours", "not a kind of file for you" and "its recording was deleted" are the same
+    NotFound."""
     pk = pk_or_none(file_id)
     found = (
         RecordingFile.objects.select_related(
@@ -106,23 +121,37 @@ def access_recording_file(user: User | None, file_id: object) -> RecordingFile:
     )
     if found is None:
         raise NotFound("recording")
+    manages = can_manage_recordings(user, found.recording.meeting)
+    if not file_shown(found.file_type, manages=manages):
+        raise NotFound("recording")
     return found
 
 
-def access_session_recordings(user: User | None, meeting_id: object) -> tuple[Meeting, bool]:
-    """A session and whether `user` may see its recordings. NotFound when they may see
-    neither the session nor its recordings; a session they may see whose recordings are not
-    for them (a student, when the school does not show them) is (session, False)."""
+@dataclass(frozen=True)
+class SessionAccess:
+    """A session the viewer may see; `shared`: they may see its recordings, transcript and
+    summary; `manages`: they may delete and rewrite them (and see every kind of file)."""
+
+    meeting: Meeting
+    shared: bool
+    manages: bool
+
+
+def access_session_recordings(
+    user: User | None, meeting_id: object, *, to: Literal["read", "manage"] = "read"
+) -> SessionAccess:
+    """The one door to a session's recordings, transcript and summary. NotFound when `user`
+    cannot see the session itself ("missing" and "not yours" are one), or, `to="manage"`, does
+    not manage it. A session they see whose recordings are not for them is `shared=False`."""
     pk = pk_or_none(meeting_id)
-    meeting = (
-        Meeting.objects.select_related("school_class").filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if meeting is None or not _active(user):
+    if pk is None or user is None or not _active(user) or user.role not in Role.values:
         raise NotFound("meeting")
-    if can_see_recordings(user, meeting):
-        return meeting, True
-    if meetings_visible(user).filter(pk=meeting.pk).exists():
-        return meeting, False
-    raise NotFound("meeting")
+    meeting = Meeting.objects.select_related("school_class").filter(pk=pk).first()
+    if meeting is None:
+        raise NotFound("meeting")
+    if can_manage_recordings(user, meeting):
+        return SessionAccess(meeting=meeting, shared=True, manages=True)
+    if to == "manage" or not meetings_visible(user).filter(pk=pk).exists():
+        raise NotFound("meeting")
+    shared = meetings_with_recordings_visible(user).filter(pk=pk).exists()
+    return SessionAccess(meeting=meeting, shared=shared, manages=False)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from attendance.recordings.models import Transcript, TranscriptCue
-from attendance.recordings.policy import meetings_with_recordings_visible
-from meetings.policy import NotFound
+from attendance.recordings.policy import access_session_recordings
 from tenants.accounts.models import User
-from tenants.ids import pk_or_none
 
 MAX_CUES = 500  # a page of cues; a 2-hour class has about 1,400
 
@@ -16,21 +14,13 @@ class CuesRefused(ValueError):
 
 
 def transcript_for_viewer(*, user: User, meeting_id: object) -> Transcript | None:
-    """The transcript of session `meeting_id` (None: it has none yet). A session `user` cannot
-    see, or whose recordings the school does not show them, is the same NotFound as a missing
-    one."""
-    pk = pk_or_none(meeting_id)
-    meeting = (
-        meetings_with_recordings_visible(user).select_related("transcript").filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if meeting is None:
-        raise NotFound("meeting")
-    try:
-        return meeting.transcript
-    except Transcript.DoesNotExist:
+    """The transcript of session `meeting_id`: None while it has none, and for a viewer who
+    sees the session but not its recordings; NotFound when they cannot see the session
+    (attendance.recordings.policy.access_session_recordings)."""
+    access = access_session_recordings(user, meeting_id)
+    if not access.shared:
         return None
+    return Transcript.objects.filter(meeting=access.meeting).first()
 
 
 def transcript_cues(*, transcript: Transcript, first: int, offset: int) -> list[TranscriptCue]:

@@ -45,7 +45,7 @@ from attendance.recordings.models import (
 from attendance.recordings.policy import meetings_with_recordings_visible
 from meetings.models import Meeting
 from meetings.policy import access_class
-from tenants.accounts.models import User
+from tenants.accounts.models import Role, User
 from tenants.school.models import SchoolClass
 
 MAX_QUERY_CHARS = 200
@@ -245,7 +245,7 @@ class Scope:
         return ids
 
 
-def _scope(meetings: QuerySet[Meeting], *, narrowed: object) -> Scope:
+def _scope(meetings: QuerySet[Meeting], *, narrowed: object, admin: bool) -> Scope:
     sql, params = (
         meetings.order_by()
         .values_list("pk", "start_time", "transcript__cue_count")
@@ -268,7 +268,10 @@ def _scope(meetings: QuerySet[Meeting], *, narrowed: object) -> Scope:
         )
         ready_count, unready_cues, ids, cues = cursor.fetchone()
     rows = list(zip(ids or [], cues or [], strict=True))
-    every = not narrowed and len(rows) == ready_count and not unready_cues
+    # Only an admin's: they see every session, so a transcript stored after this count is
+    # theirs too. Anyone else's search keeps the session filter (a hidden session's transcript
+    # stored meanwhile would otherwise be found).
+    every = admin and not narrowed and len(rows) == ready_count and not unready_cues
     return Scope(meetings=rows, every=every)
 
 
@@ -297,7 +300,9 @@ def transcripts_search(
     meetings = _meetings(user, school_class=school_class, start_from=start_from, start_to=start_to)
     if meetings.query.is_empty():
         return EMPTY
-    scope = _scope(meetings, narrowed=school_class or start_from or start_to)
+    scope = _scope(
+        meetings, narrowed=school_class or start_from or start_to, admin=user.role == Role.ADMIN
+    )
     if not scope.meetings:
         return EMPTY
     with connection.cursor() as cursor:

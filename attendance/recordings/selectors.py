@@ -3,14 +3,15 @@ recording may have been missed. Access is attendance.recordings.policy's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from attendance.recordings.models import Recording, RecordingFile
-from attendance.recordings.policy import can_see_recordings
+from attendance.recordings.models import Recording, RecordingFile, Summary, Transcript
 from meetings.models import Meeting
+from meetings.policy import NotFound, meetings_visible
 from tenants.accounts.models import User
 
 # A session has a recording or two (a class stopped and started again in Zoom); these bound
@@ -58,9 +59,64 @@ def sessions_without_recording(
     )
 
 
+MAX_AVAILABILITY = 50  # sessions asked at once (a page of the past list)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a viewer may know of a session's recordings (`recordingAvailability`)."""
+
+    meeting_id: int
+    shared: bool
+    available: int = 0
+    deleted: bool = False
+    transcript_status: str | None = None
+    has_summary: bool = False
+
+
+def recording_availability(user: User, meeting_ids: list[int]) -> list[Availability]:
+    """For each of `meeting_ids` (at most MAX_AVAILABILITY, in the order given) that `user` may
+    see: whether its recordings are shared with them and, if so, how many are available,
+    whether one was deleted, its transcript's status, whether it has a summary. Sessions they
+    cannot see are left out. Three queries however many sessions."""
+    from attendance.recordings.policy import meetings_with_recordings_visible
+
+    ids = list(dict.fromkeys(meeting_ids))[:MAX_AVAILABILITY]
+    if not ids:
+        return []
+    visible = set(meetings_visible(user).filter(pk__in=ids).values_list("pk", flat=True))
+    if not visible:
+        return []
+    rows = (
+        meetings_with_recordings_visible(user)
+        .filter(pk__in=visible)
+        .annotate(
+            available=Count("recordings", filter=Q(recordings__status=Recording.Status.AVAILABLE)),
+            deleted=Exists(
+                Recording.objects.filter(meeting=OuterRef("pk"), status=Recording.Status.DELETED)
+            ),
+            transcript_status=Subquery(
+                Transcript.objects.filter(meeting=OuterRef("pk")).values("status")[:1]
+            ),
+            has_summary=Exists(Summary.objects.filter(meeting=OuterRef("pk"))),
+        )
+        .values_list("pk", "available", "deleted", "transcript_status", "has_summary")
+    )
+    shared = {
+        pk: Availability(pk, True, available, deleted, status, summary)
+        for pk, available, deleted, status, summary in rows
+    }
+    return [shared.get(pk) or Availability(pk, False) for pk in ids if pk in visible]
+
+
 def may_follow_session_recordings(user_id: int, meeting_id: int) -> bool:
-    """Sync: whether the active user `user_id` may see session `meeting_id`'s recordings, for
-    its live events (`sessionRecordingEvents`), at subscribe and again before events."""
+    """Sync: whether the active user `user_id` may see session `meeting_id`'s recordings (the
+    policy's one door), for its live events (`sessionRecordingEvents`), at subscribe and
+    again before events."""
+    from attendance.recordings.policy import access_session_recordings
+
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    meeting = Meeting.objects.select_related("school_class").filter(pk=meeting_id).first()
-    return user is not None and meeting is not None and can_see_recordings(user, meeting)
+    try:
+        return access_session_recordings(user, meeting_id, to="read").shared
+    except NotFound:
+        return False

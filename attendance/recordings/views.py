@@ -27,7 +27,9 @@ from attendance.recordings.services import (
 from meetings.policy import NotFound
 from meetings.providers.base import MeetingProviderError
 from meetings.zoom.factory import ZoomNotConnected
+from tenants.accounts.throttle import Limit, throttle
 from tenants.audit.services import request_ip
+from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,13 @@ PAGES: dict[str, tuple[int, StrPromise, StrPromise]] = {
             "the class's teacher or the school's admin."
         ),
     ),
+    "too-many": (
+        429,
+        gettext_lazy("Too many recordings opened"),
+        gettext_lazy(
+            "You opened recordings very often in the last minute. Wait a minute, then try again."
+        ),
+    ),
     "zoom-failed": (
         502,
         gettext_lazy("The recording cannot be opened now"),
@@ -83,9 +92,19 @@ def _page(request: HttpRequest, reason: str) -> HttpResponse:
     return response
 
 
+# Each opening is a call on the Zoom account's shared rate limit (the one class starts and
+# registrations need) and an audit entry: a person gets 30 a minute, then a minute's pause.
+OPEN_LIMIT = Limit(name="recording-open", limit=31, window=60, lockout=60)
+
+
 def _open(request: HttpRequest, file_id: int, use: FileUse) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    # Counted before the lookup, so that guessing ids costs the same.
+    who = f"{tenant_connection().schema_name}:{request.user.pk}"
+    if throttle().hit(OPEN_LIMIT, who).locked_for:
+        logger.warning("recording files: %s opened too many, paused", request.user.pk)
+        return _page(request, "too-many")
     try:
         file = access_recording_file(request.user, file_id)
     except NotFound:

@@ -16,16 +16,22 @@ from attendance.recordings.models import RecordingFile as RecordingFileRow
 from attendance.recordings.policy import (
     access_recording,
     access_session_recordings,
-    can_manage_recordings,
+    file_shown,
 )
-from attendance.recordings.selectors import MAX_FILES, session_recordings
+from attendance.recordings.selectors import (
+    MAX_AVAILABILITY,
+    MAX_FILES,
+    recording_availability,
+    session_recordings,
+)
 from attendance.recordings.services import (
     recording_delete,
     recording_file_downloadable,
     recording_file_playable,
 )
-from tenants.graphql.context import client_ip, require_user
+from tenants.graphql.context import NotAllowed, client_ip, require_user
 from tenants.graphql.errors import FieldError, typed_errors
+from tenants.ids import pk_or_none
 
 
 @strawberry.type(description="One file of a recording: a video, the audio, the transcript...")
@@ -59,6 +65,21 @@ class Recording:
     )
 
 
+@strawberry.type(description="What the viewer may know of one session's recordings.")
+class RecordingAvailability:
+    meeting_id: strawberry.ID
+    shared: bool = strawberry.field(
+        description="The viewer may see this session's recordings (false: they are not shared"
+        " with them; the other fields are then empty)."
+    )
+    available: int = strawberry.field(description="Recordings available.")
+    deleted: bool = strawberry.field(description="It had a recording that was deleted.")
+    transcript_status: str | None = strawberry.field(
+        description='"pending", "ready" or "failed"; null when it has no transcript.'
+    )
+    has_summary: bool
+
+
 @strawberry.type
 class DeleteRecordingPayload:
     ok: bool = False
@@ -83,13 +104,16 @@ def file_from(row: RecordingFileRow) -> RecordingFile:
 
 
 def recording_from(row: RecordingRow, *, can_delete: bool) -> Recording:
+    """`can_delete` is also "manages the session": the others get only the kinds of file
+    students and parents may have (policy.VIEWER_FILE_TYPES)."""
+    files = [f for f in row.files.all() if file_shown(f.file_type, manages=can_delete)]
     return Recording(
         id=strawberry.ID(str(row.pk)),
         status=row.status,
         start_time=row.start_time,
         duration_seconds=row.duration_seconds,
         total_size=float(row.total_size),
-        files=[file_from(f) for f in list(row.files.all())[:MAX_FILES]],
+        files=[file_from(f) for f in files[:MAX_FILES]],
         can_delete=can_delete,
     )
 
@@ -103,11 +127,35 @@ class RecordingsQuery:
     )
     def session_recordings(self, info: Info, meeting_id: strawberry.ID) -> list[Recording]:
         user = require_user(info)
-        meeting, allowed = access_session_recordings(user, meeting_id)
-        if not allowed:
+        access = access_session_recordings(user, meeting_id)
+        if not access.shared:
             return []
-        can_delete = can_manage_recordings(user, meeting)
-        return [recording_from(r, can_delete=can_delete) for r in session_recordings(meeting)]
+        return [
+            recording_from(r, can_delete=access.manages) for r in session_recordings(access.meeting)
+        ]
+
+    @strawberry.field(
+        description="For a page of sessions (at most 50), what the viewer may know of their"
+        " recordings; sessions the viewer cannot see are left out."
+    )
+    def recording_availability(
+        self, info: Info, meeting_ids: list[strawberry.ID]
+    ) -> list[RecordingAvailability]:
+        user = require_user(info)
+        if len(meeting_ids) > MAX_AVAILABILITY:
+            raise NotAllowed(f"At most {MAX_AVAILABILITY} sessions at once.")
+        ids = [pk for pk in (pk_or_none(i) for i in meeting_ids) if pk is not None]
+        return [
+            RecordingAvailability(
+                meeting_id=strawberry.ID(str(row.meeting_id)),
+                shared=row.shared,
+                available=row.available,
+                deleted=row.deleted,
+                transcript_status=row.transcript_status,
+                has_summary=row.has_summary,
+            )
+            for row in recording_availability(user, ids)
+        ]
 
 
 @strawberry.type

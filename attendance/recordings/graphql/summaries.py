@@ -5,21 +5,16 @@ the session's managers always, its students and their parents when the school al
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 import strawberry
 from strawberry.types import Info
 
 import meetings.graphql.errors  # noqa: F401 - registers the policy's NotFound as a typed error
 from attendance.recordings.models import Summary as SummaryRow
-from attendance.recordings.policy import can_manage_recordings, can_see_recordings
+from attendance.recordings.policy import access_session_recordings
 from attendance.recordings.summaries import summary_of, summary_rewrite_request
-from meetings.models import Meeting
-from meetings.policy import NotFound
-from tenants.accounts.models import User
 from tenants.graphql.context import require_user
 from tenants.graphql.errors import FieldError, typed_errors
-from tenants.ids import pk_or_none
 
 MAX_ACTION_ITEMS = 50  # the summarisers keep 10 (local) and 20 (remote): a cap, not a page
 
@@ -55,25 +50,6 @@ class RewriteSummaryPayload:
     errors: list[FieldError] = strawberry.field(default_factory=list)
 
 
-def session_for(user: User, meeting_id: object, *, to: Literal["read", "manage"]) -> Meeting:
-    """The session `meeting_id` if `user` may see its recordings (or manage them): "missing"
-    and "not yours" are the same NotFound."""
-    pk = pk_or_none(meeting_id)
-    meeting = (
-        Meeting.objects.select_related("school_class").filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    allowed = meeting is not None and (
-        can_manage_recordings(user, meeting)
-        if to == "manage"
-        else can_see_recordings(user, meeting)
-    )
-    if meeting is None or not allowed:
-        raise NotFound("meeting")
-    return meeting
-
-
 def summary_out(row: SummaryRow, *, manages: bool) -> Summary:
     items = row.action_items if isinstance(row.action_items, list) else []
     return Summary(
@@ -97,16 +73,16 @@ def summary_out(row: SummaryRow, *, manages: bool) -> Summary:
 @strawberry.type
 class SummariesQuery:
     @strawberry.field(
-        description="A session's summary and action items; null until one is written. For those"
-        " who may see its recordings."
+        description="A session's summary and action items; null until one is written, and for"
+        " those who see the session but not its recordings (NotFound: not the session either)."
     )
     def session_summary(self, info: Info, meeting_id: strawberry.ID) -> Summary | None:
         user = require_user(info)
-        meeting = session_for(user, meeting_id, to="read")
-        row = summary_of(meeting=meeting)
+        access = access_session_recordings(user, meeting_id)
+        row = summary_of(meeting=access.meeting) if access.shared else None
         if row is None:
             return None
-        return summary_out(row, manages=can_manage_recordings(user, meeting))
+        return summary_out(row, manages=access.manages)
 
 
 @strawberry.type
@@ -118,6 +94,6 @@ class SummariesMutation:
     @typed_errors(RewriteSummaryPayload)
     def rewrite_summary(self, info: Info, meeting_id: strawberry.ID) -> RewriteSummaryPayload:
         user = require_user(info)
-        meeting = session_for(user, meeting_id, to="manage")
-        summary_rewrite_request(actor=user, meeting=meeting)
+        access = access_session_recordings(user, meeting_id, to="manage")
+        summary_rewrite_request(actor=user, meeting=access.meeting)
         return RewriteSummaryPayload(ok=True, errors=[])

@@ -68,40 +68,26 @@ def summarised(alpha):
 
 
 MANAGERS = ["admin", "teacher"]
-NOBODY = ["other_teacher", "other_student", "other_parent"]
 
 
-@pytest.mark.parametrize(
-    ("students", "parents", "allowed"),
-    [
-        (False, False, MANAGERS),
-        (True, False, [*MANAGERS, "student"]),
-        (False, True, [*MANAGERS, "parent"]),
-        (True, True, [*MANAGERS, "student", "parent"]),
-    ],
-)
-def test_who_reads_a_sessions_summary(alpha, people, summarised, students, parents, allowed):
-    # given: the school's choice
+@pytest.mark.parametrize("role", ["teacher", "student", "parent"])
+def test_the_summary_as_its_readers_see_it(alpha, people, summarised, role):
+    # given: a school that shows recordings (who reads what: access_matrix.py)
     with schema_context(alpha.schema):
-        recording_settings_set(students_may_view=students, parents_may_view=parents)
+        recording_settings_set(students_may_view=True, parents_may_view=True)
 
-    for role, client in people.items():
-        # when
-        body = post(client, READ, id=str(summarised.pk))
+    # when
+    body = post(people[role], READ, id=str(summarised.pk))
 
-        # then
-        if role in allowed:
-            summary = body["data"]["sessionSummary"]
-            assert "errors" not in body, role
-            assert summary["method"] == "local" and "photosynthesis" in summary["text"].lower()
-            assert summary["actionItems"][0]["speaker"] == TEACHER
-            assert summary["actionItems"][0]["startMs"] == 175_000
-            # why it fell back: for those who manage the session only
-            expected = "the endpoint answered HTTP 500" if role in MANAGERS else None
-            assert summary["fallbackReason"] == expected, role
-        else:
-            assert body["data"] == {"sessionSummary": None}, role
-            assert [e["message"] for e in body["errors"]] == ["No such meeting."], role
+    # then
+    summary = body["data"]["sessionSummary"]
+    assert "errors" not in body
+    assert summary["method"] == "local" and "photosynthesis" in summary["text"].lower()
+    assert summary["actionItems"][0]["speaker"] == TEACHER
+    assert summary["actionItems"][0]["startMs"] == 175_000
+    # why it fell back: for those who manage the session only
+    expected = "the endpoint answered HTTP 500" if role in MANAGERS else None
+    assert summary["fallbackReason"] == expected
 
 
 def test_a_session_without_a_summary_reads_null(alpha):
@@ -168,23 +154,6 @@ def test_those_who_manage_the_session_have_it_written_again(
     assert [(m.actor_name, m.args, m.options["tenant_schema"]) for m in queued] == [
         ("summary_write", (summarised.pk,), "alpha")
     ]
-
-
-@pytest.mark.parametrize("role", ["student", "parent", *NOBODY])
-def test_nobody_else_may_even_when_they_may_read_it(
-    alpha, people, summarised, role, django_capture_on_commit_callbacks
-):
-    with schema_context(alpha.schema):
-        recording_settings_set(students_may_view=True, parents_may_view=True)
-    broker = dramatiq.get_broker()
-    broker.flush_all()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        body = post(people[role], REWRITE, id=str(summarised.pk))
-
-    assert body["data"]["rewriteSummary"]["ok"] is False
-    assert [e["code"] for e in body["data"]["rewriteSummary"]["errors"]] == ["not_found"]
-    assert _queued() == []
 
 
 def test_another_schools_admin_may_not(beta, summarised, django_capture_on_commit_callbacks):

@@ -12,7 +12,7 @@ from attendance.recordings.models import Recording, RecordingFile
 from meetings.models import Meeting
 from tenants.audit.models import AuditEntry
 
-from .conftest import MP4_ID, RECORDINGS_URL, client_of, recorded, rest_recording, school_shows
+from .conftest import MP4_ID, RECORDINGS_URL, recorded, rest_recording
 
 PASSCODE = "yNYIS408EJygs7rE5vVsJwXIz4-VW7MH"  # the sample's recording_play_passcode
 DOWNLOAD = "https://us06web.zoom.us/recording/download/Qg75t7xZBtEbAkjdlgbfdngCCCC"
@@ -35,48 +35,7 @@ def zoom_links(zoom):
     return zoom.get(RECORDINGS_URL, answers)
 
 
-def _user(world, people, who):
-    return people[who] if who in people else world.users[who]
-
-
-# who, the school shows recordings to students, to parents, whether they get the file
-MATRIX = [
-    ("admin", False, False, True),
-    ("teacher", False, False, True),
-    ("other_teacher", True, True, False),
-    ("student", True, False, True),
-    ("student", False, True, False),
-    ("other_student", True, True, False),
-    ("parent", False, True, True),
-    ("parent", True, False, False),
-    ("other_parent", True, True, False),
-]
-
-
-@pytest.mark.parametrize("use", ["play", "download"])
-@pytest.mark.parametrize(("who", "students", "parents", "allowed"), MATRIX)
-def test_who_gets_the_file(session, people, mp4, zoom_links, use, who, students, parents, allowed):
-    # given
-    world, meeting = session
-    school_shows(world, students=students, parents=parents)
-    client = client_of(world, _user(world, people, who))
-
-    # when
-    response = client.get(f"/recordings/files/{mp4.pk}/{use}/")
-
-    # then: to Zoom with a fresh link, or the same 404 as for a file that does not exist
-    assert response["Cache-Control"] == "no-store"
-    if allowed:
-        assert response.status_code == 302
-        expected = (
-            f"{DOWNLOAD}?access_token=dl-token-1" if use == "download" else f"{PLAY}?pwd={PASSCODE}"
-        )
-        assert response["Location"] == expected
-        assert zoom_links.last_request.qs["include_fields"] == ["download_access_token"]
-    else:
-        assert response.status_code == 404
-        assert b'data-test-id="recording-not-found"' in response.content
-        assert not zoom_links.called
+# Who gets which file of which session: access_matrix.py, test_access_matrix.py.
 
 
 def test_another_schools_admin_gets_nothing(session, beta, mp4, zoom_links):
@@ -230,3 +189,31 @@ def test_the_page_is_in_the_persons_language(session, mp4, zoom):
 
     assert response.status_code == 404
     assert "এই রেকর্ডিংটি আর Zoom-এ নেই" in response.content.decode()
+
+
+def test_a_person_opening_files_too_often_is_paused_and_others_are_not(
+    session, mp4, zoom, monkeypatch
+):
+    # given: Zoom answers every time; the throttle's clock is the test's
+    from tenants.accounts import throttle
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(throttle, "test_clock", lambda: now[0])
+    calls = zoom.get(RECORDINGS_URL, json=rest_recording(download_access_token="dl-token"))
+    world, _ = session
+    teacher, admin = world.client("teacher"), world.client("admin")
+    path = f"/recordings/files/{mp4.pk}/download/"
+
+    # when: thirty openings in a minute, then one more
+    answers = [teacher.get(path).status_code for _ in range(30)]
+    paused = teacher.get(path)
+
+    # then: the thirty-first waits, without a call to Zoom; someone else is not held up
+    assert answers == [302] * 30
+    assert paused.status_code == 429 and paused["Cache-Control"] == "no-store"
+    assert "Wait a minute" in paused.content.decode()
+    assert calls.call_count == 30
+    assert admin.get(path).status_code == 302
+    # and a minute later the teacher may open files again
+    now[0] += 61
+    assert teacher.get(path).status_code == 302

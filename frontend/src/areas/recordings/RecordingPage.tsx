@@ -88,12 +88,19 @@ function Contents({ meeting, data, refetch }: { meeting: Meeting; data: Recordin
   const transcript = data.sessionTranscript;
   const summary = data.sessionSummary;
   const nothing = !recordings.length && !transcript && !summary;
+  const availability = data.recordingAvailability[0];
   return (
     <>
       {nothing && deleted.length ? (
         <Section testId="recording-files">
           <Notice kind="success" testId="recording-deleted-notice">
             {t("recordings:files.deleted")}
+          </Notice>
+        </Section>
+      ) : nothing && availability?.deleted ? (
+        <Section testId="recording-files">
+          <Notice kind="info" testId="recording-was-deleted">
+            {t("recordings:files.wasDeleted")}
           </Notice>
         </Section>
       ) : nothing ? (
@@ -159,16 +166,20 @@ export function RecordingPage({ meetingId }: { meetingId: string }) {
     >
       <Head meeting={m} />
       {session.error && !session.data ? (
+        <Section testId="recording-failed">
+          <Notice kind="error" testId="recording-failed-reason">
+            {session.error}
+          </Notice>
+          <Button kind="small" onClick={() => void session.refetch()} testId="recording-retry">
+            {t("recordings:page.retry")}
+          </Button>
+        </Section>
+      ) : session.data && session.data.recordingAvailability[0]?.shared === false ? (
+        // the session is theirs to see, its recordings are not (the school's choice)
         <Section testId="recording-unavailable">
           <Empty title={t("recordings:page.unavailable.title")} testId="recording-unavailable-note">
             {t("recordings:page.unavailable.body")}
           </Empty>
-          <p class="muted small" data-test-id="recording-unavailable-reason">
-            {session.error}
-          </p>
-          <Button kind="small" onClick={() => void session.refetch()} testId="recording-retry">
-            {t("recordings:page.retry")}
-          </Button>
         </Section>
       ) : !session.data ? (
         <Loading what={t("recordings:page.loading")} />

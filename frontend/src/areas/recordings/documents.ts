@@ -21,6 +21,7 @@ export const SESSION = graphql(`
       text method model createdAt fallbackReason
       actionItems { text speaker startMs }
     }
+    recordingAvailability(meetingIds: [$meetingId]) { meetingId shared available deleted }
   }
 `);
 
@@ -36,6 +37,7 @@ export const SESSION_PARTS = graphql(`
       text method model createdAt fallbackReason
       actionItems { text speaker startMs }
     }
+    recordingAvailability(meetingIds: [$meetingId]) @include(if: $recordings) { meetingId shared available deleted }
   }
 `);
 
@@ -54,9 +56,11 @@ export const CUES = graphql(`
   }
 `);
 
-export const HAS_RECORDING = graphql(`
-  query RecordingsHas($meetingId: ID!) {
-    sessionRecordings(meetingId: $meetingId) { id status }
+/** What the viewer may know of a page of sessions' recordings: one request for a whole list
+ * (at most 50 sessions; those the viewer cannot see are left out). */
+export const AVAILABILITY = graphql(`
+  query RecordingsAvailability($meetingIds: [ID!]!) {
+    recordingAvailability(meetingIds: $meetingIds) { meetingId shared available deleted transcriptStatus hasSummary }
   }
 `);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { partsFor, withParts } from "./live";
 
-const data = { sessionRecordings: ["r1"], sessionTranscript: "t-pending", sessionSummary: null as string | null };
+const data = { sessionRecordings: ["r1"], sessionTranscript: "t-pending", sessionSummary: null as string | null, recordingAvailability: ["a1"] };
 
 describe("partsFor", () => {
   it("reads everything again when subscribed (first time and after a reconnect)", () => {
@@ -20,10 +20,10 @@ describe("partsFor", () => {
 describe("withParts", () => {
   it("puts in the parts read again and keeps the rest", () => {
     const next = withParts(data, partsFor("SUMMARY"), { sessionSummary: "written" });
-    expect(next).toEqual({ sessionRecordings: ["r1"], sessionTranscript: "t-pending", sessionSummary: "written" });
+    expect(next).toEqual({ ...data, sessionSummary: "written" });
   });
   it("empties a part that is gone", () => {
-    const next = withParts(data, partsFor("RECORDING_DELETED"), { sessionRecordings: [], sessionTranscript: null, sessionSummary: null });
-    expect(next).toEqual({ sessionRecordings: [], sessionTranscript: null, sessionSummary: null });
+    const fresh = { sessionRecordings: [] as string[], sessionTranscript: null as string | null, sessionSummary: null as string | null, recordingAvailability: ["a1 deleted"] };
+    expect(withParts(data, partsFor("RECORDING_DELETED"), fresh)).toEqual(fresh);
   });
 });

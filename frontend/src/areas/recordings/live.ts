@@ -27,21 +27,24 @@ export function partsFor(kind: LiveKind): Parts {
   }
 }
 
-export interface SessionData<R, T, S> {
+export interface SessionData<R, T, S, A> {
   sessionRecordings: R[];
   sessionTranscript: T | null;
   sessionSummary: S | null;
+  /** Whether they are shared with the viewer, and deleted: it goes with the recordings. */
+  recordingAvailability: A[];
 }
 
 /** `data` with the parts read again (`fresh`) in place of the old ones; the rest kept. */
-export function withParts<R, T, S>(
-  data: SessionData<R, T, S>,
+export function withParts<R, T, S, A, D extends SessionData<R, T, S, A>>(
+  data: D,
   parts: Parts,
-  fresh: { sessionRecordings?: R[] | null; sessionTranscript?: T | null; sessionSummary?: S | null },
-): SessionData<R, T, S> {
+  fresh: { sessionRecordings?: R[] | null; sessionTranscript?: T | null; sessionSummary?: S | null; recordingAvailability?: A[] | null },
+): D {
   return {
     ...data,
     sessionRecordings: parts.recordings ? (fresh.sessionRecordings ?? []) : data.sessionRecordings,
+    recordingAvailability: parts.recordings ? (fresh.recordingAvailability ?? []) : data.recordingAvailability,
     sessionTranscript: parts.transcript ? (fresh.sessionTranscript ?? null) : data.sessionTranscript,
     sessionSummary: parts.summary ? (fresh.sessionSummary ?? null) : data.sessionSummary,
   };

@@ -8,7 +8,7 @@ import { t } from "../../i18n";
 import { fmt } from "../../i18n/format";
 import { BASE, Link, navigate, useLocation } from "../../router";
 import { Button, Empty, Field, Loading, Notice, Page, Tabs } from "../../ui";
-import { RecordingLink } from "../recordings/RecordingLink";
+import { type Availability, MAX_AVAILABILITY, RecordingLink, useRecordingAvailability } from "../recordings/RecordingLink";
 import type { Me } from "../types";
 import { isUpcoming } from "./joinWindow";
 import { JoinButton, RsvpPicker, SessionLine, SessionStatus, StartClassButton, useNow } from "./parts";
@@ -40,7 +40,18 @@ const PAGE = 20;
 type Item = SessionsListQuery["meetings"]["items"][number];
 type Policy = SessionsListQuery["joinPolicy"];
 
-export function SessionRow({ session, me, policy }: { session: Item; me: Me; policy: Policy }) {
+export function SessionRow({
+  session,
+  me,
+  policy,
+  recording,
+}: {
+  session: Item;
+  me: Me;
+  policy: Policy;
+  /** The list's answer on this session's recording (undefined: the row asks for itself). */
+  recording?: Availability | null;
+}) {
   const student = me.role === "STUDENT";
   return (
     <li class="row session-row" data-test-id="session" data-meeting-id={session.id} data-status={session.status}>
@@ -49,7 +60,9 @@ export function SessionRow({ session, me, policy }: { session: Item; me: Me; pol
       <div class="row-actions">
         {session.canManage && <StartClassButton session={session} small />}
         {student && <JoinButton session={session} joinUrl={session.joinUrl} policy={policy} />}
-        {session.status === "ENDED" && <RecordingLink meetingId={session.id} />}
+        {session.status === "ENDED" && (
+          <RecordingLink meetingId={session.id} availability={recording} />
+        )}
       </div>
       {student && session.status === "SCHEDULED" && <RsvpPicker meetingId={session.id} answer={session.myRsvp} />}
     </li>
@@ -60,6 +73,12 @@ function List({ when, me, classId }: { when: MeetingWhen; me: Me; classId: strin
   const [limit, setLimit] = useState(PAGE);
   const { data, error, loading } = useQuery(LIST, { when, limit, offset: 0, classId }, `${when}:${limit}:${classId}`);
   const now = useNow();
+  // one request for the recordings of every ended session shown, not one a row
+  const ended = (data?.meetings.items ?? []).filter((m) => m.status === "ENDED").map((m) => m.id);
+  const recordings = useRecordingAvailability(ended);
+  const asked = new Set(ended.slice(0, MAX_AVAILABILITY));
+  // beyond the server's limit on one request (many pages shown), a row asks for itself
+  const recordingOf = (id: string) => (asked.has(id) ? (recordings?.get(id) ?? null) : undefined);
   if (error && !data) return <Notice kind="error">{error}</Notice>;
   if (!data) return <Loading />;
   // The server already sorts them apart; the clock here keeps a session that ended while the
@@ -81,7 +100,7 @@ function List({ when, me, classId }: { when: MeetingWhen; me: Me; classId: strin
     <>
       <ul class="rows" data-test-id={`sessions-${when.toLowerCase()}`}>
         {items.map((m) => (
-          <SessionRow key={m.id} session={m} me={me} policy={data.joinPolicy} />
+          <SessionRow key={m.id} session={m} me={me} policy={data.joinPolicy} recording={recordingOf(m.id)} />
         ))}
       </ul>
       {data.meetings.hasMore && (

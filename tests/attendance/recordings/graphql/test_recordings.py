@@ -39,40 +39,7 @@ def _user(world, people, who):
     return people[who] if who in people else world.users[who]
 
 
-# who, the school shows students, parents → what sessionRecordings says
-MATRIX = [
-    ("admin", False, False, "manage"),
-    ("teacher", False, False, "manage"),
-    ("other_teacher", True, True, "not_found"),
-    ("student", True, False, "see"),
-    ("student", False, True, "empty"),
-    ("other_student", True, True, "not_found"),
-    ("parent", False, True, "see"),
-    ("parent", True, False, "empty"),
-    ("other_parent", True, True, "not_found"),
-]
-
-
-@pytest.mark.parametrize(("who", "students", "parents", "outcome"), MATRIX)
-def test_who_sees_a_sessions_recordings(stored, people, who, students, parents, outcome):
-    # given
-    world, meeting, recording = stored
-    school_shows(world, students=students, parents=parents)
-
-    # when
-    body = _ask(client_of(world, _user(world, people, who)), RECORDINGS, id=str(meeting.pk))
-
-    # then
-    if outcome == "not_found":
-        assert body["data"] is None
-        assert body["errors"][0]["message"] == "No such meeting."
-        return
-    listed = body["data"]["sessionRecordings"]
-    if outcome == "empty":
-        assert listed == []
-        return
-    assert [r["id"] for r in listed] == [str(recording.pk)]  # the deleted one is not listed
-    assert listed[0]["canDelete"] is (outcome == "manage")
+# Who sees and deletes what, for every role and audience: ../access_matrix.py.
 
 
 def test_the_recording_as_the_contract_says(stored):
@@ -151,41 +118,6 @@ def test_a_school_wide_session_does_not_show_its_recordings_to_every_student(sto
 # --- deleteRecording --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("who", "deletes"),
-    [
-        ("admin", True),
-        ("teacher", True),
-        ("other_teacher", False),
-        ("student", False),
-        ("other_student", False),
-        ("parent", False),
-        ("other_parent", False),
-    ],
-)
-def test_who_may_delete(stored, people, zoom, who, deletes):
-    # given: a school that shows recordings to students and parents
-    world, _, recording = stored
-    school_shows(world, students=True, parents=True)
-    at_zoom = zoom.delete(RECORDINGS_URL, status_code=204)
-
-    # when
-    body = _ask(client_of(world, _user(world, people, who)), DELETE, id=str(recording.pk))
-
-    # then
-    with schema_context(world.schema):
-        status = Recording.objects.get(pk=recording.pk).status
-    if deletes:
-        assert body["data"]["deleteRecording"] == {"ok": True, "errors": []}
-        assert (status, at_zoom.call_count) == ("deleted", 1)
-    else:
-        assert body["data"]["deleteRecording"] == {
-            "ok": False,
-            "errors": [{"field": None, "message": "No such recording.", "code": "not_found"}],
-        }
-        assert (status, at_zoom.called) == ("available", False)
-
-
 def test_another_schools_admin_cannot_delete(stored, beta, zoom):
     world, _, recording = stored
     at_zoom = zoom.delete(RECORDINGS_URL, status_code=204)
@@ -241,3 +173,65 @@ def test_a_meeting_no_longer_gives_zooms_links_to_whoever_reads_it(stored):
 
     assert body.get("data") is None
     assert "Cannot query field 'recordings' on type 'Meeting'" in body["errors"][0]["message"]
+
+
+# --- recordingAvailability (who gets what: ../access_matrix.py) --------------------------------
+
+AVAILABILITY = """query($ids: [ID!]!) { recordingAvailability(meetingIds: $ids) {
+  meetingId shared available deleted transcriptStatus hasSummary } }"""
+
+
+def test_availability_tells_a_deleted_recording_and_leaves_out_unknown_ids(stored):
+    world, meeting, _ = stored
+
+    body = _ask(world.client("teacher"), AVAILABILITY, ids=[str(meeting.pk), "999999", "abc"])
+
+    assert body["data"]["recordingAvailability"] == [
+        {
+            "meetingId": str(meeting.pk),
+            "shared": True,
+            "available": 1,
+            "deleted": True,
+            "transcriptStatus": "ready",
+            "hasSummary": True,
+        }
+    ]
+
+
+def test_availability_is_capped(stored):
+    world, meeting, _ = stored
+
+    body = _ask(world.client("admin"), AVAILABILITY, ids=[str(meeting.pk)] * 51)
+
+    assert body["errors"][0]["message"] == "At most 50 sessions at once."
+
+
+@pytest.mark.parametrize("role", ["admin", "teacher", "student"])
+def test_availability_costs_the_same_queries_for_one_session_as_for_twenty(stored, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world, meeting, _ = stored
+    school_shows(world, students=True, parents=False)
+    with schema_context(world.schema):
+        more = [
+            Meeting.objects.create(
+                school_class=meeting.school_class,
+                host=meeting.host,
+                title=f"More {n}",
+                start_time=meeting.start_time,
+                zoom_uuid=f"more-{n}==",
+            )
+            for n in range(19)
+        ]
+        for n, other in enumerate(more):
+            recorded(other, uuid=f"more-{n}==")
+    client = world.client(role)
+
+    def queries(ids):
+        with CaptureQueriesContext(connection) as seen:
+            body = _ask(client, AVAILABILITY, ids=ids)
+        assert len(body["data"]["recordingAvailability"]) == len(ids)
+        return len(seen)
+
+    assert queries([str(meeting.pk)]) == queries([str(m.pk) for m in [meeting, *more]])
