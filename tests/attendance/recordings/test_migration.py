@@ -99,6 +99,7 @@ def test_migrations_hold_their_expressions_without_importing_the_apps_code():
     search column's expression is written out in 0008, and it is the model's (no changes)."""
     import ast
     from importlib import import_module
+    from pathlib import Path
 
     from django.db import models
     from django.db.migrations.autodetector import MigrationAutodetector
@@ -109,7 +110,7 @@ def test_migrations_hold_their_expressions_without_importing_the_apps_code():
     module = import_module("attendance.migrations.0008_transcriptcue_search")
     imported = {
         alias.name if isinstance(node, ast.Import) else node.module
-        for node in ast.walk(ast.parse(open(module.__file__, encoding="utf-8").read()))
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8")))
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
