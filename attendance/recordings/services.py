@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db import transaction
@@ -39,6 +39,7 @@ from realtime.events import publish
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection
+from tenants.text import text_clean
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,7 @@ MAX_BYTES = 2**62
 MAX_SECONDS = 2**31 - 1
 
 
-def _text(value: str, length: int) -> str:
-    return value.replace("\x00", "")[:length]
+_text = text_clean
 
 
 def _file_key(file: ProviderFile) -> str:
@@ -250,13 +250,12 @@ def recording_reconcile(
         if stored is None:
             return "known"
         # Its transcript's event was likely missed too: fetched as that event would have.
-        transcripts = sorted(
-            (f for f in found.files if f.file_type == "TRANSCRIPT" and f.status == "completed"),
-            key=lambda f: f.recording_start or datetime.max.replace(tzinfo=UTC),
-        )
+        transcripts = found.transcript_files()
         if transcripts:
             transcript_request(
-                meeting=meeting, zoom_file_id=transcripts[0].id, zoom_uuid=found.uuid
+                meeting=meeting,
+                zoom_file_id=transcripts[0].id,
+                zoom_uuid=found.uuid or meeting.zoom_uuid,
             )
     logger.info("recording of meeting %s stored from Zoom (its event was missed)", meeting.pk)
     return "stored"
