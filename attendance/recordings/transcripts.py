@@ -282,7 +282,7 @@ def cues_delete(*, meeting_ids: Sequence[int] = (), transcript_ids: Sequence[int
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {TranscriptCue._meta.db_table}"  # noqa: S608 - the model's own table
-            " WHERE meeting_id = ANY(%s) OR transcript_id = ANY(%s)",
+            " WHERE meeting_id = ANY(%s::bigint[]) OR transcript_id = ANY(%s::bigint[])",
             [list(meeting_ids), list(transcript_ids)],
         )
 
