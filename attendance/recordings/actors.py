@@ -65,3 +65,12 @@ def recordings_retention_purge() -> None:
     from attendance.recordings.services import recordings_retention_purge as purge
 
     purge()
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=0)
+def transcripts_resend() -> None:
+    """Periodic, one message per school: the fetch and summary messages that were lost sent
+    again (attendance.recordings.transcripts.transcripts_resend)."""
+    from attendance.recordings.transcripts import transcripts_resend as resend
+
+    resend()

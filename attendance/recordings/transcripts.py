@@ -23,6 +23,7 @@ import logging
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -285,6 +286,63 @@ def cues_delete(*, meeting_ids: Sequence[int] = (), transcript_ids: Sequence[int
             " WHERE meeting_id = ANY(%s::bigint[]) OR transcript_id = ANY(%s::bigint[])",
             [list(meeting_ids), list(transcript_ids)],
         )
+
+
+# --- lost messages -------------------------------------------------------------------------------
+
+# A pending transcript untouched this long has no fetch on its way (the actor's retries touch it
+# within about half an hour): its message was lost (Redis down at the commit, a worker killed).
+RESEND_AFTER_MINUTES = 60
+# A ready transcript with no summary this long after it was stored: its summary message was lost.
+SUMMARY_RESEND_AFTER_MINUTES = 30
+RESEND_BATCH = 50  # of each, per school and run
+
+
+@dataclass
+class Resent:
+    fetches: int = 0
+    summaries: int = 0
+
+
+def transcripts_resend(*, now: datetime | None = None, batch: int = RESEND_BATCH) -> Resent:
+    """The periodic job's body (one school): the fetch sent again for transcripts pending longer
+    than RESEND_AFTER_MINUTES (their attempts counted afresh), the summary for ready
+    transcripts with cues and no summary, oldest first, at most `batch` of each."""
+    now = now or timezone.now()
+    result = Resent()
+    stale = Transcript.objects.filter(
+        status=Transcript.Status.PENDING,
+        updated_at__lt=now - timedelta(minutes=RESEND_AFTER_MINUTES),
+    ).order_by("updated_at", "pk")
+    unsummarised = Transcript.objects.filter(
+        status=Transcript.Status.READY,
+        cue_count__gt=0,
+        fetched_at__lt=now - timedelta(minutes=SUMMARY_RESEND_AFTER_MINUTES),
+        meeting__summary__isnull=True,
+    ).order_by("fetched_at", "pk")
+    with transaction.atomic():
+        fetch_ids = list(stale.values_list("meeting_id", flat=True)[:batch])
+        Transcript.objects.filter(
+            meeting_id__in=fetch_ids, status=Transcript.Status.PENDING
+        ).update(attempts=0, updated_at=now)
+        summary_ids = list(unsummarised.values_list("meeting_id", flat=True)[:batch])
+
+        def send() -> None:
+            for meeting_id in fetch_ids:
+                actors.transcript_fetch.send(meeting_id)
+            for meeting_id in summary_ids:
+                actors.summary_write.send(meeting_id)
+
+        transaction.on_commit(send)
+    result.fetches, result.summaries = len(fetch_ids), len(summary_ids)
+    if fetch_ids or summary_ids:
+        logger.warning(
+            "transcripts of meetings %s sent to be fetched again, summaries of %s to be written"
+            " (their messages were lost)",
+            fetch_ids,
+            summary_ids,
+        )
+    return result
 
 
 # --- speakers -----------------------------------------------------------------------------------
