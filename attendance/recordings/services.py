@@ -360,6 +360,10 @@ class RetentionPurged:
     summaries: int = 0
 
 
+# Zoom's "the recording is still being processed" (HTTP 400): a refusal for now, not for good.
+ZOOM_BUSY_CODES = frozenset({"3303"})
+
+
 def recordings_retention_purge(
     *, now: datetime | None = None, batch: int = RETENTION_BATCH
 ) -> RetentionPurged:
@@ -387,8 +391,15 @@ def recordings_retention_purge(
     )
     for recording in due:
         try:
-            if recording_delete(recording=recording, actor=None, reason="retention"):
-                result.recordings += 1
+            try:
+                if recording_delete(recording=recording, actor=None, reason="retention"):
+                    result.recordings += 1
+            except MeetingProviderError as exc:
+                if str(exc.code) in ZOOM_BUSY_CODES:
+                    raise ProviderUnavailableError(
+                        exc.message, status=exc.status, code=exc.code
+                    ) from exc
+                raise
         except (ProviderUnavailableError, RateLimitError) as exc:
             # Zoom is to be asked again next run; what is kept here goes now, as promised.
             result.failed += 1

@@ -239,3 +239,22 @@ def test_purged_transcripts_lose_their_cues_without_loading_them(session, zoom):
     assert result.transcripts == 1 and left == 0
     assert touching[0].startswith(f"DELETE FROM {cue_table}")
     assert not [sql for sql in touching[1:] if sql.startswith("DELETE")]
+
+
+def test_a_recording_zoom_is_still_processing_is_asked_again_not_given_up(session, zoom):
+    # given: an old recording Zoom cannot delete yet (400, code 3303: still being processed)
+    world, _ = session
+    _zoom_delete(zoom, "busy==", status_code=400, json={"code": 3303, "message": "Processing"})
+    with schema_context(world.schema):
+        _keep(7)
+        busy = recorded(_session(world, days_ago=8, uuid="busy=="), uuid="busy==")
+
+        # when
+        result = recordings_retention_purge()
+
+        status = Recording.objects.get(pk=busy.pk).status
+        left = Transcript.objects.count()
+
+    # then: kept for the next run (the transcript goes now, as promised)
+    assert (result.failed, result.refused) == (1, 0)
+    assert status == "available" and left == 0
