@@ -17,6 +17,7 @@ class AttendanceConfig(AppConfig):
         from attendance.recordings.actors import (
             recordings_reconcile_sweep,
             recordings_retention_purge,
+            transcripts_resend,
         )
         from tenants.scheduler import Job
         from tenants.tasking import send_to_each_tenant
@@ -40,4 +41,6 @@ class AttendanceConfig(AppConfig):
                 3600,
                 lambda: send_to_each_tenant(recordings_retention_purge),
             ),
+            # Transcript fetches and summaries whose message was lost are sent again.
+            Job("transcripts-resend", 900, lambda: send_to_each_tenant(transcripts_resend)),
         ]

@@ -147,22 +147,12 @@ def _on_transcript_completed(event: WebhookEvent, obj: dict[str, Any], batch: _B
 def _transcript_listed(meeting: Meeting, obj: dict[str, Any]) -> bool:
     """Ask for the session's transcript if the event lists a finished TRANSCRIPT file (only
     its id is used: the fetch asks Zoom for fresh links). False when it lists none."""
-    listed = obj.get("recording_files")
-    files = sorted(
-        (
-            f
-            for f in (listed if isinstance(listed, list) else [])
-            if isinstance(f, dict)
-            and str(f.get("file_type") or "").upper() == "TRANSCRIPT"
-            and str(f.get("status") or "completed").lower() == "completed"
-        ),
-        key=lambda f: str(f.get("recording_start") or ""),
-    )
+    files = recording_from_zoom(obj, check_links=False).transcript_files()
     if not files:
         return False
     transcript_request(
         meeting=meeting,
-        zoom_file_id=str(files[0].get("id") or ""),
+        zoom_file_id=files[0].id,
         zoom_uuid=str(obj.get("uuid") or ""),
     )
     return True

@@ -43,3 +43,9 @@ def text_validate(model: type[models.Model], **values: str | None) -> None:
             errors[field] = problem
     if errors:
         raise ValidationError(errors)
+
+
+def text_clean(value: str, length: int) -> str:
+    """`value` as a column takes it whatever it holds (text from outside, e.g. Zoom's): NUL
+    characters dropped, cut at `length`."""
+    return value.replace(NUL, "")[:length]

@@ -5,8 +5,6 @@ import django.contrib.postgres.search
 from django.conf import settings
 from django.db import migrations, models
 
-import attendance.recordings.models
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -21,7 +19,22 @@ class Migration(migrations.Migration):
             name="search",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=attendance.recordings.models.SearchDocument("text"),
+                # Frozen here (attendance.recordings.models.search_document as it was written).
+                expression=models.Func(
+                    models.Func(
+                        models.Func(
+                            "text",
+                            template="normalize(%(expressions)s, NFC)",
+                            output_field=models.TextField(),
+                        ),
+                        models.Value("\u200c\u200d"),
+                        models.Value(""),
+                        function="translate",
+                        output_field=models.TextField(),
+                    ),
+                    template="to_tsvector('english'::regconfig, %(expressions)s)",
+                    output_field=django.contrib.postgres.search.SearchVectorField(),
+                ),
                 output_field=django.contrib.postgres.search.SearchVectorField(),
             ),
         ),

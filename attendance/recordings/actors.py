@@ -2,6 +2,7 @@
 through attendance.actors."""
 
 import dramatiq
+from dramatiq.middleware import CurrentMessage
 
 
 @dramatiq.actor(tenancy="tenant", max_retries=5, min_backoff=30_000, max_backoff=1_800_000)
@@ -10,7 +11,16 @@ def transcript_fetch(meeting_id: int) -> None:
     then have its summary written."""
     from attendance.recordings.transcripts import transcript_fetch as fetch
 
-    fetch(meeting_id=meeting_id)
+    fetch(meeting_id=meeting_id, attempt=message_attempt())
+
+
+def message_attempt() -> int | None:
+    """Which attempt of its message the running actor is on (1 first; the Retries middleware
+    counts the retries in the message's options), or None outside a worker."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return None
+    return int(message.options.get("retries", 0)) + 1
 
 
 @dramatiq.actor(tenancy="tenant", max_retries=3, min_backoff=30_000)
@@ -55,3 +65,12 @@ def recordings_retention_purge() -> None:
     from attendance.recordings.services import recordings_retention_purge as purge
 
     purge()
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=0)
+def transcripts_resend() -> None:
+    """Periodic, one message per school: the fetch and summary messages that were lost sent
+    again (attendance.recordings.transcripts.transcripts_resend)."""
+    from attendance.recordings.transcripts import transcripts_resend as resend
+
+    resend()

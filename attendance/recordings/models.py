@@ -138,6 +138,9 @@ class Transcript(models.Model):
     duration_seconds = models.PositiveIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Zoom meeting instance it was asked for (a session held twice has two; the
+    # meeting's own zoom_uuid follows the latest).
+    zoom_uuid = models.CharField(max_length=100, blank=True)
     fetched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -152,30 +155,29 @@ SEARCH_CONFIG = "english"
 SEARCH_IGNORED = "\u200c\u200d"
 
 
-class _NormalizeNFC(models.Func):
-    template = "normalize(%(expressions)s, NFC)"
-    output_field = models.TextField()
+def search_text(expression: str | models.Expression) -> models.Func:
+    """A text column as the index reads it (the snippets read it the same way). Plain `Func`s
+    (no class of ours): a migration holds the expression as written, with no import of this
+    module."""
+    return models.Func(
+        models.Func(
+            expression, template="normalize(%(expressions)s, NFC)", output_field=models.TextField()
+        ),
+        models.Value(SEARCH_IGNORED),
+        models.Value(""),
+        function="translate",
+        output_field=models.TextField(),
+    )
 
 
-class SearchText(models.Func):
-    """A text column as the index reads it (the snippets read it the same way)."""
-
-    function = "translate"
-    output_field = models.TextField()
-
-    def __init__(self, expression: str | models.Expression) -> None:
-        super().__init__(_NormalizeNFC(expression), models.Value(SEARCH_IGNORED), models.Value(""))
-
-
-class SearchDocument(models.Func):
+def search_document(expression: str | models.Expression) -> models.Func:
     """The search vector of a text column (an immutable expression: a stored generated
     column)."""
-
-    template = f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s)"
-    output_field = SearchVectorField()
-
-    def __init__(self, expression: str | models.Expression) -> None:
-        super().__init__(SearchText(expression))
+    return models.Func(
+        search_text(expression),
+        template=f"to_tsvector('{SEARCH_CONFIG}'::regconfig, %(expressions)s)",
+        output_field=SearchVectorField(),
+    )
 
 
 class TranscriptCue(models.Model):
@@ -203,7 +205,7 @@ class TranscriptCue(models.Model):
     text = models.TextField()
     # Kept by the database from `text` (written by nobody here); searched through its GIN index.
     search = models.GeneratedField(
-        expression=SearchDocument("text"), output_field=SearchVectorField(), db_persist=True
+        expression=search_document("text"), output_field=SearchVectorField(), db_persist=True
     )
 
     class Meta:

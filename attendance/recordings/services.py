@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from attendance.recordings.models import (
     Transcript,
 )
 from attendance.recordings.policy import recording_settings
-from attendance.recordings.transcripts import transcript_request
+from attendance.recordings.transcripts import cues_delete, transcript_request
 from meetings.models import Meeting, ZoomSettings
 from meetings.providers.base import (
     MeetingProvider,
@@ -39,6 +39,7 @@ from realtime.events import publish
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection
+from tenants.text import text_clean
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +69,7 @@ MAX_BYTES = 2**62
 MAX_SECONDS = 2**31 - 1
 
 
-def _text(value: str, length: int) -> str:
-    return value.replace("\x00", "")[:length]
+_text = text_clean
 
 
 def _file_key(file: ProviderFile) -> str:
@@ -250,13 +250,12 @@ def recording_reconcile(
         if stored is None:
             return "known"
         # Its transcript's event was likely missed too: fetched as that event would have.
-        transcripts = sorted(
-            (f for f in found.files if f.file_type == "TRANSCRIPT" and f.status == "completed"),
-            key=lambda f: f.recording_start or datetime.max.replace(tzinfo=UTC),
-        )
+        transcripts = found.transcript_files()
         if transcripts:
             transcript_request(
-                meeting=meeting, zoom_file_id=transcripts[0].id, zoom_uuid=found.uuid
+                meeting=meeting,
+                zoom_file_id=transcripts[0].id,
+                zoom_uuid=found.uuid or meeting.zoom_uuid,
             )
     logger.info("recording of meeting %s stored from Zoom (its event was missed)", meeting.pk)
     return "stored"
@@ -280,6 +279,7 @@ def _transcripts_delete(transcripts: list[int]) -> tuple[int, int]:
     if not transcripts:
         return 0, 0
     summaries = Summary.objects.filter(transcript_id__in=transcripts).delete()[0]
+    cues_delete(transcript_ids=transcripts)  # one statement, no row loaded
     deleted = Transcript.objects.filter(pk__in=transcripts).delete()[1]
     return deleted.get(Transcript._meta.label, 0), summaries
 
@@ -305,6 +305,16 @@ def recording_delete(
     if recording.zoom_uuid:
         provider = provider or provider_for_meeting(recording.meeting)
         at_zoom = "deleted" if provider.delete_recording(recording.zoom_uuid) else "already gone"
+    return _recording_mark_deleted(
+        recording=recording, actor=actor, ip=ip, reason=reason, at_zoom=at_zoom
+    )
+
+
+def _recording_mark_deleted(
+    *, recording: Recording, actor: User | None, ip: str | None, reason: str, at_zoom: str
+) -> bool:
+    """The recording deleted here (whatever became of it at Zoom: `at_zoom` says, in the
+    audit entry): marked deleted, its files' links dropped, its transcript and summary gone."""
     with transaction.atomic():
         row = Recording.objects.select_for_update().get(pk=recording.pk)
         if row.status == Recording.Status.DELETED:
@@ -344,9 +354,14 @@ def recording_delete(
 @dataclass
 class RetentionPurged:
     recordings: int = 0  # deleted (their transcripts and summaries in their own audit entry)
-    failed: int = 0  # Zoom would not delete them now: next run
+    failed: int = 0  # Zoom could not delete them now: next run (their transcripts went)
+    refused: int = 0  # Zoom refused for good: deleted here only ("not deleted at Zoom")
     transcripts: int = 0  # of sessions past retention with no recording left
     summaries: int = 0
+
+
+# Zoom's "the recording is still being processed" (HTTP 400): a refusal for now, not for good.
+ZOOM_BUSY_CODES = frozenset({"3303"})
 
 
 def recordings_retention_purge(
@@ -355,9 +370,12 @@ def recordings_retention_purge(
     """The school's `retention_days`: recordings of sessions that ended longer ago are deleted
     through `recording_delete` (here and at Zoom, with their transcript and summary; the
     system as the actor), at most `batch` a run; then the transcripts and summaries of such
-    sessions that have no recording left (deleted at Zoom first, or never stored). A recording
-    Zoom will not delete now stays, is logged and counted, and goes to the back of the queue.
-    Idempotent: what is deleted no longer matches."""
+    sessions that have no recording left (deleted at Zoom first, or never stored). The
+    transcript and summary go whatever Zoom answers. A recording Zoom cannot delete now
+    (unreachable, rate limited) stays, is logged and counted, and goes to the back of the
+    queue; one Zoom refuses for good (not connected, any other refusal) is deleted here, the
+    audit entry saying "not deleted at Zoom: <reason>". Idempotent: what is deleted no longer
+    matches."""
     result = RetentionPurged()
     days = recording_settings().retention_days
     if not days:
@@ -373,13 +391,43 @@ def recordings_retention_purge(
     )
     for recording in due:
         try:
-            if recording_delete(recording=recording, actor=None, reason="retention"):
-                result.recordings += 1
-        except MeetingProviderError as exc:
+            try:
+                if recording_delete(recording=recording, actor=None, reason="retention"):
+                    result.recordings += 1
+            except MeetingProviderError as exc:
+                if str(exc.code) in ZOOM_BUSY_CODES:
+                    raise ProviderUnavailableError(
+                        exc.message, status=exc.status, code=exc.code
+                    ) from exc
+                raise
+        except (ProviderUnavailableError, RateLimitError) as exc:
+            # Zoom is to be asked again next run; what is kept here goes now, as promised.
             result.failed += 1
-            Recording.objects.filter(pk=recording.pk).update(updated_at=now)
+            with transaction.atomic():
+                Recording.objects.filter(pk=recording.pk).update(updated_at=now)
+                ids = list(_transcripts_of(recording).values_list("pk", flat=True))
+                transcripts, summaries = _transcripts_delete(ids)
+                result.transcripts += transcripts
+                result.summaries += summaries
             logger.warning(
-                "retention: recording %s of meeting %s not deleted at Zoom (%s: %s)",
+                "retention: recording %s of meeting %s not deleted at Zoom yet (%s: %s);"
+                " its transcript deleted, Zoom asked again next run",
+                recording.pk,
+                recording.meeting_id,
+                type(exc).__name__,
+                exc,
+            )
+        except MeetingProviderError as exc:  # not connected, refused: asking again won't help
+            result.refused += 1
+            _recording_mark_deleted(
+                recording=recording,
+                actor=None,
+                ip=None,
+                reason="retention",
+                at_zoom=f"not deleted at Zoom: {exc.message}"[:300],
+            )
+            logger.warning(
+                "retention: recording %s of meeting %s deleted here, not at Zoom (%s: %s)",
                 recording.pk,
                 recording.meeting_id,
                 type(exc).__name__,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -50,8 +50,8 @@ class RemoteConfig:
     """The school's model: its API base URL (ending in /v1 for most), key and model name."""
 
     endpoint: str
-    api_key: str
-    model: str
+    api_key: str = field(repr=False)  # never in a log line or a traceback's locals
+    model: str = ""
 
     @classmethod
     def of(cls, settings: RecordingSettings) -> RemoteConfig | None:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -43,6 +45,7 @@ from meetings.providers.base import (
 )
 from meetings.providers.base import Transcript as ProviderTranscript
 from realtime.events import publish
+from tenants.text import text_clean
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +82,14 @@ def transcript_request(*, meeting: Meeting, zoom_file_id: str, zoom_uuid: str = 
         )
     ):
         return False
+    instance = text_clean(zoom_uuid or meeting.zoom_uuid, 100)
     transcript.status = Transcript.Status.PENDING
     transcript.zoom_file_id = zoom_file_id[:100]
     transcript.attempts = 0
     transcript.error = ""
-    if transcript.recording_id is None:
-        transcript.recording = _recording_of(meeting, zoom_uuid)
+    if transcript.recording_id is None or instance != transcript.zoom_uuid:
+        transcript.recording = _recording_of(meeting, instance)
+    transcript.zoom_uuid = instance
     transcript.save()
     meeting_id = meeting.pk
     transaction.on_commit(lambda: actors.transcript_fetch.send(meeting_id))
@@ -101,23 +106,33 @@ def _recording_of(meeting: Meeting, zoom_uuid: str) -> Recording | None:
 # --- 2. fetched ---------------------------------------------------------------------------------
 
 
-def transcript_fetch(*, meeting_id: int, provider: MeetingProvider | None = None) -> str:
+def transcript_fetch(
+    *, meeting_id: int, provider: MeetingProvider | None = None, attempt: int | None = None
+) -> str:
     """Fetch, parse and store a pending transcript (the actor's body; `provider` for tests).
-    Returns the transcript's status afterwards ("" when there was none pending: a duplicate
-    message, or one for a transcript already stored or given up on). Raises what the actor
-    should retry, until the last attempt."""
+    `attempt`: which of the actor's MAX_ATTEMPTS this is (from its message; by default the
+    transcript's own count). Returns the transcript's status afterwards ("" when there was
+    none pending: a duplicate message, one for a transcript already stored or given up on, or
+    deleted meanwhile). Raises what the actor should retry, until the last attempt; the last
+    one leaves the transcript failed, with the reason."""
     claimed = Transcript.objects.filter(
         meeting_id=meeting_id, status=Transcript.Status.PENDING
     ).update(attempts=F("attempts") + 1, updated_at=timezone.now())
     if not claimed:
         return ""
-    transcript = Transcript.objects.select_related("meeting__host", "recording").get(
-        meeting_id=meeting_id
+    transcript = (
+        Transcript.objects.select_related("meeting__host", "recording")
+        .filter(meeting_id=meeting_id)
+        .first()
     )
+    if transcript is None:
+        logger.info("transcript of meeting %s: deleted while fetched; nothing to do", meeting_id)
+        return ""
     attempts = transcript.attempts
-    last = attempts >= MAX_ATTEMPTS
+    last = (attempt if attempt is not None else attempts) >= MAX_ATTEMPTS
     try:
         fetched = _download(transcript, provider)
+        return transcript_store(transcript=transcript, fetched=fetched)
     except FileTooLargeError as exc:
         return _fail(
             transcript,
@@ -140,14 +155,18 @@ def transcript_fetch(*, meeting_id: int, provider: MeetingProvider | None = None
             return _fail(transcript, "The transcript could not be stored (an unexpected error).")
         _note(transcript, "An unexpected error.")
         raise
-    return transcript_store(transcript=transcript, fetched=fetched)
 
 
 def _download(transcript: Transcript, provider: MeetingProvider | None) -> ProviderTranscript:
     from meetings.zoom.factory import provider_for_meeting
 
     meeting = transcript.meeting
-    uuid = meeting.zoom_uuid or (transcript.recording.zoom_uuid if transcript.recording else "")
+    # The instance it was asked for; the meeting's own uuid follows its latest instance.
+    uuid = (
+        transcript.zoom_uuid
+        or (transcript.recording.zoom_uuid if transcript.recording else "")
+        or meeting.zoom_uuid
+    )
     if not uuid:
         raise NotFoundError("the session has no Zoom meeting instance")
     provider = provider or provider_for_meeting(meeting)
@@ -209,7 +228,7 @@ def transcript_store(*, transcript: Transcript, fetched: ProviderTranscript) -> 
         if not 0 <= start_ms <= end_ms <= MS_MAX:
             skipped += 1  # parsed, but no time a recording has
             continue
-        speaker = entry.speaker[:SPEAKER_MAX]
+        speaker = text_clean(entry.speaker, SPEAKER_MAX)
         participant_id, person_id = speakers.get(speaker_key(speaker), (None, None))
         rows.append(
             TranscriptCue(
@@ -221,14 +240,17 @@ def transcript_store(*, transcript: Transcript, fetched: ProviderTranscript) -> 
                 speaker=speaker,
                 participant_id=participant_id,
                 person_id=person_id,
-                text=entry.text[:CUE_TEXT_MAX],
+                text=text_clean(entry.text, CUE_TEXT_MAX),
             )
         )
     with transaction.atomic():
-        locked = Transcript.objects.select_for_update().get(pk=transcript.pk)
+        locked = Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
+        if locked is None:
+            logger.info("transcript of meeting %s: deleted while fetched; not stored", meeting.pk)
+            return ""
         if locked.status != Transcript.Status.PENDING:
             return str(locked.status)
-        _cues_delete(meeting.pk)
+        cues_delete(meeting_ids=[meeting.pk])
         TranscriptCue.objects.bulk_create(rows, batch_size=2000)
         locked.status = Transcript.Status.READY
         locked.cue_count = len(rows)
@@ -252,15 +274,75 @@ def transcript_store(*, transcript: Transcript, fetched: ProviderTranscript) -> 
     return Transcript.Status.READY
 
 
-def _cues_delete(meeting_id: int) -> None:
-    """The meeting's cues, gone in one statement. (QuerySet.delete() would first load every
-    row, text and all: django-tenants listens to every model's deletions, so Django cannot
-    delete fast.)"""
+def cues_delete(*, meeting_ids: Sequence[int] = (), transcript_ids: Sequence[int] = ()) -> None:
+    """The cues of these meetings and of these transcripts, gone in one statement.
+    (QuerySet.delete() would first load every row, text and all: django-tenants listens to
+    every model's deletions, so Django cannot delete fast.)"""
+    if not meeting_ids and not transcript_ids:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {TranscriptCue._meta.db_table} WHERE meeting_id = %s",  # noqa: S608 - the model's own table
-            [meeting_id],
+            f"DELETE FROM {TranscriptCue._meta.db_table}"  # noqa: S608 - the model's own table
+            " WHERE meeting_id = ANY(%s::bigint[]) OR transcript_id = ANY(%s::bigint[])",
+            [list(meeting_ids), list(transcript_ids)],
         )
+
+
+# --- lost messages -------------------------------------------------------------------------------
+
+# A pending transcript untouched this long has no fetch on its way (the actor's retries touch it
+# within about half an hour): its message was lost (Redis down at the commit, a worker killed).
+RESEND_AFTER_MINUTES = 60
+# A ready transcript with no summary this long after it was stored: its summary message was lost.
+SUMMARY_RESEND_AFTER_MINUTES = 30
+RESEND_BATCH = 50  # of each, per school and run
+
+
+@dataclass
+class Resent:
+    fetches: int = 0
+    summaries: int = 0
+
+
+def transcripts_resend(*, now: datetime | None = None, batch: int = RESEND_BATCH) -> Resent:
+    """The periodic job's body (one school): the fetch sent again for transcripts pending longer
+    than RESEND_AFTER_MINUTES (their attempts counted afresh), the summary for ready
+    transcripts with cues and no summary, oldest first, at most `batch` of each."""
+    now = now or timezone.now()
+    result = Resent()
+    stale = Transcript.objects.filter(
+        status=Transcript.Status.PENDING,
+        updated_at__lt=now - timedelta(minutes=RESEND_AFTER_MINUTES),
+    ).order_by("updated_at", "pk")
+    unsummarised = Transcript.objects.filter(
+        status=Transcript.Status.READY,
+        cue_count__gt=0,
+        fetched_at__lt=now - timedelta(minutes=SUMMARY_RESEND_AFTER_MINUTES),
+        meeting__summary__isnull=True,
+    ).order_by("fetched_at", "pk")
+    with transaction.atomic():
+        fetch_ids = list(stale.values_list("meeting_id", flat=True)[:batch])
+        Transcript.objects.filter(
+            meeting_id__in=fetch_ids, status=Transcript.Status.PENDING
+        ).update(attempts=0, updated_at=now)
+        summary_ids = list(unsummarised.values_list("meeting_id", flat=True)[:batch])
+
+        def send() -> None:
+            for meeting_id in fetch_ids:
+                actors.transcript_fetch.send(meeting_id)
+            for meeting_id in summary_ids:
+                actors.summary_write.send(meeting_id)
+
+        transaction.on_commit(send)
+    result.fetches, result.summaries = len(fetch_ids), len(summary_ids)
+    if fetch_ids or summary_ids:
+        logger.warning(
+            "transcripts of meetings %s sent to be fetched again, summaries of %s to be written"
+            " (their messages were lost)",
+            fetch_ids,
+            summary_ids,
+        )
+    return result
 
 
 # --- speakers -----------------------------------------------------------------------------------

@@ -169,6 +169,7 @@ DRAMATIQ_BROKER: dict[str, Any] = {
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
+        "dramatiq.middleware.CurrentMessage",  # an actor's attempt (recordings' transcript fetch)
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "tenants.tasking.TenantMiddleware",
     ],

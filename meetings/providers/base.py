@@ -173,6 +173,27 @@ class Recording:
     duration_minutes: int = 0
     total_size: int = 0
 
+    def transcript_files(self) -> tuple[RecordingFile, ...]:
+        """Its finished transcript files, earliest first (a recording paused and resumed has
+        one per segment). A file with no status counts as finished: Zoom marks an unfinished
+        one ("processing") and its `recording.transcript_completed` is itself the word that
+        the file is done; a fetch that comes too early finds no link and is retried."""
+        return tuple(
+            sorted(
+                (
+                    file
+                    for file in self.files
+                    if file.file_type.upper() == "TRANSCRIPT"
+                    and (file.status or "completed").lower() == "completed"
+                ),
+                key=lambda file: (
+                    file.recording_start is None,
+                    file.recording_start.isoformat() if file.recording_start else "",
+                    file.id,
+                ),
+            )
+        )
+
 
 @dataclass(frozen=True)
 class RecordingFileLink:

@@ -470,26 +470,19 @@ class ZoomProvider(MeetingProvider):
         segments are joined, timed from the start of the first. NotFoundError when the
         meeting has no recording; FileTooLargeError when the files add up to more than
         `max_bytes`."""
-        data = self._recording_json(meeting_uuid)
-        files = [
-            item
-            for item in data.get("recording_files") or ()
-            if isinstance(item, dict)
-            and _str(item.get("file_type")).upper() == "TRANSCRIPT"
-            and _str(item.get("status") or "completed").lower() == "completed"
-            and item.get("download_url")
-        ]
+        # The links are checked by the download itself (a link not Zoom's is refused there).
+        listed = recording_from_zoom(self._recording_json(meeting_uuid), check_links=False)
+        files = [file for file in listed.transcript_files() if file.download_url]
         if not files:
             return None
-        files.sort(key=lambda item: _str(item.get("recording_start")))
-        first_start = parse_zoom_datetime(files[0].get("recording_start"))
+        first_start = files[0].recording_start
         entries: list[TranscriptEntry] = []
         skipped = 0
         budget = max_bytes
         for item in files:
-            start = parse_zoom_datetime(item.get("recording_start"))
+            start = item.recording_start
             offset = (start - first_start).total_seconds() if start and first_start else 0.0
-            content = self.client.download(_str(item["download_url"]), max_bytes=budget)
+            content = self.client.download(item.download_url, max_bytes=budget)
             if budget is not None:
                 budget -= len(content)
             parsed = vtt_parse(content)
@@ -497,7 +490,7 @@ class ZoomProvider(MeetingProvider):
             if parsed.problems:
                 logger.info(
                     "transcript file %s: %d malformed cue(s) skipped (%s)",
-                    _str(item.get("id")),
+                    item.id,
                     parsed.skipped,
                     "; ".join(parsed.problems[:3]),
                 )
@@ -515,7 +508,7 @@ class ZoomProvider(MeetingProvider):
             meeting_uuid=meeting_uuid,
             entries=tuple(entries),
             skipped=skipped,
-            file_ids=tuple(_str(item.get("id")) for item in files),
+            file_ids=tuple(item.id for item in files),
         )
 
     def _recording_json(self, meeting_uuid: str) -> dict[str, Any]:

@@ -61,6 +61,7 @@ def test_the_registry_finds_every_apps_jobs():
         ("people-anonymise", 3600),
         ("recordings-reconcile", 21600),
         ("recordings-retention-purge", 3600),
+        ("transcripts-resend", 900),
     ]
     assert all(callable(job.send) for job in jobs)
 
@@ -85,6 +86,7 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
             "people-anonymise",
             "recordings-reconcile",
             "recordings-retention-purge",
+            "transcripts-resend",
         ],
     }
 

@@ -1,13 +1,9 @@
 """The class player: signed webhooks to a local receiver, Zoom's quirks on demand, and the
 played attendance as the sandbox's past-meeting and report data."""
 
-import hashlib
-import hmac
 import json
-import threading
 from collections import Counter
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
@@ -17,119 +13,14 @@ import requests
 from django.core.management import call_command
 
 from zoom_sandbox.player import ClassPlayer, PlayerError, Quirks, Student
-from zoom_sandbox.server import SandboxServer
-from zoom_sandbox.state import SandboxState
+
+from .conftest import HOST, SECRET, Receiver, player_for
+
+__all__ = ["HOST", "SECRET", "Receiver", "player_for"]  # other modules' webhook receiver
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "zoom" / "webhooks"
-SECRET = "demo-webhook-secret"
-HOST = "demo.localhost"
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC).timestamp()
 PARTICIPANT_EVENTS = ("meeting.participant_joined", "meeting.participant_left")
-
-
-class FakeTime:
-    """A clock and a sleep that advances it: the player paces itself without real waiting."""
-
-    def __init__(self, now: float = T0):
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class Receiver:
-    """A tiny webhook endpoint that checks every signature with SECRET."""
-
-    def __init__(self):
-        self.received: list[dict] = []  # {"host", "raw", "body", "valid", "timestamp"}
-        self.fail: Counter = Counter()  # event name -> how many 500s still to give
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                timestamp = self.headers.get("x-zm-request-timestamp", "")
-                expected = (
-                    "v0="
-                    + hmac.new(
-                        SECRET.encode(), f"v0:{timestamp}:".encode() + raw, hashlib.sha256
-                    ).hexdigest()
-                )
-                valid = hmac.compare_digest(expected, self.headers.get("x-zm-signature", ""))
-                body = json.loads(raw)
-                answer, status = b"", 200 if valid else 401
-                with receiver.lock:
-                    if valid and receiver.fail[body["event"]] > 0:
-                        receiver.fail[body["event"]] -= 1
-                        status = 500
-                    receiver.received.append(
-                        {
-                            "host": self.headers["Host"],
-                            "raw": raw,
-                            "body": body,
-                            "valid": valid,
-                            "timestamp": timestamp,
-                            "status": status,
-                        }
-                    )
-                if valid and body["event"] == "endpoint.url_validation":
-                    plain = body["payload"]["plainToken"]
-                    encrypted = hmac.new(SECRET.encode(), plain.encode(), hashlib.sha256)
-                    answer = json.dumps(
-                        {"plainToken": plain, "encryptedToken": encrypted.hexdigest()}
-                    ).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/webhooks/zoom/"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    @property
-    def bodies(self) -> list[dict]:
-        return [r["body"] for r in self.received if r["status"] == 200]
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
-
-
-@pytest.fixture
-def sandbox(fake_time):
-    server = SandboxServer(state=SandboxState(clock=fake_time), log=lambda line: None).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver():
-    endpoint = Receiver()
-    yield endpoint
-    endpoint.stop()
-
-
-@pytest.fixture
-def token(sandbox):
-    return sandbox.state.issue_token()["access_token"]
 
 
 @pytest.fixture
@@ -155,17 +46,6 @@ def meeting(sandbox, token):
             {"email": f"student{number:02d}@demo.test", "first_name": f"Student {number:02d}"},
         )
     return created
-
-
-def player_for(sandbox_or_url, receiver, fake_time, secret=SECRET):
-    return ClassPlayer(
-        sandbox_or_url,
-        receiver.url,
-        secret,
-        host_header=HOST,
-        clock=fake_time,
-        sleep=fake_time.sleep,
-    )
 
 
 def registrant_state(participant: dict) -> object:

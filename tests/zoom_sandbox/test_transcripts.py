@@ -4,6 +4,7 @@ an action item and Bengali), or a WebVTT file given to `play --transcript`, chec
 anything is sent."""
 
 import json
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -12,34 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from zoom_sandbox.player import PlayerError
-from zoom_sandbox.server import SandboxServer
-from zoom_sandbox.state import SandboxState
 
-from .test_player import HOST, SECRET, FakeTime, Receiver, player_for
+from .conftest import HOST, SECRET, player_for
 
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
-
-
-@pytest.fixture
-def sandbox(fake_time):
-    server = SandboxServer(state=SandboxState(clock=fake_time), log=lambda line: None).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver():
-    endpoint = Receiver()
-    yield endpoint
-    endpoint.stop()
-
-
-@pytest.fixture
-def token(sandbox):
-    return sandbox.state.issue_token()["access_token"]
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC).timestamp()  # the sandbox's clock: at the class
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ json_object and the key as a Bearer token.
 
 The URL comes from a school, so the call goes through `tenants.outbound.outbound_session()`
 (no private, loopback or link-local address, checked after DNS resolution), follows no
-redirect, is https-only unless DEBUG is on, has a connect and a read timeout, and reads at most
+redirect, is https-only unless DEBUG is on, has a connect and a read timeout and a deadline for the
+whole answer (TOTAL_SECONDS), and reads at most
 MAX_RESPONSE_BYTES. A long transcript is cut to MAX_TRANSCRIPT_CHARS: its first two thirds and
 its last third (where a class gives its homework) are kept, with a line saying how many lines
 were left out between them. The answer is read defensively (code fences, text around the JSON,
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,6 +36,8 @@ from tenants.outbound import OutboundRefused, UnsafeURL, base_url_parse, outboun
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0  # models take their time over a class's transcript
+# The whole answer, however it trickles in (the read timeout is per read).
+TOTAL_SECONDS = 180.0
 MAX_TRANSCRIPT_CHARS = 48_000  # ~12k tokens of English; Bengali takes more tokens a character
 MAX_RESPONSE_BYTES = 1_000_000
 SUMMARY_MAX_CHARS = 5000
@@ -244,13 +248,17 @@ def draft_from_answer(answer: Any, *, model: str) -> Draft:
 # --- the call --------------------------------------------------------------------------------
 
 
-def _read_bounded(response: requests.Response) -> bytes:
+def _read_bounded(response: requests.Response, *, deadline: float) -> bytes:
     body = b""
     for chunk in response.iter_content(chunk_size=65536):
         body += chunk
         if len(body) > MAX_RESPONSE_BYTES:
             raise RemoteSummaryFailed(
                 "answer", "the answer was too large", status=response.status_code
+            )
+        if time.monotonic() > deadline:
+            raise RemoteSummaryFailed(
+                "timeout", "the endpoint did not answer in time", status=response.status_code
             )
     return body
 
@@ -270,6 +278,7 @@ def summarise_remote(
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
     body = request_body(cues, model=model, title=title, language=language)
+    deadline = time.monotonic() + TOTAL_SECONDS
     try:
         with outbound_session() as session:
             response = session.post(
@@ -290,7 +299,7 @@ def summarise_remote(
                     raise RemoteSummaryFailed(
                         "http", f"the endpoint answered HTTP {status}", status=status
                     )
-                raw = _read_bounded(response)
+                raw = _read_bounded(response, deadline=deadline)
     except OutboundRefused:
         raise RemoteSummaryFailed("refused", "the endpoint's address is not a public one") from None
     except requests.Timeout:

@@ -92,3 +92,37 @@ def test_stored_file_lists_become_rows(throwaway_schema):
     with connection.cursor() as cursor:
         cursor.execute("SELECT play_url FROM attendance_recordingfile WHERE zoom_file_id = 'f-mp4'")
         assert cursor.fetchone()[0].startswith("enc:")  # still sealed at rest
+
+
+def test_migrations_hold_their_expressions_without_importing_the_apps_code():
+    """A migration that imports a model module runs whatever that module says later: the
+    search column's expression is written out in 0008, and it is the model's (no changes)."""
+    import ast
+    from importlib import import_module
+    from pathlib import Path
+
+    from django.db import models
+    from django.db.migrations.autodetector import MigrationAutodetector
+    from django.db.migrations.state import ProjectState
+
+    from attendance.recordings.models import TranscriptCue
+
+    module = import_module("attendance.migrations.0008_transcriptcue_search")
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name and name.startswith("attendance")}
+    frozen = next(
+        op.field
+        for op in module.Migration.operations
+        if getattr(op, "name", "") == "search" and hasattr(op, "field")
+    )
+    live = TranscriptCue._meta.get_field("search")
+    assert isinstance(frozen, models.GeneratedField)
+    same = MigrationAutodetector(
+        ProjectState(), ProjectState()
+    ).deep_deconstruct  # what makemigrations compares
+    assert same(frozen) == same(live)

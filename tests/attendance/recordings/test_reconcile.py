@@ -183,14 +183,22 @@ def test_the_sweep_asks_for_recent_sessions_with_no_recording_newest_first(
     assert due_old.pk not in [m.args[0] for m in messages]  # the bound: next runs
 
 
+@pytest.mark.parametrize("status", ["completed", None])
 def test_a_missed_recording_brings_its_transcript_too(
-    session, zoom, broker, django_capture_on_commit_callbacks
+    session, zoom, broker, django_capture_on_commit_callbacks, status
 ):
-    # given: Zoom lists a finished transcript with the recording (its event was missed too)
+    # given: Zoom lists a finished transcript with the recording (its event was missed too);
+    # a file without a status counts as finished, as the webhook handler takes it
     world, meeting = session
-    files = rest_recording()["recording_files"] + [
-        {**rest_recording()["recording_files"][0], "id": "vtt-1", "file_type": "TRANSCRIPT"}
-    ]
+    transcript_file = {
+        **rest_recording()["recording_files"][0],
+        "id": "vtt-1",
+        "file_type": "TRANSCRIPT",
+        "status": status,
+    }
+    if status is None:
+        del transcript_file["status"]
+    files = rest_recording()["recording_files"] + [transcript_file]
     zoom.get(RECORDINGS_URL, json=rest_recording(recording_files=files))
 
     # when
@@ -204,3 +212,33 @@ def test_a_missed_recording_brings_its_transcript_too(
     assert transcript.recording.zoom_uuid == UUID
     fetches = [m for m in queued(broker) if m.actor_name == "transcript_fetch"]
     assert [m.args for m in fetches] == [(meeting.pk,)]
+
+
+def test_one_rule_chooses_a_recordings_transcript_files():
+    """Recording.transcript_files: the handler, the reconcile and the provider's fetch all use
+    it. Finished TRANSCRIPT files only (no status counts as finished), earliest first."""
+    from datetime import UTC, datetime
+
+    from meetings.providers.base import Recording as ProviderRecording
+    from meetings.providers.base import RecordingFile
+
+    def file(file_id, file_type="TRANSCRIPT", status="completed", hour=10):
+        start = datetime(2026, 11, 23, hour, tzinfo=UTC)
+        return RecordingFile(file_id, file_type, "", "", start, start, status=status)
+
+    recording = ProviderRecording(
+        "1",
+        "u==",
+        "Maths",
+        None,
+        "",
+        files=(
+            file("late", hour=11),
+            file("mp4", file_type="MP4"),
+            file("busy", status="processing"),
+            file("early", status="", hour=9),
+            file("cc", file_type="CC"),
+        ),
+    )
+
+    assert [f.id for f in recording.transcript_files()] == ["early", "late"]

@@ -5,6 +5,10 @@ then transcripts and summaries of such sessions whose recording is gone. Batched
 from datetime import timedelta
 from urllib.parse import quote
 
+import dramatiq
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -19,6 +23,8 @@ from attendance.recordings.models import (
 from attendance.recordings.services import recordings_retention_purge
 from meetings.models import Meeting
 from tenants.audit.models import AuditEntry
+from tenants.scheduler import default_jobs
+from tests.support import committed
 
 from .conftest import API, recorded
 
@@ -98,16 +104,16 @@ def test_a_school_that_keeps_recordings_loses_none(session, zoom):
     assert result.recordings == 0 and not zoom.request_history
 
 
-def test_one_run_deletes_a_batch_and_zooms_refusal_goes_to_the_back(session, zoom):
-    # given: three old recordings; Zoom refuses to delete the first
+def test_one_run_deletes_a_batch_and_what_zoom_cannot_delete_now_goes_to_the_back(session, zoom):
+    # given: three old recordings with their transcripts; Zoom is rate limited for the first
     world, _ = session
-    _zoom_delete(zoom, "a==", status_code=400, json={"code": 3303, "message": "Processing."})
+    _zoom_delete(zoom, "a==", status_code=429, headers={"Retry-After": "3600"})
     _zoom_delete(zoom, "b==")
     _zoom_delete(zoom, "c==")
     with schema_context(world.schema):
         _keep(7)
         rows = [
-            recorded(_session(world, days_ago=8 + i, uuid=u), uuid=u, transcript=False)
+            recorded(_session(world, days_ago=8 + i, uuid=u), uuid=u)
             for i, u in enumerate(["a==", "b==", "c=="])
         ]
 
@@ -115,24 +121,140 @@ def test_one_run_deletes_a_batch_and_zooms_refusal_goes_to_the_back(session, zoo
         first = recordings_retention_purge(batch=2)
         second = recordings_retention_purge(batch=2)
         statuses = [Recording.objects.get(pk=r.pk).status for r in rows]
+        transcripts = Transcript.objects.count()
+        cues = TranscriptCue.objects.count()
+        summaries = Summary.objects.count()
 
-    # then: the refused one stays (counted, logged) and does not hold the others up
-    assert (first.recordings, first.failed) == (1, 1)
-    assert (second.recordings, second.failed) == (1, 1)
+    # then: the one Zoom could not delete stays (counted, logged, asked again next run) and
+    # does not hold the others up; its transcript and summary are gone all the same
+    assert (first.recordings, first.failed, first.refused) == (1, 1, 0)
+    assert (second.recordings, second.failed, second.refused) == (1, 1, 0)
     assert statuses == ["available", "deleted", "deleted"]
+    assert transcripts == cues == summaries == 0
 
 
-def test_the_job_runs_in_its_own_school_only(session, beta, zoom):
+@pytest.mark.parametrize("refusal", ["not connected", "400"])
+def test_a_recording_zoom_refuses_for_good_is_deleted_here_with_the_reason(session, zoom, refusal):
+    # given: an old recording with its transcript; the class on the teacher's own Zoom,
+    # which is not connected, or Zoom answering 400 to the delete
     world, _ = session
-    _zoom_delete(zoom, "ours==")
-    with schema_context(beta.schema):
-        _keep(1)
-        theirs = recorded(_session(beta, days_ago=5, uuid="theirs=="), uuid="theirs==")
+    at_zoom = _zoom_delete(zoom, "old==", status_code=400, json={"code": 300, "message": "no"})
     with schema_context(world.schema):
-        _keep(1)
-        ours = recorded(_session(world, days_ago=5, uuid="ours=="), uuid="ours==")
-        # the periodic actor's body, as a worker runs it in alpha's schema
-        purge_actor.fn()
-        assert Recording.objects.get(pk=ours.pk).status == "deleted"
-    with schema_context(beta.schema):
-        assert Recording.objects.get(pk=theirs.pk).status == "available"
+        _keep(7)
+        meeting = _session(world, days_ago=8, uuid="old==")
+        if refusal == "not connected":
+            Meeting.objects.filter(pk=meeting.pk).update(zoom_account=Meeting.Account.USER)
+            meeting.refresh_from_db()
+        old = recorded(meeting, uuid="old==")
+
+        # when: the job runs, twice
+        first = recordings_retention_purge()
+        second = recordings_retention_purge()
+
+        status = Recording.objects.get(pk=old.pk).status
+        left = (Transcript.objects.count(), TranscriptCue.objects.count(), Summary.objects.count())
+        entry = AuditEntry.objects.get(action="recording.deleted")
+
+    # then: deleted here, once, the audit entry saying it is not deleted at Zoom and why
+    assert status == "deleted" and left == (0, 0, 0)
+    assert (first.refused, first.failed, second.refused, second.recordings) == (1, 0, 0, 0)
+    assert entry.details["zoom"].startswith("not deleted at Zoom: ")
+    assert len(entry.details["zoom"]) > len("not deleted at Zoom: ")
+    assert at_zoom.call_count == (0 if refusal == "not connected" else 1)
+
+
+def test_the_job_runs_per_school_through_the_fan_out_and_a_worker(worlds, alpha, beta):
+    """The scheduler's job, sent to each school; a real broker and worker. alpha keeps
+    recordings 7 days and its teacher's Zoom is not connected; beta keeps them."""
+
+    def given():
+        ids = {}
+        for world, days in ((alpha, 7), (beta, None)):
+            with schema_context(world.schema):
+                _keep(days)
+                meeting = _session(world, days_ago=30, uuid=f"{world.schema}==")
+                Meeting.objects.filter(pk=meeting.pk).update(zoom_account=Meeting.Account.USER)
+                ids[world.schema] = recorded(meeting, uuid=f"{world.schema}==").pk
+        return ids
+
+    def found():
+        return {world.schema: _state(world, ids[world.schema]) for world in (alpha, beta)}
+
+    def _state(world, recording_id):
+        with schema_context(world.schema):
+            entry = AuditEntry.objects.filter(action="recording.deleted").first()
+            return (
+                Recording.objects.get(pk=recording_id).status,
+                Transcript.objects.count(),
+                entry.details["zoom"][:21] if entry else None,
+            )
+
+    def cleanup():
+        for world in (alpha, beta):
+            with schema_context(world.schema):
+                Meeting.objects.filter(zoom_uuid=f"{world.schema}==").delete()
+                RecordingSettings.objects.all().delete()
+                AuditEntry.objects.filter(action__startswith="re").delete()
+
+    job = next(j for j in default_jobs() if j.name == "recordings-retention-purge")
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    ids = committed(given)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        sent = job.send()
+        broker.join(purge_actor.queue_name, timeout=20_000)
+        worker.join()
+        result = committed(found)
+    finally:
+        worker.stop()
+        broker.flush_all()
+        committed(cleanup)
+        connection.set_schema_to_public()
+
+    assert sent == 2
+    assert result == {
+        "alpha": ("deleted", 0, "not deleted at Zoom: "),
+        "beta": ("available", 1, None),
+    }
+
+
+def test_purged_transcripts_lose_their_cues_without_loading_them(session, zoom):
+    # given: an old session whose recording is gone, its transcript and cues kept
+    world, _ = session
+    with schema_context(world.schema):
+        _keep(7)
+        gone = recorded(_session(world, days_ago=8, uuid="gone=="), uuid="gone==")
+        Recording.objects.filter(pk=gone.pk).update(status=Recording.Status.DELETED)
+
+        with CaptureQueriesContext(connection) as queries:
+            result = recordings_retention_purge()
+        left = TranscriptCue.objects.count()
+
+    # then: the cues went in one DELETE before Django's delete looks for them (it finds none
+    # left to load)
+    cue_table = TranscriptCue._meta.db_table
+    touching = [q["sql"] for q in queries.captured_queries if cue_table in q["sql"]]
+    assert result.transcripts == 1 and left == 0
+    assert touching[0].startswith(f"DELETE FROM {cue_table}")
+    assert not [sql for sql in touching[1:] if sql.startswith("DELETE")]
+
+
+def test_a_recording_zoom_is_still_processing_is_asked_again_not_given_up(session, zoom):
+    # given: an old recording Zoom cannot delete yet (400, code 3303: still being processed)
+    world, _ = session
+    _zoom_delete(zoom, "busy==", status_code=400, json={"code": 3303, "message": "Processing"})
+    with schema_context(world.schema):
+        _keep(7)
+        busy = recorded(_session(world, days_ago=8, uuid="busy=="), uuid="busy==")
+
+        # when
+        result = recordings_retention_purge()
+
+        status = Recording.objects.get(pk=busy.pk).status
+        left = Transcript.objects.count()
+
+    # then: kept for the next run (the transcript goes now, as promised)
+    assert (result.failed, result.refused) == (1, 0)
+    assert status == "available" and left == 0

@@ -2,6 +2,7 @@
 the interface around it: the request it makes, the answers it reads, and the local summariser
 taking over, with the reason, whenever the remote one fails."""
 
+import io
 import json
 import logging
 
@@ -282,3 +283,28 @@ def test_a_short_transcript_is_sent_whole():
 
     assert "left out" not in text
     assert text.count("\n") == len(remote.transcript_lines(ENGLISH)) - 1
+
+
+def test_an_answer_that_trickles_past_the_deadline_is_given_up(requests_mock, monkeypatch):
+    # given: an answer of several reads, each taking 100 s of the clock (no read ever times
+    # out: the read timeout is per read)
+    body = json.dumps(completion(json.dumps({"summary": "x" * 300_000}))).encode()
+    requests_mock.post(URL, body=io.BytesIO(body), headers={"Content-Type": "application/json"})
+    clock = iter(range(0, 10_000, 100))
+    monkeypatch.setattr(remote.time, "monotonic", lambda: float(next(clock)))
+
+    with pytest.raises(remote.RemoteSummaryFailed) as failed:
+        remote.summarise_remote(ENGLISH, endpoint=ENDPOINT, api_key=KEY, model="m")
+
+    assert (failed.value.code, failed.value.reason) == (
+        "timeout",
+        "the endpoint did not answer in time",
+    )
+
+
+def test_the_schools_key_is_never_in_the_configs_repr_or_a_log_of_it(caplog):
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("attendance.recordings.summaries").warning("config %s %r", CONFIG, CONFIG)
+
+    assert KEY not in repr(CONFIG) and KEY not in str(CONFIG)
+    assert KEY not in caplog.text and "tiny-model" in caplog.text

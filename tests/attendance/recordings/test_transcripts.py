@@ -2,6 +2,7 @@
 fetch (the actor's body) downloads it from Zoom (requests-mock) with retries counted and limits
 kept, and the store links speakers to the session's people; each school only its own."""
 
+import logging
 from unittest import mock
 
 import pytest
@@ -164,12 +165,19 @@ def test_transcript_completed_queues_one_fetch_however_often_zoom_says_it(
     assert statuses == ["processed"] * 3
 
 
-def test_the_fetch_is_queued_only_when_the_transaction_commits(live_class, fetches):
+def test_the_fetch_is_queued_only_when_the_transaction_commits(
+    live_class, fetches, django_capture_on_commit_callbacks
+):
     world, meeting, _ = live_class
     with schema_context(world.schema):
-        process([transcript_completed()])  # inside the test's transaction: never committed
+        # inside the test's transaction: never committed
+        with django_capture_on_commit_callbacks(execute=False) as waiting:
+            process([transcript_completed()])
+        fetches.assert_not_called()  # not before the commit
 
-    fetches.assert_not_called()
+        waiting[0]()  # the commit
+    assert len(waiting) == 1
+    fetches.assert_called_once_with(meeting.pk)
 
 
 def test_a_ready_transcript_is_not_asked_for_again(
@@ -611,3 +619,110 @@ def test_the_fetch_message_carries_the_school(live_class, django_capture_on_comm
     (message,) = [dramatiq.Message.decode(r) for r in raw]
     assert (message.actor_name, message.args) == ("transcript_fetch", (meeting.pk,))
     assert message.options["tenant_schema"] == world.schema
+
+
+# --- the pipeline's gaps ---------------------------------------------------------------------------
+
+
+def test_a_cue_with_a_nul_is_stored_without_it(live_class, requests_mock, summaries):
+    world, meeting, _ = live_class
+    vtt = VTT.replace("let's begin.", "let's\x00 begin.").replace("Visitor:", "Vis\x00itor:")
+    requests_mock.get(RECORDINGS_URL, json=listing(transcript_file()))
+    requests_mock.get(VTT_URL, text=vtt)
+    with schema_context(world.schema):
+        pending(meeting)
+
+        status = transcripts.transcript_fetch(meeting_id=meeting.pk, provider=zoom())
+
+        cues = list(TranscriptCue.objects.order_by("position").values_list("speaker", "text"))
+    assert status == "ready"
+    assert cues[0] == ("alpha teacher", "Good morning everyone, let's begin.")
+    assert cues[2] == ("Visitor", "Can I ask something?")
+
+
+def test_a_store_that_fails_on_the_last_attempt_leaves_the_transcript_failed(
+    live_class, requests_mock, summaries
+):
+    # given: storing fails (an unexpected error) on each attempt
+    world, meeting, _ = live_class
+    requests_mock.get(RECORDINGS_URL, json=listing(transcript_file()))
+    requests_mock.get(VTT_URL, text=VTT)
+    with schema_context(world.schema):
+        pending(meeting)
+        with mock.patch.object(transcripts, "speaker_directory", side_effect=RuntimeError):
+            # when: the message's first attempt, then its last (the transcript's own count
+            # is 2: the message says which attempt it is)
+            with pytest.raises(RuntimeError):
+                transcripts.transcript_fetch(meeting_id=meeting.pk, provider=zoom(), attempt=1)
+            between = Transcript.objects.get(meeting=meeting)
+            last = transcripts.transcript_fetch(
+                meeting_id=meeting.pk, provider=zoom(), attempt=transcripts.MAX_ATTEMPTS
+            )
+        after = Transcript.objects.get(meeting=meeting)
+
+    assert (between.status, between.error) == ("pending", "An unexpected error.")
+    assert last == "failed"
+    assert (after.status, after.attempts) == ("failed", 2)
+    assert after.error == "The transcript could not be stored (an unexpected error)."
+
+
+def test_the_actor_tells_the_fetch_which_attempt_its_message_is_on(live_class):
+    world, meeting, _ = live_class
+    message = actors.transcript_fetch.message(meeting.pk)
+    message.options["retries"] = 3
+    with (
+        schema_context(world.schema),
+        mock.patch.object(actors.CurrentMessage, "get_current_message", return_value=message),
+        mock.patch.object(transcripts, "transcript_fetch") as fetch,
+    ):
+        actors.transcript_fetch.fn(meeting.pk)
+    fetch.assert_called_once_with(meeting_id=meeting.pk, attempt=4)
+
+
+def test_a_session_held_twice_fetches_the_instance_its_transcript_came_from(
+    live_class, requests_mock, summaries, django_capture_on_commit_callbacks, fetches
+):
+    # given: the first instance's transcript is announced; then the session is started again
+    # (its zoom_uuid is the second instance's)
+    world, meeting, _ = live_class
+    second = f"{API}/meetings/second%3D%3D/recordings"
+    requests_mock.get(RECORDINGS_URL, json=listing(transcript_file()))
+    requests_mock.get(second, json={"uuid": "second==", "recording_files": []})
+    requests_mock.get(VTT_URL, text=VTT)
+    with schema_context(world.schema):
+        with django_capture_on_commit_callbacks(execute=True):
+            process([transcript_completed()])
+        Meeting.objects.filter(pk=meeting.pk).update(zoom_uuid="second==")
+
+        # when
+        status = transcripts.transcript_fetch(meeting_id=meeting.pk, provider=zoom())
+        transcript = Transcript.objects.get(meeting=meeting)
+
+    # then: the first instance's recording was asked for, and its transcript stored
+    assert status == "ready" and transcript.zoom_uuid == UUID
+    assert not requests_mock.request_history or all(
+        r.url != second for r in requests_mock.request_history
+    )
+    assert transcript.cue_count == 4
+
+
+def test_a_transcript_deleted_during_its_fetch_ends_it_quietly(
+    live_class, requests_mock, summaries, caplog
+):
+    world, meeting, _ = live_class
+    requests_mock.get(RECORDINGS_URL, json=listing(transcript_file()))
+
+    def deleted_meanwhile(request, context):
+        Transcript.objects.filter(meeting=meeting).delete()
+        return VTT
+
+    requests_mock.get(VTT_URL, text=deleted_meanwhile)
+    with schema_context(world.schema):
+        pending(meeting)
+        with caplog.at_level(logging.INFO, logger="attendance.recordings.transcripts"):
+            status = transcripts.transcript_fetch(meeting_id=meeting.pk, provider=zoom())
+
+        assert not Transcript.objects.exists() and not TranscriptCue.objects.exists()
+    assert status == ""
+    assert "deleted while fetched" in caplog.text
+    summaries.assert_not_called()
