@@ -1,4 +1,5 @@
 import secrets
+from datetime import time
 
 from django.conf import settings
 from django.db import models
@@ -99,6 +100,10 @@ SCHOOL_WIDE_AUDIENCES = frozenset(
 )
 
 
+def _school_days_default() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday (Python weekdays, Monday = 0)
+
+
 class SchedulingPolicy(models.Model):
     """The school's rules for scheduling classes: one row per tenant schema (absent: the
     defaults). Changed by admins through `meetings.services.scheduling_policy_set`."""
@@ -108,6 +113,13 @@ class SchedulingPolicy(models.Model):
         default=False,
         help_text="Teachers may publish classes to the whole school, all students or all "
         "teachers; otherwise only admins may.",
+    )
+    # School hours, in the school's timezone (Organisation.timezone): where suggested times
+    # (meetings.availability) fall. A class may still be scheduled outside them.
+    day_start = models.TimeField(default=time(8, 0))
+    day_end = models.TimeField(default=time(18, 0))
+    school_days = models.JSONField(
+        default=_school_days_default, help_text="Days classes are held, Monday = 0."
     )
     updated_at = models.DateTimeField(auto_now=True)
 

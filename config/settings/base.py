@@ -75,6 +75,7 @@ TENANT_APPS = [
     "meetings.joining",
     "meetings.invitations",  # invitation mails with iCalendar attachments, RSVPs
     "meetings.reminders",
+    "meetings.calendar_sync",  # people's Google and Outlook calendars, written from Zoom's truth
     "attendance",
     "realtime",
 ]
@@ -274,6 +275,16 @@ LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = env_list("LIVEROLL_OUTBOUND_ALLOWED_NETWORK
 # Stand-ins for Zoom a school's settings may point at, besides Zoom itself: origins laid out
 # like Zoom (OAuth at the origin, API at /v2). Development: the sandbox; production refuses any.
 LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES")
+# The same for people's calendars (meetings.calendar_sync): origins of stand-ins laid out like
+# Google (under /google) and Microsoft (under /microsoft). Development: the sandbox.
+LIVEROLL_CALENDAR_ALLOWED_STAND_INS = env_list("LIVEROLL_CALENDAR_ALLOWED_STAND_INS")
+# Requests a second per connected calendar, shared by every process (the Zoom limiter's
+# buckets): Google allows 600 a minute per user, Microsoft Graph 10,000 per 10 minutes per
+# mailbox.
+LIVEROLL_CALENDAR_RATE_LIMITS = {
+    "google": float(env("LIVEROLL_CALENDAR_GOOGLE_RATE", "10")),
+    "microsoft": float(env("LIVEROLL_CALENDAR_MICROSOFT_RATE", "16")),
+}
 # Bodies of processed Zoom events are blanked after this many days (what Zoom said of people
 # is kept no longer than processing and an investigation need it).
 LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS = int(env("LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS", "7"))

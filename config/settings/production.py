@@ -11,10 +11,15 @@ if SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS")
 # Production calls Zoom itself, and only public addresses: stand-ins are for development.
-for _name in ("LIVEROLL_ZOOM_ALLOWED_BASES", "LIVEROLL_OUTBOUND_ALLOWED_NETWORKS"):
+for _name in (
+    "LIVEROLL_ZOOM_ALLOWED_BASES",
+    "LIVEROLL_CALENDAR_ALLOWED_STAND_INS",
+    "LIVEROLL_OUTBOUND_ALLOWED_NETWORKS",
+):
     if env(_name):
         raise ImproperlyConfigured(f"{_name} is for development and tests, never production")
 LIVEROLL_ZOOM_ALLOWED_BASES = []
+LIVEROLL_CALENDAR_ALLOWED_STAND_INS = []
 LIVEROLL_OUTBOUND_ALLOWED_NETWORKS = []
 if not LIVEROLL_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("LIVEROLL_ENCRYPTION_KEYS must be set in production")
