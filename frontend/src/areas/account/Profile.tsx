@@ -1,5 +1,6 @@
 // /app/profile: the person's own name, language (the app switches at once, mails follow),
-// time zone, reminders, password, two-factor sign-in, calendar feed and data export.
+// time zone, reminders, password, two-factor sign-in, connected calendars (Calendars.tsx),
+// the calendar feed and data export.
 import type { JSX } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ME_CHANGED_EVENT, request } from "../../api/client";
@@ -25,6 +26,7 @@ import {
   ACCOUNT_SET_SCHOOL_LANGUAGE,
 } from "./documents";
 import type { AccountProfileQuery } from "../../api/gql/graphql";
+import { CalendarsSection } from "./Calendars";
 import { LANGUAGE_NAMES } from "./SignIn";
 import { knownZones, zoneGroups, zoneLabel } from "./zones";
 import "./account.css";
@@ -572,6 +574,7 @@ export function Profile({ me }: { me: Me }) {
           <RemindersSection initial={profile.data.myReminderPreferences} />
           <PasswordSection />
           <TwoFactorSection enabled={profile.data.twoFactor.enabled} />
+          <CalendarsSection />
           <CalendarSection />
           <ExportSection />
         </div>

@@ -109,3 +109,36 @@ export const ACCOUNT_SET_SCHOOL_LANGUAGE = graphql(`
     setSchoolLanguage(language: $language) { language errors { field message code } }
   }
 `);
+
+export const ACCOUNT_MY_CALENDARS = graphql(`
+  query AccountMyCalendars {
+    myCalendars {
+      providers { provider available }
+      connections { provider status accountEmail connectedAt lastSyncAt syncing syncDone syncTotal eventCount lastError }
+    }
+  }
+`);
+
+export const ACCOUNT_CONNECT_CALENDAR = graphql(`
+  mutation AccountConnectCalendar($provider: CalendarProviderName!) {
+    connectCalendar(provider: $provider) { authorizeUrl errors { field message code } }
+  }
+`);
+
+export const ACCOUNT_SYNC_CALENDAR = graphql(`
+  mutation AccountSyncCalendar($provider: CalendarProviderName!) {
+    syncCalendar(provider: $provider) {
+      connection { provider status accountEmail connectedAt lastSyncAt syncing syncDone syncTotal eventCount lastError }
+      errors { field message code }
+    }
+  }
+`);
+
+export const ACCOUNT_DISCONNECT_CALENDAR = graphql(`
+  mutation AccountDisconnectCalendar($provider: CalendarProviderName!) {
+    disconnectCalendar(provider: $provider) {
+      connection { provider status accountEmail connectedAt lastSyncAt syncing syncDone syncTotal eventCount lastError }
+      errors { field message code }
+    }
+  }
+`);
