@@ -1,14 +1,15 @@
 // The school's settings (admins), one tab each: the Zoom app, teachers' Zoom connections,
-// attendance and reminders, joining and invitations, the school, recordings.
+// attendance and reminders, joining and invitations, the school, recordings, calendar apps.
 import { useEffect } from "preact/hooks";
 import { t } from "../../../i18n";
 import { Page, Tabs } from "../../../ui";
+import { CalendarsTab } from "./Calendars";
 import { PoliciesTab } from "./Policies";
 import { RecordingsTab } from "./Recordings";
 import { ZoomConnectionsTab } from "./ZoomConnections";
 import { ZoomSettingsTab } from "./ZoomSettings";
 
-export const SETTINGS_TABS = ["zoom", "zoom-connections", "attendance", "joining", "school", "recordings"] as const;
+export const SETTINGS_TABS = ["zoom", "zoom-connections", "attendance", "joining", "school", "recordings", "calendars"] as const;
 export type SettingsTab = (typeof SETTINGS_TABS)[number];
 
 export function isSettingsTab(value: string | undefined): value is SettingsTab {
@@ -22,6 +23,7 @@ const TAB_LABEL: Record<SettingsTab, () => string> = {
   joining: () => t("admin:settings.tabs.joining"),
   school: () => t("admin:settings.tabs.school"),
   recordings: () => t("admin:settings.tabs.recordings"),
+  calendars: () => t("admin:settings.tabs.calendars"),
 };
 
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
@@ -43,6 +45,7 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === "joining" && <PoliciesTab key="joining" group="joining" />}
       {tab === "school" && <PoliciesTab key="school" group="school" />}
       {tab === "recordings" && <RecordingsTab />}
+      {tab === "calendars" && <CalendarsTab />}
       </div>
     </Page>
   );
