@@ -1,7 +1,7 @@
 // The school's rules, one form each: attendance, reminders, the join window, invitations,
-// scheduling, retention, the school's time zone and two-factor sign-in for admins. Numbers are
-// checked here first (the same limits as the server) and the server's typed errors are shown
-// next to their field.
+// scheduling, school hours, retention, the school's time zone and two-factor sign-in for
+// admins. Numbers are checked here first (the same limits as the server) and the server's
+// typed errors are shown next to their field.
 import { PREFERENCES_CHANGED_EVENT } from "../../../api/client";
 import { useEffect, useState } from "preact/hooks";
 import { graphql } from "../../../api/gql";
@@ -9,12 +9,14 @@ import type { FieldError } from "../../../api/schema";
 import { t } from "../../../i18n";
 import { fmt } from "../../../i18n/format";
 import { useMutation, useQuery } from "../../../hooks";
-import { Field, fieldErrors, Loading, Notice } from "../../../ui";
+import { Errors, Field, fieldErrors, Loading, Notice } from "../../../ui";
 import {
   minutesInUnits,
   percentShare,
   reminderOffsets,
   REMINDER_MAX_MINUTES,
+  schoolHours,
+  timeOfDay,
   REMINDER_MAX_TIMES,
   shareAsPercent,
   timeZones,
@@ -44,6 +46,10 @@ const POLICIES = graphql(`
     }
     schedulingPolicy {
       teachersMayAddressSchool
+      dayStart
+      dayEnd
+      schoolDays
+      timezone
     }
     retentionPolicy {
       auditDays
@@ -108,6 +114,17 @@ const SET_INVITATIONS = graphql(`
 const SET_SCHEDULING = graphql(`
   mutation AdminSetSchedulingPolicy($teachersMayAddressSchool: Boolean!) {
     setSchedulingPolicy(teachersMayAddressSchool: $teachersMayAddressSchool) {
+      errors {
+        field
+        message
+        code
+      }
+    }
+  }
+`);
+const SET_SCHOOL_HOURS = graphql(`
+  mutation AdminSetSchoolHours($dayStart: String!, $dayEnd: String!, $schoolDays: [Int!]!) {
+    setSchedulingPolicy(dayStart: $dayStart, dayEnd: $dayEnd, schoolDays: $schoolDays) {
       errors {
         field
         message
@@ -385,7 +402,68 @@ function SchedulingForm({ teachersMayAddressSchool, onSaved }: { teachersMayAddr
   );
 }
 
-// --- the school: time zone, two-factor, retention -----------------------------------------
+// --- the school: time zone, school hours, two-factor, retention ---------------------------
+
+const DAYS = [0, 1, 2, 3, 4, 5, 6] as const;
+
+/** When classes are suggested: the school day's start and end and the school days, in the
+ * school's time zone (suggestSlots keeps to them). */
+function SchoolHoursForm({ policy, onSaved }: {
+  policy: { dayStart: string; dayEnd: string; schoolDays: number[]; timezone: string };
+  onSaved: () => void;
+}) {
+  const state = useSaveState();
+  const run = useMutation(SET_SCHOOL_HOURS);
+  const [v, setV] = useFormValues({ start: timeOfDay(policy.dayStart) ?? policy.dayStart, end: timeOfDay(policy.dayEnd) ?? policy.dayEnd, days: policy.schoolDays });
+  if (!v) return null;
+  const toggle = (day: number) => setV({ ...v, days: v.days.includes(day) ? v.days.filter((d) => d !== day) : [...v.days, day] });
+  const submit = () => {
+    const parsed = schoolHours(v.start, v.end, v.days);
+    if (!parsed.ok) {
+      return state.setErrors(Object.entries(parsed.problems).map(([field, problem]) => localError(field, t(`admin:policies.hours.problem.${problem}`))));
+    }
+    void state.save(async () => {
+      const { setSchedulingPolicy: payload } = await run.run(parsed.value);
+      if (!payload.errors.length) onSaved();
+      return payload.errors;
+    });
+  };
+  return (
+    <PolicyForm
+      title={t("admin:policies.hours.title")}
+      intro={t("admin:policies.hours.intro", { zone: policy.timezone })}
+      state={state}
+      fields={["dayStart", "dayEnd", "schoolDays"]}
+      onSubmit={submit}
+      testId="policy-hours"
+    >
+      <div class="inline-fields">
+        <Field label={t("admin:policies.hours.start")} errors={fieldErrors(state.errors, "dayStart")}>
+          {(p) => <input {...p} type="time" value={v.start} onInput={(e) => setV({ ...v, start: e.currentTarget.value })} data-test-id="hours-start" />}
+        </Field>
+        <Field label={t("admin:policies.hours.end")} errors={fieldErrors(state.errors, "dayEnd")}>
+          {(p) => <input {...p} type="time" value={v.end} onInput={(e) => setV({ ...v, end: e.currentTarget.value })} data-test-id="hours-end" />}
+        </Field>
+      </div>
+      <fieldset class="choice day-toggles" data-test-id="hours-days">
+        <legend>{t("admin:policies.hours.days")}</legend>
+        {DAYS.map((day) => (
+          <label key={day} class="inline check day-toggle">
+            <input
+              type="checkbox"
+              checked={v.days.includes(day)}
+              onChange={() => toggle(day)}
+              aria-label={t(`sessions:weekday.long.${day}`)}
+              data-test-id={`hours-day-${day}`}
+            />{" "}
+            {t(`sessions:weekday.short.${day}`)}
+          </label>
+        ))}
+        <Errors errors={fieldErrors(state.errors, "schoolDays")} />
+      </fieldset>
+    </PolicyForm>
+  );
+}
 
 function TimezoneForm({ timezone, onSaved }: { timezone: string; onSaved: () => void }) {
   const state = useSaveState();
@@ -503,6 +581,7 @@ export function PoliciesTab({ group }: { group: PolicyGroup }) {
   return (
     <div class="settings-grid">
       <TimezoneForm timezone={data.schoolTimezone} onSaved={saved} />
+      <SchoolHoursForm policy={data.schedulingPolicy} onSaved={saved} />
       <TwoFactorForm status={data.twoFactor} onSaved={saved} />
       <RetentionForm policy={data.retentionPolicy} onSaved={saved} />
     </div>

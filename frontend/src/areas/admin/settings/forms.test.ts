@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { minutesInUnits, percentShare, reminderOffsets, shareAsPercent, timeZones, wholeNumber } from "./forms";
+import { minutesInUnits, percentShare, reminderOffsets, schoolHours, shareAsPercent, timeOfDay, timeZones, wholeNumber } from "./forms";
 
 describe("settings forms", () => {
   it("read whole numbers within their range", () => {
@@ -39,5 +39,20 @@ describe("settings forms", () => {
     expect(zones).toContain("Etc/GMT-6");
     expect(zones).toContain("UTC");
     expect([...zones].sort()).toEqual(zones);
+  });
+});
+
+describe("school hours", () => {
+  it("reads times of day as HH:MM", () => {
+    expect(timeOfDay("9:05")).toBe("09:05");
+    expect(timeOfDay("17:30:00")).toBe("17:30");
+    expect(timeOfDay("24:00")).toBeNull();
+    expect(timeOfDay("")).toBeNull();
+  });
+
+  it("wants a start before the end and at least one day, the days in order and once each", () => {
+    expect(schoolHours("08:00", "15:30", [4, 0, 2, 0])).toEqual({ ok: true, value: { dayStart: "08:00", dayEnd: "15:30", schoolDays: [0, 2, 4] } });
+    expect(schoolHours("15:00", "15:00", [0])).toEqual({ ok: false, problems: { dayEnd: "order" } });
+    expect(schoolHours("", "9:00", [])).toEqual({ ok: false, problems: { dayStart: "time", schoolDays: "days" } });
   });
 });

@@ -63,3 +63,31 @@ export function timeZones(current: string): string[] {
   const all = new Set([...known, "UTC", current].filter(Boolean));
   return [...all].sort();
 }
+
+export type HoursField = "dayStart" | "dayEnd" | "schoolDays";
+export type HoursProblem = "time" | "order" | "days";
+export type SchoolHours = { dayStart: string; dayEnd: string; schoolDays: number[] };
+
+/** "09:00:00" or "9:00" as "09:00"; null when it is not a time of day. */
+export function timeOfDay(text: string): string | null {
+  const match = /^(\d{1,2}):(\d{2})(?::\d{2})?$/.exec(text.trim());
+  if (!match) return null;
+  const [h, m] = [Number(match[1]), Number(match[2])];
+  if (h > 23 || m > 59) return null;
+  return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
+}
+
+/** School hours as typed: a start before the end on the same day, and at least one school
+ * day (Monday = 0), each once, in order. */
+export function schoolHours(start: string, end: string, days: readonly number[]): { ok: true; value: SchoolHours } | { ok: false; problems: Partial<Record<HoursField, HoursProblem>> } {
+  const problems: Partial<Record<HoursField, HoursProblem>> = {};
+  const dayStart = timeOfDay(start);
+  const dayEnd = timeOfDay(end);
+  if (!dayStart) problems.dayStart = "time";
+  if (!dayEnd) problems.dayEnd = "time";
+  else if (dayStart && dayEnd <= dayStart) problems.dayEnd = "order";
+  const schoolDays = [...new Set(days)].filter((d) => Number.isInteger(d) && d >= 0 && d <= 6).sort((a, b) => a - b);
+  if (!schoolDays.length) problems.schoolDays = "days";
+  if (Object.keys(problems).length || !dayStart || !dayEnd) return { ok: false, problems };
+  return { ok: true, value: { dayStart, dayEnd, schoolDays } };
+}
