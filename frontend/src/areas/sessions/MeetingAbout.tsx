@@ -17,6 +17,8 @@ import { endOf } from "./joinWindow";
 import { parseDate, zonedInstant } from "./recurrence";
 import { JoinButton, RsvpPicker, SessionStatus, StartClassButton } from "./parts";
 import { focusFirstInvalid } from "./Schedule";
+import { clashQuestion } from "./clashes";
+import { ClashWarning, SuggestTimes } from "./SchedulingHelp";
 
 const MEETING = graphql(`
   query SessionsMeeting($id: ID!) {
@@ -84,6 +86,8 @@ function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [busy, setBusy] = useState(false);
   const inSeries = meeting.seriesId !== null;
+  // the session being moved is not a clash with itself
+  const question = clashQuestion({ classId: meeting.classId, date, time, durationMinutes: duration, rule: null, zone, meetingId: meeting.id });
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -143,7 +147,21 @@ function EditSession({ meeting, zone, onDone }: { meeting: Meeting; zone: string
           )}
         </Field>
       </div>
+      <ClashWarning question={question} />
       <p class="muted small">{t("sessions:schedule.zone", { zone })}</p>
+      {meeting.classId && (
+        <SuggestTimes
+          classId={meeting.classId}
+          durationMinutes={duration}
+          zone={zone}
+          chosen={question?.start ?? null}
+          onChoose={(fill) => {
+            setDate(fill.date);
+            setTime(fill.time);
+            setDuration(fill.durationMinutes);
+          }}
+        />
+      )}
       <Errors errors={otherErrors(errors, ["title", "startTime", "durationMinutes"])} testId="edit-errors" />
       <div class="form-actions">
         <Button kind="primary" type="submit" busy={busy} testId="edit-save">

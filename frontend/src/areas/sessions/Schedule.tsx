@@ -1,5 +1,6 @@
 // Schedule a class: title, class, the first class's date and time in the teacher's timezone,
-// length, and a recurrence builder that previews every session and says which choices apply.
+// length (with suggested free times and a warning of clashes), and a recurrence builder that
+// previews every session and says which choices apply.
 import { useMemo, useState } from "preact/hooks";
 import { request } from "../../api/client";
 import { graphql } from "../../api/gql";
@@ -12,6 +13,8 @@ import { Button, Empty, Errors, Field, fieldErrors, Loading, Notice, otherErrors
 import { type Rule, type RuleProblem, MAX_INTERVAL, MAX_OCCURRENCES, dateIn, occurrences, parseDate, ruleInput, zonedInstant } from "./recurrence";
 import { type Repeat, type ScheduleForm, emptyForm, formProblems, repeatDefaults, ruleOf, withRepeat } from "./schedule";
 import { aboutHref } from "./parts";
+import { clashQuestion } from "./clashes";
+import { ClashWarning, SuggestTimes } from "./SchedulingHelp";
 
 const SETUP = graphql(`
   query SessionsScheduleSetup {
@@ -276,6 +279,10 @@ function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
     setForm((f) => ({ ...f, date, ...(untouched && parseDate(date) ? repeatDefaults(date) : {}) }));
   };
 
+  const chooseSlot = (fill: { date: string; time: string; durationMinutes: number }) =>
+    setForm((f) => ({ ...f, ...fill, ...(f.repeat === "none" ? repeatDefaults(fill.date) : {}) }));
+  const question = clashQuestion({ classId: form.classId, date: form.date, time: form.time, durationMinutes: form.durationMinutes, rule, zone });
+
   const submit = async (event: Event) => {
     event.preventDefault();
     const problems = formProblems(form);
@@ -366,9 +373,17 @@ function ScheduleFormView({ classes, zone, zoomConnected, initialClass }: {
             )}
           </Field>
         </div>
+        <ClashWarning question={question} />
         <p class="muted small" data-test-id="schedule-zone">
           {t("sessions:schedule.zone", { zone })}
         </p>
+        <SuggestTimes
+          classId={form.classId || null}
+          durationMinutes={form.durationMinutes}
+          zone={zone}
+          chosen={question?.start ?? null}
+          onChoose={chooseSlot}
+        />
       </Section>
       <Section title={t("sessions:schedule.repeat")}>
         <Field label={t("sessions:schedule.repeats")}>
