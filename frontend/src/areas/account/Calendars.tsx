@@ -73,7 +73,7 @@ function ConnectionCard({ connection, available, busy, locked, onConnect, onSync
       )}
       {connection.status === "NEEDS_RECONNECT" && (
         <Notice kind="warning" testId="calendar-needs-reconnect">
-          {t("account:calendars.needsReconnect", { calendar: name })}
+          {available ? t("account:calendars.needsReconnect", { calendar: name }) : t("account:calendars.needsReconnectOff", { calendar: name })}
         </Notice>
       )}
       {connection.lastError && (

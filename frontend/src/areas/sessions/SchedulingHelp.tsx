@@ -136,7 +136,7 @@ export function SuggestTimes({ classId, durationMinutes, zone, chosen, onChoose 
                         <button
                           key={slot.start}
                           type="button"
-                          class={picked ? "small suggest-slot chosen" : "small suggest-slot"}
+                          class={picked ? "small suggest-slot picked" : "small suggest-slot"}
                           aria-pressed={picked}
                           onClick={() => onChoose(slotFill(slot, zone))}
                           data-test-id="suggest-slot"
