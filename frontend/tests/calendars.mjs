@@ -248,7 +248,8 @@ async function schedule(page, visit, result, problems) {
   const first = page.locator(sel("suggest-slot")).first();
   if (await first.count()) {
     await first.click();
-    await page.locator(`${sel("clash-checking")}`).first().waitFor({ state: "detached" }).catch(() => {});
+    // the new start is asked about after a pause: wait for that question, then its answer
+    await page.locator(sel("clash-checking")).waitFor();
     await page.locator(`${sel("clash-warning")}, ${sel("clash-none")}, ${sel("clash-failed")}`).first().waitFor();
     result.schedule.chosen = {
       date: await page.locator(sel("schedule-date")).inputValue(),

@@ -46,8 +46,12 @@ describe("the account's calendars", () => {
     expect(read("calendar=connected")).toEqual({ kind: "connected" });
     expect(read("calendar=error&reason=denied")).toEqual({ kind: "error", reason: "denied" });
     expect(read("calendar=error&reason=access_denied")).toEqual({ kind: "error", reason: "denied" });
-    expect(read("calendar=error&reason=expired")).toEqual({ kind: "error", reason: "expired" });
-    expect(read("calendar=error&reason=<script>")).toEqual({ kind: "error", reason: "failed" });
+    expect(read("calendar=error&reason=state")).toEqual({ kind: "error", reason: "state" });
+    expect(read("calendar=error&reason=not_set_up")).toEqual({ kind: "error", reason: "not_set_up" });
+    expect(read("calendar=error&reason=busy")).toEqual({ kind: "error", reason: "busy" });
+    expect(read("calendar=error&reason=refused")).toEqual({ kind: "error", reason: "refused" });
+    expect(read("calendar=error&reason=unavailable")).toEqual({ kind: "error", reason: "unavailable" });
+    expect(read("calendar=error&reason=toString")).toEqual({ kind: "error", reason: "failed" });
     expect(read("calendar=error")).toEqual({ kind: "error", reason: "failed" });
   });
 

@@ -52,10 +52,16 @@ export function syncProgress(connection: ConnectionLike): { value?: number; max?
   return { value: Math.min(connection.syncDone, connection.syncTotal), max: connection.syncTotal };
 }
 
-export const RETURN_REASONS = ["denied", "expired", "unavailable", "failed"] as const;
-export type ReturnReason = (typeof RETURN_REASONS)[number];
+/** The reasons the callback gives (meetings/calendar_sync/views.py): the person said no at the
+ * provider, the round trip's state was stale or from elsewhere, the school's app is not set up,
+ * the calendar is still being disconnected, the provider refused the grant, or could not be
+ * reached. */
+export const RETURN_REASONS = ["denied", "state", "not_set_up", "busy", "refused", "unavailable"] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number] | "failed";
 
 export type ReturnNotice = { kind: "connected" } | { kind: "error"; reason: ReturnReason };
+
+const ALIASES: Record<string, ReturnReason> = { access_denied: "denied", expired: "state" };
 
 /** What the provider's return (`?calendar=…&reason=…`) tells the person; null when the page
  * was not opened by one. A reason the app does not know reads as a general failure. */
@@ -63,8 +69,8 @@ export function returnNotice(search: URLSearchParams): ReturnNotice | null {
   const outcome = search.get("calendar");
   if (outcome === "connected") return { kind: "connected" };
   if (outcome !== "error") return null;
-  const reason = (search.get("reason") ?? "").toLowerCase().replace(/[^a-z]/g, "");
-  const known = RETURN_REASONS.find((r) => r === reason || (r === "denied" && reason === "accessdenied"));
+  const reason = search.get("reason") ?? "";
+  const known = RETURN_REASONS.find((r) => r === reason) ?? (Object.hasOwn(ALIASES, reason) ? ALIASES[reason] : undefined);
   return { kind: "error", reason: known ?? "failed" };
 }
 

@@ -114,7 +114,7 @@ export function SuggestTimes({ classId, durationMinutes, zone, chosen, onChoose 
         <div data-test-id="suggest-result" data-count={result.slots.length} data-calendar-checked={result.calendarChecked ? "yes" : "no"}>
           {result.calendarProblem ? (
             <Notice kind="warning" testId="suggest-calendar-problem">
-              {t("sessions:suggest.calendarProblem", { problem: result.calendarProblem })}
+              {result.calendarProblem}
             </Notice>
           ) : (
             <p class="muted small" data-test-id="suggest-calendar-note">

@@ -78,7 +78,7 @@ function SecretField({ app, v, set, errors }: { app: App; v: AppForm; set: (next
         </div>
       )}
       {v.secretAction === "replace" && input}
-      {v.secretAction === "clear" && <Errors errors={secretErrors} />}
+      {v.secretAction !== "replace" && <Errors errors={secretErrors} />}
       {v.secretAction !== "keep" && (
         <Button kind="ghost" onClick={() => set({ secretAction: "keep", secret: "" })} testId={`calendar-app-${id}-secret-keep`}>
           {t("admin:calendars.keepSecret")}
