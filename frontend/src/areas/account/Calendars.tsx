@@ -125,7 +125,12 @@ export function CalendarsSection() {
     window.history.replaceState(null, "", `${pathname}${withoutReturn(new URLSearchParams(search))}${hash}`);
   }, []);
   useEffect(() => {
-    if (calendars.data) setData(calendars.data.myCalendars);
+    if (!calendars.data) return;
+    const next = calendars.data.myCalendars;
+    // a calendar whose events were being removed is gone: say so
+    const gone = data?.connections.find((c) => c.status === "DISCONNECTING" && !next.connections.some((n) => n.provider === c.provider));
+    if (gone) setDisconnected(gone.provider);
+    setData(next);
   }, [calendars.data]);
   // back from the provider the page opens at #calendars: bring the section into view once it has drawn
   const loaded = data !== null;
