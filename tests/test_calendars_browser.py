@@ -145,7 +145,7 @@ def calendars_world(worlds):
             return meeting.pk, before, before_org
 
     meeting_id, before, before_org = committed(create)
-    yield world, clash_start
+    yield world, clash_start, meeting_id
 
     def delete():
         last, sessions, logins, zones = before
@@ -226,7 +226,7 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
     calendars_world, tmp_path, language, width
 ):
     # given: alpha's calendars, school hours and a session (the fixture), everyone in `language`
-    world, clash_start = calendars_world
+    world, clash_start, meeting_id = calendars_world
     before = _languages(world, language)
     clash_local = clash_start.astimezone(ZoneInfo(TEACHER_ZONE))
     visit = lambda name, role, steps, **extra: {  # noqa: E731 - a table of visits
@@ -248,7 +248,7 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
                 visit(
                     "teacher",
                     "teacher",
-                    ["profile", "disconnect", "schedule"],
+                    ["profile", "disconnect", "schedule", "reschedule"],
                     returnQuery="?calendar=error&reason=denied",
                     disconnect="microsoft",
                     schedule={
@@ -257,6 +257,7 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
                         "time": clash_local.strftime("%H:%M"),
                         "range": "twoWeeks",
                     },
+                    reschedule={"meetingId": str(meeting_id)},
                 ),
                 visit("student", "student", ["profile"]),
                 visit("parent", "parent", ["profile"], returnQuery="?calendar=connected"),
@@ -328,6 +329,10 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
     assert (chosen["date"], chosen["time"]) == (first.date().isoformat(), first.strftime("%H:%M"))
     assert chosen["pressed"] == "true"
     assert chosen["clash"]["none"] is True
+
+    # and: moving the session, its own time is no clash with itself; suggestions are offered
+    moved = teacher["reschedule"]["itself"]
+    assert moved["none"] is True and moved["lines"] == [] and moved["suggest"] is True
 
     # then: the student's sync shows its progress, and the page keeps reading it
     student = seen[f"student-{language}"]["profile"]

@@ -11,7 +11,7 @@
 // return to open with), "connect" (visit.connect: "google"), "disconnect" (visit.disconnect:
 // "microsoft"), "adminCalendars" (visit.app: {provider, clientId, secret} to enter and turn on),
 // "hours" (visit.hours: {end, toggle}), "schedule" (visit.schedule: {classId, date, time,
-// range}).
+// range}), "reschedule" (visit.reschedule: {meetingId}: the session's own time is no clash).
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -261,7 +261,26 @@ async function schedule(page, visit, result, problems) {
   }
 }
 
-const STEPS = { profile, connect, disconnect, adminCalendars, hours, schedule };
+/** Moving a session: it is no clash with itself; an hour later it is none either, and the
+ * suggestions are there too. */
+async function reschedule(page, visit, result, problems) {
+  await page.goto(`${base}/app/meetings/${visit.reschedule.meetingId}/about`);
+  await page.locator(sel("edit-session-open")).click();
+  await page.locator(sel("edit-session")).waitFor();
+  await page.locator(sel("clash-checking")).waitFor();
+  await page.locator(`${sel("clash-warning")}, ${sel("clash-none")}, ${sel("clash-failed")}`).first().waitFor();
+  const read = () =>
+    page.evaluate(() => ({
+      none: Boolean(document.querySelector('[data-test-id="clash-none"]')),
+      lines: [...document.querySelectorAll('[data-test-id="clash-line"]')].map((li) => li.textContent),
+      suggest: Boolean(document.querySelector('[data-test-id="suggest-times"]')),
+    }));
+  result.reschedule = { itself: await read() };
+  await shot(page, visit, "reschedule");
+  await check(page, visit, "meetings/about", problems);
+}
+
+const STEPS = { profile, connect, disconnect, adminCalendars, hours, schedule, reschedule };
 
 const report = { visits: [] };
 for (const visit of visits) {
