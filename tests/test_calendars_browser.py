@@ -307,7 +307,10 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
     after = gone["after"]["providers"]["microsoft"]["connection"]
     assert after is None or after["status"] == "DISCONNECTING"
 
-    # and: the schedule form warns of the class's session at that time, by its title
+    # and: the schedule form warns of the class's session at that time, by its title, asking
+    # once for the form as it opened and at most twice more for a date and a time typed key by key
+    assert teacher["schedule"]["asked"]["atLoad"] == 1
+    assert 1 <= teacher["schedule"]["asked"]["typing"] <= 2
     clash = teacher["schedule"]["clash"]
     assert clash["warning"] is True
     assert any("Algebra revision" in line["text"] for line in clash["lines"])

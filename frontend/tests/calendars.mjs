@@ -208,14 +208,21 @@ async function hours(page, visit, result, problems) {
 
 async function schedule(page, visit, result, problems) {
   const want = visit.schedule;
+  let asked = 0; // schedulingClashes requests: one per pause in typing, not one per keystroke
+  page.on("request", (request) => {
+    if (request.method() === "POST" && (request.postData() ?? "").includes("SessionsSchedulingClashes")) asked += 1;
+  });
   await page.goto(`${base}/app/schedule?class=${want.classId}`);
   await page.locator(sel("schedule-form")).waitFor();
   await settle(page);
-  await page.locator(sel("schedule-title")).fill("Revision");
-  // the start of a session the class already has: the warning names it
-  await page.locator(sel("schedule-date")).fill(want.date);
-  await page.locator(sel("schedule-time")).fill(want.time);
   await page.locator(`${sel("clash-warning")}, ${sel("clash-none")}, ${sel("clash-failed")}`).first().waitFor();
+  const atLoad = asked;
+  await page.locator(sel("schedule-title")).fill("Revision");
+  // the start of a session the class already has, typed key by key: the warning names it
+  await page.locator(sel("schedule-date")).fill(want.date);
+  await page.locator(sel("schedule-time")).focus(); // its first part, the hour
+  await page.keyboard.type(want.time.replace(":", ""), { delay: 30 });
+  await page.locator(sel("clash-warning")).waitFor();
   const clashes = () =>
     page.evaluate(() => ({
       warning: Boolean(document.querySelector('[data-test-id="clash-warning"]')),
@@ -223,7 +230,7 @@ async function schedule(page, visit, result, problems) {
       failed: document.querySelector('[data-test-id="clash-failed"]')?.textContent ?? null,
       lines: [...document.querySelectorAll('[data-test-id="clash-line"]')].map((li) => ({ kind: li.getAttribute("data-kind"), text: li.textContent })),
     }));
-  result.schedule = { clash: await clashes() };
+  result.schedule = { clash: await clashes(), asked: { atLoad, typing: asked - atLoad } };
   await shot(page, visit, "schedule-clash");
   // suggestions for the range asked, then the first one chosen
   await page.locator(sel("suggest-range")).selectOption(want.range ?? "week");
