@@ -87,7 +87,8 @@ class MicrosoftCalendar(CalendarProvider):
 
     @staticmethod
     def _event(remote_id: str) -> str:
-        return f"/me/events/{quote(remote_id, safe='')}"
+        # Graph's ids are base64 with "=" padding, which it shows unescaped in its paths.
+        return f"/me/events/{quote(remote_id, safe='=')}"
 
     def account(self) -> AccountInfo:
         # GET /me: `mail` is null for some accounts; `userPrincipalName` is the sign-in name.
