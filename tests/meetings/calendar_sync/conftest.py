@@ -26,12 +26,9 @@ class Calendars:
 
 
 def app_create(provider: str, **fields) -> CalendarApp:
-    return CalendarApp.objects.create(
-        provider=provider,
-        client_id=f"{provider}-client",
-        client_secret=f"{provider}-secret",
-        **fields,
-    )
+    values = {"client_id": f"{provider}-client", "client_secret": f"{provider}-secret", **fields}
+    CalendarApp.objects.filter(provider=provider).delete()
+    return CalendarApp.objects.create(provider=provider, **values)
 
 
 def connection_create(user, provider: str, **fields) -> CalendarConnection:
@@ -102,3 +99,10 @@ def ms_token_body(access="new-access", refresh="new-refresh") -> dict:
         "access_token": access,
         "refresh_token": refresh,
     }
+
+
+@pytest.fixture
+def stand_in(sandbox, settings):
+    """The sandbox's calendar stand-in, its origin allowed; the demo apps it knows."""
+    settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS = [sandbox.url]
+    return sandbox
