@@ -309,3 +309,37 @@ def test_invalid_grant_marks_needs_reconnect_and_forgets_tokens(calendars, reque
         r.url.startswith(GOOGLE_TOKEN) for r in requests_mock.request_history
     )
     assert json.dumps(connection.last_error).count("Token has been") == 0  # our words only
+
+
+def test_an_id_held_by_an_unwritable_deleted_event_gives_way_to_a_derived_one(
+    calendars, requests_mock
+):
+    # given: the person deleted the event; Google keeps its id (insert: 409) and refuses to
+    # write the cancelled event (403 forbidden)
+    requests_mock.put(
+        f"{EVENTS}/old-id", json=google_error(403, "forbidden", "Forbidden"), status_code=403
+    )
+    requests_mock.put(
+        f"{EVENTS}/{KEY}", json=google_error(403, "forbidden", "Forbidden"), status_code=403
+    )
+    inserted = []
+
+    def insert(request, context):
+        event_id = request.json()["id"]
+        inserted.append(event_id)
+        if event_id == KEY:
+            context.status_code = 409
+            return DUPLICATE
+        return google_event(event_id)
+
+    requests_mock.post(EVENTS, json=insert)
+
+    written = _provider(calendars).event_put(event_body(), remote_id="old-id")
+    again = _provider(calendars).event_put(event_body(), remote_id="old-id")  # a retry
+
+    # then: a new id, base32hex, derived from the key and the id given up on: a retry finds it
+    assert written.remote_id == again.remote_id != KEY
+    assert written.remote_id.startswith(KEY) and set(written.remote_id) <= set(
+        "0123456789abcdefghijklmnopqrstuv"
+    )
+    assert inserted == [KEY, written.remote_id, KEY, written.remote_id]
