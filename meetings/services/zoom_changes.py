@@ -168,13 +168,17 @@ class _Work:
         for meeting, names in self.changed.values():
             if meeting.pk in cancelled_ids:
                 continue
-            meeting.save()  # the stamps, even when no value differed
+            # The stamps, even when no value differed; only what this change touches (a
+            # batch's other events may hold the same session).
+            meeting.save(
+                update_fields=[*names, "zoom_changed_at", "zoom_occurrence_id", "updated_at"]
+            )
             if names:
                 _calendar_event_upsert(meeting)
                 really.append((meeting, names))
                 result.changed.append(meeting.pk)
         for meeting in self.cancelled:
-            meeting.save()
+            meeting.save(update_fields=["status", "zoom_changed_at", "updated_at"])
             _calendar_event_upsert(meeting)
             result.cancelled.append(meeting.pk)
         for meeting in self.created:
