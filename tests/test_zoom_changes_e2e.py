@@ -188,3 +188,34 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
         lambda: Meeting.objects.select_related("calendar_event").get(pk=sessions[0][0]),
     )
     assert (first.status, first.calendar_event.sequence) == ("scheduled", 0)
+
+    # when: the teacher shortens the first session here; Zoom (the sandbox) echoes the change
+    def shorten():
+        services.meeting_update(
+            actor=world.users["teacher"],
+            meeting=Meeting.objects.get(pk=first.pk),
+            duration_minutes=40,
+        )
+
+    _in(world.schema, shorten)
+
+    # then: the echo is processed and changes nothing more (one SEQUENCE bump: ours)
+    def echoed() -> list[str]:
+        deadline = time.monotonic() + 60
+        while True:
+            done = list(
+                WebhookEvent.objects.filter(zoom_meeting_id=zoom_id, event="meeting.updated")
+                .order_by("pk")
+                .values_list("status", flat=True)
+            )
+            if len(done) == 2 and "pending" not in done:
+                return done
+            assert time.monotonic() < deadline, f"no echo processed: {done}"
+            time.sleep(0.2)
+
+    assert _in(world.schema, echoed) == ["processed", "processed"]
+    first = _in(
+        world.schema,
+        lambda: Meeting.objects.select_related("calendar_event").get(pk=first.pk),
+    )
+    assert (first.duration_minutes, first.calendar_event.sequence) == (40, 1)
