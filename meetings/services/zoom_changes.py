@@ -240,6 +240,18 @@ def _valid_duration(minutes: int | None) -> int | None:
     return minutes if isinstance(minutes, int) and 1 <= minutes <= 24 * 60 else None
 
 
+def _valid_start(start: datetime | None) -> datetime | None:
+    """A start Zoom could give: not beyond what scheduling allows (a signed body may say
+    anything; such a time would break every calendar that shows it)."""
+    if start is None:
+        return None
+    _, latest = schedule_window()
+    if start > latest or start.year < 2000:
+        logger.warning("Zoom gave a start time out of bounds (%s); ignored", start.isoformat())
+        return None
+    return start
+
+
 def zoom_meeting_changed(*, change: ZoomChange) -> ZoomChangeResult:
     """Apply what Zoom says of one of its meetings to this school's sessions of it."""
     with transaction.atomic():
@@ -252,12 +264,13 @@ def zoom_meeting_changed(*, change: ZoomChange) -> ZoomChangeResult:
         agenda = change.agenda[:DESCRIPTION_MAX] if change.agenda is not None else None
         zone = _valid_zone(change.timezone)
         duration = _valid_duration(change.duration_minutes)
+        start = _valid_start(change.start_time)
         if series is None:
             meeting = sessions[0]
             for name, value in (
                 ("title", topic),
                 ("description", agenda),
-                ("start_time", change.start_time),
+                ("start_time", start),
                 ("duration_minutes", duration),
                 ("timezone", zone),
             ):
@@ -323,7 +336,7 @@ def _occurrences_moved(
         if meeting is None:
             continue
         item = told.get(occurrence_id)
-        start = item.start_time if item else change.start_time
+        start = _valid_start(item.start_time if item else change.start_time)
         minutes = _valid_duration(item.duration_minutes) if item else duration
         if start is not None:
             work.set(meeting, "start_time", start)
@@ -345,20 +358,21 @@ def _listed_occurrences(
     if new_rule is None and change.zoom_recurrence is not None:
         try:
             new_rule = RecurrenceRule.from_zoom(change.zoom_recurrence, timezone=tz)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
             logger.warning("Zoom meeting %s: a recurrence we cannot hold: %s", series.pk, exc)
     if new_rule is not None and new_rule != rule_from_json(series.recurrence):
         series.recurrence = _rule_to_json(new_rule)
         series.save(update_fields=["recurrence"])
     if change.all_occurrences:
         return list(change.occurrences)
-    if new_rule is None and change.start_time is None:
+    start = _valid_start(change.start_time)
+    if new_rule is None and start is None:
         return None
     rule = new_rule or rule_from_json(series.recurrence)
-    first = change.start_time or min(m.start_time for m in sessions)
+    first = start or min(m.start_time for m in sessions)
     try:
         starts = rule.occurrences(first, timezone=tz)
-    except RecurrenceError as exc:
+    except (RecurrenceError, OverflowError) as exc:
         logger.warning("Zoom meeting %s: its new rule gives no class: %s", series.pk, exc)
         return None
     return [ZoomOccurrence(occurrence_id_for(s), s, duration) for s in starts]
@@ -382,7 +396,8 @@ def _expand(
             unmatched.append(item)
             continue
         matched.add(meeting.pk)
-        work.set(meeting, "start_time", item.start_time)
+        if _valid_start(item.start_time) is not None:
+            work.set(meeting, "start_time", item.start_time)
         if (minutes := _valid_duration(item.duration_minutes)) is not None:
             work.set(meeting, "duration_minutes", minutes)
     free = {

@@ -140,7 +140,7 @@ def _recurrence(data: dict[str, Any]) -> RecurrenceRule | None:
         return None
     try:
         return RecurrenceRule.from_zoom(body, timezone=_str(data.get("timezone")) or "UTC")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         logger.warning(
             "Zoom meeting %s: its recurrence is not one we hold: %s", data.get("id"), exc
         )
