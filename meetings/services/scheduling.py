@@ -429,6 +429,10 @@ def meeting_update(
     with transaction.atomic():
         for name, value in changed.items():
             setattr(meeting, name, value)
+        # Our change is the newest: a Zoom change made before it and delivered late must not
+        # undo it (meetings.services.zoom_changes).
+        now_ms = int(timezone.now().timestamp() * 1000)
+        meeting.zoom_changed_at = {**meeting.zoom_changed_at, **dict.fromkeys(changed, now_ms)}
         meeting.save()
         _calendar_event_upsert(meeting)
         if changed.keys() & INVITATION_FIELDS:
