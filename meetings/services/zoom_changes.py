@@ -17,10 +17,11 @@ ended or were cancelled are never changed (a cancelled session is not revived)."
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +30,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from meetings.guests.changes import guests_on_change
-from meetings.invitations.services import invitations_on_change
+from meetings.invitations.services import invitations_on_change, series_event_restart
 from meetings.models import Meeting, MeetingSeries
 from meetings.providers.base import (
     MeetingProviderError,
@@ -119,6 +120,14 @@ class ZoomChangeResult:
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _original(item: ZoomOccurrence) -> datetime:
+    """Where Zoom's rule put an occurrence (its id is that start in epoch milliseconds)."""
+    if item.occurrence_id.isdigit():
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            return datetime.fromtimestamp(int(item.occurrence_id) / 1000, tz=UTC)
+    return item.start_time
 
 
 def occurrence_id_for(start: datetime) -> str:
@@ -288,6 +297,7 @@ def zoom_meeting_changed(*, change: ZoomChange) -> ZoomChangeResult:
             if duration is not None:
                 for meeting in sessions:
                     work.set(meeting, "duration_minutes", duration)
+            rule_before = series.recurrence
             listed = (
                 _listed_occurrences(series, sessions, change, zone, duration)
                 if work.newer(series, "occurrences")
@@ -295,6 +305,12 @@ def zoom_meeting_changed(*, change: ZoomChange) -> ZoomChangeResult:
             )
             if listed is not None:
                 _expand(work, series, sessions, listed)
+                if listed and series.recurrence != rule_before:
+                    # A new rule: the series' calendar event counts from its first occurrence.
+                    series_event_restart(
+                        series_id=series.pk,
+                        first_start=min(_original(item) for item in listed),
+                    )
                 series.zoom_changed_at = {**series.zoom_changed_at, "occurrences": work.at_ms}
                 series.save(update_fields=["zoom_changed_at"])
         return work.save(zoom_meeting_id=change.zoom_meeting_id, what="meeting.changed_at_zoom")

@@ -496,3 +496,57 @@ def test_reminders_follow_a_session_moved_or_cancelled_in_zoom(
             (moved.pk, later)
         ]
         assert not ReminderDelivery.objects.filter(meeting=cancelled).exists()
+
+
+def test_a_series_whose_rule_zoom_changed_is_one_calendar_event_of_the_new_rule(
+    alpha, sent, django_capture_on_commit_callbacks
+):
+    from meetings.invitations.models import SeriesEvent
+    from meetings.invitations.services import invitations_on_schedule, series_item
+
+    with schema_context(alpha.schema):
+        # given: a weekly series on Mondays whose invitation counts from its first Monday
+        sessions = weekly_series(alpha, count=4)
+        invitations_on_schedule(meetings=sessions)
+        starts = [m.start_time for m in sessions]
+        wednesday = starts[0] + timedelta(days=2)
+        second_moved = starts[1] + timedelta(hours=1)
+
+        # when: Zoom makes it Mondays and Wednesdays, three times, the second Monday moved
+        run(
+            updated(
+                {
+                    "id": int(SERIES_ID),
+                    "recurrence": {
+                        "type": 2,
+                        "repeat_interval": 1,
+                        "weekly_days": "2,4",
+                        "end_times": 3,
+                    },
+                    "occurrences": [
+                        {"occurrence_id": occ_id(s), "start_time": zt(t), "duration": 45}
+                        for s, t in (
+                            (starts[0], starts[0]),
+                            (wednesday, wednesday),
+                            (starts[1], second_moved),
+                        )
+                    ],
+                },
+                scope="all",
+            ),
+            capture=django_capture_on_commit_callbacks,
+        )
+
+        # then: the invitation's event is the new rule; the moved Monday an override; the two
+        # Mondays the new rule no longer has are not EXDATEs of it (they are not its occurrences)
+        series = MeetingSeries.objects.get(pk=sessions[0].series_id)
+        item = series_item(
+            series=series,
+            event=SeriesEvent.objects.get(series=series),
+            sessions=list(series.meetings.all()),
+            page_url="https://school.example/app/",
+        )
+        assert item.rule is not None and item.rule.weekdays == (0, 2) and item.rule.count == 3
+        assert item.start == starts[0]
+        assert item.exdates == ()
+        assert [(o.original, o.start) for o in item.overrides] == [(starts[1], second_moved)]
