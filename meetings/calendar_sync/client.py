@@ -147,7 +147,7 @@ class CalendarClient:
         self.account_key = account_key
         self._tokens = tokens
         self._session = session or outbound_session()
-        self._limiter = limiter
+        self.limiter = limiter
         self.sleep = sleep
         self._max_retries = max_retries
         self._timeout = timeout
@@ -204,16 +204,16 @@ class CalendarClient:
         return body
 
     def _acquire(self) -> None:
-        if self._limiter is None:
+        if self.limiter is None:
             return
         try:
-            self._limiter.acquire(self.account_key, self.provider)
+            self.limiter.acquire(self.account_key, self.provider)
         except RateLimitError as exc:
             raise CalendarRateLimited(RATE_LIMITED, retry_after=exc.retry_after) from exc
 
     def _hold(self, seconds: float) -> None:
-        if self._limiter is not None and seconds > 0:
-            self._limiter.hold(self.account_key, self.provider, seconds)
+        if self.limiter is not None and seconds > 0:
+            self.limiter.hold(self.account_key, self.provider, seconds)
 
     def _send(
         self,
