@@ -130,40 +130,64 @@ def wall_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
     return instant
 
 
-def _day_close(day: date, wall: time, zone: ZoneInfo) -> datetime:
-    """When the school day ends by the wall clock (the earlier instant, should a change of
-    the clock fall on it)."""
-    return datetime.combine(day, wall, zone).astimezone(UTC)
+def _day_slots(
+    day: date,
+    hours: SchoolHours,
+    zone: ZoneInfo,
+    *,
+    start: datetime,
+    end: datetime,
+    duration: timedelta,
+    step: timedelta,
+) -> Iterator[Interval]:
+    """The slots of `duration` of one school day that start on its wall-clock grid, end by its
+    end and lie inside [start, end), in order."""
+    wall = datetime.combine(day, hours.day_start)
+    wall_end = datetime.combine(day, hours.day_end)
+    # The day's end by the wall clock (the earlier instant, should a change fall on it).
+    close = wall_end.replace(tzinfo=zone).astimezone(UTC)
+    # Most days keep one offset from the first bell to the last: then each wall-clock time is
+    # that offset away from UTC, without asking the zone every time.
+    offsets = {
+        edge.replace(tzinfo=zone, fold=fold).utcoffset()
+        for edge in (wall, wall_end)
+        for fold in (0, 1)
+    }
+    offset = offsets.pop() if len(offsets) == 1 else None
+    while wall < wall_end:
+        if offset is not None:
+            instant: datetime | None = (wall - offset).replace(tzinfo=UTC)
+        else:
+            instant = wall_instant(day, wall.time(), zone)
+        wall += step
+        if instant is None:
+            continue
+        slot = Interval(instant, instant + duration)
+        if slot.end > close:
+            return  # later ones end later still (the grid only moves forward)
+        if slot.start >= start and slot.end <= end:
+            yield slot
 
 
-def candidate_slots(
+def school_day_slots(
     hours: SchoolHours,
     *,
     start: datetime,
     end: datetime,
     duration: timedelta,
     step: timedelta = STEP,
-) -> Iterator[tuple[date, Interval]]:
-    """Every (school day, slot) of `duration` that starts on the wall-clock grid of the school
-    day, ends by its end and lies inside [start, end), in order."""
+) -> Iterator[tuple[date, Iterator[Interval]]]:
+    """Each school day from `start` to `end` (in the school's zone) with its candidate slots
+    (`_day_slots`), in order."""
     zone = ZoneInfo(hours.timezone)
     day = start.astimezone(zone).date()
     last_day = end.astimezone(zone).date()
     while day <= last_day:
         if day.weekday() in hours.school_days:
-            close = _day_close(day, hours.day_end, zone)
-            wall = datetime.combine(day, hours.day_start)
-            wall_end = datetime.combine(day, hours.day_end)
-            while wall < wall_end:
-                instant = wall_instant(day, wall.time(), zone)
-                wall += step
-                if instant is None:
-                    continue
-                slot = Interval(instant, instant + duration)
-                if slot.end > close:
-                    break  # later ones end later still (the grid only moves forward)
-                if slot.start >= start and slot.end <= end:
-                    yield day, slot
+            yield (
+                day,
+                _day_slots(day, hours, zone, start=start, end=end, duration=duration, step=step),
+            )
         day += timedelta(days=1)
 
 
@@ -184,21 +208,20 @@ def slots_suggest(
         return []
     merged = intervals_merge(busy)
     starts = [b.start for b in merged]
-    free: dict[date, list[Interval]] = {}
-    for day, slot in candidate_slots(hours, start=start, end=end, duration=duration, step=step):
-        if is_free(slot, merged, starts):
-            free.setdefault(day, []).append(slot)
-    if not free:
-        return []
-    per_day = min(max_per_day, max(1, math.ceil(first / len(free))))
-    chosen: list[Interval] = []
-    for slots in free.values():
+    # Each day's earliest free slots that do not overlap one another, at most max_per_day (a
+    # smaller share per day is a prefix of these).
+    days: list[list[Interval]] = []
+    for _day, slots in school_day_slots(hours, start=start, end=end, duration=duration, step=step):
         taken: list[Interval] = []
         for slot in slots:
-            if not taken or slot.start >= taken[-1].end:
+            if (not taken or slot.start >= taken[-1].end) and is_free(slot, merged, starts):
                 taken.append(slot)
-                if len(taken) == per_day:
+                if len(taken) == max_per_day:
                     break
-        chosen.extend(taken)
-    chosen.sort()
+        if taken:
+            days.append(taken)
+    if not days:
+        return []
+    per_day = min(max_per_day, max(1, math.ceil(first / len(days))))
+    chosen = sorted(slot for taken in days for slot in taken[:per_day])
     return chosen[:first]
