@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
@@ -247,17 +248,32 @@ def _calendar_problem(connection: CalendarConnection, reason: str) -> str:
 # --- suggestions and clashes ---------------------------------------------------------------------
 
 
-def window_check(*, duration_minutes: int, start: datetime, end: datetime) -> None:
-    """ValidationError (per field) for a window or duration that cannot be searched."""
+def times_check(
+    *,
+    duration_minutes: int,
+    start: datetime,
+    now: datetime,
+    end: datetime | None = None,
+    max_span: timedelta | None = None,
+) -> None:
+    """ValidationError (per field) for a duration, a start or a window (`end`, at most
+    `max_span` after `start`) that cannot be searched: times without a zone, and times more
+    than a year ago or beyond the scheduling horizon, are refused."""
     errors: dict[str, str] = {}
     if not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
         errors["duration_minutes"] = _("A class lasts 1 minute to 24 hours.")
-    if start.tzinfo is None or end.tzinfo is None:
-        errors["from"] = _("Times need a timezone.")
-    elif end <= start:
-        errors["to"] = _("The end of the search comes before its start.")
-    elif end - start > MAX_WINDOW:
-        errors["to"] = _("Look at most %(days)s days ahead at a time.") % {"days": MAX_WINDOW.days}
+    last = end if end is not None else start
+    years = settings.LIVEROLL_SCHEDULE_YEARS_AHEAD
+    if start.tzinfo is None or last.tzinfo is None:
+        errors["start"] = _("Times need a timezone.")
+    elif start < now - timedelta(days=366) or last > now + timedelta(days=366 * (years + 1)):
+        errors["start"] = _("Times from a year ago to %(years)s years ahead can be searched.") % {
+            "years": years
+        }
+    elif end is not None and end <= start:
+        errors["end"] = _("The end of the search comes before its start.")
+    elif end is not None and max_span is not None and end - start > max_span:
+        errors["end"] = _("Look at most %(days)s days ahead at a time.") % {"days": max_span.days}
     if errors:
         raise ValidationError(errors)
 
@@ -273,7 +289,9 @@ def class_slots_suggest(
 ) -> Suggestions:
     """Times in [start, end) (not before `now`) within school hours when the class's teachers,
     the class and its students are free, and the teachers' connected calendars too."""
-    window_check(duration_minutes=duration_minutes, start=start, end=end)
+    times_check(
+        duration_minutes=duration_minutes, start=start, end=end, now=now, max_span=MAX_WINDOW
+    )
     hours = school_hours()
     start = max(start, now)
     if start >= end:

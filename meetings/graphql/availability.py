@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import strawberry
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils.timezone import now as time_now
 from django.utils.translation import gettext as _
 from strawberry.types import Info
 
@@ -21,7 +20,7 @@ from meetings.graphql.recurrence import RecurrenceInput, rule_from_input
 from meetings.models import Meeting
 from meetings.policy import access_class
 from meetings.recurrence import RecurrenceError, RecurrenceRule
-from tenants.accounts.models import User
+from tenants.accounts.models import User, timezone_validate
 from tenants.graphql.context import NotAllowed, require_user
 from tenants.ids import pk_or_none
 from tenants.school.models import SchoolClass
@@ -134,7 +133,7 @@ class AvailabilityQuery:
                 start=start_from,
                 end=start_to,
                 first=first,
-                now=timezone.now(),
+                now=time_now(),
             )
         except ValidationError as exc:
             raise _refuse(exc) from exc
@@ -166,13 +165,10 @@ class AvailabilityQuery:
         school_class = _for_manage(user, class_id)
         zone = timezone or school_timezone()
         try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise NotAllowed(_("Unknown timezone %(zone)s.") % {"zone": zone}) from exc
-        if start.tzinfo is None:
-            raise NotAllowed(_("Times need a timezone."))
-        if not 1 <= duration_minutes <= availability.MAX_DURATION_MINUTES:
-            raise NotAllowed(_("A class lasts 1 minute to 24 hours."))
+            timezone_validate(zone)
+            availability.times_check(duration_minutes=duration_minutes, start=start, now=time_now())
+        except ValidationError as exc:
+            raise _refuse(exc) from exc
         try:
             starts = planned_starts(
                 start=start, recurrence=rule_from_input(recurrence), timezone_name=zone

@@ -4,6 +4,7 @@ of `scheduleMeeting` / `updateMeeting`) and the school hours (`schedulingPolicy`
 sessions of each kind avoided and flagged, titles only for sessions the viewer may see, the
 teachers' connected calendars, who may ask, and one school never seeing another's sessions."""
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,13 +47,36 @@ mutation($on: Boolean, $start: String, $end: String, $days: [Int!]) {
 }"""
 
 DHAKA = "Asia/Dhaka"
-# A Monday far enough ahead that it is never in the past; school days Monday to Friday,
+# Times are asked about within the scheduling horizon (two years ahead): a Monday three weeks
+# from today, and the daylight-saving changes of next year. School days are Monday to Friday,
 # 08:00-18:00 (the defaults).
-MONDAY = date(2030, 6, 3)
+_TODAY = date.today()
+MONDAY = _TODAY + timedelta(days=21 - _TODAY.weekday())
+NEXT_YEAR = _TODAY.year + 1
+
+
+def _sunday(year: int, month: int, nth: int) -> date:
+    """The nth Sunday of the month (-1: the last)."""
+    days = [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+    sundays = [d for d in days if d.weekday() == 6]
+    return sundays[nth if nth < 0 else nth - 1]
+
+
+# New York changes on the second Sunday of March and the first of November; London on the last
+# Sundays of March and October.
+NY_SPRING = _sunday(NEXT_YEAR, 3, 2)
+NY_AUTUMN = _sunday(NEXT_YEAR, 11, 1)
+LONDON_SPRING = _sunday(NEXT_YEAR, 3, -1)
+LONDON_AUTUMN = _sunday(NEXT_YEAR, 10, -1)
 
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
+
+
+def _z(value: datetime) -> str:
+    """As Google writes times: RFC 3339 in UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse(text: str) -> datetime:
@@ -115,11 +139,11 @@ def _clashes(gql, world, role="teacher", **variables):
 @pytest.mark.parametrize(
     ("tz", "thursday", "changes"),
     [
-        ("America/New_York", date(2030, 3, 7), True),  # clocks forward on Sunday 10 March
-        ("America/New_York", date(2030, 10, 31), True),  # back on Sunday 3 November
-        ("Europe/London", date(2030, 3, 28), True),  # forward on Sunday 31 March
-        ("Europe/London", date(2030, 10, 24), True),  # back on Sunday 27 October
-        (DHAKA, date(2030, 3, 28), False),  # no change
+        ("America/New_York", NY_SPRING - timedelta(days=3), True),
+        ("America/New_York", NY_AUTUMN - timedelta(days=3), True),
+        ("Europe/London", LONDON_SPRING - timedelta(days=3), True),
+        ("Europe/London", LONDON_AUTUMN - timedelta(days=3), True),
+        (DHAKA, LONDON_SPRING - timedelta(days=3), False),  # no change
     ],
 )
 def test_a_daylight_saving_week_is_suggested_at_the_same_school_hour(
@@ -209,6 +233,12 @@ def test_bad_windows_are_refused_with_a_reason(alpha, gql):
         ({"from": _iso(start), "to": _iso(start - timedelta(hours=1))}, 60, "before its start"),
         ({"from": _iso(start), "to": _iso(start + timedelta(days=90))}, 60, "62 days"),
         ({"from": _iso(start), "to": _iso(start + timedelta(days=1))}, 0, "1 minute to 24 hours"),
+        ({"from": "9999-12-30T00:00:00+00:00", "to": "9999-12-31T00:00:00+00:00"}, 60, "ahead"),
+        (
+            {"from": _iso(start.replace(tzinfo=None)), "to": _iso(start.replace(tzinfo=None))},
+            60,
+            "need a timezone",
+        ),
     ]
     for window, minutes, message in cases:
         body = client(SUGGEST, classId=str(alpha.school_class.pk), minutes=minutes, **window)
@@ -302,14 +332,14 @@ def test_a_series_in_its_own_timezone_keeps_its_wall_clock(alpha, gql):
     # given: the class meets at 09:00 New York time on the Monday after the spring change
     _school_zone(alpha, DHAKA)
     ny = "America/New_York"
-    after = date(2030, 3, 11)
+    after = NY_SPRING + timedelta(days=1)
     _session(alpha, start=_at(after, 9, tz=ny), school_class=alpha.school_class)
 
     # when: a daily 09:00 New York class from Friday, four times
     rows = _clashes(
         gql,
         alpha,
-        start=_iso(_at(date(2030, 3, 8), 9, tz=ny)),
+        start=_iso(_at(NY_SPRING - timedelta(days=2), 9, tz=ny)),
         recurrence={"frequency": "DAILY", "count": 4},
         timezone=ny,
     )
@@ -326,6 +356,22 @@ def test_the_session_being_moved_does_not_clash_with_itself(alpha, gql):
 
     assert rows == []
     assert [r["meetingId"] for r in without] == [str(moving.pk)]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"start": "0001-01-01T00:00:00+00:00"}, "a year ago"),
+        ({"start": _iso(datetime.combine(MONDAY, time(10)))}, "need a timezone"),
+        ({"start": _iso(_at(MONDAY, 10)), "timezone": "Mars/Olympus"}, "not a time zone"),
+    ],
+)
+def test_bad_times_and_zones_are_refused_with_a_reason(alpha, gql, variables, message):
+    body = gql(alpha, "teacher")(
+        CLASHES, classId=str(alpha.school_class.pk), minutes=60, **variables
+    )
+
+    assert message in body["errors"][0]["message"]
 
 
 def test_a_bad_recurrence_is_refused_with_its_reason(alpha, gql):
@@ -440,13 +486,13 @@ def test_a_calendar_busy_block_is_avoided_and_flagged(alpha, gql, requests_mock)
         "https://www.googleapis.com/calendar/v3/freeBusy",
         json={
             "kind": "calendar#freeBusy",
-            "timeMin": "2030-06-02T18:00:00.000Z",
-            "timeMax": "2030-06-03T18:00:00.000Z",
+            "timeMin": _z(_at(MONDAY, 0)),
+            "timeMax": _z(_at(MONDAY + timedelta(days=1), 0)),
             "calendars": {
                 "primary": {
                     "busy": [
-                        {"start": "2030-06-03T02:00:00Z", "end": "2030-06-03T04:00:00Z"},
-                        {"start": "2030-06-03T04:00:00Z", "end": "2030-06-03T05:00:00Z"},
+                        {"start": _z(_at(MONDAY, 8)), "end": _z(_at(MONDAY, 10))},
+                        {"start": _z(_at(MONDAY, 10)), "end": _z(_at(MONDAY, 11))},
                     ]
                 }
             },
