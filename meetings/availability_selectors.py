@@ -190,9 +190,12 @@ def class_sessions_busy(
 def _provider_factory() -> Any:
     """`meetings.calendar_sync.factory.provider_for`, or None where it is not installed.
     Looked up at run time: the provider edge may be absent from a build."""
+    name = "meetings.calendar_sync.factory"
     try:
-        module = importlib.import_module("meetings.calendar_sync.factory")
-    except ImportError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the factory is there and broken: that is a bug to see, not to hide
         return None
     return getattr(module, "provider_for", None)
 
