@@ -132,8 +132,8 @@ def class_sessions_busy(
     its own (CLASS_SESSION), its teachers' (hosted, or of a class they teach: TEACHER_SESSION)
     and its students' other classes' (STUDENT_SESSION); one query whatever the number of
     students; `exclude_meeting_ids` left out. Also returned: the times of the teachers'
-    sessions, the excluded ones included,
-    which their connected calendars hold too (written there by the calendar sync)."""
+    sessions, the excluded ones included, which their connected calendars hold too (written
+    there by the calendar sync)."""
     if not windows:
         return [], []
     teachers = SchoolClass.teachers.through.objects.filter(schoolclass_id=school_class.pk).values(
