@@ -6,13 +6,11 @@ resolvers check `access_class(..., to="manage")` first)."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +33,7 @@ from meetings.availability import (
     overlapping,
     slots_suggest,
 )
+from meetings.calendar_sync.factory import provider_for
 from meetings.calendar_sync.models import CalendarConnection
 from meetings.calendar_sync.providers.base import CalendarError
 from meetings.models import Meeting
@@ -187,19 +186,6 @@ def class_sessions_busy(
 # --- connected calendars -------------------------------------------------------------------------
 
 
-def _provider_factory() -> Any:
-    """`meetings.calendar_sync.factory.provider_for`, or None where it is not installed.
-    Looked up at run time: the provider edge may be absent from a build."""
-    name = "meetings.calendar_sync.factory"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise  # the factory is there and broken: that is a bug to see, not to hide
-        return None
-    return getattr(module, "provider_for", None)
-
-
 def teachers_calendar_busy(
     *, school_class: SchoolClass, start: datetime, end: datetime, ours: Sequence[Interval] = ()
 ) -> CalendarBusy:
@@ -214,9 +200,6 @@ def teachers_calendar_busy(
     )
     if not connections:
         return CalendarBusy()
-    provider_for = _provider_factory()
-    if provider_for is None:
-        return CalendarBusy(problem=_("Connected calendars cannot be checked here yet."))
     found: list[Interval] = []
     for connection in connections:
         try:

@@ -473,7 +473,6 @@ def test_without_a_connected_calendar_nothing_is_checked_and_nothing_is_wrong(al
 
 
 def test_a_calendar_busy_block_is_avoided_and_flagged(alpha, gql, requests_mock):
-    pytest.importorskip("meetings.calendar_sync.factory")
     # given: the teacher's Google calendar is busy 08:00-10:00 on Monday (Dhaka) and holds the
     # class's own session at 10:00-11:00 (written there by the calendar sync)
     _school_zone(alpha, DHAKA)
@@ -526,7 +525,6 @@ def test_a_calendar_busy_block_is_avoided_and_flagged(alpha, gql, requests_mock)
 def test_a_calendar_that_fails_gives_a_reason_and_suggestions_all_the_same(
     alpha, gql, requests_mock
 ):
-    pytest.importorskip("meetings.calendar_sync.factory")
     # given: the teacher's Google calendar is connected and Google is down
     _google_connected(alpha)
     requests_mock.post("https://www.googleapis.com/calendar/v3/freeBusy", status_code=503)
@@ -537,24 +535,6 @@ def test_a_calendar_that_fails_gives_a_reason_and_suggestions_all_the_same(
     # then
     assert found["calendarChecked"] is False
     assert "could not be checked" in found["calendarProblem"]
-    assert len(found["slots"]) == 2
-
-
-def test_a_build_without_the_calendar_providers_says_so(alpha, gql):
-    try:
-        import meetings.calendar_sync.factory  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("the calendar providers are installed")
-    _google_connected(alpha)
-
-    found = _suggest(gql, alpha, first=2)
-
-    assert (found["calendarChecked"], found["calendarProblem"]) == (
-        False,
-        "Connected calendars cannot be checked here yet.",
-    )
     assert len(found["slots"]) == 2
 
 
