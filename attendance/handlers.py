@@ -20,6 +20,12 @@ from attendance.recordings.transcripts import transcript_request
 from attendance.selectors import live_count
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_mark_ended, meeting_mark_started
+from meetings.services.zoom_changes import (
+    ZoomChange,
+    ZoomOccurrence,
+    zoom_meeting_changed,
+    zoom_meeting_deleted,
+)
 from meetings.zoom.provider import recording_from_zoom
 
 if TYPE_CHECKING:
@@ -158,6 +164,138 @@ def _transcript_listed(meeting: Meeting, obj: dict[str, Any]) -> bool:
     return True
 
 
+# --- a meeting changed or deleted at Zoom ------------------------------------------------------
+#
+# Zoom is the source of truth: what its own app (or our API calls: their echo changes nothing)
+# did to a meeting reaches our sessions through meetings.services.zoom_changes. Their shapes, as
+# Zoom documents them (zoom.github.io/rivet-javascript, Meetings.MeetingUpdatedEvent /
+# MeetingDeletedEvent; Jericho/ZoomNet Source/ZoomNet/Models/Webhooks/MeetingUpdatedEvent.cs and
+# MeetingDeletedEvent.cs; dereekb/dbx-components webhook.zoom.type.meeting.ts):
+#   meeting.updated  payload: {account_id, operator, operator_id, scope ("single" | "all", for a
+#                    recurring meeting; some payloads call it `operation`), time_stamp (ms: when
+#                    the change was made), object: {id, the changed fields (topic, agenda,
+#                    start_time, duration, timezone, recurrence, occurrences: [{occurrence_id,
+#                    start_time, duration}], or an occurrence_id), old_object: {the values before}}
+#   meeting.deleted  payload: {account_id, operator, operator_id, operation ("all" | "single"),
+#                    object: {id, uuid, host_id, topic, type, start_time, duration, timezone,
+#                    occurrences: [{occurrence_id, start_time}] for the occurrences deleted}}
+# Neither carries the uuid of a session: `object.id` (and the occurrence ids) say which.
+
+
+def _changed_at_ms(event: WebhookEvent, payload: dict[str, Any]) -> int:
+    stamp = payload.get("time_stamp")
+    if isinstance(stamp, int) and not isinstance(stamp, bool) and 0 < stamp < 2**53:
+        return stamp
+    return int(_event_time(event).timestamp() * 1000)
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | str | float):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _occurrences(obj: dict[str, Any]) -> list[ZoomOccurrence]:
+    listed = obj.get("occurrences")
+    items = []
+    for item in listed if isinstance(listed, list) else []:
+        if not isinstance(item, dict) or item.get("occurrence_id") in (None, ""):
+            continue
+        if str(item.get("status") or "") == "deleted":
+            continue
+        start = parse_time(item.get("start_time"))
+        if start is None:
+            continue
+        items.append(
+            ZoomOccurrence(
+                occurrence_id=str(item["occurrence_id"]),
+                start_time=start,
+                duration_minutes=_int_or_none(item.get("duration")),
+            )
+        )
+    return items
+
+
+def _occurrence_ids(obj: dict[str, Any]) -> list[str]:
+    ids = [str(obj["occurrence_id"])] if obj.get("occurrence_id") not in (None, "") else []
+    listed = obj.get("occurrences")
+    for item in listed if isinstance(listed, list) else []:
+        if isinstance(item, dict) and item.get("occurrence_id") not in (None, ""):
+            ids.append(str(item["occurrence_id"]))
+    return list(dict.fromkeys(ids))
+
+
+def _text_field(obj: dict[str, Any], name: str) -> str | None:
+    value = obj.get(name)
+    return value if isinstance(value, str) else None
+
+
+def zoom_change_from_event(
+    event: WebhookEvent, payload: dict[str, Any], obj: dict[str, Any]
+) -> ZoomChange | None:
+    """A `meeting.updated` as the change it says (None when it names no meeting)."""
+    zoom_id = str(obj.get("id") or "")
+    if not zoom_id:
+        return None
+    scope = payload.get("scope") or payload.get("operation")
+    occurrences = _occurrences(obj)
+    single = scope == "single" or obj.get("occurrence_id") not in (None, "")
+    recurrence = obj.get("recurrence") if isinstance(obj.get("recurrence"), dict) else None
+    return ZoomChange(
+        zoom_meeting_id=zoom_id,
+        changed_at_ms=_changed_at_ms(event, payload),
+        topic=_text_field(obj, "topic"),
+        agenda=_text_field(obj, "agenda"),
+        start_time=parse_time(obj.get("start_time")),
+        duration_minutes=_int_or_none(obj.get("duration")),
+        timezone=_text_field(obj, "timezone"),
+        # Scope "single": the occurrences listed changed, each on its own. Otherwise a list
+        # comes whole with a new rule (the series is expanded anew); without one, the listed
+        # occurrences are moved and no other is touched.
+        occurrence_ids=tuple(_occurrence_ids(obj))
+        if single or (occurrences and recurrence is None)
+        else (),
+        occurrences=tuple(occurrences),
+        all_occurrences=bool(occurrences) and recurrence is not None and not single,
+        zoom_recurrence=recurrence,
+    )
+
+
+def _on_meeting_updated(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
+    payload = event.body.get("payload") if isinstance(event.body, dict) else None
+    change = zoom_change_from_event(event, payload if isinstance(payload, dict) else {}, obj)
+    if change is None:
+        return WebhookEvent.Status.IGNORED
+    batch.flush()
+    result = zoom_meeting_changed(change=change)
+    if not result:
+        logger.info(
+            "Zoom event %s: meeting %s already as Zoom says", event.pk, change.zoom_meeting_id
+        )
+    return WebhookEvent.Status.PROCESSED
+
+
+def _on_meeting_deleted(event: WebhookEvent, obj: dict[str, Any], batch: _Batch) -> str:
+    payload = event.body.get("payload") if isinstance(event.body, dict) else None
+    payload = payload if isinstance(payload, dict) else {}
+    zoom_id = str(obj.get("id") or "")
+    if not zoom_id:
+        return WebhookEvent.Status.IGNORED
+    operation = payload.get("operation") or payload.get("scope")
+    ids = [] if operation == "all" else _occurrence_ids(obj)
+    if operation == "single" and not ids:
+        logger.warning("Zoom event %s deletes an occurrence it does not name; ignored", event.pk)
+        return WebhookEvent.Status.IGNORED
+    batch.flush()
+    zoom_meeting_deleted(
+        zoom_meeting_id=zoom_id, occurrence_ids=ids, changed_at_ms=_changed_at_ms(event, payload)
+    )
+    return WebhookEvent.Status.PROCESSED
+
+
 # --- participants -----------------------------------------------------------------------------
 
 
@@ -207,4 +345,6 @@ HANDLERS: dict[str, Handler] = {
     "meeting.participant_left": _on_participant(ParticipantEvent.Kind.LEAVE),
     "recording.completed": _on_recording_completed,
     "recording.transcript_completed": _on_transcript_completed,
+    "meeting.updated": _on_meeting_updated,
+    "meeting.deleted": _on_meeting_deleted,
 }

@@ -24,6 +24,7 @@ from attendance.recordings.graphql.settings import RecordingSettingsMutation, Re
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.graphql.availability import AvailabilityQuery
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
 from meetings.graphql.mutations import MeetingsMutation
@@ -58,6 +59,7 @@ Query = merge_types(
         MailQuery,
         PeopleImportQuery,
         MeetingsQuery,
+        AvailabilityQuery,
         SchoolSetupQuery,
         CalendarQuery,
         ClassesQuery,

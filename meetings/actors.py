@@ -77,3 +77,24 @@ def registrants_cancel_for_person(user_id: int) -> None:
     cancelled = services.registrants_cancel_for_person(user_id=user_id)
     if cancelled:
         logger.info("cancelled %d registrations of deleted user %s", cancelled, user_id)
+
+
+@dramatiq.actor(tenancy="tenant", max_retries=3, time_limit=15 * 60_000)
+def zoom_meetings_reconcile() -> None:
+    """Zoom is the source of truth: ask it about the meetings of sessions still to come and
+    apply what a missed webhook left different (meetings.services.zoom_changes)."""
+    from meetings.services.zoom_changes import zoom_meetings_reconcile as reconcile
+
+    report = reconcile()
+    result = report.result
+    logger.info(
+        "Zoom meetings reconciled: %d checked, %d gone, %d failed%s; sessions %d changed, "
+        "%d new, %d cancelled",
+        report.checked,
+        report.gone,
+        report.failed,
+        " (rate-limited: the rest next run)" if report.deferred else "",
+        len(result.changed),
+        len(result.created),
+        len(result.cancelled),
+    )

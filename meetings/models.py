@@ -142,6 +142,9 @@ class MeetingSeries(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     recurrence = models.JSONField(help_text="The RecurrenceRule, as stored by meetings.services.")
     zoom_meeting_id = models.CharField(max_length=32, blank=True, db_index=True)
+    # When Zoom made the series-wide changes applied here, by field (epoch milliseconds): see
+    # Meeting.zoom_changed_at.
+    zoom_changed_at = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,6 +212,11 @@ class Meeting(models.Model):
     start_url = EncryptedTextField()
     actual_start = models.DateTimeField(null=True, blank=True)
     actual_end = models.DateTimeField(null=True, blank=True)
+    # Zoom is the source of truth (meetings.services.zoom_changes): when Zoom made each change
+    # applied here, by field (epoch milliseconds), so that an older change arriving late does not
+    # undo a newer one; and when reconciliation last compared the session with Zoom.
+    zoom_changed_at = models.JSONField(default=dict, blank=True)
+    zoom_checked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,22 +1,28 @@
 """Recurrence rules: daily, weekly on given days, or monthly on a day of the month or on a
 weekday of a week of the month (Zoom's `monthly_week` / `monthly_week_day`); every
 `interval` periods; ending after `count` occurrences or on `until`. Mapped to Zoom's recurrence
-object, and expanded into occurrences locally (wall-clock time in the meeting's timezone, so a
-class at 09:00 stays at 09:00 across daylight-saving changes)."""
+object, and expanded into occurrences by dateutil's RRULE implementation (RFC 5545) with Zoom's
+rules: weeks start on Sunday, a month without the chosen day is skipped, `until` is the last
+local day; wall-clock time in the meeting's timezone, so a class at 09:00 stays at 09:00 across
+daylight-saving changes. Checked against the Zoom sandbox's own expansion
+(`zoom_sandbox/occurrences.py`) and against a calendar reading our RRULE."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 
 MAX_OCCURRENCES = 60  # Zoom's limit for one recurring meeting
 MAX_INTERVAL = {"daily": 99, "weekly": 50, "monthly": 10}  # Zoom's limits for repeat_interval
 WEEKDAY_NAMES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")  # index = Python's weekday()
+_WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)  # dateutil's, by Python's weekday()
 
 
 class Frequency(StrEnum):
@@ -126,67 +132,54 @@ class RecurrenceRule:
     # --- expansion -------------------------------------------------------------------------
 
     def occurrences(self, first_start: datetime, *, timezone: str) -> list[datetime]:
-        """Start times (aware, UTC) of every occurrence, the first at or after `first_start`."""
+        """Start times (aware, UTC) of every occurrence, the first at or after `first_start`.
+
+        Expanded by dateutil's RRULE implementation on the wall clock of the class's zone
+        (naive local times), then placed in the zone: a class at 09:00 stays at 09:00 across
+        daylight-saving changes."""
         zone = ZoneInfo(timezone)
         local_first = first_start.astimezone(zone)
         wall = local_first.timetz().replace(tzinfo=None)
-        starts: list[datetime] = []
-        for day in self._days(local_first.date()):
-            if self.until is not None and day > self.until:
-                break
-            starts.append(datetime.combine(day, wall, zone).astimezone(UTC))
-            if len(starts) == (self.count or MAX_OCCURRENCES):
-                break
-        if not starts:
+        # One more than the limit, to tell "exactly the limit" from "more than the limit".
+        limit = self.count or MAX_OCCURRENCES + 1
+        days = [
+            when.date() for when in islice(self._rrule(local_first.replace(tzinfo=None)), limit)
+        ]
+        if not days:
             # A monthly rule on the 31st that ends before any month has one: nothing to
             # schedule, and a series without a first class has nothing to show or start.
             raise RecurrenceError("That rule makes no class before it ends; end it later.")
-        if self.until is not None and len(starts) >= MAX_OCCURRENCES:
+        if len(days) > MAX_OCCURRENCES:
             raise RecurrenceError(
                 f"That rule makes more than {MAX_OCCURRENCES} occurrences; end it sooner."
             )
-        return starts
+        return [datetime.combine(day, wall, zone).astimezone(UTC) for day in days]
 
-    def _days(self, first: date) -> Iterator[date]:
+    def _rrule(self, dtstart: datetime) -> rrule:
+        """The rule as dateutil's `rrule`, from `dtstart` (naive, the class's wall clock)."""
+        options: dict[str, Any] = {
+            "dtstart": dtstart,
+            "interval": self.interval,
+            # Zoom's weeks start on Sunday (weekly_days 1 = Sunday): it matters for "every 2
+            # weeks on Sunday and Monday".
+            "wkst": SU,
+        }
+        if self.frequency == Frequency.WEEKLY:
+            options["byweekday"] = [_WEEKDAYS[d] for d in self.weekdays]
+        elif self.frequency == Frequency.MONTHLY:
+            if self.month_weekday is not None:
+                options["byweekday"] = [_WEEKDAYS[self.month_weekday](self.month_week or 1)]
+            else:
+                # A month without that day (the 31st in April) is skipped, as RFC 5545 does.
+                options["bymonthday"] = [self.month_day]
+        if self.count is not None:
+            options["count"] = self.count
+        elif self.until is not None:
+            # The whole last day, on the class's wall clock.
+            options["until"] = datetime.combine(self.until, time.max)
         if self.frequency == Frequency.DAILY:
-            day = first
-            while True:
-                yield day
-                day += timedelta(days=self.interval)
-        elif self.frequency == Frequency.WEEKLY:
-            # Zoom's weeks start on Sunday (weekly_days 1 = Sunday): it matters for "every
-            # 2 weeks on Sunday and Monday".
-            week_start = first - timedelta(days=(first.weekday() + 1) % 7)
-            sunday_first = sorted(self.weekdays, key=lambda d: (d + 1) % 7)
-            while True:
-                for weekday in sunday_first:
-                    day = week_start + timedelta(days=(weekday + 1) % 7)
-                    if day >= first:
-                        yield day
-                week_start += timedelta(weeks=self.interval)
-        else:
-            year, month = first.year, first.month
-            while True:
-                day_in_month = self._month_date(year, month)
-                if day_in_month is not None and day_in_month >= first:
-                    yield day_in_month
-                month += self.interval
-                year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-
-    def _month_date(self, year: int, month: int) -> date | None:
-        """This rule's day in that month, if the month has one."""
-        length = calendar.monthrange(year, month)[1]
-        if self.month_weekday is not None and self.month_week is not None:
-            if self.month_week == -1:
-                last = date(year, month, length)
-                return last - timedelta(days=(last.weekday() - self.month_weekday) % 7)
-            first_of = date(year, month, 1)
-            offset = (self.month_weekday - first_of.weekday()) % 7
-            return first_of + timedelta(days=offset + 7 * (self.month_week - 1))
-        # A month without that day (the 31st in April) is skipped, as RFC 5545 does.
-        if self.month_day is not None and self.month_day <= length:
-            return date(year, month, self.month_day)
-        return None
+            return rrule(DAILY, **options)
+        return rrule(WEEKLY if self.frequency == Frequency.WEEKLY else MONTHLY, **options)
 
     def describe(self) -> str:
         every = f"every {self.interval} " if self.interval > 1 else "every "

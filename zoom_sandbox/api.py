@@ -126,6 +126,13 @@ def handle(
 
 def route(state: SandboxState, request: Request) -> Response:
     seg = request.segments
+    if seg[:1] in (["google"], ["microsoft"], ["calendars"]) or seg[:2] == [
+        "_sandbox",
+        "calendars",
+    ]:
+        from zoom_sandbox import calendars  # the calendar stand-in (imports this module)
+
+        return calendars.route(state, request)
     if seg[:1] == ["oauth"]:
         return oauth(state, request)
     if seg[:1] == ["v2"]:
@@ -520,6 +527,23 @@ def control(state: SandboxState, request: Request) -> Response:
             client_id=data.get("client_id", DEMO_CLIENT_ID), user=data.get("user", "")
         )
         return Response.json(200, issued)
+    if request.segments[1:2] == ["meetings"] and len(request.segments) == 4:
+        # A change made "in Zoom's own app": done, and its webhook sent, before the answer.
+        meeting_id, what = request.segments[2], request.segments[3]
+        occurrence = str(data.get("occurrence_id") or "")
+        if what == "change":
+            duration = data.get("duration")
+            status = state.meeting_change_in_app(
+                meeting_id,
+                occurrence_id=occurrence,
+                start_time=str(data.get("start_time") or ""),
+                duration=int(duration) if duration is not None else None,
+                topic=str(data.get("topic") or ""),
+            )
+            return Response.json(200, {"status": "changed", "webhook_status": status})
+        if what == "delete":
+            status = state.meeting_delete_in_app(meeting_id, occurrence_id=occurrence)
+            return Response.json(200, {"status": "deleted", "webhook_status": status})
     if action == "play/begin":
         begun = state.play_begin(data["meeting_id"], occurrence_id=data.get("occurrence_id", ""))
         return Response.json(200, begun)

@@ -1,12 +1,23 @@
 """Meetings: create (with the per-user daily limit), get, list, patch, end and delete, the
-occurrences of recurring meetings (expanded by `occurrences`), and the join pages' lookup."""
+occurrences of recurring meetings (expanded by `occurrences`), and the join pages' lookup.
+
+As Zoom does, a meeting changed or deleted (through the API, or "in Zoom's own app": the
+control API's `meetings/<id>/change` and `/delete`, `run_zoom_sandbox change|delete`) sends
+`meeting.updated` / `meeting.deleted`, signed, to the webhook target of the meeting's account
+(zoom_sandbox.room). Their shape is Zoom's (zoom.github.io/rivet-javascript, Meetings.
+MeetingUpdatedEvent / MeetingDeletedEvent): `operator`, `operator_id`, `scope` (updated) or
+`operation` (deleted) for a recurring meeting, `time_stamp`, `object` with the meeting's id and
+what changed (an occurrence's change lists it in `occurrences`; a series-wide change of time or
+rule carries the `recurrence` and every occurrence), `old_object` with the values before."""
 
 from __future__ import annotations
 
 import base64
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from zoom_sandbox import occurrences as occ
 from zoom_sandbox.common import (
@@ -19,6 +30,9 @@ from zoom_sandbox.common import (
 )
 from zoom_sandbox.oauth import Token
 from zoom_sandbox.users import User
+
+if TYPE_CHECKING:
+    from zoom_sandbox.room import Rooms
 
 DEFAULT_DAILY_CREATE_LIMIT = 100
 
@@ -78,6 +92,7 @@ class Meeting:
 
 class MeetingsMixin:
     meetings: dict[int, Meeting]
+    rooms: Rooms  # where the account's webhooks go (SandboxState)
     meeting_create_daily_limit: int
     uuid_style: str | None  # None, "leading_slash" or "double_slash"
 
@@ -304,6 +319,11 @@ class MeetingsMixin:
     @locked
     def meeting_patch(self, token: Token, ref, body: dict, *, occurrence_id: str = "") -> None:
         meeting = self._meeting(token, ref)
+        before = _snapshot(meeting)
+        self._meeting_patch(meeting, body, occurrence_id=occurrence_id)
+        self._notify_later(self._updated_body(meeting, before, occurrence_id=occurrence_id))
+
+    def _meeting_patch(self, meeting: Meeting, body: dict, *, occurrence_id: str = "") -> None:
         if occurrence_id:
             chosen = meeting.occurrence(occurrence_id)
             if chosen is None:
@@ -353,13 +373,131 @@ class MeetingsMixin:
     @locked
     def meeting_delete(self, token: Token, ref, *, occurrence_id: str = "") -> None:
         meeting = self._meeting(token, ref)
+        self._notify_later(self._meeting_delete(meeting, occurrence_id=occurrence_id))
+
+    def _meeting_delete(self, meeting: Meeting, *, occurrence_id: str = "") -> dict:
+        chosen = None
         if occurrence_id:
             chosen = meeting.occurrence(occurrence_id)
             if chosen is None:
                 raise meeting_not_found(meeting.id)
             chosen.status = "deleted"
-            return
-        del self.meetings[meeting.id]
+        else:
+            del self.meetings[meeting.id]
+        return self._deleted_body(meeting, chosen)
+
+    # --- a change made "in Zoom's own app" (the control API) ----------------------------------
+
+    def _meeting_by_id(self, meeting_id) -> Meeting:
+        try:
+            meeting = self.meetings.get(int(str(meeting_id)))
+        except ValueError:
+            meeting = None
+        if meeting is None:
+            raise meeting_not_found(meeting_id)
+        return meeting
+
+    def meeting_change_in_app(
+        self,
+        meeting_id,
+        *,
+        occurrence_id: str = "",
+        start_time: str = "",
+        duration: int | None = None,
+        topic: str = "",
+    ) -> int | None:
+        """Its host changes the meeting (or one occurrence) in Zoom's app: `meeting.updated`
+        goes to the account's webhook target. Returns the target's answer (None: no target)."""
+        with self.lock:
+            meeting = self._meeting_by_id(meeting_id)
+            body: dict = {}
+            if start_time:
+                body["start_time"] = start_time
+            if duration is not None:
+                body["duration"] = duration
+            if topic and not occurrence_id:
+                body["topic"] = topic
+            before = _snapshot(meeting)
+            self._meeting_patch(meeting, body, occurrence_id=occurrence_id)
+            event = self._updated_body(meeting, before, occurrence_id=occurrence_id)
+        return self._notify(event)
+
+    def meeting_delete_in_app(self, meeting_id, *, occurrence_id: str = "") -> int | None:
+        """Its host deletes the meeting (or one occurrence) in Zoom's app: `meeting.deleted`."""
+        with self.lock:
+            meeting = self._meeting_by_id(meeting_id)
+            event = self._meeting_delete(meeting, occurrence_id=occurrence_id)
+        return self._notify(event)
+
+    # --- the webhooks of a change -------------------------------------------------------------
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def _payload(self, meeting: Meeting, obj: dict) -> dict:
+        return {
+            "account_id": meeting.account_id,
+            "operator": meeting.host_email,
+            "operator_id": meeting.host_id,
+            "object": obj,
+        }
+
+    def _updated_body(self, meeting: Meeting, before: dict, *, occurrence_id: str = "") -> dict:
+        after = _snapshot(meeting)
+        obj: dict = {"id": meeting.id, "uuid": meeting.uuid, "host_id": meeting.host_id}
+        old: dict = {"id": meeting.id, "uuid": meeting.uuid}
+        if occurrence_id:
+            obj["occurrences"] = [after["occurrences"].get(occurrence_id)]
+            old["occurrences"] = [before["occurrences"].get(occurrence_id)]
+        else:
+            for key in ("topic", "agenda", "start_time", "duration", "timezone"):
+                if after[key] != before[key]:
+                    obj[key], old[key] = after[key], before[key]
+            if meeting.type == 8 and after["occurrences"] != before["occurrences"]:
+                obj["recurrence"] = dict(meeting.recurrence or {})
+                obj["occurrences"] = list(after["occurrences"].values())
+                old["recurrence"] = before["recurrence"]
+                old["occurrences"] = list(before["occurrences"].values())
+        now = self._now_ms()
+        payload = {**self._payload(meeting, obj), "old_object": old, "time_stamp": now}
+        if meeting.type == 8:
+            payload["scope"] = "single" if occurrence_id else "all"
+        return {"event": "meeting.updated", "event_ts": now, "payload": payload}
+
+    def _deleted_body(self, meeting: Meeting, occurrence: Occurrence | None) -> dict:
+        obj = {
+            "uuid": meeting.uuid,
+            "id": meeting.id,
+            "host_id": meeting.host_id,
+            "topic": meeting.topic,
+            "type": meeting.type,
+            "start_time": zoom_time(meeting.start_time),
+            "duration": meeting.duration,
+            "timezone": meeting.timezone,
+        }
+        if occurrence is not None:
+            obj["occurrences"] = [
+                {
+                    "occurrence_id": occurrence.occurrence_id,
+                    "start_time": zoom_time(occurrence.start_time),
+                }
+            ]
+        payload = self._payload(meeting, obj)
+        if meeting.type == 8:
+            payload["operation"] = "single" if occurrence is not None else "all"
+        return {"event": "meeting.deleted", "event_ts": self._now_ms(), "payload": payload}
+
+    def _notify(self, body: dict) -> int | None:
+        """Send a webhook to the account's target now; its answer's status (None: no target)."""
+        target = self.rooms.targets.get(body["payload"]["account_id"])
+        if target is None:
+            return None
+        return self.rooms.send(target, body, self.clock())
+
+    def _notify_later(self, body: dict) -> None:
+        """As Zoom does for API calls: the webhook follows the answer, from another thread."""
+        if body["payload"]["account_id"] in self.rooms.targets:
+            threading.Thread(target=self._notify, args=(body,), daemon=True).start()
 
     @locked
     def meeting_by_join_token(self, meeting_id: str, tk: str = "") -> tuple[Meeting, str] | None:
@@ -379,3 +517,23 @@ class MeetingsMixin:
                 return None  # a cancelled registration's link stops working
             who = registrant.name
         return meeting, who
+
+
+def _snapshot(meeting: Meeting) -> dict:
+    """What a change's webhook compares: the meeting's fields and live occurrences."""
+    return {
+        "topic": meeting.topic,
+        "agenda": meeting.agenda,
+        "start_time": zoom_time(meeting.start_time),
+        "duration": meeting.duration,
+        "timezone": meeting.timezone,
+        "recurrence": dict(meeting.recurrence or {}),
+        "occurrences": {
+            o.occurrence_id: {
+                "occurrence_id": o.occurrence_id,
+                "start_time": zoom_time(o.start_time),
+                "duration": o.duration,
+            }
+            for o in meeting.live_occurrences()
+        },
+    }

@@ -253,7 +253,8 @@ class Rooms:
             return [p.name for p in room.people.values()] if room else []
 
 
-def _post(target: WebhookTarget, body: dict, now: float) -> None:
+def _post(target: WebhookTarget, body: dict, now: float) -> int | None:
+    """Deliver a signed webhook; the target's answer (None when it could not be reached)."""
     raw = json.dumps(body, separators=(",", ":")).encode()
     headers = webhook_headers(target.secret, raw, now, target.host)
     try:
@@ -261,6 +262,8 @@ def _post(target: WebhookTarget, body: dict, now: float) -> None:
         logger.info("room: %s -> %s", body["event"], response.status_code)
     except requests.RequestException as exc:
         logger.warning("room: %s not delivered to %s: %s", body["event"], target.url, exc)
+        return None
+    return response.status_code
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import cast
 
 import strawberry
@@ -14,11 +14,12 @@ from strawberry.types import Info
 import meetings.graphql.errors  # noqa: F401 - registers meetings' typed errors
 from meetings import services as meeting_services
 from meetings.graphql import types as t
+from meetings.graphql.availability import Clash, Scheduled, clashes_of_scheduled
 from meetings.graphql.build import meeting_from, meetings_for
+from meetings.graphql.recurrence import RecurrenceInput, rule_from_input
 from meetings.invitations.services import invitations_for_class_enqueue
 from meetings.models import Meeting, ZoomConnection
 from meetings.policy import access_class, access_meeting
-from meetings.recurrence import Frequency, RecurrenceRule
 from meetings.selectors import zoom_connection_for
 from meetings.services.connections import ZOOM_APP_RETURN_KEY
 from meetings.services.people import person_delete
@@ -29,6 +30,7 @@ from tenants.graphql.selection import selected
 from tenants.ids import pk_or_zero
 from tenants.school.models import SchoolClass
 from tenants.school.services import class_enrol, class_unenrol
+from tenants.selectors import school_timezone
 
 MAX_LIST_INPUT = 200
 # A path of the app (no scheme, host, query or `..`): where Zoom's consent screen returns to.
@@ -46,6 +48,15 @@ def _meeting_out(meeting: Meeting, user: User, info: Info) -> t.Meeting:
 class MeetingPayload:
     meeting: t.Meeting | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
+    scheduled: strawberry.Private[Scheduled | None] = None
+
+    @strawberry.field(
+        description="What the class's time clashes with, as schedulingClashes says it: for"
+        " scheduleMeeting every session scheduled, for updateMeeting the session as it is now;"
+        " empty for the other mutations. The class is scheduled anyway: this is information."
+    )
+    def clashes(self) -> list[Clash]:
+        return clashes_of_scheduled(self.scheduled) if self.scheduled is not None else []
 
 
 @strawberry.type
@@ -65,18 +76,6 @@ class ConnectZoomPayload:
 class ZoomTestPayload:
     result: t.ZoomTest | None = None
     errors: list[FieldError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class RecurrenceInput:
-    frequency: t.Frequency
-    interval: int = 1
-    weekdays: list[int] | None = None  # 0 = Monday … 6 = Sunday
-    month_day: int | None = None
-    month_week: int | None = None  # monthly on a weekday: 1..4, or -1 for the last week
-    month_weekday: int | None = None  # 0 = Monday … 6 = Sunday
-    count: int | None = None
-    until: date | None = None
 
 
 @strawberry.input
@@ -120,21 +119,6 @@ class ZoomSettingsInput:
     oauth_base_url: str | None = None
 
 
-def _rule(r: RecurrenceInput | None) -> RecurrenceRule | None:
-    if r is None:
-        return None
-    return RecurrenceRule(
-        frequency=Frequency(r.frequency.value),
-        interval=r.interval,
-        weekdays=tuple(r.weekdays or ()),
-        month_day=r.month_day,
-        month_week=r.month_week,
-        month_weekday=r.month_weekday,
-        count=r.count,
-        until=r.until,
-    )
-
-
 @strawberry.type
 class MeetingsMutation:
     @strawberry.mutation
@@ -149,12 +133,16 @@ class MeetingsMutation:
             start_time=input.start_time,
             duration_minutes=input.duration_minutes,
             timezone_name=input.timezone,
-            recurrence=_rule(input.recurrence),
+            recurrence=rule_from_input(input.recurrence),
             registration_enabled=input.registration_enabled,
             target_audience=input.target_audience.value,
             ip=client_ip(info),
         )
-        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+        return MeetingPayload(
+            meeting=_meeting_out(meeting, user, info),
+            errors=[],
+            scheduled=Scheduled(viewer=user, meeting=meeting, whole_series=True),
+        )
 
     @strawberry.mutation
     @typed_errors(MeetingPayload)
@@ -170,21 +158,39 @@ class MeetingsMutation:
             target_audience=input.target_audience.value if input.target_audience else None,
             ip=client_ip(info),
         )
-        return MeetingPayload(meeting=_meeting_out(meeting, user, info), errors=[])
+        return MeetingPayload(
+            meeting=_meeting_out(meeting, user, info),
+            errors=[],
+            scheduled=Scheduled(viewer=user, meeting=meeting, whole_series=False),
+        )
 
     @strawberry.mutation(
-        description="Who may publish classes to the whole school, all students or all "
-        "teachers (admins)."
+        description="The school's scheduling rules (admins): who may publish classes to the"
+        ' whole school, all students or all teachers; school hours ("HH:MM" in the school\'s'
+        " timezone, the start before the end) and school days (Monday = 0 … Sunday = 6, at"
+        " least one), where suggested times fall. What is not given stays as it is."
     )
     @typed_errors(SchedulingPolicyPayload)
     def set_scheduling_policy(
-        self, info: Info, teachers_may_address_school: bool
+        self,
+        info: Info,
+        teachers_may_address_school: bool | None = None,
+        day_start: str | None = None,
+        day_end: str | None = None,
+        school_days: list[int] | None = None,
     ) -> SchedulingPolicyPayload:
         admin = require_admin(info)
         row = meeting_services.scheduling_policy_set(
-            actor=admin, teachers_may_address_school=teachers_may_address_school, ip=client_ip(info)
+            actor=admin,
+            teachers_may_address_school=teachers_may_address_school,
+            day_start=day_start,
+            day_end=day_end,
+            school_days=school_days,
+            ip=client_ip(info),
         )
-        return SchedulingPolicyPayload(policy=t.scheduling_policy_from(row), errors=[])
+        return SchedulingPolicyPayload(
+            policy=t.scheduling_policy_from(row, timezone=school_timezone()), errors=[]
+        )
 
     @strawberry.mutation
     @typed_errors(MeetingPayload)

@@ -34,6 +34,7 @@ from tenants.graphql.types import User, user_from
 from tenants.ids import pk_or_none
 from tenants.models import Organisation
 from tenants.school.models import SchoolClass
+from tenants.selectors import school_timezone
 
 
 def _students_can_see(
@@ -147,7 +148,7 @@ class MeetingsQuery:
     @strawberry.field(description="The school's scheduling rules.")
     def scheduling_policy(self, info: Info) -> t.SchedulingPolicy:
         require_user(info)
-        return t.scheduling_policy_from(scheduling_policy())
+        return t.scheduling_policy_from(scheduling_policy(), timezone=school_timezone())
 
     @strawberry.field(description="The school's Zoom app (admins); secrets are never returned.")
     def zoom_settings(self, info: Info) -> t.ZoomSettings:

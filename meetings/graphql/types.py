@@ -217,7 +217,24 @@ class SchedulingPolicy:
         description="Teachers may publish classes to the whole school, all students or all "
         "teachers; otherwise only admins may."
     )
+    day_start: str = strawberry.field(
+        description='When the school day starts ("HH:MM", in `timezone`): suggested times '
+        "fall within school hours."
+    )
+    day_end: str = strawberry.field(description='When the school day ends ("HH:MM").')
+    school_days: list[int] = strawberry.field(
+        description="The days classes are held, Monday = 0 … Sunday = 6."
+    )
+    timezone: str = strawberry.field(
+        description="The school's timezone, in which school hours apply."
+    )
 
 
-def scheduling_policy_from(row: SchedulingPolicyRow) -> SchedulingPolicy:
-    return SchedulingPolicy(teachers_may_address_school=row.teachers_may_address_school)
+def scheduling_policy_from(row: SchedulingPolicyRow, *, timezone: str) -> SchedulingPolicy:
+    return SchedulingPolicy(
+        teachers_may_address_school=row.teachers_may_address_school,
+        day_start=row.day_start.strftime("%H:%M"),
+        day_end=row.day_end.strftime("%H:%M"),
+        school_days=sorted(int(d) for d in row.school_days),
+        timezone=timezone,
+    )

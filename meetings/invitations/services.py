@@ -159,6 +159,55 @@ def _rule(series: MeetingSeries) -> RecurrenceRule:
     return rule_from_json(series.recurrence)
 
 
+def series_event_restart(*, series_id: int, first_start: datetime) -> None:
+    """Zoom gave the series a new rule: its calendar event counts from `first_start` (the
+    original start of the new rule's first occurrence) from now on. The next change sent (the
+    caller's `invitations_on_change`) carries it with a new SEQUENCE."""
+    SeriesEvent.objects.filter(series_id=series_id).update(
+        first_start=first_start, updated_at=timezone.now()
+    )
+
+
+def _zoom_original(session: Meeting) -> datetime | None:
+    """Where Zoom's rule put this session: its occurrence id is that start in epoch
+    milliseconds, and it stays with the occurrence when the occurrence moves."""
+    occurrence = session.zoom_occurrence_id
+    if not occurrence.isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(occurrence) / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _paired(
+    originals: list[datetime], sessions: list[Meeting]
+) -> tuple[list[tuple[datetime, Meeting]], list[datetime]]:
+    """Each occurrence of the rule with its session, and the occurrences without one. A series
+    on Zoom pairs by occurrence id (a session made after a change of rule, or one the new rule
+    no longer has, pairs right) when every session still on pairs so; otherwise (a series not
+    on Zoom yet) in the order the sessions were made (one per occurrence, by
+    `meeting_schedule`)."""
+    wanted = set(originals)
+    by_original: dict[datetime, Meeting] = {}
+    stray = False
+    for session in sorted(sessions, key=lambda m: m.pk):
+        original = _zoom_original(session)
+        if original is not None and original in wanted:
+            by_original.setdefault(original, session)
+        elif session.status != Meeting.Status.CANCELLED:
+            stray = True
+    if stray or not by_original:
+        ordered = sorted(sessions, key=lambda m: m.pk)
+        if len(ordered) != len(originals):
+            logger.warning(
+                "series: %d sessions for %d occurrences of its rule", len(ordered), len(originals)
+            )
+        return list(zip(originals, ordered, strict=False)), originals[len(ordered) :]
+    pairs = [(o, by_original[o]) for o in originals if o in by_original]
+    return pairs, [o for o in originals if o not in by_original]
+
+
 def series_item(
     *,
     series: MeetingSeries,
@@ -168,24 +217,17 @@ def series_item(
     join_url: Callable[[Meeting], str] | None = None,
 ) -> CalendarItem:
     """The series as one event: the RRULE from the stored rule counted from the first start
-    the rule gave, an EXDATE per cancelled session and an override per session that moved or
-    has its own join link. Sessions are matched to the rule's occurrences in the order they
-    were created (one per occurrence, by `meeting_schedule`)."""
+    the rule gave, an EXDATE per cancelled session (and per occurrence without one) and an
+    override per session that moved or has its own join link (`_paired`)."""
     rule = _rule(series)
     originals = rule.occurrences(event.first_start, timezone=series.timezone)
-    ordered = sorted(sessions, key=lambda m: m.pk)
-    if len(ordered) != len(originals):
-        logger.warning(
-            "series %s: %d sessions for %d occurrences of its rule",
-            series.pk,
-            len(ordered),
-            len(originals),
-        )
+    pairs, unpaired = _paired(originals, sessions)
+    ordered = [session for _original, session in pairs] or sorted(sessions, key=lambda m: m.pk)
     first = ordered[0]
     length = timedelta(minutes=first.duration_minutes)
-    exdates: list[datetime] = []
+    exdates: list[datetime] = list(unpaired)
     overrides: list[Override] = []
-    for original, session in zip(originals, ordered, strict=False):
+    for original, session in pairs:
         if session.status == Meeting.Status.CANCELLED:
             exdates.append(original)
             continue

@@ -118,6 +118,8 @@ class ProviderMeeting:
     status: str = "waiting"
     registration_url: str = ""
     occurrences: tuple[Occurrence, ...] = ()
+    agenda: str = ""
+    recurrence: RecurrenceRule | None = None  # a recurring meeting's rule, when Zoom gave one
 
 
 @dataclass(frozen=True)

@@ -277,18 +277,25 @@ def _refs(registrants: Sequence[Registrant]) -> list[RegistrantRef]:
     ]
 
 
-def registrants_cancel_for_meetings(*, meetings: Sequence[Meeting], whole: bool = False) -> int:
+def registrants_cancel_for_meetings(
+    *, meetings: Sequence[Meeting], whole: bool = False, at_zoom: bool = True
+) -> int:
     """Cancel at Zoom, then here, the live registrations of `meetings` (sessions of one Zoom
     meeting being cancelled): with `whole`, the Zoom meeting goes entirely, so each person's
-    registration is cancelled once for all its occurrences; else per occurrence. Idempotent
-    (cancelled rows are skipped); returns how many rows were cancelled. Provider errors
-    propagate: the caller's transaction decides."""
+    registration is cancelled once for all its occurrences; else per occurrence. Without
+    `at_zoom`, here only: Zoom deleted the meeting or occurrence itself, and its registrations
+    with it. Idempotent (cancelled rows are skipped); returns how many rows were cancelled.
+    Provider errors propagate: the caller's transaction decides."""
     rows = list(
         Registrant.objects.filter(meeting__in=meetings)
         .exclude(status=Registrant.Status.CANCELLED)
         .select_related("user", "meeting")
     )
-    live = [r for r in rows if r.status == Registrant.Status.REGISTERED and r.meeting.on_zoom]
+    live = [
+        r
+        for r in rows
+        if at_zoom and r.status == Registrant.Status.REGISTERED and r.meeting.on_zoom
+    ]
     if whole and live:
         once = {(r.zoom_registrant_id, r.user.email): r for r in live}
         provider_for_meeting(live[0].meeting).cancel_registrants(

@@ -4,7 +4,9 @@ changing and cancelling them. Zoom calls happen here, behind the provider interf
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import re
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.guests.changes import guests_on_change
 from meetings.invitations.services import invitations_on_change, invitations_on_schedule
@@ -51,20 +54,70 @@ logger = logging.getLogger(__name__)
 # --- the school's rules ----------------------------------------------------------------------
 
 
+_HOUR_MINUTE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _hour_minute(value: str) -> time | None:
+    """ "HH:MM" (24-hour clock) as a time, or None when it is not that."""
+    if not _HOUR_MINUTE.fullmatch(value.strip()):
+        return None
+    hour, minute = value.strip().split(":")
+    return time(int(hour), int(minute))
+
+
 def scheduling_policy_set(
-    *, actor: User, teachers_may_address_school: bool, ip: str | None = None
+    *,
+    actor: User,
+    teachers_may_address_school: bool | None = None,
+    day_start: str | None = None,
+    day_end: str | None = None,
+    school_days: Sequence[int] | None = None,
+    ip: str | None = None,
 ) -> SchedulingPolicy:
-    """An admin changes who may publish classes to the whole school (`SchedulingPolicy`)."""
+    """An admin changes the school's scheduling rules (`SchedulingPolicy`): who may publish
+    classes to the whole school, and the school hours in which times are suggested ("HH:MM"
+    in the school's timezone, the start before the end; days Monday = 0 … Sunday = 6, at least
+    one). What is not given stays as it is."""
     access_admin(actor)
-    row, _ = SchedulingPolicy.objects.update_or_create(
-        singleton=True, defaults={"teachers_may_address_school": teachers_may_address_school}
-    )
+    current = SchedulingPolicy.objects.filter(singleton=True).first() or SchedulingPolicy()
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if teachers_may_address_school is not None:
+        changes["teachers_may_address_school"] = teachers_may_address_school
+    for name, value in (("day_start", day_start), ("day_end", day_end)):
+        if value is None:
+            continue
+        parsed = _hour_minute(value)
+        if parsed is None:
+            errors[name] = _('Give a time as "HH:MM", for example 08:30.')
+        else:
+            changes[name] = parsed
+    if school_days is not None:
+        days = sorted(set(school_days))
+        if not days:
+            errors["school_days"] = _("Choose at least one school day.")
+        elif not all(0 <= d <= 6 for d in days):
+            errors["school_days"] = _("Days are 0 (Monday) to 6 (Sunday).")
+        else:
+            changes["school_days"] = days
+    if not errors and changes.get("day_start", current.day_start) >= changes.get(
+        "day_end", current.day_end
+    ):
+        errors["day_end" if day_end is not None else "day_start"] = _(
+            "The school day must end after it starts."
+        )
+    if errors:
+        raise ValidationError(errors)
+    row, _created = SchedulingPolicy.objects.update_or_create(singleton=True, defaults=changes)
     audit_record(
         actor=actor,
         action="meetings.scheduling_policy_changed",
         target=row,
         ip=ip,
-        details={"teachers_may_address_school": teachers_may_address_school},
+        details={
+            name: value.strftime("%H:%M") if isinstance(value, time) else value
+            for name, value in changes.items()
+        },
     )
     return row
 
@@ -429,6 +482,10 @@ def meeting_update(
     with transaction.atomic():
         for name, value in changed.items():
             setattr(meeting, name, value)
+        # Our change is the newest: a Zoom change made before it and delivered late must not
+        # undo it (meetings.services.zoom_changes).
+        now_ms = int(timezone.now().timestamp() * 1000)
+        meeting.zoom_changed_at = {**meeting.zoom_changed_at, **dict.fromkeys(changed, now_ms)}
         meeting.save()
         _calendar_event_upsert(meeting)
         if changed.keys() & INVITATION_FIELDS:

@@ -18,6 +18,8 @@ ZOOM_APP_SCOPES: tuple[str, ...] = (
 ZOOM_EVENT_TYPES: tuple[str, ...] = (
     "meeting.started",
     "meeting.ended",
+    "meeting.updated",
+    "meeting.deleted",
     "meeting.participant_joined",
     "meeting.participant_left",
     "recording.completed",

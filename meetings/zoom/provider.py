@@ -31,6 +31,7 @@ from meetings.providers.base import (
     Transcript,
     TranscriptEntry,
 )
+from meetings.recurrence import RecurrenceRule
 from meetings.zoom.client import ZoomClient, encode_uuid
 from meetings.zoom.links import origin_of, zoom_link_clean
 from meetings.zoom.vtt import vtt_parse
@@ -126,7 +127,24 @@ def meeting_from_zoom(data: dict[str, Any], *, api_origin: str = "") -> Provider
             data.get("registration_url"), api_origin=api_origin, what="registration link"
         ),
         occurrences=occurrences,
+        agenda=_str(data.get("agenda")),
+        recurrence=_recurrence(data),
     )
+
+
+def _recurrence(data: dict[str, Any]) -> RecurrenceRule | None:
+    """A recurring meeting's rule from Zoom's `recurrence` object; None when there is none or
+    it is not one the platform can hold (its occurrences still say when the classes are)."""
+    body = data.get("recurrence")
+    if _int(data.get("type")) != 8 or not isinstance(body, dict):
+        return None
+    try:
+        return RecurrenceRule.from_zoom(body, timezone=_str(data.get("timezone")) or "UTC")
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        logger.warning(
+            "Zoom meeting %s: its recurrence is not one we hold: %s", data.get("id"), exc
+        )
+        return None
 
 
 def participant_from_zoom(data: dict[str, Any]) -> Participant:

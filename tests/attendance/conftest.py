@@ -11,6 +11,8 @@ from tenants.accounts.models import Role
 from tenants.accounts.services import user_create
 from tenants.school.services import class_enrol
 
+from ..meetings.conftest import teacher_connected, zoom_alpha  # noqa: F401 - fixtures shared
+
 CLASS_START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ZOOM_ID = "81234567890"
 UUID = "abcUUID123=="

@@ -64,13 +64,18 @@ def _calls_with_bad_ids(bad: str) -> list[str]:
             return f"[{value}]" if isinstance(wrapped, GraphQLList) else value
         if (
             not isinstance(arg_type, GraphQLNonNull)
-            or named.name not in ("String", "Boolean", "Int")
+            or named.name not in ("String", "Boolean", "Int", "DateTime")
             and not isinstance(named, GraphQLEnumType)
         ):
             return None if not isinstance(arg_type, GraphQLNonNull) else "UNSUPPORTED"
         if isinstance(named, GraphQLEnumType):
             return next(iter(named.values))
-        return {"String": '"x"', "Boolean": "false", "Int": "1"}[named.name]
+        return {
+            "String": '"x"',
+            "Boolean": "false",
+            "Int": "1",
+            "DateTime": '"2030-01-01T09:00:00+00:00"',
+        }[named.name]
 
     calls = []
     graphql_schema = schema._schema

@@ -231,7 +231,21 @@ def test_create_maps_zooms_answer(requests_mock, provider):
                 status="available",
             ),
         ),
+        agenda="My Meeting",
     )
+
+
+def test_a_recurring_meetings_rule_is_read_from_zooms_answer(requests_mock, provider):
+    # given: Zoom's GET answer for a weekly meeting, Mondays and Wednesdays, four times
+    body = {**CREATED, "type": 8, "timezone": "UTC"}
+    body["recurrence"] = {"type": 2, "repeat_interval": 1, "weekly_days": "2,4", "end_times": 4}
+    requests_mock.get(f"{API}/meetings/92674392836", json=body)
+
+    # when
+    meeting = provider.get_meeting("92674392836")
+
+    # then
+    assert meeting.recurrence == RecurrenceRule(frequency="weekly", weekdays=(0, 2), count=4)
 
 
 def test_create_instant_meeting_has_no_start_time(requests_mock, provider):

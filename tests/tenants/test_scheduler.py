@@ -53,6 +53,7 @@ def test_the_registry_finds_every_apps_jobs():
         ("zoom-tokens-refresh", 300),
         ("registrants-sweep", 600),
         ("zoom-links-purge", 3600),
+        ("zoom-meetings-reconcile", 1800),
         ("guests-registration-sweep", 600),
         ("reminders-sweep", 60),
         ("reminders-ledger-purge", 3600),
@@ -77,7 +78,12 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
         "tenants": ["spare-pool-refill", "sessions-purge"],
         "mail": ["mail-sweep"],
         "lifecycle": ["audit-retention-purge", "exports-expire"],
-        "meetings": ["zoom-tokens-refresh", "registrants-sweep", "zoom-links-purge"],
+        "meetings": [
+            "zoom-tokens-refresh",
+            "registrants-sweep",
+            "zoom-links-purge",
+            "zoom-meetings-reconcile",
+        ],
         "guests": ["guests-registration-sweep"],
         "reminders": ["reminders-sweep", "reminders-ledger-purge"],
         "attendance": [

@@ -46,6 +46,55 @@ BASES = [
     joined("Bob B", 2, email="bob@alpha.test"),
     started(),
     ended(),
+    # Zoom's meeting.updated / meeting.deleted (attendance.handlers cites their shapes)
+    {
+        "event": "meeting.updated",
+        "event_ts": 1700000000000,
+        "payload": {
+            "account_id": "acct",
+            "operator": "host@alpha.test",
+            "operator_id": "host-zoom-id",
+            "scope": "all",
+            "object": {
+                "id": ZOOM_ID,
+                "topic": "Maths II",
+                "start_time": "2026-11-23T10:00:00Z",
+                "duration": 50,
+                "timezone": "Europe/London",
+                "recurrence": {"type": 2, "repeat_interval": 1, "weekly_days": "2", "end_times": 3},
+                "occurrences": [
+                    {
+                        "occurrence_id": "1795428000000",
+                        "start_time": "2026-11-23T10:00:00Z",
+                        "duration": 50,
+                        "status": "available",
+                    },
+                ],
+            },
+            "old_object": {"id": ZOOM_ID, "topic": "Maths"},
+            "time_stamp": 1700000000000,
+        },
+    },
+    {
+        "event": "meeting.deleted",
+        "event_ts": 1700000000001,
+        "payload": {
+            "account_id": "acct",
+            "operator": "host@alpha.test",
+            "operator_id": "host-zoom-id",
+            "operation": "single",
+            "object": {
+                "uuid": UUID,
+                "id": ZOOM_ID,
+                "host_id": "host-zoom-id",
+                "topic": "Maths",
+                "type": 8,
+                "occurrences": [
+                    {"occurrence_id": "1795428000000", "start_time": "2026-11-23T10:00:00Z"}
+                ],
+            },
+        },
+    },
 ]
 OUR_BASES = [_ours(body) for body in BASES]
 

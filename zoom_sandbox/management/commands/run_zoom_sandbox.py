@@ -1,6 +1,8 @@
 """`run_zoom_sandbox` serves the local Zoom stand-in in the foreground until SIGINT or SIGTERM;
 `run_zoom_sandbox play --meeting ID ...` plays a class of one of its meetings, sending signed
-webhooks to a tenant."""
+webhooks to a tenant; `run_zoom_sandbox change|delete --meeting ID ...` changes or deletes one
+of its meetings as its host would in Zoom's own app (the running sandbox then sends
+`meeting.updated` / `meeting.deleted` to the account's webhook target)."""
 
 import json
 import logging
@@ -10,6 +12,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import requests
 from django.core.management.base import BaseCommand, CommandError
 
 from zoom_sandbox.mailcatcher import DEFAULT_SMTP_PORT
@@ -71,7 +74,7 @@ class Command(BaseCommand):
             default="",
             help="base URL put in join/start/download links (default http://HOST:PORT)",
         )
-        actions = parser.add_subparsers(dest="action", metavar="{play}")
+        actions = parser.add_subparsers(dest="action", metavar="{play,change,delete}")
         play = actions.add_parser(
             "play",
             help="play a class of a sandbox meeting",
@@ -139,10 +142,72 @@ class Command(BaseCommand):
         )
         play.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+        sandbox_url = os.environ.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{_default_port()}")
+        change = actions.add_parser(
+            "change",
+            help="change a meeting as its host would in Zoom's app (sends meeting.updated)",
+            description="Change a sandbox meeting, or one occurrence, as in Zoom's own app; "
+            "the sandbox sends meeting.updated to the account's webhook target.",
+        )
+        delete = actions.add_parser(
+            "delete",
+            help="delete a meeting as its host would in Zoom's app (sends meeting.deleted)",
+            description="Delete a sandbox meeting, or one occurrence, as in Zoom's own app; "
+            "the sandbox sends meeting.deleted to the account's webhook target.",
+        )
+        for sub in (change, delete):
+            sub.add_argument("--meeting", required=True, help="the sandbox (Zoom) meeting id")
+            sub.add_argument("--occurrence", default="", help="one occurrence id (recurring)")
+            sub.add_argument(
+                "--sandbox",
+                default=sandbox_url,
+                help="base URL of the running sandbox (default $ZOOM_SANDBOX_URL)",
+            )
+        change.add_argument("--start", default="", help="new start, ISO 8601 (with its offset)")
+        change.add_argument("--duration", type=int, default=None, help="new length in minutes")
+        change.add_argument("--topic", default="", help="new topic (the whole meeting only)")
+
     def handle(self, *args, **options):
         if options.get("action") == "play":
             return self.play(options)
+        if options.get("action") in ("change", "delete"):
+            return self.change(options)
         return self.serve(options)
+
+    # --- change / delete "in Zoom's app" -------------------------------------------------------
+
+    def change(self, options) -> None:
+        action = options["action"]
+        body: dict = {"occurrence_id": options["occurrence"]}
+        if action == "change":
+            if not (options["start"] or options["duration"] is not None or options["topic"]):
+                raise CommandError("say what changes: --start, --duration or --topic")
+            if options["start"]:
+                try:
+                    start = datetime.fromisoformat(options["start"].replace("Z", "+00:00"))
+                except ValueError as exc:
+                    raise CommandError(f"--start is not an ISO 8601 time: {exc}") from exc
+                if start.tzinfo is None:
+                    raise CommandError("--start needs its offset (e.g. 2026-12-01T09:00:00Z)")
+                body["start_time"] = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if options["duration"] is not None:
+                body["duration"] = options["duration"]
+            if options["topic"]:
+                body["topic"] = options["topic"]
+        url = f"{options['sandbox'].rstrip('/')}/_sandbox/meetings/{options['meeting']}/{action}"
+        try:
+            response = requests.post(url, json=body, timeout=15)
+        except requests.RequestException as exc:
+            raise CommandError(f"cannot reach the sandbox at {options['sandbox']}: {exc}") from exc
+        if response.status_code != 200:
+            raise CommandError(f"the sandbox refused: {response.status_code} {response.text[:300]}")
+        answer = response.json()
+        status = answer.get("webhook_status")
+        event = "meeting.updated" if action == "change" else "meeting.deleted"
+        where = "no webhook target is set" if status is None else f"the school answered {status}"
+        self.stdout.write(f"meeting {options['meeting']} {answer.get('status')}; {event}: {where}")
+        if status is not None and not 200 <= status < 300:
+            raise CommandError(f"{event} was not accepted ({status})")
 
     # --- serve ---------------------------------------------------------------------------------
 

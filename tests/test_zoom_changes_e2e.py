@@ -1,0 +1,221 @@
+"""Zoom as the source of truth, across real processes: a weekly class scheduled on the Zoom
+sandbox; its host moves one occurrence "in Zoom's own app" (`run_zoom_sandbox change`), the
+sandbox sends `meeting.updated`, signed, to a real daphne, a real worker applies it, and the
+student's calendar feed (`/calendar/<token>.ics`) shows the new time; a deletion there
+(`run_zoom_sandbox delete`) shows the session cancelled."""
+
+import time
+import uuid
+from datetime import UTC, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from icalendar import Calendar
+
+from attendance.models import WebhookEvent
+from meetings import services
+from meetings.models import CalendarFeed, Meeting, MeetingSeries, ZoomSettings
+from meetings.recurrence import RecurrenceRule
+from meetings.services.calendar_feeds import calendar_feed_get_or_create
+from zoom_sandbox.room import WebhookTarget
+from zoom_sandbox.server import SandboxServer
+from zoom_sandbox.users import DEMO_ACCOUNT_ID
+
+from .support import (
+    committed,
+    daphne_start,
+    daphne_stop,
+    http_get,
+    worker_start,
+    worker_stop,
+    zoom_settings_set,
+)
+
+pytestmark = pytest.mark.django_db
+SECRET = "zoom-changes-e2e-secret"
+
+
+def _in(schema, fn):
+    def run():
+        with schema_context(schema):
+            return fn()
+
+    return committed(run)
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup, django_db_blocker):
+    """The sandbox on a free port, allowed as the school's Zoom; daphne and a webhooks worker."""
+    with django_db_blocker.unblock(), SandboxServer(log=lambda line: None) as sandbox:
+        env = {
+            "DRAMATIQ_NAMESPACE": f"liveroll-test-zoom-changes-{uuid.uuid4().hex[:8]}",
+            "LIVEROLL_ZOOM_ALLOWED_BASES": f"https://zoom.test,{sandbox.url}",
+        }
+        web, port = daphne_start(env)
+        worker = worker_start(env, queues=["webhooks"])
+        try:
+            yield sandbox, port
+        finally:
+            worker_stop(worker)
+            daphne_stop(web)
+
+
+@pytest.fixture
+def weekly_class(stack, worlds, settings):
+    """alpha on the sandbox's demo account, a weekly class of three sessions scheduled on it,
+    the sandbox's webhooks going to alpha on daphne, and the student's feed; all committed,
+    all removed afterwards."""
+    sandbox, port = stack
+    settings.LIVEROLL_ZOOM_ALLOWED_BASES = [*settings.LIVEROLL_ZOOM_ALLOWED_BASES, sandbox.url]
+    world = worlds["a"]
+    sandbox.state.rooms.target_set(
+        DEMO_ACCOUNT_ID,
+        WebhookTarget(f"http://127.0.0.1:{port}/webhooks/zoom/", SECRET, world.host),
+    )
+    first = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+
+    def arrange():
+        zoom_settings_set(
+            zoom_url=sandbox.url,
+            client_id="demo-client-id",
+            client_secret="demo-client-secret",
+            account_id="demo-account",
+            webhook_secret_token=SECRET,
+        )
+        meeting = services.meeting_schedule(
+            actor=world.users["teacher"],
+            school_class=world.school_class,
+            title="Weekly chemistry",
+            start_time=first,
+            duration_minutes=45,
+            recurrence=RecurrenceRule(frequency="weekly", weekdays=(first.weekday(),), count=3),
+            registration_enabled=False,
+        )
+        feed = calendar_feed_get_or_create(user=world.users["student"])
+        sessions = list(Meeting.objects.filter(series=meeting.series).order_by("start_time"))
+        return feed.token, [(m.pk, m.zoom_occurrence_id) for m in sessions], meeting.zoom_meeting_id
+
+    token, sessions, zoom_id = _in(world.schema, arrange)
+    yield world, sandbox, port, token, sessions, zoom_id
+
+    def clean():
+        MeetingSeries.objects.filter(zoom_meeting_id=zoom_id).delete()
+        WebhookEvent.objects.filter(zoom_meeting_id=zoom_id).delete()
+        CalendarFeed.objects.filter(token=token).delete()
+        ZoomSettings.objects.all().delete()
+
+    _in(world.schema, clean)
+    sandbox.state.rooms.targets.pop(DEMO_ACCOUNT_ID, None)
+
+
+def _until(schema: str, meeting_id: int, check) -> Meeting:
+    """The session once the worker has applied the webhook (`check` holds)."""
+
+    def look():
+        deadline = time.monotonic() + 60
+        while True:
+            meeting = Meeting.objects.select_related("calendar_event").get(pk=meeting_id)
+            if check(meeting):
+                return meeting
+            failed = WebhookEvent.objects.filter(status="failed").first()
+            assert failed is None, failed.last_error
+            assert time.monotonic() < deadline, f"not applied: {meeting.status} {meeting}"
+            time.sleep(0.2)
+
+    return _in(schema, look)
+
+
+def _feed_event(port: int, world, token: str, uid: str):
+    status, body = http_get(port, f"/calendar/{token}.ics", world.host)
+    assert status == 200
+    events = [e for e in Calendar.from_ical(body).walk("VEVENT") if str(e["UID"]) == uid]
+    assert len(events) == 1, f"no event {uid} in the feed"
+    return events[0]
+
+
+def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_class):
+    world, sandbox, port, token, sessions, zoom_id = weekly_class
+    (second_id, second_occurrence), (third_id, third_occurrence) = sessions[1], sessions[2]
+    moved = (timezone.now() + timedelta(days=12)).replace(
+        hour=7, minute=30, second=0, microsecond=0
+    )
+
+    # when: the host moves the second occurrence and makes it shorter, in Zoom's app
+    call_command(
+        "run_zoom_sandbox",
+        "change",
+        "--sandbox",
+        sandbox.url,
+        "--meeting",
+        zoom_id,
+        "--occurrence",
+        second_occurrence,
+        "--start",
+        moved.isoformat(),
+        "--duration",
+        "30",
+    )
+
+    # then: the session moves, and the student's feed has it at its new time
+    second = _until(world.schema, second_id, lambda m: m.start_time == moved)
+    assert second.duration_minutes == 30
+    event = _feed_event(port, world, token, second.calendar_event.uid)
+    assert event.decoded("DTSTART").astimezone(UTC) == moved.astimezone(UTC)
+    assert event.decoded("DTEND").astimezone(UTC) == (moved + timedelta(minutes=30)).astimezone(UTC)
+    assert int(event["SEQUENCE"]) == second.calendar_event.sequence == 1
+
+    # when: the host deletes the third occurrence in Zoom's app
+    call_command(
+        "run_zoom_sandbox",
+        "delete",
+        "--sandbox",
+        sandbox.url,
+        "--meeting",
+        zoom_id,
+        "--occurrence",
+        third_occurrence,
+    )
+
+    # then: the session is cancelled, and so is its event in the feed
+    third = _until(world.schema, third_id, lambda m: m.status == "cancelled")
+    event = _feed_event(port, world, token, third.calendar_event.uid)
+    assert str(event["STATUS"]) == "CANCELLED"
+    # and the first session is as it was
+    first = _in(
+        world.schema,
+        lambda: Meeting.objects.select_related("calendar_event").get(pk=sessions[0][0]),
+    )
+    assert (first.status, first.calendar_event.sequence) == ("scheduled", 0)
+
+    # when: the teacher shortens the first session here; Zoom (the sandbox) echoes the change
+    def shorten():
+        services.meeting_update(
+            actor=world.users["teacher"],
+            meeting=Meeting.objects.get(pk=first.pk),
+            duration_minutes=40,
+        )
+
+    _in(world.schema, shorten)
+
+    # then: the echo is processed and changes nothing more (one SEQUENCE bump: ours)
+    def echoed() -> list[str]:
+        deadline = time.monotonic() + 60
+        while True:
+            done = list(
+                WebhookEvent.objects.filter(zoom_meeting_id=zoom_id, event="meeting.updated")
+                .order_by("pk")
+                .values_list("status", flat=True)
+            )
+            if len(done) == 2 and "pending" not in done:
+                return done
+            assert time.monotonic() < deadline, f"no echo processed: {done}"
+            time.sleep(0.2)
+
+    assert _in(world.schema, echoed) == ["processed", "processed"]
+    first = _in(
+        world.schema,
+        lambda: Meeting.objects.select_related("calendar_event").get(pk=first.pk),
+    )
+    assert (first.duration_minutes, first.calendar_event.sequence) == (40, 1)
