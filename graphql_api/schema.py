@@ -24,6 +24,8 @@ from attendance.recordings.graphql.settings import RecordingSettingsMutation, Re
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.calendar_sync.graphql.mutations import CalendarSyncMutation
+from meetings.calendar_sync.graphql.queries import CalendarSyncQuery
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
 from meetings.graphql.mutations import MeetingsMutation
@@ -60,6 +62,7 @@ Query = merge_types(
         MeetingsQuery,
         SchoolSetupQuery,
         CalendarQuery,
+        CalendarSyncQuery,
         ClassesQuery,
         PeopleDirectoryQuery,
         JoiningQuery,
@@ -82,6 +85,7 @@ Mutation = merge_types(
         PeopleImportMutation,
         MeetingsMutation,
         CalendarMutation,
+        CalendarSyncMutation,
         ClassesMutation,
         GuestsMutation,
         JoiningMutation,
