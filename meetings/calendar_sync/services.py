@@ -191,7 +191,7 @@ def calendar_app_set(
     if client_secret is not None:
         values["client_secret"] = client_secret.strip()
     moved = "stand_in" in values and values["stand_in"] != app.stand_in
-    if moved and app.client_secret and not values.get("client_secret"):
+    if moved and "stand_in" not in errors and app.client_secret and not values.get("client_secret"):
         errors["client_secret"] = _("Enter the client secret again to change where it is sent.")
     if errors:
         raise ValidationError(errors)

@@ -176,7 +176,9 @@ def test_a_session_gone_by_stays_in_the_calendar(alpha, google):
     assert len(google.live()) == 1
 
 
-def test_disconnecting_removes_every_event_then_the_row(alpha, google):
+def test_disconnecting_removes_every_event_then_the_row(
+    alpha, google, django_capture_on_commit_callbacks
+):
     with schema_context(alpha.schema):
         sessions_make(alpha, 3)
         student = alpha.users["student"]
@@ -184,8 +186,12 @@ def test_disconnecting_removes_every_event_then_the_row(alpha, google):
         _sync(connection)
 
         # when: the person disconnects
-        with mock.patch.object(actors.calendar_disconnect_run, "send") as send:
+        with (
+            mock.patch.object(actors.calendar_disconnect_run, "send") as send,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             marked = services.calendar_disconnect(user=student, provider="google")
+        send.assert_called_once_with(connection.pk)
         status = CalendarConnection.objects.get(pk=connection.pk).status
         report = services.calendar_disconnect_run(connection_id=connection.pk)
 
