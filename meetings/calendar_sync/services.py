@@ -16,7 +16,6 @@ import base64
 import hashlib
 import json
 import logging
-import re
 import secrets
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -24,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from meetings.calendar_sync.endpoints import directory_check, stand_in_check
 from meetings.calendar_sync.events import CalendarNeedsReconnect, CalendarSyncChanged
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider, SyncedEvent
 from meetings.calendar_sync.policy import may_connect_calendar
@@ -68,6 +67,7 @@ from tenants.audit.services import audit_record
 from tenants.confirmation import email_confirmed_check
 from tenants.connection import tenant_connection
 from tenants.models import Organisation
+from tenants.outbound import UnsafeURL
 from tenants.selectors import person_language
 from tenants.services import tenant_url
 from tenants.text import max_length_of, text_problem
@@ -116,22 +116,21 @@ def _provider(connection: CalendarConnection) -> CalendarProvider:
     return provider_for(connection)
 
 
+def _provider_for_grant(app: CalendarApp, access_token: str) -> CalendarProvider:
+    from meetings.calendar_sync.factory import provider_for_grant
+
+    return provider_for_grant(app, access_token=access_token)
+
+
 # --- the school's apps (admins) -------------------------------------------------------------
 
 SECRET_MAX_LENGTH = 500
-# Entra's directory: a GUID, a verified domain, or common / organizations / consumers. It goes
-# into the authorize and token URLs' path, so nothing else gets in.
-_DIRECTORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]{0,99}")
 
 
 def calendar_callback_url(*, slug: str, provider: str) -> str:
     """Where the provider sends a person back after approving: this school's own callback,
     built by the platform (never typed by anyone: the authorization code is handed to it)."""
     return tenant_url(slug, f"/oauth/calendar/{provider}/callback/")
-
-
-def _origin(value: str) -> str:
-    return value.strip().rstrip("/")
 
 
 def calendar_app_set(
@@ -172,20 +171,21 @@ def calendar_app_set(
     if client_id is not None:
         values["client_id"] = client_id.strip()
     if directory_tenant is not None:
-        tenant_name = directory_tenant.strip() or "common"
-        if provider != Provider.MICROSOFT and tenant_name != app.directory_tenant:
-            errors["directory_tenant"] = _("Only Microsoft's app has a directory.")
-        elif not _DIRECTORY.fullmatch(tenant_name):
-            errors["directory_tenant"] = _(
-                "A directory id, a domain, or common, organizations or consumers."
-            )
-        values["directory_tenant"] = tenant_name
+        try:
+            values["directory_tenant"] = directory_check(directory_tenant)
+        except UnsafeURL as exc:
+            errors["directory_tenant"] = str(exc)
+        else:
+            if (
+                provider != Provider.MICROSOFT
+                and values["directory_tenant"] != app.directory_tenant
+            ):
+                errors["directory_tenant"] = _("Only Microsoft's app has a directory.")
     if stand_in is not None:
-        origin = _origin(stand_in)
-        allowed = [_origin(o) for o in settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS]
-        if origin and origin not in allowed:
-            errors["stand_in"] = _("This stand-in is not allowed here.")
-        values["stand_in"] = origin
+        try:
+            values["stand_in"] = stand_in_check(stand_in.strip())
+        except UnsafeURL as exc:
+            errors["stand_in"] = str(exc)
     if enabled is not None:
         values["enabled"] = enabled
     if client_secret is not None:
@@ -298,6 +298,7 @@ def calendar_connect_finish(
     grant = _oauth(app).exchange_code(
         code=code, redirect_uri=calendar_callback_url(slug=tenant.slug, provider=provider)
     )
+    account = _provider_for_grant(app, grant.access_token).account()
     now = timezone.now()
     with transaction.atomic():
         connection = (
@@ -320,11 +321,9 @@ def calendar_connect_finish(
         connection.last_error = ""
         connection.sync_started_at = now
         connection.sync_done = connection.sync_total = 0
-        connection.save()
-        account = _provider(connection).account()
         connection.account_email = account.email[:254]
         connection.calendar_id = account.calendar_id[:255]
-        connection.save(update_fields=["account_email", "calendar_id"])
+        connection.save()
         audit_record(
             actor=user,
             action="calendar.connection.connected",
@@ -406,8 +405,12 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
             report.done = True
             return report
         rows = list(connection.events.filter(removed=False).exclude(remote_id=""))
-        provider = _provider(connection) if rows else None
-        for row in rows:
+        try:
+            provider = _provider(connection) if rows else None
+        except CalendarError as exc:  # the app lost its credentials: nothing can be removed
+            logger.warning("calendar %s: events cannot be removed: %s", connection_id, exc)
+            provider, report.left = None, len(rows)
+        for index, row in enumerate(rows if provider is not None else []):
             assert provider is not None
             try:
                 provider.event_delete(row.remote_id)
@@ -417,7 +420,7 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
             except CalendarAuthError as exc:
                 # Without a grant nothing more can be removed: the rest stays there.
                 logger.warning("calendar %s: removing events stopped: %s", connection_id, exc)
-                report.left += len(rows) - report.deleted
+                report.left += len(rows) - index
                 break
             except CalendarError as exc:
                 logger.warning("calendar %s: event %s kept: %s", connection_id, row.pk, exc)
@@ -468,10 +471,13 @@ def calendar_connection_needs_reconnect(*, connection_id: int, reason: str) -> b
         connection = (
             CalendarConnection.objects.select_for_update()
             .select_related("user")
-            .filter(pk=connection_id, status=CalendarConnection.Status.ACTIVE)
+            .filter(pk=connection_id)
+            .exclude(status=CalendarConnection.Status.DISCONNECTING)
             .first()
         )
-        if connection is None:
+        # The token source may have marked it already (it commits that before raising):
+        # the code in last_error says the person was told.
+        if connection is None or connection.last_error == ERROR_NEEDS_RECONNECT:
             return False
         label = _provider_label(connection.provider)
         connection.status = CalendarConnection.Status.NEEDS_RECONNECT

@@ -1,109 +1,134 @@
-from datetime import timedelta
-from urllib.parse import urlencode
+"""Both providers' apps set up for `alpha` against the providers' real addresses (requests-mock
+answers them), and the teacher connected to both, with tokens valid for an hour."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from meetings.calendar_sync import services
-from meetings.calendar_sync.models import CalendarApp, CalendarConnection
-from meetings.calendar_sync.providers.base import (
-    AccountInfo,
-    CalendarGrantRevoked,
-    CalendarOAuth,
-    CalendarProvider,
-    CalendarRateLimited,
-    CalendarUnavailable,
-    TokenGrant,
-    Written,
-)
-from meetings.models import Meeting
+from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider
+from meetings.calendar_sync.providers.base import EventBody
 
-from .remote import Remote
+GOOGLE_API = "https://www.googleapis.com/calendar/v3"
+GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
+GRAPH = "https://graph.microsoft.com/v1.0"
+MS_TOKEN = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+KEY = "0123456789abcdefghijklmnop"  # lower-case base32hex, 26 characters (EventBody.key)
+
+
+@dataclass
+class Calendars:
+    world: object
+    google: CalendarConnection
+    microsoft: CalendarConnection
+
+
+def app_create(provider: str, **fields) -> CalendarApp:
+    values = {"client_id": f"{provider}-client", "client_secret": f"{provider}-secret", **fields}
+    CalendarApp.objects.filter(provider=provider).delete()
+    return CalendarApp.objects.create(provider=provider, **values)
+
+
+def connection_create(user, provider: str, **fields) -> CalendarConnection:
+    values = {
+        "account_email": "teacher@example.com",
+        "calendar_id": "primary" if provider == Provider.GOOGLE else "",
+        "access_token": f"{provider}-access",
+        "refresh_token": f"{provider}-refresh",
+        "expires_at": timezone.now() + timedelta(hours=1),
+        **fields,
+    }
+    return CalendarConnection.objects.create(user=user, provider=provider, **values)
+
+
+@pytest.fixture
+def calendars(alpha):
+    with schema_context(alpha.schema):
+        app_create(Provider.GOOGLE)
+        app_create(Provider.MICROSOFT)
+        teacher = alpha.users["teacher"]
+        google = connection_create(teacher, Provider.GOOGLE)
+        microsoft = connection_create(teacher, Provider.MICROSOFT)
+        yield Calendars(alpha, google, microsoft)
+
+
+def event_body(**overrides) -> EventBody:
+    values = {
+        "key": KEY,
+        "title": "Maths: fractions",
+        "description": "Join: https://alpha.localhost/j/abc\nClass: https://alpha.localhost/app/c/1",
+        "start": datetime(2026, 3, 2, 3, 0, tzinfo=UTC),  # 09:00 in Dhaka
+        "end": datetime(2026, 3, 2, 4, 0, tzinfo=UTC),
+        "timezone": "Asia/Dhaka",
+        "location": "https://alpha.localhost/j/abc",
+        "url": "https://alpha.localhost/app/c/1",
+    }
+    values.update(overrides)
+    return EventBody(**values)
+
+
+def google_token_body(access="new-access", refresh=None, **extra) -> dict:
+    """Google's token endpoint answer (developers.google.com/identity/protocols/oauth2/
+    web-server, "Step 5" and "Refreshing an access token"): a refresh sends no refresh_token."""
+    body = {
+        "access_token": access,
+        "expires_in": 3599,
+        "scope": "https://www.googleapis.com/auth/calendar.events "
+        "https://www.googleapis.com/auth/calendar.freebusy openid "
+        "https://www.googleapis.com/auth/userinfo.email",
+        "token_type": "Bearer",
+        **extra,
+    }
+    if refresh:
+        body["refresh_token"] = refresh
+    return body
+
+
+def ms_token_body(access="new-access", refresh="new-refresh") -> dict:
+    """Microsoft identity platform's token answer (learn.microsoft.com/entra/identity-platform/
+    v2-oauth2-auth-code-flow, "Successful response" / "Refresh the access token"): every
+    refresh returns a new refresh token."""
+    return {
+        "token_type": "Bearer",
+        "scope": "https://graph.microsoft.com/Calendars.ReadWrite "
+        "https://graph.microsoft.com/User.Read",
+        "expires_in": 3599,
+        "ext_expires_in": 3599,
+        "access_token": access,
+        "refresh_token": refresh,
+    }
+
+
+@pytest.fixture
+def stand_in(sandbox, settings):
+    """The sandbox's calendar stand-in, its origin allowed; the demo apps it knows."""
+    settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS = [sandbox.url]
+    return sandbox
+
+
+# --- the sync's tests: a person's sessions, written through the real provider classes to a
+# calendar requests-mock keeps (tests/meetings/calendar_sync/remote.py) -------------------------
 
 GOOGLE_OAUTH = "https://oauth2.googleapis.com"
-GOOGLE_API = "https://www.googleapis.com/calendar/v3"
 
 
 @pytest.fixture
 def remote():
+    from .remote import Remote
+
     return Remote()
 
 
-# --- scaffold (until the provider edge lands): the interface, over the same Remote ----------
-
-
-class _ScaffoldProvider(CalendarProvider):
-    name = "google"
-
-    def __init__(self, remote: Remote):
-        self.remote = remote
-
-    def _call(self, method, path):
-        self.remote.calls.append((method, path))
-        if self.remote.grant_revoked:
-            raise CalendarGrantRevoked("revoked")
-        if self.remote.rate_limited and len(self.remote.calls) >= self.remote.rate_limit_from:
-            self.remote.rate_limited -= 1
-            raise CalendarRateLimited("limited", retry_after=self.remote.retry_after)
-
-    def account(self):
-        return AccountInfo(email=self.remote.email, calendar_id="primary")
-
-    def event_put(self, body, *, remote_id=""):
-        self._call("PUT" if remote_id else "POST", "/events")
-        data = {
-            "summary": body.title,
-            "description": body.description,
-            "location": body.location,
-            "start": {"dateTime": body.start.isoformat(), "timeZone": body.timezone},
-            "end": {"dateTime": body.end.isoformat(), "timeZone": body.timezone},
-            "status": "confirmed",
-        }
-        target = remote_id or body.key
-        self.remote.events[target] = {"id": target, **data}
-        if not remote_id and self.remote.lose_next_insert_answer:
-            self.remote.lose_next_insert_answer = False
-            raise CalendarUnavailable("lost")
-        return Written(remote_id=target, etag="1")
-
-    def event_delete(self, remote_id):
-        self._call("DELETE", "/events")
-        if remote_id in self.remote.events:
-            self.remote.events[remote_id]["status"] = "cancelled"
-
-    def busy(self, *, start, end):
-        return []
-
-
-class _ScaffoldOAuth(CalendarOAuth):
-    def __init__(self, remote: Remote):
-        self.remote = remote
-
-    def authorize_url(self, *, state, redirect_uri, login_hint=""):
-        query = urlencode({"state": state, "redirect_uri": redirect_uri})
-        return f"https://accounts.google.com/o/oauth2/v2/auth?{query}"
-
-    def exchange_code(self, *, code, redirect_uri):
-        if self.remote.grant_revoked:
-            raise CalendarGrantRevoked("invalid_grant")
-        return TokenGrant(access_token="acc", refresh_token="ref", expires_in=3599)
-
-    def refresh(self, *, refresh_token):
-        raise NotImplementedError
-
-    def revoke(self, *, token):
-        self.remote.revoked_tokens.append(token)
-
-
 @pytest.fixture
-def edge(remote, monkeypatch):
-    monkeypatch.setattr(services, "_provider", lambda connection: _ScaffoldProvider(remote))
-    monkeypatch.setattr(services, "_oauth", lambda app: _ScaffoldOAuth(remote))
+def edge(remote, requests_mock):
+    """Google's endpoints answered from `remote` (the real OAuth, token and provider classes
+    make the calls)."""
+    from .remote import google_install
+
+    google_install(requests_mock, remote, api=GOOGLE_API, oauth=GOOGLE_OAUTH)
     return remote
-
-
-# --- the school, people, sessions -----------------------------------------------------------
 
 
 def app_set(provider="google", **fields):
@@ -118,7 +143,7 @@ def app_set(provider="google", **fields):
 
 @pytest.fixture
 def google(alpha, edge):
-    """alpha's Google app entered; the provider answered from `remote`."""
+    """alpha's Google app entered; Google answered from `remote`."""
     with schema_context(alpha.schema):
         app_set("google")
     return edge
@@ -128,7 +153,7 @@ def connection_make(user, provider="google", **fields):
     values = {
         "status": CalendarConnection.Status.ACTIVE,
         "account_email": f"{user.email}.calendar@example.com",
-        "calendar_id": "primary",
+        "calendar_id": "primary" if provider == Provider.GOOGLE else "",
         "access_token": "ya29.access-0",
         "refresh_token": "1//refresh-token",
         "expires_at": timezone.now() + timedelta(hours=1),
@@ -138,6 +163,10 @@ def connection_make(user, provider="google", **fields):
 
 
 def sessions_make(world, count, *, start=None, every=timedelta(days=1), **fields):
+    """`count` sessions of the world's class, a day apart from tomorrow, each with a Zoom
+    join URL stored (which must never reach a calendar)."""
+    from meetings.models import Meeting
+
     start = start or (timezone.now() + timedelta(days=1)).replace(microsecond=0)
     values = {
         "school_class": world.school_class,

@@ -17,6 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -31,7 +32,8 @@ class Remote:
     # failures asked for, consumed in order
     rate_limited: int = 0  # N API calls answer "rate limit exceeded"…
     rate_limit_from: int = 0  # …from this call on (1 = the first)
-    retry_after: int = 7
+    # Above the client's longest wait (a quota for the hour): it gives up at once, no sleeping.
+    retry_after: int = 120
     lose_next_insert_answer: bool = False  # made, but the answer never arrives
     grant_revoked: bool = False  # the token endpoint answers invalid_grant; API calls 401
     revoked_tokens: list[str] = field(default_factory=list)
@@ -116,7 +118,11 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         }
 
     def revoke(request, context):
-        remote.revoked_tokens.append(request.qs.get("token", [""])[0] or request.text)
+        # POST form `token=…` (developers.google.com/identity/protocols/oauth2/web-server,
+        # "Token revocation"): 200 with an empty JSON object.
+        form = parse_qs(request.text or "")
+        query = parse_qs(urlsplit(request.url).query)
+        remote.revoked_tokens.append((form.get("token") or query.get("token") or [""])[0])
         return {}
 
     def limited(request, context) -> dict[str, Any] | None:

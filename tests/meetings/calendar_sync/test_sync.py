@@ -2,7 +2,7 @@
 there when cancelled or when they leave the set; rate limits resumed, revoked grants told."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
@@ -87,8 +87,9 @@ def test_a_moved_session_is_an_update_of_the_same_event(alpha, google):
     assert google.api_calls() == before + 1
     assert row_after.remote_id == row.remote_id and row_after.key == row.key
     assert list(google.live()) == [row.remote_id]
-    moved = (meeting.start_time + timedelta(hours=1)).isoformat()
-    assert google.live()[row.remote_id]["start"]["dateTime"].startswith(moved[:16])
+    written = google.live()[row.remote_id]["start"]
+    assert datetime.fromisoformat(written["dateTime"]) == meeting.start_time + timedelta(hours=1)
+    assert written["timeZone"] == "Asia/Dhaka"
 
 
 def test_a_cancelled_session_is_deleted_there(alpha, google):

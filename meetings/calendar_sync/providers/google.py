@@ -1,0 +1,170 @@
+"""Google Calendar (API v3) for one connected calendar.
+
+Writes use our own event id (`EventBody.key`: lower-case base32hex, which Google's `id` rules
+allow), so a create retried after a lost answer meets 409 `duplicate` and becomes an update of
+the event it made. Google keeps a deleted event as `status: cancelled` under its id for a time
+(an insert with that id is then a 409 too): every write sends `status: confirmed`, so that an
+update of an event the person deleted brings it back. Reference:
+developers.google.com/calendar/api/v3/reference/events (insert, update, delete) and
+/freebusy/query; errors: developers.google.com/calendar/api/guides/errors."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from meetings.calendar_sync.client import CalendarClient, CalendarConflict
+from meetings.calendar_sync.providers.base import (
+    AccountInfo,
+    Busy,
+    CalendarNotFound,
+    CalendarProvider,
+    CalendarUnavailable,
+    EventBody,
+    Written,
+)
+
+PRIMARY = "primary"
+# freeBusy answers for a bounded range: asked in windows of this length.
+FREEBUSY_WINDOW = timedelta(days=31)
+# No invitations or update mails: there are no attendees, and the person is the organiser.
+NO_MAIL = {"sendUpdates": "none"}
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("not a time")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def event_resource(body: EventBody) -> dict[str, Any]:
+    """The Events resource we write (developers.google.com/calendar/api/v3/reference/events):
+    times in the class's timezone, so that the event keeps its wall-clock time as it moves."""
+    zone = ZoneInfo(body.timezone)
+    resource: dict[str, Any] = {
+        "summary": body.title,
+        "description": body.description,
+        "location": body.location,
+        "start": {"dateTime": body.start.astimezone(zone).isoformat(), "timeZone": body.timezone},
+        "end": {"dateTime": body.end.astimezone(zone).isoformat(), "timeZone": body.timezone},
+        "status": "confirmed",
+        "transparency": "opaque",
+        "reminders": {"useDefault": True},
+    }
+    if body.url:
+        resource["source"] = {"title": body.title[:200], "url": body.url}
+    return resource
+
+
+class GoogleCalendar(CalendarProvider):
+    name: ClassVar[str] = "google"
+
+    def __init__(self, client: CalendarClient, *, userinfo_url: str, calendar_id: str = ""):
+        self.client = client
+        self.userinfo_url = userinfo_url
+        self.calendar_id = calendar_id or PRIMARY
+
+    def _events(self, event_id: str = "") -> str:
+        path = f"/calendars/{quote(self.calendar_id, safe='')}/events"
+        return f"{path}/{quote(event_id, safe='')}" if event_id else path
+
+    def account(self) -> AccountInfo:
+        # OpenID Connect userinfo (scope `email`): {"sub": …, "email": …, "email_verified": …}.
+        info = self.client.request_url("GET", self.userinfo_url) or {}
+        email = info.get("email")
+        if not isinstance(email, str) or not email:
+            raise CalendarUnavailable("Google did not say which account this is.")
+        return AccountInfo(email=email, calendar_id=PRIMARY)
+
+    def event_put(self, body: EventBody, *, remote_id: str = "") -> Written:
+        resource = event_resource(body)
+        if remote_id:
+            try:
+                return self._update(remote_id, resource)
+            except CalendarNotFound:
+                pass  # gone for good there (purged, or never made): make it again
+        return self._insert(body.key, resource)
+
+    def _insert(self, key: str, resource: dict[str, Any], *, again: bool = True) -> Written:
+        try:
+            answer = self.client.request(
+                "POST",
+                self._events(),
+                params=NO_MAIL,
+                json={**resource, "id": key},
+                # Our own id: a repeat after a lost answer is a 409, not a second event.
+                idempotent=True,
+            )
+        except CalendarConflict:
+            # Made already (a lost answer), or deleted there and kept as cancelled.
+            try:
+                return self._update(key, resource)
+            except CalendarNotFound:
+                if not again:
+                    raise
+                # The id is taken by an event that can no longer be written: a second id,
+                # derived from the first so that a retry finds it too (hex is base32hex).
+                second = key + hashlib.sha256(key.encode()).hexdigest()[:8]
+                return self._insert(second, resource, again=False)
+        return _written(answer)
+
+    def _update(self, event_id: str, resource: dict[str, Any]) -> Written:
+        answer = self.client.request("PUT", self._events(event_id), params=NO_MAIL, json=resource)
+        return _written(answer)
+
+    def event_delete(self, remote_id: str) -> None:
+        try:
+            self.client.request("DELETE", self._events(remote_id), params=NO_MAIL)
+        except CalendarNotFound:
+            return  # 404, or 410 "deleted": gone already
+
+    def busy(self, *, start: datetime, end: datetime) -> list[Busy]:
+        periods: list[Busy] = []
+        window_start = start
+        while window_start < end:
+            window_end = min(end, window_start + FREEBUSY_WINDOW)
+            periods.extend(self._busy_window(window_start, window_end))
+            window_start = window_end
+        return periods
+
+    def _busy_window(self, start: datetime, end: datetime) -> list[Busy]:
+        # POST /freeBusy: {"timeMin", "timeMax", "items": [{"id"}]} → {"calendars": {id:
+        # {"busy": [{"start", "end"}], "errors": [{"domain", "reason"}]}}}.
+        answer = self.client.request(
+            "POST",
+            "/freeBusy",
+            json={
+                "timeMin": _rfc3339(start),
+                "timeMax": _rfc3339(end),
+                "timeZone": "UTC",
+                "items": [{"id": self.calendar_id}],
+            },
+            idempotent=True,  # a query
+        )
+        calendars = (answer or {}).get("calendars") or {}
+        entry = calendars.get(self.calendar_id)
+        if not isinstance(entry, dict) or entry.get("errors"):
+            raise CalendarUnavailable("Google did not give the calendar's free/busy times.")
+        try:
+            return [
+                Busy(start=_parse(item["start"]), end=_parse(item["end"]))
+                for item in entry.get("busy") or []
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CalendarUnavailable("Google sent free/busy times that are not times.") from exc
+
+
+def _written(answer: dict[str, Any] | None) -> Written:
+    if not answer or not isinstance(answer.get("id"), str):
+        raise CalendarUnavailable("Google did not say which event it wrote.")
+    return Written(remote_id=answer["id"], etag=str(answer.get("etag") or ""))
