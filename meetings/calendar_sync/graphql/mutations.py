@@ -41,7 +41,9 @@ class CalendarAppPayload:
 class CalendarAppInput:
     provider: t.CalendarProviderName
     client_id: str | None = None
-    client_secret: str | None = strawberry.field(default=None, description='null: keep; "": clear.')
+    client_secret: str | None = strawberry.field(
+        default=None, description="null keeps the stored secret; an empty string clears it."
+    )
     directory_tenant: str | None = None
     enabled: bool | None = None
     stand_in: str | None = None

@@ -38,7 +38,9 @@ class CalendarConnection:
     sync_done: int = strawberry.field(description="Progress of that sync.")
     sync_total: int
     event_count: int = strawberry.field(description="Events written there now.")
-    last_error: str = strawberry.field(description='"" when none; our words, translatable.')
+    last_error: str = strawberry.field(
+        description="Empty when none; our words, in the viewer's language."
+    )
 
 
 @strawberry.type
@@ -65,7 +67,7 @@ class CalendarApp:
     directory_tenant: str = strawberry.field(description='Microsoft only ("common" by default).')
     enabled: bool
     stand_in: str = strawberry.field(
-        description='"" = the provider itself; else an allowed stand-in origin.'
+        description="Empty: the provider itself; else an allowed stand-in origin."
     )
     allowed_stand_ins: list[str]
     redirect_url: str = strawberry.field(
