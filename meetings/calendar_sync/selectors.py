@@ -85,11 +85,15 @@ def calendar_connected_counts() -> dict[str, int]:
     return {row["provider"]: row["n"] for row in rows}
 
 
+# An event is there when it was written (a remote id) and not deleted since.
+_WRITTEN = Q(events__removed=False) & ~Q(events__remote_id="")
+
+
 def calendar_connections_of(*, user: User) -> list[CalendarConnection]:
     """`user`'s own connections, each with `event_count`: the events written there now."""
     return list(
         CalendarConnection.objects.filter(user=user)
-        .annotate(event_count=Count("events", filter=Q(events__removed=False)))
+        .annotate(event_count=Count("events", filter=_WRITTEN))
         .order_by("provider")
     )
 
@@ -97,7 +101,7 @@ def calendar_connections_of(*, user: User) -> list[CalendarConnection]:
 def calendar_connection_of(*, user: User, provider: str) -> CalendarConnection | None:
     return (
         CalendarConnection.objects.filter(user=user, provider=provider)
-        .annotate(event_count=Count("events", filter=Q(events__removed=False)))
+        .annotate(event_count=Count("events", filter=_WRITTEN))
         .first()
     )
 

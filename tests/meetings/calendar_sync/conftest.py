@@ -122,7 +122,24 @@ def remote():
 
 
 @pytest.fixture
-def edge(remote, requests_mock):
+def slept(monkeypatch):
+    """The provider clients' back-off sleeps, recorded instead of slept (no wall-clock waits)."""
+    from meetings.calendar_sync import factory
+    from meetings.calendar_sync.client import CalendarClient
+
+    sleeps: list[float] = []
+
+    class Client(CalendarClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.sleep = sleeps.append
+
+    monkeypatch.setattr(factory, "CalendarClient", Client)
+    return sleeps
+
+
+@pytest.fixture
+def edge(remote, requests_mock, slept):
     """Google's endpoints answered from `remote` (the real OAuth, token and provider classes
     make the calls)."""
     from .remote import google_install
@@ -181,3 +198,17 @@ def sessions_make(world, count, *, start=None, every=timedelta(days=1), **fields
         Meeting.objects.create(title=f"Maths {i + 1}", start_time=start + every * i, **values)
         for i in range(count)
     ]
+
+
+@pytest.fixture
+def gql_student(alpha):
+    """alpha's student's `myCalendars`, as the app reads it."""
+    from ...graphql.conftest import GQL
+
+    query = """{ myCalendars { connections { provider status syncing syncDone syncTotal
+      eventCount lastError lastSyncAt } } }"""
+
+    def read():
+        return GQL(alpha, "student").ok(query)["myCalendars"]
+
+    return read

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
@@ -36,6 +36,7 @@ class Remote:
     retry_after: int = 120
     lose_next_insert_answer: bool = False  # made, but the answer never arrives
     grant_revoked: bool = False  # the token endpoint answers invalid_grant; API calls 401
+    refused_titles: set[str] = field(default_factory=set)  # writes of these answer 400
     revoked_tokens: list[str] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -141,9 +142,14 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         failed = limited(request, context)
         if failed is not None:
             return failed
-        match = EVENTS.search(request.path)
+        match = EVENTS.search(unquote(urlsplit(request.url).path))
         assert match is not None
         event_id = match["id"]
+        if request.method in ("POST", "PUT") and request.json().get("summary") in (
+            remote.refused_titles
+        ):
+            context.status_code = 400
+            return _error(400, "invalid", "Invalid start time.")
         if request.method == "POST":  # events.insert
             body = request.json()
             event_id = body.get("id") or f"auto{next(remote._ids)}"
@@ -229,5 +235,141 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
     mocker.post(re.compile(re.escape(api) + r"/freeBusy"), text=_text(freebusy))
 
 
-def body_json(request) -> dict[str, Any]:
-    return json.loads(request.body or b"{}")
+# --- Microsoft Graph ---------------------------------------------------------------------------
+#
+# Shapes from learn.microsoft.com/graph/api/user-post-events (201 with the event; a repeated
+# `transactionId` gives back the event it made), /event-update (PATCH, 200), /event-delete
+# (204), /user-get (GET /me: mail, userPrincipalName), the errors page ({"error": {"code",
+# "message", "innerError"}}: ErrorItemNotFound for an event gone, 429 TooManyRequests with
+# Retry-After), and the identity platform's token endpoint (invalid_grant with AADSTS codes).
+
+GRAPH_EVENT = re.compile(r"/v1\.0/me/(?:calendars/[^/]+/)?events(?:/(?P<id>[^/?]+))?")
+
+
+def _graph_error(code: str, message: str) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "date": "2026-11-30T20:00:00",
+                "request-id": "94fb3b52-452a-4535-a601-69e0a90e3aa2",
+                "client-request-id": "94fb3b52-452a-4535-a601-69e0a90e3aa2",
+            },
+        }
+    }
+
+
+def _graph_resource(event_id: str, body: dict[str, Any], n: int) -> dict[str, Any]:
+    return {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/events/$entity",
+        "@odata.etag": f'W/"DwAAABYAAAB{n}"',
+        "id": event_id,
+        "changeKey": f"DwAAABYAAAB{n}",
+        "transactionId": body.get("transactionId"),
+        "subject": body.get("subject", ""),
+        "body": body.get("body", {"contentType": "text", "content": ""}),
+        "start": body.get("start", {}),
+        "end": body.get("end", {}),
+        "location": {**body.get("location", {}), "locationType": "default"},
+        "showAs": body.get("showAs", "busy"),
+        "isCancelled": False,
+        "webLink": f"https://outlook.live.com/owa/?itemid={event_id}",
+    }
+
+
+def microsoft_install(mocker, remote: Remote, *, api: str, login: str) -> None:
+    """Answer Microsoft's token endpoint and Graph's /me and events under `api` from
+    `remote` (its events keyed by Graph's id)."""
+    counter = itertools.count(1)
+    by_transaction: dict[str, str] = {}
+
+    def token(request, context):
+        if remote.grant_revoked:
+            context.status_code = 400
+            return {
+                "error": "invalid_grant",
+                "error_description": "AADSTS70008: The provided authorization code or refresh "
+                "token has expired due to inactivity.",
+                "error_codes": [70008],
+            }
+        n = next(counter)
+        return {
+            "token_type": "Bearer",
+            "scope": "https://graph.microsoft.com/Calendars.ReadWrite "
+            "https://graph.microsoft.com/User.Read",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": f"eyJ0eXAi.access-{n}",
+            "refresh_token": f"0.AAAA.refresh-{n}",
+        }
+
+    def limited(request, context):
+        remote.calls.append((request.method, urlsplit(request.url).path))
+        if remote.grant_revoked:
+            context.status_code = 401
+            return _graph_error("InvalidAuthenticationToken", "Access token has expired.")
+        if remote.rate_limited and len(remote.calls) >= remote.rate_limit_from:
+            remote.rate_limited -= 1
+            context.status_code = 429
+            context.headers["Retry-After"] = str(remote.retry_after)
+            return _graph_error("TooManyRequests", "Too many requests.")
+        return None
+
+    def events(request, context):
+        failed = limited(request, context)
+        if failed is not None:
+            return failed
+        match = GRAPH_EVENT.search(unquote(urlsplit(request.url).path))
+        assert match is not None
+        event_id = match["id"]
+        if request.method == "POST":
+            body = request.json()
+            made = by_transaction.get(body.get("transactionId") or "")
+            if made is not None and made in remote.events:
+                context.status_code = 201
+                return remote.events[made]
+            event_id = f"AAMkADYAAAImZdx{next(counter):06d}AAA="
+            remote.events[event_id] = _graph_resource(event_id, body, next(counter))
+            if body.get("transactionId"):
+                by_transaction[body["transactionId"]] = event_id
+            if remote.lose_next_insert_answer:
+                remote.lose_next_insert_answer = False
+                raise requests.exceptions.ConnectionError("connection reset by peer")
+            context.status_code = 201
+            return remote.events[event_id]
+        found = remote.events.get(event_id or "")
+        if found is None:
+            context.status_code = 404
+            return _graph_error(
+                "ErrorItemNotFound", "The specified object was not found in the store."
+            )
+        if request.method == "PATCH":
+            merged = {**found, **request.json()}
+            remote.events[event_id] = _graph_resource(event_id, merged, next(counter))
+            return remote.events[event_id]
+        if request.method == "DELETE":
+            del remote.events[event_id]
+            context.status_code = 204
+            return None
+        return found
+
+    def me(request, context):
+        failed = limited(request, context)
+        if failed is not None:
+            return failed
+        return {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(mail,"
+            "userPrincipalName)/$entity",
+            "mail": remote.email,
+            "userPrincipalName": remote.email,
+        }
+
+    mocker.post(re.compile(re.escape(login) + r"/[^/]+/oauth2/v2\.0/token"), text=_text(token))
+    for method in ("GET", "POST", "PATCH", "DELETE"):
+        mocker.register_uri(
+            method,
+            re.compile(re.escape(api) + r"/me/(calendars/[^/]+/)?events"),
+            text=_text(events),
+        )
+    mocker.get(re.compile(re.escape(api) + r"/me(\?.*)?$"), text=_text(me))

@@ -283,3 +283,48 @@ def test_a_sync_waits_while_another_holds_the_connection(alpha, google):
 
             report = committed(other)
     assert report.busy and google.api_calls() == 0
+
+
+def test_one_refused_event_is_recorded_and_the_rest_are_written(alpha, google, gql_student):
+    with schema_context(alpha.schema):
+        meetings = sessions_make(alpha, 3)
+        connection = connection_make(alpha.users["student"])
+        google.refused_titles = {meetings[1].title}
+
+        report = _sync(connection)
+
+        refused = SyncedEvent.objects.get(connection=connection, meeting=meetings[1])
+        connection.refresh_from_db()
+    assert (report.written, report.failed) == (2, 1)
+    assert len(google.live()) == 2
+    assert refused.last_error and refused.remote_id == ""
+    assert (connection.sync_done, connection.sync_total) == (3, 3)
+    shown = gql_student()["connections"][0]
+    assert shown["lastError"].startswith("Some sessions (1)") and shown["eventCount"] == 2
+    assert shown["syncing"] is False
+
+
+def test_a_session_cancelled_then_restored_is_written_again_under_a_new_key(alpha, google):
+    with schema_context(alpha.schema):
+        meeting = sessions_make(alpha, 1)[0]
+        connection = connection_make(alpha.users["student"])
+        _sync(connection)
+        first_key = SyncedEvent.objects.get(connection=connection).key
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
+        _sync(connection)
+
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SCHEDULED)
+        _sync(connection)
+
+        row = SyncedEvent.objects.get(connection=connection)
+    assert not row.removed and row.key != first_key and KEY.fullmatch(row.key)
+    assert list(google.live()) == [row.remote_id]
+
+
+def test_the_periodic_job_syncs_every_active_connection(alpha, google):
+    with schema_context(alpha.schema):
+        active = [connection_make(alpha.users[r]).pk for r in ("student", "teacher")]
+        connection_make(alpha.users["parent"], status=CalendarConnection.Status.NEEDS_RECONNECT)
+        with mock.patch.object(actors.calendar_sync_connection, "send") as send:
+            actors.calendar_sync_all.fn()
+    assert sorted(c.args[0] for c in send.call_args_list) == sorted(active)
