@@ -334,6 +334,7 @@ liveroll is up ({", ".join(started)}). Every password below is {password}.
                          student01@demo.test … student20@demo.test, parent01@demo.test
   Zoom sandbox           {sandbox}
   Mail catcher           {sandbox}/mail/   (every mail sent; SMTP on 127.0.0.1:{smtp})
+  Stand-in calendars     {sandbox}/calendars/   (Google and Outlook: connected calendars)
 
 Browsers resolve *.{domain} to this machine; scripts and curl must connect to 127.0.0.1 and
 send the Host header, e.g. curl -H 'Host: demo.{domain}' http://127.0.0.1:{port}/accounts/login/

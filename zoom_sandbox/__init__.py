@@ -13,8 +13,10 @@ One module per resource:
     instances.py    played instances: the player's begin/end, past meetings, participant reports
     recordings.py   recordings of played instances and their files
     limits.py       injected failures, rate limits, the call log, paging
+    calendars.py    the Google Calendar and Microsoft Outlook stand-in, its page /calendars/
     state.py        SandboxState, made of the resource mixins above
-    api.py          request routing: OAuth at /oauth, REST at /v2, control at /_sandbox
+    api.py          request routing: OAuth at /oauth, REST at /v2, control at /_sandbox,
+                    calendars at /google, /microsoft, /calendars
     server.py       the standard-library HTTP server around api.handle
     script.py       a class as Zoom would deliver it (roster, quirks, ground truth)
     player.py       the class player that sends the script as signed webhooks

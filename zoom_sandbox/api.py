@@ -126,6 +126,13 @@ def handle(
 
 def route(state: SandboxState, request: Request) -> Response:
     seg = request.segments
+    if seg[:1] in (["google"], ["microsoft"], ["calendars"]) or seg[:2] == [
+        "_sandbox",
+        "calendars",
+    ]:
+        from zoom_sandbox import calendars  # the calendar stand-in (imports this module)
+
+        return calendars.route(state, request)
     if seg[:1] == ["oauth"]:
         return oauth(state, request)
     if seg[:1] == ["v2"]:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from zoom_sandbox.calendars import CalendarsMixin
 from zoom_sandbox.common import locked, zoom_time
 from zoom_sandbox.instances import InstancesMixin
 from zoom_sandbox.limits import LimitsMixin
@@ -34,6 +35,7 @@ class SandboxState(
     InstancesMixin,
     RecordingsMixin,
     LimitsMixin,
+    CalendarsMixin,
 ):
     def __init__(self, *, clock: Callable[[], float] = time.time, base_url: str = ""):
         self.lock = threading.RLock()
@@ -52,6 +54,7 @@ class SandboxState(
         self._reset_instances()
         self._reset_recordings()
         self._reset_limits()
+        self._reset_calendars()
         self.rooms.live.clear()
         if demo:
             for user_id, email, first, last, role in DEMO_USERS:

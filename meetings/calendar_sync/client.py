@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from meetings.calendar_sync.providers.base import (
     UNREACHABLE,
@@ -29,7 +30,7 @@ from meetings.calendar_sync.providers.base import (
     CalendarUnavailable,
 )
 from meetings.providers.base import RateLimitError
-from meetings.zoom.client import _never_sent, backoff_delay, parse_retry_after, redact
+from meetings.zoom.client import backoff_delay, parse_retry_after, redact
 from meetings.zoom.ratelimit import RateLimiter
 from tenants.outbound import OutboundRefused, base_url_normalise, outbound_session
 
@@ -49,6 +50,15 @@ SCOPE_MISSING = (
     "it again, allowing access to the calendar."
 )
 RATE_PREFIX = "liveroll:calendar:ratelimit"
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the provider (so even a create may be
+    retried): the connection was never made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 class CalendarConflict(CalendarRefused):
@@ -137,7 +147,7 @@ class CalendarClient:
         self.account_key = account_key
         self._tokens = tokens
         self._session = session or outbound_session()
-        self._limiter = limiter
+        self.limiter = limiter
         self.sleep = sleep
         self._max_retries = max_retries
         self._timeout = timeout
@@ -194,16 +204,16 @@ class CalendarClient:
         return body
 
     def _acquire(self) -> None:
-        if self._limiter is None:
+        if self.limiter is None:
             return
         try:
-            self._limiter.acquire(self.account_key, self.provider)
+            self.limiter.acquire(self.account_key, self.provider)
         except RateLimitError as exc:
             raise CalendarRateLimited(RATE_LIMITED, retry_after=exc.retry_after) from exc
 
     def _hold(self, seconds: float) -> None:
-        if self._limiter is not None and seconds > 0:
-            self._limiter.hold(self.account_key, self.provider, seconds)
+        if self.limiter is not None and seconds > 0:
+            self.limiter.hold(self.account_key, self.provider, seconds)
 
     def _send(
         self,

@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 TIMEOUT = 10
 
 GOOGLE_EVENTS_SCOPE = "https://www.googleapis.com/auth/calendar.events"
-# freeBusy.query accepts calendar.freebusy (the Calendar API's scope list and the discovery
-# document): the narrowest that answers free/busy without reading events' contents.
+# freeBusy.query accepts calendar.freebusy (its reference page, "Authorization":
+# developers.google.com/workspace/calendar/api/v3/reference/freebusy/query): the narrowest
+# scope that answers free/busy, without reading the person's events.
 GOOGLE_FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 GOOGLE_SCOPES = ("openid", "email", GOOGLE_EVENTS_SCOPE, GOOGLE_FREEBUSY_SCOPE)
 # Calendars.ReadWrite: create, update and delete events, and read /me/calendarView for

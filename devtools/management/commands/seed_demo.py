@@ -1,5 +1,6 @@
-"""`seed_demo`: the demo school of `make up` (people, a class, Zoom settings pointing at the
-local sandbox, recordings shown to students and parents). Two locks keep it out of
+"""`seed_demo`: the demo school of `make up` (people, a class, Zoom settings and the Google and
+Microsoft calendar apps pointing at the local sandbox, recordings shown to students and
+parents). Two locks keep it out of
 production: the command exists only where the settings install the devtools app (local,
 test), and it refuses to run unless LIVEROLL_DEMO_SEED is on (local and test settings;
 production sets it off)."""
@@ -48,6 +49,7 @@ class Command(BaseCommand):
         with schema_context(org.schema_name), transaction.atomic():
             seed_people(password=password)
             seed_zoom_settings(sandbox=sandbox, webhook_secret=webhook_secret)
+            seed_calendar_apps(sandbox=sandbox)
             seed_recording_settings()
         self.stdout.write(
             self.style.SUCCESS(f"demo tenant ready at {services.tenant_url(DEMO_SLUG)}")
@@ -90,6 +92,32 @@ def seed_zoom_settings(*, sandbox: str, webhook_secret: str) -> None:
             "oauth_base_url": sandbox,
         },
     )
+
+
+# The apps the sandbox's calendar stand-in knows from the start (zoom_sandbox.calendars.DEMO_APPS;
+# devtools and zoom_sandbox do not import each other).
+DEMO_CALENDAR_APPS = {
+    "google": ("demo-google-client", "demo-google-secret"),
+    "microsoft": ("demo-microsoft-client", "demo-microsoft-secret"),
+}
+
+
+def seed_calendar_apps(*, sandbox: str) -> None:
+    """Google Calendar and Microsoft Outlook, both at the sandbox's stand-in (its page
+    `<sandbox>/calendars/` shows what the platform writes there)."""
+    from meetings.calendar_sync.models import CalendarApp
+
+    for provider, (client_id, secret) in DEMO_CALENDAR_APPS.items():
+        CalendarApp.objects.update_or_create(
+            provider=provider,
+            defaults={
+                "client_id": client_id,
+                "client_secret": secret,
+                "directory_tenant": "common",
+                "stand_in": sandbox,
+                "enabled": True,
+            },
+        )
 
 
 def seed_recording_settings() -> None:

@@ -22,6 +22,7 @@ from meetings.calendar_sync.providers.base import (
     Busy,
     CalendarNotFound,
     CalendarProvider,
+    CalendarRefused,
     CalendarUnavailable,
     EventBody,
     Written,
@@ -91,31 +92,39 @@ class GoogleCalendar(CalendarProvider):
         if remote_id:
             try:
                 return self._update(remote_id, resource)
-            except CalendarNotFound:
-                pass  # gone for good there (purged, or never made): make it again
-        return self._insert(body.key, resource)
+            except (CalendarNotFound, CalendarRefused) as exc:
+                if not _unwritable(exc):
+                    raise
+                # Gone for good there (purged), or deleted and no longer writable: make it
+                # again, under our key if Google lets that id be written.
+        return self._insert(body.key, resource, after=remote_id)
 
-    def _insert(self, key: str, resource: dict[str, Any], *, again: bool = True) -> Written:
+    def _insert(
+        self, event_id: str, resource: dict[str, Any], *, after: str | None = ""
+    ) -> Written:
         try:
             answer = self.client.request(
                 "POST",
                 self._events(),
                 params=NO_MAIL,
-                json={**resource, "id": key},
+                json={**resource, "id": event_id},
                 # Our own id: a repeat after a lost answer is a 409, not a second event.
                 idempotent=True,
             )
         except CalendarConflict:
-            # Made already (a lost answer), or deleted there and kept as cancelled.
+            # Made already (a lost answer), or deleted there and kept as cancelled, which an
+            # update with status "confirmed" brings back.
             try:
-                return self._update(key, resource)
-            except CalendarNotFound:
-                if not again:
+                return self._update(event_id, resource)
+            except (CalendarNotFound, CalendarRefused) as exc:
+                if after is None or not _unwritable(exc):
                     raise
-                # The id is taken by an event that can no longer be written: a second id,
-                # derived from the first so that a retry finds it too (hex is base32hex).
-                second = key + hashlib.sha256(key.encode()).hexdigest()[:8]
-                return self._insert(second, resource, again=False)
+                # The id is held by an event that can no longer be written: another id,
+                # derived from the one given up on so that a retry finds the same (hex digits
+                # are base32hex), and new for each time the person deletes it.
+                given_up = after or event_id
+                second = event_id[:26] + hashlib.sha256(given_up.encode()).hexdigest()[:10]
+                return self._insert(second, resource, after=None)
         return _written(answer)
 
     def _update(self, event_id: str, resource: dict[str, Any]) -> Written:
@@ -162,6 +171,15 @@ class GoogleCalendar(CalendarProvider):
             ]
         except (KeyError, TypeError, ValueError) as exc:
             raise CalendarUnavailable("Google sent free/busy times that are not times.") from exc
+
+
+def _unwritable(exc: CalendarNotFound | CalendarRefused) -> bool:
+    """Not there (404, 410 "deleted") or not writable any more (403 "forbidden" on a deleted
+    event); not a 409, a rate limit (CalendarRateLimited) or a missing scope (CalendarAuthError),
+    which are not CalendarRefused."""
+    return isinstance(exc, CalendarNotFound) or (
+        exc.status == 403 and not isinstance(exc, CalendarConflict)
+    )
 
 
 def _written(answer: dict[str, Any] | None) -> Written:

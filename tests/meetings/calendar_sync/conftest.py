@@ -1,21 +1,57 @@
 """Both providers' apps set up for `alpha` against the providers' real addresses (requests-mock
 answers them), and the teacher connected to both, with tokens valid for an hour."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
+from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from meetings.calendar_sync import factory
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider
 from meetings.calendar_sync.providers.base import EventBody
+from meetings.zoom.ratelimit import RateLimiter
+
+from ...support import FakeClock
 
 GOOGLE_API = "https://www.googleapis.com/calendar/v3"
 GOOGLE_TOKEN = "https://oauth2.googleapis.com/token"
 GRAPH = "https://graph.microsoft.com/v1.0"
 MS_TOKEN = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
 KEY = "0123456789abcdefghijklmnop"  # lower-case base32hex, 26 characters (EventBody.key)
+
+
+# The factory's own limiter, before the fixture below stands in for it.
+FACTORY_LIMITER = factory._limiter
+
+
+@pytest.fixture(autouse=True)
+def limiter_clock(monkeypatch):
+    """No test waits on wall time: the providers the factory makes draw on a shared limiter
+    on a fake clock and a Redis prefix of the test's own (deleted afterwards)."""
+    clock = FakeClock()
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = f"test-calendar:{uuid.uuid4().hex}"
+
+    def limiter(max_wait: float) -> RateLimiter:
+        return RateLimiter(
+            server,
+            rates=settings.LIVEROLL_CALENDAR_RATE_LIMITS,
+            prefix=prefix,
+            max_wait=max_wait,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+
+    monkeypatch.setattr(factory, "_limiter", limiter)
+    yield clock
+    keys = list(server.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        server.delete(*keys)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from meetings.calendar_sync.providers.base import (
     Written,
 )
 
-from .conftest import GOOGLE_API, GOOGLE_TOKEN, KEY, event_body, google_token_body
+from .conftest import FACTORY_LIMITER, GOOGLE_API, GOOGLE_TOKEN, KEY, event_body, google_token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -234,9 +234,27 @@ def test_a_second_401_after_the_refresh_is_an_auth_error(calendars, requests_moc
     assert token.call_count == 1
 
 
-def test_rate_limit_403_waits_retry_after_and_holds_the_shared_bucket(calendars, requests_mock):
+def test_the_factory_draws_on_the_shared_limiter():
+    limiter = FACTORY_LIMITER(10.0)
+
+    assert limiter.prefix == RATE_PREFIX
+    assert (
+        limiter.rates
+        == settings.LIVEROLL_CALENDAR_RATE_LIMITS
+        == {
+            "google": 10.0,
+            "microsoft": 16.0,
+        }
+    )
+
+
+def test_rate_limit_403_waits_retry_after_and_holds_the_shared_bucket(
+    calendars, requests_mock, limiter_clock
+):
     # given
-    sleeps = []
+    provider = _provider(calendars)
+    provider.client.sleep = limiter_clock.sleep
+    started = limiter_clock()
     requests_mock.post(
         EVENTS,
         [
@@ -244,16 +262,18 @@ def test_rate_limit_403_waits_retry_after_and_holds_the_shared_bucket(calendars,
             {"json": google_event()},
         ],
     )
-    provider = _provider(calendars, sleeps)
 
     written = provider.event_put(event_body())
 
+    # then: it waited what Google said, and every process calling this calendar waits too
+    # (one bucket per connection)
     assert written.remote_id == KEY
-    assert sleeps == [7.0]
-    # every process calling this calendar now waits: the bucket holds for 7 s
-    bucket = f"{RATE_PREFIX}:{calendars.world.schema}:{calendars.google.pk}:google"
-    hold = redis.Redis.from_url(settings.REDIS_URL).hget(bucket, "hold")
-    assert hold is not None and float(hold) > 0
+    assert limiter_clock.sleeps == [7.0]
+    bucket = provider.client.limiter.key(
+        f"{calendars.world.schema}:{calendars.google.pk}", "google"
+    )
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    assert float(server.hget(bucket, "hold")) == (started + 7) * 1000
 
 
 def test_429_out_of_retries_is_rate_limited_with_retry_after(calendars, requests_mock):
@@ -309,3 +329,37 @@ def test_invalid_grant_marks_needs_reconnect_and_forgets_tokens(calendars, reque
         r.url.startswith(GOOGLE_TOKEN) for r in requests_mock.request_history
     )
     assert json.dumps(connection.last_error).count("Token has been") == 0  # our words only
+
+
+def test_an_id_held_by_an_unwritable_deleted_event_gives_way_to_a_derived_one(
+    calendars, requests_mock
+):
+    # given: the person deleted the event; Google keeps its id (insert: 409) and refuses to
+    # write the cancelled event (403 forbidden)
+    requests_mock.put(
+        f"{EVENTS}/old-id", json=google_error(403, "forbidden", "Forbidden"), status_code=403
+    )
+    requests_mock.put(
+        f"{EVENTS}/{KEY}", json=google_error(403, "forbidden", "Forbidden"), status_code=403
+    )
+    inserted = []
+
+    def insert(request, context):
+        event_id = request.json()["id"]
+        inserted.append(event_id)
+        if event_id == KEY:
+            context.status_code = 409
+            return DUPLICATE
+        return google_event(event_id)
+
+    requests_mock.post(EVENTS, json=insert)
+
+    written = _provider(calendars).event_put(event_body(), remote_id="old-id")
+    again = _provider(calendars).event_put(event_body(), remote_id="old-id")  # a retry
+
+    # then: a new id, base32hex, derived from the key and the id given up on: a retry finds it
+    assert written.remote_id == again.remote_id != KEY
+    assert written.remote_id.startswith(KEY) and set(written.remote_id) <= set(
+        "0123456789abcdefghijklmnopqrstuv"
+    )
+    assert inserted == [KEY, written.remote_id, KEY, written.remote_id]
