@@ -558,6 +558,11 @@ def _event_body(*, meeting: Meeting, key: str, join_url: str, page_url: str) -> 
     )
 
 
+# A whole sync's progress is stored every so many events (and at its end): a query per event
+# would be a tenth of the sync's own time.
+PROGRESS_EVERY = 10
+
+
 @dataclass
 class SyncReport:
     written: int = 0
@@ -744,8 +749,10 @@ def calendar_sync(*, connection_id: int, meeting_ids: list[int] | None = None) -
                     SyncedEvent.objects.filter(pk=row.pk).update(last_error=exc.message[:500])
                 logger.warning("calendar %s: one event failed: %s", connection.pk, exc)
             done += 1
-            if whole:
+            if whole and done % PROGRESS_EVERY == 0:
                 CalendarConnection.objects.filter(pk=connection.pk).update(sync_done=done)
+        if whole:
+            CalendarConnection.objects.filter(pk=connection.pk).update(sync_done=done)
         _progress_end(connection, report, whole=whole)
     return report
 
