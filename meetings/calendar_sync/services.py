@@ -750,7 +750,12 @@ def calendar_sync(*, connection_id: int, meeting_ids: list[int] | None = None) -
                 logger.warning("calendar %s: one event failed: %s", connection.pk, exc)
             done += 1
             if whole and done % PROGRESS_EVERY == 0:
-                CalendarConnection.objects.filter(pk=connection.pk).update(sync_done=done)
+                still = CalendarConnection.objects.filter(
+                    pk=connection.pk, status=CalendarConnection.Status.ACTIVE
+                ).update(sync_done=done)
+                if not still:  # disconnected meanwhile: its removal waits for this to stop
+                    report.stopped = "gone"
+                    break
         if whole:
             CalendarConnection.objects.filter(pk=connection.pk).update(sync_done=done)
         _progress_end(connection, report, whole=whole)
@@ -816,7 +821,7 @@ def _progress_begin(connection: CalendarConnection, *, total: int, done: int) ->
 
 
 def _progress_end(connection: CalendarConnection, report: SyncReport, *, whole: bool) -> None:
-    if report.retry_after is not None or report.stopped == "needs_reconnect":
+    if report.retry_after is not None or report.stopped in ("needs_reconnect", "gone"):
         return  # still syncing (it goes on later), or already marked and told
     fields: dict[str, Any] = {}
     if report.stopped == "auth":

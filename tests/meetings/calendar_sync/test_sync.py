@@ -328,3 +328,23 @@ def test_the_periodic_job_syncs_every_active_connection(alpha, google):
         with mock.patch.object(actors.calendar_sync_connection, "send") as send:
             actors.calendar_sync_all.fn()
     assert sorted(c.args[0] for c in send.call_args_list) == sorted(active)
+
+
+def test_a_whole_sync_stops_when_the_person_disconnects_meanwhile(alpha, google):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 25)
+        connection = connection_make(alpha.users["student"])
+        # given: the person disconnects while the sync writes its first events
+        real = services._put
+
+        def put_then_disconnect(*args, **kwargs):
+            real(*args, **kwargs)
+            CalendarConnection.objects.filter(pk=connection.pk).update(
+                status=CalendarConnection.Status.DISCONNECTING
+            )
+
+        with mock.patch.object(services, "_put", put_then_disconnect):
+            report = _sync(connection)
+
+    assert report.stopped == "gone"
+    assert report.written == services.PROGRESS_EVERY
