@@ -720,7 +720,17 @@ def calendar_sync(*, connection_id: int, meeting_ids: list[int] | None = None) -
             _progress_begin(connection, total=len(items) + report.unchanged, done=report.unchanged)
         puts = [item for item in items if isinstance(item, _Put)]
         rows = _rows_for(connection, puts) if puts else {}
-        provider = _provider(connection) if items else None
+        try:
+            provider = _provider(connection) if items else None
+        except CalendarError as exc:
+            # The app's address is no longer one this server calls (the allow-list changed):
+            # nothing can be written until an admin saves the calendar settings again.
+            logger.warning("calendar %s: no provider: %s", connection.pk, exc)
+            report.stopped = "not_set_up"
+            CalendarConnection.objects.filter(pk=connection.pk).update(
+                sync_started_at=None, last_error=ERROR_NOT_SET_UP
+            )
+            return report
         done = report.unchanged
         for item in items:
             assert provider is not None

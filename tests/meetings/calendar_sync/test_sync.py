@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from meetings.calendar_sync import actors, services
@@ -348,3 +349,33 @@ def test_a_whole_sync_stops_when_the_person_disconnects_meanwhile(alpha, google)
 
     assert report.stopped == "gone"
     assert report.written == services.PROGRESS_EVERY
+
+
+def test_a_stand_in_no_longer_allowed_stops_the_sync_with_its_reason(alpha, google, settings):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 1)
+        connection = connection_make(alpha.users["student"])
+        CalendarConnection.objects.filter(pk=connection.pk).update(sync_started_at=timezone.now())
+        from meetings.calendar_sync.models import CalendarApp
+
+        CalendarApp.objects.filter(provider="google").update(stand_in="http://127.0.0.1:9")
+        settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS = []
+
+        report = _sync(connection)
+        connection.refresh_from_db()
+
+    assert report.stopped == "not_set_up" and google.api_calls() == 0
+    assert connection.last_error == "not_set_up" and connection.sync_started_at is None
+
+
+def test_an_actor_message_acts_in_its_own_school_only(alpha, beta, google):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 2)
+        connection = connection_make(alpha.users["student"])
+
+    # when: a message with alpha's connection id runs in beta's schema
+    with schema_context(beta.schema):
+        report = services.calendar_sync(connection_id=connection.pk)
+
+    # then: beta has no such connection; alpha's calendar is untouched
+    assert report.stopped == "gone" and google.api_calls() == 0
