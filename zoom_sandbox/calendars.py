@@ -347,6 +347,7 @@ class CalendarsMixin:
                         "start": _z(e.start),
                         "end": _z(e.end),
                         "location": _location(c.provider, e.data),
+                        "written": _as_written(e.data),
                         "cancelled": e.cancelled,
                         "busy_block": e.busy_block,
                     }
@@ -419,6 +420,14 @@ def _location(provider: str, data: dict) -> str:
         return str(data.get("location") or "")
     location = data.get("location") or {}
     return str(location.get("displayName") or "") if isinstance(location, dict) else ""
+
+
+def _as_written(data: dict) -> str:
+    """The start as the platform wrote it: the class's wall-clock time and zone."""
+    start = data.get("start")
+    if not isinstance(start, dict) or not start.get("dateTime"):
+        return ""
+    return f"{start['dateTime']} {start.get('timeZone') or ''}".strip()
 
 
 def _merge(periods: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
@@ -832,23 +841,23 @@ def _page(state: Any) -> Response:
             "".join(
                 f'<tr data-test-id="calendar-event"><td>{html.escape(e["title"])}</td>'
                 f"<td>{html.escape(e['start'])}</td><td>{html.escape(e['end'])}</td>"
-                f"<td>{_link(e['location'])}</td></tr>"
+                f"<td>{html.escape(e['written'])}</td><td>{_link(e['location'])}</td></tr>"
                 for e in events
             )
-            or '<tr><td colspan="4">No events yet.</td></tr>'
+            or '<tr><td colspan="5">No events yet.</td></tr>'
         )
         rows.append(
             f'<section data-test-id="calendar" data-provider="{calendar["provider"]}" '
             f'data-email="{html.escape(calendar["email"])}">'
             f"<h2>{LABELS[calendar['provider']]}: {html.escape(calendar['email'])}</h2>"
             "<table><tr><th>Title</th><th>Start (UTC)</th><th>End (UTC)</th>"
-            f"<th>Location</th></tr>{items}</table></section>"
+            f"<th>Written as</th><th>Location</th></tr>{items}</table></section>"
         )
     body = (
         "<!doctype html><meta charset=utf-8><title>Stand-in calendars</title>"
         '<meta http-equiv="refresh" content="10">'
         "<style>body{font:15px system-ui;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}</style>"
+        "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;white-space:nowrap}</style>"
         "<h1>Stand-in calendars</h1>"
         "<p>Every Google Calendar and Microsoft Outlook calendar connected to the stand-in, "
         "with the events the platform wrote there. Refreshes every 10 seconds.</p>"

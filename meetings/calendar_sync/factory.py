@@ -1,6 +1,17 @@
 """The entry points to the calendar providers: the school's app for a provider, its OAuth,
 and a ready provider for a person's connection. Everything else in calendar_sync reaches the
-providers through these three."""
+providers through these.
+
+Connecting: `app = calendar_app(provider)` (CalendarNotSetUp when the school has none);
+`oauth_for(app).authorize_url(state=…, redirect_uri=…, login_hint=…)`; back on the callback,
+`grant = oauth_for(app).exchange_code(code=…, redirect_uri=…)` (CalendarAuthError
+`insufficient_scope` when the person unticked the calendar), `provider_for_grant(app,
+access_token=grant.access_token).account()` for the address and the calendar id, then
+`tokens.connection_tokens_apply(connection=…, grant=grant)` and save.
+Syncing: `provider_for(connection)` → `event_put` / `event_delete` / `busy`; any call may
+raise a CalendarError, CalendarGrantRevoked once the connection is marked needs_reconnect
+(tell the person). Disconnecting: delete the events, then `oauth_for(app).revoke(token=…)`
+(Google; nothing at Microsoft). Call providers outside a transaction (see `tokens`)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from meetings.calendar_sync.providers.base import (
     EventBody,
     Written,
 )
+from meetings.calendar_sync.providers.zones import known_zone
 
 PRIMARY = "primary"
 # freeBusy answers for a bounded range: asked in windows of this length.
@@ -51,13 +52,14 @@ def _parse(value: Any) -> datetime:
 def event_resource(body: EventBody) -> dict[str, Any]:
     """The Events resource we write (developers.google.com/calendar/api/v3/reference/events):
     times in the class's timezone, so that the event keeps its wall-clock time as it moves."""
-    zone = ZoneInfo(body.timezone)
+    zone_name = known_zone(body.timezone)
+    zone = ZoneInfo(zone_name)
     resource: dict[str, Any] = {
         "summary": body.title,
         "description": body.description,
         "location": body.location,
-        "start": {"dateTime": body.start.astimezone(zone).isoformat(), "timeZone": body.timezone},
-        "end": {"dateTime": body.end.astimezone(zone).isoformat(), "timeZone": body.timezone},
+        "start": {"dateTime": body.start.astimezone(zone).isoformat(), "timeZone": zone_name},
+        "end": {"dateTime": body.end.astimezone(zone).isoformat(), "timeZone": zone_name},
         "status": "confirmed",
         "transparency": "opaque",
         "reminders": {"useDefault": True},

@@ -29,6 +29,7 @@ from meetings.calendar_sync.providers.base import (
     EventBody,
     Written,
 )
+from meetings.calendar_sync.providers.zones import known_zone
 
 PREFER = 'outlook.timezone="UTC", IdType="ImmutableId"'
 HEADERS = {"Prefer": PREFER}
@@ -61,12 +62,13 @@ def _parse(value: Any) -> datetime:
 
 def event_resource(body: EventBody) -> dict[str, Any]:
     """The event resource we write (learn.microsoft.com/graph/api/resources/event)."""
-    zone = ZoneInfo(body.timezone)
+    zone_name = known_zone(body.timezone)
+    zone = ZoneInfo(zone_name)
     return {
         "subject": body.title,
         "body": {"contentType": "text", "content": body.description},
-        "start": {"dateTime": _local(body.start, zone), "timeZone": body.timezone},
-        "end": {"dateTime": _local(body.end, zone), "timeZone": body.timezone},
+        "start": {"dateTime": _local(body.start, zone), "timeZone": zone_name},
+        "end": {"dateTime": _local(body.end, zone), "timeZone": zone_name},
         "location": {"displayName": body.location},
         "showAs": "busy",
         "isReminderOn": True,

@@ -296,3 +296,14 @@ def test_interaction_required_on_refresh_needs_reconnect(calendars, requests_moc
     connection = CalendarConnection.objects.get(pk=calendars.microsoft.pk)
     assert connection.status == CalendarConnection.Status.NEEDS_RECONNECT
     assert (connection.access_token, connection.refresh_token) == ("", "")
+
+
+def test_an_unknown_timezone_is_written_in_utc_at_the_same_instant(calendars, requests_mock):
+    create = requests_mock.post(f"{GRAPH}/me/events", json=graph_event(), status_code=201)
+
+    _provider(calendars).event_put(event_body(timezone="Mars/Olympus_Mons"))
+
+    assert create.last_request.json()["start"] == {
+        "dateTime": "2026-03-02T03:00:00",
+        "timeZone": "UTC",
+    }
