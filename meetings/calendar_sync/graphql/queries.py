@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from django.conf import settings
 from strawberry.types import Info
 
+from meetings.calendar_sync.endpoints import allowed_stand_ins
 from meetings.calendar_sync.graphql import types as t
 from meetings.calendar_sync.models import CalendarApp, Provider
 from meetings.calendar_sync.selectors import (
@@ -25,7 +25,7 @@ def apps_out() -> list[t.CalendarApp]:
         raise NotAllowed("No such school.")
     rows = calendar_apps()
     counts = calendar_connected_counts()
-    allowed = [origin.rstrip("/") for origin in settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS]
+    allowed = allowed_stand_ins()
     return [
         t.app_from(
             # A provider never entered shows what saving it would start from.
