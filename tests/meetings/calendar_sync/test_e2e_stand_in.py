@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection
 from meetings.models import Meeting
+from tenants.mail.models import OutboundMail
 from zoom_sandbox.calendars import DEMO_APPS
 from zoom_sandbox.server import SandboxServer
 
@@ -110,6 +111,8 @@ def stack(worlds):
             daphne_stop(web)
 
             def clean():
+                # The move and the cancellation mailed the class (invitation updates).
+                OutboundMail.objects.all().delete()
                 Meeting.objects.filter(pk__in=meeting_ids).delete()
                 CalendarConnection.objects.all().delete()
                 CalendarApp.objects.all().delete()
