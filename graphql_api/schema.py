@@ -24,6 +24,8 @@ from attendance.recordings.graphql.settings import RecordingSettingsMutation, Re
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from meetings.calendar_sync.graphql.mutations import CalendarSyncMutation
+from meetings.calendar_sync.graphql.queries import CalendarSyncQuery
 from meetings.graphql.availability import AvailabilityQuery
 from meetings.graphql.calendar import CalendarMutation, CalendarQuery
 from meetings.graphql.classes import ClassesMutation, ClassesQuery
@@ -62,6 +64,7 @@ Query = merge_types(
         AvailabilityQuery,
         SchoolSetupQuery,
         CalendarQuery,
+        CalendarSyncQuery,
         ClassesQuery,
         PeopleDirectoryQuery,
         JoiningQuery,
@@ -84,6 +87,7 @@ Mutation = merge_types(
         PeopleImportMutation,
         MeetingsMutation,
         CalendarMutation,
+        CalendarSyncMutation,
         ClassesMutation,
         GuestsMutation,
         JoiningMutation,

@@ -41,4 +41,5 @@ urlpatterns = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("rsvp/<str:token>/", invitation_views.rsvp, name="rsvp"),
     path("", include("meetings.joining.urls")),
+    path("", include("meetings.calendar_sync.urls")),
 ]

@@ -15,6 +15,10 @@ logger = logging.getLogger(__name__)
 
 
 def _calendar_event_upsert(meeting: Meeting) -> CalendarEvent:
+    """Every change of a session passes here: its ICS identity moves on, and the people's
+    connected calendars follow (one message per transaction, after it commits)."""
+    from meetings.calendar_sync.services import calendar_meetings_changed_queue
+
     status = (
         CalendarEvent.Status.CANCELLED
         if meeting.status == Meeting.Status.CANCELLED
@@ -28,4 +32,5 @@ def _calendar_event_upsert(meeting: Meeting) -> CalendarEvent:
         event.sequence += 1
         event.status = status
         event.save(update_fields=["sequence", "status", "updated_at"])
+    calendar_meetings_changed_queue(meeting_ids=[meeting.pk])
     return event

@@ -57,6 +57,7 @@ def test_the_registry_finds_every_apps_jobs():
         ("guests-registration-sweep", 600),
         ("reminders-sweep", 60),
         ("reminders-ledger-purge", 3600),
+        ("calendar-sync", 1800),
         ("webhook-inbox-sweep", 60),
         ("webhook-bodies-purge", 3600),
         ("people-anonymise", 3600),
@@ -86,6 +87,7 @@ def test_each_job_is_declared_by_the_app_it_belongs_to():
         ],
         "guests": ["guests-registration-sweep"],
         "reminders": ["reminders-sweep", "reminders-ledger-purge"],
+        "calendar_sync": ["calendar-sync"],
         "attendance": [
             "webhook-inbox-sweep",
             "webhook-bodies-purge",

@@ -142,3 +142,109 @@ def stand_in(sandbox, settings):
     """The sandbox's calendar stand-in, its origin allowed; the demo apps it knows."""
     settings.LIVEROLL_CALENDAR_ALLOWED_STAND_INS = [sandbox.url]
     return sandbox
+
+
+# --- the sync's tests: a person's sessions, written through the real provider classes to a
+# calendar requests-mock keeps (tests/meetings/calendar_sync/remote.py) -------------------------
+
+GOOGLE_OAUTH = "https://oauth2.googleapis.com"
+
+
+@pytest.fixture
+def remote():
+    from .remote import Remote
+
+    return Remote()
+
+
+@pytest.fixture
+def slept(monkeypatch):
+    """The provider clients' back-off sleeps, recorded instead of slept (no wall-clock waits)."""
+    from meetings.calendar_sync import factory
+    from meetings.calendar_sync.client import CalendarClient
+
+    sleeps: list[float] = []
+
+    class Client(CalendarClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.sleep = sleeps.append
+
+    monkeypatch.setattr(factory, "CalendarClient", Client)
+    return sleeps
+
+
+@pytest.fixture
+def edge(remote, requests_mock, slept):
+    """Google's endpoints answered from `remote` (the real OAuth, token and provider classes
+    make the calls)."""
+    from .remote import google_install
+
+    google_install(requests_mock, remote, api=GOOGLE_API, oauth=GOOGLE_OAUTH)
+    return remote
+
+
+def app_set(provider="google", **fields):
+    values = {
+        "client_id": f"{provider}-client-id",
+        "client_secret": f"{provider}-client-secret",
+        "enabled": True,
+        **fields,
+    }
+    return CalendarApp.objects.update_or_create(provider=provider, defaults=values)[0]
+
+
+@pytest.fixture
+def google(alpha, edge):
+    """alpha's Google app entered; Google answered from `remote`."""
+    with schema_context(alpha.schema):
+        app_set("google")
+    return edge
+
+
+def connection_make(user, provider="google", **fields):
+    values = {
+        "status": CalendarConnection.Status.ACTIVE,
+        "account_email": f"{user.email}.calendar@example.com",
+        "calendar_id": "primary" if provider == Provider.GOOGLE else "",
+        "access_token": "ya29.access-0",
+        "refresh_token": "1//refresh-token",
+        "expires_at": timezone.now() + timedelta(hours=1),
+        **fields,
+    }
+    return CalendarConnection.objects.create(user=user, provider=provider, **values)
+
+
+def sessions_make(world, count, *, start=None, every=timedelta(days=1), **fields):
+    """`count` sessions of the world's class, a day apart from tomorrow, each with a Zoom
+    join URL stored (which must never reach a calendar)."""
+    from meetings.models import Meeting
+
+    start = start or (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    values = {
+        "school_class": world.school_class,
+        "host": world.users["teacher"],
+        "duration_minutes": 45,
+        "timezone": "Asia/Dhaka",
+        "join_url": "https://zoom.example/j/123456789?pwd=zoom-secret",
+        "zoom_meeting_id": "123456789",
+        **fields,
+    }
+    return [
+        Meeting.objects.create(title=f"Maths {i + 1}", start_time=start + every * i, **values)
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def gql_student(alpha):
+    """alpha's student's `myCalendars`, as the app reads it."""
+    from ...graphql.conftest import GQL
+
+    query = """{ myCalendars { connections { provider status syncing syncDone syncTotal
+      eventCount lastError lastSyncAt } } }"""
+
+    def read():
+        return GQL(alpha, "student").ok(query)["myCalendars"]
+
+    return read

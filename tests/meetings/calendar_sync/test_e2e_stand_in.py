@@ -1,0 +1,205 @@
+"""From connecting to disconnecting, over real HTTP against the sandbox's calendar stand-in,
+with daphne and a real worker: a student connects Google Calendar through the consent page
+(landing back on their profile), the worker writes their sessions with the platform's join
+link, the teacher moves one session and cancels another in the app and the calendar follows,
+and disconnecting removes every event."""
+
+import time
+import uuid
+from datetime import UTC, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from meetings.calendar_sync.models import CalendarApp, CalendarConnection
+from meetings.models import Meeting
+from tenants.mail.models import OutboundMail
+from zoom_sandbox.calendars import DEMO_APPS
+from zoom_sandbox.server import SandboxServer
+
+from ...support import committed, daphne_start, daphne_stop, worker_start, worker_stop
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "student.calendar@example.com"
+CSRF = "e2ecalendarcsrftoken0123456789ab"
+
+
+def _in(schema, fn):
+    def run():
+        with schema_context(schema):
+            return fn()
+
+    return committed(run)
+
+
+def _wait(what, *, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
+
+
+class Browser:
+    """A signed-in person's browser on the school's host (session cookie, CSRF pair)."""
+
+    def __init__(self, port, world, role):
+        self.base = f"http://127.0.0.1:{port}"
+        self.host = world.host
+        self.session = requests.Session()
+        self.session.cookies.set("liveroll_session", world.session_keys[role])
+        self.session.cookies.set("csrftoken", CSRF)
+
+    def graphql(self, query, **variables):
+        response = self.session.post(
+            f"{self.base}/graphql/",
+            json={"query": query, "variables": variables},
+            headers={"Host": self.host, "X-CSRFToken": CSRF, "Referer": f"http://{self.host}/"},
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def get(self, path):
+        return self.session.get(
+            f"{self.base}{path}", headers={"Host": self.host}, allow_redirects=False, timeout=30
+        )
+
+
+@pytest.fixture
+def stack(worlds):
+    world = worlds["a"]
+    with SandboxServer(log=lambda line: None) as sandbox:
+        env = {
+            "DRAMATIQ_NAMESPACE": f"liveroll-test-calendar-{uuid.uuid4().hex[:8]}",
+            "LIVEROLL_CALENDAR_ALLOWED_STAND_INS": sandbox.url,
+        }
+        web, port = daphne_start(env)
+        worker = worker_start(env, queues=["default"])
+        client_id, secret = DEMO_APPS["google"]
+        start = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+
+        def arrange():
+            CalendarApp.objects.create(
+                provider="google", client_id=client_id, client_secret=secret, stand_in=sandbox.url
+            )
+            return [
+                Meeting.objects.create(
+                    school_class=world.school_class,
+                    host=world.users["teacher"],
+                    title=f"Calendar e2e {i}",
+                    start_time=start + timedelta(days=i),
+                    duration_minutes=50,
+                    timezone="Asia/Dhaka",
+                ).pk
+                for i in range(3)
+            ]
+
+        meeting_ids = _in(world.schema, arrange)
+        try:
+            yield world, sandbox, port, meeting_ids
+        finally:
+            worker_stop(worker)
+            daphne_stop(web)
+
+            def clean():
+                # The move and the cancellation mailed the class (invitation updates).
+                OutboundMail.objects.all().delete()
+                Meeting.objects.filter(pk__in=meeting_ids).delete()
+                CalendarConnection.objects.all().delete()
+                CalendarApp.objects.all().delete()
+
+            _in(world.schema, clean)
+
+
+def _events(sandbox):
+    return [
+        e
+        for c in sandbox.state.cal_snapshot()
+        if c["provider"] == "google" and c["email"] == EMAIL
+        for e in c["events"]
+        if not e["cancelled"]
+    ]
+
+
+def test_connect_sync_follow_changes_and_disconnect_through_the_stand_in(stack):
+    world, sandbox, port, meeting_ids = stack
+    student = Browser(port, world, "student")
+    teacher = Browser(port, world, "teacher")
+
+    # when: the student connects (app → stand-in's consent page → the school's callback)
+    url = student.graphql(
+        "mutation { connectCalendar(provider: GOOGLE) { authorizeUrl errors { message } } }"
+    )["connectCalendar"]["authorizeUrl"]
+    assert url.startswith(f"{sandbox.url}/google/")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    approved = requests.post(
+        urlsplit(url)._replace(query="").geturl(),
+        data={**query, "login_hint": EMAIL, "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    callback = urlsplit(approved.headers["Location"])
+    assert callback.path == "/oauth/calendar/google/callback/"
+    landed = student.get(f"{callback.path}?{callback.query}")
+    assert landed.status_code == 302
+    assert landed.headers["Location"] == "/app/profile?calendar=connected#calendars"
+
+    # then: the worker writes the three sessions, with the student's platform link
+    events = _wait(lambda: len(_events(sandbox)) == 3 and _events(sandbox))
+    assert all("/join/" in e["location"] and "zoom" not in e["location"] for e in events)
+    mine = _wait(
+        lambda: (
+            (
+                c := student.graphql(
+                    "{ myCalendars { connections { syncing eventCount accountEmail } } }"
+                )["myCalendars"]["connections"][0]
+            )["syncing"]
+            is False
+            and c
+        )
+    )
+    assert mine == {"syncing": False, "eventCount": 3, "accountEmail": EMAIL}
+
+    # when: the teacher moves the first session an hour later and cancels the second
+    first, second, third = meeting_ids
+    moved_to = (timezone.now() + timedelta(days=2, hours=5)).replace(microsecond=0)
+    teacher.graphql(
+        """mutation($input: UpdateMeetingInput!) { updateMeeting(input: $input) {
+             errors { message } } }""",
+        input={"meetingId": str(first), "startTime": moved_to.isoformat()},
+    )
+    teacher.graphql(
+        "mutation($id: ID!) { cancelMeeting(meetingId: $id) { errors { message } } }",
+        id=str(second),
+    )
+
+    # then: the calendar follows (one event moved in place, one deleted)
+    def followed():
+        found = {e["title"]: e for e in _events(sandbox)}
+        return (
+            set(found) == {"Calendar e2e 0", "Calendar e2e 2"}
+            and found["Calendar e2e 0"]["start"].startswith(
+                moved_to.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+            )
+            and found
+        )
+
+    after = _wait(followed)
+    assert {e["id"] for e in after.values()} <= {e["id"] for e in events}
+
+    # when: the student disconnects, then: every event goes and so does the connection
+    gone = student.graphql(
+        "mutation { disconnectCalendar(provider: GOOGLE) { connection { status } } }"
+    )["disconnectCalendar"]["connection"]
+    assert gone == {"status": "DISCONNECTING"}
+    _wait(lambda: _events(sandbox) == [])
+    _wait(lambda: not _in(world.schema, lambda: CalendarConnection.objects.exists()))
