@@ -104,6 +104,7 @@ def calendars_world(worlds):
                 account_email="alpha.teacher@gmail.com",
                 refresh_token="refresh",
                 last_sync_at=now - timedelta(hours=1),
+                last_error="failed:2",  # the server's code: two sessions not written
             )
             SyncedEvent.objects.bulk_create(
                 SyncedEvent(
@@ -116,7 +117,7 @@ def calendars_world(worlds):
                 provider="microsoft",
                 status=CalendarConnection.Status.NEEDS_RECONNECT,
                 account_email="teacher@alpha.onmicrosoft.com",
-                last_error="needs_reconnect",  # put into words by the server, in the reader's language
+                last_error="needs_reconnect",  # the server's code
             )
             CalendarConnection.objects.create(
                 user=world.users["student"],
@@ -288,9 +289,10 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
     assert "alpha.teacher@gmail.com" in google["account"]
     assert ("৩" if bn else "3 events") in google["facts"]
     assert google["progress"] is None
+    assert ("(2টি)" if bn else "Some sessions (2) could not be written") in google["lastError"]
     outlook = shown["providers"]["microsoft"]["connection"]
     assert outlook["status"] == "NEEDS_RECONNECT" and outlook["reconnect"] is False
-    assert "Microsoft Outlook" in outlook["lastError"]
+    assert outlook["needsReconnect"] and outlook["lastError"] is None
     assert shown["notice"] == (
         "ক্যালেন্ডার সংযুক্ত হয়নি: অনুমতি দেওয়া হয়নি।"
         if bn

@@ -74,6 +74,7 @@ function readCalendars(page) {
           progress: text(card, "calendar-sync-progress"),
           progressValue: card.querySelector('[data-test-id="calendar-sync-progress"] progress')?.getAttribute("value") ?? null,
           lastError: text(card, "calendar-last-error"),
+          needsReconnect: text(card, "calendar-needs-reconnect"),
           reconnect: Boolean(card.querySelector('[data-test-id="calendar-reconnect"]')),
           sync: Boolean(card.querySelector('[data-test-id="calendar-sync"]')),
           disconnect: Boolean(card.querySelector('[data-test-id="calendar-disconnect"]')),

@@ -76,7 +76,8 @@ function ConnectionCard({ connection, available, busy, locked, onConnect, onSync
           {available ? t("account:calendars.needsReconnect", { calendar: name }) : t("account:calendars.needsReconnectOff", { calendar: name })}
         </Notice>
       )}
-      {connection.lastError && (
+      {/* needing reconnecting, the notice above says what the last error would */}
+      {connection.lastError && connection.status !== "NEEDS_RECONNECT" && (
         <p class="small calendar-error" data-test-id="calendar-last-error">
           {t("account:calendars.lastError", { error: connection.lastError })}
         </p>
