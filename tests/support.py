@@ -114,6 +114,69 @@ def http_get(port: int, path: str, host: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+class SignedInBrowser:
+    """A signed-in person's browser on a school's host, against a daphne on `port` (session
+    cookie and CSRF pair, as the app sends them)."""
+
+    CSRF = "e2ecalendarcsrftoken0123456789ab"
+
+    def __init__(self, port: int, world, role: str):
+        import requests
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.host = world.host
+        self.session = requests.Session()
+        self.session.cookies.set("liveroll_session", world.session_keys[role])
+        self.session.cookies.set("csrftoken", self.CSRF)
+
+    def graphql(self, query: str, **variables):
+        response = self.session.post(
+            f"{self.base}/graphql/",
+            json={"query": query, "variables": variables},
+            headers={
+                "Host": self.host,
+                "X-CSRFToken": self.CSRF,
+                "Referer": f"http://{self.host}/",
+            },
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def get(self, path: str):
+        return self.session.get(
+            f"{self.base}{path}", headers={"Host": self.host}, allow_redirects=False, timeout=30
+        )
+
+
+def calendar_connect_at_stand_in(browser: SignedInBrowser, *, provider: str, email: str) -> str:
+    """Connect `browser`'s person's calendar at the sandbox's stand-in as they would: the
+    app's connectCalendar, the stand-in's consent page answered "Allow" as `email`, the
+    school's callback. Returns where the callback sent them."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    url = browser.graphql(
+        "mutation($p: CalendarProviderName!) { connectCalendar(provider: $p) {"
+        " authorizeUrl errors { message } } }",
+        p=provider,
+    )["connectCalendar"]["authorizeUrl"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    approved = requests.post(
+        urlsplit(url)._replace(query="").geturl(),
+        data={**query, "login_hint": email, "decision": "allow"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    callback = urlsplit(approved.headers["Location"])
+    landed = browser.get(f"{callback.path}?{callback.query}")
+    assert landed.status_code == 302, landed.text
+    return str(landed.headers["Location"])
+
+
 def _process_env(extra: dict | None) -> dict:
     """The environment of a web or worker process of the tests: the test database."""
     db = connection.settings_dict

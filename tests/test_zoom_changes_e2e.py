@@ -1,8 +1,9 @@
 """Zoom as the source of truth, across real processes: a weekly class scheduled on the Zoom
 sandbox; its host moves one occurrence "in Zoom's own app" (`run_zoom_sandbox change`), the
 sandbox sends `meeting.updated`, signed, to a real daphne, a real worker applies it, and the
-student's calendar feed (`/calendar/<token>.ics`) shows the new time; a deletion there
-(`run_zoom_sandbox delete`) shows the session cancelled."""
+student's calendar feed (`/calendar/<token>.ics`) shows the new time, as does the Google
+Calendar they connected (the sandbox's stand-in); a deletion there (`run_zoom_sandbox delete`)
+shows the session cancelled in the feed and removes it from their calendar."""
 
 import time
 import uuid
@@ -16,14 +17,18 @@ from icalendar import Calendar
 
 from attendance.models import WebhookEvent
 from meetings import services
+from meetings.calendar_sync.models import CalendarApp, CalendarConnection
 from meetings.models import CalendarFeed, Meeting, MeetingSeries, ZoomSettings
 from meetings.recurrence import RecurrenceRule
 from meetings.services.calendar_feeds import calendar_feed_get_or_create
+from zoom_sandbox.calendars import DEMO_APPS
 from zoom_sandbox.room import WebhookTarget
 from zoom_sandbox.server import SandboxServer
 from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
 from .support import (
+    SignedInBrowser,
+    calendar_connect_at_stand_in,
     committed,
     daphne_start,
     daphne_stop,
@@ -52,9 +57,11 @@ def stack(django_db_setup, django_db_blocker):
         env = {
             "DRAMATIQ_NAMESPACE": f"liveroll-test-zoom-changes-{uuid.uuid4().hex[:8]}",
             "LIVEROLL_ZOOM_ALLOWED_BASES": f"https://zoom.test,{sandbox.url}",
+            "LIVEROLL_CALENDAR_ALLOWED_STAND_INS": sandbox.url,
         }
         web, port = daphne_start(env)
-        worker = worker_start(env, queues=["webhooks"])
+        # webhooks, and the calendar sync the changes queue ("default")
+        worker = worker_start(env, queues=["webhooks", "default"])
         try:
             yield sandbox, port
         finally:
@@ -219,3 +226,106 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
         lambda: Meeting.objects.select_related("calendar_event").get(pk=first.pk),
     )
     assert (first.duration_minutes, first.calendar_event.sequence) == (40, 1)
+
+
+CALENDAR_EMAIL = "chemistry.student@example.com"
+
+
+def _calendar_events(sandbox) -> dict[str, dict]:
+    """The student's stand-in Google Calendar: its live events by start (UTC, to the minute)."""
+    return {
+        e["start"][:16]: e
+        for c in sandbox.state.cal_snapshot()
+        if c["provider"] == "google" and c["email"] == CALENDAR_EMAIL
+        for e in c["events"]
+        if not e["cancelled"]
+    }
+
+
+def _until_calendar(sandbox, check) -> dict[str, dict]:
+    deadline = time.monotonic() + 60
+    while True:
+        events = _calendar_events(sandbox)
+        if check(events):
+            return events
+        assert time.monotonic() < deadline, f"the calendar did not follow: {sorted(events)}"
+        time.sleep(0.25)
+
+
+def _minute(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_change_and_a_deletion_in_zoom_reach_the_connected_calendar(weekly_class):
+    world, sandbox, port, _token, sessions, zoom_id = weekly_class
+    (first_id, _), (second_id, second_occurrence), (third_id, third_occurrence) = sessions
+    starts = _in(
+        world.schema,
+        lambda: {
+            m.pk: m.start_time for m in Meeting.objects.filter(pk__in=[s[0] for s in sessions])
+        },
+    )
+    client_id, client_secret = DEMO_APPS["google"]
+    _in(
+        world.schema,
+        lambda: CalendarApp.objects.create(
+            provider="google",
+            client_id=client_id,
+            client_secret=client_secret,
+            stand_in=sandbox.url,
+        ),
+    )
+    try:
+        # given: the student has connected Google Calendar and holds the three sessions there
+        student = SignedInBrowser(port, world, "student")
+        landed = calendar_connect_at_stand_in(student, provider="GOOGLE", email=CALENDAR_EMAIL)
+        assert landed == "/app/profile?calendar=connected#calendars"
+        before = _until_calendar(sandbox, lambda events: len(events) == 3)
+        assert set(before) == {_minute(start) for start in starts.values()}
+        moved_event_id = before[_minute(starts[second_id])]["id"]
+
+        # when: the host moves the second occurrence in Zoom's app
+        moved = (timezone.now() + timedelta(days=13)).replace(
+            hour=6, minute=15, second=0, microsecond=0
+        )
+        call_command(
+            "run_zoom_sandbox",
+            "change",
+            "--sandbox",
+            sandbox.url,
+            "--meeting",
+            zoom_id,
+            "--occurrence",
+            second_occurrence,
+            "--start",
+            moved.isoformat(),
+        )
+
+        # then: the same event in their calendar moves to the new time
+        after = _until_calendar(sandbox, lambda events: _minute(moved) in events)
+        assert after[_minute(moved)]["id"] == moved_event_id
+        assert _minute(starts[second_id]) not in after
+        assert "/join/" in after[_minute(moved)]["location"]
+
+        # when: the host deletes the third occurrence in Zoom's app
+        call_command(
+            "run_zoom_sandbox",
+            "delete",
+            "--sandbox",
+            sandbox.url,
+            "--meeting",
+            zoom_id,
+            "--occurrence",
+            third_occurrence,
+        )
+
+        # then: it leaves their calendar; the first is where it was
+        left = _until_calendar(sandbox, lambda events: len(events) == 2)
+        assert set(left) == {_minute(starts[first_id]), _minute(moved)}
+    finally:
+
+        def clean():
+            CalendarConnection.objects.all().delete()
+            CalendarApp.objects.all().delete()
+
+        _in(world.schema, clean)

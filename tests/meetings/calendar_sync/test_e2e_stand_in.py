@@ -7,10 +7,8 @@ and disconnecting removes every event."""
 import time
 import uuid
 from datetime import UTC, timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -20,12 +18,19 @@ from tenants.mail.models import OutboundMail
 from zoom_sandbox.calendars import DEMO_APPS
 from zoom_sandbox.server import SandboxServer
 
-from ...support import committed, daphne_start, daphne_stop, worker_start, worker_stop
+from ...support import (
+    SignedInBrowser,
+    calendar_connect_at_stand_in,
+    committed,
+    daphne_start,
+    daphne_stop,
+    worker_start,
+    worker_stop,
+)
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "student.calendar@example.com"
-CSRF = "e2ecalendarcsrftoken0123456789ab"
 
 
 def _in(schema, fn):
@@ -44,34 +49,6 @@ def _wait(what, *, timeout=60.0):
             return found
         time.sleep(0.25)
     raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
-
-
-class Browser:
-    """A signed-in person's browser on the school's host (session cookie, CSRF pair)."""
-
-    def __init__(self, port, world, role):
-        self.base = f"http://127.0.0.1:{port}"
-        self.host = world.host
-        self.session = requests.Session()
-        self.session.cookies.set("liveroll_session", world.session_keys[role])
-        self.session.cookies.set("csrftoken", CSRF)
-
-    def graphql(self, query, **variables):
-        response = self.session.post(
-            f"{self.base}/graphql/",
-            json={"query": query, "variables": variables},
-            headers={"Host": self.host, "X-CSRFToken": CSRF, "Referer": f"http://{self.host}/"},
-            timeout=30,
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
-
-    def get(self, path):
-        return self.session.get(
-            f"{self.base}{path}", headers={"Host": self.host}, allow_redirects=False, timeout=30
-        )
 
 
 @pytest.fixture
@@ -132,26 +109,12 @@ def _events(sandbox):
 
 def test_connect_sync_follow_changes_and_disconnect_through_the_stand_in(stack):
     world, sandbox, port, meeting_ids = stack
-    student = Browser(port, world, "student")
-    teacher = Browser(port, world, "teacher")
+    student = SignedInBrowser(port, world, "student")
+    teacher = SignedInBrowser(port, world, "teacher")
 
     # when: the student connects (app → stand-in's consent page → the school's callback)
-    url = student.graphql(
-        "mutation { connectCalendar(provider: GOOGLE) { authorizeUrl errors { message } } }"
-    )["connectCalendar"]["authorizeUrl"]
-    assert url.startswith(f"{sandbox.url}/google/")
-    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    approved = requests.post(
-        urlsplit(url)._replace(query="").geturl(),
-        data={**query, "login_hint": EMAIL, "decision": "allow"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    callback = urlsplit(approved.headers["Location"])
-    assert callback.path == "/oauth/calendar/google/callback/"
-    landed = student.get(f"{callback.path}?{callback.query}")
-    assert landed.status_code == 302
-    assert landed.headers["Location"] == "/app/profile?calendar=connected#calendars"
+    landed = calendar_connect_at_stand_in(student, provider="GOOGLE", email=EMAIL)
+    assert landed == "/app/profile?calendar=connected#calendars"
 
     # then: the worker writes the three sessions, with the student's platform link
     events = _wait(lambda: len(_events(sandbox)) == 3 and _events(sandbox))
