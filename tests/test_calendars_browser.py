@@ -6,14 +6,18 @@ is offered Reconnect; the admin is offered "Connect Google Calendar" and is take
 consent page, enters and turns on the Microsoft app (refused first without its id and secret,
 the secret never shown again) and changes school hours; the schedule form warns of a clash
 with the class's session and suggests free times within school hours, grouped by day in the
-teacher's timezone, one of which fills the start. The calendars, connections and session are
-made with the models directly; nothing reaches a provider but the browser's one step to its
-consent page, which the driver answers itself. Driven through frontend/tests/calendars.mjs;
-skipped like the SPA smoke when Node.js, the build or Chromium is missing."""
+teacher's timezone, one of which fills the start; moving the session is no clash with itself.
+The calendars, connections and session are made with the models directly; in the first test
+nothing reaches a provider but the browser's one step to Google's consent page, which the
+driver answers itself. In the second, through the sandbox's calendar stand-in, "Connect Google
+Calendar" goes to its consent page: Cancel comes back with the refusal, Allow with Google
+connected. Driven through frontend/tests/calendars.mjs; skipped like the SPA smoke when
+Node.js, the build or Chromium is missing."""
 
 import json
 import os
 import subprocess
+import uuid
 from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -26,9 +30,11 @@ from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Synce
 from meetings.models import Meeting, SchedulingPolicy
 from tenants.accounts.models import User
 from tenants.models import Organisation
+from zoom_sandbox.calendars import DEMO_APPS
+from zoom_sandbox.server import SandboxServer
 
 from .conftest import PASSWORD
-from .support import committed
+from .support import committed, daphne_start, daphne_stop
 from .test_spa_smoke import CHROMIUM, FRONTEND, SMOKE_SKIPPED, Daphne, _free_port
 
 pytestmark = [
@@ -184,9 +190,12 @@ def _languages_back(world, before: dict[int, str]) -> None:
     committed(run)
 
 
-def _walk(world, tmp_path, visits: list[dict]) -> dict[str, dict]:
-    daphne = Daphne(_free_port(), tmp_path / "daphne.log")
-    daphne.start()
+def _walk(world, tmp_path, visits: list[dict], port: int | None = None) -> dict[str, dict]:
+    """Runs frontend/tests/calendars.mjs through a real daphne (one of its own, or the one on
+    `port`); each visit's report by name."""
+    daphne = Daphne(port or _free_port(), tmp_path / "daphne.log")
+    if port is None:
+        daphne.start()
     try:
         done = subprocess.run(
             ["node", str(FRONTEND / "tests" / "calendars.mjs")],
@@ -401,3 +410,110 @@ def test_calendars_connections_apps_hours_and_scheduling_help(
     authorize = urlsplit(admin["connect"]["authorize"])
     assert authorize.path.endswith("/o/oauth2/v2/auth")
     assert parse_qs(authorize.query)["client_id"] == [GOOGLE_CLIENT]
+
+
+@pytest.fixture
+def stand_in(worlds):
+    """Google's app of alpha at the sandbox's calendar stand-in, daphne allowed to call it (and
+    its own queue: the sync it asks for waits there, untouched). Undone afterwards."""
+    from django.contrib.sessions.models import Session
+
+    from tenants.audit.models import AuditEntry
+
+    world = worlds["a"]
+    with SandboxServer(log=lambda line: None) as sandbox:
+        env = {
+            "DRAMATIQ_NAMESPACE": f"liveroll-test-calendar-app-{uuid.uuid4().hex[:8]}",
+            "LIVEROLL_CALENDAR_ALLOWED_STAND_INS": sandbox.url,
+        }
+        web, port = daphne_start(env)
+        client_id, secret = DEMO_APPS["google"]
+
+        def arrange():
+            with schema_context(world.schema):
+                CalendarApp.objects.create(
+                    provider="google",
+                    client_id=client_id,
+                    client_secret=secret,
+                    stand_in=sandbox.url,
+                )
+                return (
+                    AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0,
+                    set(Session.objects.values_list("session_key", flat=True)),
+                    world.users["admin"].last_login,
+                )
+
+        last, sessions, login = committed(arrange)
+        try:
+            yield world, port
+        finally:
+            daphne_stop(web)
+
+            def clean():
+                with schema_context(world.schema):
+                    CalendarConnection.objects.all().delete()
+                    CalendarApp.objects.all().delete()
+                    AuditEntry.objects.filter(pk__gt=last).delete()
+                    Session.objects.exclude(session_key__in=sessions).delete()
+                    User.objects.filter(pk=world.users["admin"].pk).update(last_login=login)
+
+            committed(clean)
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 1200), ("bn", 390)])
+def test_connecting_google_through_its_consent_page_lands_back_on_the_profile(
+    stand_in, tmp_path, language, width
+):
+    # given: Google's app at the stand-in; the admin has no calendar connected
+    world, port = stand_in
+    before = _languages(world, language)
+
+    # when: the admin presses "Connect Google Calendar", cancels at the consent page, then
+    # connects again and allows
+    try:
+        seen = _walk(
+            world,
+            tmp_path,
+            [
+                {
+                    "name": f"admin-stand-in-{language}",
+                    "email": world.users["admin"].email,
+                    "password": PASSWORD,
+                    "language": language,
+                    "width": width,
+                    "steps": ["roundTrip"],
+                    "roundTrip": {"provider": "google", "email": "alpha.admin@gmail.test"},
+                }
+            ],
+            port=port,
+        )
+    finally:
+        _languages_back(world, before)
+
+    # then: the refusal is said, and the address is clean again
+    trip = seen[f"admin-stand-in-{language}"]["roundTrip"]
+    denied = trip["denied"]
+    assert denied["notice"] == (
+        "ক্যালেন্ডার সংযুক্ত হয়নি: অনুমতি দেওয়া হয়নি।"
+        if language == "bn"
+        else "The calendar was not connected: access was not allowed."
+    )
+    assert denied["providers"]["google"]["connection"] is None
+    assert denied["address"] == "/app/profile#calendars"
+
+    # and: allowed, Google is connected with the account chosen at the provider
+    connected = trip["connected"]
+    google = connected["providers"]["google"]["connection"]
+    assert google["status"] == "ACTIVE" and "alpha.admin@gmail.test" in google["account"]
+    assert connected["notice"] == (
+        "আপনার ক্যালেন্ডার সংযুক্ত হয়েছে। আপনার ক্লাসগুলো সেখানে যোগ করা হচ্ছে।"
+        if language == "bn"
+        else "Your calendar is connected. Your classes are being written to it."
+    )
+
+    def stored():
+        with schema_context(world.schema):
+            row = CalendarConnection.objects.get(user=world.users["admin"], provider="google")
+            return row.status, row.account_email, bool(row.refresh_token)
+
+    assert committed(stored) == ("active", "alpha.admin@gmail.test", True)

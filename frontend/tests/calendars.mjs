@@ -11,7 +11,8 @@
 // return to open with), "connect" (visit.connect: "google"), "disconnect" (visit.disconnect:
 // "microsoft"), "adminCalendars" (visit.app: {provider, clientId, secret} to enter and turn on),
 // "hours" (visit.hours: {end, toggle}), "schedule" (visit.schedule: {classId, date, time,
-// range}), "reschedule" (visit.reschedule: {meetingId}: the session's own time is no clash).
+// range}), "reschedule" (visit.reschedule: {meetingId}: the session's own time is no clash),
+// "roundTrip" (visit.roundTrip: {provider, email}: Cancel, then Allow, at the stand-in).
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -288,7 +289,44 @@ async function reschedule(page, visit, result, problems) {
   await check(page, visit, "meetings/about", problems);
 }
 
-const STEPS = { profile, connect, disconnect, adminCalendars, hours, schedule, reschedule };
+/** Connect at the provider (the sandbox's stand-in) as a person does: Cancel on its consent
+ * page first (back with the refusal), then Allow as `visit.roundTrip.email`. */
+async function roundTrip(page, visit, result, problems) {
+  const { provider, email } = visit.roundTrip;
+  const back = async () => {
+    await page.waitForURL(/\/app\/profile/);
+    await page.locator(`${sel("calendars")} .calendar-rows`).waitFor();
+    await settle(page);
+  };
+  // the school's address in the tests' settings is not this daphne's port: the provider's
+  // redirect to the school's callback is sent on to it, as the school's own host
+  await page.route(/\/oauth\/calendar\/[a-z]+\/callback\//, (route) => {
+    const url = new URL(route.request().url());
+    if (url.origin === new URL(base).origin) return route.continue();
+    return route.fulfill({ status: 302, headers: { location: `${base}${url.pathname}${url.search}` } });
+  });
+  const toConsent = async () => {
+    await page.locator(sel(`calendar-connect-${provider}`)).click();
+    await page.locator(sel("calendar-allow")).waitFor();
+  };
+  await page.goto(`${base}/app/profile#calendars`);
+  await back();
+  await toConsent();
+  await shot(page, visit, "consent");
+  await page.locator('button[value="deny"]').click();
+  await back();
+  result.roundTrip = { denied: await readCalendars(page) };
+  await toConsent();
+  await page.locator(sel("calendar-email")).fill(email);
+  await page.locator(sel("calendar-allow")).click();
+  await back();
+  await page.locator(sel(`calendar-connection-${provider}`)).waitFor();
+  result.roundTrip.connected = await readCalendars(page);
+  await page.locator(sel("profile-calendars")).screenshot({ path: `${out}/${visit.name}-connected-section.png` });
+  await check(page, visit, "profile (connected)", problems);
+}
+
+const STEPS = { profile, connect, disconnect, adminCalendars, hours, schedule, reschedule, roundTrip };
 
 const report = { visits: [] };
 for (const visit of visits) {
@@ -301,7 +339,8 @@ for (const visit of visits) {
   page.setDefaultTimeout(timeout);
   page.on("pageerror", (error) => problems.push(`script error: ${error}`));
   page.on("console", (message) => {
-    if (message.type() === "error" && !/WebSocket/.test(message.text())) problems.push(`console: ${message.text()}`);
+    // the app's own errors (not the stand-in's consent page's missing favicon)
+    if (message.type() === "error" && !/WebSocket/.test(message.text()) && page.url().startsWith(base)) problems.push(`console: ${message.text()}`);
   });
   const result = { name: visit.name };
   try {
