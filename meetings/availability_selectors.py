@@ -35,7 +35,12 @@ from meetings.availability import (
 )
 from meetings.calendar_sync.factory import provider_for
 from meetings.calendar_sync.models import CalendarConnection
-from meetings.calendar_sync.providers.base import CalendarError
+from meetings.calendar_sync.providers.base import (
+    CalendarAuthError,
+    CalendarError,
+    CalendarRateLimited,
+    CalendarUnavailable,
+)
 from meetings.models import Meeting
 from meetings.policy import meetings_visible
 from meetings.selectors import scheduling_policy
@@ -208,7 +213,7 @@ def teachers_calendar_busy(
                 for b in provider_for(connection, interactive=True).busy(start=start, end=end)
             )
         except CalendarError as exc:
-            return CalendarBusy(problem=_calendar_problem(connection, exc.message))
+            return CalendarBusy(problem=_calendar_problem(connection, _calendar_reason(exc)))
         except Exception:  # noqa: BLE001 - a calendar must never fail the scheduling form
             logger.exception("free/busy of calendar connection %s failed", connection.pk)
             return CalendarBusy(problem=_calendar_problem(connection, ""))
@@ -219,6 +224,18 @@ def teachers_calendar_busy(
         ],
         checked=True,
     )
+
+
+def _calendar_reason(exc: CalendarError) -> str:
+    """Why a calendar could not be asked, in the reader's language (the provider error's own
+    message is English, for the logs)."""
+    if isinstance(exc, CalendarAuthError):
+        return _("it needs connecting again")
+    if isinstance(exc, CalendarRateLimited):
+        return _("it is busy; try again in a minute")
+    if isinstance(exc, CalendarUnavailable):
+        return _("it could not be reached")
+    return _("it refused the request")
 
 
 def _calendar_problem(connection: CalendarConnection, reason: str) -> str:

@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider
 from meetings.models import Meeting, SchedulingPolicy
-from tenants.accounts.models import Role
+from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
 from tenants.models import Organisation
 from tenants.school.services import class_create, class_enrol
@@ -534,8 +534,24 @@ def test_a_calendar_that_fails_gives_a_reason_and_suggestions_all_the_same(
 
     # then
     assert found["calendarChecked"] is False
-    assert "could not be checked" in found["calendarProblem"]
+    assert (
+        found["calendarProblem"] == "Google Calendar could not be checked: it could not be reached"
+    )
     assert len(found["slots"]) == 2
+
+
+def test_a_calendar_problem_is_told_in_the_readers_language(alpha, gql, requests_mock):
+    # given: a Bengali-speaking teacher whose connected Google calendar refuses the token
+    _google_connected(alpha)
+    with schema_context(alpha.schema):
+        User.objects.filter(pk=alpha.users["teacher"].pk).update(language="bn")
+    requests_mock.post("https://www.googleapis.com/calendar/v3/freeBusy", status_code=503)
+
+    # when
+    found = _suggest(gql, alpha, first=2)
+
+    # then: the whole sentence is Bengali, the provider's English nowhere
+    assert found["calendarProblem"] == "Google Calendar যাচাই করা যায়নি: এর সাথে যোগাযোগ করা যায়নি"
 
 
 # --- school hours -------------------------------------------------------------------------------------
