@@ -553,7 +553,9 @@ def _event_body(*, meeting: Meeting, key: str, join_url: str, page_url: str) -> 
         start=meeting.start_time,
         end=meeting.end_time,
         timezone=meeting.timezone or "UTC",
-        location=join_url,
+        # Where to go at the time: the person's join link, or for those who start or watch
+        # the class rather than join it (its teachers, parents) the class page.
+        location=join_url or page_url,
         url=page_url,
     )
 

@@ -57,6 +57,24 @@ def test_first_sync_writes_every_session_once_with_the_platform_link_never_zooms
     assert connection.last_sync_at is not None and connection.last_error == ""
 
 
+def test_the_teachers_events_lead_to_the_class_page_where_they_start_it(alpha, google):
+    with schema_context(alpha.schema):
+        # given: the teacher of the class (who starts a class rather than joins it) connects
+        meetings = sessions_make(alpha, 2)
+        connection = connection_make(alpha.users["teacher"])
+
+        # when
+        _sync(connection)
+
+        rows = {row.meeting_id: row for row in SyncedEvent.objects.filter(connection=connection)}
+    # then: each event's place is the session's page in the app, never a Zoom link
+    live = google.live()
+    for meeting in meetings:
+        event = live[rows[meeting.pk].remote_id]
+        assert event["location"].endswith(f"/app/meetings/{meeting.pk}")
+        assert "zoom" not in event["location"]
+
+
 def test_a_second_sync_of_unchanged_sessions_costs_no_call(alpha, google):
     with schema_context(alpha.schema):
         sessions_make(alpha, 4)
