@@ -4,18 +4,15 @@ wider than the screen, with no script error and no catalogue key shown as text
 (frontend/tests/tour.mjs drives Debian's Chromium; screenshots land in
 frontend/test-results/tour/). Skipped where Node.js, the build or Chromium is missing."""
 
-import json
-import os
-import subprocess
-
 import pytest
 from django_tenants.utils import schema_context
 
 from tenants.accounts.models import User
 
+from .browser import browser_walk
 from .conftest import PASSWORD, ROLES
 from .support import committed
-from .test_spa_smoke import CHROMIUM, FRONTEND, SMOKE_SKIPPED, Daphne, _free_port
+from .test_spa_smoke import SMOKE_SKIPPED
 
 pytestmark = [
     pytest.mark.django_db,
@@ -43,8 +40,6 @@ def _languages(world, language: str | dict[int, str]) -> dict[int, str]:
 def test_every_role_can_open_every_page_of_its_menu(worlds, tmp_path, language, width):
     world = worlds["a"]
     before = _languages(world, language)
-    daphne = Daphne(_free_port(), tmp_path / "daphne.log")
-    daphne.start()
     visits = [
         {
             "role": role,
@@ -56,28 +51,12 @@ def test_every_role_can_open_every_page_of_its_menu(worlds, tmp_path, language, 
         for role in ROLES
     ]
     try:
-        done = subprocess.run(
-            ["node", str(FRONTEND / "tests" / "tour.mjs")],
-            cwd=FRONTEND,
-            env=dict(
-                os.environ,
-                TOUR_BASE_URL=f"http://{world.host}:{daphne.port}",
-                TOUR_VISITS=json.dumps(visits),
-                TOUR_OUT=str(FRONTEND / "test-results" / "tour"),
-                CHROMIUM=str(CHROMIUM),
-            ),
-            capture_output=True,
-            text=True,
-            timeout=600,
+        report = browser_walk(
+            world, tmp_path, script="tour.mjs", env_prefix="TOUR", visits=visits, timeout=600
         )
     finally:
-        daphne.stop()
         _languages(world, before)
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
 
-    problems = [p for visit in report["visits"] for p in visit["problems"]]
-    assert problems == [], "\n".join(problems) + f"\ndaphne log:\n{daphne.tail()}"
-    for visit in report["visits"]:
+    for visit in report.values():
         # the home page and at least one page of the menu, each titled
         assert len(visit["pages"]) >= 1 and all(p["title"] for p in visit["pages"]), visit

@@ -15,8 +15,6 @@ connected. Driven through frontend/tests/calendars.mjs; skipped like the SPA smo
 Node.js, the build or Chromium is missing."""
 
 import json
-import os
-import subprocess
 import uuid
 from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -33,9 +31,10 @@ from tenants.models import Organisation
 from zoom_sandbox.calendars import DEMO_APPS
 from zoom_sandbox.server import SandboxServer
 
+from .browser import browser_walk
 from .conftest import PASSWORD
 from .support import committed, daphne_start, daphne_stop
-from .test_spa_smoke import CHROMIUM, FRONTEND, SMOKE_SKIPPED, Daphne, _free_port
+from .test_spa_smoke import SMOKE_SKIPPED
 
 pytestmark = [
     pytest.mark.django_db,
@@ -191,33 +190,16 @@ def _languages_back(world, before: dict[int, str]) -> None:
 
 
 def _walk(world, tmp_path, visits: list[dict], port: int | None = None) -> dict[str, dict]:
-    """Runs frontend/tests/calendars.mjs through a real daphne (one of its own, or the one on
-    `port`); each visit's report by name."""
-    daphne = Daphne(port or _free_port(), tmp_path / "daphne.log")
-    if port is None:
-        daphne.start()
-    try:
-        done = subprocess.run(
-            ["node", str(FRONTEND / "tests" / "calendars.mjs")],
-            cwd=FRONTEND,
-            env=dict(
-                os.environ,
-                CAL_BASE_URL=f"http://{world.host}:{daphne.port}",
-                CAL_VISITS=json.dumps(visits),
-                CAL_OUT=str(FRONTEND / "test-results" / "calendars"),
-                CHROMIUM=str(CHROMIUM),
-            ),
-            capture_output=True,
-            text=True,
-            timeout=400,
-        )
-    finally:
-        daphne.stop()
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    problems = [f"{v['name']}: {p}" for v in report["visits"] for p in v["problems"]]
-    assert problems == [], "\n".join(problems) + f"\ndaphne log:\n{daphne.tail()}"
-    return {v["name"]: v for v in report["visits"]}
+    """frontend/tests/calendars.mjs through a real daphne; each visit's report by name."""
+    return browser_walk(
+        world,
+        tmp_path,
+        script="calendars.mjs",
+        env_prefix="CAL",
+        visits=visits,
+        port=port,
+        timeout=400,
+    )
 
 
 def _in_school_hours(start: datetime, minutes: int) -> bool:

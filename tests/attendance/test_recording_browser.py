@@ -8,9 +8,6 @@ transcript and summary are made with the models directly. Driven through
 frontend/tests/recording.mjs; skipped like the SPA smoke when Node.js, the build or Chromium is
 missing."""
 
-import json
-import os
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -36,9 +33,10 @@ from zoom_sandbox.player import ClassPlayer
 from zoom_sandbox.server import SandboxServer
 from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
+from ..browser import browser_walk
 from ..conftest import PASSWORD
 from ..support import committed, daphne_start, daphne_stop, zoom_settings_set
-from ..test_spa_smoke import CHROMIUM, FRONTEND, SMOKE_SKIPPED, Daphne, _free_port
+from ..test_spa_smoke import SMOKE_SKIPPED
 from ..zoom_sandbox.test_player import SECRET, Receiver
 from .conftest import store
 
@@ -198,33 +196,16 @@ def _school_shows(world, *, students: bool, parents: bool) -> None:
 
 
 def _walk(world, tmp_path, visits: list[dict], port: int | None = None) -> dict[str, dict]:
-    """Runs frontend/tests/recording.mjs through a real daphne (one of its own, or the one on
-    `port`); each visit's report by name."""
-    daphne = Daphne(port or _free_port(), tmp_path / "daphne.log")
-    if port is None:
-        daphne.start()
-    try:
-        done = subprocess.run(
-            ["node", str(FRONTEND / "tests" / "recording.mjs")],
-            cwd=FRONTEND,
-            env=dict(
-                os.environ,
-                REC_BASE_URL=f"http://{world.host}:{daphne.port}",
-                REC_VISITS=json.dumps(visits),
-                REC_OUT=str(FRONTEND / "test-results" / "recording"),
-                CHROMIUM=str(CHROMIUM),
-            ),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    finally:
-        daphne.stop()
-    assert done.returncode == 0, done.stderr[-3000:]
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    problems = [f"{v['name']}: {p}" for v in report["visits"] for p in v["problems"]]
-    assert problems == [], "\n".join(problems) + f"\ndaphne log:\n{daphne.tail()}"
-    return {v["name"]: v for v in report["visits"]}
+    """frontend/tests/recording.mjs through a real daphne; each visit's report by name."""
+    return browser_walk(
+        world,
+        tmp_path,
+        script="recording.mjs",
+        env_prefix="REC",
+        visits=visits,
+        port=port,
+        timeout=300,
+    )
 
 
 def _visit(world, name: str, role: str, meeting_id: int, **extra) -> dict:
