@@ -24,6 +24,7 @@ from meetings.recurrence import (
     Frequency,
     RecurrenceError,
     RecurrenceRule,
+    wall_clocks_at,
 )
 from zoom_sandbox.occurrences import RecurrenceInvalid, expand
 
@@ -299,6 +300,30 @@ def rules_starts_zones(draw) -> tuple[RecurrenceRule, datetime, str]:
         if starts[0].date() == wall.date():
             return rule, first, tz
     return rule, draw(first_starts), tz
+
+
+def test_an_instant_just_after_a_spring_change_is_two_wall_clock_times():
+    # 07:30 UTC on New York's change is 03:30 summer time, and 02:30 (which does not exist
+    # that day) read with the offset from before the gap; an hour later it is only 04:30
+    ny = ZoneInfo(NEW_YORK)
+    walls = wall_clocks_at(datetime(2026, 3, 8, 7, 30, tzinfo=UTC), timezone=NEW_YORK)
+    assert [w.replace(tzinfo=None) for w in walls] == [
+        datetime(2026, 3, 8, 3, 30),
+        datetime(2026, 3, 8, 2, 30),
+    ]
+    assert all(w.tzinfo is ny and w.astimezone(UTC).hour == 7 for w in walls)
+    later = wall_clocks_at(datetime(2026, 3, 8, 8, 30, tzinfo=UTC), timezone=NEW_YORK)
+    assert [w.replace(tzinfo=None) for w in later] == [datetime(2026, 3, 8, 4, 30)]
+    # from the gap's time, the rule keeps 02:30 on the later days
+    rule = RecurrenceRule(Frequency.WEEKLY, weekdays=(6,), count=2)
+    assert _local(rule.occurrences(walls[1], timezone=NEW_YORK), NEW_YORK) == [
+        "Sun 2026-03-08 03:30",
+        "Sun 2026-03-15 02:30",
+    ]
+    assert _local(rule.occurrences(walls[0], timezone=NEW_YORK), NEW_YORK) == [
+        "Sun 2026-03-08 03:30",
+        "Sun 2026-03-15 03:30",
+    ]
 
 
 def test_the_gaps_drawn_are_times_that_do_not_exist():
