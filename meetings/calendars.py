@@ -71,6 +71,8 @@ class CalendarItem:
     cancelled: bool = False
     page_url: str = ""  # the platform's page of the class
     join_url: str = ""  # the person's platform join link
+    # A series' `start` may be given in its zone at the rule's wall-clock time where that time
+    # does not exist (`RecurrenceRule.wall_clock_starts`): DTSTART says that time.
     rule: RecurrenceRule | None = None
     exdates: tuple[datetime, ...] = ()  # originals of cancelled sessions
     overrides: tuple[Override, ...] = ()
@@ -100,7 +102,21 @@ def rrule_for(rule: RecurrenceRule, *, timezone: str) -> dict[str, Any]:
 
 
 def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    # A time already in the zone is kept as it is written (Python leaves it unchanged), a
+    # wall-clock time that does not exist included.
     return value.astimezone(zone)
+
+
+def _on_wall(value: datetime, zone: ZoneInfo, wall: datetime) -> datetime:
+    """An occurrence of a series (an EXDATE, a RECURRENCE-ID) as the RRULE names it: on the
+    rule's wall clock, even on a day when that time does not exist (02:30 on the spring
+    change is the instant 03:30 summer time); anything else as it reads in the zone."""
+    local = value.astimezone(zone)
+    for day in (local.date(), local.date() - timedelta(days=1)):
+        named = datetime.combine(day, wall.timetz())
+        if named.astimezone(UTC) == value.astimezone(UTC):
+            return named
+    return local
 
 
 def _description(item: CalendarItem) -> str:
@@ -157,8 +173,9 @@ def _series_events(item: CalendarItem, *, stamp: datetime, **people: Any) -> lis
     zone = ZoneInfo(item.timezone)
     master = _event(item, stamp=stamp, cancelled=item.cancelled, **people)
     master.add("rrule", rrule_for(item.rule, timezone=item.timezone))
+    wall = _local(item.start, zone)
     if item.exdates:
-        master.add("exdate", [_local(d, zone) for d in sorted(item.exdates)])
+        master.add("exdate", [_on_wall(d, zone, wall) for d in sorted(item.exdates)])
     events = [master]
     if item.cancelled:
         return events
@@ -179,7 +196,7 @@ def _series_events(item: CalendarItem, *, stamp: datetime, **people: Any) -> lis
             cancelled=False,
             **people,
         )
-        one.add("recurrence-id", _local(override.original, zone))
+        one.add("recurrence-id", _on_wall(override.original, zone, wall))
         events.append(one)
     return events
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import islice
 from typing import Any
@@ -136,7 +136,17 @@ class RecurrenceRule:
 
         Expanded by dateutil's RRULE implementation on the wall clock of the class's zone
         (naive local times), then placed in the zone: a class at 09:00 stays at 09:00 across
-        daylight-saving changes."""
+        daylight-saving changes. On a day when that time does not exist (02:30 on the spring
+        change) the occurrence is that time read with the offset from before the gap (03:30
+        summer time), as RFC 5545 3.3.5 reads a DTSTART there."""
+        starts = self.wall_clock_starts(first_start, timezone=timezone)
+        return [start.astimezone(UTC) for start in starts]
+
+    def wall_clock_starts(self, first_start: datetime, *, timezone: str) -> list[datetime]:
+        """The occurrences of `occurrences` in the class's zone, each at the rule's wall-clock
+        time even where that time does not exist that day (what a calendar's DTSTART,
+        EXDATE and RECURRENCE-ID say). `first_start` given in that zone keeps its wall clock
+        as it is (`wall_clocks_at`)."""
         zone = ZoneInfo(timezone)
         local_first = first_start.astimezone(zone)
         wall = local_first.timetz().replace(tzinfo=None)
@@ -153,7 +163,7 @@ class RecurrenceRule:
             raise RecurrenceError(
                 f"That rule makes more than {MAX_OCCURRENCES} occurrences; end it sooner."
             )
-        return [datetime.combine(day, wall, zone).astimezone(UTC) for day in days]
+        return [datetime.combine(day, wall, zone) for day in days]
 
     def _rrule(self, dtstart: datetime) -> rrule:
         """The rule as dateutil's `rrule`, from `dtstart` (naive, the class's wall clock)."""
@@ -201,3 +211,25 @@ class RecurrenceRule:
             )
         end = f", {self.count} times" if self.count else f", until {self.until}"
         return text + end
+
+
+def wall_clocks_at(start: datetime, *, timezone: str) -> list[datetime]:
+    """The wall-clock times in `timezone` that are the instant `start`: its local time, and,
+    when `start` falls just after a spring change, the time in the gap that reads as `start`
+    (02:30 on that day is 03:30 summer time, RFC 5545 3.3.5). A series whose first occurrence
+    fell in the gap was stored by its instant: which of the two is its wall clock is told by
+    its other occurrences."""
+    zone = ZoneInfo(timezone)
+    local = start.astimezone(zone)
+    found = [local]
+    before = (start - timedelta(hours=3)).astimezone(zone).utcoffset()
+    after = local.utcoffset()
+    if before is None or after is None or after <= before:
+        return found
+    in_gap = (local.replace(tzinfo=None) - (after - before)).replace(tzinfo=zone)
+    exists = in_gap.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == in_gap.replace(
+        tzinfo=None
+    )
+    if not exists and in_gap.astimezone(UTC) == start.astimezone(UTC):
+        found.append(in_gap)
+    return found

@@ -354,31 +354,75 @@ def calendar_disconnect(
         )
         if connection is None:
             raise NotFound("calendar connection")
-        if connection.status == CalendarConnection.Status.DISCONNECTING:
-            return connection
-        usable = connection.is_usable
-        audit_record(
-            actor=user,
-            action="calendar.connection.disconnected",
-            target=connection,
-            ip=ip,
-            details={"provider": provider, "account": connection.account_email},
-        )
-        if not usable:
-            connection.delete()
+        if _disconnect_locked(connection, actor=user, ip=ip) == "forgotten":
             return None
-        connection.status = CalendarConnection.Status.DISCONNECTING
-        connection.sync_started_at = None
-        connection.save(update_fields=["status", "sync_started_at"])
-        connection_id = connection.pk
-
-        def queue() -> None:
-            from meetings.calendar_sync.actors import calendar_disconnect_run
-
-            calendar_disconnect_run.send(connection_id)
-
-        transaction.on_commit(queue)
     return connection
+
+
+def calendar_connections_remove_for_person(
+    *, person: User, by: User, ip: str | None = None
+) -> dict[str, str]:
+    """A person is being deleted (`meetings.services.people.person_delete`, in its
+    transaction): each of their calendars is disconnected as they would disconnect it
+    themselves, audited in the admin's name. The removal (every event written deleted, the
+    grant revoked at Google, the row with its sealed tokens deleted) runs in the actor after
+    commit, from the row: nothing secret travels in the message, and the person's row, which
+    stays (anonymised later), keeps it. The provider is called only there: it being down or
+    refusing never holds the deletion back. Returns each provider's outcome: "disconnecting"
+    (queued), "forgotten" (no grant left: deleted at once)."""
+    outcomes: dict[str, str] = {}
+    connections = CalendarConnection.objects.select_for_update().filter(user=person)
+    for connection in connections.order_by("provider"):
+        outcomes[connection.provider] = _disconnect_locked(
+            connection, actor=by, ip=ip, reason="person_deleted"
+        )
+    return outcomes
+
+
+def _disconnect_locked(
+    connection: CalendarConnection,
+    *,
+    actor: User,
+    ip: str | None = None,
+    reason: str = "disconnected",
+) -> str:
+    """Disconnect `connection` (locked by the caller, in its transaction): "disconnecting"
+    with the removal queued after commit, "forgotten" when no grant is left to remove anything
+    with (deleted at once), or "disconnecting" already."""
+    if connection.status == CalendarConnection.Status.DISCONNECTING:
+        return "disconnecting"
+    usable = connection.is_usable
+    details: dict[str, Any] = {"provider": connection.provider}
+    if reason == "disconnected":
+        details["account"] = connection.account_email
+    else:
+        # The person is being deleted: their calendar's address (which may be none the
+        # anonymisation knows) stays out of the audit log.
+        details["reason"] = reason
+    audit_record(
+        actor=actor,
+        action="calendar.connection.disconnected",
+        target=connection,
+        ip=ip,
+        details=details,
+    )
+    if not usable:
+        connection.delete()
+        return "forgotten"
+    connection.status = CalendarConnection.Status.DISCONNECTING
+    connection.sync_started_at = None
+    connection.save(update_fields=["status", "sync_started_at"])
+    _removal_queue(connection.pk)
+    return "disconnecting"
+
+
+def _removal_queue(connection_id: int) -> None:
+    def queue() -> None:
+        from meetings.calendar_sync.actors import calendar_disconnect_run
+
+        calendar_disconnect_run.send(connection_id)
+
+    transaction.on_commit(queue)
 
 
 @dataclass
@@ -405,6 +449,7 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
             report.done = True
             return report
         rows = list(connection.events.filter(removed=False).exclude(remote_id=""))
+        left: list[str] = []
         try:
             provider = _provider(connection) if rows else None
         except CalendarError as exc:  # the app lost its credentials: nothing can be removed
@@ -421,14 +466,32 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
                 # Without a grant nothing more can be removed: the rest stays there.
                 logger.warning("calendar %s: removing events stopped: %s", connection_id, exc)
                 report.left += len(rows) - index
+                left.extend(r.remote_id for r in rows[index:])
                 break
             except CalendarError as exc:
                 logger.warning("calendar %s: event %s kept: %s", connection_id, row.pk, exc)
                 report.left += 1
+                left.append(row.remote_id)
                 continue
             row.delete()
             report.deleted += 1
+        if provider is None:
+            left.extend(r.remote_id for r in rows)
         revoked = _revoke(connection)
+        if left or not revoked:
+            # The row goes now: what is still there is said here, with what it takes to
+            # remove it by hand (the account, the provider's event ids).
+            logger.warning(
+                "calendar %s (%s, person %s, %s account %s): %d events left there %s; grant %s",
+                connection_id,
+                tenant_connection().schema_name,
+                connection.user_id,
+                connection.provider,
+                connection.account_email,
+                len(left),
+                left[:50],
+                "revoked" if revoked else "NOT revoked at the provider",
+            )
         audit_record(
             actor_label="calendar",
             action="calendar.connection.removed",
@@ -903,6 +966,24 @@ def calendar_connections_sync_all() -> int:
     ids = calendar_connections_active_ids()
     for connection_id in ids:
         calendar_sync_connection.send(connection_id)
+    calendar_removals_resend()
+    return len(ids)
+
+
+def calendar_removals_resend() -> int:
+    """Queue again the removal of every connection still disconnecting (a person who
+    disconnected or was deleted while the queue was down keeps no grant with us for long).
+    The removal is idempotent and holds its connection: a second message waits or finds it
+    gone."""
+    from meetings.calendar_sync.actors import calendar_disconnect_run
+
+    ids = list(
+        CalendarConnection.objects.filter(status=CalendarConnection.Status.DISCONNECTING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for connection_id in ids:
+        calendar_disconnect_run.send(connection_id)
     return len(ids)
 
 

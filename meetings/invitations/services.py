@@ -42,7 +42,7 @@ from meetings.invitations.wording import recurrence_wording_lazy
 from meetings.joining.links import join_urls_for, school_origin
 from meetings.models import Meeting, MeetingSeries
 from meetings.policy import access_admin
-from meetings.recurrence import RecurrenceRule
+from meetings.recurrence import RecurrenceRule, wall_clocks_at
 from tenants.accounts.models import User
 from tenants.audit.services import audit_record
 from tenants.connection import tenant_connection
@@ -208,6 +208,29 @@ def _paired(
     return pairs, [o for o in originals if o not in by_original]
 
 
+def _series_wall_clock(
+    rule: RecurrenceRule, first_start: datetime, tz: str, sessions: list[Meeting]
+) -> list[datetime]:
+    """The series' occurrences on its wall clock. Its first start is stored as an instant:
+    when that instant is a wall-clock time that does not exist that day (a class at 02:30
+    whose first day is the spring change, at 03:30 summer time), the rule's wall clock is
+    the one its sessions keep."""
+    candidates = [
+        rule.wall_clock_starts(start, timezone=tz)
+        for start in wall_clocks_at(first_start, timezone=tz)
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    starts = {s.start_time for s in sessions} | {
+        o for o in (_zoom_original(s) for s in sessions) if o is not None
+    }
+
+    def kept(walls: list[datetime]) -> int:
+        return sum(1 for start in walls if start.astimezone(UTC) in starts)
+
+    return max(candidates, key=kept)  # a tie: the local time as it reads (the first)
+
+
 def series_item(
     *,
     series: MeetingSeries,
@@ -220,7 +243,8 @@ def series_item(
     the rule gave, an EXDATE per cancelled session (and per occurrence without one) and an
     override per session that moved or has its own join link (`_paired`)."""
     rule = _rule(series)
-    originals = rule.occurrences(event.first_start, timezone=series.timezone)
+    walls = _series_wall_clock(rule, event.first_start, series.timezone, sessions)
+    originals = [start.astimezone(UTC) for start in walls]
     pairs, unpaired = _paired(originals, sessions)
     ordered = [session for _original, session in pairs] or sorted(sessions, key=lambda m: m.pk)
     first = ordered[0]
@@ -247,7 +271,9 @@ def series_item(
         sequence=event.sequence,
         title=series.title,
         description=first.description,
-        start=originals[0],
+        # On the rule's wall clock, even where the first day has no such time: a calendar
+        # expanding the RRULE from it gets our sessions' instants.
+        start=walls[0],
         end=originals[0] + length,
         timezone=series.timezone,
         cancelled=all(s.status == Meeting.Status.CANCELLED for s in ordered),

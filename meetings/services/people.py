@@ -2,7 +2,9 @@
 identity within 24 hours.
 
 At once, in one transaction: their Zoom grant is revoked at Zoom and the connection row with
-its tokens deleted; their API tokens, join devices and stored Zoom join URLs deleted; they are
+its tokens deleted; their API tokens, join devices and stored Zoom join URLs deleted; their
+connected calendars disconnected as they would disconnect them (an actor after commit deletes
+every event written there, revokes the grant and deletes the row with its tokens); they are
 deactivated and stop teaching (a successor the admin names takes their classes and meetings);
 their live Zoom registrations are cancelled at Zoom by an actor after commit (retried). Then
 tenants.lifecycle's `people-anonymise` job replaces their name and email within the hour,
@@ -16,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from meetings.calendar_sync.services import calendar_connections_remove_for_person
 from meetings.joining.models import JoinDevice
 from meetings.models import Meeting, Registrant, ZoomConnection
 from meetings.policy import access_admin
@@ -79,6 +82,7 @@ def person_delete(
                 )
 
         zoom = _zoom_grant_revoke(person)
+        calendars = calendar_connections_remove_for_person(person=person, by=by, ip=ip)
         tokens = ApiToken.objects.filter(user=person).delete()[0]
         # Their second factor and an invitation still open die with them: a deleted person
         # has no usable password, like an invitee, and must never come back by the link.
@@ -114,6 +118,7 @@ def person_delete(
                 "role": person.role,
                 "successor_id": successor.pk if successor else None,
                 "zoom": zoom,
+                "calendars": calendars,
                 "api_tokens": tokens,
                 "invitations_revoked": invitations,
                 "join_devices": devices,

@@ -83,6 +83,12 @@ class SchoolUserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"fields": ["email", "name", "role", "password1", "password2"]})]
 
+    # A person is deleted by deletePerson (meetings.services.people), never here: a row
+    # deleted here would take with it, by CASCADE, their attendance and the tokens their Zoom
+    # and calendars need to be revoked and cleaned up.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     # The one place a person is deactivated. (A new password needs nothing here: the tokens'
     # password fingerprint no longer matches, whichever way it was set.)
     def save_model(self, request, obj, form, change):

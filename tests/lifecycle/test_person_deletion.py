@@ -213,3 +213,28 @@ def test_an_admin_cannot_delete_another_schools_person_or_name_a_wrong_successor
         "errors": [{"code": "invalid", "message": "The successor must be another active teacher."}],
     }
     assert myself["ok"] is False
+
+
+def test_the_school_admin_site_deletes_nobody_their_calendar_stays_for_delete_person(alpha):
+    # given: the student connected a calendar
+    from meetings.calendar_sync.models import CalendarConnection
+
+    student = alpha.users["student"]
+    with schema_context(alpha.schema):
+        CalendarConnection.objects.create(
+            user=student, provider="google", access_token="a", refresh_token="r"
+        )
+
+    # when: an admin tries the school admin site's delete page of the person
+    admin = alpha.client("admin")
+    page = admin.get(f"/admin/accounts/user/{student.pk}/delete/")
+    posted = admin.post(f"/admin/accounts/user/{student.pk}/delete/", {"post": "yes"})
+
+    # then: refused; the person and the tokens their calendar's removal needs stay
+    assert (page.status_code, posted.status_code) == (403, 403)
+    with schema_context(alpha.schema):
+        assert _raw("SELECT count(*) FROM accounts_user WHERE id = %s", student.pk) == [(1,)]
+        assert _raw(
+            "SELECT count(*) FROM calendar_sync_calendarconnection WHERE user_id = %s",
+            student.pk,
+        ) == [(1,)]

@@ -18,13 +18,14 @@ NEW_YORK = "America/New_York"  # summer time starts 2026-03-08, ends 2026-11-01
 
 
 def _series_item(rule: RecurrenceRule, first: datetime, tz: str, **extra) -> CalendarItem:
-    starts = rule.occurrences(first, timezone=tz)
+    # As the invitations give it: the first occurrence on the rule's wall clock.
+    starts = rule.wall_clock_starts(first, timezone=tz)
     return CalendarItem(
         uid="series-1@alpha.liveroll",
         sequence=0,
         title="Algebra",
         start=starts[0],
-        end=starts[0] + timedelta(minutes=45),
+        end=starts[0].astimezone(UTC) + timedelta(minutes=45),
         timezone=tz,
         rule=rule,
         **extra,
@@ -94,6 +95,18 @@ CASES = [
         datetime(2026, 1, 1, 15, 0),
         NEW_YORK,
     ),
+    # weekly on Sunday at 02:30, its first Sunday the spring change (no 02:30 that day)
+    (
+        RecurrenceRule(Frequency.WEEKLY, weekdays=(6,), count=5),
+        datetime(2026, 3, 6, 2, 30),
+        NEW_YORK,
+    ),
+    # daily at 00:30 in Santiago, whose clocks go forward at midnight (2026-09-06)
+    (
+        RecurrenceRule(Frequency.DAILY, count=4),
+        datetime(2026, 9, 5, 0, 30),
+        "America/Santiago",
+    ),
 ]
 
 
@@ -118,6 +131,38 @@ def test_a_series_keeps_its_wall_clock_time_across_the_change():
     starts = _expand(body)
     assert {s.astimezone(ZoneInfo(LONDON)).hour for s in starts} == {9}
     assert {s.hour for s in starts} == {9, 8}  # in UTC the class moves an hour
+
+
+def test_a_series_whose_first_day_has_no_such_time_keeps_its_wall_clock():
+    # given: a class on Sundays at 02:30, from the Friday before New York's spring change
+    rule = RecurrenceRule(Frequency.WEEKLY, weekdays=(6,), count=3)
+    first = datetime(2026, 3, 6, 2, 30, tzinfo=ZoneInfo(NEW_YORK))
+    stored = rule.occurrences(first, timezone=NEW_YORK)
+
+    # when: its first occurrence is cancelled and its second moved
+    moved_to = stored[2] + timedelta(hours=1)
+    item = _series_item(
+        rule,
+        first,
+        NEW_YORK,
+        exdates=(stored[0],),
+        overrides=(
+            Override(original=stored[2], start=moved_to, end=moved_to + timedelta(hours=1)),
+        ),
+    )
+    body = calendar_build(method="REQUEST", items=[item])
+    text = body.decode()
+
+    # then: 02:30 that day reads as 03:30 summer time (RFC 5545 3.3.5), the later ones at 02:30
+    assert [s.astimezone(ZoneInfo(NEW_YORK)).strftime("%d %H:%M") for s in stored] == [
+        "08 03:30",
+        "15 02:30",
+        "22 02:30",
+    ]
+    assert "DTSTART;TZID=America/New_York:20260308T023000" in text
+    assert "EXDATE;TZID=America/New_York:20260308T023000" in text
+    assert "RECURRENCE-ID;TZID=America/New_York:20260322T023000" in text
+    assert _expand(body) == stored[1:]
 
 
 def test_until_is_the_end_of_the_local_day_in_utc():

@@ -1,7 +1,7 @@
 """Invitations, updates and cancellations: mailed through the outbox from an actor, with an
 iCalendar attachment, to the class's students (and parents where the school enables it)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -234,6 +234,51 @@ def test_a_series_is_one_event_whose_rrule_gives_the_stored_sessions(alpha, comm
         }
     assert linked == {s.pk for s in sessions}
     assert "Repeats every day" in mail.body
+
+
+def test_a_series_whose_first_day_has_no_such_time_is_read_at_its_sessions_times(
+    alpha, commit, outbox
+):
+    # given: a weekly class at 02:30 New York, from the Friday before the spring change, so
+    # that its first Sunday has no 02:30 (it is 03:30 summer time that day, the later ones
+    # at 02:30)
+    zone = ZoneInfo("America/New_York")
+    sunday = soon(3).astimezone(zone).date()
+    while (
+        datetime.combine(sunday, time(12), zone).utcoffset()
+        <= datetime.combine(sunday - timedelta(days=1), time(12), zone).utcoffset()
+    ):
+        sunday += timedelta(days=1)
+    first = datetime.combine(sunday - timedelta(days=2), time(2, 30), zone)
+    rule = RecurrenceRule(frequency="weekly", weekdays=(6,), count=3)
+
+    # when
+    meeting = schedule(alpha, commit, start_time=first, timezone_name=zone.key, recurrence=rule)
+    [mail] = outbox.run(alpha)
+
+    # then: DTSTART is 02:30 with its TZID, and a calendar expanding the RRULE (02:30 read
+    # with the offset from before the gap, RFC 5545 3.3.5) gets every stored session
+    with schema_context(alpha.schema):
+        stored = list(
+            Meeting.objects.filter(series_id=meeting.series_id)
+            .order_by("start_time")
+            .values_list("start_time", flat=True)
+        )
+    assert [f"{d.astimezone(zone):%a %H:%M}" for d in stored] == [
+        "Sun 03:30",
+        "Sun 02:30",
+        "Sun 02:30",
+    ]
+    calendar = ics_of(mail)
+    [master] = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
+    assert master["DTSTART"].to_ical().decode() == f"{sunday:%Y%m%d}T023000"
+    assert master["DTSTART"].params["TZID"] == "America/New_York"
+    expanded = rrulestr(master["RRULE"].to_ical().decode(), dtstart=master.decoded("DTSTART"))
+    assert [d.astimezone(UTC) for d in expanded] == stored
+    # each override (the student's own link) names an occurrence as the RRULE writes it
+    overrides = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" in e]
+    assert sorted(e["RECURRENCE-ID"].to_ical().decode()[-6:] for e in overrides) == ["023000"] * 3
+    assert sorted(e.decoded("DTSTART").astimezone(UTC) for e in overrides) == stored
 
 
 def test_cancelling_sessions_of_a_series_updates_it_then_cancels_it(alpha, commit, outbox):
