@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -304,9 +305,10 @@ def zoom_meeting_changed(*, change: ZoomChange) -> ZoomChangeResult:
                 else None
             )
             if listed is not None:
-                _expand(work, series, sessions, listed)
-                if listed and series.recurrence != rule_before:
-                    # A new rule: the series' calendar event counts from its first occurrence.
+                moved = _expand(work, series, sessions, listed)
+                if listed and (moved or series.recurrence != rule_before):
+                    # A new rule, or the series moved whole: its calendar event counts from
+                    # its (new) first occurrence.
                     series_event_restart(
                         series_id=series.pk,
                         first_start=min(_original(item) for item in listed),
@@ -396,11 +398,18 @@ def _listed_occurrences(
 
 def _expand(
     work: _Work, series: MeetingSeries, sessions: list[Meeting], listed: list[ZoomOccurrence]
-) -> None:
+) -> bool:
     """Our sessions follow Zoom's occurrences: each is matched by occurrence id, else by start;
     a matched session moves with its occurrence, an occurrence still to come without one gets a
     new session, and a session still to come that Zoom no longer lists is cancelled. Zoom lists
-    only occurrences still to come, so a past session is never taken for a vanished one."""
+    only occurrences still to come, so a past session is never taken for a vanished one.
+
+    Zoom's occurrence id is where its rule puts the occurrence, so a series moved as a whole
+    (a new time or weekday) gives every occurrence a new id: when no occurrence kept its id, the
+    sessions still to come are paired with the occurrences left (`_moved_pairs`) and move, with
+    their registrants, guests' links and calendar events; only what is left over on either side
+    is created or cancelled. Returns whether the series moved so (its calendar event then counts
+    from the new first occurrence)."""
     now = timezone.now()
     _, latest = schedule_window()
     by_id = {m.zoom_occurrence_id: m for m in sessions if m.zoom_occurrence_id}
@@ -416,23 +425,31 @@ def _expand(
             work.set(meeting, "start_time", item.start_time)
         if (minutes := _valid_duration(item.duration_minutes)) is not None:
             work.set(meeting, "duration_minutes", minutes)
+    kept_ids = bool(matched)
     free = {
         m.start_time: m
         for m in sessions
         if m.pk not in matched and m.status == Meeting.Status.SCHEDULED
     }
-    template = _template(sessions)
+    renamed: set[int] = set()
+    left: list[ZoomOccurrence] = []
     for item in unmatched:
         meeting = free.pop(item.start_time, None)
         if meeting is not None:  # the same class under a new occurrence id
+            _follow(work, meeting, item)
             matched.add(meeting.pk)
-            meeting.zoom_occurrence_id = item.occurrence_id
-            work.set(meeting, "start_time", item.start_time)
-            if (minutes := _valid_duration(item.duration_minutes)) is not None:
-                work.set(meeting, "duration_minutes", minutes)
-            continue
-        if item.start_time < now or item.start_time > latest:
-            continue
+            renamed.add(meeting.pk)
+        elif now <= item.start_time <= latest:
+            left.append(item)
+    if not kept_ids:
+        movable = [m for m in free.values() if m.start_time >= now and work.newer(m, "start_time")]
+        for meeting, item in _moved_pairs(movable, left):
+            _follow(work, meeting, item)
+            matched.add(meeting.pk)
+            renamed.add(meeting.pk)
+            left.remove(item)
+    template = _template(sessions)
+    for item in left:
         work.created.append(_session_new(template, series, item, work.at_ms))
     for meeting in sessions:
         if (
@@ -442,6 +459,48 @@ def _expand(
             and work.newer(meeting, "start_time")
         ):
             work.cancel(meeting)
+    return (
+        not kept_ids
+        and bool(renamed)
+        and all(m.pk in renamed or m.status == Meeting.Status.CANCELLED for m in sessions)
+    )
+
+
+def _follow(work: _Work, meeting: Meeting, item: ZoomOccurrence) -> None:
+    """The session is Zoom's occurrence `item` from now on: its id, start and length."""
+    meeting.zoom_occurrence_id = item.occurrence_id
+    work.set(meeting, "start_time", item.start_time)
+    if (minutes := _valid_duration(item.duration_minutes)) is not None:
+        work.set(meeting, "duration_minutes", minutes)
+
+
+def _session_original(meeting: Meeting) -> datetime:
+    return _original(ZoomOccurrence(meeting.zoom_occurrence_id, meeting.start_time))
+
+
+def _moved_pairs(
+    meetings: list[Meeting], items: list[ZoomOccurrence]
+) -> list[tuple[Meeting, ZoomOccurrence]]:
+    """Sessions of a series Zoom moved as a whole, each with its occurrence: first by the shift
+    most of them share (where Zoom's rule put the session then and the occurrence now: an hour
+    later, a day later), so that an occurrence deleted at Zoom leaves its own session over;
+    then the rest in order of time."""
+    meetings = sorted(meetings, key=lambda m: (m.start_time, m.pk))
+    items = sorted(items, key=lambda i: i.start_time)
+    pairs: list[tuple[Meeting, ZoomOccurrence]] = []
+    shifts = Counter(_original(i) - _session_original(m) for m in meetings for i in items)
+    if shifts:
+        shift, count = shifts.most_common(1)[0]
+        if count > 1:
+            by_original = {_original(i): i for i in items}
+            for meeting in list(meetings):
+                item = by_original.pop(_session_original(meeting) + shift, None)
+                if item is not None:
+                    pairs.append((meeting, item))
+                    meetings.remove(meeting)
+                    items.remove(item)
+    pairs.extend(zip(meetings, items, strict=False))
+    return pairs
 
 
 def _template(sessions: Sequence[Meeting]) -> Meeting:

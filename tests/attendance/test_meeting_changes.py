@@ -550,3 +550,56 @@ def test_a_series_whose_rule_zoom_changed_is_one_calendar_event_of_the_new_rule(
         assert item.start == starts[0]
         assert item.exdates == ()
         assert [(o.original, o.start) for o in item.overrides] == [(starts[1], second_moved)]
+
+
+def test_a_series_moved_an_hour_in_zoom_moves_its_sessions_and_its_invitation(
+    alpha, sent, django_capture_on_commit_callbacks
+):
+    from meetings.invitations.models import SeriesEvent
+    from meetings.invitations.services import invitations_on_schedule, series_item
+
+    with schema_context(alpha.schema):
+        # given: a weekly series with its invitation and a student registered at Zoom
+        sessions = weekly_series(alpha, count=4)
+        invitations_on_schedule(meetings=sessions)
+        registrant = Registrant.objects.create(
+            meeting=sessions[0],
+            user=alpha.users["student"],
+            status="registered",
+            zoom_registrant_id="reg-1",
+        )
+        later = [m.start_time + timedelta(hours=1) for m in sessions]
+
+        # when: its host moves the whole series an hour later in Zoom's app (Zoom gives every
+        # occurrence a new id: its new start in epoch milliseconds)
+        run(
+            updated(
+                {"id": int(SERIES_ID), "start_time": zt(later[0])},
+                old={"id": int(SERIES_ID), "start_time": zt(BASE)},
+                scope="all",
+            ),
+            capture=django_capture_on_commit_callbacks,
+        )
+
+        # then: the same sessions moved, under Zoom's new ids; none cancelled, none made
+        after = list(Meeting.objects.filter(zoom_meeting_id=SERIES_ID).order_by("start_time"))
+        assert [m.pk for m in after] == [m.pk for m in sessions]
+        assert [m.status for m in after] == ["scheduled"] * 4
+        assert [m.start_time for m in after] == later
+        assert [m.zoom_occurrence_id for m in after] == [occ_id(s) for s in later]
+        assert [sequence(m) for m in after] == [1, 1, 1, 1]
+        registrant.refresh_from_db()
+        assert registrant.status == "registered"
+        series = MeetingSeries.objects.get(pk=sessions[0].series_id)
+        event = SeriesEvent.objects.get(series=series)
+        assert sent == [("series", series.pk, event.sequence, "changed")]
+        audit = AuditEntry.objects.get(action="meeting.changed_at_zoom")
+        assert (audit.details["created"], audit.details["cancelled"]) == ([], [])
+        # and the invitation is one event at the new time: no EXDATE of the old times, no
+        # override per session
+        item = series_item(
+            series=series, event=event, sessions=after, page_url="https://school.example/app/"
+        )
+        assert item.start == later[0]
+        assert item.exdates == ()
+        assert item.overrides == ()

@@ -241,3 +241,60 @@ def test_the_job_is_declared_and_its_actor_reconciles_one_school(
         assert theirs.status == "scheduled"
     job = next(j for j in default_jobs() if j.name == "zoom-meetings-reconcile")
     assert job.every_seconds == 1800
+
+
+def test_a_series_zoom_moved_whole_moves_its_sessions_and_cancels_only_the_deleted_one(
+    teacher_connected, requests_mock
+):
+    with schema_context(teacher_connected.schema):
+        rule = RecurrenceRule(frequency="weekly", weekdays=(0,), count=4)
+        starts = rule.occurrences(BASE, timezone="UTC")
+        series = MeetingSeries.objects.create(
+            school_class=teacher_connected.school_class,
+            host=teacher_connected.users["teacher"],
+            title="Algebra",
+            recurrence=_rule_to_json(rule),
+            zoom_meeting_id="445",
+        )
+        sessions = [
+            session(
+                teacher_connected,
+                "445",
+                start=s,
+                series=series,
+                kind="recurring",
+                zoom_occurrence_id=occ_id(s),
+            )
+            for s in starts
+        ]
+        # Zoom (a missed webhook): the series moved to Tuesdays at 10:00, so every occurrence
+        # has a new id, and the third one was deleted since
+        moved = [s + timedelta(days=1, hours=1) for s in starts]
+        requests_mock.get(
+            f"{API}/meetings/445",
+            json=zoom_meeting(
+                "445",
+                type=8,
+                start_time=zt(moved[0]),
+                occurrences=[
+                    {
+                        "occurrence_id": occ_id(s),
+                        "start_time": zt(s),
+                        "duration": 45,
+                        "status": "available",
+                    }
+                    for s in (moved[0], moved[1], moved[3])
+                ],
+                recurrence={"type": 2, "repeat_interval": 1, "weekly_days": "3", "end_times": 4},
+            ),
+        )
+
+        report = zoom_meetings_reconcile()
+
+        after = list(Meeting.objects.filter(zoom_meeting_id="445").order_by("pk"))
+        assert [m.pk for m in after] == [m.pk for m in sessions]
+        assert [m.start_time for m in after] == [moved[0], moved[1], starts[2], moved[3]]
+        assert [m.status for m in after] == ["scheduled", "scheduled", "cancelled", "scheduled"]
+        assert after[3].zoom_occurrence_id == occ_id(moved[3])
+        assert report.result.created == []
+        assert report.result.cancelled == [sessions[2].pk]
