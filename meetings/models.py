@@ -208,6 +208,10 @@ class Meeting(models.Model):
     zoom_meeting_id = models.CharField(max_length=32, blank=True, db_index=True)
     zoom_occurrence_id = models.CharField(max_length=32, blank=True)
     zoom_uuid = models.CharField(max_length=100, blank=True, db_index=True)
+    # The Zoom user that holds the meeting (Zoom's `host_id`): on a host's own Zoom, only that
+    # user's connection can see it, so only its "does not exist" means the meeting is gone
+    # (meetings.services.zoom_changes; the host here may have changed since, to a successor).
+    zoom_host_id = models.CharField(max_length=100, blank=True)
     join_url = EncryptedTextField()
     start_url = EncryptedTextField()
     actual_start = models.DateTimeField(null=True, blank=True)

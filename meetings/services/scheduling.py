@@ -216,6 +216,7 @@ def _attach_zoom(meetings: list[Meeting], created: ProviderMeeting, account: str
         meeting.zoom_account = account
         meeting.zoom_meeting_id = created.id
         meeting.zoom_occurrence_id = by_start.get(meeting.start_time, "") if by_start else ""
+        meeting.zoom_host_id = created.host_id
         meeting.join_url = created.join_url
         meeting.start_url = created.start_url
         if not meeting.series_id:

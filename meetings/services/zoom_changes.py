@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from meetings.guests.changes import guests_on_change
 from meetings.invitations.services import invitations_on_change, series_event_restart
-from meetings.models import Meeting, MeetingSeries
+from meetings.models import Meeting, MeetingSeries, ZoomConnection
 from meetings.providers.base import (
     MeetingProviderError,
     NotFoundError,
@@ -526,6 +526,7 @@ def _session_new(like: Meeting, series: MeetingSeries, item: ZoomOccurrence, at_
         zoom_account=like.zoom_account,
         zoom_meeting_id=like.zoom_meeting_id,
         zoom_occurrence_id=item.occurrence_id,
+        zoom_host_id=like.zoom_host_id,
         join_url=like.join_url,
         zoom_changed_at={"start_time": at_ms},
     )
@@ -554,6 +555,8 @@ def zoom_meeting_deleted(
 class ReconcileReport:
     checked: int = 0
     gone: int = 0  # Zoom meetings Zoom no longer has
+    # Zoom said "does not exist" to an account that may not hold the meeting: not cancelled.
+    unsure: int = 0
     failed: int = 0
     deferred: bool = False  # rate-limited: the rest waits for the next run
     result: ZoomChangeResult = field(default_factory=ZoomChangeResult)
@@ -592,10 +595,34 @@ def _gone(exc: NotFoundError) -> bool:
     return str(exc.code) == "3001" or (exc.code is None and exc.status == 404)
 
 
+def _asked_its_holder(zoom_meeting_id: str, sample: Meeting) -> bool:
+    """Whether the account reconciliation asked about the meeting is the one that holds it, so
+    that its "does not exist" can be believed. The school's account sees every meeting on it; a
+    meeting on a host's own Zoom is seen only by the Zoom user that holds it, which is not the
+    connection of whoever hosts it here now when a deleted teacher's classes went to a successor
+    or the host connected another Zoom user since. A holder not known yet (a meeting made before
+    it was kept, never read since): not believed."""
+    if sample.zoom_account == Meeting.Account.ACCOUNT:
+        return True
+    holder = (
+        Meeting.objects.filter(zoom_meeting_id=zoom_meeting_id)
+        .exclude(zoom_host_id="")
+        .values_list("zoom_host_id", flat=True)
+        .first()
+    )
+    asked = (
+        ZoomConnection.objects.filter(user_id=sample.host_id)
+        .values_list("zoom_user_id", flat=True)
+        .first()
+    )
+    return bool(holder) and asked == holder
+
+
 def zoom_meetings_reconcile(*, limit: int = RECONCILE_BATCH) -> ReconcileReport:
     """Ask Zoom for the meetings of sessions still to come (the least recently checked first,
     at most `limit`, a series once with its occurrences) and apply what differs, as a webhook
-    would have. A meeting Zoom no longer has is cancelled here. Calls go through the school's
+    would have. A meeting Zoom no longer has is cancelled here, when the account that said so
+    holds it (`_asked_its_holder`); otherwise it is logged and left. Calls go through the school's
     Zoom client and its shared rate limiter; a rate limit ends the run."""
     report = ReconcileReport()
     now = timezone.now()
@@ -623,6 +650,14 @@ def zoom_meetings_reconcile(*, limit: int = RECONCILE_BATCH) -> ReconcileReport:
             if not _gone(exc):
                 report.failed += 1
                 logger.warning("reconcile: Zoom meeting %s: %s", zoom_meeting_id, exc)
+            elif not _asked_its_holder(zoom_meeting_id, sample):
+                report.unsure += 1
+                logger.warning(
+                    "reconcile: Zoom meeting %s: 'does not exist' from %s's Zoom, which may not"
+                    " hold it; nothing cancelled",
+                    zoom_meeting_id,
+                    sample.host,
+                )
             else:
                 report.gone += 1
                 done = zoom_meeting_deleted(zoom_meeting_id=zoom_meeting_id, changed_at_ms=at_ms)
@@ -636,6 +671,10 @@ def zoom_meetings_reconcile(*, limit: int = RECONCILE_BATCH) -> ReconcileReport:
             report.failed += 1
             logger.warning("reconcile: Zoom meeting %s not checked: %s", zoom_meeting_id, exc)
         else:
+            if zoom.host_id:  # who holds it, as Zoom says (kept for a later "does not exist")
+                Meeting.objects.filter(zoom_meeting_id=zoom_meeting_id).exclude(
+                    zoom_host_id=zoom.host_id
+                ).update(zoom_host_id=zoom.host_id)
             change = change_from_provider(zoom, at_ms=at_ms, series=bool(sample.series_id))
             done = zoom_meeting_changed(change=change)
             report.result.merge(done)

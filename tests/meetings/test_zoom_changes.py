@@ -111,7 +111,8 @@ def test_a_meeting_zoom_no_longer_has_is_cancelled(teacher_connected, requests_m
         json={"code": 3001, "message": "Meeting does not exist: 333."},
     )
     with schema_context(teacher_connected.schema):
-        gone = session(teacher_connected, "333")
+        # held by the teacher's own Zoom user, whose connection is the one asked
+        gone = session(teacher_connected, "333", zoom_host_id="zu-teacher")
 
         report = zoom_meetings_reconcile()
 
@@ -232,7 +233,7 @@ def test_the_job_is_declared_and_its_actor_reconciles_one_school(
     with schema_context(beta.schema):
         theirs = session(beta, "801")
     with schema_context(teacher_connected.schema):
-        ours = session(teacher_connected, "801")
+        ours = session(teacher_connected, "801", zoom_host_id="zu-teacher")
         actors.zoom_meetings_reconcile.fn()
         ours.refresh_from_db()
         assert ours.status == "cancelled"
@@ -298,3 +299,113 @@ def test_a_series_zoom_moved_whole_moves_its_sessions_and_cancels_only_the_delet
         assert after[3].zoom_occurrence_id == occ_id(moved[3])
         assert report.result.created == []
         assert report.result.cancelled == [sessions[2].pk]
+
+
+def test_a_does_not_exist_from_a_successors_zoom_cancels_nothing(teacher_connected, requests_mock):
+    from meetings.models import ZoomConnection
+    from meetings.services.people import person_delete
+    from tenants.accounts.models import Role
+    from tenants.accounts.services import user_create
+
+    from .conftest import OAUTH
+
+    requests_mock.post(f"{OAUTH}/oauth/revoke", json={"status": "success"})
+    # Zoom's answer to a token of another account asking for the meeting: it "does not exist"
+    requests_mock.get(
+        f"{API}/meetings/901",
+        status_code=404,
+        json={"code": 3001, "message": "Meeting does not exist: 901."},
+    )
+    with schema_context(teacher_connected.schema):
+        world = teacher_connected
+        # given: a class on the teacher's own Zoom; a successor with Zoom on another account
+        ours = session(world, "901", zoom_host_id="zu-teacher")
+        successor = user_create(
+            email="teacher2@alpha.test", password="x" * 12, role=Role.TEACHER, name="Successor"
+        )
+        ZoomConnection.objects.create(
+            user=successor,
+            zoom_user_id="zu-successor",
+            zoom_email="successor.zoom@other.test",
+            zoom_account_id="acct-2",
+            access_token="successor-access",
+            refresh_token="successor-refresh",
+            expires_at=timezone.now() + timedelta(hours=1),
+            scopes="meeting:write meeting:read user:read",
+        )
+        # when: the teacher is deleted, their classes going to the successor, and
+        # reconciliation asks Zoom through the successor's account
+        person_delete(
+            person_id=world.users["teacher"].pk, by=world.users["admin"], successor_id=successor.pk
+        )
+        report = zoom_meetings_reconcile()
+
+        # then: Zoom's "does not exist" is not believed: nothing cancelled, nobody mailed
+        ours.refresh_from_db()
+        assert ours.host_id == successor.pk
+        assert ours.status == "scheduled"
+        assert (report.gone, report.unsure) == (0, 1)
+        assert sequence(ours) == 0
+        asked = [r for r in requests_mock.request_history if r.path.endswith("/meetings/901")]
+        assert [r.headers["Authorization"] for r in asked] == ["Bearer successor-access"]
+
+
+def test_the_holder_is_learnt_from_zoom_then_its_does_not_exist_is_believed(
+    teacher_connected, requests_mock
+):
+    with schema_context(teacher_connected.schema):
+        # given: a class made before its holder was kept
+        legacy = session(teacher_connected, "902")
+        assert legacy.zoom_host_id == ""
+
+        # a "does not exist" before the holder is known is not believed
+        requests_mock.get(
+            f"{API}/meetings/902", status_code=404, json={"code": 3001, "message": "x"}
+        )
+        assert zoom_meetings_reconcile().unsure == 1
+        legacy.refresh_from_db()
+        assert legacy.status == "scheduled"
+
+        # Zoom reads it to the teacher's connection: the holder is kept
+        requests_mock.get(f"{API}/meetings/902", json=zoom_meeting("902", host_id="zu-teacher"))
+        zoom_meetings_reconcile()
+        legacy.refresh_from_db()
+        assert legacy.zoom_host_id == "zu-teacher"
+
+        # then deleted at Zoom: believed, cancelled
+        requests_mock.get(
+            f"{API}/meetings/902", status_code=404, json={"code": 3001, "message": "x"}
+        )
+        report = zoom_meetings_reconcile()
+        legacy.refresh_from_db()
+        assert (legacy.status, report.gone) == ("cancelled", 1)
+
+
+def test_a_class_scheduled_here_keeps_its_holder_so_its_deletion_at_zoom_is_believed(
+    teacher_connected, requests_mock
+):
+    from meetings import services
+
+    from .conftest import created_meeting_body
+
+    # Zoom's answer to the create: its host_id is the teacher's Zoom user
+    requests_mock.post(
+        f"{API}/users/me/meetings",
+        status_code=201,
+        json=created_meeting_body(903, host_id="zu-teacher"),
+    )
+    requests_mock.get(f"{API}/meetings/903", status_code=404, json={"code": 3001, "message": "x"})
+    with schema_context(teacher_connected.schema):
+        meeting = services.meeting_schedule(
+            actor=teacher_connected.users["teacher"],
+            school_class=teacher_connected.school_class,
+            title="Algebra",
+            start_time=BASE,
+            duration_minutes=45,
+        )
+        assert meeting.zoom_host_id == "zu-teacher"
+
+        report = zoom_meetings_reconcile()
+
+        meeting.refresh_from_db()
+        assert (meeting.status, report.gone) == ("cancelled", 1)
