@@ -59,14 +59,10 @@ class CalendarConnectionAdmin(_LookOnly):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CalendarConnection]:
         live = Q(events__removed=False) & ~Q(events__remote_id="")
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("user")
-            .annotate(
-                written=Count("events", filter=live),
-                failing=Count("events", filter=~Q(events__last_error="")),
-            )
+        rows: QuerySet[CalendarConnection] = super().get_queryset(request)
+        return rows.select_related("user").annotate(
+            written=Count("events", filter=live),
+            failing=Count("events", filter=~Q(events__last_error="")),
         )
 
     @admin.display(description="events written", ordering="written")
