@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from meetings.availability import (
     Interval,
     SchoolHours,
+    intervals_merge,
     intervals_subtract,
     overlapping,
     slots_suggest,
@@ -56,6 +57,12 @@ MAX_DURATION_MINUTES = 24 * 60
 # A class's teachers rarely have more than one or two calendars between them; each is a call
 # someone waits on.
 MAX_CALENDARS = 4
+# What one free/busy request covers (Google's freeBusy is asked for at most 31 days at a time),
+# and how many such requests one question (a suggestion, a clash check) makes at most, over
+# all the calendars asked: they are made one after the other while someone waits. A series'
+# occurrences beyond what that covers are not checked against the calendars.
+CALENDAR_SPAN = timedelta(days=31)
+MAX_CALENDAR_REQUESTS = 12
 
 
 class BusyKind(StrEnum):
@@ -191,27 +198,63 @@ def class_sessions_busy(
 # --- connected calendars -------------------------------------------------------------------------
 
 
+def calendar_spans(windows: Sequence[Interval], *, budget: int) -> tuple[list[Interval], bool]:
+    """The spans to ask a calendar's free/busy for so that `windows` are covered: the windows
+    merged, then joined in order while a span stays within `CALENDAR_SPAN` (one request each;
+    a window longer than that costs a request per `CALENDAR_SPAN`), the earliest first, at most
+    `budget` requests. Also: whether every window is covered."""
+    spans: list[Interval] = []
+    for window in intervals_merge(windows):
+        if spans and window.end - spans[-1].start <= CALENDAR_SPAN:
+            spans[-1] = Interval(spans[-1].start, window.end)
+        else:
+            spans.append(window)
+    asked: list[Interval] = []
+    used = 0
+    for span in spans:
+        cost = -(-(span.end - span.start) // CALENDAR_SPAN)  # ceiling
+        if used + cost > budget:
+            return asked, False
+        asked.append(span)
+        used += cost
+    return asked, True
+
+
 def teachers_calendar_busy(
-    *, school_class: SchoolClass, start: datetime, end: datetime, ours: Sequence[Interval] = ()
+    *, school_class: SchoolClass, windows: Sequence[Interval], ours: Sequence[Interval] = ()
 ) -> CalendarBusy:
-    """The busy times of the class's teachers' connected calendars between `start` and `end`,
-    less `ours` (the teachers' sessions, which the calendar sync wrote there: they are busy
-    already, and a session being moved is not busy at its old time). A calendar that cannot be
-    asked gives `checked=False` and a reason, never an error."""
+    """The busy times of the class's teachers' connected calendars within `windows`, less
+    `ours` (the teachers' sessions, which the calendar sync wrote there: they are busy already,
+    and a session being moved is not busy at its old time). Only the windows are asked for, at
+    most `MAX_CALENDAR_REQUESTS` requests in all (the earliest windows first: `checked` is
+    False when some were left out). A calendar that cannot be asked gives `checked=False` and
+    a reason, never an error; a grant found revoked has been marked and its owner told by the
+    token source (`meetings.calendar_sync.tokens`)."""
     connections = list(
         CalendarConnection.objects.filter(
             user__in=school_class.teachers.all(), status=CalendarConnection.Status.ACTIVE
         ).order_by("pk")[:MAX_CALENDARS]
     )
-    if not connections:
+    if not connections or not windows:
         return CalendarBusy()
+    spans, complete = calendar_spans(
+        windows, budget=max(1, MAX_CALENDAR_REQUESTS // len(connections))
+    )
+    if not complete:
+        logger.info(
+            "free/busy asked for %d spans up to %s only, of windows up to %s",
+            len(spans),
+            spans[-1].end if spans else None,
+            max(w.end for w in windows),
+        )
     found: list[Interval] = []
     for connection in connections:
         try:
-            found.extend(
-                Interval(b.start, b.end)
-                for b in provider_for(connection, interactive=True).busy(start=start, end=end)
-            )
+            provider = provider_for(connection, interactive=True)
+            for span in spans:
+                found.extend(
+                    Interval(b.start, b.end) for b in provider.busy(start=span.start, end=span.end)
+                )
         except CalendarError as exc:
             return CalendarBusy(problem=_calendar_problem(connection, _calendar_reason(exc)))
         except Exception:  # noqa: BLE001 - a calendar must never fail the scheduling form
@@ -222,7 +265,7 @@ def teachers_calendar_busy(
             Busy(kind=BusyKind.TEACHER_CALENDAR, start=i.start, end=i.end)
             for i in intervals_subtract(found, ours)
         ],
-        checked=True,
+        checked=complete,
     )
 
 
@@ -300,7 +343,9 @@ def class_slots_suggest(
     if start >= end:
         return Suggestions(slots=[], timezone=hours.timezone, calendar=CalendarBusy())
     sessions, ours = class_sessions_busy(school_class=school_class, windows=[Interval(start, end)])
-    calendar = teachers_calendar_busy(school_class=school_class, start=start, end=end, ours=ours)
+    calendar = teachers_calendar_busy(
+        school_class=school_class, windows=[Interval(start, end)], ours=ours
+    )
     slots = slots_suggest(
         hours=hours,
         busy=[*sessions, *calendar.busy],
@@ -330,12 +375,8 @@ def class_clashes(
     sessions, ours = class_sessions_busy(
         school_class=school_class, windows=planned, exclude_meeting_ids=exclude_meeting_ids
     )
-    calendar = teachers_calendar_busy(
-        school_class=school_class,
-        start=min(p.start for p in planned),
-        end=max(p.end for p in planned),
-        ours=ours,
-    )
+    # Only the planned occurrences' times are asked for, not the whole span of the series.
+    calendar = teachers_calendar_busy(school_class=school_class, windows=planned, ours=ours)
     pairs = overlapping(planned, [*sessions, *calendar.busy])
     ids = {b.meeting_id for _, b in pairs if b.meeting_id is not None}
     seen = (

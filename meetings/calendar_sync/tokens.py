@@ -7,11 +7,15 @@ So a refresh takes the row with SELECT … FOR UPDATE, and a process that waited
 token the first one stored and uses it instead of refreshing again. Google sends no new refresh
 token on a refresh: the old one is kept.
 
-`invalid_grant` (revoked, expired, rotated away; Microsoft's `interaction_required` alike):
-the connection is marked `needs_reconnect`, its tokens are forgotten, that is committed, and
-`CalendarGrantRevoked` is raised. Telling the person is the caller's
-(`meetings.calendar_sync.services`). Call these outside a transaction: the status change
-must be committed even though an error is raised."""
+`invalid_grant` (revoked, expired, rotated away; Microsoft's `interaction_required` alike),
+or no refresh token to refresh with: `services.calendar_connection_needs_reconnect` marks the
+connection `needs_reconnect` (the code `ERROR_NEEDS_RECONNECT` in `last_error`), forgets its
+tokens and tells the person (a mail and a notification, sent after commit), in the same locked
+transaction; then `CalendarGrantRevoked` is raised. So whoever found it (a sync, the free/busy
+of suggested times and clashes) the person is told once, here; a caller's own call to that
+function finds it marked and does nothing. A connection being disconnected only forgets its
+tokens (its removal goes on, and deletes the row). Call these outside a transaction: the
+status change must be committed even though an error is raised."""
 
 from __future__ import annotations
 
@@ -59,6 +63,18 @@ def _fresh(connection: CalendarConnection) -> bool:
     )
 
 
+def _grant_lost(connection: CalendarConnection) -> None:
+    """The grant is gone (in the row's lock): mark the connection and tell the person, once."""
+    if connection.status == CalendarConnection.Status.DISCONNECTING:
+        connection.access_token = connection.refresh_token = ""
+        connection.expires_at = None
+        connection.save(update_fields=["access_token", "refresh_token", "expires_at"])
+        return
+    from meetings.calendar_sync.services import calendar_connection_needs_reconnect
+
+    calendar_connection_needs_reconnect(connection_id=connection.pk, reason="invalid_grant")
+
+
 def connection_token_refresh(
     *, connection_id: int, oauth: CalendarOAuth, stale_token: str | None = None
 ) -> str:
@@ -75,37 +91,27 @@ def connection_token_refresh(
         ):
             return connection.access_token  # refreshed by another process while we waited
         if not connection.refresh_token:
-            raise CalendarGrantRevoked(RECONNECT, code="needs_reconnect")
-        try:
-            grant = oauth.refresh(refresh_token=connection.refresh_token)
-        except CalendarGrantRevoked as exc:
-            connection.status = CalendarConnection.Status.NEEDS_RECONNECT
-            connection.access_token = ""
-            connection.refresh_token = ""
-            connection.expires_at = None
-            connection.last_error = RECONNECT
-            connection.save(
-                update_fields=[
-                    "status",
-                    "access_token",
-                    "refresh_token",
-                    "expires_at",
-                    "last_error",
-                ]
-            )
-            failure = exc  # raised once the change is committed
+            _grant_lost(connection)
+            failure = CalendarGrantRevoked(RECONNECT, code="needs_reconnect")
         else:
-            connection_tokens_apply(connection=connection, grant=grant)
-            connection.save(
-                update_fields=[
-                    "access_token",
-                    "refresh_token",
-                    "expires_at",
-                    "scopes",
-                    "refreshed_at",
-                ]
-            )
-            return connection.access_token
+            try:
+                grant = oauth.refresh(refresh_token=connection.refresh_token)
+            except CalendarGrantRevoked as exc:
+                _grant_lost(connection)
+                failure = exc
+            else:
+                connection_tokens_apply(connection=connection, grant=grant)
+                connection.save(
+                    update_fields=[
+                        "access_token",
+                        "refresh_token",
+                        "expires_at",
+                        "scopes",
+                        "refreshed_at",
+                    ]
+                )
+                return connection.access_token
+    # Raised once the change is committed (raising inside would roll it back).
     raise failure
 
 

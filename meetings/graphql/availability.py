@@ -19,7 +19,8 @@ from meetings import availability_selectors as availability
 from meetings.graphql.recurrence import RecurrenceInput, rule_from_input
 from meetings.models import Meeting
 from meetings.policy import access_class
-from meetings.recurrence import RecurrenceError, RecurrenceRule
+from meetings.recurrence import RecurrenceError
+from meetings.services.scheduling import planned_starts
 from tenants.accounts.models import User, timezone_validate
 from tenants.graphql.context import NotAllowed, require_user
 from tenants.ids import pk_or_none
@@ -96,15 +97,6 @@ def _refuse(exc: ValidationError) -> NotAllowed:
     return NotAllowed(" ".join(exc.messages))
 
 
-def planned_starts(
-    *, start: datetime, recurrence: RecurrenceRule | None, timezone_name: str
-) -> list[datetime]:
-    """The start of each occurrence of a planned class (one for a single class)."""
-    if recurrence is None:
-        return [start]
-    return recurrence.occurrences(start, timezone=timezone_name)
-
-
 @strawberry.type
 class AvailabilityQuery:
     @strawberry.field(
@@ -147,7 +139,8 @@ class AvailabilityQuery:
     @strawberry.field(
         description="What a planned class would clash with: sessions of its teachers, of the"
         " class and of its students, and the teachers' connected calendars; for a series"
-        " (`recurrence`, in `timezone`, else the school's) every occurrence. `meetingId`: the"
+        " (`recurrence`, in `timezone`, else the school's) every occurrence, all within the"
+        " scheduling horizon (as for scheduling). `meetingId`: the"
         " session being moved (not a clash with itself). For whoever may schedule for the"
         " class."
     )
@@ -170,11 +163,14 @@ class AvailabilityQuery:
         except ValidationError as exc:
             raise _refuse(exc) from exc
         try:
+            # Occurrences beyond the scheduling horizon are refused, as scheduling them is.
             starts = planned_starts(
-                start=start, recurrence=rule_from_input(recurrence), timezone_name=zone
+                start_time=start, recurrence=rule_from_input(recurrence), timezone_name=zone
             )
         except RecurrenceError as exc:
             raise NotAllowed(str(exc)) from exc
+        except ValidationError as exc:
+            raise _refuse(exc) from exc
         rows = availability.class_clashes(
             viewer=user,
             school_class=school_class,

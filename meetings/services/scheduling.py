@@ -194,6 +194,20 @@ def _occurrence_starts(
     return starts
 
 
+def planned_starts(
+    *, start_time: datetime, recurrence: RecurrenceRule | None, timezone_name: str
+) -> list[datetime]:
+    """The start of each occurrence of a planned class (the start itself for a single class),
+    none later than `schedule_window()` allows: ValidationError otherwise. The rule scheduling
+    applies, shared with the clash warnings asked for before scheduling."""
+    if recurrence is not None:
+        return _occurrence_starts(recurrence, start_time, timezone_name)
+    _, latest = schedule_window()
+    if start_time > latest:
+        raise ValidationError({"start_time": _start_problem(start_time) or ""})
+    return [start_time]
+
+
 def _request_for(meetings: list[Meeting], series: MeetingSeries | None) -> MeetingRequest:
     first = meetings[0]
     rule = rule_from_json(series.recurrence) if series else None
@@ -278,8 +292,8 @@ def meeting_schedule(
     host = actor
     if actor.role == Role.ADMIN and school_class is not None:
         host = school_class.teachers.order_by("pk").first() or actor
-    starts = (
-        _occurrence_starts(recurrence, start_time, timezone_name) if recurrence else [start_time]
+    starts = planned_starts(
+        start_time=start_time, recurrence=recurrence, timezone_name=timezone_name
     )
     try:
         acting = acting_for_host(host)

@@ -13,10 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from meetings.availability_selectors import MAX_CALENDAR_REQUESTS
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider
+from meetings.calendar_sync.selectors import ERROR_NEEDS_RECONNECT
+from meetings.calendar_sync.services import calendar_sync
 from meetings.models import Meeting, SchedulingPolicy
 from tenants.accounts.models import Role, User
 from tenants.accounts.services import user_create
+from tenants.audit.models import AuditEntry
+from tenants.mail.models import OutboundMail
 from tenants.models import Organisation
 from tenants.school.services import class_create, class_enrol
 
@@ -552,6 +557,123 @@ def test_a_calendar_problem_is_told_in_the_readers_language(alpha, gql, requests
 
     # then: the whole sentence is Bengali, the provider's English nowhere
     assert found["calendarProblem"] == "Google Calendar যাচাই করা যায়নি: এর সাথে যোগাযোগ করা যায়নি"
+
+
+def test_a_revoked_grant_found_by_suggestions_is_told_to_the_teacher_once(
+    alpha, gql, requests_mock
+):
+    # given: a Bengali-speaking teacher's Google calendar, its access token expired, and Google
+    # revoked the grant: its token endpoint answers 400 invalid_grant (developers.google.com/
+    # identity/protocols/oauth2/web-server, "Refreshing an access token"; the error body is
+    # RFC 6749 5.2's)
+    connection = _google_connected(alpha)
+    with schema_context(alpha.schema):
+        User.objects.filter(pk=alpha.users["teacher"].pk).update(language="bn")
+        CalendarConnection.objects.filter(pk=connection.pk).update(expires_at=None)
+    token = requests_mock.post(
+        "https://oauth2.googleapis.com/token",
+        status_code=400,
+        json={"error": "invalid_grant", "error_description": "Token has been expired or revoked."},
+    )
+    freebusy = requests_mock.post("https://www.googleapis.com/calendar/v3/freeBusy", json={})
+
+    # when: suggestions are asked for, twice, and clashes, then the calendar's periodic sync runs
+    first = _suggest(gql, alpha, first=2)
+    again = _suggest(gql, alpha, first=2)
+    _clashes(gql, alpha, start=_iso(_at(MONDAY, 10)))
+    with schema_context(alpha.schema):
+        stopped = calendar_sync(connection_id=connection.pk).stopped
+        connection.refresh_from_db()
+        mails = OutboundMail.objects.filter(template="calendar_signed_out")
+        told = [(m.to, m.user_id) for m in mails]
+        audited = AuditEntry.objects.filter(action="calendar.connection.needs_reconnect").count()
+
+    # then: the suggestions come all the same, the reason in the teacher's language; the
+    # connection holds the code the app reads, and the teacher was told once (one mail, one
+    # audit entry, the notification with it), not again by the later calls or the sync
+    assert first["calendarChecked"] is False and len(first["slots"]) == 2
+    assert first["calendarProblem"] == "Google Calendar যাচাই করা যায়নি: এটি আবার সংযুক্ত করতে হবে"
+    assert again["calendarChecked"] is False and again["calendarProblem"] is None
+    assert connection.status == CalendarConnection.Status.NEEDS_RECONNECT
+    assert connection.last_error == ERROR_NEEDS_RECONNECT
+    assert (connection.access_token, connection.refresh_token) == ("", "")
+    teacher = alpha.users["teacher"]
+    assert told == [(teacher.email, teacher.pk)] and audited == 1
+    assert stopped == "gone"
+    assert token.call_count == 1 and not freebusy.called
+
+
+def test_a_series_beyond_the_scheduling_horizon_is_refused_before_any_calendar_is_asked(
+    alpha, gql, requests_mock
+):
+    # given: the teacher's Google calendar is connected
+    _google_connected(alpha)
+    freebusy = requests_mock.post("https://www.googleapis.com/calendar/v3/freeBusy", json={})
+
+    # when: a class every ten months, sixty times (fifty years), is checked for clashes
+    body = gql(alpha, "teacher")(
+        CLASHES,
+        classId=str(alpha.school_class.pk),
+        start=_iso(_at(MONDAY, 10)),
+        minutes=60,
+        recurrence={"frequency": "MONTHLY", "interval": 10, "monthDay": 1, "count": 60},
+    )
+
+    # then: refused as scheduling it would be, and Google never asked
+    assert body["data"] is None
+    assert "classes can be scheduled until" in body["errors"][0]["message"]
+    assert freebusy.call_count == 0
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, day.day)
+
+
+def test_a_series_asks_the_calendar_for_its_occurrences_only_and_a_few_times_at_most(
+    alpha, gql, requests_mock
+):
+    # given: the teacher's Google calendar is busy at the first occurrence of a monthly class
+    # planned on the 2nd, twenty times (within the two years ahead scheduling allows)
+    _school_zone(alpha, DHAKA)
+    _google_connected(alpha)
+    first_day = (MONDAY + timedelta(days=31)).replace(day=2)
+    first = _at(first_day, 10)
+    asked: list[tuple[datetime, datetime]] = []
+
+    def answer(request, context):
+        # Google Calendar API v3 freebusy.query (developers.google.com/calendar/api/v3/
+        # reference/freebusy/query): {"timeMin", "timeMax", "items": [{"id"}]} in, the busy
+        # periods of each calendar within that range out
+        query = request.json()
+        start, end = _parse(query["timeMin"]), _parse(query["timeMax"])
+        asked.append((start, end))
+        busy = [{"start": _z(first), "end": _z(first + timedelta(hours=1))}]
+        return {
+            "kind": "calendar#freeBusy",
+            "timeMin": query["timeMin"],
+            "timeMax": query["timeMax"],
+            "calendars": {"primary": {"busy": busy if start <= first < end else []}},
+        }
+
+    requests_mock.post("https://www.googleapis.com/calendar/v3/freeBusy", json=answer)
+
+    # when
+    rows = _clashes(
+        gql,
+        alpha,
+        start=_iso(first),
+        recurrence={"frequency": "MONTHLY", "monthDay": 2, "count": 20},
+    )
+
+    # then: the first occurrence clashes with the calendar; Google was asked a few times, each
+    # from the start of an occurrence (never the months in between as a whole)
+    assert [(r["kind"], _parse(r["occurrenceStart"])) for r in rows] == [
+        ("TEACHER_CALENDAR", first)
+    ]
+    assert 1 <= len(asked) <= MAX_CALENDAR_REQUESTS
+    starts = {_at(_months_after(first_day, n), 10) for n in range(20)}
+    assert all(start in starts for start, _end in asked)
 
 
 # --- school hours -------------------------------------------------------------------------------------
