@@ -329,7 +329,9 @@ def calendar_connect_finish(
 
 def _calendar_changed(connection: CalendarConnection, account: AccountInfo) -> bool:
     return (
-        _same_address(connection.account_email, account.email) is False
+        # An address not known is taken as another account's: the rows are rewritten
+        # rather than left pointing at a calendar that may not be the new one.
+        _same_address(connection.account_email, account.email) is not True
         or connection.calendar_id != account.calendar_id[:255]
     )
 
