@@ -586,17 +586,29 @@ def _left_name(row: SyncedEvent) -> str:
 
 
 class _KeyFinder:
-    """What rows without a `remote_id` may have made, found by their keys at the first need,
-    all in one go (Graph reads pages of events: once for them all)."""
+    """What rows without a `remote_id` may have made, found by their keys: one key at a time
+    where the provider asks per key (Google), else all of them at the first need (Graph reads
+    pages of events: once for them all, and a failure is not read again for each row)."""
 
     def __init__(self, provider: CalendarProvider, keys: list[str]):
         self.provider = provider
         self.keys = list(dict.fromkeys(keys))
         self.found: dict[str, list[str]] | None = None
+        self.failed: CalendarError | None = None
 
     def ids(self, key: str) -> list[str]:
+        if not self.provider.finds_in_one_go:
+            return self.provider.events_find([key]).get(key, [])
+        if self.failed is not None:
+            raise self.failed
         if self.found is None:
-            self.found = self.provider.events_find(self.keys) if self.keys else {}
+            try:
+                self.found = self.provider.events_find(self.keys) if self.keys else {}
+            except CalendarRateLimited:
+                raise  # the run stops here; a rerun asks again
+            except CalendarError as exc:
+                self.failed = exc
+                raise
         return self.found.get(key, [])
 
 

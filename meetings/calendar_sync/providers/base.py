@@ -108,6 +108,8 @@ class CalendarProvider(abc.ABC):
     """One connected calendar. Every method may raise a CalendarError."""
 
     name: ClassVar[str]
+    # `events_find` costs the same for many keys as for one (a listing): ask it once for all.
+    finds_in_one_go: ClassVar[bool] = False
 
     @abc.abstractmethod
     def account(self) -> AccountInfo:

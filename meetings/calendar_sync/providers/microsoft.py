@@ -82,6 +82,7 @@ def event_resource(body: EventBody) -> dict[str, Any]:
 
 class MicrosoftCalendar(CalendarProvider):
     name: ClassVar[str] = "microsoft"
+    finds_in_one_go: ClassVar[bool] = True
 
     def __init__(self, client: CalendarClient, *, calendar_id: str = ""):
         self.client = client

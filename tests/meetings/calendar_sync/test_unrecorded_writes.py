@@ -142,3 +142,29 @@ def test_graph_disconnecting_removes_an_unrecorded_write(alpha, outlook, monkeyp
 
     assert report.done and (report.deleted, report.left) == (1, 0)
     assert outlook.events == {}
+
+
+def test_graph_a_listing_that_fails_is_not_read_again_for_each_row(
+    alpha, outlook, requests_mock, monkeypatch
+):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 1)
+        student = alpha.users["student"]
+        connection = connection_make(student, provider="microsoft")
+        _written_then_killed(connection, monkeypatch)
+        # and a second row whose write never started
+        SyncedEvent.objects.create(connection=connection, key="0" * 26)
+        # given: Graph's events listing is down (503, retried by the client, then given up)
+        requests_mock.get(
+            f"{GRAPH}/me/events",
+            status_code=503,
+            json={"error": {"code": "ServiceNotAvailable", "message": "Service unavailable."}},
+        )
+
+        services.calendar_disconnect(user=student, provider="microsoft")
+        report = services.calendar_disconnect_run(connection_id=connection.pk)
+
+    listings = [r for r in requests_mock.request_history if r.method == "GET"]
+    assert report.done and (report.deleted, report.left) == (0, 2)
+    assert len(listings) == 5  # one listing and the client's four retries, not one per row
+    assert len(outlook.events) == 1  # what could not be found stays there (and is logged)
