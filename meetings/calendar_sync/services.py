@@ -26,8 +26,8 @@ from typing import Any
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -313,7 +313,8 @@ def calendar_connect_finish(
         or not _calendar_changed(existing, account)
     ):
         return _connection_store(user=user, provider=provider, grant=grant, account=account, ip=ip)
-    with _connection_held(existing.pk) as held:
+    # A sync running now is let finish (an unchanged calendar's takes a moment).
+    with _connection_held(existing.pk, wait=RECONNECT_LOCK_WAIT) as held:
         if not held:
             raise ValidationError(_("Your calendar is being synced. Try again shortly."))
         existing.refresh_from_db()
@@ -325,6 +326,10 @@ def calendar_connect_finish(
         return _connection_store(
             user=user, provider=provider, grant=grant, account=account, ip=ip, replaced=replaced
         )
+
+
+# How long a reconnection to another calendar waits for a sync holding the connection.
+RECONNECT_LOCK_WAIT = 10.0
 
 
 def _calendar_changed(connection: CalendarConnection, account: AccountInfo) -> bool:
@@ -805,13 +810,24 @@ class _Delete:
 
 
 @contextmanager
-def _connection_held(connection_id: int) -> Iterator[bool]:
+def _connection_held(connection_id: int, *, wait: float = 0) -> Iterator[bool]:
     """The right to write one connection's events (a session-level advisory lock, so that
-    it spans the sync's many short transactions); False if another holds it."""
+    it spans the sync's many short transactions); False if another holds it (after waiting
+    up to `wait` seconds for it)."""
     key = f"{tenant_connection().schema_name}:calendar-connection:{connection_id}"
     with db_connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        held = bool(cursor.fetchone()[0])
+        if wait > 0:
+            try:
+                # A savepoint: a lock timeout must not break the caller's transaction.
+                with transaction.atomic():
+                    cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait * 1000)}ms"])
+                    cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+                held = True
+            except OperationalError:
+                held = False
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+            held = bool(cursor.fetchone()[0])
     try:
         yield held
     finally:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection as django_connection
 from django.db import connections
 from django_tenants.utils import schema_context
 
@@ -134,9 +135,10 @@ def test_another_account_after_the_old_grant_was_lost_starts_afresh_and_says_wha
     assert report.written == 2 and len(google.live(OTHER)) == 2
 
 
-def test_another_account_waits_while_a_sync_holds_the_connection(
-    alpha, google, django_capture_on_commit_callbacks
+def test_another_account_is_refused_while_a_sync_holds_the_connection_too_long(
+    alpha, google, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(services, "RECONNECT_LOCK_WAIT", 0.05)
     with schema_context(alpha.schema):
         sessions_make(alpha, 1)
         connection = connection_make(alpha.users["student"], account_email=google.email)
@@ -159,7 +161,8 @@ def test_another_account_waits_while_a_sync_holds_the_connection(
     thread.start()
     try:
         assert holding.wait(30)
-        # when: the person comes back from Google with another account
+        # when: the person comes back from Google with another account, and the sync does
+        # not let go within the wait
         with pytest.raises(ValidationError):
             _reconnect(alpha, "student", django_capture_on_commit_callbacks)
     finally:
@@ -171,3 +174,46 @@ def test_another_account_waits_while_a_sync_holds_the_connection(
     # then: nothing changed; the person is asked to try again shortly
     assert connection.account_email == "person@example.com" and len(google.live()) == 1
     assert connection.refresh_token == "1//refresh-token"
+
+
+def test_another_account_waits_for_a_sync_holding_the_connection_to_finish(
+    alpha, google, django_capture_on_commit_callbacks
+):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 1)
+        connection = connection_make(alpha.users["student"], account_email=google.email)
+        services.calendar_sync(connection_id=connection.pk)
+    google.email = OTHER
+    holding = threading.Event()
+
+    def hold_until_waited_for():
+        # a sync holds the connection, and finishes once the callback is seen waiting for it
+        # (a lock not granted in pg_locks): no wall-clock guess of how long either takes
+        try:
+            with schema_context(alpha.schema), services._connection_held(connection.pk) as held:
+                assert held
+                holding.set()
+                with django_connection.cursor() as cursor:
+                    for _ in range(3000):
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND NOT granted AND database = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                        )
+                        if cursor.fetchone()[0]:
+                            return
+                        cursor.execute("SELECT pg_sleep(0.01)")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold_until_waited_for)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        again, _send = _reconnect(alpha, "student", django_capture_on_commit_callbacks)
+    finally:
+        thread.join()
+
+    with schema_context(alpha.schema):
+        again.refresh_from_db()
+    assert again.account_email == OTHER and google.live() == {}
