@@ -15,7 +15,8 @@ BUSY_DELAY_MS = 15_000
 @dramatiq.actor(tenancy="tenant", max_retries=5, min_backoff=30_000, time_limit=30 * 60_000)
 def calendar_sync_connection(connection_id: int, meeting_ids: list[int] | None = None) -> None:
     """Write one connected calendar: every session (None) or these. Rate limited: again after
-    the provider's wait, going on where it stopped."""
+    the provider's wait, going on where it stopped. The provider's quota for the day used up
+    (`report.stopped == "quota"`): not again; the periodic `calendar-sync` goes on."""
     report = services.calendar_sync(connection_id=connection_id, meeting_ids=meeting_ids)
     delay = None
     if report.retry_after is not None:
@@ -43,7 +44,8 @@ def calendar_meetings_changed(meeting_ids: list[int]) -> None:
 
 @dramatiq.actor(tenancy="tenant", max_retries=5, min_backoff=30_000, time_limit=30 * 60_000)
 def calendar_disconnect_run(connection_id: int) -> None:
-    """Remove every event written to a disconnected calendar, revoke, forget the row."""
+    """Remove every event written to a disconnected calendar, revoke, forget the row. The
+    day's quota used up: not again; the periodic `calendar-sync` resends the removal."""
     report = services.calendar_disconnect_run(connection_id=connection_id)
     if report.retry_after is not None:
         delay = int(max(report.retry_after, 1.0) * 1000)

@@ -25,6 +25,7 @@ from meetings.calendar_sync.providers.base import (
     CalendarAuthError,
     CalendarError,
     CalendarNotFound,
+    CalendarQuotaExceeded,
     CalendarRateLimited,
     CalendarRefused,
     CalendarUnavailable,
@@ -45,6 +46,7 @@ GOOGLE_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 GOOGLE_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 GOOGLE_SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
 RATE_LIMITED = "The calendar's rate limit was reached: try again later."
+QUOTA_EXCEEDED = "The calendar's daily limit was reached: try again tomorrow."
 SCOPE_MISSING = (
     "The calendar connection lacks permission for this: disconnect the calendar and connect "
     "it again, allowing access to the calendar."
@@ -277,7 +279,8 @@ class CalendarClient:
                 continue
 
             if status == 403 and code in GOOGLE_QUOTA_REASONS:
-                raise CalendarRateLimited(RATE_LIMITED, status=status, code=code)
+                # A quota for the day: the sync stops until the next periodic run.
+                raise CalendarQuotaExceeded(QUOTA_EXCEEDED, status=status, code=code)
             rate_limited = status == 429 or (status == 403 and code in GOOGLE_RATE_REASONS)
             if rate_limited or status >= 500:
                 retry_after = parse_retry_after(

@@ -40,6 +40,8 @@ ERROR_NEEDS_RECONNECT = "needs_reconnect"
 ERROR_REFUSED = "refused"
 ERROR_NOT_SET_UP = "not_set_up"
 ERROR_FAILED = "failed"
+# The provider's quota for the day is used up: the next periodic sync goes on.
+ERROR_QUOTA = "quota"
 
 
 def calendar_error_text(*, code: str, provider: str) -> str:
@@ -58,6 +60,11 @@ def calendar_error_text(*, code: str, provider: str) -> str:
         }
     if name == ERROR_NOT_SET_UP:
         return _("The school has switched %(provider)s off.") % {"provider": label}
+    if name == ERROR_QUOTA:
+        return _(
+            "%(provider)s's daily limit was reached; your calendar will be brought up to date "
+            "later."
+        ) % {"provider": label}
     if name == ERROR_FAILED and count.isdigit():
         return _("Some sessions (%(count)s) could not be written; they will be tried again.") % {
             "count": count

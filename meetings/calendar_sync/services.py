@@ -26,8 +26,8 @@ from typing import Any
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,18 +38,22 @@ from meetings.calendar_sync.events import CalendarNeedsReconnect, CalendarSyncCh
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection, Provider, SyncedEvent
 from meetings.calendar_sync.policy import may_connect_calendar
 from meetings.calendar_sync.providers.base import (
+    AccountInfo,
     CalendarAuthError,
     CalendarError,
     CalendarGrantRevoked,
     CalendarOAuth,
     CalendarProvider,
+    CalendarQuotaExceeded,
     CalendarRateLimited,
     EventBody,
+    TokenGrant,
 )
 from meetings.calendar_sync.selectors import (
     ERROR_FAILED,
     ERROR_NEEDS_RECONNECT,
     ERROR_NOT_SET_UP,
+    ERROR_QUOTA,
     ERROR_REFUSED,
     calendar_app_get,
     calendar_connections_active_ids,
@@ -274,8 +278,11 @@ def calendar_connect_finish(
     ip: str | None = None,
 ) -> CalendarConnection:
     """The provider's callback: check the state, exchange the code, read whose calendar it
-    is, keep the connection (a reconnection updates the same row, and its events), audit, and
-    queue the first whole sync after commit."""
+    is, keep the connection, audit, and queue the first whole sync after commit. Reconnecting
+    the same account and calendar (after `needs_reconnect`) keeps the row and its events.
+    Another account or calendar: what was written with the old grant is removed first, with
+    that grant (its events deleted, the grant revoked at Google), and the rows cleared, so
+    that the sync writes the new calendar from scratch; the new grant is stored only then."""
     _active_person(user)
     _provider_check(provider)
     try:
@@ -299,6 +306,95 @@ def calendar_connect_finish(
         code=code, redirect_uri=calendar_callback_url(slug=tenant.slug, provider=provider)
     )
     account = _provider_for_grant(app, grant.access_token).account()
+    existing = CalendarConnection.objects.filter(user=user, provider=provider).first()
+    if (
+        existing is None
+        or existing.status == CalendarConnection.Status.DISCONNECTING
+        or not _calendar_changed(existing, account)
+    ):
+        return _connection_store(user=user, provider=provider, grant=grant, account=account, ip=ip)
+    # A sync running now is let finish (an unchanged calendar's takes a moment).
+    with _connection_held(existing.pk, wait=RECONNECT_LOCK_WAIT) as held:
+        if not held:
+            raise ValidationError(_("Your calendar is being synced. Try again shortly."))
+        existing.refresh_from_db()
+        if existing.status == CalendarConnection.Status.DISCONNECTING:
+            raise ValidationError(
+                _("Your calendar is still being disconnected. Try again shortly.")
+            )
+        replaced = _old_calendar_clear(existing, account=account)
+        return _connection_store(
+            user=user, provider=provider, grant=grant, account=account, ip=ip, replaced=replaced
+        )
+
+
+# How long a reconnection to another calendar waits for a sync holding the connection.
+RECONNECT_LOCK_WAIT = 10.0
+
+
+def _calendar_changed(connection: CalendarConnection, account: AccountInfo) -> bool:
+    return (
+        # An address not known is taken as another account's: the rows are rewritten
+        # rather than left pointing at a calendar that may not be the new one.
+        _same_address(connection.account_email, account.email) is not True
+        or connection.calendar_id != account.calendar_id[:255]
+    )
+
+
+def _same_address(old: str, new: str) -> bool | None:
+    """Whether two account addresses are the same one (None: the old one is not known)."""
+    if not old.strip():
+        return None
+    return old.strip().casefold() == new.strip()[:254].casefold()
+
+
+def _old_calendar_clear(connection: CalendarConnection, *, account: AccountInfo) -> dict[str, Any]:
+    """Before another account's or calendar's grant replaces this one (the caller holds the
+    connection): delete every event written with the old grant, revoke it when it is another
+    account's (revoking the same account's would revoke the new grant with it), and forget
+    the rows. A grant no longer usable removes nothing: what is left is logged, as a
+    disconnection's is. Returns what was done, for the audit."""
+    report = RemovalReport()
+    left: list[str] | None = None
+    revoked = False
+    if connection.is_usable:
+        left = _events_remove(connection, report)
+        connection.refresh_from_db()
+        if _same_address(connection.account_email, account.email) is False:
+            revoked = _revoke(connection)
+    if left is None:  # no grant, or stopped by a rate limit: nothing more can be done with it
+        left = [_left_name(row) for row in connection.events.filter(removed=False)]
+        report.left = len(left)
+    connection.events.all().delete()
+    if left:
+        logger.warning(
+            "calendar %s (%s, person %s, %s account %s): replaced by another calendar; "
+            "%d events left there %s",
+            connection.pk,
+            tenant_connection().schema_name,
+            connection.user_id,
+            connection.provider,
+            connection.account_email,
+            len(left),
+            left[:50],
+        )
+    return {
+        "previous_account": connection.account_email,
+        "events_deleted": report.deleted,
+        "events_left": report.left,
+        "revoked": revoked,
+    }
+
+
+def _connection_store(
+    *,
+    user: User,
+    provider: str,
+    grant: TokenGrant,
+    account: AccountInfo,
+    ip: str | None,
+    replaced: dict[str, Any] | None = None,
+) -> CalendarConnection:
     now = timezone.now()
     with transaction.atomic():
         connection = (
@@ -323,13 +419,19 @@ def calendar_connect_finish(
         connection.sync_done = connection.sync_total = 0
         connection.account_email = account.email[:254]
         connection.calendar_id = account.calendar_id[:255]
+        if replaced is not None:
+            connection.last_sync_at = None
         connection.save()
+        details: dict[str, Any] = {"provider": provider, "account": connection.account_email}
+        if replaced is not None:
+            SyncedEvent.objects.filter(connection=connection).delete()
+            details["replaced"] = replaced
         audit_record(
             actor=user,
             action="calendar.connection.connected",
             target=connection,
             ip=ip,
-            details={"provider": provider, "account": connection.account_email},
+            details=details,
         )
         _sync_queue(connection)
     return connection
@@ -431,6 +533,7 @@ class RemovalReport:
     left: int = 0
     retry_after: float | None = None  # rate limited: run again after this many seconds
     busy: bool = False  # a sync holds the connection: run again shortly
+    quota: bool = False  # the provider's quota for the day is used up: the periodic job resends
     done: bool = False  # the row is gone
 
 
@@ -448,35 +551,9 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
         if connection is None:
             report.done = True
             return report
-        rows = list(connection.events.filter(removed=False).exclude(remote_id=""))
-        left: list[str] = []
-        try:
-            provider = _provider(connection) if rows else None
-        except CalendarError as exc:  # the app lost its credentials: nothing can be removed
-            logger.warning("calendar %s: events cannot be removed: %s", connection_id, exc)
-            provider, report.left = None, len(rows)
-        for index, row in enumerate(rows if provider is not None else []):
-            assert provider is not None
-            try:
-                provider.event_delete(row.remote_id)
-            except CalendarRateLimited as exc:
-                report.retry_after = exc.retry_after or 60.0
-                return report
-            except CalendarAuthError as exc:
-                # Without a grant nothing more can be removed: the rest stays there.
-                logger.warning("calendar %s: removing events stopped: %s", connection_id, exc)
-                report.left += len(rows) - index
-                left.extend(r.remote_id for r in rows[index:])
-                break
-            except CalendarError as exc:
-                logger.warning("calendar %s: event %s kept: %s", connection_id, row.pk, exc)
-                report.left += 1
-                left.append(row.remote_id)
-                continue
-            row.delete()
-            report.deleted += 1
-        if provider is None:
-            left.extend(r.remote_id for r in rows)
+        left = _events_remove(connection, report)
+        if left is None:
+            return report  # rate limited: a rerun goes on with the events still there
         revoked = _revoke(connection)
         if left or not revoked:
             # The row goes now: what is still there is said here, with what it takes to
@@ -507,6 +584,82 @@ def calendar_disconnect_run(*, connection_id: int) -> RemovalReport:
         connection.delete()
         report.done = True
     return report
+
+
+def _left_name(row: SyncedEvent) -> str:
+    return row.remote_id or f"key:{row.key}"
+
+
+class _KeyFinder:
+    """What rows without a `remote_id` may have made, found by their keys: one key at a time
+    where the provider asks per key (Google), else all of them at the first need (Graph reads
+    pages of events: once for them all, and a failure is not read again for each row)."""
+
+    def __init__(self, provider: CalendarProvider, keys: list[str]):
+        self.provider = provider
+        self.keys = list(dict.fromkeys(keys))
+        self.found: dict[str, list[str]] | None = None
+        self.failed: CalendarError | None = None
+
+    def ids(self, key: str) -> list[str]:
+        if not self.provider.finds_in_one_go:
+            return self.provider.events_find([key]).get(key, [])
+        if self.failed is not None:
+            raise self.failed
+        if self.found is None:
+            try:
+                self.found = self.provider.events_find(self.keys) if self.keys else {}
+            except CalendarRateLimited:
+                raise  # the run stops here; a rerun asks again
+            except CalendarError as exc:
+                self.failed = exc
+                raise
+        return self.found.get(key, [])
+
+
+def _events_remove(connection: CalendarConnection, report: RemovalReport) -> list[str] | None:
+    """Delete every event written to `connection`'s calendar with its grant, each row with
+    its event. A row without a `remote_id` may have made one (a worker died between the write
+    and its record): found by its key first. Returns what is left there (the provider's ids,
+    or "key:<key>"), or None when a rate limit or the day's quota stopped it (`report` says
+    which): a rerun goes on with the rows still there."""
+    rows = list(connection.events.filter(removed=False).order_by("pk"))
+    left: list[str] = []
+    try:
+        provider = _provider(connection) if rows else None
+    except CalendarError as exc:  # the app lost its credentials: nothing can be removed
+        logger.warning("calendar %s: events cannot be removed: %s", connection.pk, exc)
+        report.left = len(rows)
+        return [_left_name(row) for row in rows]
+    if provider is None:
+        return left
+    finder = _KeyFinder(provider, [row.key for row in rows if not row.remote_id])
+    for index, row in enumerate(rows):
+        try:
+            ids = [row.remote_id] if row.remote_id else finder.ids(row.key)
+            for remote_id in ids:
+                provider.event_delete(remote_id)
+        except CalendarQuotaExceeded:
+            report.quota = True
+            return None
+        except CalendarRateLimited as exc:
+            report.retry_after = exc.retry_after or 60.0
+            return None
+        except CalendarAuthError as exc:
+            # Without a grant nothing more can be removed: the rest stays there.
+            logger.warning("calendar %s: removing events stopped: %s", connection.pk, exc)
+            report.left += len(rows) - index
+            left.extend(_left_name(r) for r in rows[index:])
+            break
+        except CalendarError as exc:
+            logger.warning("calendar %s: event %s kept: %s", connection.pk, row.pk, exc)
+            report.left += 1
+            left.append(_left_name(row))
+            continue
+        row.delete()
+        if ids:
+            report.deleted += 1
+    return left
 
 
 def _revoke(connection: CalendarConnection) -> bool:
@@ -637,7 +790,9 @@ class SyncReport:
     calls: int = 0
     retry_after: float | None = None  # rate limited: run again after this many seconds
     busy: bool = False  # another sync holds the connection: run again shortly
-    stopped: str = ""  # "gone" | "not_set_up" | "needs_reconnect" | "auth": nothing more now
+    # "gone" | "not_set_up" | "needs_reconnect" | "auth" | "quota" (the provider's quota for
+    # the day: the next periodic run goes on): nothing more now
+    stopped: str = ""
 
 
 @dataclass
@@ -655,13 +810,24 @@ class _Delete:
 
 
 @contextmanager
-def _connection_held(connection_id: int) -> Iterator[bool]:
+def _connection_held(connection_id: int, *, wait: float = 0) -> Iterator[bool]:
     """The right to write one connection's events (a session-level advisory lock, so that
-    it spans the sync's many short transactions); False if another holds it."""
+    it spans the sync's many short transactions); False if another holds it (after waiting
+    up to `wait` seconds for it)."""
     key = f"{tenant_connection().schema_name}:calendar-connection:{connection_id}"
     with db_connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
-        held = bool(cursor.fetchone()[0])
+        if wait > 0:
+            try:
+                # A savepoint: a lock timeout must not break the caller's transaction.
+                with transaction.atomic():
+                    cursor.execute("SET LOCAL lock_timeout = %s", [f"{int(wait * 1000)}ms"])
+                    cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+                held = True
+            except OperationalError:
+                held = False
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+            held = bool(cursor.fetchone()[0])
     try:
         yield held
     finally:
@@ -797,13 +963,27 @@ def calendar_sync(*, connection_id: int, meeting_ids: list[int] | None = None) -
             )
             return report
         done = report.unchanged
+        finder = (
+            _KeyFinder(
+                provider,
+                [i.row.key for i in items if isinstance(i, _Delete) and not i.row.remote_id],
+            )
+            if provider is not None
+            else None
+        )
         for item in items:
-            assert provider is not None
+            assert provider is not None and finder is not None
             try:
                 if isinstance(item, _Put):
                     _put(provider, rows[item.meeting.pk], item, report)
                 else:
-                    _delete(provider, item, report)
+                    _delete(provider, item, report, finder)
+            except CalendarQuotaExceeded:
+                # The day's quota: nothing more until the next periodic run (retrying every
+                # minute would only spend the morning's quota).
+                logger.warning("calendar %s: the provider's daily quota is used up", connection.pk)
+                report.stopped = "quota"
+                break
             except CalendarRateLimited as exc:
                 report.retry_after = exc.retry_after or 60.0
                 break
@@ -854,16 +1034,14 @@ def _put(provider: CalendarProvider, row: SyncedEvent, item: _Put, report: SyncR
     report.written += 1
 
 
-def _delete(provider: CalendarProvider, item: _Delete, report: SyncReport) -> None:
+def _delete(
+    provider: CalendarProvider, item: _Delete, report: SyncReport, finder: _KeyFinder
+) -> None:
     row = item.row
-    remote_id = row.remote_id
-    if not remote_id and row.last_error and row.meeting is not None:
-        # A create whose answer was lost may have made the event: find it by its key (the
-        # create is idempotent) to delete it.
-        body = _event_body(meeting=row.meeting, key=row.key, join_url="", page_url="")
-        report.calls += 1
-        remote_id = provider.event_put(body, remote_id="").remote_id
-    if remote_id:
+    # A row without a remote id may still have made its event (a create whose answer was
+    # lost, or a worker that died before recording it): found by its key, to delete it.
+    ids = [row.remote_id] if row.remote_id else finder.ids(row.key)
+    for remote_id in ids:
         report.calls += 1
         provider.event_delete(remote_id)
     if item.keep_row:
@@ -899,15 +1077,15 @@ def _progress_end(connection: CalendarConnection, report: SyncReport, *, whole: 
     if report.retry_after is not None or report.stopped in ("needs_reconnect", "gone"):
         return  # still syncing (it goes on later), or already marked and told
     fields: dict[str, Any] = {}
-    if report.stopped == "auth":
-        fields["last_error"] = ERROR_REFUSED
+    if report.stopped in ("auth", "quota"):
+        fields["last_error"] = ERROR_REFUSED if report.stopped == "auth" else ERROR_QUOTA
         if whole:
             fields["sync_started_at"] = None
     elif report.failed:
         fields["last_error"] = f"{ERROR_FAILED}:{report.failed}"
     else:
         fields["last_error"] = ""
-    if whole and report.stopped != "auth":
+    if whole and report.stopped not in ("auth", "quota"):
         fields["last_sync_at"] = timezone.now()
     CalendarConnection.objects.filter(pk=connection.pk).update(**fields)
     if whole:

@@ -6,6 +6,7 @@ against the sandbox's stand-in end to end."""
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -40,6 +41,11 @@ class CalendarRateLimited(CalendarError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class CalendarQuotaExceeded(CalendarRateLimited):
+    """A quota for the day is used up (Google's `quotaExceeded` / `dailyLimitExceeded`):
+    nothing more is written until it resets; waiting a minute does not help."""
 
 
 class CalendarNotFound(CalendarError):
@@ -102,6 +108,8 @@ class CalendarProvider(abc.ABC):
     """One connected calendar. Every method may raise a CalendarError."""
 
     name: ClassVar[str]
+    # `events_find` costs the same for many keys as for one (a listing): ask it once for all.
+    finds_in_one_go: ClassVar[bool] = False
 
     @abc.abstractmethod
     def account(self) -> AccountInfo:
@@ -116,6 +124,13 @@ class CalendarProvider(abc.ABC):
     @abc.abstractmethod
     def event_delete(self, remote_id: str) -> None:
         """Delete the event; one that is already gone is not an error."""
+
+    @abc.abstractmethod
+    def events_find(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """The events made under these keys (ours, `EventBody.key`) and not deleted: key →
+        their ids. For a row without a `remote_id` whose key may have been used (a worker died
+        between the write and its record): what it may have made, to delete it. A key with
+        nothing there is absent."""
 
     @abc.abstractmethod
     def busy(self, *, start: datetime, end: datetime) -> list[Busy]:

@@ -5,12 +5,13 @@ allow), so a create retried after a lost answer meets 409 `duplicate` and become
 the event it made. Google keeps a deleted event as `status: cancelled` under its id for a time
 (an insert with that id is then a 409 too): every write sends `status: confirmed`, so that an
 update of an event the person deleted brings it back. Reference:
-developers.google.com/calendar/api/v3/reference/events (insert, update, delete) and
+developers.google.com/calendar/api/v3/reference/events (insert, update, get, delete) and
 /freebusy/query; errors: developers.google.com/calendar/api/guides/errors."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -124,14 +125,35 @@ class GoogleCalendar(CalendarProvider):
                 # The id is held by an event that can no longer be written: another id,
                 # derived from the one given up on so that a retry finds the same (hex digits
                 # are base32hex), and new for each time the person deletes it.
-                given_up = after or event_id
-                second = event_id[:26] + hashlib.sha256(given_up.encode()).hexdigest()[:10]
+                second = _derived_id(event_id, after or event_id)
                 return self._insert(second, resource, after=None)
         return _written(answer)
 
     def _update(self, event_id: str, resource: dict[str, Any]) -> Written:
         answer = self.client.request("PUT", self._events(event_id), params=NO_MAIL, json=resource)
         return _written(answer)
+
+    def events_find(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        # The event id IS the key (events.get: 200 with the resource, a deleted one as status
+        # "cancelled"; 404 when never made). A key held by a deleted event may have given way
+        # to the id derived from it (`_insert`): that one is asked too.
+        found: dict[str, list[str]] = {}
+        for key in keys:
+            for event_id in (key, _derived_id(key, key)):
+                status = self._status(event_id)
+                if status is not None and status != "cancelled":
+                    found.setdefault(key, []).append(event_id)
+                    break
+                if status is None:
+                    break  # never made: no derived id either
+        return found
+
+    def _status(self, event_id: str) -> str | None:
+        try:
+            answer = self.client.request("GET", self._events(event_id))
+        except CalendarNotFound:
+            return None
+        return str((answer or {}).get("status") or "confirmed")
 
     def event_delete(self, remote_id: str) -> None:
         try:
@@ -173,6 +195,13 @@ class GoogleCalendar(CalendarProvider):
             ]
         except (KeyError, TypeError, ValueError) as exc:
             raise CalendarUnavailable("Google sent free/busy times that are not times.") from exc
+
+
+def _derived_id(event_id: str, given_up: str) -> str:
+    """The id written when `event_id` is held by an event that can no longer be written:
+    derived from the one given up on, so that a retry finds the same (hex digits are
+    base32hex)."""
+    return event_id[:26] + hashlib.sha256(given_up.encode()).hexdigest()[:10]
 
 
 def _unwritable(exc: CalendarNotFound | CalendarRefused) -> bool:

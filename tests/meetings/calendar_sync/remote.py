@@ -7,7 +7,8 @@ Shapes, from Google's reference (developers.google.com/calendar/api/v3/reference
 googleapis/google-api-python-client issues #846 and #210: an insert with an id that exists is
 409 "The requested identifier already exists." (reason "duplicate"); a deleted event stays
 as status "cancelled" and its delete answers 410 "Resource has been deleted"; the rate limit
-is 403 or 429 with reason "rateLimitExceeded"; a revoked grant is 400 {"error":
+is 403 or 429 with reason "rateLimitExceeded", a quota for the day 403 "quotaExceeded"; a
+revoked grant is 400 {"error":
 "invalid_grant"} at the token endpoint."""
 
 from __future__ import annotations
@@ -35,14 +36,32 @@ class Remote:
     # Above the client's longest wait (a quota for the hour): it gives up at once, no sleeping.
     retry_after: int = 120
     lose_next_insert_answer: bool = False  # made, but the answer never arrives
+    quota_exceeded: bool = False  # Google: every API call answers 403 quotaExceeded
     grant_revoked: bool = False  # the token endpoint answers invalid_grant; API calls 401
     refused_titles: set[str] = field(default_factory=set)  # writes of these answer 400
     revoked_tokens: list[str] = field(default_factory=list)
+    # Other accounts (Google): a token issued while `email` named another account writes to
+    # that account's calendar (address → events); the first account's is `events`.
+    calendars: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    token_account: dict[str, str] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def live(self) -> dict[str, dict[str, Any]]:
-        """The events a person sees (Google keeps deleted ones as "cancelled")."""
-        return {k: v for k, v in self.events.items() if v.get("status") != "cancelled"}
+    def __post_init__(self) -> None:
+        self.first_email = self.email
+
+    def live(self, email: str | None = None) -> dict[str, dict[str, Any]]:
+        """The events a person sees (Google keeps deleted ones as "cancelled"): the first
+        account's, or `email`'s."""
+        events = self.events if email in (None, self.first_email) else self.calendars[email]
+        return {k: v for k, v in events.items() if v.get("status") != "cancelled"}
+
+    def store_for(self, request) -> dict[str, dict[str, Any]]:
+        """The calendar a request's bearer token writes to."""
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        email = self.token_account.get(token, self.first_email)
+        if email == self.first_email:
+            return self.events
+        return self.calendars.setdefault(email, {})
 
     def api_calls(self) -> int:
         return len(self.calls)
@@ -109,10 +128,12 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
                 "error_description": "Token has been expired or revoked.",
             }
         n = next(etags)
+        remote.token_account[f"ya29.access-{n}"] = remote.email
+        other = remote.email != remote.first_email
         return {
             "access_token": f"ya29.access-{n}",
             "expires_in": 3599,
-            "refresh_token": "1//refresh-token",
+            "refresh_token": f"1//refresh-{remote.email}" if other else "1//refresh-token",
             "scope": "https://www.googleapis.com/auth/calendar.events openid email",
             "token_type": "Bearer",
             "id_token": "x.y.z",
@@ -131,6 +152,13 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         if remote.grant_revoked:
             context.status_code = 401
             return _error(401, "authError", "Invalid Credentials")
+        if remote.quota_exceeded:
+            # developers.google.com/calendar/api/guides/errors, "403: Calendar usage limits
+            # exceeded" (domain usageLimits), no Retry-After
+            context.status_code = 403
+            error = _error(403, "quotaExceeded", "Calendar usage limits exceeded.")
+            error["error"]["errors"][0]["domain"] = "usageLimits"
+            return error
         if remote.rate_limited and len(remote.calls) >= remote.rate_limit_from:
             remote.rate_limited -= 1
             context.status_code = 429
@@ -142,6 +170,7 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         failed = limited(request, context)
         if failed is not None:
             return failed
+        store = remote.store_for(request)
         match = EVENTS.search(unquote(urlsplit(request.url).path))
         assert match is not None
         event_id = match["id"]
@@ -153,15 +182,15 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         if request.method == "POST":  # events.insert
             body = request.json()
             event_id = body.get("id") or f"auto{next(remote._ids)}"
-            if event_id in remote.events:
+            if event_id in store:
                 context.status_code = 409
                 return _error(409, "duplicate", "The requested identifier already exists.")
-            remote.events[event_id] = _resource(event_id, body, next(etags))
+            store[event_id] = _resource(event_id, body, next(etags))
             if remote.lose_next_insert_answer:
                 remote.lose_next_insert_answer = False
                 raise requests.exceptions.ConnectionError("connection reset by peer")
-            return remote.events[event_id]
-        found = remote.events.get(event_id or "")
+            return store[event_id]
+        found = store.get(event_id or "")
         if request.method == "GET":
             if found is None:
                 context.status_code = 404
@@ -174,8 +203,8 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
             body = request.json()
             merged = body if request.method == "PUT" else {**found, **body}
             merged.setdefault("status", "confirmed")
-            remote.events[event_id] = _resource(event_id, merged, next(etags))
-            return remote.events[event_id]
+            store[event_id] = _resource(event_id, merged, next(etags))
+            return store[event_id]
         if request.method == "DELETE":
             if found is None:
                 context.status_code = 404
@@ -204,7 +233,9 @@ def google_install(mocker, remote: Remote, *, api: str, oauth: str) -> None:
         }
 
     def userinfo(request, context):
-        return {"sub": "1234567890", "email": remote.email, "email_verified": True}
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        email = remote.token_account.get(token, remote.email)
+        return {"sub": f"sub-{email}", "email": email, "email_verified": True}
 
     def freebusy(request, context):
         failed = limited(request, context)
@@ -338,6 +369,8 @@ def microsoft_install(mocker, remote: Remote, *, api: str, login: str) -> None:
                 raise requests.exceptions.ConnectionError("connection reset by peer")
             context.status_code = 201
             return remote.events[event_id]
+        if request.method == "GET" and event_id is None:
+            return events_list(request)
         found = remote.events.get(event_id or "")
         if found is None:
             context.status_code = 404
@@ -353,6 +386,39 @@ def microsoft_install(mocker, remote: Remote, *, api: str, login: str) -> None:
             context.status_code = 204
             return None
         return found
+
+    def events_list(request):
+        # GET /me/events?$select=id,transactionId&$orderby=createdDateTime desc&$top=N
+        # (learn.microsoft.com/graph/api/user-list-events): a page of {"@odata.etag", "id",
+        # and the fields selected; transactionId only when one was set}, newest first, and
+        # "@odata.nextLink" (the same query with $skip) while more remain. A $filter on
+        # transactionId is refused there (ErrorInvalidProperty), so it is here.
+        query = parse_qs(urlsplit(request.url).query)
+        if "transactionid" in (query.get("$filter") or [""])[0].lower():
+            raise AssertionError("Graph refuses $filter on transactionId")
+        assert query.get("$orderby") == ["createdDateTime desc"]
+        top = int((query.get("$top") or ["10"])[0])
+        skip = int((query.get("$skip") or ["0"])[0])
+        newest = list(reversed(remote.events.values()))
+        page = newest[skip : skip + top]
+        body: dict[str, Any] = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/events"
+            "(id,transactionId)",
+            "value": [
+                {
+                    "@odata.etag": event["@odata.etag"],
+                    "id": event["id"],
+                    **({"transactionId": event["transactionId"]} if event["transactionId"] else {}),
+                }
+                for event in page
+            ],
+        }
+        if skip + top < len(newest):
+            body["@odata.nextLink"] = (
+                f"{api}/me/events?%24select=id%2CtransactionId"
+                f"&%24orderby=createdDateTime+desc&%24top={top}&%24skip={skip + top}"
+            )
+        return body
 
     def me(request, context):
         failed = limited(request, context)

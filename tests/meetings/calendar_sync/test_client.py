@@ -13,6 +13,7 @@ from django.conf import settings
 
 from meetings.calendar_sync.client import CalendarClient
 from meetings.calendar_sync.providers.base import (
+    CalendarQuotaExceeded,
     CalendarRateLimited,
     CalendarRefused,
     CalendarUnavailable,
@@ -174,9 +175,11 @@ def test_google_daily_quota_is_not_retried(requests_mock):
         },
     )
 
-    with pytest.raises(CalendarRateLimited):
+    # a quota for the day: not a rate limit to wait out (the sync stops until the periodic run)
+    with pytest.raises(CalendarQuotaExceeded) as raised:
         google.request("GET", "/x")
     assert requests_mock.call_count == 1
+    assert isinstance(raised.value, CalendarRateLimited) and raised.value.retry_after is None
 
 
 def test_the_other_ends_words_are_logged_redacted_never_raised(requests_mock, caplog):

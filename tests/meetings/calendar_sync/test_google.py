@@ -6,6 +6,7 @@ answering at Google's own addresses with Google's shapes:
   developers.google.com/calendar/api/guides/errors
 - userinfo: the OpenID Connect userinfo endpoint of accounts.google.com's discovery document."""
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -362,3 +363,27 @@ def test_an_id_held_by_an_unwritable_deleted_event_gives_way_to_a_derived_one(
         "0123456789abcdefghijklmnopqrstuv"
     )
     assert inserted == [KEY, written.remote_id, KEY, written.remote_id]
+
+
+def test_events_find_gets_each_key_and_skips_the_deleted_and_the_never_made(
+    calendars, requests_mock
+):
+    # given: events.get by our id (the event id IS the key): one made, one never made (404),
+    # one deleted there (kept as "cancelled") whose derived id was never written either, and
+    # one deleted whose id gave way to the derived one (`_insert`)
+    made, never, deleted, moved = (c * 26 for c in "abcd")
+
+    def derived(key):  # the id written when the key's is held by a deleted event
+        return key + hashlib.sha256(key.encode()).hexdigest()[:10]
+
+    requests_mock.get(f"{EVENTS}/{made}", json=google_event(made))
+    for event_id in (never, derived(deleted)):
+        requests_mock.get(f"{EVENTS}/{event_id}", json=NOT_FOUND, status_code=404)
+    requests_mock.get(f"{EVENTS}/{deleted}", json=google_event(deleted, status="cancelled"))
+    requests_mock.get(f"{EVENTS}/{moved}", json=google_event(moved, status="cancelled"))
+    requests_mock.get(f"{EVENTS}/{derived(moved)}", json=google_event(derived(moved)))
+
+    found = _provider(calendars).events_find([made, never, deleted, moved])
+
+    assert found == {made: [made], moved: [derived(moved)]}
+    assert {r.method for r in requests_mock.request_history} == {"GET"}

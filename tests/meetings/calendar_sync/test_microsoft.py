@@ -8,6 +8,7 @@ identity platform's own addresses with their shapes:
   throttling: learn.microsoft.com/graph/throttling (429 with Retry-After)."""
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django_tenants.utils import schema_context
@@ -307,3 +308,45 @@ def test_an_unknown_timezone_is_written_in_utc_at_the_same_instant(calendars, re
         "dateTime": "2026-03-02T03:00:00",
         "timeZone": "UTC",
     }
+
+
+def test_events_find_reads_the_newest_events_pages_and_matches_transaction_ids(
+    calendars, requests_mock
+):
+    # given: GET /me/events with $select=id,transactionId, newest first
+    # (learn.microsoft.com/graph/api/user-list-events; Graph refuses a $filter on
+    # transactionId with ErrorInvalidProperty, so the ids are matched here), two pages
+    other = "0123456789abcdefghijklmnoz"
+    pages = {
+        "0": {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('cd20')/events"
+            "(id,transactionId)",
+            "value": [
+                {"@odata.etag": ETAG, "id": "AAMk-person-own"},  # none set: none returned
+                {"@odata.etag": ETAG, "id": "AAMk-made-again", "transactionId": f"{KEY}-0a1b2c"},
+            ],
+            "@odata.nextLink": f"{GRAPH}/me/events?%24select=id%2CtransactionId"
+            "&%24orderby=createdDateTime+desc&%24top=100&%24skip=100",
+        },
+        "100": {
+            "value": [
+                {"@odata.etag": ETAG, "id": REMOTE, "transactionId": KEY},
+                {"@odata.etag": ETAG, "id": "AAMk-other", "transactionId": "someone-elses"},
+            ]
+        },
+    }
+
+    def listing(request, context):
+        query = parse_qs(urlsplit(request.url).query)
+        assert "$filter" not in query
+        return pages[query.get("$skip", ["0"])[0]]
+
+    requests_mock.get(f"{GRAPH}/me/events", json=listing)
+
+    found = _provider(calendars).events_find([KEY, other])
+
+    assert found == {KEY: ["AAMk-made-again", REMOTE]}
+    query = parse_qs(urlsplit(requests_mock.request_history[0].url).query)
+    assert query["$select"] == ["id,transactionId"]
+    assert query["$orderby"] == ["createdDateTime desc"]
+    assert requests_mock.call_count == 2

@@ -397,3 +397,60 @@ def test_an_actor_message_acts_in_its_own_school_only(alpha, beta, google):
 
     # then: beta has no such connection; alpha's calendar is untouched
     assert report.stopped == "gone" and google.api_calls() == 0
+
+
+def test_a_daily_quota_stops_the_sync_until_the_periodic_run(alpha, google, gql_student):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 3)
+        connection = connection_make(alpha.users["student"])
+        CalendarConnection.objects.filter(pk=connection.pk).update(sync_started_at=timezone.now())
+        # given: Google's quota for the day is used up (403 quotaExceeded, no Retry-After)
+        google.quota_exceeded = True
+
+        # when: the actor runs
+        with mock.patch.object(actors.calendar_sync_connection, "send_with_options") as again:
+            actors.calendar_sync_connection.fn(connection.pk)
+        connection.refresh_from_db()
+        calls = google.api_calls()
+        shown = gql_student()["connections"][0]
+
+        # then: no message comes back a minute later; the person is told why
+        again.assert_not_called()
+        assert calls == 1
+        assert connection.last_error == "quota" and connection.sync_started_at is None
+        assert shown["syncing"] is False
+        assert shown["lastError"].startswith("Google Calendar's daily limit was reached")
+
+        # and: the next periodic run, the quota renewed, writes everything
+        google.quota_exceeded = False
+        with mock.patch.object(actors.calendar_sync_connection, "send") as send:
+            actors.calendar_sync_all.fn()
+        send.assert_called_once_with(connection.pk)
+        report = _sync(connection)
+        connection.refresh_from_db()
+    assert report.written == 3 and len(google.live()) == 3
+    assert connection.last_error == "" and connection.last_sync_at is not None
+
+
+def test_a_daily_quota_leaves_a_removal_to_the_periodic_run(alpha, google):
+    with schema_context(alpha.schema):
+        sessions_make(alpha, 2)
+        student = alpha.users["student"]
+        connection = connection_make(student)
+        _sync(connection)
+        services.calendar_disconnect(user=student, provider="google")
+        google.quota_exceeded = True
+
+        with mock.patch.object(actors.calendar_disconnect_run, "send_with_options") as again:
+            actors.calendar_disconnect_run.fn(connection.pk)
+        again.assert_not_called()
+        still = CalendarConnection.objects.get(pk=connection.pk).status
+
+        # the periodic run sends the removal again; with the quota renewed it finishes
+        google.quota_exceeded = False
+        with mock.patch.object(actors.calendar_disconnect_run, "send") as send:
+            services.calendar_removals_resend()
+        send.assert_called_once_with(connection.pk)
+        report = services.calendar_disconnect_run(connection_id=connection.pk)
+    assert still == CalendarConnection.Status.DISCONNECTING
+    assert report.done and google.live() == {}
