@@ -311,35 +311,60 @@ def test_migrate_job_is_a_hook_after_what_it_reads(rendered):
                 assert (kind, source_name) not in by_name
                 continue
             source = by_name[(kind, source_name)]
-            # and on rollback, so that a rollback restores the configuration it returns to
-            assert hook_phases(source) == {"pre-install", "pre-upgrade", "pre-rollback"}
+            assert hook_phases(source) >= {"pre-install", "pre-upgrade"}
             assert hook_weight(source) < hook_weight(job)
-            # kept after the hook: web, worker and scheduler read it too
             policy = source["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
-            assert "hook-succeeded" not in policy
+            if kind == "ConfigMap":
+                # kept after the hook: web, worker and scheduler read it too; and on rollback,
+                # so that a rollback restores the configuration it returns to
+                assert "pre-rollback" in hook_phases(source)
+                assert "hook-succeeded" not in policy
+            else:
+                # the Secret's hook copy: gone once the migration succeeded
+                assert set(policy.split(",")) == {"before-hook-creation", "hook-succeeded"}
 
 
 def test_every_pod_reads_the_same_config_and_secret(rendered):
     for name, docs in rendered.items():
         expected_secret = "liveroll-env" if name != "defaults" else f"{RELEASE}-liveroll"
-        for _, template in pod_templates(docs):
+        for workload, template in pod_templates(docs):
+            secret = expected_secret
+            if component_of(workload) == "migrate" and name == "defaults":
+                secret = f"{RELEASE}-liveroll-migrate"  # the hook copy, same data
             assert sorted(env_sources(template)) == [
                 ("ConfigMap", f"{RELEASE}-liveroll-config"),
-                ("Secret", expected_secret),
+                ("Secret", secret),
             ]
 
 
+def test_the_secret_is_a_release_resource_and_its_hook_copy_has_the_same_data(rendered):
+    secrets = {s["metadata"]["name"]: s for s in of_kind(rendered["defaults"], "Secret")}
+    assert set(secrets) == {f"{RELEASE}-liveroll", f"{RELEASE}-liveroll-migrate"}
+    release_secret = secrets[f"{RELEASE}-liveroll"]
+    # not a hook: `helm uninstall` deletes it, an upgrade patches it rather than recreating it
+    assert "helm.sh/hook" not in (release_secret["metadata"].get("annotations") or {})
+    copy_ = secrets[f"{RELEASE}-liveroll-migrate"]
+    assert hook_phases(copy_) == {"pre-install", "pre-upgrade"}
+    assert copy_["stringData"] == release_secret["stringData"]
+
+
 def test_existing_secret_suppresses_the_charts_secret(rendered):
-    assert [s["metadata"]["name"] for s in of_kind(rendered["defaults"], "Secret")] == [
-        f"{RELEASE}-liveroll"
-    ]
     assert of_kind(rendered["existing_secret_tls_no_autoscaling"], "Secret") == []
+
+
+def release_secret(docs: list[dict]) -> dict:
+    (secret,) = [
+        s
+        for s in of_kind(docs, "Secret")
+        if "helm.sh/hook" not in s["metadata"].get("annotations", {})
+    ]
+    return secret
 
 
 def test_config_map_and_secret_hold_the_platform_environment(rendered):
     docs = rendered["defaults"]
     (config_map,) = of_kind(docs, "ConfigMap")
-    (secret,) = of_kind(docs, "Secret")
+    secret = release_secret(docs)
     config = config_map["data"]
     assert all(isinstance(v, str) for v in config.values())
     assert config["LIVEROLL_BASE_DOMAIN"] == "example.com"
@@ -373,7 +398,7 @@ def test_smtp_settings_in_the_config_map_and_its_password_in_the_secret(chart):
         ),
     )
     (config_map,) = of_kind(docs, "ConfigMap")
-    (secret,) = of_kind(docs, "Secret")
+    secret = release_secret(docs)
     config = config_map["data"]
     assert config["EMAIL_HOST"] == "smtp.example.net" and config["EMAIL_PORT"] == "587"
     assert config["EMAIL_USE_TLS"] == "1" and config["EMAIL_USE_SSL"] == "0"
@@ -394,6 +419,6 @@ def test_chart_covers_every_variable_of_env_example(chart):
         merged(DEFAULTS, {"secrets": {"ipHashKey": "separate", "emailHostPassword": "smtp"}}),
     )
     (config_map,) = of_kind(docs, "ConfigMap")
-    (secret,) = of_kind(docs, "Secret")
+    secret = release_secret(docs)
     covered = set(config_map["data"]) | set(secret["stringData"])
     assert names - set_by_image - not_in_production - covered == set()

@@ -60,13 +60,37 @@ app.kubernetes.io/part-of: liveroll
 {{- end }}
 {{- end }}
 
+{{/* The Secret the migrate hook Job reads: existingSecret, else the chart's hook copy. */}}
+{{- define "liveroll.migrateSecretName" -}}
+{{- if .Values.existingSecret }}
+{{- .Values.existingSecret }}
+{{- else }}
+{{- include "liveroll.componentName" (list . "migrate") }}
+{{- end }}
+{{- end }}
+
+{{/* Data of the chart's Secret and of its migrate hook copy. */}}
+{{- define "liveroll.secretData" -}}
+{{- $s := .Values.secrets -}}
+DJANGO_SECRET_KEY: {{ required "secrets.djangoSecretKey is required (or set existingSecret)" $s.djangoSecretKey | quote }}
+LIVEROLL_ENCRYPTION_KEYS: {{ required "secrets.encryptionKeys is required (or set existingSecret)" $s.encryptionKeys | quote }}
+DATABASE_URL: {{ required "secrets.databaseUrl is required (or set existingSecret)" $s.databaseUrl | quote }}
+REDIS_URL: {{ required "secrets.redisUrl is required (or set existingSecret)" $s.redisUrl | quote }}
+{{- with $s.ipHashKey }}
+LIVEROLL_IP_HASH_KEY: {{ . | quote }}
+{{- end }}
+{{- with $s.emailHostPassword }}
+EMAIL_HOST_PASSWORD: {{ . | quote }}
+{{- end }}
+{{- end }}
+
 {{/*
 Checksum of the configuration every pod reads (ConfigMap, chart Secret or the name of the
 existing one), so that pods roll when it changes.
 */}}
 {{- define "liveroll.configChecksum" -}}
 {{- $config := include (print .Template.BasePath "/hooks/configmap.yaml") . -}}
-{{- $secret := include (print .Template.BasePath "/hooks/secret.yaml") . -}}
+{{- $secret := include (print .Template.BasePath "/secret.yaml") . -}}
 {{- printf "%s\n---\n%s\n---\nexistingSecret=%s" $config $secret .Values.existingSecret | sha256sum }}
 {{- end }}
 
@@ -107,18 +131,29 @@ volumes:
 The parts every container shares: image, environment, security context, /tmp.
 */}}
 {{- define "liveroll.containerCommon" -}}
+{{- include "liveroll.containerCommonReading" (list . (include "liveroll.secretName" .)) }}
+{{- end }}
+
+{{/*
+The same, reading the environment from the named Secret (the migrate Job reads its copy).
+Usage: include "liveroll.containerCommonReading" (list . "secret-name")
+*/}}
+{{- define "liveroll.containerCommonReading" -}}
+{{- $secretName := index . 1 -}}
+{{- with index . 0 -}}
 image: {{ include "liveroll.image" . | quote }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
 envFrom:
   - configMapRef:
       name: {{ include "liveroll.configMapName" . }}
   - secretRef:
-      name: {{ include "liveroll.secretName" . }}
+      name: {{ $secretName }}
 securityContext:
   {{- toYaml .Values.securityContext | nindent 2 }}
 volumeMounts:
   - name: tmp
     mountPath: /tmp
+{{- end }}
 {{- end }}
 
 {{/*
