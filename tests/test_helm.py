@@ -114,6 +114,8 @@ def test_schema_accepts_scenarios_and_rejects_typos_and_bad_values(chart):
         {"baseDomain": "https://example.com"},
         {"config": {"publicUrlScheme": "ftp"}},
         {"image": {"pullPolicy": "Sometimes"}},
+        {"serviceAccount": {"nmae": "app"}},
+        {"serviceAccountName": "app"},  # replaced by serviceAccount.name
     ):
         with pytest.raises(helm.HelmValuesError):
             chart.validate_schema(merged(DEFAULTS, bad))
@@ -422,3 +424,48 @@ def test_chart_covers_every_variable_of_env_example(chart):
     secret = release_secret(docs)
     covered = set(config_map["data"]) | set(secret["stringData"])
     assert names - set_by_image - not_in_production - covered == set()
+
+
+# ---- service account ---------------------------------------------------------------------------
+
+
+def test_every_pod_runs_as_the_charts_service_account_without_a_token(manifests):
+    accounts = {a["metadata"]["name"]: a for a in of_kind(manifests, "ServiceAccount")}
+    assert set(accounts) == {f"{RELEASE}-liveroll", f"{RELEASE}-liveroll-migrate"}
+    release_account = accounts[f"{RELEASE}-liveroll"]
+    assert "helm.sh/hook" not in (release_account["metadata"].get("annotations") or {})
+    # the migrate Job's copy: exists before the Job on the first install, gone once it succeeded
+    migrate_account = accounts[f"{RELEASE}-liveroll-migrate"]
+    assert hook_phases(migrate_account) == {"pre-install", "pre-upgrade"}
+    assert hook_weight(migrate_account) < hook_weight(one(manifests, "Job", "migrate"))
+    policy = migrate_account["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
+    assert set(policy.split(",")) == {"before-hook-creation", "hook-succeeded"}
+    for account in accounts.values():
+        assert account["automountServiceAccountToken"] is False
+    for workload, template in pod_templates(manifests):
+        spec = template["spec"]
+        expected = f"{RELEASE}-liveroll" + (
+            "-migrate" if component_of(workload) == "migrate" else ""
+        )
+        assert spec["serviceAccountName"] == expected
+        assert spec["automountServiceAccountToken"] is False
+
+
+def test_service_account_name_annotations_or_an_existing_one(chart):
+    annotations = {"iam.gke.io/gcp-service-account": "liveroll@project.iam.gserviceaccount.com"}
+    docs = render(
+        chart, merged(DEFAULTS, {"serviceAccount": {"name": "app", "annotations": annotations}})
+    )
+    accounts = {a["metadata"]["name"]: a for a in of_kind(docs, "ServiceAccount")}
+    assert set(accounts) == {"app", "app-migrate"}
+    for account in accounts.values():
+        assert annotations.items() <= account["metadata"]["annotations"].items()
+    for doc in docs:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+
+    # not created: every pod (migrate included) runs as the named, existing one, or the default
+    existing = render(chart, merged(DEFAULTS, {"serviceAccount": {"create": False, "name": "ops"}}))
+    assert of_kind(existing, "ServiceAccount") == []
+    assert {t["spec"]["serviceAccountName"] for _, t in pod_templates(existing)} == {"ops"}
+    default = render(chart, merged(DEFAULTS, {"serviceAccount": {"create": False}}))
+    assert not [t for _, t in pod_templates(default) if "serviceAccountName" in t["spec"]]

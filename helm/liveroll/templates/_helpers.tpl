@@ -60,6 +60,24 @@ app.kubernetes.io/part-of: liveroll
 {{- end }}
 {{- end }}
 
+{{/* The ServiceAccount pods run as; "" means the namespace's default. */}}
+{{- define "liveroll.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "liveroll.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The ServiceAccount the migrate hook Job runs as: the hook copy when the chart creates one. */}}
+{{- define "liveroll.migrateServiceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- printf "%s-migrate" (include "liveroll.serviceAccountName" .) | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret the migrate hook Job reads: existingSecret, else the chart's hook copy. */}}
 {{- define "liveroll.migrateSecretName" -}}
 {{- if .Values.existingSecret }}
@@ -98,14 +116,24 @@ existing one), so that pods roll when it changes.
 The parts every pod template shares. Usage: include "liveroll.podSpecCommon" .
 */}}
 {{- define "liveroll.podSpecCommon" -}}
+{{- include "liveroll.podSpecCommonAs" (list . (include "liveroll.serviceAccountName" .)) }}
+{{- end }}
+
+{{/*
+The same, running as the named ServiceAccount (the migrate Job runs as its hook copy).
+Usage: include "liveroll.podSpecCommonAs" (list . "account-name")
+*/}}
+{{- define "liveroll.podSpecCommonAs" -}}
+{{- $serviceAccountName := index . 1 -}}
+{{- with index . 0 -}}
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- if .Values.serviceAccountName }}
-serviceAccountName: {{ .Values.serviceAccountName }}
+{{- if $serviceAccountName }}
+serviceAccountName: {{ $serviceAccountName }}
 {{- end }}
-automountServiceAccountToken: false
+automountServiceAccountToken: {{ .Values.serviceAccount.automountToken }}
 enableServiceLinks: false
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
@@ -125,6 +153,7 @@ volumes:
   - name: tmp
     emptyDir:
       sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- end }}
 {{- end }}
 
 {{/*
