@@ -28,8 +28,9 @@ EXISTING_SECRET = {
     "ingress": {"tls": {"enabled": True, "secretName": "liveroll-wildcard-tls"}},
     "web": {"autoscaling": {"enabled": False}},
     "worker": {"autoscaling": {"enabled": False}},
+    "networkPolicy": {"enabled": True},
 }
-SCENARIOS = {"defaults": DEFAULTS, "existing_secret_tls_no_autoscaling": EXISTING_SECRET}
+SCENARIOS = {"defaults": DEFAULTS, "existing_secret_tls_no_autoscaling_policies": EXISTING_SECRET}
 
 
 def merged(base: dict, override: dict) -> dict:
@@ -115,6 +116,8 @@ def test_schema_accepts_scenarios_and_rejects_typos_and_bad_values(chart):
         {"config": {"publicUrlScheme": "ftp"}},
         {"image": {"pullPolicy": "Sometimes"}},
         {"serviceAccount": {"nmae": "app"}},
+        {"networkPolicy": {"redis": {"port": 0}}},
+        {"networkPolicy": {"ingressFrom": [{"namespace": "ingress-nginx"}]}},
         {"serviceAccountName": "app"},  # replaced by serviceAccount.name
     ):
         with pytest.raises(helm.HelmValuesError):
@@ -351,7 +354,7 @@ def test_the_secret_is_a_release_resource_and_its_hook_copy_has_the_same_data(re
 
 
 def test_existing_secret_suppresses_the_charts_secret(rendered):
-    assert of_kind(rendered["existing_secret_tls_no_autoscaling"], "Secret") == []
+    assert of_kind(rendered["existing_secret_tls_no_autoscaling_policies"], "Secret") == []
 
 
 def release_secret(docs: list[dict]) -> dict:
@@ -469,3 +472,92 @@ def test_service_account_name_annotations_or_an_existing_one(chart):
     assert {t["spec"]["serviceAccountName"] for _, t in pod_templates(existing)} == {"ops"}
     default = render(chart, merged(DEFAULTS, {"serviceAccount": {"create": False}}))
     assert not [t for _, t in pod_templates(default) if "serviceAccountName" in t["spec"]]
+
+
+# ---- network policies ------------------------------------------------------------------------
+
+
+def egress_ports(policy: dict) -> set[tuple[str, int]]:
+    return {(p["protocol"], p["port"]) for rule in policy["spec"]["egress"] for p in rule["ports"]}
+
+
+def test_network_policies_are_off_by_default(rendered):
+    assert of_kind(rendered["defaults"], "NetworkPolicy") == []
+
+
+def test_network_policies_allow_each_role_only_what_it_needs(rendered):
+    docs = rendered["existing_secret_tls_no_autoscaling_policies"]
+    policies = {component_of(p): p for p in of_kind(docs, "NetworkPolicy")}
+    assert set(policies) == ROLES
+    for component, policy in policies.items():
+        deployment = one(docs, "Deployment", component)
+        assert (
+            policy["spec"]["podSelector"]["matchLabels"]
+            == deployment["spec"]["selector"]["matchLabels"]
+        )
+        assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    base = {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 6379)}
+    outside = {("TCP", 443), ("TCP", 25)}  # HTTPS (Zoom, calendars) and config.emailPort
+    assert egress_ports(policies["web"]) == base | outside
+    assert egress_ports(policies["worker"]) == base | outside
+    # the scheduler only sends messages: Redis, and PostgreSQL for the tenants it fans out to
+    assert egress_ports(policies["scheduler"]) == base
+    assert policies["worker"]["spec"]["ingress"] == []
+    assert policies["scheduler"]["spec"]["ingress"] == []
+    # HTTPS goes to public addresses only: not the cluster's, nor the cloud metadata address
+    (https,) = [r for r in policies["web"]["spec"]["egress"] if r["ports"][0]["port"] == 443]
+    excluded = {c for peer in https["to"] for c in peer["ipBlock"].get("except", [])}
+    assert {"10.0.0.0/8", "169.254.0.0/16"} <= excluded
+
+    web_port = one(docs, "Deployment", "web")["spec"]["template"]["spec"]["containers"][0]["ports"][
+        0
+    ]["containerPort"]
+    sources = []
+    for rule in policies["web"]["spec"]["ingress"]:
+        assert rule["ports"] == [{"protocol": "TCP", "port": web_port}]
+        sources.extend(rule["from"])
+    controller = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    }
+    assert controller in sources
+    test_pod = {
+        "app.kubernetes.io/name": "liveroll",
+        "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "test",
+    }
+    assert {"podSelector": {"matchLabels": test_pod}} in sources
+
+
+def selector_of(doc: dict) -> dict:
+    labels = doc["metadata"]["labels"]
+    keys = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component")
+    return {k: labels[k] for k in keys}
+
+
+def test_network_policy_ports_and_peers_come_from_values(chart):
+    database = [{"ipBlock": {"cidr": "10.0.5.7/32"}}]
+    redis = [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "redis"}}}]
+    values = merged(
+        DEFAULTS,
+        {
+            "config": {"emailPort": 587},
+            "networkPolicy": {
+                "enabled": True,
+                "ingressFrom": [],
+                "postgresql": {"port": 6432, "to": database},
+                "redis": {"port": 6380, "to": redis},
+                "external": {"ports": [443, 8443]},
+            },
+        },
+    )
+    docs = render(chart, values)
+    policies = {component_of(p): p for p in of_kind(docs, "NetworkPolicy")}
+    for policy in policies.values():
+        kubernetes_validate.validate(policy, KUBE_VERSION, strict=True)
+        by_port = {r["ports"][0]["port"]: r for r in policy["spec"]["egress"]}
+        assert by_port[6432]["to"] == database
+        assert by_port[6380]["to"] == redis
+    assert egress_ports(policies["worker"]) >= {("TCP", 587), ("TCP", 8443)}
+    assert ("TCP", 587) not in egress_ports(policies["scheduler"])
+    # no ingress sources listed: the controller rule accepts any source on the web port
+    assert "from" not in policies["web"]["spec"]["ingress"][0]

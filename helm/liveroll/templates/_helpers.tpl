@@ -239,3 +239,93 @@ spec:
       {{- include "liveroll.selectorLabels" (list $ctx $component) | nindent 6 }}
 {{- end }}
 {{- end }}
+
+{{/*
+NetworkPolicy of one component, when networkPolicy.enabled. Ingress: the web pods' port, from
+networkPolicy.ingressFrom and from the chart's `helm test` pod; nothing for the others. Egress:
+DNS, PostgreSQL and Redis for all (the scheduler reads the tenants from PostgreSQL to fan jobs
+out per tenant, and claims job slots in Redis); HTTPS to the outside (Zoom, calendar providers,
+the recording summariser) and SMTP for web and worker only.
+Usage: include "liveroll.networkPolicy" (list . "web")
+*/}}
+{{- define "liveroll.networkPolicy" -}}
+{{- $ctx := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $np := $ctx.Values.networkPolicy -}}
+{{- if $np.enabled -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "liveroll.componentName" (list $ctx $component) }}
+  labels:
+    {{- include "liveroll.labels" (list $ctx $component) | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "liveroll.selectorLabels" (list $ctx $component) | nindent 6 }}
+  policyTypes: ["Ingress", "Egress"]
+  {{- if eq $component "web" }}
+  ingress:
+    # the ingress controller (networkPolicy.ingressFrom; none listed: from anywhere)
+    - ports:
+        - protocol: TCP
+          port: {{ $ctx.Values.web.port }}
+      {{- with $np.ingressFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    # the `helm test` pod (templates/tests/)
+    - ports:
+        - protocol: TCP
+          port: {{ $ctx.Values.web.port }}
+      from:
+        - podSelector:
+            matchLabels:
+              {{- include "liveroll.selectorLabels" (list $ctx "test") | nindent 14 }}
+  {{- else }}
+  ingress: []
+  {{- end }}
+  egress:
+    - ports:
+        - protocol: UDP
+          port: {{ $np.dns.port }}
+        - protocol: TCP
+          port: {{ $np.dns.port }}
+      {{- with $np.dns.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    - ports:
+        - protocol: TCP
+          port: {{ $np.postgresql.port }}
+      {{- with $np.postgresql.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    - ports:
+        - protocol: TCP
+          port: {{ $np.redis.port }}
+      {{- with $np.redis.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- if ne $component "scheduler" }}
+    - ports:
+        {{- range $np.external.ports }}
+        - protocol: TCP
+          port: {{ . }}
+        {{- end }}
+      {{- with $np.external.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    - ports:
+        - protocol: TCP
+          port: {{ $ctx.Values.config.emailPort }}
+      {{- with $np.smtp.to }}
+      to:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}
