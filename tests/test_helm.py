@@ -4,7 +4,11 @@ offline), and every rendered manifest validated against the Kubernetes 1.30 sche
 (`kubernetes-validate`, strict: unknown fields fail). Skipped where those are not installed."""
 
 import copy
+import http.server
 import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -131,7 +135,16 @@ def test_required_secrets_are_named_when_missing(chart):
 
 def test_every_manifest_is_valid_kubernetes(manifests):
     kinds = {d["kind"] for d in manifests}
-    assert {"Deployment", "Service", "Ingress", "PodDisruptionBudget", "Job", "ConfigMap"} <= kinds
+    assert {
+        "Deployment",
+        "Service",
+        "Ingress",
+        "PodDisruptionBudget",
+        "Job",
+        "ConfigMap",
+        "ServiceAccount",
+        "Pod",
+    } <= kinds
     for doc in manifests:
         try:
             kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
@@ -520,12 +533,8 @@ def test_network_policies_allow_each_role_only_what_it_needs(rendered):
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
     }
     assert controller in sources
-    test_pod = {
-        "app.kubernetes.io/name": "liveroll",
-        "app.kubernetes.io/instance": RELEASE,
-        "app.kubernetes.io/component": "test",
-    }
-    assert {"podSelector": {"matchLabels": test_pod}} in sources
+    (test_pod,) = of_kind(docs, "Pod")
+    assert {"podSelector": {"matchLabels": selector_of(test_pod)}} in sources
 
 
 def selector_of(doc: dict) -> dict:
@@ -561,3 +570,89 @@ def test_network_policy_ports_and_peers_come_from_values(chart):
     assert ("TCP", 587) not in egress_ports(policies["scheduler"])
     # no ingress sources listed: the controller rule accepts any source on the web port
     assert "from" not in policies["web"]["spec"]["ingress"][0]
+
+
+# ---- helm test ---------------------------------------------------------------------------------
+
+
+def test_helm_test_pod_gets_readyz_through_the_web_service_with_the_probes_host(manifests):
+    (pod,) = of_kind(manifests, "Pod")
+    assert hook_phases(pod) == {"test"}
+    assert component_of(pod) == "test"
+    spec = pod["spec"]
+    assert spec["restartPolicy"] == "Never"
+    assert spec["serviceAccountName"] == f"{RELEASE}-liveroll"
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["runAsUser"] == 10001
+    (container,) = spec["containers"]
+    web = one(manifests, "Deployment", "web")
+    assert container["image"] == web["spec"]["template"]["spec"]["containers"][0]["image"]
+    security = container["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert container["resources"]["requests"]["cpu"]
+    assert container["resources"]["limits"]["memory"]
+    assert "envFrom" not in container  # it needs no secret
+    service = one(manifests, "Service", "web")
+    url, host = container["args"][3:5]
+    assert (
+        url == f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/readyz"
+    )
+    probes_host = container_probe_host(web)
+    assert host == probes_host == "localhost"
+
+
+def container_probe_host(deployment: dict) -> str:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    (header,) = container["readinessProbe"]["httpGet"]["httpHeaders"]
+    return header["value"]
+
+
+class _Readyz(http.server.BaseHTTPRequestHandler):
+    status = 200
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self):  # noqa: N802 - the http.server API
+        type(self).seen.append((self.path, self.headers["Host"]))
+        self.send_response(type(self).status)
+        self.end_headers()
+        self.wfile.write(b"ok" if type(self).status == 200 else b"redis: unavailable")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_helm_test_pod_script_passes_on_200_and_fails_otherwise(rendered):
+    """The pod's own command, run here against a stand-in for the web Service."""
+    (pod,) = of_kind(rendered["defaults"], "Pod")
+    (container,) = pod["spec"]["containers"]
+    assert container["args"][:2] == ["python", "-c"]
+    script, _, host, timeout = container["args"][2:]
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Readyz)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/readyz"
+        results = {}
+        for status in (200, 503):
+            _Readyz.status = status
+            results[status] = subprocess.run(
+                [sys.executable, "-c", script, url, host, timeout],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert results[200].returncode == 0, results[200].stderr
+    assert results[503].returncode == 1
+    assert "503 redis: unavailable" in results[503].stdout
+    assert _Readyz.seen == [("/readyz", "localhost"), ("/readyz", "localhost")]
+
+
+def test_helm_test_pod_can_be_left_out(chart):
+    docs = render(chart, merged(DEFAULTS, {"helmTest": {"enabled": False}}))
+    assert of_kind(docs, "Pod") == []
