@@ -331,58 +331,58 @@ def test_migrate_job_is_a_hook_after_what_it_reads(rendered):
             source = by_name[(kind, source_name)]
             assert hook_phases(source) >= {"pre-install", "pre-upgrade"}
             assert hook_weight(source) < hook_weight(job)
+            # a hook copy of the release's ConfigMap or Secret: gone once the migration succeeded
             policy = source["metadata"]["annotations"]["helm.sh/hook-delete-policy"]
-            if kind == "ConfigMap":
-                # kept after the hook: web, worker and scheduler read it too; and on rollback,
-                # so that a rollback restores the configuration it returns to
-                assert "pre-rollback" in hook_phases(source)
-                assert "hook-succeeded" not in policy
-            else:
-                # the Secret's hook copy: gone once the migration succeeded
-                assert set(policy.split(",")) == {"before-hook-creation", "hook-succeeded"}
+            assert set(policy.split(",")) == {"before-hook-creation", "hook-succeeded"}
 
 
 def test_every_pod_reads_the_same_config_and_secret(rendered):
     for name, docs in rendered.items():
         expected_secret = "liveroll-env" if name != "defaults" else f"{RELEASE}-liveroll"
         for workload, template in pod_templates(docs):
-            secret = expected_secret
-            if component_of(workload) == "migrate" and name == "defaults":
-                secret = f"{RELEASE}-liveroll-migrate"  # the hook copy, same data
-            assert sorted(env_sources(template)) == [
-                ("ConfigMap", f"{RELEASE}-liveroll-config"),
-                ("Secret", secret),
-            ]
+            config, secret = f"{RELEASE}-liveroll-config", expected_secret
+            if component_of(workload) == "migrate":  # the hook copies, same data
+                config = f"{RELEASE}-liveroll-migrate-config"
+                if name == "defaults":
+                    secret = f"{RELEASE}-liveroll-migrate"
+            assert sorted(env_sources(template)) == [("ConfigMap", config), ("Secret", secret)]
 
 
-def test_the_secret_is_a_release_resource_and_its_hook_copy_has_the_same_data(rendered):
-    secrets = {s["metadata"]["name"]: s for s in of_kind(rendered["defaults"], "Secret")}
-    assert set(secrets) == {f"{RELEASE}-liveroll", f"{RELEASE}-liveroll-migrate"}
-    release_secret = secrets[f"{RELEASE}-liveroll"]
-    # not a hook: `helm uninstall` deletes it, an upgrade patches it rather than recreating it
-    assert "helm.sh/hook" not in (release_secret["metadata"].get("annotations") or {})
-    copy_ = secrets[f"{RELEASE}-liveroll-migrate"]
-    assert hook_phases(copy_) == {"pre-install", "pre-upgrade"}
-    assert copy_["stringData"] == release_secret["stringData"]
+def test_config_and_secret_are_release_resources_and_their_hook_copies_have_the_same_data(
+    rendered,
+):
+    docs = rendered["defaults"]
+    for kind, name, copy_name, data in (
+        ("Secret", f"{RELEASE}-liveroll", f"{RELEASE}-liveroll-migrate", "stringData"),
+        ("ConfigMap", f"{RELEASE}-liveroll-config", f"{RELEASE}-liveroll-migrate-config", "data"),
+    ):
+        found = {d["metadata"]["name"]: d for d in of_kind(docs, kind)}
+        assert set(found) == {name, copy_name}
+        original = found[name]
+        # not a hook: `helm uninstall` deletes it, an upgrade patches it rather than recreating
+        # it, a rollback restores it
+        assert "helm.sh/hook" not in (original["metadata"].get("annotations") or {})
+        copy_ = found[copy_name]
+        assert hook_phases(copy_) == {"pre-install", "pre-upgrade"}
+        assert copy_[data] == original[data]
 
 
 def test_existing_secret_suppresses_the_charts_secret(rendered):
     assert of_kind(rendered["existing_secret_tls_no_autoscaling_policies"], "Secret") == []
 
 
-def release_secret(docs: list[dict]) -> dict:
-    (secret,) = [
-        s
-        for s in of_kind(docs, "Secret")
-        if "helm.sh/hook" not in s["metadata"].get("annotations", {})
+def release_one(docs: list[dict], kind: str) -> dict:
+    """The release's own ConfigMap or Secret, not the migrate hook's copy."""
+    (found,) = [
+        d for d in of_kind(docs, kind) if "helm.sh/hook" not in d["metadata"].get("annotations", {})
     ]
-    return secret
+    return found
 
 
 def test_config_map_and_secret_hold_the_platform_environment(rendered):
     docs = rendered["defaults"]
-    (config_map,) = of_kind(docs, "ConfigMap")
-    secret = release_secret(docs)
+    config_map = release_one(docs, "ConfigMap")
+    secret = release_one(docs, "Secret")
     config = config_map["data"]
     assert all(isinstance(v, str) for v in config.values())
     assert config["LIVEROLL_BASE_DOMAIN"] == "example.com"
@@ -415,8 +415,8 @@ def test_smtp_settings_in_the_config_map_and_its_password_in_the_secret(chart):
             },
         ),
     )
-    (config_map,) = of_kind(docs, "ConfigMap")
-    secret = release_secret(docs)
+    config_map = release_one(docs, "ConfigMap")
+    secret = release_one(docs, "Secret")
     config = config_map["data"]
     assert config["EMAIL_HOST"] == "smtp.example.net" and config["EMAIL_PORT"] == "587"
     assert config["EMAIL_USE_TLS"] == "1" and config["EMAIL_USE_SSL"] == "0"
@@ -436,8 +436,8 @@ def test_chart_covers_every_variable_of_env_example(chart):
         chart,
         merged(DEFAULTS, {"secrets": {"ipHashKey": "separate", "emailHostPassword": "smtp"}}),
     )
-    (config_map,) = of_kind(docs, "ConfigMap")
-    secret = release_secret(docs)
+    config_map = release_one(docs, "ConfigMap")
+    secret = release_one(docs, "Secret")
     covered = set(config_map["data"]) | set(secret["stringData"])
     assert names - set_by_image - not_in_production - covered == set()
 

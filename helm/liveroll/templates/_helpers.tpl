@@ -52,6 +52,11 @@ app.kubernetes.io/part-of: liveroll
 {{- include "liveroll.componentName" (list . "config") }}
 {{- end }}
 
+{{/* The ConfigMap the migrate hook Job reads: the hook copy. */}}
+{{- define "liveroll.migrateConfigMapName" -}}
+{{- include "liveroll.componentName" (list . "migrate-config") }}
+{{- end }}
+
 {{- define "liveroll.secretName" -}}
 {{- if .Values.existingSecret }}
 {{- .Values.existingSecret }}
@@ -107,7 +112,7 @@ Checksum of the configuration every pod reads (ConfigMap, chart Secret or the na
 existing one), so that pods roll when it changes.
 */}}
 {{- define "liveroll.configChecksum" -}}
-{{- $config := include (print .Template.BasePath "/hooks/configmap.yaml") . -}}
+{{- $config := include (print .Template.BasePath "/configmap.yaml") . -}}
 {{- $secret := include (print .Template.BasePath "/secret.yaml") . -}}
 {{- printf "%s\n---\n%s\n---\nexistingSecret=%s" $config $secret .Values.existingSecret | sha256sum }}
 {{- end }}
@@ -160,21 +165,22 @@ volumes:
 The parts every container shares: image, environment, security context, /tmp.
 */}}
 {{- define "liveroll.containerCommon" -}}
-{{- include "liveroll.containerCommonReading" (list . (include "liveroll.secretName" .)) }}
+{{- include "liveroll.containerCommonReading" (list . (include "liveroll.configMapName" .) (include "liveroll.secretName" .)) }}
 {{- end }}
 
 {{/*
-The same, reading the environment from the named Secret (the migrate Job reads its copy).
-Usage: include "liveroll.containerCommonReading" (list . "secret-name")
+The same, reading the environment from the named ConfigMap and Secret (the migrate Job reads
+its copies). Usage: include "liveroll.containerCommonReading" (list . "config-name" "secret-name")
 */}}
 {{- define "liveroll.containerCommonReading" -}}
-{{- $secretName := index . 1 -}}
+{{- $configMapName := index . 1 -}}
+{{- $secretName := index . 2 -}}
 {{- with index . 0 -}}
 image: {{ include "liveroll.image" . | quote }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
 envFrom:
   - configMapRef:
-      name: {{ include "liveroll.configMapName" . }}
+      name: {{ $configMapName }}
   - secretRef:
       name: {{ $secretName }}
 securityContext:
@@ -327,5 +333,67 @@ spec:
         {{- toYaml . | nindent 8 }}
       {{- end }}
     {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Data of the ConfigMap and of its migrate hook copy. */}}
+{{- define "liveroll.configData" -}}
+{{- $c := .Values.config -}}
+{{- $allowedHosts := $c.allowedHosts | default (list .Values.baseDomain (printf ".%s" .Values.baseDomain)) -}}
+LIVEROLL_BASE_DOMAIN: {{ .Values.baseDomain | quote }}
+LIVEROLL_PUBLIC_URL_SCHEME: {{ $c.publicUrlScheme | quote }}
+LIVEROLL_PUBLIC_PORT: {{ $c.publicPort | toString | quote }}
+DJANGO_ALLOWED_HOSTS: {{ join "," $allowedHosts | quote }}
+DJANGO_CSRF_TRUSTED_ORIGINS: {{ join "," $c.csrfTrustedOrigins | quote }}
+DJANGO_SECURE_COOKIES: {{ ternary "1" "0" $c.secureCookies | quote }}
+DJANGO_HSTS_SECONDS: {{ $c.hstsSeconds | int64 | toString | quote }}
+CHANNELS_CAPACITY: {{ $c.channelsCapacity | toString | quote }}
+CHANNELS_PREFIX: {{ $c.channelsPrefix | quote }}
+DRAMATIQ_NAMESPACE: {{ $c.dramatiqNamespace | quote }}
+DATABASE_POOL: {{ ternary "1" "0" $c.databasePool | quote }}
+DATABASE_POOL_MIN: {{ $c.databasePoolMin | toString | quote }}
+DATABASE_POOL_MAX: {{ $c.databasePoolMax | toString | quote }}
+LIVEROLL_SPARE_SCHEMAS: {{ $c.spareSchemas | toString | quote }}
+LIVEROLL_SCHEDULE_YEARS_AHEAD: {{ $c.scheduleYearsAhead | toString | quote }}
+LIVEROLL_TRUSTED_PROXIES: {{ $c.trustedProxies | toString | quote }}
+LIVEROLL_SIGNIN_MAX_FAILURES: {{ $c.signinMaxFailures | toString | quote }}
+LIVEROLL_SIGNIN_MAX_FAILURES_PER_IP: {{ $c.signinMaxFailuresPerIp | toString | quote }}
+LIVEROLL_SIGNIN_LOCKOUT_MINUTES: {{ $c.signinLockoutMinutes | toString | quote }}
+LIVEROLL_JOIN_ATTEMPTS_PER_TOKEN: {{ $c.joinAttemptsPerToken | toString | quote }}
+LIVEROLL_JOIN_FAILURES_PER_IP: {{ $c.joinFailuresPerIp | toString | quote }}
+LIVEROLL_JOIN_THROTTLE_MINUTES: {{ $c.joinThrottleMinutes | toString | quote }}
+LIVEROLL_JOIN_ZOOM_MAX_WAIT_SECONDS: {{ $c.joinZoomMaxWaitSeconds | toString | quote }}
+LIVEROLL_SIGNUPS_PER_IP_PER_HOUR: {{ $c.signupsPerIpPerHour | toString | quote }}
+LIVEROLL_ABANDONED_SIGNUP_DAYS: {{ $c.abandonedSignupDays | toString | quote }}
+LIVEROLL_API_TOKEN_DAYS: {{ $c.apiTokenDays | toString | quote }}
+LIVEROLL_API_TOKENS_PER_USER: {{ $c.apiTokensPerUser | toString | quote }}
+LIVEROLL_WEBHOOK_BODY_RETENTION_DAYS: {{ $c.webhookBodyRetentionDays | toString | quote }}
+LIVEROLL_TRANSCRIPT_MAX_BYTES: {{ $c.transcriptMaxBytes | toString | quote }}
+LIVEROLL_ZOOM_URL_RETENTION_DAYS: {{ $c.zoomUrlRetentionDays | toString | quote }}
+LIVEROLL_AUDIT_RETENTION_DAYS: {{ $c.auditRetentionDays | toString | quote }}
+LIVEROLL_EXPORT_EXPIRY_HOURS: {{ $c.exportExpiryHours | toString | quote }}
+EMAIL_HOST: {{ $c.emailHost | quote }}
+EMAIL_PORT: {{ $c.emailPort | toString | quote }}
+EMAIL_HOST_USER: {{ $c.emailHostUser | quote }}
+EMAIL_USE_TLS: {{ ternary "1" "0" $c.emailUseTls | quote }}
+EMAIL_USE_SSL: {{ ternary "1" "0" $c.emailUseSsl | quote }}
+EMAIL_TIMEOUT: {{ $c.emailTimeout | toString | quote }}
+DEFAULT_FROM_EMAIL: {{ $c.defaultFromEmail | default (printf "no-reply@%s" .Values.baseDomain) | quote }}
+LIVEROLL_MAIL_MAX_ATTEMPTS: {{ $c.mailMaxAttempts | toString | quote }}
+LIVEROLL_MAIL_RETRY_SECONDS: {{ $c.mailRetrySeconds | toString | quote }}
+LIVEROLL_EMAIL_CONFIRM_HOURS: {{ $c.emailConfirmHours | toString | quote }}
+LIVEROLL_EMAIL_CONFIRM_RESENDS_PER_HOUR: {{ $c.emailConfirmResendsPerHour | toString | quote }}
+LIVEROLL_INVITATION_DAYS: {{ $c.invitationDays | toString | quote }}
+LIVEROLL_PASSWORD_RESET_MAX_PER_EMAIL: {{ $c.passwordResetMaxPerEmail | toString | quote }}
+LIVEROLL_PASSWORD_RESET_MAX_PER_IP: {{ $c.passwordResetMaxPerIp | toString | quote }}
+LIVEROLL_PASSWORD_RESET_WINDOW_MINUTES: {{ $c.passwordResetWindowMinutes | toString | quote }}
+LIVEROLL_REMINDER_MAX_LATENESS_MINUTES: {{ $c.reminderMaxLatenessMinutes | toString | quote }}
+LOG_LEVEL: {{ $c.logLevel | quote }}
+PORT: {{ .Values.web.port | toString | quote }}
+WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}
+WORKER_THREADS: {{ .Values.worker.threads | toString | quote }}
+WORKER_IDLE_POLL_MS: {{ .Values.worker.idlePollMs | toString | quote }}
+{{- range $name, $value := $c.extraEnv }}
+{{ $name }}: {{ $value | toString | quote }}
 {{- end }}
 {{- end }}
