@@ -152,3 +152,44 @@ def test_a_process_with_log_format_json_writes_only_json_lines_for_every_logger(
     ]
     assert lines[-1]["actor"] == "a"
     assert done.stdout == ""
+
+
+def test_a_request_on_a_school_host_logs_that_schools_schema(alpha, beta):
+    def emit(logger):
+        alpha.client().get("/no-such-page/")
+        beta.client().get("/no-such-page/")
+
+    lines = _json_lines("django.request", emit)
+    assert [(line["message"], line.get("schema")) for line in lines] == [
+        ("Not Found: /no-such-page/", alpha.schema),
+        ("Not Found: /no-such-page/", beta.schema),
+    ]
+    assert lines[0]["status_code"] == 404
+
+
+def test_an_actor_logs_the_schema_its_message_carries_and_none_after_it(alpha):
+    import dramatiq
+    from dramatiq.broker import MessageProxy
+
+    from tenants.tasking import OPTION, TenantMiddleware
+
+    broker = dramatiq.get_broker()
+    message = MessageProxy(
+        dramatiq.Message(
+            queue_name="default",
+            actor_name="an_actor_this_process_has_not_declared",  # counts as a tenant actor
+            args=(),
+            kwargs={},
+            options={OPTION: alpha.schema},
+        )
+    )
+
+    def emit(logger):
+        TenantMiddleware().before_process_message(broker, message)
+        logger.info("in the actor")
+        TenantMiddleware().after_process_message(broker, message)
+        logger.info("after it")
+
+    during, after = _json_lines("meetings.actors", emit)
+    assert during["schema"] == alpha.schema
+    assert "schema" not in after
