@@ -1,11 +1,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logging import logging_config
+
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env, env_bool
+from .base import LOG_LEVEL, SECRET_KEY, env, env_bool
 
 DEBUG = False
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", False)
 LIVEROLL_DEMO_SEED = False
+# One JSON object a line unless LOG_FORMAT says otherwise: what log collectors read.
+LOG_FORMAT = env("LOG_FORMAT", "json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 if SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")

@@ -388,6 +388,7 @@ LIVEROLL_PASSWORD_RESET_MAX_PER_EMAIL: {{ $c.passwordResetMaxPerEmail | toString
 LIVEROLL_PASSWORD_RESET_MAX_PER_IP: {{ $c.passwordResetMaxPerIp | toString | quote }}
 LIVEROLL_PASSWORD_RESET_WINDOW_MINUTES: {{ $c.passwordResetWindowMinutes | toString | quote }}
 LIVEROLL_REMINDER_MAX_LATENESS_MINUTES: {{ $c.reminderMaxLatenessMinutes | toString | quote }}
+LOG_FORMAT: {{ $c.logFormat | quote }}
 LOG_LEVEL: {{ $c.logLevel | quote }}
 PORT: {{ .Values.web.port | toString | quote }}
 WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}

@@ -1,0 +1,195 @@
+import importlib
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django_tenants.utils import schema_context
+
+from config.logging import JsonFormatter, logging_config, process_kind
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _json_lines(logger_name: str, emit) -> list[dict]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.DEBUG
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_a_record_renders_as_one_json_line_with_message_exception_extra_and_schema(alpha):
+    def emit(logger):
+        with schema_context(alpha.schema):
+            try:
+                raise ValueError("no such room")
+            except ValueError:
+                logger.exception(
+                    "join of %s failed", "room-7", extra={"meeting_id": 7, "odd": object()}
+                )
+
+    (line,) = _json_lines("liveroll.test", emit)
+    assert line["message"] == "join of room-7 failed"
+    assert line["level"] == "ERROR" and line["logger"] == "liveroll.test"
+    assert line["time"].endswith("+00:00") and "T" in line["time"]
+    assert "ValueError: no such room" in line["exception"]
+    assert line["exception"].startswith("Traceback")
+    assert line["schema"] == alpha.schema
+    assert line["meeting_id"] == 7 and line["odd"].startswith("<object")
+    assert line["pid"] == os.getpid() and line["process"]
+
+
+def test_public_schema_and_no_exception_leave_those_keys_out(db):
+    (line,) = _json_lines("liveroll.test", lambda logger: logger.info("hello %d", 1))
+    assert line["message"] == "hello 1"
+    assert "schema" not in line and "exception" not in line
+
+
+def test_what_the_zoom_client_redacts_stays_redacted_in_json():
+    import meetings.zoom.client  # noqa: F401 - attaches RedactingFilter to urllib3's logger
+
+    def emit(logger):
+        logger.debug('"GET /oauth/token?access_token=sekrit&x=1 HTTP/1.1" 200 %s', 12)
+
+    (line,) = _json_lines("urllib3.connectionpool", emit)
+    assert "sekrit" not in json.dumps(line)
+    assert "access_token=[redacted]" in line["message"]
+
+
+def test_plain_is_the_default_and_unchanged():
+    assert logging_config(log_format="plain", level="INFO") == {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": "INFO"},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }
+
+
+def test_an_unknown_format_is_refused():
+    with pytest.raises(ImproperlyConfigured):
+        logging_config(log_format="xml", level="INFO")
+
+
+def test_production_settings_pick_json_unless_told_otherwise(monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("LIVEROLL_ENCRYPTION_KEYS", "k:" + "A" * 43 + "=")
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    try:
+        base = importlib.reload(importlib.import_module("config.settings.base"))
+        assert base.LOGGING["handlers"]["console"]["formatter"] == "plain"
+        production = importlib.reload(importlib.import_module("config.settings.production"))
+        assert production.LOGGING["handlers"]["console"]["formatter"] == "json"
+        assert production.LOGGING["loggers"]["django"] == {"handlers": [], "propagate": True}
+        monkeypatch.setenv("LOG_FORMAT", "plain")
+        production = importlib.reload(importlib.import_module("config.settings.production"))
+        assert production.LOGGING["handlers"]["console"]["formatter"] == "plain"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(importlib.import_module("config.settings.base"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "kind"),
+    [
+        (["/app/.venv/bin/daphne", "-b", "0.0.0.0", "config.asgi:application"], "web"),
+        (["/app/.venv/bin/dramatiq", "django_dramatiq.setup"], "worker"),
+        (["manage.py", "rundramatiq"], "worker"),
+        (["manage.py", "run_scheduler"], "scheduler"),
+        (["manage.py", "migrate_platform"], "migrate"),
+        (["manage.py", "shell"], "shell"),
+    ],
+)
+def test_process_kind(argv, kind):
+    assert process_kind(argv) == kind
+
+
+def test_a_process_with_log_format_json_writes_only_json_lines_for_every_logger():
+    """Django's own loggers (which Django gives handlers of their own), dramatiq's and daphne's
+    all go through the one handler, after django.setup() as every process of ours runs it."""
+    script = (
+        "import django, logging\n"
+        "django.setup()\n"
+        "logging.getLogger('django.request').error('Internal Server Error: /x')\n"
+        "logging.getLogger('django.server').warning('served')\n"
+        "logging.getLogger('dramatiq.worker.WorkerThread').info('worker up')\n"
+        "logging.getLogger('daphne.server').info('Listening on TCP address 0.0.0.0:8000')\n"
+        "logging.getLogger('tenants.tasking').warning('skipping', extra={'actor': 'a'})\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "LOG_FORMAT": "json",
+        "DJANGO_DEBUG": "1",  # Django's own console handler would print too
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [line["logger"] for line in lines] == [
+        "django.request",
+        "django.server",
+        "dramatiq.worker.WorkerThread",
+        "daphne.server",
+        "tenants.tasking",
+    ]
+    assert lines[-1]["actor"] == "a"
+    assert done.stdout == ""
+
+
+def test_a_request_on_a_school_host_logs_that_schools_schema(alpha, beta):
+    def emit(logger):
+        alpha.client().get("/no-such-page/")
+        beta.client().get("/no-such-page/")
+
+    lines = _json_lines("django.request", emit)
+    assert [(line["message"], line.get("schema")) for line in lines] == [
+        ("Not Found: /no-such-page/", alpha.schema),
+        ("Not Found: /no-such-page/", beta.schema),
+    ]
+    assert lines[0]["status_code"] == 404
+
+
+def test_an_actor_logs_the_schema_its_message_carries_and_none_after_it(alpha):
+    import dramatiq
+    from dramatiq.broker import MessageProxy
+
+    from tenants.tasking import OPTION, TenantMiddleware
+
+    broker = dramatiq.get_broker()
+    message = MessageProxy(
+        dramatiq.Message(
+            queue_name="default",
+            actor_name="an_actor_this_process_has_not_declared",  # counts as a tenant actor
+            args=(),
+            kwargs={},
+            options={OPTION: alpha.schema},
+        )
+    )
+
+    def emit(logger):
+        TenantMiddleware().before_process_message(broker, message)
+        logger.info("in the actor")
+        TenantMiddleware().after_process_message(broker, message)
+        logger.info("after it")
+
+    during, after = _json_lines("meetings.actors", emit)
+    assert during["schema"] == alpha.schema
+    assert "schema" not in after
