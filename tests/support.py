@@ -43,6 +43,29 @@ def committed(fn):
     return result.get("value")
 
 
+def committed_in(schema: str, fn):
+    """`fn()` run and committed in `schema` (for the end-to-end tests, whose servers read the
+    database from other processes)."""
+    from django_tenants.utils import schema_context
+
+    def run():
+        with schema_context(schema):
+            return fn()
+
+    return committed(run)
+
+
+def wait_for(what, *, timeout: float = 60.0):
+    """`what()`'s first truthy answer, asked every quarter second; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
+
+
 class FakeClock:
     """A clock that stands still until a test moves it: `advance()`, or the code under test
     sleeping on it (`sleep` records each sleep and moves the clock on). Pass the instance as a

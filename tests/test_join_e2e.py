@@ -6,14 +6,12 @@ the class from the start link, the student joins from the sandbox's room, and th
 webhooks make them a verified participant of the class."""
 
 import re
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import requests
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from attendance.models import ParticipantSession, WebhookEvent
 from meetings.models import Meeting, ZoomSettings
@@ -24,7 +22,14 @@ from zoom_sandbox.room import WebhookTarget
 from zoom_sandbox.server import SandboxServer
 from zoom_sandbox.users import DEMO_ACCOUNT_ID
 
-from .support import committed, daphne_start, daphne_stop, worker_start, worker_stop
+from .support import (
+    committed_in,
+    daphne_start,
+    daphne_stop,
+    wait_for,
+    worker_start,
+    worker_stop,
+)
 from .support import zoom_settings_set as _zoom_settings_set
 
 pytestmark = pytest.mark.django_db
@@ -32,24 +37,6 @@ SECRET = "join-e2e-webhook-secret"
 SCHEDULE = """mutation($input: ScheduleMeetingInput!) {
   scheduleMeeting(input: $input) { meeting { id } errors { field message } } }"""
 START = """mutation($id: ID!) { startClass(meetingId: $id) { startUrl errors { message } } }"""
-
-
-def _in(schema, fn):
-    def run():
-        with schema_context(schema):
-            return fn()
-
-    return committed(run)
-
-
-def _wait(what, *, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
 
 
 @pytest.fixture
@@ -80,7 +67,7 @@ def stack(worlds):
             )
             return api_token_create(user=world.users["teacher"], name="join e2e")[1]
 
-        token = _in(world.schema, arrange)
+        token = committed_in(world.schema, arrange)
         try:
             yield world, sandbox, port, token
         finally:
@@ -94,7 +81,7 @@ def stack(worlds):
                 ApiToken.objects.filter(name="join e2e").delete()
                 ZoomSettings.objects.all().delete()
 
-            _in(world.schema, clean)
+            committed_in(world.schema, clean)
 
 
 def _graphql(port, world, token, query, **variables):
@@ -137,7 +124,7 @@ def test_a_student_opens_the_invitation_link_and_joins_the_class(stack):
         found = requests.get(f"{sandbox.url}/mail/api/messages", timeout=5).json()
         return next((m for m in found if m["to"] == student.email), None)
 
-    mail = _wait(invitation)
+    mail = wait_for(invitation)
     assert "Joined maths" in mail["subject"]
     [link] = set(re.findall(r"https?://[^\s\"<>]+/join/[^\s\"<>/]+/", mail["text"]))
     assert sandbox.url not in mail["text"] and sandbox.url not in mail["html"]
@@ -163,7 +150,7 @@ def test_a_student_opens_the_invitation_link_and_joins_the_class(stack):
     # then: Zoom's events reach the school, and the student is in the class, verified
     def in_the_room():
         """the student as a verified participant"""
-        return _in(
+        return committed_in(
             world.schema,
             lambda: list(
                 ParticipantSession.objects.filter(
@@ -172,7 +159,7 @@ def test_a_student_opens_the_invitation_link_and_joins_the_class(stack):
             ),
         )
 
-    assert _wait(in_the_room) == [True]
-    assert _in(
+    assert wait_for(in_the_room) == [True]
+    assert committed_in(
         world.schema, lambda: Meeting.objects.get(pk=meeting_id).status == Meeting.Status.STARTED
     )

@@ -14,7 +14,6 @@ import pytest
 import websockets
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from attendance.models import AttendanceRecord, ParticipantSession, WebhookEvent
 from attendance.scoring import Policy, Segment, score_many
@@ -26,7 +25,7 @@ from zoom_sandbox.player import ClassPlayer, Student
 from zoom_sandbox.state import SandboxState
 
 from .support import (
-    committed,
+    committed_in,
     daphne_start,
     daphne_stop,
     worker_start,
@@ -37,14 +36,6 @@ from .support import (
 pytestmark = pytest.mark.django_db
 SECRET = "e2e-webhook-secret"
 ENROLLED, ATTENDING = 10, 8
-
-
-def _in(schema, fn):
-    def run():
-        with schema_context(schema):
-            return fn()
-
-    return committed(run)
 
 
 @pytest.fixture
@@ -98,7 +89,7 @@ def live_class(worlds):
             )
         return meeting.pk, [(s.name, s.email) for s in students]
 
-    meeting_id, students = _in(world.schema, arrange)
+    meeting_id, students = committed_in(world.schema, arrange)
     yield world, sandbox, zoom, meeting_id, students
 
     def clean():
@@ -107,7 +98,7 @@ def live_class(worlds):
         User.objects.filter(email__startswith="e2e").delete()
         ZoomSettings.objects.all().delete()
 
-    _in(world.schema, clean)
+    committed_in(world.schema, clean)
 
 
 ROOM = """subscription($id: ID!) { meetingParticipants(meetingId: $id) {
@@ -240,7 +231,7 @@ def test_a_played_class_streams_live_and_ends_with_everyones_attendance(stack, l
 
     everyone = [*enrolled, ("", world.users["student"].email)]  # the class had one already
     expected = _played_attendance(summary, everyone)
-    assert _in(world.schema, records) == expected
+    assert committed_in(world.schema, records) == expected
     statuses = {status for status, _ in expected.values()}
     assert "absent" in statuses and statuses & {"present", "partial"}
     assert timedelta(seconds=max(s for _, s in expected.values())) <= timedelta(minutes=45)

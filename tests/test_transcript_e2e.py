@@ -10,7 +10,6 @@ import uuid
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from attendance.models import (
     RecordingSettings,
@@ -28,7 +27,7 @@ from zoom_sandbox.script import CLASS_LINES
 from zoom_sandbox.server import SandboxServer
 
 from .support import (
-    committed,
+    committed_in,
     daphne_start,
     daphne_stop,
     worker_start,
@@ -42,14 +41,6 @@ PUPILS = 4
 SEARCH = (
     "query($q: String!) { searchTranscripts(query: $q) { hits { meetingId position speaker } } }"
 )
-
-
-def _in(schema, fn):
-    def run():
-        with schema_context(schema):
-            return fn()
-
-    return committed(run)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +107,7 @@ def recorded_class(stack, worlds, settings):
             )
         return meeting.pk, {p.name: (p.pk, p.email, f"reg-{p.pk}") for p in pupils}
 
-    meeting_id, pupils = _in(world.schema, arrange)
+    meeting_id, pupils = committed_in(world.schema, arrange)
     yield world, sandbox, port, zoom, meeting_id, pupils
 
     def clean():
@@ -125,7 +116,7 @@ def recorded_class(stack, worlds, settings):
         User.objects.filter(email__startswith="tr", email__endswith="@alpha.test").delete()
         ZoomSettings.objects.all().delete()
 
-    _in(world.schema, clean)
+    committed_in(world.schema, clean)
 
 
 def _stored(schema: str, meeting_id: int) -> tuple[Transcript, list[TranscriptCue], Summary]:
@@ -147,7 +138,7 @@ def _stored(schema: str, meeting_id: int) -> tuple[Transcript, list[TranscriptCu
             )
             time.sleep(0.2)
 
-    return _in(schema, look)
+    return committed_in(schema, look)
 
 
 def test_a_played_class_ends_with_its_transcript_stored_and_speakers_linked(recorded_class):
@@ -197,7 +188,7 @@ def test_a_played_class_ends_with_its_transcript_stored_and_speakers_linked(reco
     def forget():
         RecordingSettings.objects.all().delete()
 
-    _in(world.schema, allow)
+    committed_in(world.schema, allow)
     try:
         client = world.client("student")
         found = {}
@@ -210,7 +201,7 @@ def test_a_played_class_ends_with_its_transcript_stored_and_speakers_linked(reco
             hits = response.json()["data"]["searchTranscripts"]["hits"]
             found[words] = [(h["meetingId"], h["position"], h["speaker"]) for h in hits]
     finally:
-        _in(world.schema, forget)
+        committed_in(world.schema, forget)
     at = {c.text: (str(meeting_id), c.position, c.speaker) for c in cues}
     assert found["equivalent fractions"] == [
         at["Exactly: those are equivalent fractions, the same amount written differently."]

@@ -12,7 +12,6 @@ from datetime import UTC, timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from django_tenants.utils import schema_context
 from icalendar import Calendar
 
 from attendance.models import WebhookEvent
@@ -29,7 +28,7 @@ from zoom_sandbox.users import DEMO_ACCOUNT_ID
 from .support import (
     SignedInBrowser,
     calendar_connect_at_stand_in,
-    committed,
+    committed_in,
     daphne_start,
     daphne_stop,
     http_get,
@@ -40,14 +39,6 @@ from .support import (
 
 pytestmark = pytest.mark.django_db
 SECRET = "zoom-changes-e2e-secret"
-
-
-def _in(schema, fn):
-    def run():
-        with schema_context(schema):
-            return fn()
-
-    return committed(run)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +95,7 @@ def weekly_class(stack, worlds, settings):
         sessions = list(Meeting.objects.filter(series=meeting.series).order_by("start_time"))
         return feed.token, [(m.pk, m.zoom_occurrence_id) for m in sessions], meeting.zoom_meeting_id
 
-    token, sessions, zoom_id = _in(world.schema, arrange)
+    token, sessions, zoom_id = committed_in(world.schema, arrange)
     yield world, sandbox, port, token, sessions, zoom_id
 
     def clean():
@@ -113,8 +104,23 @@ def weekly_class(stack, worlds, settings):
         CalendarFeed.objects.filter(token=token).delete()
         ZoomSettings.objects.all().delete()
 
-    _in(world.schema, clean)
+    committed_in(world.schema, clean)
     sandbox.state.rooms.targets.pop(DEMO_ACCOUNT_ID, None)
+
+
+def _in_zoom(sandbox, action: str, zoom_id: str, occurrence: str, *options: str) -> None:
+    """`action` ("change" or "delete") made to one occurrence in the sandbox's "Zoom app"."""
+    call_command(
+        "run_zoom_sandbox",
+        action,
+        "--sandbox",
+        sandbox.url,
+        "--meeting",
+        zoom_id,
+        "--occurrence",
+        occurrence,
+        *options,
+    )
 
 
 def _until(schema: str, meeting_id: int, check) -> Meeting:
@@ -131,7 +137,7 @@ def _until(schema: str, meeting_id: int, check) -> Meeting:
             assert time.monotonic() < deadline, f"not applied: {meeting.status} {meeting}"
             time.sleep(0.2)
 
-    return _in(schema, look)
+    return committed_in(schema, look)
 
 
 def _feed_event(port: int, world, token: str, uid: str):
@@ -150,14 +156,10 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
     )
 
     # when: the host moves the second occurrence and makes it shorter, in Zoom's app
-    call_command(
-        "run_zoom_sandbox",
+    _in_zoom(
+        sandbox,
         "change",
-        "--sandbox",
-        sandbox.url,
-        "--meeting",
         zoom_id,
-        "--occurrence",
         second_occurrence,
         "--start",
         moved.isoformat(),
@@ -174,23 +176,14 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
     assert int(event["SEQUENCE"]) == second.calendar_event.sequence == 1
 
     # when: the host deletes the third occurrence in Zoom's app
-    call_command(
-        "run_zoom_sandbox",
-        "delete",
-        "--sandbox",
-        sandbox.url,
-        "--meeting",
-        zoom_id,
-        "--occurrence",
-        third_occurrence,
-    )
+    _in_zoom(sandbox, "delete", zoom_id, third_occurrence)
 
     # then: the session is cancelled, and so is its event in the feed
     third = _until(world.schema, third_id, lambda m: m.status == "cancelled")
     event = _feed_event(port, world, token, third.calendar_event.uid)
     assert str(event["STATUS"]) == "CANCELLED"
     # and the first session is as it was
-    first = _in(
+    first = committed_in(
         world.schema,
         lambda: Meeting.objects.select_related("calendar_event").get(pk=sessions[0][0]),
     )
@@ -204,7 +197,7 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
             duration_minutes=40,
         )
 
-    _in(world.schema, shorten)
+    committed_in(world.schema, shorten)
 
     # then: the echo is processed and changes nothing more (one SEQUENCE bump: ours)
     def echoed() -> list[str]:
@@ -220,8 +213,8 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_session_and_the_feed(weekly_c
             assert time.monotonic() < deadline, f"no echo processed: {done}"
             time.sleep(0.2)
 
-    assert _in(world.schema, echoed) == ["processed", "processed"]
-    first = _in(
+    assert committed_in(world.schema, echoed) == ["processed", "processed"]
+    first = committed_in(
         world.schema,
         lambda: Meeting.objects.select_related("calendar_event").get(pk=first.pk),
     )
@@ -259,14 +252,14 @@ def _minute(moment) -> str:
 def test_a_change_and_a_deletion_in_zoom_reach_the_connected_calendar(weekly_class):
     world, sandbox, port, _token, sessions, zoom_id = weekly_class
     (first_id, _), (second_id, second_occurrence), (third_id, third_occurrence) = sessions
-    starts = _in(
+    starts = committed_in(
         world.schema,
         lambda: {
             m.pk: m.start_time for m in Meeting.objects.filter(pk__in=[s[0] for s in sessions])
         },
     )
     client_id, client_secret = DEMO_APPS["google"]
-    _in(
+    committed_in(
         world.schema,
         lambda: CalendarApp.objects.create(
             provider="google",
@@ -288,18 +281,7 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_connected_calendar(weekly_cla
         moved = (timezone.now() + timedelta(days=13)).replace(
             hour=6, minute=15, second=0, microsecond=0
         )
-        call_command(
-            "run_zoom_sandbox",
-            "change",
-            "--sandbox",
-            sandbox.url,
-            "--meeting",
-            zoom_id,
-            "--occurrence",
-            second_occurrence,
-            "--start",
-            moved.isoformat(),
-        )
+        _in_zoom(sandbox, "change", zoom_id, second_occurrence, "--start", moved.isoformat())
 
         # then: the same event in their calendar moves to the new time
         after = _until_calendar(sandbox, lambda events: _minute(moved) in events)
@@ -308,16 +290,7 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_connected_calendar(weekly_cla
         assert "/join/" in after[_minute(moved)]["location"]
 
         # when: the host deletes the third occurrence in Zoom's app
-        call_command(
-            "run_zoom_sandbox",
-            "delete",
-            "--sandbox",
-            sandbox.url,
-            "--meeting",
-            zoom_id,
-            "--occurrence",
-            third_occurrence,
-        )
+        _in_zoom(sandbox, "delete", zoom_id, third_occurrence)
 
         # then: it leaves their calendar; the first is where it was
         left = _until_calendar(sandbox, lambda events: len(events) == 2)
@@ -328,4 +301,4 @@ def test_a_change_and_a_deletion_in_zoom_reach_the_connected_calendar(weekly_cla
             CalendarConnection.objects.all().delete()
             CalendarApp.objects.all().delete()
 
-        _in(world.schema, clean)
+        committed_in(world.schema, clean)

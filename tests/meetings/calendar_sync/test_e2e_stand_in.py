@@ -4,13 +4,11 @@ with daphne and a real worker: a student connects Google Calendar through the co
 link, the teacher moves one session and cancels another in the app and the calendar follows,
 and disconnecting removes every event."""
 
-import time
 import uuid
 from datetime import UTC, timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from meetings.calendar_sync.models import CalendarApp, CalendarConnection
 from meetings.models import Meeting
@@ -21,9 +19,10 @@ from zoom_sandbox.server import SandboxServer
 from ...support import (
     SignedInBrowser,
     calendar_connect_at_stand_in,
-    committed,
+    committed_in,
     daphne_start,
     daphne_stop,
+    wait_for,
     worker_start,
     worker_stop,
 )
@@ -31,24 +30,6 @@ from ...support import (
 pytestmark = pytest.mark.django_db
 
 EMAIL = "student.calendar@example.com"
-
-
-def _in(schema, fn):
-    def run():
-        with schema_context(schema):
-            return fn()
-
-    return committed(run)
-
-
-def _wait(what, *, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = what()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
 
 
 @pytest.fixture
@@ -80,7 +61,7 @@ def stack(worlds):
                 for i in range(3)
             ]
 
-        meeting_ids = _in(world.schema, arrange)
+        meeting_ids = committed_in(world.schema, arrange)
         try:
             yield world, sandbox, port, meeting_ids
         finally:
@@ -94,7 +75,7 @@ def stack(worlds):
                 CalendarConnection.objects.all().delete()
                 CalendarApp.objects.all().delete()
 
-            _in(world.schema, clean)
+            committed_in(world.schema, clean)
 
 
 def _events(sandbox):
@@ -117,9 +98,9 @@ def test_connect_sync_follow_changes_and_disconnect_through_the_stand_in(stack):
     assert landed == "/app/profile?calendar=connected#calendars"
 
     # then: the worker writes the three sessions, with the student's platform link
-    events = _wait(lambda: len(_events(sandbox)) == 3 and _events(sandbox))
+    events = wait_for(lambda: len(_events(sandbox)) == 3 and _events(sandbox))
     assert all("/join/" in e["location"] and "zoom" not in e["location"] for e in events)
-    mine = _wait(
+    mine = wait_for(
         lambda: (
             (
                 c := student.graphql(
@@ -156,7 +137,7 @@ def test_connect_sync_follow_changes_and_disconnect_through_the_stand_in(stack):
             and found
         )
 
-    after = _wait(followed)
+    after = wait_for(followed)
     assert {e["id"] for e in after.values()} <= {e["id"] for e in events}
 
     # when: the student disconnects, then: every event goes and so does the connection
@@ -164,5 +145,5 @@ def test_connect_sync_follow_changes_and_disconnect_through_the_stand_in(stack):
         "mutation { disconnectCalendar(provider: GOOGLE) { connection { status } } }"
     )["disconnectCalendar"]["connection"]
     assert gone == {"status": "DISCONNECTING"}
-    _wait(lambda: _events(sandbox) == [])
-    _wait(lambda: not _in(world.schema, lambda: CalendarConnection.objects.exists()))
+    wait_for(lambda: _events(sandbox) == [])
+    wait_for(lambda: not committed_in(world.schema, lambda: CalendarConnection.objects.exists()))
