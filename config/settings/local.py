@@ -2,7 +2,7 @@
 development tools (devtools, zoom_sandbox)."""
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, env, env_bool, env_list
+from .base import INSTALLED_APPS, MIDDLEWARE, env, env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -15,6 +15,8 @@ LIVEROLL_DEMO_SEED = True
 # Development tools, outside the product (never in base or production settings, not in the
 # image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
+# Which of `make up`'s web processes answered (X-Devstack-Process), first so that it sees all.
+MIDDLEWARE = ["devtools.process_header.ProcessHeaderMiddleware", *MIDDLEWARE]
 
 # The demo school's Zoom is the local sandbox (devtools/devstack.py starts it): allow it, and
 # only it, as a stand-in for Zoom, and let outbound calls reach loopback for it.
