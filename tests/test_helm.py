@@ -282,6 +282,21 @@ def test_autoscaling_and_disruption_budgets(rendered):
             )
 
 
+def test_web_scales_by_pods_without_sticky_sessions(rendered):
+    """Websockets need no affinity (every pod hears every event through Redis; a client that
+    moves re-reads its snapshot): nothing pins a client to a pod, and a rolling update adds
+    pods before it takes any away."""
+    for docs in rendered.values():
+        service = one(docs, "Service", "web")
+        assert service["spec"].get("sessionAffinity", "None") == "None"
+        annotations = one(docs, "Ingress", "web")["metadata"].get("annotations") or {}
+        assert not [key for key in annotations if "affinity" in key or "sticky" in key]
+        web = one(docs, "Deployment", "web")
+        assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        (container,) = web["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == ["web"]  # one daphne per pod (platform/entrypoint.sh)
+
+
 # ---- worker, scheduler ------------------------------------------------------------------------
 
 
