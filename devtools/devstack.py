@@ -141,9 +141,13 @@ def web_start(
     """Open the web port and start WEB_PROCESSES web processes on it (appended to procs, which
     `stop` stops together), their unix sockets in run_dir."""
     started = []
+    # Each web process answers /metrics on the web port (the figures of whichever answered):
+    # METRICS_PORT is the worker's here, as N processes cannot share a metrics port.
+    web_env = {key: value for key, value in env.items() if key != "METRICS_PORT"}
     with web_listen(env) as listener:
         for name, argv in web_table(env, listener, run_dir):
-            proc = spawn(name, argv, {**env, PROCESS_NAME_VAR: name}, pass_fds=(listener.fileno(),))
+            named = {**web_env, PROCESS_NAME_VAR: name}
+            proc = spawn(name, argv, named, pass_fds=(listener.fileno(),))
             proc.unix_socket = web_socket_path(run_dir, name)
             procs.append(proc)
             started.append(proc)
@@ -417,6 +421,8 @@ def base_env(settings: str | None = None) -> dict[str, str]:
     # The sandbox's mail catcher; local settings send mail there (EMAIL_PORT defaults to it).
     env.setdefault("ZOOM_SANDBOX_SMTP_PORT", "1025")
     env.setdefault("LIVEROLL_DEV_BIND", DEV_BIND_DEFAULT)
+    # The worker's metrics (9191 unless METRICS_PORT says) on the same address as the web port.
+    env.setdefault("dramatiq_prom_host", env["LIVEROLL_DEV_BIND"])
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -2,9 +2,20 @@
 development tools (devtools, zoom_sandbox)."""
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, env, env_bool, env_list
+from .base import (
+    DRAMATIQ_BROKER,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    dramatiq_middleware,
+    env,
+    env_bool,
+    env_list,
+)
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Prometheus metrics: /metrics on the web port (METRICS_PORT unset), the worker's on 9191.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+DRAMATIQ_BROKER["MIDDLEWARE"] = dramatiq_middleware(metrics=METRICS_ENABLED)
 
 # A fixed development key so that `make up` works with no configuration. Never used in
 # production: production settings refuse to start without LIVEROLL_ENCRYPTION_KEYS.

@@ -22,7 +22,9 @@ def _json_lines(logger_name: str, emit) -> list[dict]:
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.DEBUG
+    # setLevel, not `logger.level =`: only setLevel clears the logger's isEnabledFor cache
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
     try:
         emit(logger)
     finally:
@@ -78,7 +80,13 @@ def test_plain_is_the_default_and_unchanged():
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["console"], "level": "INFO"},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "filters": {
+            "channel_layer_drops": {"()": "config.metrics.ChannelLayerDropCounter", "level": "INFO"}
+        },
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops"]},
+        },
     }
 
 
