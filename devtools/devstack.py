@@ -100,7 +100,7 @@ def web_table(
             [
                 PYTHON,
                 "-m",
-                "daphne",
+                "config.webserver",  # daphne, its access log as log records (LOG_FORMAT)
                 "--fd",
                 str(listener.fileno()),
                 "-u",

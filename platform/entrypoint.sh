@@ -34,7 +34,9 @@ case "$role" in
                 set -- -e "tcp:port=${METRICS_PORT:-9191}:interface=0.0.0.0" "$@"
                 ;;
         esac
-        exec daphne -b 0.0.0.0 -p "${PORT:-8000}" --proxy-headers "$@" config.asgi:application
+        # daphne, its access log as log records (JSON with LOG_FORMAT=json): config/webserver.py
+        exec python -m config.webserver -b 0.0.0.0 -p "${PORT:-8000}" --proxy-headers "$@" \
+            config.asgi:application
         ;;
     worker)
         shift
