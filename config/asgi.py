@@ -1,6 +1,7 @@
 """The web process: Django over HTTP (tenancy by django-tenants' middleware), the Zoom webhook
-intake beside it (a lean async route, see attendance.inbox.intake why), and websockets (tenancy
-by tenants.websocket, see there why it cannot be the same)."""
+intake beside it (a lean async route, see attendance.inbox.intake why), websockets (tenancy
+by tenants.websocket, see there why it cannot be the same), and in front of all `/metrics`
+(config.metrics: on METRICS_PORT only, when that is set)."""
 
 import os
 
@@ -13,13 +14,16 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from attendance.inbox.intake import WebhookRouter  # noqa: E402
+from config.metrics import MetricsGate  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from tenants.websocket import TenantWebsocketStack  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": WebhookRouter(django_asgi),
-        # The stack checks the origin (the same school's host), then the tenant and the user.
-        "websocket": TenantWebsocketStack(URLRouter(websocket_urlpatterns)),
-    }
+application = MetricsGate(
+    ProtocolTypeRouter(
+        {
+            "http": WebhookRouter(django_asgi),
+            # The stack checks the origin (the same school's host), then the tenant and the user.
+            "websocket": TenantWebsocketStack(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )

@@ -107,7 +107,15 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        # Counts the messages channels-redis drops (only its INFO line says how many), then
+        # lets the line through at `level` (config.metrics.ChannelLayerDropCounter).
+        "filters": {
+            "channel_layer_drops": {"()": "config.metrics.ChannelLayerDropCounter", "level": level}
+        },
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops"]},
+        },
     }
     if log_format == "json":
         config["formatters"]["json"] = {"()": "config.logging.JsonFormatter"}

@@ -8,12 +8,15 @@ long as the command that started them.
 """
 
 import contextlib
+import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -32,6 +35,9 @@ OPERATOR_EMAIL = "operator@liveroll.test"
 # opens it to the LAN (a phone or a VM), knowingly.
 DEV_BIND_DEFAULT = "127.0.0.1"
 ASGI_APP = "config.asgi:application"
+# The environment variable a web process of `up` reads its name from (devtools.process_header
+# shows it on every response, so that one can see which process answered).
+PROCESS_NAME_VAR = "LIVEROLL_DEV_PROCESS_NAME"
 
 _print_lock = threading.Lock()
 
@@ -49,13 +55,70 @@ def manage(*args: str) -> list[str]:
     return [PYTHON, str(BASE_DIR / "manage.py"), *args]
 
 
-def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
-    """The long-running processes of `up`: (name, command)."""
+def web_processes(env: dict[str, str]) -> int:
+    """WEB_PROCESSES: how many web processes share the web port (default 1)."""
+    value = env.get("WEB_PROCESSES", "1").strip()
+    if not value.isdigit() or int(value) < 1:
+        raise SystemExit(f"devstack: WEB_PROCESSES must be a whole number from 1 ({value!r})")
+    return int(value)
+
+
+def web_listen(env: dict[str, str]) -> socket.socket:
+    """The web port's listening socket, opened here and inherited by every web process: each
+    accepts on it, and the kernel hands every new connection to one of them (no proxy)."""
+    host, port = env["LIVEROLL_DEV_BIND"], int(env["PORT"])
+    try:
+        # IPv4 only: daphne adopts an inherited socket as AF_INET.
+        [(family, kind, proto, _, address), *_] = socket.getaddrinfo(
+            host, port, socket.AF_INET, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise SystemExit(
+            f"devstack: LIVEROLL_DEV_BIND={host!r} is no IPv4 address ({exc})"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart within TIME_WAIT
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"devstack: cannot listen on {host}:{port} ({exc.strerror})") from None
+    sock.listen(1024)
+    return sock
+
+
+def web_table(
+    env: dict[str, str], listener: socket.socket, run_dir: Path
+) -> list[tuple[str, list[str]]]:
+    """The web processes of `up`: (name, command), each serving the shared `listener` and a
+    unix socket of its own in run_dir (by which it is asked whether it is ready)."""
+    count = web_processes(env)
+    names = ["web"] if count == 1 else [f"web-{i}" for i in range(1, count + 1)]
     return [
         (
-            "web",
-            [PYTHON, "-m", "daphne", "-b", env["LIVEROLL_DEV_BIND"], "-p", env["PORT"], ASGI_APP],
-        ),
+            name,
+            [
+                PYTHON,
+                "-m",
+                "config.webserver",  # daphne, its access log as log records (LOG_FORMAT)
+                "--fd",
+                str(listener.fileno()),
+                "-u",
+                str(web_socket_path(run_dir, name)),
+                ASGI_APP,
+            ],
+        )
+        for name in names
+    ]
+
+
+def web_socket_path(run_dir: Path, name: str) -> Path:
+    return run_dir / f"{name}.sock"
+
+
+def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The other long-running processes of `up`: (name, command)."""
+    return [
         ("worker", manage("rundramatiq", "--processes", "1", "--threads", "4")),
         ("scheduler", manage("run_scheduler")),
         (
@@ -70,6 +133,26 @@ def process_table(env: dict[str, str]) -> list[tuple[str, list[str]]]:
             ),
         ),
     ]
+
+
+def web_start(
+    env: dict[str, str], procs: list[subprocess.Popen], run_dir: Path
+) -> list[subprocess.Popen]:
+    """Open the web port and start WEB_PROCESSES web processes on it (appended to procs, which
+    `stop` stops together), their unix sockets in run_dir."""
+    started = []
+    # Each web process answers /metrics on the web port (the figures of whichever answered):
+    # METRICS_PORT is the worker's here, as N processes cannot share a metrics port.
+    web_env = {key: value for key, value in env.items() if key != "METRICS_PORT"}
+    with web_listen(env) as listener:
+        for name, argv in web_table(env, listener, run_dir):
+            named = {**web_env, PROCESS_NAME_VAR: name}
+            proc = spawn(name, argv, named, pass_fds=(listener.fileno(),))
+            proc.unix_socket = web_socket_path(run_dir, name)
+            procs.append(proc)
+            started.append(proc)
+    # Closed here once every process holds its own copy: the port lives as long as they do.
+    return started
 
 
 # --- services ---------------------------------------------------------------------------------
@@ -204,13 +287,16 @@ def _relay(name: str, stream) -> None:
             sys.stdout.flush()
 
 
-def spawn(name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+def spawn(
+    name: str, argv: list[str], env: dict[str, str], *, pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen:
     """Start a child in its own process group (so a terminal's Ctrl-C reaches only us and we
     stop children in order), its output prefixed with its name."""
     proc = subprocess.Popen(  # noqa: S603 - our own argv
         argv,
         env=env,
         cwd=BASE_DIR,
+        pass_fds=pass_fds,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -276,17 +362,50 @@ def _check_alive(procs: list[subprocess.Popen]) -> None:
             raise SystemExit(f"devstack: stopped because {proc.name} exited unexpectedly")
 
 
-def wait_ready(port: str, procs: list[subprocess.Popen]) -> None:
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path) -> None:
+        super().__init__("localhost", timeout=2)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(2)
+        self.sock.connect(str(self.path))
+
+
+def unix_get(path: Path, url: str) -> int:
+    """GET url from the web process listening on the unix socket `path`; the status."""
+    conn = _UnixHTTPConnection(path)
+    try:
+        conn.request("GET", url, headers={"Host": "localhost"})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def wait_ready(port: str, procs: list[subprocess.Popen], web: list[subprocess.Popen]) -> None:
+    """Until /readyz answers 200 on the port and from each web process: on the shared port
+    any one of them may answer, so each is also asked on its own unix socket."""
     url = f"http://127.0.0.1:{port}/readyz"
+    waiting = [url, *(proc.unix_socket for proc in web)]
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         _check_alive(procs)
-        # URLError and HTTPError (503 while not ready) are OSErrors.
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - fixed http URL
-            if response.status == 200:
-                return
+        waiting = [where for where in waiting if not _ready(where)]
+        if not waiting:
+            return
         time.sleep(0.5)
-    raise SystemExit(f"devstack: {url} did not answer 200 within {READY_TIMEOUT_SECONDS} s")
+    raise SystemExit(f"devstack: {waiting[0]} did not answer 200 within {READY_TIMEOUT_SECONDS} s")
+
+
+def _ready(where: str | Path) -> bool:
+    # URLError and HTTPError (503 while not ready) are OSErrors, as are socket errors.
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        if isinstance(where, Path):
+            return unix_get(where, "/readyz") == 200
+        with urllib.request.urlopen(where, timeout=2) as response:  # noqa: S310 - fixed http URL
+            return response.status == 200
+    return False
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -302,6 +421,8 @@ def base_env(settings: str | None = None) -> dict[str, str]:
     # The sandbox's mail catcher; local settings send mail there (EMAIL_PORT defaults to it).
     env.setdefault("ZOOM_SANDBOX_SMTP_PORT", "1025")
     env.setdefault("LIVEROLL_DEV_BIND", DEV_BIND_DEFAULT)
+    # The worker's metrics (9191 unless METRICS_PORT says) on the same address as the web port.
+    env.setdefault("dramatiq_prom_host", env["LIVEROLL_DEV_BIND"])
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -352,13 +473,16 @@ def cmd_up(args: list[str]) -> int:
     with contextlib.ExitStack() as stack:
         try:
             resolve_services(stack, env, look_local=False)
+            run_dir = Path(tempfile.mkdtemp(prefix="liveroll-web-"))
+            stack.callback(shutil.rmtree, run_dir, ignore_errors=True)  # after `stop` below
             stack.callback(stop, procs)
             run_step("migrate", manage("migrate_platform"), env, procs)
             run_step("seed", manage("seed_demo"), env, procs)
             run_step("operator", manage("shell", "--no-imports", "-c", OPERATOR_SCRIPT), env, procs)
+            web = web_start(env, procs, run_dir)
             for name, argv in process_table(env):
                 procs.append(spawn(name, argv, env))
-            wait_ready(env["PORT"], procs)
+            wait_ready(env["PORT"], procs, web)
             with _print_lock:
                 print(banner(env, [p.name for p in procs]), flush=True)
             while True:

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The image's entrypoint: one image, four process roles (see platform/README.md).
-#   web        daphne serving config.asgi (HTTP + websockets) on $PORT (default 8000)
-#   worker     dramatiq actors (manage.py rundramatiq)
+#   web        daphne serving config.asgi (HTTP + websockets) on $PORT (default 8000), and
+#              with METRICS_ENABLED on $METRICS_PORT (default 9191) too, for /metrics alone
+#   worker     dramatiq actors (manage.py rundramatiq); with METRICS_ENABLED, its metrics on
+#              $METRICS_PORT (default 9191)
 #   scheduler  periodic jobs, fanned out per tenant (manage.py run_scheduler)
 #   migrate    deploy-time migration of every schema (manage.py migrate_platform); run once
 #              per release, before the new web/worker/scheduler start
@@ -26,7 +28,15 @@ case "$role" in
     web)
         shift
         cd "$APP_DIR"
-        exec daphne -b 0.0.0.0 -p "${PORT:-8000}" --proxy-headers "$@" config.asgi:application
+        case "${METRICS_ENABLED:-0}" in
+            1 | true | True | TRUE | yes | on)
+                # A port of its own: the Service the Ingress routes to does not expose it.
+                set -- -e "tcp:port=${METRICS_PORT:-9191}:interface=0.0.0.0" "$@"
+                ;;
+        esac
+        # daphne, its access log as log records (JSON with LOG_FORMAT=json): config/webserver.py
+        exec python -m config.webserver -b 0.0.0.0 -p "${PORT:-8000}" --proxy-headers "$@" \
+            config.asgi:application
         ;;
     worker)
         shift

@@ -29,6 +29,7 @@ from channels.layers import get_channel_layer
 from django.db import connection
 
 from realtime.groups import EVENT_HANDLER, group_name
+from realtime.metrics import REALTIME_MESSAGES_SENT
 
 logger = logging.getLogger(__name__)
 
@@ -337,3 +338,5 @@ def _deliver(sends: list[tuple[str, dict[str, Any]]]) -> None:
         asyncio.run_coroutine_threadsafe(send_all(), _publisher_loop()).result(timeout=10)
     except Exception:
         logger.exception("publishing %d realtime messages failed", len(sends))
+    else:
+        REALTIME_MESSAGES_SENT.inc(len(sends))

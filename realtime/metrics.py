@@ -12,7 +12,8 @@ from prometheus_client import Counter, Gauge, Histogram
 # Webhook intake (web): what Zoom sent and how fast it was answered.
 WEBHOOK_REQUESTS = Counter(
     "liveroll_webhook_requests_total",
-    "Zoom webhook requests answered, by outcome (stored, duplicate, validation, rejected).",
+    "Zoom webhook requests answered, by outcome: stored, duplicate, validation (url_validation),"
+    " rejected (4xx), unavailable (503).",
     ["outcome"],
 )
 WEBHOOK_ANSWER_SECONDS = Histogram(

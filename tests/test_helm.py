@@ -282,6 +282,21 @@ def test_autoscaling_and_disruption_budgets(rendered):
             )
 
 
+def test_web_scales_by_pods_without_sticky_sessions(rendered):
+    """Websockets need no affinity (every pod hears every event through Redis; a client that
+    moves re-reads its snapshot): nothing pins a client to a pod, and a rolling update adds
+    pods before it takes any away."""
+    for docs in rendered.values():
+        service = one(docs, "Service", "web")
+        assert service["spec"].get("sessionAffinity", "None") == "None"
+        annotations = one(docs, "Ingress", "web")["metadata"].get("annotations") or {}
+        assert not [key for key in annotations if "affinity" in key or "sticky" in key]
+        web = one(docs, "Deployment", "web")
+        assert web["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+        (container,) = web["spec"]["template"]["spec"]["containers"]
+        assert container["args"] == ["web"]  # one daphne per pod (platform/entrypoint.sh)
+
+
 # ---- worker, scheduler ------------------------------------------------------------------------
 
 
@@ -515,7 +530,12 @@ def test_network_policies_allow_each_role_only_what_it_needs(rendered):
     assert egress_ports(policies["worker"]) == base | outside
     # the scheduler only sends messages: Redis, and PostgreSQL for the tenants it fans out to
     assert egress_ports(policies["scheduler"]) == base
-    assert policies["worker"]["spec"]["ingress"] == []
+    # the worker accepts only the scraper, on the metrics port; the scheduler nothing
+    monitoring = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    }
+    scrape = {"ports": [{"protocol": "TCP", "port": 9191}], "from": [monitoring]}
+    assert policies["worker"]["spec"]["ingress"] == [scrape]
     assert policies["scheduler"]["spec"]["ingress"] == []
     # HTTPS goes to public addresses only: not the cluster's, nor the cloud metadata address
     (https,) = [r for r in policies["web"]["spec"]["egress"] if r["ports"][0]["port"] == 443]
@@ -526,7 +546,11 @@ def test_network_policies_allow_each_role_only_what_it_needs(rendered):
         0
     ]["containerPort"]
     sources = []
-    for rule in policies["web"]["spec"]["ingress"]:
+    web_rules = policies["web"]["spec"]["ingress"]
+    assert scrape in web_rules  # the scraper, on the metrics port alone
+    for rule in web_rules:
+        if rule == scrape:
+            continue
         assert rule["ports"] == [{"protocol": "TCP", "port": web_port}]
         sources.extend(rule["from"])
     controller = {
@@ -569,7 +593,98 @@ def test_network_policy_ports_and_peers_come_from_values(chart):
     assert egress_ports(policies["worker"]) >= {("TCP", 587), ("TCP", 8443)}
     assert ("TCP", 587) not in egress_ports(policies["scheduler"])
     # no ingress sources listed: the controller rule accepts any source on the web port
-    assert "from" not in policies["web"]["spec"]["ingress"][0]
+    web_rules = policies["web"]["spec"]["ingress"]
+    assert [r for r in web_rules if r["ports"][0]["port"] == 8000 and "from" not in r]
+
+
+# ---- metrics ---------------------------------------------------------------------------------
+
+
+def ports_of(doc: dict) -> dict[str, int]:
+    (container,) = doc["spec"]["template"]["spec"]["containers"]
+    return {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+
+
+def test_metrics_on_a_port_of_their_own_that_the_ingress_never_reaches(rendered):
+    for docs in rendered.values():
+        # web and worker pods serve metrics on the metrics port, told by the ConfigMap
+        assert ports_of(one(docs, "Deployment", "web"))["metrics"] == 9191
+        assert ports_of(one(docs, "Deployment", "worker")) == {"metrics": 9191}
+        assert ports_of(one(docs, "Deployment", "scheduler")) == {}
+        config = release_one(docs, "ConfigMap")["data"]
+        assert (config["METRICS_ENABLED"], config["METRICS_PORT"]) == ("1", "9191")
+        # the Service behind the Ingress exposes the web port alone
+        service = one(docs, "Service", "web")
+        assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+        for rule in one(docs, "Ingress", "web")["spec"]["rules"]:
+            assert rule["http"]["paths"][0]["backend"]["service"]["port"] == {"name": "http"}
+        # and nothing for the Prometheus Operator unless asked
+        assert [d for d in docs if d["kind"] == "ServiceMonitor"] == []
+        assert [d for d in of_kind(docs, "Service") if "metrics" in d["metadata"]["name"]] == []
+
+
+def test_metrics_can_be_turned_off(chart):
+    docs = render(
+        chart, merged(DEFAULTS, {"metrics": {"enabled": False}, "networkPolicy": {"enabled": True}})
+    )
+    assert "metrics" not in ports_of(one(docs, "Deployment", "web"))
+    assert ports_of(one(docs, "Deployment", "worker")) == {}
+    assert release_one(docs, "ConfigMap")["data"]["METRICS_ENABLED"] == "0"
+    worker_policy = one(docs, "NetworkPolicy", "worker")
+    assert worker_policy["spec"]["ingress"] == []
+
+
+def test_service_monitor_scrapes_web_and_worker_through_cluster_only_services(chart):
+    values = {
+        "metrics": {"serviceMonitor": {"enabled": True, "labels": {"release": "prom"}}},
+        "web": {"service": {"type": "LoadBalancer"}},
+    }
+    report = helm.lint(
+        CHART, merged(DEFAULTS, values), strict=True, kube_version=f"v{KUBE_VERSION}.0"
+    )
+    assert report["errors"] == []
+    docs = render(chart, merged(DEFAULTS, values))
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "prom"
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    selected = [
+        d for d in of_kind(docs, "Service") if selector.items() <= d["metadata"]["labels"].items()
+    ]
+    assert {component_of(d) for d in selected} == {"web", "worker"}
+    for service in selected:
+        kubernetes_validate.validate(service, KUBE_VERSION, strict=True)
+        # cluster-internal whatever the web Service's type, and only the metrics port
+        assert service["spec"]["type"] == "ClusterIP"
+        assert service["spec"]["ports"] == [
+            {"name": "metrics", "port": 9191, "targetPort": "metrics", "protocol": "TCP"}
+        ]
+        deployment = one(docs, "Deployment", component_of(service))
+        assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    # the Service the Ingress routes to stays the one with the web port
+    assert (
+        one(docs, "Ingress", "web")["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"][
+            "name"
+        ]
+        == f"{RELEASE}-liveroll-web"
+    )
+
+
+def test_schema_checks_the_metrics_values(chart):
+    chart.validate_schema(
+        merged(DEFAULTS, {"metrics": {"port": 9100, "serviceMonitor": {"interval": "15s"}}})
+    )
+    for bad in (
+        {"metrics": {"port": 0}},
+        {"metrics": {"serviceMonitor": {"interval": "30 seconds"}}},
+        {"metrics": {"token": "x"}},
+        {"networkPolicy": {"metricsFrom": [{"namespace": "monitoring"}]}},
+    ):
+        with pytest.raises(helm.HelmValuesError):
+            chart.validate_schema(merged(DEFAULTS, bad))
 
 
 # ---- helm test ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from attendance.inbox.wakeup import wake_clear
 from attendance.models import ParticipantEvent, WebhookEvent
 from meetings.models import Meeting
 from meetings.services.lifecycle import meeting_session_for_zoom_object
+from realtime.metrics import WEBHOOK_PROCESSING_LAG_SECONDS
 from tenants.connection import tenant_connection
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def _process_batch(zoom_meeting_id: str) -> Mapping[int, str | None] | None:
             schema,
         )
         return {pk: _process_alone(pk, zoom_meeting_id, draining=True) for pk in ids}
+    _lag_observe([event.received_at for event in events])
     logger.debug(
         "processed %d events of Zoom meeting %s in %s in %.1f ms",
         len(ids),
@@ -140,6 +142,7 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
             if event is None or event.status in _DONE:
                 return None  # gone, done, or being processed by another worker right now
             outcome = _process([event])[event_id]
+            received = event.received_at
     except Exception:
         WebhookEvent.objects.filter(pk=event_id).update(
             status=WebhookEvent.Status.FAILED,
@@ -154,7 +157,15 @@ def _process_alone(event_id: int, zoom_meeting_id: str, *, draining: bool = Fals
                 zoom_meeting_id
             )  # what arrived meanwhile (the commit's hand-over is gone)
         raise
+    _lag_observe([received])
     return outcome
+
+
+def _lag_observe(received: list[datetime]) -> None:
+    """Receipt to committed processing, per event (the inbox keeps when each arrived)."""
+    now = timezone.now()
+    for at in received:
+        WEBHOOK_PROCESSING_LAG_SECONDS.observe((now - at).total_seconds())
 
 
 def _pending(zoom_meeting_id: str) -> bool:

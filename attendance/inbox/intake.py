@@ -37,6 +37,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from attendance.inbox.scrub import body_scrub
 from attendance.inbox.wakeup import wake_claim
+from realtime.metrics import WEBHOOK_ANSWER_SECONDS, WEBHOOK_REQUESTS
 from tenants.audit.client_ip import client_ip
 
 if TYPE_CHECKING:
@@ -209,6 +210,22 @@ def _conninfo_from_django() -> str:
     )
 
 
+# --- metrics -----------------------------------------------------------------------------------
+
+# The children bound once: a label lookup per request would take a lock and a dict for nothing.
+_OUTCOMES = {
+    name: WEBHOOK_REQUESTS.labels(name)
+    for name in ("stored", "duplicate", "validation", "rejected", "unavailable")
+}
+
+
+def _outcome(status: int, payload: dict[str, Any]) -> str:
+    if status == 200:
+        stored = payload.get("status")  # absent: the url_validation tokens
+        return stored if stored in ("stored", "duplicate") else "validation"
+    return "unavailable" if status >= 500 else "rejected"
+
+
 # --- the handler -------------------------------------------------------------------------------
 
 
@@ -246,6 +263,7 @@ class ZoomWebhookIntake:
     # -- ASGI ---------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        arrived = time.perf_counter()
         after: Callable[[], None] | None = None
         try:
             status, payload, after = await self._handle(scope, receive)
@@ -257,6 +275,8 @@ class ZoomWebhookIntake:
             logger.error("zoom webhook answered 503: database unavailable (%s)", exc)
             status, payload = 503, {"error": "temporarily unavailable"}
         await _respond(send, status, payload)
+        WEBHOOK_ANSWER_SECONDS.observe(time.perf_counter() - arrived)
+        _OUTCOMES[_outcome(status, payload)].inc()
         if after is not None:
             after()
 

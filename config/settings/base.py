@@ -164,10 +164,17 @@ CHANNEL_LAYERS: dict[str, Any] = {
     },
 }
 
-DRAMATIQ_BROKER: dict[str, Any] = {
-    "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": REDIS_URL, "namespace": env("DRAMATIQ_NAMESPACE", "liveroll-tasks")},
-    "MIDDLEWARE": [
+# Prometheus metrics (config.metrics): /metrics of each web process, and the worker's exposition
+# server. On METRICS_PORT only, when set: a port the Service behind the Ingress does not expose
+# (production's default, 9191); unset, the web process answers on its web port (development).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_PORT = env("METRICS_PORT", "")
+
+
+def dramatiq_middleware(*, metrics: bool) -> list[str]:
+    """The broker's middleware; dramatiq's Prometheus one only with metrics (it forks an
+    exposition server in every worker)."""
+    return [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
@@ -175,7 +182,14 @@ DRAMATIQ_BROKER: dict[str, Any] = {
         "dramatiq.middleware.CurrentMessage",  # an actor's attempt (recordings' transcript fetch)
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         "tenants.tasking.TenantMiddleware",
-    ],
+        *(["config.metrics.WorkerPrometheus"] if metrics else []),
+    ]
+
+
+DRAMATIQ_BROKER: dict[str, Any] = {
+    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "OPTIONS": {"url": REDIS_URL, "namespace": env("DRAMATIQ_NAMESPACE", "liveroll-tasks")},
+    "MIDDLEWARE": dramatiq_middleware(metrics=METRICS_ENABLED),
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["actors"]
 # An idle dramatiq worker polls Redis with a growing backoff capped at this many milliseconds

@@ -2,9 +2,20 @@
 development tools (devtools, zoom_sandbox)."""
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, env, env_bool, env_list
+from .base import (
+    DRAMATIQ_BROKER,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+    dramatiq_middleware,
+    env,
+    env_bool,
+    env_list,
+)
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Prometheus metrics: /metrics on the web port (METRICS_PORT unset), the worker's on 9191.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+DRAMATIQ_BROKER["MIDDLEWARE"] = dramatiq_middleware(metrics=METRICS_ENABLED)
 
 # A fixed development key so that `make up` works with no configuration. Never used in
 # production: production settings refuse to start without LIVEROLL_ENCRYPTION_KEYS.
@@ -15,6 +26,8 @@ LIVEROLL_DEMO_SEED = True
 # Development tools, outside the product (never in base or production settings, not in the
 # image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
+# Which of `make up`'s web processes answered (X-Devstack-Process), first so that it sees all.
+MIDDLEWARE = ["devtools.process_header.ProcessHeaderMiddleware", *MIDDLEWARE]
 
 # The demo school's Zoom is the local sandbox (devtools/devstack.py starts it): allow it, and
 # only it, as a stand-in for Zoom, and let outbound calls reach loopback for it.

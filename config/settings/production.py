@@ -12,6 +12,11 @@ LIVEROLL_DEMO_SEED = False
 LOG_FORMAT = env("LOG_FORMAT", "json")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
+# /metrics (METRICS_ENABLED) only on a port of its own, never the one the Ingress routes to.
+METRICS_PORT = env("METRICS_PORT", "9191")
+if env("PORT", "8000") == METRICS_PORT:
+    raise ImproperlyConfigured("METRICS_PORT must differ from PORT: /metrics is not public")
+
 if SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
 LIVEROLL_ENCRYPTION_KEYS = env("LIVEROLL_ENCRYPTION_KEYS")

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, env, env_list
+from .base import INSTALLED_APPS, MIDDLEWARE, env, env_list
 
 LIVEROLL_ENCRYPTION_KEYS = env(
     "LIVEROLL_ENCRYPTION_KEYS", "test1:dGVzdC1rZXktdGhpcnR5LXR3by1ieXRlcy1sb25nISE="
@@ -16,6 +16,8 @@ LIVEROLL_DEMO_SEED = True
 # Development tools, outside the product (never in base or production settings, not in the
 # image): devtools brings `seed_demo`, zoom_sandbox brings `run_zoom_sandbox`. No models.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools", "zoom_sandbox"]
+# Which of `make up`'s web processes answered (X-Devstack-Process), first so that it sees all.
+MIDDLEWARE = ["devtools.process_header.ProcessHeaderMiddleware", *MIDDLEWARE]
 # Tests mock Zoom at https://zoom.test (requests-mock) and run the sandbox on 127.0.0.1 at a
 # free port (its fixture adds that origin). Tests of the guard itself pass their own policy.
 LIVEROLL_ZOOM_ALLOWED_BASES = env_list("LIVEROLL_ZOOM_ALLOWED_BASES", "https://zoom.test")

@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ def _json_lines(logger_name: str, emit) -> list[dict]:
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.DEBUG
+    # setLevel, not `logger.level =`: only setLevel clears the logger's isEnabledFor cache
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
     try:
         emit(logger)
     finally:
@@ -78,7 +81,13 @@ def test_plain_is_the_default_and_unchanged():
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["console"], "level": "INFO"},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "filters": {
+            "channel_layer_drops": {"()": "config.metrics.ChannelLayerDropCounter", "level": "INFO"}
+        },
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "channels_redis.core": {"level": "INFO", "filters": ["channel_layer_drops"]},
+        },
     }
 
 
@@ -193,3 +202,40 @@ def test_an_actor_logs_the_schema_its_message_carries_and_none_after_it(alpha):
     during, after = _json_lines("meetings.actors", emit)
     assert during["schema"] == alpha.schema
     assert "schema" not in after
+
+
+def test_the_web_process_access_log_is_json_and_names_no_client(worlds):
+    """daphne writes its access log to stdout in its own format; the web process of the image
+    and of `make up` (config.webserver) makes each entry a log record, JSON like the rest."""
+    from ..support import _process_env, free_port, http_get
+
+    port = free_port()
+    web = subprocess.Popen(  # noqa: S603 - our own argv
+        [sys.executable, "-m", "config.webserver", "-b", "127.0.0.1", "-p", str(port)]
+        + ["config.asgi:application"],
+        cwd=ROOT,
+        env=_process_env({"LOG_FORMAT": "json"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if http_get(port, "/healthz", "localhost")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert http_get(port, "/readyz", "localhost")[0] == 200
+    finally:
+        web.terminate()
+        output, _ = web.communicate(timeout=10)
+
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # all JSON
+    (access,) = [
+        line for line in lines if line["logger"] == "daphne.access" and "/readyz" in line["message"]
+    ]
+    assert access["request"] == "GET /readyz"
+    assert (access["status"], access["process"]) == (200, "web")
+    assert "127.0.0.1" not in json.dumps(access)

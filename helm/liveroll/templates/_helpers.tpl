@@ -248,7 +248,8 @@ spec:
 
 {{/*
 NetworkPolicy of one component, when networkPolicy.enabled. Ingress: the web pods' port, from
-networkPolicy.ingressFrom and from the chart's `helm test` pod; nothing for the others. Egress:
+networkPolicy.ingressFrom and from the chart's `helm test` pod; with metrics.enabled, the web
+and worker pods' metrics port from networkPolicy.metricsFrom; nothing else. Egress:
 DNS, PostgreSQL and Redis for all (the scheduler reads the tenants from PostgreSQL to fan jobs
 out per tenant, and claims job slots in Redis); HTTPS to the outside (Zoom, calendar providers,
 the recording summariser) and SMTP for web and worker only.
@@ -270,8 +271,21 @@ spec:
     matchLabels:
       {{- include "liveroll.selectorLabels" (list $ctx $component) | nindent 6 }}
   policyTypes: ["Ingress", "Egress"]
-  {{- if eq $component "web" }}
+  {{- $metrics := and $ctx.Values.metrics.enabled (ne $component "scheduler") }}
+  {{- if or (eq $component "web") $metrics }}
   ingress:
+    {{- if $metrics }}
+    # the scraper (networkPolicy.metricsFrom; none listed: from anywhere), the metrics port only
+    - ports:
+        - protocol: TCP
+          port: {{ $ctx.Values.metrics.port }}
+      {{- with $np.metricsFrom }}
+      from:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+  {{- end }}
+  {{- if eq $component "web" }}
     # the ingress controller (networkPolicy.ingressFrom; none listed: from anywhere)
     - ports:
         - protocol: TCP
@@ -288,7 +302,7 @@ spec:
         - podSelector:
             matchLabels:
               {{- include "liveroll.selectorLabels" (list $ctx "test") | nindent 14 }}
-  {{- else }}
+  {{- else if not $metrics }}
   ingress: []
   {{- end }}
   egress:
@@ -394,7 +408,37 @@ PORT: {{ .Values.web.port | toString | quote }}
 WORKER_PROCESSES: {{ .Values.worker.processes | toString | quote }}
 WORKER_THREADS: {{ .Values.worker.threads | toString | quote }}
 WORKER_IDLE_POLL_MS: {{ .Values.worker.idlePollMs | toString | quote }}
+METRICS_ENABLED: {{ ternary "1" "0" .Values.metrics.enabled | quote }}
+METRICS_PORT: {{ .Values.metrics.port | toString | quote }}
 {{- range $name, $value := $c.extraEnv }}
 {{ $name }}: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The metrics Service of web or worker, which a ServiceMonitor scrapes (only with
+metrics.serviceMonitor.enabled: nothing else needs it). ClusterIP, whatever web.service.type.
+Usage: include "liveroll.metricsService" (list . "web")
+*/}}
+{{- define "liveroll.metricsService" -}}
+{{- $ctx := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- if and $ctx.Values.metrics.enabled $ctx.Values.metrics.serviceMonitor.enabled -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "liveroll.componentName" (list $ctx (printf "%s-metrics" $component)) }}
+  labels:
+    {{- include "liveroll.labels" (list $ctx $component) | nindent 4 }}
+    liveroll/metrics: "true"
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "liveroll.selectorLabels" (list $ctx $component) | nindent 4 }}
+  ports:
+    - name: metrics
+      port: {{ $ctx.Values.metrics.port }}
+      targetPort: metrics
+      protocol: TCP
 {{- end }}
 {{- end }}
