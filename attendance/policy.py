@@ -11,6 +11,8 @@ class's teachers, admins); a student their own; a parent their children's. Guest
 only to those who manage the meeting.
 """
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from attendance.models import AttendanceRecord
@@ -33,11 +35,24 @@ def records_visible(user: User) -> QuerySet[AttendanceRecord]:
 def record_visible(user: User, record: AttendanceRecord, *, manages: bool) -> bool:
     """The same rule for one record of a meeting the user sees, on prefetched rows
     (`student__parent_links`): `manages` is `can_manage_meeting` for its meeting."""
-    if manages or record.student_id == user.pk:
+    parents = (
+        {link.parent_id for link in record.student.parent_links.all()}
+        if user.role == Role.PARENT and not manages
+        else set()
+    )
+    return student_record_visible(
+        user, student_id=record.student_id, parent_ids=parents, manages=manages
+    )
+
+
+def student_record_visible(
+    user: User, *, student_id: int, parent_ids: Collection[int], manages: bool
+) -> bool:
+    """`record_visible` on plain values, for lists read without model instances:
+    `parent_ids` are the record's student's parents (read only when `user` is a parent)."""
+    if manages or student_id == user.pk:
         return True
-    if user.role == Role.PARENT:
-        return any(link.parent_id == user.pk for link in record.student.parent_links.all())
-    return False
+    return user.role == Role.PARENT and user.pk in parent_ids
 
 
 def guest_record_visible(user: User, *, manages: bool) -> bool:

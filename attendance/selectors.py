@@ -1,9 +1,9 @@
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
 
 from attendance.events import Participant
-from attendance.models import ParticipantRole, ParticipantSession
+from attendance.models import AttendanceRecord, ParticipantRole, ParticipantSession
 from meetings.models import Meeting
 from meetings.policy import access_meeting_or_none
 from meetings.selectors import meeting_summary
@@ -29,6 +29,29 @@ def live_counts(meetings) -> dict[int, int]:
         .annotate(people=Count("participant_key", distinct=True))
     )
     return {row["meeting_id"]: row["people"] for row in rows}
+
+
+class RegisterCell(NamedTuple):
+    status: str
+    attended_seconds: int
+    is_final: bool
+
+
+def register_cells(
+    *, meeting_ids: list[int], student_ids: list[int]
+) -> dict[tuple[int, int], RegisterCell]:
+    """The stored records of these students in these meetings, by (meeting id, student id):
+    one query, plain values (a class's register over a term is thousands of records)."""
+    rows = AttendanceRecord.objects.filter(
+        meeting_id__in=meeting_ids, student_id__in=student_ids
+    ).values_list(
+        "meeting_id", "student_id", "computed_status", "override_status", "attended_seconds",
+        "is_final",
+    )  # fmt: skip
+    return {
+        (meeting_id, student_id): RegisterCell(override or computed, seconds, final)
+        for meeting_id, student_id, computed, override, seconds, final in rows
+    }
 
 
 def participant_of(session: ParticipantSession) -> Participant:

@@ -9,6 +9,7 @@
 
 Runs against a scratch database `<DATABASE_URL's db>_gql`, dropped and made anew.
 Usage: python bench/bench_graphql.py [subscribers] [joins]   (or `make bench`)
+       python bench/bench_graphql.py --dashboard-only   (1 alone: a minute, no fan-out)
 """
 
 import asyncio
@@ -62,8 +63,10 @@ from tenants.accounts.services import user_create  # noqa: E402
 from tenants.school.services import class_create, class_enrol  # noqa: E402
 from tests.support import committed_session, free_port  # noqa: E402
 
-SUBSCRIBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-JOINS = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+DASHBOARD_ONLY = "--dashboard-only" in sys.argv
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+SUBSCRIBERS = int(ARGS[0]) if ARGS else 500
+JOINS = int(ARGS[1]) if len(ARGS) > 1 else 100
 HOST = "bench.localhost"
 DASHBOARD = """{ meetings(when: UPCOMING, limit: 20) { totalCount items { id title status
   startTime teacher { name } participants { name role joinedAt } attendance { status } } } }"""
@@ -325,7 +328,7 @@ def main():
         me = latencies(lambda: http_post(port, session, {"query": "{ me { id } }"}))
         health = latencies(lambda: http_get(port, "/healthz"))
         rss_before = rss_kib(DAPHNE.pid)
-        fan = asyncio.run(fan_out(port, session, org, live_id))
+        fan = None if DASHBOARD_ONLY else asyncio.run(fan_out(port, session, org, live_id))
     finally:
         DAPHNE.send_signal(signal.SIGTERM)
         DAPHNE.wait(timeout=20)
@@ -341,6 +344,9 @@ def main():
         ("baseline: GET /healthz", health),
     ]:
         print(f"| {name} | {statistics.median(values):.1f} | {pct(values, 0.95):.1f} |")
+    print(f"\nload average: {Path('/proc/loadavg').read_text().strip()}")
+    if fan is None:
+        return
     delays = fan["delays"]
     print(f"\nfan-out: {SUBSCRIBERS} subscribers on one meeting, {JOINS} joins at ~100/s")
     print(

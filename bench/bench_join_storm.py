@@ -19,6 +19,11 @@ of the runs is printed as a table.
 
 Usage: python bench/bench_join_storm.py [runs] [events]   (default 3 runs of 1,000 events;
 a smaller `events` only to check that the benchmark works)
+Options:
+  --rush-only          only the rush, beside its paced `/healthz` baseline (≈ 25 s a run)
+  --layouts 1x8,2x4    worker layouts (processes x threads), each run once per layout in turn
+                       so that every layout sees the same machine (default 1x8)
+BENCH_PORT sets daphne's port (default: a free one).
 """
 
 import asyncio
@@ -79,9 +84,24 @@ from tests.support import (  # noqa: E402
     zoom_settings_set,
 )
 
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+
+def _options(argv: list[str]) -> tuple[list[str], bool, list[tuple[int, int]]]:
+    positional, rush_only, layouts = [], False, [(1, 8)]
+    args = iter(argv)
+    for arg in args:
+        if arg == "--rush-only":
+            rush_only = True
+        elif arg == "--layouts":
+            layouts = [tuple(int(n) for n in v.split("x")) for v in next(args).split(",")]  # type: ignore[misc]
+        else:
+            positional.append(arg)
+    return positional, rush_only, layouts
+
+
+_ARGS, RUSH_ONLY, LAYOUTS = _options(sys.argv[1:])
+RUNS = int(_ARGS[0]) if _ARGS else 3
 LOAD_AT_START = os.getloadavg()
-EVENTS = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+EVENTS = int(_ARGS[1]) if len(_ARGS) > 1 else 1000
 SPREAD_SECONDS = 10.0
 DUPLICATE_SHARE = 0.05
 CONNECTIONS = 20
@@ -89,6 +109,7 @@ RUSH_CLASSES = 10  # the rush: this many classes starting at once, EVENTS joins 
 SLUG = "storm"
 SECRET = "storm-webhook-secret"
 PROCESSING_TIMEOUT = 240.0
+LOG_DIR = os.environ.get("BENCH_LOG_DIR", "/tmp")
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -157,8 +178,30 @@ def redis_flush() -> None:
         client.delete(key)
 
 
+def worker_start(stack: Stack, env: dict, layout: tuple[int, int]) -> None:
+    """(Re)start the worker with `layout` (processes, threads), and wait until every process
+    has booted (Django's start-up takes seconds on a busy machine)."""
+    if len(stack.processes) > 1:
+        stop(stack.processes.pop())
+    processes, threads = layout
+    command = [sys.executable, "manage.py", "rundramatiq"]
+    command += ["--processes", str(processes), "--threads", str(threads)]
+    # A booted worker process fetches from its queues, which adds it to the broker's heartbeats.
+    heartbeats = f"{NAMESPACE}:__heartbeats__"
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    before = set(client.zrange(heartbeats, 0, -1))
+    stack.processes.append(start(command, "worker", env))
+    deadline = time.monotonic() + 180
+    while len(set(client.zrange(heartbeats, 0, -1)) - before) < processes:
+        if time.monotonic() > deadline or stack.processes[-1].poll() is not None:
+            raise RuntimeError(
+                f"the worker did not start: see {LOG_DIR}/bench_join_storm.worker.log"
+            )
+        time.sleep(0.2)
+
+
 def start(command: list[str], name: str, env: dict) -> subprocess.Popen:
-    log = open(f"/tmp/bench_join_storm.{name}.log", "w")  # noqa: SIM115 - lives with the process
+    log = open(f"{LOG_DIR}/bench_join_storm.{name}.log", "w")  # noqa: SIM115 - lives with the process
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -186,7 +229,7 @@ async def wait_ready(port: int) -> None:
         except OSError:
             pass
         await asyncio.sleep(0.2)
-    raise RuntimeError("daphne did not start: see /tmp/bench_join_storm.daphne.log")
+    raise RuntimeError(f"daphne did not start: see {LOG_DIR}/bench_join_storm.daphne.log")
 
 
 # --- a small keep-alive HTTP/1.1 client --------------------------------------------------------
@@ -533,6 +576,8 @@ async def inbox_figures(conn, zoom_id: str) -> dict:
     names = [r[3] for r in rows]
     return {
         "rows": len(rows),
+        # a batch marks its events processed at one instant
+        "batches": len({r[1] for r in rows if r[1] is not None}),
         "distinct_names": len(set(names)),
         "stored_per_s": (
             (len(received) - 1) / (received[-1] - received[0]) if len(received) > 1 else None
@@ -641,9 +686,14 @@ async def rush_scenario(stack: Stack, db, label: str) -> dict:
     # interleaved: the classes' joins arrive side by side
     groups = zip_longest(*(class_plan for _, _, class_plan in classes))
     plan = [item for group in groups for item in group if item is not None]
+    cpu_before = [cpu_seconds(stack.processes[0].pid), cpu_seconds(stack.worker.pid)]
+    busy_before = machine_busy_seconds()
     await drive(stack.port, plan, SPREAD_SECONDS)
     for zoom_id, _, _ in classes:
         await inbox_wait_processed(db, zoom_id, PROCESSING_TIMEOUT)
+    daphne_cpu = cpu_seconds(stack.processes[0].pid) - cpu_before[0]
+    worker_cpu = cpu_seconds(stack.worker.pid) - cpu_before[1]
+    machine_cpu = machine_busy_seconds() - busy_before
     delays, received, repeats, messages, processed = [], 0, 0, 0, []
     for zoom_id, watcher, class_plan in classes:
         await watcher.wait_for(per_class, timeout=10)
@@ -666,6 +716,10 @@ async def rush_scenario(stack: Stack, db, label: str) -> dict:
         "realtime_dropped": RUSH_CLASSES * per_class - received,
         "realtime_repeats": repeats,
         "realtime_messages": messages,
+        "batches": sum(f["batches"] for f in processed),
+        "daphne_cpu_ms_per_event": daphne_cpu / EVENTS * 1000,
+        "worker_cpu_ms_per_event": worker_cpu / EVENTS * 1000,
+        "machine_cpu_ms_per_event": machine_cpu / EVENTS * 1000,
     }
 
 
@@ -681,9 +735,17 @@ async def healthz_scenario(stack: Stack, spread: float) -> dict:
     }
 
 
-async def one_run(stack: Stack, run: int) -> dict:
+async def one_run(stack: Stack, run: int, tag: str = "") -> dict:
     db = await psycopg.AsyncConnection.connect(os.environ["DATABASE_URL"], autocommit=True)
     try:
+        if RUSH_ONLY:
+            results = {
+                "healthz paced": await healthz_scenario(stack, SPREAD_SECONDS),
+                "rush": await rush_scenario(stack, db, f"r{run}{tag}r"),
+            }
+            for name, figures in results.items():
+                print(f"run {run + 1} {tag} {name}: {json.dumps(figures, default=str)}", flush=True)
+            return results
         results = {
             "healthz paced": await healthz_scenario(stack, SPREAD_SECONDS),
             "webhook paced alone": await webhook_scenario(
@@ -754,7 +816,38 @@ RUSH_ROWS = [
     ("receipt → realtime event p50 / p99 ms", ("realtime_p50_ms", "realtime_p99_ms"), 0),
     ("realtime events dropped / repeated", ("realtime_dropped", "realtime_repeats"), 0),
     ("realtime messages that carried the joins", ("realtime_messages",), 0),
+    ("batches that processed them", ("batches",), 0),
+    (
+        "CPU ms per event: daphne / worker / whole machine",
+        ("daphne_cpu_ms_per_event", "worker_cpu_ms_per_event", "machine_cpu_ms_per_event"),
+        2,
+    ),
 ]
+
+
+def rush_report(by_layout: dict[str, list[dict]]) -> None:
+    print(
+        f"\nRush: {RUSH_CLASSES} classes starting at once, {EVENTS // RUSH_CLASSES} joins each"
+        f" (+{int(EVENTS // RUSH_CLASSES * DUPLICATE_SHARE)} duplicates), interleaved over"
+        f" {SPREAD_SECONDS:.0f} s, each class watched by its teacher; worker busy; medians of"
+        f" the runs (processes x threads of the worker per column)\n"
+    )
+    print("| figure | " + " | ".join(by_layout) + " |")
+    print("|---|" + "---|" * len(by_layout))
+    rows = [
+        *RUSH_ROWS,
+        ("baseline GET /healthz p50 / p99 ms", ("answer_p50_ms", "answer_p99_ms"), 1),
+    ]
+    for label, keys, digits in rows:
+        scenario = "healthz paced" if label.startswith("baseline") else "rush"
+        cells = [
+            " / ".join(fmt(median_of(runs, scenario, k), digits) for k in keys)
+            for runs in by_layout.values()
+        ]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    for layout, runs in by_layout.items():
+        p99s = ", ".join(fmt(r["rush"].get("realtime_p99_ms")) for r in runs)
+        print(f"\n{layout}: receipt → realtime p99 of each run (ms): {p99s}")
 
 
 def report(runs: list[dict]) -> None:
@@ -778,15 +871,7 @@ def report(runs: list[dict]) -> None:
             scenario = base if baseline else hook
             cells.append(" / ".join(fmt(median_of(runs, scenario, k), digits) for k in keys))
         print(f"| {label} | " + " | ".join(cells) + " |")
-    print(
-        f"\nRush: {RUSH_CLASSES} classes starting at once, {EVENTS // RUSH_CLASSES} joins each"
-        f" (+{int(EVENTS // RUSH_CLASSES * DUPLICATE_SHARE)} duplicates), interleaved over"
-        f" {SPREAD_SECONDS:.0f} s, each class watched by its teacher; worker busy\n"
-    )
-    print("| figure | value |\n|---|---|")
-    for label, keys, digits in RUSH_ROWS:
-        values = " / ".join(fmt(median_of(runs, "rush", k), digits) for k in keys)
-        print(f"| {label} | {values} |")
+    rush_report({"1x8": runs})
     skipped = {r[c[1]]["realtime_skipped"] for r in runs for c in COLUMNS}
     skipped.discard("")
     if skipped:
@@ -796,7 +881,7 @@ def report(runs: list[dict]) -> None:
 def main() -> None:
     teacher_id, class_id, session_key = tenant_setup()
     stack = Stack(
-        port=free_port(),
+        port=int(os.environ.get("BENCH_PORT") or free_port()),
         host=services.tenant_host(SLUG),
         teacher_session=session_key,
         teacher_id=teacher_id,
@@ -806,26 +891,33 @@ def main() -> None:
     env = dict(os.environ)
     python = sys.executable
     daphne = [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(stack.port)]
-    stack.processes = [
-        start([*daphne, "config.asgi:application"], "daphne", env),
-        start(
-            [python, "manage.py", "rundramatiq", "--processes", "1", "--threads", "8"],
-            "worker",
-            env,
-        ),
-    ]
+    stack.processes = [start([*daphne, "config.asgi:application"], "daphne", env)]
+    by_layout: dict[str, list[dict]] = {f"{p}x{t}": [] for p, t in LAYOUTS}
     try:
-        runs = asyncio.run(load(stack))
+        for run in range(RUNS):
+            for layout in LAYOUTS:
+                worker_start(stack, env, layout)
+                tag = f"{layout[0]}x{layout[1]}"
+                by_layout[tag].append(asyncio.run(load(stack, run, tag)))
     finally:
         for process in stack.processes:
             stop(process)
         redis_flush()
-    report(runs)
+    print(f"\nload average at the end: {Path('/proc/loadavg').read_text().strip()}")
+    if RUSH_ONLY or len(LAYOUTS) > 1:
+        print(
+            f"machine: {platform.platform()}, {os.cpu_count()} cores, Python"
+            f" {platform.python_version()}; one daphne; load average at the start"
+            f" {LOAD_AT_START[0]:.1f} {LOAD_AT_START[1]:.1f} {LOAD_AT_START[2]:.1f}"
+        )
+        rush_report(by_layout)
+    else:
+        report(next(iter(by_layout.values())))
 
 
-async def load(stack: Stack) -> list[dict]:
+async def load(stack: Stack, run: int, tag: str) -> dict:
     await wait_ready(stack.port)
-    return [await one_run(stack, run) for run in range(RUNS)]
+    return await one_run(stack, run, tag if len(LAYOUTS) > 1 or RUSH_ONLY else "")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from attendance.graphql.exports import export_from
 from attendance.people import data_export_access
 from attendance.policy import access_student, records_visible
 from attendance.register import session_register
-from attendance.selectors import live_counts, unmatched_participants
+from attendance.selectors import live_counts, register_cells, unmatched_participants
 from attendance.services import attendance_policy_row
 from meetings.graphql.build import meeting_from, meetings_for
 from meetings.models import Meeting
@@ -83,22 +83,21 @@ class AttendanceQuery:
         school_class = access_class(user, class_id, to="read")
         students = list(class_students_visible(user, school_class).order_by("name", "email"))
         fields = selected(info, "meetings")
-        # The cells read the records prefetched with the meetings, asked for or not.
-        fetch = fields | {"attendance"} if "rows" in selected(info) else fields
         meetings = meetings_for(
             meetings_visible(user)
             .filter(school_class=school_class)
             .exclude(status=Meeting.Status.CANCELLED)
             .order_by("start_time"),
-            fetch,
+            fields,
             viewer=user,
         )
-        records = {
-            (r.meeting_id, r.student_id): r
-            for m in meetings
-            if "attendance" in fetch
-            for r in m.attendance_records.all()
-        }
+        records = (
+            register_cells(
+                meeting_ids=[m.pk for m in meetings], student_ids=[s.pk for s in students]
+            )
+            if "rows" in selected(info)
+            else {}
+        )
         return t.ClassAttendance(
             meetings=[meeting_from(m, user, fields) for m in meetings],
             rows=[

@@ -72,6 +72,10 @@ def webhook_event_process(*, event_id: int) -> str | None:
     wake_clear(tenant_connection().schema_name, zoom_meeting_id)
     if status == WebhookEvent.Status.FAILED:
         return _process_alone(event_id, zoom_meeting_id)
+    if status in _DONE and not _pending(zoom_meeting_id):
+        # The common wake-up in a rush: a worker draining the meeting took this event after
+        # its message was sent. One look, not a transaction, a lock and a locking select.
+        return None
     outcome = None
     deadline = time.monotonic() + DRAIN_SECONDS
     while outcomes := _process_batch(zoom_meeting_id):

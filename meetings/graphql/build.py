@@ -73,6 +73,7 @@ def meetings_for(
         rows = rows.select_related("school_class", "host")
     meetings = list(rows)
     prefetch_related_objects(meetings, *meeting_prefetches(fields))
+    room.load(meetings, fields, viewer)
     if viewer is not None and "joinUrl" in fields:
         _join_urls_set(meetings, viewer)
     if viewer is not None and "myRsvp" in fields:

@@ -91,7 +91,7 @@ class MeetingsQuery:
     def meeting(self, info: Info, id: strawberry.ID) -> t.Meeting:
         user = require_user(info)
         fields = selected(info)
-        (meeting,) = meetings_for([access_meeting(user, id, to="read")], fields)
+        (meeting,) = meetings_for([access_meeting(user, id, to="read")], fields, viewer=user)
         return meeting_from(meeting, user, fields)
 
     @strawberry.field(description="Meetings the viewer may see, newest activity first.")

@@ -499,6 +499,28 @@ def test_a_message_whose_event_was_drained_still_wakes_its_meeting(live_class):
         wake_clear(world.schema, ZOOM_ID)
 
 
+def test_a_wake_up_whose_event_was_drained_with_nothing_pending_takes_no_lock(live_class):
+    """The common message in a rush: its event was taken by the drain of another message.
+    It clears the flag and looks once; it opens no transaction and tries no lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world, _, _ = live_class
+    with schema_context(world.schema):
+        first, second = store([joined("Ann A", 1), joined("Bob B", 2)])
+        engine.webhook_event_process(event_id=first)  # drains both
+        assert wake_claim(world.schema, ZOOM_ID)  # the intake sent a message for `second`
+
+        with CaptureQueriesContext(connection) as queries:
+            assert engine.webhook_event_process(event_id=second) is None
+
+        sql = [q["sql"] for q in queries]
+        assert not [q for q in sql if "advisory" in q or "FOR UPDATE" in q], sql
+        assert len(sql) == 2  # its event's status, then the look for pending events
+        assert wake_claim(world.schema, ZOOM_ID)  # cleared: the next event wakes the meeting
+        wake_clear(world.schema, ZOOM_ID)
+
+
 def test_a_long_drain_hands_the_meeting_to_a_fresh_message(live_class, monkeypatch):
     """A message does not run for ever while a busy class keeps sending: after DRAIN_SECONDS
     the rest is left to a new message."""

@@ -79,6 +79,37 @@ def test_dashboard_queries_do_not_grow_with_meetings(alpha):
     assert many == few
 
 
+@pytest.mark.parametrize("role", ["admin", "teacher", "student", "parent"])
+def test_the_room_and_register_of_a_list_do_not_grow_with_meetings_for_any_role(alpha, role):
+    # given: the dashboard's selection, asked by each role (a parent's view of the records
+    # reads who the students' parents are; the others' does not)
+    query = """{ meetings(limit: 100) { items { id participants { name role joinedAt }
+      attendance { student { email } status } } } }"""
+    _make_meetings(alpha, 10)
+    client = alpha.client(role)
+
+    def count() -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.post("/graphql/", {"query": query}, content_type="application/json")
+        assert "errors" not in body.json(), body.json()
+        return len(captured.captured_queries), body.json()["data"]
+
+    few, _ = count()
+
+    # when
+    _make_meetings(alpha, 90)
+    many, data = count()
+
+    # then: the same queries, and each role saw what its policy gives it
+    items = data["meetings"]["items"]
+    assert len(items) == 100
+    records = {r["student"]["email"] for m in items for r in m["attendance"]}
+    assert records == {alpha.users["student"].email}
+    manages = role in ("admin", "teacher")
+    assert all(len(m["participants"]) == (3 if manages else 0) for m in items)
+    assert many == few
+
+
 def test_class_register_does_not_grow_with_meetings(alpha):
     query = f"{{ classAttendance(classId: {alpha.school_class.pk}) {{ rows {{ cells {{ status }} }} meetings {{ id }} }} }}"
     _make_meetings(alpha, 10)
