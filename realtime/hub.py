@@ -199,17 +199,20 @@ class Hub:
             await self.leave(listener)
 
     async def _renew(self) -> None:
-        """Re-add every membership before channels-redis's group_expiry forgets it."""
         expiry = float(getattr(self.layer, "group_expiry", 86_400))
         while True:
             await asyncio.sleep(max(1.0, expiry / 2))
-            for group, state in list(self.groups.items()):
-                if self.channel is None or state.joined is None or not state.joined.done():
-                    continue
-                try:
-                    await self.layer.group_add(group, self.channel)
-                except Exception:
-                    logger.exception("renewing channel group %s failed", group)
+            await self.renew()
+
+    async def renew(self) -> None:
+        """Re-add every membership (channels-redis forgets one `group_expiry` after its add)."""
+        for group, state in list(self.groups.items()):
+            if self.channel is None or state.joined is None or not state.joined.done():
+                continue
+            try:
+                await self.layer.group_add(group, self.channel)
+            except Exception:
+                logger.exception("renewing channel group %s failed", group)
 
     # --- delivery --------------------------------------------------------------------------
 
