@@ -45,6 +45,10 @@ T = TypeVar("T")
 # A listener this far behind is cut off (its subscription ends; the client re-subscribes and
 # re-reads the snapshot) rather than let one stuck socket hold memory without bound.
 MAX_PENDING = 5_000
+# Listeners are woken at most this often. Waking 500 subscriptions for each message would keep
+# the event loop busy with them, and the reader (one channel-layer receive per loop turn) would
+# fetch one message per 500 sends: with a tick it drains what arrived, then they all take it.
+DELIVERY_TICK_SECONDS = 0.02
 # How long a room's snapshot may be handed out again (under the rule in `Hub.snapshot`).
 SNAPSHOT_SECONDS = 2.0
 
@@ -66,12 +70,12 @@ class Listener:
         self.registered_at = state.events
 
     def put(self, event: Event) -> None:
+        """Queue `event`; the listener is woken by the hub's next delivery tick."""
         if len(self.pending) >= MAX_PENDING:
             self.lost = True
             CHANNEL_LAYER_DROPS.inc()
         else:
             self.pending.append(event)
-        self.wakeup.set()
 
     async def next_batch(self) -> list[Event]:
         """Every event queued for this listener (at least one), waiting for the first."""
@@ -118,6 +122,8 @@ class Hub:
         self.tasks: list[asyncio.Task[None]] = []
         self.started = asyncio.Lock()
         self.snapshot_reads = 0  # counted for the tests and the bench
+        self.waking: set[Listener] = set()
+        self.tick: asyncio.TimerHandle | None = None
 
     @classmethod
     def current(cls) -> Hub:
@@ -241,8 +247,17 @@ class Hub:
             return 0
         for listener in state.listeners:
             listener.put(event)
+        self.waking.update(state.listeners)
+        if self.tick is None:
+            loop = asyncio.get_running_loop()
+            self.tick = loop.call_later(DELIVERY_TICK_SECONDS, self._wake)
         REALTIME_DELIVERIES.inc(len(state.listeners))
         return len(state.listeners)
+
+    def _wake(self) -> None:
+        waking, self.waking, self.tick = self.waking, set(), None
+        for listener in waking:
+            listener.wakeup.set()
 
     # --- shared reads ----------------------------------------------------------------------
 
@@ -269,6 +284,7 @@ class Hub:
         ):
             cached = _Snapshot(counter=state.events, result=asyncio.ensure_future(read()))
             self.snapshot_reads += 1
+            logger.debug("realtime snapshot read: %s of %s", key, listener.group)  # benches count
             if self.groups.get(listener.group) is state:
                 state.snapshots[key] = cached
         result: T = await asyncio.shield(cached.result)
