@@ -7,6 +7,7 @@ the changes that piled up merged (`participant_runs`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,30 @@ def _participant(participant: Participant) -> t.Participant:
         joined_at=_time(participant.joined_at),
         left_at=_time(participant.left_at),
         verified=participant.verified,
+    )
+
+
+@dataclass(frozen=True)
+class _RoomSnapshot:
+    status: t.MeetingStatus
+    count: int
+    participants: list[t.Participant]  # in the room: never changed once built
+
+
+async def _room_snapshot(scope: dict[str, Any], meeting_id: int) -> _RoomSnapshot | None:
+    snapshot = await in_tenant(scope, room_snapshot, meeting_id)
+    if snapshot is None:
+        return None
+    status = t.MeetingStatus(snapshot["meeting"]["status"])
+    return _RoomSnapshot(
+        status=status,
+        count=snapshot["count"],
+        # In the room: an open segment of a class that has not ended.
+        participants=[
+            _participant(Participant.decode(p))
+            for p in snapshot["participants"]
+            if not p["left_at"] and status != t.MeetingStatus.ENDED
+        ],
     )
 
 
@@ -129,24 +154,18 @@ class AttendanceSubscription:
             if await live.admitted():
                 # Shared by the room's watchers on this process (a reconnect storm reads it
                 # once); access was the viewer's own check just above.
-                snapshot = await live.snapshot(
-                    "room", lambda: in_tenant(scope, room_snapshot, meeting_pk)
-                )
+                snapshot = await live.snapshot("room", lambda: _room_snapshot(scope, meeting_pk))
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
-            status = t.MeetingStatus(snapshot["meeting"]["status"])
-            count = snapshot["count"]
+            status, count = snapshot.status, snapshot.count
+            # The objects are the shared snapshot's: an idle subscription holds no copy of them
+            # (graphql-core keeps the last value a subscription yielded).
             yield t.ParticipantsEvent(
                 kind=Kind.SNAPSHOT,
                 meeting_id=meeting_id,
                 status=status,
-                count=snapshot["count"],
-                # In the room: an open segment of a class that has not ended.
-                participants=[
-                    _participant(Participant.decode(p))
-                    for p in snapshot["participants"]
-                    if not p["left_at"] and status != t.MeetingStatus.ENDED
-                ],
+                count=count,
+                participants=snapshot.participants,
             )
             async for batch in live.batches():
                 # What queued up while this watcher was busy comes as one batch: consecutive
