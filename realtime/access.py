@@ -30,8 +30,9 @@ class RoomGate:
         self.members: dict[Hashable, int] = {}  # listener -> its user
         self.allowed: set[int] = set()
         self.checked_at = time.monotonic()
-        self.waiting: set[int] = set()
-        self.admission: asyncio.Future[set[int]] | None = None
+        self.waiting: set[int] = set()  # for the next admission check
+        self.next_admission: asyncio.Future[set[int]] | None = None
+        self.admitting: asyncio.Task[None] | None = None
         self.recheck: asyncio.Future[set[int]] | None = None
         self.admitted: set[int] = set()
         self.queries = 0
@@ -54,21 +55,35 @@ class RoomGate:
         return allowed & set(ids)
 
     async def admit(self, user_id: int) -> bool:
-        """Whether `user_id` may subscribe, checked now (with whoever else is waiting)."""
+        """Whether `user_id` may subscribe, checked now with whoever else is waiting: one check
+        runs at a time, and those arriving meanwhile are checked together after it."""
+        if self.next_admission is None:
+            self.next_admission = asyncio.get_running_loop().create_future()
+            if self.admitting is None:
+                self.admitting = asyncio.ensure_future(self._admissions())
+        future = self.next_admission
         self.waiting.add(user_id)
-        if self.admission is None:
-            self.admission = asyncio.ensure_future(self._admit())
-        allowed = await asyncio.shield(self.admission)
+        allowed = await asyncio.shield(future)
         if user_id in allowed:
             self.allowed.add(user_id)
             self.admitted.add(user_id)  # a re-check already under way did not ask about them
             return True
         return False
 
-    async def _admit(self) -> set[int]:
-        await asyncio.sleep(0)  # let the rest of a reconnect burst join this check
-        ids, self.waiting, self.admission = self.waiting, set(), None
-        return await self._query(ids)
+    async def _admissions(self) -> None:
+        future: asyncio.Future[set[int]] | None = None
+        try:
+            while self.next_admission is not None:
+                await asyncio.sleep(0)  # let the rest of a reconnect burst join this check
+                future, ids = self.next_admission, self.waiting
+                self.next_admission, self.waiting = None, set()
+                future.set_result(await self._query(ids))
+        except BaseException:
+            if future is not None and not future.done():
+                future.cancel()
+            raise
+        finally:
+            self.admitting = None
 
     async def still_allowed(self, user_id: int) -> bool:
         """Whether `user_id` may still receive the group's events (re-checked for all members
