@@ -335,22 +335,44 @@ async def idle(port, sessions, meeting_id, n, *, subscribe: bool, pid: int) -> f
     return (after - before) / max(1, len(sockets))
 
 
+async def settle(ports) -> float:
+    """Seconds until every daphne answers /healthz within 0.2 s (its backlog sent), at most 60."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < 60:
+        slowest = 0.0
+        for port in ports:
+            t0 = time.perf_counter()
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/healthz")
+            await asyncio.to_thread(lambda r=req: urllib.request.urlopen(r, timeout=30).read())  # noqa: S310
+            slowest = max(slowest, time.perf_counter() - t0)
+        if slowest < 0.2:
+            break
+        await asyncio.sleep(1)
+    return time.perf_counter() - started
+
+
 async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
     out: dict = {}
     one = Daphne(ports[0])
     two = None
     try:
+        failed = len(FAILURES)
         out["a"], sockets = await fan_out(
             org, [one.port], sessions, meeting_id, ARGS.subscribers, ARGS.joins, "A"
         )
+        out["a"]["failed"] = len(FAILURES) - failed
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         two = Daphne(ports[1])
+        await settle([one.port, two.port])
+        failed = len(FAILURES)
         out["b"], sockets = await fan_out(
             org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
         )
+        out["b"]["failed"] = len(FAILURES) - failed
         # d. the deploy: everyone drops, everyone comes back at once
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-        await asyncio.sleep(1)  # the last listeners leave; the groups are left
+        out["settle"] = await settle([one.port, two.port])  # the last listeners leave
+        failed = len(FAILURES)
         reads_before = one.snapshot_reads() + two.snapshot_reads()
         RETRIES.clear()
         started = time.perf_counter()
@@ -364,6 +386,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
             "all_seconds": time.perf_counter() - started,
             "reads": one.snapshot_reads() + two.snapshot_reads() - reads_before,
             "retried": sum(1 for r in RETRIES if r),
+            "failed": len(FAILURES) - failed,
         }
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     finally:
@@ -398,8 +421,11 @@ def main() -> None:
         f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}; "
         f"{time.perf_counter() - started:.0f} s in all\n"
     )
-    print("| case | subscribers | delivered / expected | missing | p50 ms | p99 ms | max ms |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| case | subscribers | delivered / expected | missing | p50 ms | p99 ms | max ms "
+        "| failed connections |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for key, what in (
         ("a", f"a. one room, one daphne, {ARGS.joins} joins at ~100/s"),
         ("b", f"b. one room, two daphnes, {ARGS.joins} joins at ~100/s"),
@@ -409,7 +435,7 @@ def main() -> None:
         print(
             f"| {what} | {r['subscribers']} | {r['deliveries']} / {r['expected']} | "
             f"{r['expected'] - r['deliveries']} | {statistics.median(d) if d else 0:.0f} | "
-            f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} |"
+            f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} | {r['failed']} |"
         )
     d = out["d"]
     ms = [s * 1000 for s in d["seconds"]]
@@ -417,12 +443,13 @@ def main() -> None:
         f"| d. reconnect storm, two daphnes: to the SNAPSHOT | {d['subscribers']} | "
         f"{d['subscribers']} / {d['expected']} | {d['expected'] - d['subscribers']} | "
         f"{statistics.median(ms) if ms else 0:.0f} | {pct(ms, 0.99):.0f} | "
-        f"{max(ms) if ms else 0:.0f} |"
+        f"{max(ms) if ms else 0:.0f} | {d['failed']} |"
     )
     print(
         f"\nreconnect storm: all {d['subscribers']} had their snapshot "
         f"{d['all_seconds']:.1f} s after the start ({d['retried']} after a retry, as graphql-ws "
-        f"retries); snapshot reads by the daphnes: {d['reads']}"
+        f"retries); snapshot reads by the daphnes: {d['reads']}; the daphnes had sent their "
+        f"backlog {out['settle']:.1f} s after the clients closed"
     )
     print(
         f"\nidle, {ARGS.idle} connections each on a fresh daphne: "
