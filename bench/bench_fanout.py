@@ -196,6 +196,7 @@ FAILURES: list[str] = []
 
 
 RETRIES: list[int] = []
+ACKS: list[float] = []  # seconds from the start of a storm reconnect to graphql-ws's ack
 
 
 async def connect(port, session, meeting_id, gate, *, retry: bool = False):
@@ -206,7 +207,7 @@ async def connect(port, session, meeting_id, gate, *, retry: bool = False):
     started = time.perf_counter()
     for attempt in range(6 if retry else 1):
         try:
-            ws = await _connect(port, session, meeting_id, gate)
+            ws = await _connect(port, session, meeting_id, gate, started)
             RETRIES.append(attempt)
             return ws, time.perf_counter() - started
         except Exception:
@@ -216,7 +217,7 @@ async def connect(port, session, meeting_id, gate, *, retry: bool = False):
     raise AssertionError("unreachable")
 
 
-async def _connect(port, session, meeting_id, gate):
+async def _connect(port, session, meeting_id, gate, started):
     async with gate:
         ws = await websockets.connect(
             f"ws://{HOST}:{port}/graphql/",
@@ -231,6 +232,7 @@ async def _connect(port, session, meeting_id, gate):
         )
         await ws.send(json.dumps({"type": "connection_init"}))
         await ws.recv()
+        ACKS.append(time.perf_counter() - started)
         if meeting_id is not None:
             payload = {"query": QUERY, "variables": {"id": str(meeting_id)}}
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
@@ -375,6 +377,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
         failed = len(FAILURES)
         reads_before = one.snapshot_reads() + two.snapshot_reads()
         RETRIES.clear()
+        ACKS.clear()
         started = time.perf_counter()
         sockets, seconds = await connect_all(
             [one.port, two.port], sessions, meeting_id, ARGS.spread, at_once=True
@@ -387,6 +390,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
             "reads": one.snapshot_reads() + two.snapshot_reads() - reads_before,
             "retried": sum(1 for r in RETRIES if r),
             "failed": len(FAILURES) - failed,
+            "acks": [a * 1000 for a in ACKS],
         }
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     finally:
@@ -444,6 +448,11 @@ def main() -> None:
         f"{d['subscribers']} / {d['expected']} | {d['expected'] - d['subscribers']} | "
         f"{statistics.median(ms) if ms else 0:.0f} | {pct(ms, 0.99):.0f} | "
         f"{max(ms) if ms else 0:.0f} | {d['failed']} |"
+    )
+    print(
+        f"| d. the same: to graphql-ws's ack (tenant, session and user looked up) | "
+        f"{len(d['acks'])} | | | {statistics.median(d['acks']) if d['acks'] else 0:.0f} | "
+        f"{pct(d['acks'], 0.99):.0f} | {max(d['acks']) if d['acks'] else 0:.0f} | |"
     )
     print(
         f"\nreconnect storm: all {d['subscribers']} had their snapshot "

@@ -6,6 +6,7 @@ the changes that piled up merged (`participant_runs`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,10 @@ def _after(known: t.MeetingStatus, told: t.MeetingStatus) -> t.MeetingStatus:
     return known if known == t.MeetingStatus.ENDED else told
 
 
+@functools.lru_cache(maxsize=4096)
 def _participant(participant: Participant) -> t.Participant:
+    """The GraphQL participant of an event's (frozen) participant, made once for all the room's
+    watchers: the hub hands them the same decoded event."""
     return t.Participant(
         key=participant.key,
         name=participant.name,
