@@ -5,10 +5,9 @@ from django.db.models import Count, Q
 from attendance.events import Participant
 from attendance.models import AttendanceRecord, ParticipantRole, ParticipantSession
 from meetings.models import Meeting
-from meetings.policy import access_meeting_or_none
+from meetings.policy import access_meeting_or_none, can_manage_meeting
 from meetings.selectors import meeting_summary
 from tenants.accounts.models import User
-from tenants.accounts.selectors import is_active_admin
 
 
 def live_count(meeting: Meeting) -> int:
@@ -91,25 +90,41 @@ def live_meetings_snapshot() -> list[dict]:
     ]
 
 
-def room_snapshot_for(user_id: int, meeting_id: int) -> dict | None:
-    """Sync, in the tenant's schema: the room's snapshot, or None when this user may not
-    watch it (the host, the class's teachers and admins may). For the subscriptions."""
-    meeting = _watchable(user_id, meeting_id)
-    return participants_snapshot(meeting=meeting) if meeting is not None else None
-
-
 def may_watch_room(user_id: int, meeting_id: int) -> bool:
+    """Sync: whether this user may watch the room (the host, the class's teachers, admins)."""
     return _watchable(user_id, meeting_id) is not None
+
+
+def watchers_still_allowed(user_ids: list[int], meeting_id: int) -> set[int]:
+    """Sync, in the tenant's schema: those of `user_ids` who may watch the room (the policy of
+    `may_watch_room`), in three queries whatever their number, for the room's shared gate
+    (realtime.access.RoomGate). Watching is managing (`can_manage_meeting`: admins, the host,
+    the class's teachers), and every manager also sees the meeting in `meetings_visible`
+    (admins all, the host by `host`, the class's teachers by `school_class__teachers`), so the
+    policy's own `can_manage_meeting` decides, with the class's teachers fetched once."""
+    meeting = (
+        Meeting.objects.filter(pk=meeting_id)
+        .select_related("school_class")
+        .prefetch_related("school_class__teachers")
+        .first()
+    )
+    if meeting is None:
+        return set()
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    return {user.pk for user in users if can_manage_meeting(user, meeting)}
+
+
+def room_snapshot(meeting_id: int) -> dict | None:
+    """Sync, in the tenant's schema: the room's snapshot for anyone who may watch it (checked
+    by the caller: the subscription's gate), shared between its watchers; None when there is
+    no such meeting."""
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    return participants_snapshot(meeting=meeting) if meeting is not None else None
 
 
 def _watchable(user_id: int, meeting_id: int) -> Meeting | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     return access_meeting_or_none(user, meeting_id, to="manage") if user else None
-
-
-def live_snapshot_for(user_id: int) -> list | None:
-    """Sync: the running classes, or None unless the user is an active admin."""
-    return live_meetings_snapshot() if is_active_admin(user_id) else None
 
 
 def unmatched_participants(*, meeting: Meeting) -> list[dict]:

@@ -3,6 +3,9 @@ package) merged into one schema, with the query limits. Queries and mutations
 over HTTP (`/graphql/`, the tenant middleware applies), subscriptions over the tenant-aware
 websocket stack (`graphql-transport-ws`)."""
 
+import copy
+from collections.abc import Callable
+
 import strawberry
 from django.conf import settings
 from graphql import GraphQLError
@@ -12,6 +15,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.tools import merge_types
 
@@ -118,14 +122,20 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (NotAllowed, NotFound, GraphQLError))
 
 
+def _copies(extension: SchemaExtension) -> Callable[[], SchemaExtension]:
+    return lambda: copy.copy(extension)
+
+
 def _extensions():
     # No DjangoOptimizerExtension: resolvers build plain types eagerly (lazy model fields would
     # be read later, outside the tenant's schema, on websockets: DESIGN.md), so list resolvers
     # prefetch what the query selected themselves (tenants.graphql.selection).
     extensions = [
-        # Factories: a fresh extension for every request.
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Factories: a fresh extension for every request. The two limiters build a validator
+        # class when made, which a subscription holds for its whole life (~4.5 KiB each):
+        # copies of one made once share it.
+        _copies(QueryDepthLimiter(max_depth=MAX_DEPTH)),
+        _copies(MaxAliasesLimiter(max_alias_count=MAX_ALIASES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         InputTextLimiter,
         ResponseLimiter,

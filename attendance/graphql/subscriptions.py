@@ -1,11 +1,14 @@
 """The live room (`meetingParticipants`) and the live classes (`liveClasses`) over
-`graphql-transport-ws`. What every subscription does, and why (groups joined before the
-snapshot, database work in the tenant's schema, access re-checked, declared events decoded), is
-written in tenants.graphql.subscriptions."""
+`graphql-transport-ws`. What every subscription does, and why (the process's hub, groups joined
+before the snapshot, database work in the tenant's schema, access re-checked per room, declared
+events decoded), is written in tenants.graphql.subscriptions. A watcher that fell behind gets
+the changes that piled up merged (`participant_runs`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +17,14 @@ from strawberry.types import Info
 
 from attendance.events import AttendanceScored, LiveCount, Participant, ParticipantsChanged
 from attendance.graphql import types as t
-from attendance.selectors import live_snapshot_for, may_watch_room, room_snapshot_for
+from attendance.selectors import live_meetings_snapshot, room_snapshot, watchers_still_allowed
 from meetings.events import MeetingEnded, MeetingStarted
-from realtime.access import AccessGate
-from realtime.groups import EVENT_HANDLER, live_classes_group, meeting_group
+from realtime.events import Event
+from realtime.groups import live_classes_group, meeting_group
 from realtime.tenancy import in_tenant
-from tenants.accounts.selectors import is_active_admin
+from tenants.accounts.selectors import active_admins_among
 from tenants.graphql.context import NotAllowed
-from tenants.graphql.subscriptions import relayed, ws_scope, ws_user_id
+from tenants.graphql.subscriptions import relay, ws_scope, ws_user_id
 from tenants.ids import pk_or_none
 
 
@@ -35,7 +38,10 @@ def _after(known: t.MeetingStatus, told: t.MeetingStatus) -> t.MeetingStatus:
     return known if known == t.MeetingStatus.ENDED else told
 
 
+@functools.lru_cache(maxsize=4096)
 def _participant(participant: Participant) -> t.Participant:
+    """The GraphQL participant of an event's (frozen) participant, made once for all the room's
+    watchers: the hub hands them the same decoded event."""
     return t.Participant(
         key=participant.key,
         name=participant.name,
@@ -46,6 +52,45 @@ def _participant(participant: Participant) -> t.Participant:
     )
 
 
+@dataclass(frozen=True)
+class _RoomSnapshot:
+    status: t.MeetingStatus
+    count: int
+    participants: list[t.Participant]  # in the room: never changed once built
+
+
+async def _room_snapshot(scope: dict[str, Any], meeting_id: int) -> _RoomSnapshot | None:
+    snapshot = await in_tenant(scope, room_snapshot, meeting_id)
+    if snapshot is None:
+        return None
+    status = t.MeetingStatus(snapshot["meeting"]["status"])
+    return _RoomSnapshot(
+        status=status,
+        count=snapshot["count"],
+        # In the room: an open segment of a class that has not ended.
+        participants=[
+            _participant(Participant.decode(p))
+            for p in snapshot["participants"]
+            if not p["left_at"] and status != t.MeetingStatus.ENDED
+        ],
+    )
+
+
+def _consecutive_changes(batch: list[Event]) -> list[list[ParticipantsChanged] | Event]:
+    """`batch` with each run of consecutive ParticipantsChanged gathered into a list."""
+    out: list[list[ParticipantsChanged] | Event] = []
+    for event in batch:
+        if isinstance(event, ParticipantsChanged):
+            last = out[-1] if out else None
+            if isinstance(last, list):
+                last.append(event)
+            else:
+                out.append([event])
+        else:
+            out.append(event)
+    return out
+
+
 def _live_class(row: dict[str, Any]) -> t.LiveClass:
     return t.LiveClass(
         id=strawberry.ID(str(row["id"])),
@@ -54,6 +99,33 @@ def _live_class(row: dict[str, Any]) -> t.LiveClass:
         started_at=_time(row.get("started_at")),
         participant_count=row["count"],
     )
+
+
+Kind = t.ParticipantEventKind
+
+
+def participant_runs(
+    events: list[ParticipantsChanged],
+) -> list[tuple[t.ParticipantEventKind, list[Participant]]]:
+    """Consecutive batches of a room's changes as one list of runs, JOINED or LEFT, in order.
+
+    Within one batch each participant appears once, as they are now, so its joins may go before
+    its leaves (as one batch always did); across batches the order is kept: join A, leave A,
+    join B stays JOINED [A], LEFT [A], JOINED [B], never JOINED [A, B], LEFT [A]. A participant
+    twice in one run keeps only their latest state, in the place of their last change (the app
+    replaces people by key and must not see one twice)."""
+    runs: list[tuple[t.ParticipantEventKind, dict[str, Participant]]] = []
+    for event in events:
+        for kind, change in ((Kind.JOINED, "joined"), (Kind.LEFT, "left")):
+            for c in event.changes:
+                if c.change != change:
+                    continue
+                if not runs or runs[-1][0] != kind:
+                    runs.append((kind, {}))
+                people = runs[-1][1]
+                people.pop(c.participant.key, None)
+                people[c.participant.key] = c.participant
+    return [(kind, list(people.values())) for kind, people in runs]
 
 
 @strawberry.type
@@ -70,43 +142,46 @@ class AttendanceSubscription:
     ) -> AsyncGenerator[t.ParticipantsEvent, None]:
         scope = ws_scope(info)
         user_id = ws_user_id(info)
-        ws = info.context["ws"]
         meeting_pk = pk_or_none(meeting_id)
         if meeting_pk is None:
             raise NotAllowed("No such meeting.")
         group = meeting_group(scope["tenant"].schema_name, meeting_pk)
-        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            snapshot = await in_tenant(scope, room_snapshot_for, user_id, meeting_pk)
+        async with relay(
+            info,
+            field="meetingParticipants",
+            group=group,
+            user_id=user_id,
+            check_many=watchers_still_allowed,
+            args=(meeting_pk,),
+        ) as live:
+            snapshot = None
+            if await live.admitted():
+                # Shared by the room's watchers on this process (a reconnect storm reads it
+                # once); access was the viewer's own check just above.
+                snapshot = await live.snapshot("room", lambda: _room_snapshot(scope, meeting_pk))
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
-            status = t.MeetingStatus(snapshot["meeting"]["status"])
-            count = snapshot["count"]
+            status, count = snapshot.status, snapshot.count
+            # The objects are the shared snapshot's: an idle subscription holds no copy of them
+            # (graphql-core keeps the last value a subscription yielded).
             yield t.ParticipantsEvent(
-                kind=t.ParticipantEventKind.SNAPSHOT,
+                kind=Kind.SNAPSHOT,
                 meeting_id=meeting_id,
                 status=status,
-                count=snapshot["count"],
-                # In the room: an open segment of a class that has not ended.
-                participants=[
-                    _participant(Participant.decode(p))
-                    for p in snapshot["participants"]
-                    if not p["left_at"] and status != t.MeetingStatus.ENDED
-                ],
+                count=count,
+                participants=snapshot.participants,
             )
-            gate = AccessGate(scope, may_watch_room, user_id, meeting_pk)
-            async for event in relayed(messages, group=group, gate=gate):
-                if isinstance(event, ParticipantsChanged):
-                    # One message per processed batch: its joins, then its leaves. A batch read
-                    # before the class ended may arrive after its end: an ended class stays ended
-                    # and has nobody in it.
-                    status = _after(status, t.MeetingStatus(event.status))
-                    count = 0 if status == t.MeetingStatus.ENDED else event.count
-                    for kind, change in (
-                        (t.ParticipantEventKind.JOINED, "joined"),
-                        (t.ParticipantEventKind.LEFT, "left"),
-                    ):
-                        people = [c.participant for c in event.changes if c.change == change]
-                        if people:
+            async for batch in live.batches():
+                # What queued up while this watcher was busy comes as one batch: consecutive
+                # changes are merged into as few JOINED / LEFT messages as their order allows;
+                # status and attendance events keep their place.
+                for events in _consecutive_changes(batch):
+                    if isinstance(events, list):
+                        # A batch read before the class ended may arrive after its end: an
+                        # ended class stays ended and has nobody in it.
+                        status = _after(status, t.MeetingStatus(events[-1].status))
+                        count = 0 if status == t.MeetingStatus.ENDED else events[-1].count
+                        for kind, people in participant_runs(events):
                             yield t.ParticipantsEvent(
                                 kind=kind,
                                 meeting_id=meeting_id,
@@ -114,55 +189,60 @@ class AttendanceSubscription:
                                 count=count,
                                 participants=[_participant(p) for p in people],
                             )
-                elif isinstance(event, MeetingStarted | MeetingEnded):
-                    status = _after(status, t.MeetingStatus(event.meeting.status))
-                    count = 0 if status == t.MeetingStatus.ENDED else event.count
-                    yield t.ParticipantsEvent(
-                        kind=t.ParticipantEventKind.STATUS,
-                        meeting_id=meeting_id,
-                        status=status,
-                        count=count,
-                        participants=[],
-                    )
-                elif isinstance(event, AttendanceScored):
-                    # The register changed (scored at the end, finalised, overridden): the
-                    # room re-reads it instead of waiting for a reload.
-                    yield t.ParticipantsEvent(
-                        kind=t.ParticipantEventKind.ATTENDANCE,
-                        meeting_id=meeting_id,
-                        status=status,
-                        count=0 if status == t.MeetingStatus.ENDED else count,
-                        participants=[],
-                    )
+                    elif isinstance(events, MeetingStarted | MeetingEnded):
+                        status = _after(status, t.MeetingStatus(events.meeting.status))
+                        count = 0 if status == t.MeetingStatus.ENDED else events.count
+                        yield t.ParticipantsEvent(
+                            kind=Kind.STATUS,
+                            meeting_id=meeting_id,
+                            status=status,
+                            count=count,
+                            participants=[],
+                        )
+                    elif isinstance(events, AttendanceScored):
+                        # The register changed (scored at the end, finalised, overridden): the
+                        # room re-reads it instead of waiting for a reload.
+                        yield t.ParticipantsEvent(
+                            kind=Kind.ATTENDANCE,
+                            meeting_id=meeting_id,
+                            status=status,
+                            count=0 if status == t.MeetingStatus.ENDED else count,
+                            participants=[],
+                        )
 
     @strawberry.subscription(description="The school's running classes (admins).")
     async def live_classes(self, info: Info) -> AsyncGenerator[t.LiveClassesEvent, None]:
         scope = ws_scope(info)
         user_id = ws_user_id(info)
-        ws = info.context["ws"]
         group = live_classes_group(scope["tenant"].schema_name)
-        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            rows = await in_tenant(scope, live_snapshot_for, user_id)
-            if rows is None:
+        async with relay(
+            info,
+            field="liveClasses",
+            group=group,
+            user_id=user_id,
+            check_many=active_admins_among,
+        ) as live:
+            if not await live.admitted():
                 raise NotAllowed("Only school admins see live classes.")
+            rows = await in_tenant(scope, live_meetings_snapshot)
             yield t.LiveClassesEvent(
                 kind="snapshot", classes=[_live_class(r) for r in rows], meeting_id=None, count=None
             )
-            gate = AccessGate(scope, is_active_admin, user_id)
-            async for event in relayed(messages, group=group, gate=gate):
-                if isinstance(event, MeetingStarted | MeetingEnded):
-                    # The list itself changed: send it whole.
-                    rows = await in_tenant(scope, live_snapshot_for, user_id) or []
-                    yield t.LiveClassesEvent(
-                        kind=event.name,
-                        classes=[_live_class(r) for r in rows],
-                        meeting_id=strawberry.ID(str(event.meeting.id)),
-                        count=event.count,
-                    )
-                elif isinstance(event, LiveCount):
-                    yield t.LiveClassesEvent(
-                        kind=event.name,
-                        classes=[],
-                        meeting_id=strawberry.ID(str(event.meeting_id)),
-                        count=event.count,
-                    )
+            async for batch in live.batches():
+                for event in batch:
+                    if isinstance(event, MeetingStarted | MeetingEnded):
+                        # The list itself changed: send it whole.
+                        rows = await in_tenant(scope, live_meetings_snapshot)
+                        yield t.LiveClassesEvent(
+                            kind=event.name,
+                            classes=[_live_class(r) for r in rows],
+                            meeting_id=strawberry.ID(str(event.meeting.id)),
+                            count=event.count,
+                        )
+                    elif isinstance(event, LiveCount):
+                        yield t.LiveClassesEvent(
+                            kind=event.name,
+                            classes=[],
+                            meeting_id=strawberry.ID(str(event.meeting_id)),
+                            count=event.count,
+                        )

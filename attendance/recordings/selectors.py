@@ -120,3 +120,10 @@ def may_follow_session_recordings(user_id: int, meeting_id: int) -> bool:
         return access_session_recordings(user, meeting_id, to="read").shared
     except NotFound:
         return False
+
+
+def followers_still_allowed(user_ids: list[int], meeting_id: int) -> set[int]:
+    """`may_follow_session_recordings` of several users (realtime.access.RoomGate): a page
+    has few followers, so each goes through the policy's one door, in one trip to the
+    database thread."""
+    return {u for u in user_ids if may_follow_session_recordings(u, meeting_id)}

@@ -1,56 +1,102 @@
 """What every subscription shares, and the viewer's own stream (`myNotifications`).
 
-A subscription joins its channel groups first, then reads and sends a snapshot, then relays the
-changes: a change published between the two is not lost. Database work runs in the tenant's
-schema on the database thread (`realtime.tenancy.in_tenant`) and returns plain types, never
-model rows. Access is checked when subscribing and again before events (`realtime.access`).
-Every channel message of a connection reaches each of its subscriptions, so each keeps to the
-messages of its own group. Messages are decoded into the event types their producers declared;
-one that does not decode is logged and skipped.
+Subscriptions listen through the process's realtime hub (realtime.hub), never as channel-layer
+members of their own: the process joins each group once, for all its local listeners, decodes
+each message once and fans it out in process, each listener with its own queue (order kept per
+group; a slow one only delays itself and then takes its backlog at once, which the
+subscription may merge). `relay(...)` is the one way in:
+
+- the group is joined before `relay` yields, so a snapshot read after it misses nothing;
+- the viewer's access is checked on entry (`Relay.admitted`) and again before events, for all
+  the group's local listeners in one query per interval (realtime.access.RoomGate);
+- a snapshot shared by the group's listeners (`Relay.snapshot`) is handed out only under the
+  hub's rule (no event between the start of its read and the listener's registration);
+- database work runs in the tenant's schema on the database thread (realtime.tenancy) and
+  returns plain types, never model rows;
+- messages are decoded into their declared events by the hub; one that does not decode is
+  logged and skipped. Group names carry the tenant (`t.<schema>.…`), so schools never mix.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from realtime.access import AccessGate
-from realtime.events import Event, EventError, decode_message
-from realtime.groups import EVENT_HANDLER, user_group
-from tenants.accounts.selectors import is_active_user
-from tenants.graphql.context import require_user
+from realtime.access import RoomGate
+from realtime.events import Event
+from realtime.groups import user_group
+from realtime.hub import Hub, Listener, ListenerLost
+from realtime.metrics import SUBSCRIPTIONS
+from tenants.accounts.selectors import active_users_among
+from tenants.graphql.context import NotAllowed, require_user
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def decoded(message: dict[str, Any]) -> Event | None:
-    """The declared event a channel message carries, or None (logged) if it is not one."""
+@dataclass
+class Relay:
+    """A subscription's place in its group: admission, the shared snapshot, the events."""
+
+    hub: Hub
+    listener: Listener
+    gate: RoomGate
+    user_id: int
+
+    async def admitted(self) -> bool:
+        return await self.gate.admit(self.user_id)
+
+    async def snapshot(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        return await self.hub.snapshot(self.listener, key, read)
+
+    async def batches(self) -> AsyncGenerator[list[Event], None]:
+        """The group's events, each time everything that queued up (in order), for as long as
+        the viewer may still have them."""
+        while True:
+            try:
+                batch = await self.listener.next_batch()
+            except ListenerLost:
+                logger.warning("a subscriber of %s fell too far behind", self.listener.group)
+                return
+            if not await self.gate.still_allowed(self.user_id):
+                return
+            yield batch
+
+
+@asynccontextmanager
+async def relay(
+    info: Info,
+    *,
+    field: str,
+    group: str,
+    user_id: int,
+    check_many: Callable[..., set[int]],
+    args: tuple[Any, ...] = (),
+) -> AsyncIterator[Relay]:
+    """Listen to `group` through the hub, with access `check_many(user_ids, *args)` (sync, in
+    the tenant's schema; the allowed ids) shared by the group's local listeners."""
+    hub = Hub.current()
+    gauge = SUBSCRIPTIONS.labels(field=field)
+    gauge.inc()
     try:
-        return decode_message(message)
-    except EventError:
-        logger.exception("a realtime message that is not its declared event was skipped")
-        return None
-
-
-async def relayed(
-    messages: AsyncIterator[dict[str, Any]], *, group: str, gate: AccessGate
-) -> AsyncGenerator[Event, None]:
-    """The declared events published to `group`, from a subscription's channel messages, for as
-    long as `gate` still allows: other subscriptions' messages on the same connection are passed
-    over, and one that is not a declared event is logged and skipped."""
-    async for message in messages:
-        if message.get("group") != group:
-            continue  # another subscription's, on the same connection
-        if not await gate.still_allowed():
-            return
-        event = decoded(message)
-        if event is not None:
-            yield event
+        async with hub.listening(group) as listener:
+            gate = hub.gate(
+                listener,
+                schema_name=ws_scope(info)["tenant"].schema_name,
+                user_id=user_id,
+                check_many=check_many,
+                args=args,
+            )
+            yield Relay(hub=hub, listener=listener, gate=gate, user_id=user_id)
+    finally:
+        gauge.dec()
 
 
 def ws_scope(info: Info) -> dict[str, Any]:
@@ -78,12 +124,19 @@ class TenantsSubscription:
     async def my_notifications(self, info: Info) -> AsyncGenerator[Notification, None]:
         scope = ws_scope(info)
         user_id = ws_user_id(info)
-        ws = info.context["ws"]
         group = user_group(scope["tenant"].schema_name, user_id)
-        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
+        async with relay(
+            info,
+            field="myNotifications",
+            group=group,
+            user_id=user_id,
+            check_many=active_users_among,
+        ) as live:
+            if not await live.admitted():
+                raise NotAllowed("Sign in first.")
             # First a "subscribed": from here on nothing sent to the viewer is missed.
             yield Notification(kind="subscribed", data=JSON({}))
-            gate = AccessGate(scope, is_active_user, user_id)
-            async for event in relayed(messages, group=group, gate=gate):
-                # The payload goes to the app as the JSON it was declared as.
-                yield Notification(kind=event.name, data=JSON(event.data()))
+            async for batch in live.batches():
+                for event in batch:
+                    # The payload goes to the app as the JSON it was declared as.
+                    yield Notification(kind=event.name, data=JSON(event.data()))

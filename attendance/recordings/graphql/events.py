@@ -14,13 +14,11 @@ import strawberry
 from strawberry.types import Info
 
 from attendance.events import RecordingCompleted, RecordingDeleted, SummaryReady, TranscriptReady
-from attendance.recordings.selectors import may_follow_session_recordings
-from realtime.access import AccessGate
+from attendance.recordings.selectors import followers_still_allowed
 from realtime.events import Event
-from realtime.groups import EVENT_HANDLER, meeting_group
-from realtime.tenancy import in_tenant
+from realtime.groups import meeting_group
 from tenants.graphql.context import NotAllowed
-from tenants.graphql.subscriptions import relayed, ws_scope, ws_user_id
+from tenants.graphql.subscriptions import relay, ws_scope, ws_user_id
 from tenants.ids import pk_or_none
 
 
@@ -62,17 +60,23 @@ class RecordingEventsSubscription:
     ) -> AsyncGenerator[SessionRecordingEvent, None]:
         scope = ws_scope(info)
         user_id = ws_user_id(info)
-        ws = info.context["ws"]
         meeting_pk = pk_or_none(meeting_id)
         if meeting_pk is None:
             raise NotAllowed("No such meeting.")
         group = meeting_group(scope["tenant"].schema_name, meeting_pk)
-        async with ws.listen_to_channel(EVENT_HANDLER, groups=[group]) as messages:
-            if not await in_tenant(scope, may_follow_session_recordings, user_id, meeting_pk):
+        async with relay(
+            info,
+            field="sessionRecordingEvents",
+            group=group,
+            user_id=user_id,
+            check_many=followers_still_allowed,
+            args=(meeting_pk,),
+        ) as live:
+            if not await live.admitted():
                 raise NotAllowed("No such meeting.")
             yield SessionRecordingEvent(kind=SessionRecordingEventKind.READY, meeting_id=meeting_id)
-            gate = AccessGate(scope, may_follow_session_recordings, user_id, meeting_pk)
-            async for event in relayed(messages, group=group, gate=gate):
-                kind = _KINDS.get(type(event))
-                if kind is not None:  # the room's events share the group
-                    yield SessionRecordingEvent(kind=kind, meeting_id=meeting_id)
+            async for batch in live.batches():
+                for event in batch:
+                    kind = _KINDS.get(type(event))
+                    if kind is not None:  # the room's events share the group
+                        yield SessionRecordingEvent(kind=kind, meeting_id=meeting_id)

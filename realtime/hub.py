@@ -1,0 +1,312 @@
+"""In-process fan-out: one channel-layer membership per group and process, shared by every
+local listener of the group.
+
+A subscription used to be its own channel-layer member: 500 watchers of a room were 500 Redis
+deliveries and 500 decodes per change, and one daphne fell 15-20 s behind. Here each process
+(each event loop) has ONE channel; a group that has local listeners is joined ONCE (awaited
+before `listen` returns, so "join the group, then read the snapshot" still holds) and left when
+its last local listener goes. A reader task receives from the channel, decodes each message
+once (realtime.events.decode_message) and queues the event for each listener of its group.
+
+- Order: one reader, one queue per listener: each listener sees its group's events in the
+  order the channel layer delivered them. A slow listener only lengthens its own queue; when it
+  catches up it takes everything queued at once (`Listener.next_batch`) so that the subscription
+  can merge the burst.
+- Membership: channels-redis forgets a group member after `group_expiry` seconds (a day by
+  default); memberships held longer are renewed by re-adding them every half of that.
+- Tenancy: group names are `t.<schema>.…` (realtime.groups); a message is only ever handed to
+  listeners of the group it was sent to.
+- Access (`RoomGate`) and snapshots (`Hub.snapshot`) are shared per group, so that 500 watchers
+  of a room cost one access query per interval and one snapshot read per burst of reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+
+from realtime.access import RoomGate
+from realtime.events import Event, EventError, decode_message
+from realtime.metrics import CHANNEL_LAYER_DROPS, REALTIME_DELIVERIES
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# A listener this far behind is cut off (its subscription ends; the client re-subscribes and
+# re-reads the snapshot) rather than let one stuck socket hold memory without bound.
+MAX_PENDING = 5_000
+# Listeners are woken at most this often. Waking 500 subscriptions for each message would keep
+# the event loop busy with them, and the reader (one channel-layer receive per loop turn) would
+# fetch one message per 500 sends: with a tick it drains what arrived, then they all take it.
+DELIVERY_TICK_SECONDS = 0.02
+# How long a room's snapshot may be handed out again (under the rule in `Hub.snapshot`).
+SNAPSHOT_SECONDS = 2.0
+
+
+class ListenerLost(Exception):
+    """The listener fell more than MAX_PENDING events behind and was cut off."""
+
+
+class Listener:
+    """One subscription's place in a group: the group's events, in order, from the moment it
+    registered."""
+
+    def __init__(self, hub: Hub, group: str, state: _Group) -> None:
+        self.hub, self.group, self.state = hub, group, state
+        self.pending: collections.deque[Event] = collections.deque()
+        self.wakeup = asyncio.Event()
+        self.lost = False
+        # The group's event counter when this listener started hearing the group (see snapshot).
+        self.registered_at = state.events
+
+    def put(self, event: Event) -> None:
+        """Queue `event`; the listener is woken by the hub's next delivery tick."""
+        if len(self.pending) >= MAX_PENDING:
+            self.lost = True
+            CHANNEL_LAYER_DROPS.inc()
+        else:
+            self.pending.append(event)
+
+    async def next_batch(self) -> list[Event]:
+        """Every event queued for this listener (at least one), waiting for the first."""
+        while not self.pending and not self.lost:
+            self.wakeup.clear()
+            await self.wakeup.wait()
+        if self.lost:
+            raise ListenerLost(self.group)
+        batch = list(self.pending)
+        self.pending.clear()
+        return batch
+
+
+@dataclass
+class _Snapshot:
+    counter: int  # the group's event counter when the read began
+    result: asyncio.Future[Any]
+    taken_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Group:
+    listeners: dict[Listener, None] = field(default_factory=dict)  # insertion-ordered set
+    joined: asyncio.Task[None] | None = None
+    events: int = 0  # messages of this group that reached the hub while it was joined
+    snapshots: dict[Hashable, _Snapshot] = field(default_factory=dict)
+    gates: dict[Hashable, RoomGate] = field(default_factory=dict)
+
+
+def _failed(future: asyncio.Future[Any]) -> bool:
+    return future.done() and (future.cancelled() or future.exception() is not None)
+
+
+class Hub:
+    """The process's (event loop's) channel and its groups. `Hub.current()` gives it."""
+
+    _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self.channel: str | None = None
+        self.groups: dict[str, _Group] = {}
+        self.discarding: dict[str, asyncio.Task[None]] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+        self.started = asyncio.Lock()
+        self.snapshot_reads = 0  # counted for the tests and the bench
+        self.waking: set[Listener] = set()
+        self.tick: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def current(cls) -> Hub:
+        loop = asyncio.get_running_loop()
+        hub = cls._hubs.get(loop)
+        if hub is None:
+            layer = get_channel_layer()
+            if layer is None:
+                raise RuntimeError("realtime needs a channel layer (CHANNEL_LAYERS)")
+            hub = cls._hubs[loop] = cls(layer)
+        return hub
+
+    # --- membership ------------------------------------------------------------------------
+
+    async def _channel(self) -> str:
+        async with self.started:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel()
+                self.tasks = [
+                    asyncio.create_task(self._read(self.channel), name="realtime-hub-reader"),
+                    asyncio.create_task(self._renew(), name="realtime-hub-renewal"),
+                ]
+            return self.channel
+
+    async def listen(self, group: str) -> Listener:
+        """A listener of `group`, once the process is a member of it (events published from
+        here on reach the listener)."""
+        channel = await self._channel()
+        state = self.groups.get(group)
+        if state is None:
+            state = self.groups[group] = _Group()
+            state.joined = asyncio.create_task(self._join(group, channel))
+        listener = Listener(self, group, state)
+        state.listeners[listener] = None
+        try:
+            assert state.joined is not None
+            await asyncio.shield(state.joined)
+        except BaseException:
+            await self.leave(listener)
+            raise
+        return listener
+
+    async def _join(self, group: str, channel: str) -> None:
+        discarding = self.discarding.get(group)
+        if discarding is not None:
+            await asyncio.shield(discarding)  # a discard still in flight must not undo this add
+        await self.layer.group_add(group, channel)
+
+    async def leave(self, listener: Listener) -> None:
+        state = self.groups.get(listener.group)
+        if state is None or state.listeners.pop(listener, False) is False:
+            return
+        for gate in list(state.gates.values()):
+            gate.forget(listener)
+        if state.listeners:
+            return
+        del self.groups[listener.group]  # with its snapshots: they are valid only while joined
+        if self.channel is not None:
+            task = asyncio.create_task(self._discard(listener.group, self.channel, state))
+            self.discarding[listener.group] = task
+
+    async def _discard(self, group: str, channel: str, state: _Group) -> None:
+        try:
+            if state.joined is not None:
+                await asyncio.gather(state.joined, return_exceptions=True)
+            await self.layer.group_discard(group, channel)
+        except Exception:
+            logger.exception("leaving channel group %s failed", group)
+        finally:
+            if self.discarding.get(group) is asyncio.current_task():
+                del self.discarding[group]
+
+    @asynccontextmanager
+    async def listening(self, group: str) -> AsyncIterator[Listener]:
+        listener = await self.listen(group)
+        try:
+            yield listener
+        finally:
+            await self.leave(listener)
+
+    async def _renew(self) -> None:
+        expiry = float(getattr(self.layer, "group_expiry", 86_400))
+        while True:
+            await asyncio.sleep(max(1.0, expiry / 2))
+            await self.renew()
+
+    async def renew(self) -> None:
+        """Re-add every membership (channels-redis forgets one `group_expiry` after its add)."""
+        for group, state in list(self.groups.items()):
+            if self.channel is None or state.joined is None or not state.joined.done():
+                continue
+            try:
+                await self.layer.group_add(group, self.channel)
+            except Exception:
+                logger.exception("renewing channel group %s failed", group)
+
+    # --- delivery --------------------------------------------------------------------------
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("receiving realtime messages failed; retrying")
+                await asyncio.sleep(1.0)
+                continue
+            self.dispatch(message)
+
+    def dispatch(self, message: dict[str, Any]) -> int:
+        """Hand `message` to the local listeners of its group; how many got it."""
+        state = self.groups.get(str(message.get("group")))
+        if state is None:
+            return 0  # a group left a moment ago
+        state.events += 1
+        try:
+            event = decode_message(message)  # once, for every listener
+        except EventError:
+            logger.exception("a realtime message that is not its declared event was skipped")
+            return 0
+        for listener in state.listeners:
+            listener.put(event)
+        self.waking.update(state.listeners)
+        if self.tick is None:
+            loop = asyncio.get_running_loop()
+            self.tick = loop.call_later(DELIVERY_TICK_SECONDS, self._wake)
+        REALTIME_DELIVERIES.inc(len(state.listeners))
+        return len(state.listeners)
+
+    def _wake(self) -> None:
+        waking, self.waking, self.tick = self.waking, set(), None
+        for listener in waking:
+            listener.wakeup.set()
+
+    # --- shared reads ----------------------------------------------------------------------
+
+    async def snapshot(
+        self, listener: Listener, key: Hashable, read: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`read()`'s result for `listener`, shared with the group's other listeners.
+
+        The rule that keeps a shared snapshot correct: a snapshot may be given to a listener
+        only if no event of its group reached the hub between the moment the snapshot's read
+        began and the moment the listener registered. Then every change the snapshot may have
+        missed reaches the listener as an event. The group counts its events; a read records
+        the count when it begins and is served only to listeners that registered at that same
+        count (and for SNAPSHOT_SECONDS at most); anyone else reads again, and readers that
+        start at the same count share one read. Snapshots go with the group's membership: a
+        group left and joined again starts with none."""
+        state = listener.state
+        cached = state.snapshots.get(key)
+        if (
+            cached is None
+            or cached.counter != listener.registered_at
+            or time.monotonic() - cached.taken_at > SNAPSHOT_SECONDS
+            or _failed(cached.result)
+        ):
+            cached = _Snapshot(counter=state.events, result=asyncio.ensure_future(read()))
+            self.snapshot_reads += 1
+            logger.debug("realtime snapshot read: %s of %s", key, listener.group)  # benches count
+            if self.groups.get(listener.group) is state:
+                state.snapshots[key] = cached
+        result: T = await asyncio.shield(cached.result)
+        return result
+
+    def gate(
+        self,
+        listener: Listener,
+        *,
+        schema_name: str,
+        user_id: int,
+        check_many: Callable[..., set[int]],
+        args: tuple[Any, ...] = (),
+    ) -> RoomGate:
+        """The group's shared access check `check_many(user_ids, *args) -> allowed ids` (sync,
+        run in `schema_name`), with `listener`'s user among those it checks."""
+        key = (schema_name, check_many, args)
+        gate = listener.state.gates.get(key)
+        if gate is None:
+            gate = listener.state.gates[key] = RoomGate(schema_name, check_many, args)
+        gate.members[listener] = user_id
+        return gate
+
+
+__all__ = ["Hub", "Listener", "ListenerLost"]

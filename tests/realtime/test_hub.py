@@ -1,0 +1,214 @@
+"""The process's realtime hub over the real channel layer (Redis): one membership per group,
+every listener gets every event of its group in order, schools never mix, the last listener
+out leaves the group, memberships outlive group_expiry, snapshots are shared only under the
+event-counter rule."""
+
+import asyncio
+
+import pytest
+from channels.db import database_sync_to_async
+
+from attendance.events import Participant, ParticipantChange, ParticipantsChanged
+from realtime.events import publish
+from realtime.groups import meeting_group
+from realtime.hub import Hub
+
+pytestmark = pytest.mark.django_db
+
+
+def _changed(meeting_id: int, *changes: tuple[str, str], count: int = 0) -> ParticipantsChanged:
+    return ParticipantsChanged(
+        meeting_id=meeting_id,
+        changes=[
+            ParticipantChange(
+                change=change,  # type: ignore[arg-type]
+                participant=Participant(
+                    key=key, name=key, role="guest", joined_at=None, left_at=None
+                ),
+            )
+            for change, key in changes
+        ],
+        count=count,
+        status="started",
+    )
+
+
+async def _publish(event, schema):
+    await database_sync_to_async(publish)(event, schema_name=schema)
+
+
+async def _drain(listener, n: int) -> list:
+    """The next `n` events of `listener`, however they were batched."""
+    got: list = []
+    while len(got) < n:
+        got.extend(await asyncio.wait_for(listener.next_batch(), timeout=5))
+    return got
+
+
+async def _members(hub: Hub, group: str) -> list[bytes]:
+    layer = hub.layer
+    conn = layer.connection(layer.consistent_hash(group))
+    return await conn.zrange(layer._group_key(group), 0, -1)
+
+
+async def _fresh(hub: Hub, group: str) -> str:
+    """`group` without members left by an earlier run (Redis outlives the test database)."""
+    conn = hub.layer.connection(hub.layer.consistent_hash(group))
+    await conn.delete(hub.layer._group_key(group))
+    return group
+
+
+async def test_every_listener_gets_every_event_in_order_over_one_membership():
+    hub = Hub.current()
+    group = await _fresh(hub, meeting_group("alpha", 4101))
+    listeners = [await hub.listen(group) for _ in range(20)]
+    # One channel-layer member for the twenty.
+    assert await _members(hub, group) == [hub.channel.encode()]
+
+    sent = [_changed(4101, ("joined", f"p{i}"), count=i) for i in range(30)]
+    for event in sent:
+        await _publish(event, "alpha")
+
+    for listener in listeners:
+        assert await _drain(listener, 30) == sent
+    for listener in listeners:
+        await hub.leave(listener)
+
+
+async def test_a_listener_that_does_not_read_delays_nobody_and_gets_its_backlog_at_once():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4102)
+    slow, quick = await hub.listen(group), await hub.listen(group)
+    sent = [_changed(4102, ("joined", f"p{i}")) for i in range(10)]
+    for event in sent:
+        await _publish(event, "alpha")
+        assert await _drain(quick, 1) == [event]  # each at once, while `slow` reads nothing
+
+    assert await asyncio.wait_for(slow.next_batch(), timeout=5) == sent  # one batch, in order
+    await hub.leave(slow)
+    await hub.leave(quick)
+
+
+async def test_two_schools_with_the_same_meeting_id_hear_nothing_of_each_other():
+    hub = Hub.current()
+    alpha = await hub.listen(meeting_group("alpha", 4103))
+    beta = await hub.listen(meeting_group("beta", 4103))
+
+    await _publish(_changed(4103, ("joined", "in-beta")), "beta")
+    await _publish(_changed(4103, ("joined", "in-alpha")), "alpha")
+
+    assert [e.changes[0].participant.key for e in await _drain(alpha, 1)] == ["in-alpha"]
+    assert [e.changes[0].participant.key for e in await _drain(beta, 1)] == ["in-beta"]
+    await asyncio.sleep(0.2)  # anything else on its way would have arrived by now
+    assert not alpha.pending and not beta.pending
+    await hub.leave(alpha)
+    await hub.leave(beta)
+
+
+async def test_the_last_listener_out_leaves_the_group():
+    hub = Hub.current()
+    group = await _fresh(hub, meeting_group("alpha", 4104))
+    first, second = await hub.listen(group), await hub.listen(group)
+
+    await hub.leave(first)
+    assert await _members(hub, group) == [hub.channel.encode()]  # still one listener here
+
+    await hub.leave(second)
+    await asyncio.gather(*hub.discarding.values())
+    assert await _members(hub, group) == []
+    assert group not in hub.groups
+
+    # And joining again works at once (a discard in flight does not undo the new add).
+    third = await hub.listen(group)
+    await hub.leave(third)
+    fourth = await hub.listen(group)
+    await _publish(_changed(4104, ("joined", "x")), "alpha")
+    assert len(await _drain(fourth, 1)) == 1
+    await hub.leave(fourth)
+
+
+async def test_a_membership_older_than_group_expiry_is_renewed():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4105)
+    listener = await hub.listen(group)
+    # As channels-redis sees a membership added more than group_expiry ago: the next
+    # group_send forgets it.
+    conn = hub.layer.connection(hub.layer.consistent_hash(group))
+    await conn.zadd(hub.layer._group_key(group), {hub.channel: 1})
+
+    await hub.renew()
+
+    await _publish(_changed(4105, ("joined", "still-here")), "alpha")
+    assert len(await _drain(listener, 1)) == 1
+    await hub.leave(listener)
+
+
+# --- snapshots: shared only when no event came between the read's start and the registration --
+
+
+async def test_a_snapshot_is_shared_by_listeners_registered_at_the_same_count():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4107)
+    reads = 0
+    release = asyncio.Event()
+
+    async def read():
+        nonlocal reads
+        reads += 1
+        await release.wait()
+        return {"read": reads}
+
+    listeners = [await hub.listen(group) for _ in range(50)]
+    pending = [asyncio.create_task(hub.snapshot(li, "room", read)) for li in listeners]
+    await asyncio.sleep(0)
+    release.set()
+    assert [await p for p in pending] == [{"read": 1}] * 50
+    assert reads == 1  # one read for fifty concurrent subscribers
+    for listener in listeners:
+        await hub.leave(listener)
+
+
+async def test_an_event_between_the_read_and_the_registration_forces_a_new_read():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4108)
+    reads = 0
+
+    async def read():
+        nonlocal reads
+        reads += 1
+        return reads
+
+    first = await hub.listen(group)
+    assert await hub.snapshot(first, "room", read) == 1
+
+    # An event reaches the hub after that read began; a listener registering now must not be
+    # given a snapshot that may lack it.
+    await _publish(_changed(4108, ("joined", "late")), "alpha")
+    await _drain(first, 1)
+    second = await hub.listen(group)
+    assert await hub.snapshot(second, "room", read) == 2
+
+    # Registered at the same count as that second read: shared.
+    third = await hub.listen(group)
+    assert await hub.snapshot(third, "room", read) == 2
+    assert reads == 2
+    for listener in (first, second, third):
+        await hub.leave(listener)
+
+
+async def test_snapshots_go_with_the_membership():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4109)
+    reads = 0
+
+    async def read():
+        nonlocal reads
+        reads += 1
+        return reads
+
+    listener = await hub.listen(group)
+    await hub.snapshot(listener, "room", read)
+    await hub.leave(listener)  # group left: events from now on are not counted here
+    again = await hub.listen(group)
+    assert await hub.snapshot(again, "room", read) == 2
+    await hub.leave(again)
