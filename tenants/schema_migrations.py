@@ -10,12 +10,14 @@ and only the schemas that lack a migration are migrated, by forked worker proces
 import multiprocessing
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 
 from tenants.connection import tenant_connection
 
@@ -146,6 +148,40 @@ def schemas_migrate(
         )
     run.seconds = time.perf_counter() - started
     return run
+
+
+@contextmanager
+def recorder_table_lookup() -> Iterator[None]:
+    """Django's migration recorder learns whether `django_migrations` exists by listing every
+    table (django-tenants: those of the connection's schema), which scans all of pg_class: 0.5 s
+    at 2,000 schools, four or five times per schema migrated, so migrating N schools cost O(N²).
+    Meanwhile it asks the same question of the catalog's index on names, for the same schema.
+    Forked workers inherit it."""
+    original = MigrationRecorder.has_table
+
+    def has_table(self: MigrationRecorder) -> bool:
+        # _has_table: the recorder's own cache, kept as Django keeps it
+        if self._has_table:  # type: ignore[attr-defined]
+            return True
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p'))",
+                [
+                    getattr(self.connection, "schema_name", "public"),
+                    self.Migration._meta.db_table,
+                ],
+            )
+            found = bool(cursor.fetchone()[0])
+        self._has_table = found  # type: ignore[attr-defined]
+        return found
+
+    MigrationRecorder.has_table = has_table  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        MigrationRecorder.has_table = original  # type: ignore[method-assign]
 
 
 def _parallel(
