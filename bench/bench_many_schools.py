@@ -17,7 +17,8 @@ with a bench-only app (a temporary package, one model) whose throwaway migration
 is added to the product. Passwords use Django's MD5 hasher here (PBKDF2's 210 ms per school is
 measured in bench_onboarding.py, not here).
 
-Usage: python bench/bench_many_schools.py --schools 2000      (quick: --schools 100)
+Usage: python bench/bench_many_schools.py --schools 2000   (about an hour on 2 busy cores)
+       python bench/bench_many_schools.py --schools 40     (the quick run: about 2 minutes)
 """
 
 import argparse
