@@ -90,6 +90,8 @@ PUBLIC_SCHEMA_NAME = "public"
 LIVEROLL_TEMPLATE_SCHEMA = "tenant_template"
 # Spare, already-migrated schemas kept ready so that sign-up only renames one.
 LIVEROLL_SPARE_SCHEMAS = int(env("LIVEROLL_SPARE_SCHEMAS", "2"))
+# Tenant schemas `migrate_platform` migrates at once (its --jobs); 0: the CPU count.
+LIVEROLL_MIGRATE_JOBS = int(env("MIGRATE_JOBS", "0"))
 # How far ahead a class may be scheduled (every occurrence of a series too): a date in year 9999
 # overflows on the way to calendars and Zoom, and nobody plans classes decades ahead.
 LIVEROLL_SCHEDULE_YEARS_AHEAD = int(env("LIVEROLL_SCHEDULE_YEARS_AHEAD", "2"))
