@@ -142,6 +142,10 @@ if env_bool("DATABASE_POOL", True):
         "min_size": int(env("DATABASE_POOL_MIN", "1")),
         "max_size": int(env("DATABASE_POOL_MAX", "10")),
         "timeout": 10,
+        # A PostgreSQL backend keeps the catalog entries of every school it has touched
+        # (≈ 95 KiB a school, docs/benchmarks.md "Many schools"): recycling connections bounds
+        # that memory when one process serves thousands of schools.
+        "max_lifetime": float(env("DATABASE_POOL_MAX_LIFETIME", "3600")),
     }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per schema switch, not before every cursor (a fifth of a worker's time

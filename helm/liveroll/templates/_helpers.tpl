@@ -367,6 +367,7 @@ DRAMATIQ_NAMESPACE: {{ $c.dramatiqNamespace | quote }}
 DATABASE_POOL: {{ ternary "1" "0" $c.databasePool | quote }}
 DATABASE_POOL_MIN: {{ $c.databasePoolMin | toString | quote }}
 DATABASE_POOL_MAX: {{ $c.databasePoolMax | toString | quote }}
+DATABASE_POOL_MAX_LIFETIME: {{ $c.databasePoolMaxLifetime | toString | quote }}
 LIVEROLL_SPARE_SCHEMAS: {{ $c.spareSchemas | toString | quote }}
 LIVEROLL_SCHEDULE_YEARS_AHEAD: {{ $c.scheduleYearsAhead | toString | quote }}
 LIVEROLL_TRUSTED_PROXIES: {{ $c.trustedProxies | toString | quote }}
