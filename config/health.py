@@ -23,10 +23,15 @@ def _check_database() -> str | None:
 
 
 def _check_redis() -> str | None:
-    try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
-        return f"redis: {exc.__class__.__name__}"
+    """REDIS_URL, and the channel layer's own servers when it has them (CHANNELS_REDIS_URLS):
+    a web process whose channel-layer shard is down would take websockets it cannot serve."""
+    for name, url in [("redis", settings.REDIS_URL)] + [
+        (f"channels redis {i}", u) for i, u in enumerate(settings.CHANNELS_REDIS_URLS)
+    ]:
+        try:
+            redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+        except Exception as exc:  # noqa: BLE001
+            return f"{name}: {exc.__class__.__name__}"
     return None
 
 

@@ -451,7 +451,16 @@ def test_chart_covers_every_variable_of_env_example(chart):
     names = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", development, flags=re.MULTILINE))
     docs = render(
         chart,
-        merged(DEFAULTS, {"secrets": {"ipHashKey": "separate", "emailHostPassword": "smtp"}}),
+        merged(
+            DEFAULTS,
+            {
+                "secrets": {
+                    "ipHashKey": "separate",
+                    "emailHostPassword": "smtp",
+                    "channelsRedisUrls": "redis://rt-0:6379/0,redis://rt-1:6379/0",
+                }
+            },
+        ),
     )
     config_map = release_one(docs, "ConfigMap")
     secret = release_one(docs, "Secret")

@@ -155,12 +155,16 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 TENANT_LIMIT_SET_CALLS = True
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The channel layer may have Redis servers of its own: channels-redis spreads groups and
+# channels over them by consistent hashing (docs/scaling.md). The broker, locks and rate limits
+# stay on REDIS_URL.
+CHANNELS_REDIS_URLS = [u.strip() for u in env("CHANNELS_REDIS_URLS", "").split(",") if u.strip()]
 
 CHANNEL_LAYERS: dict[str, Any] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            "hosts": CHANNELS_REDIS_URLS or [REDIS_URL],
             "prefix": env("CHANNELS_PREFIX", "liveroll:asgi"),
             # Join storms send hundreds of events a second to one group: the default of 100
             # queued messages per channel drops them silently.

@@ -105,6 +105,9 @@ LIVEROLL_IP_HASH_KEY: {{ . | quote }}
 {{- with $s.emailHostPassword }}
 EMAIL_HOST_PASSWORD: {{ . | quote }}
 {{- end }}
+{{- with $s.channelsRedisUrls }}
+CHANNELS_REDIS_URLS: {{ . | quote }}
+{{- end }}
 {{- end }}
 
 {{/*
