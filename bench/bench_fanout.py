@@ -17,6 +17,7 @@ Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
 
     python bench/bench_fanout.py                     # 500 / 100 joins / 2,000 / 5,000
     python bench/bench_fanout.py --small             # 100 / 50 / 400 / 1,000: a quick look
+    python bench/bench_fanout.py --storm-only --spread 2000   # d alone (after a plain connect)
     python bench/bench_fanout.py --subscribers 500 --joins 100 --spread 2000 --idle 5000 \
         --port-base 8110                            # ports port-base .. port-base+3
 """
@@ -50,6 +51,9 @@ parser.add_argument("--joins", type=int, default=100)
 parser.add_argument("--spread", type=int, default=2000, help="subscribers over two processes")
 parser.add_argument("--idle", type=int, default=5000)
 parser.add_argument("--small", action="store_true", help="100 / 50 joins / 400 / 1,000")
+parser.add_argument(
+    "--storm-only", action="store_true", help="only d: SPREAD subscribers connect, drop, return"
+)
 parser.add_argument("--port-base", type=int, default=0, help="ports base..base+3 (default: free)")
 ARGS = parser.parse_args()
 if ARGS.small:
@@ -358,19 +362,23 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
     one = Daphne(ports[0])
     two = None
     try:
-        failed = len(FAILURES)
-        out["a"], sockets = await fan_out(
-            org, [one.port], sessions, meeting_id, ARGS.subscribers, ARGS.joins, "A"
-        )
-        out["a"]["failed"] = len(FAILURES) - failed
-        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-        two = Daphne(ports[1])
-        await settle([one.port, two.port])
-        failed = len(FAILURES)
-        out["b"], sockets = await fan_out(
-            org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
-        )
-        out["b"]["failed"] = len(FAILURES) - failed
+        if ARGS.storm_only:
+            two = Daphne(ports[1])
+            sockets, _ = await connect_all([one.port, two.port], sessions, meeting_id, ARGS.spread)
+        else:
+            failed = len(FAILURES)
+            out["a"], sockets = await fan_out(
+                org, [one.port], sessions, meeting_id, ARGS.subscribers, ARGS.joins, "A"
+            )
+            out["a"]["failed"] = len(FAILURES) - failed
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            two = Daphne(ports[1])
+            await settle([one.port, two.port])
+            failed = len(FAILURES)
+            out["b"], sockets = await fan_out(
+                org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
+            )
+            out["b"]["failed"] = len(FAILURES) - failed
         # d. the deploy: everyone drops, everyone comes back at once
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         out["settle"] = await settle([one.port, two.port])  # the last listeners leave
@@ -397,6 +405,8 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
         one.stop()
         if two is not None:
             two.stop()
+    if ARGS.storm_only:
+        return out
     for key, subscribe, port in (("c_sub", True, ports[2]), ("c_bare", False, ports[3])):
         fresh = Daphne(port)
         try:
@@ -434,6 +444,8 @@ def main() -> None:
         ("a", f"a. one room, one daphne, {ARGS.joins} joins at ~100/s"),
         ("b", f"b. one room, two daphnes, {ARGS.joins} joins at ~100/s"),
     ):
+        if key not in out:
+            continue
         r = out[key]
         d = r["delays"]
         print(
@@ -460,11 +472,12 @@ def main() -> None:
         f"retries); snapshot reads by the daphnes: {d['reads']}; the daphnes had sent their "
         f"backlog {out['settle']:.1f} s after the clients closed"
     )
-    print(
-        f"\nidle, {ARGS.idle} connections each on a fresh daphne: "
-        f"{out['c_sub']:.1f} KiB per subscription (`meetingParticipants` of a room of 30), "
-        f"{out['c_bare']:.1f} KiB per bare graphql-ws connection (no subscription)"
-    )
+    if "c_sub" in out:
+        print(
+            f"\nidle, {ARGS.idle} connections each on a fresh daphne: "
+            f"{out['c_sub']:.1f} KiB per subscription (`meetingParticipants` of a room of 30), "
+            f"{out['c_bare']:.1f} KiB per bare graphql-ws connection (no subscription)"
+        )
     if FAILURES:
         print(f"\nfailures: {len(FAILURES)} (first: {FAILURES[0]})")
 

@@ -5,29 +5,52 @@ consumer in a daphne process runs on ONE shared thread with ONE connection: sett
 on that connection in a middleware leaks one tenant's schema into another's queries. So the
 middleware only records the tenant in `scope["tenant"]`; database work then runs through
 `realtime.tenancy.in_tenant`, which activates the schema inside the sync function.
+
+A deploy reconnects every subscriber at once, and the handshakes are what keeps them waiting:
+so a process keeps the tenant of a host for TENANT_CACHE_SECONDS (one look-up per host however
+many arrive), reads the session and the user on a few handshake threads of their own rather
+than behind every consumer's work on the shared one, and skips those whose client (or daphne,
+which drops a websocket not accepted within 5 s) left before their turn came.
 """
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from channels.auth import AuthMiddleware
-from channels.db import database_sync_to_async
+from channels.auth import UserLazyObject
+from channels.db import DatabaseSyncToAsync
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user as django_get_user
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import get_public_schema_name, schema_context
 from strawberry.http.websocket_origin import is_same_origin
 
-from tenants.models import Organisation
+from tenants.models import Domain, Organisation
 from tenants.selectors import organisation_by_host
 
 CLOSE_UNKNOWN_HOST = 4404
 CLOSE_SUSPENDED = 4403
+
+# How long a process trusts the tenant it found for a host: a school suspended or deleted
+# elsewhere is refused by every process within this time (by this one at once: saving a school
+# or a domain empties its cache). HTTP looks the tenant up on every request; open websockets
+# were never closed by a suspension anyway.
+TENANT_CACHE_SECONDS = 5.0
+TENANT_CACHE_HOSTS = 1000  # emptied when full: hosts are schools, not visitors
+# Threads (each with its own database connection, from the pool) that read handshakes'
+# sessions and users: beside, not behind, the shared thread of every consumer's work.
+HANDSHAKE_THREADS = 4
+
+logger = logging.getLogger(__name__)
 
 # A websocket scope: a plain dict, to which this middleware adds "tenant".
 Scope = dict[str, Any]
@@ -87,14 +110,90 @@ class SameOriginMiddleware:
         return await self.inner(scope, receive, send)
 
 
+_handshake_threads = ThreadPoolExecutor(HANDSHAKE_THREADS, thread_name_prefix="ws-handshake")
+
+
+def _on_handshake_thread(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    # Channels' wrapper (connections closed after each call, back to the pool), on our threads.
+    return DatabaseSyncToAsync(fn, thread_sensitive=False, executor=_handshake_threads)
+
+
 def _organisation_for_host(host: str) -> Organisation | None:
     with schema_context(get_public_schema_name()):
         return organisation_by_host(host=host)
 
 
+class _TenantCache:
+    """The tenant of each host, for TENANT_CACHE_SECONDS; unknown hosts are not kept (a new
+    school answers at once). Handshakes arriving while a host is being looked up share that
+    look-up: after a deploy, a thousand reconnects to a school are one query."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, tuple[float, Organisation]] = {}
+        self.looking: dict[str, asyncio.Future[Organisation | None]] = {}
+        self.generation = 0  # a look-up under way when the cache is emptied is not kept
+
+    def clear(self, **_signal: Any) -> None:
+        self.generation += 1
+        self.found.clear()
+
+    async def get(self, host: str) -> Organisation | None:
+        hit = self.found.get(host)
+        if hit is not None and time.monotonic() - hit[0] < TENANT_CACHE_SECONDS:
+            return hit[1]
+        looking = self.looking.get(host)
+        if looking is None:
+            looking = self.looking[host] = asyncio.ensure_future(self._look_up(host))
+            looking.add_done_callback(lambda _done: self.looking.pop(host, None))
+        return await asyncio.shield(looking)
+
+    async def _look_up(self, host: str) -> Organisation | None:
+        generation = self.generation
+        tenant: Organisation | None = await _on_handshake_thread(_organisation_for_host)(host)
+        if tenant is not None and generation == self.generation:
+            if len(self.found) >= TENANT_CACHE_HOSTS:
+                self.found.clear()
+            self.found[host] = (time.monotonic(), tenant)
+        return tenant
+
+
+tenant_cache = _TenantCache()
+for _model in (Organisation, Domain):
+    post_save.connect(tenant_cache.clear, sender=_model, weak=False)
+    post_delete.connect(tenant_cache.clear, sender=_model, weak=False)
+
+
+class _ReadAhead:
+    """A websocket's `receive` with the connect message read and the next message awaited in
+    the background. Before the websocket is accepted a client sends nothing, so a next message
+    there means it has gone (closed by the client, or by daphne's connect timeout)."""
+
+    def __init__(self, receive: Receive, first: dict[str, Any]) -> None:
+        self.receive = receive
+        self.first: dict[str, Any] | None = first
+        self.following: asyncio.Future[dict[str, Any]] | None = asyncio.ensure_future(receive())
+
+    def gone(self) -> bool:  # read from handshake threads too: a plain attribute read
+        return self.following is not None and self.following.done()
+
+    async def __call__(self) -> dict[str, Any]:
+        if self.first is not None:
+            message, self.first = self.first, None
+            return message
+        if self.following is not None:
+            following, self.following = self.following, None
+            return await following
+        return await self.receive()
+
+    def stop(self) -> None:
+        if self.following is not None and not self.following.done():
+            self.following.cancel()
+
+
 class TenantFromHostMiddleware:
     """Puts the tenant of the Host header in `scope["tenant"]`; never touches the connection.
-    Unknown host: the websocket is closed with 4404; suspended tenant: 4403."""
+    Unknown host: the websocket is closed with 4404; suspended tenant: 4403. A websocket gone
+    before its turn is dropped without further work."""
 
     def __init__(self, inner: App) -> None:
         self.inner = inner
@@ -102,14 +201,25 @@ class TenantFromHostMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
-        host = _host_of(scope)
-        tenant = None
-        if host and validate_host(host, settings.ALLOWED_HOSTS):
-            tenant = await database_sync_to_async(_organisation_for_host)(host)
-        if tenant is None or tenant.is_suspended:
-            code = CLOSE_UNKNOWN_HOST if tenant is None else CLOSE_SUSPENDED
-            return await _refuse(scope, receive, send, code)
-        return await self.inner(dict(scope, tenant=tenant), receive, send)
+        first = await receive()
+        if first["type"] != "websocket.connect":
+            return None
+        read_ahead = _ReadAhead(receive, first)
+        try:
+            host = _host_of(scope)
+            tenant = None
+            if host and validate_host(host, settings.ALLOWED_HOSTS):
+                tenant = await tenant_cache.get(host)
+            if read_ahead.gone():
+                logger.debug("websocket gone before its handshake was served")
+                return None
+            if tenant is None or tenant.is_suspended:
+                code = CLOSE_UNKNOWN_HOST if tenant is None else CLOSE_SUSPENDED
+                return await _refuse(scope, read_ahead, send, code)
+            scope = dict(scope, tenant=tenant, handshake_gone=read_ahead.gone)
+            return await self.inner(scope, read_ahead, send)
+        finally:
+            read_ahead.stop()
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, code: int) -> None:
@@ -121,7 +231,13 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, code: int) -> None
         await send({"type": "websocket.close", "code": code})
 
 
-def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUser:
+def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUser | None:
+    """The session's user in the tenant's schema, as Django's `get_user` finds it (session
+    expiry, active user, the password hash of the session): two queries, one trip. None when
+    the websocket went away before this ran."""
+    if scope.get("handshake_gone", lambda: False)():
+        return None
+
     class _Request:  # what django.contrib.auth.get_user needs of a request
         session = scope["session"]
 
@@ -132,15 +248,28 @@ def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUse
         return user
 
 
-class TenantAuthMiddleware(AuthMiddleware):
+class TenantAuthMiddleware:
     """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
-    connection has (public, usually): here both are read inside the tenant's schema."""
+    connection has (public, usually): here both are read inside the tenant's schema, on the
+    handshake threads. Puts the same lazy `scope["user"]` as channels' does."""
 
-    async def resolve_scope(self, scope: Mapping[str, Any]) -> None:
+    def __init__(self, inner: App) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if "session" not in scope:
+            raise ValueError("TenantAuthMiddleware needs SessionMiddleware above it.")
+        scope = dict(scope)
+        scope.setdefault("user", UserLazyObject())
         if "tenant" not in scope:
             scope["user"]._wrapped = AnonymousUser()
-            return
-        scope["user"]._wrapped = await database_sync_to_async(_user_in_schema)(scope)
+        else:
+            user = await _on_handshake_thread(_user_in_schema)(scope)
+            if user is None:
+                logger.debug("websocket gone before its user was looked up")
+                return None
+            scope["user"]._wrapped = user
+        return await self.inner(scope, receive, send)
 
 
 def TenantWebsocketStack(inner: App) -> SameOriginMiddleware:  # noqa: N802 - reads like Channels' own *Stack helpers
@@ -157,4 +286,5 @@ __all__ = [
     "TenantAuthMiddleware",
     "TenantFromHostMiddleware",
     "TenantWebsocketStack",
+    "tenant_cache",
 ]

@@ -117,6 +117,17 @@ def _back_to_public():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_tenant_cache():
+    """Websockets keep a host's tenant a few seconds; a test that suspends a school with an
+    `update()` (no save signal) must not meet the tenant a previous test left there."""
+    from tenants.websocket import tenant_cache
+
+    tenant_cache.clear()
+    yield
+    tenant_cache.clear()
+
+
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST="localhost")
