@@ -17,6 +17,7 @@ Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
 
     python bench/bench_fanout.py                     # 500 / 100 joins / 2,000 / 5,000
     python bench/bench_fanout.py --small             # 100 / 50 / 400 / 1,000: a quick look
+    python bench/bench_fanout.py --parts ab          # the fan-out alone (a and b)
     python bench/bench_fanout.py --subscribers 500 --joins 100 --spread 2000 --idle 5000 \
         --port-base 8110                            # ports port-base .. port-base+3
 """
@@ -51,6 +52,9 @@ parser.add_argument("--spread", type=int, default=2000, help="subscribers over t
 parser.add_argument("--idle", type=int, default=5000)
 parser.add_argument("--small", action="store_true", help="100 / 50 joins / 400 / 1,000")
 parser.add_argument("--port-base", type=int, default=0, help="ports base..base+3 (default: free)")
+parser.add_argument(
+    "--parts", choices=["abcd", "ab"], default="abcd", help="`ab`: the fan-out alone"
+)
 ARGS = parser.parse_args()
 if ARGS.small:
     ARGS.subscribers, ARGS.joins, ARGS.spread, ARGS.idle = 100, 50, 400, 1000
@@ -371,6 +375,9 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
             org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
         )
         out["b"]["failed"] = len(FAILURES) - failed
+        if ARGS.parts == "ab":
+            await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+            return out
         # d. the deploy: everyone drops, everyone comes back at once
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         out["settle"] = await settle([one.port, two.port])  # the last listeners leave
@@ -397,6 +404,8 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
         one.stop()
         if two is not None:
             two.stop()
+    if ARGS.parts == "ab":
+        return out
     for key, subscribe, port in (("c_sub", True, ports[2]), ("c_bare", False, ports[3])):
         fresh = Daphne(port)
         try:
@@ -441,6 +450,10 @@ def main() -> None:
             f"{r['expected'] - r['deliveries']} | {statistics.median(d) if d else 0:.0f} | "
             f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} | {r['failed']} |"
         )
+    if "d" not in out:
+        if FAILURES:
+            print(f"\nfailures: {len(FAILURES)} (first: {FAILURES[0]})")
+        return
     d = out["d"]
     ms = [s * 1000 for s in d["seconds"]]
     print(

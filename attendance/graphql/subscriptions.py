@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,22 @@ class _RoomSnapshot:
     status: t.MeetingStatus
     count: int
     participants: list[t.Participant]  # in the room: never changed once built
+    messages: dict[str, t.ParticipantsEvent] = field(default_factory=dict, compare=False)
+
+    def message(self, meeting_id: strawberry.ID) -> t.ParticipantsEvent:
+        """The SNAPSHOT message, one per meeting id as asked, shared by the watchers given this
+        snapshot: executed and serialised once per operation (a reconnect storm's answers)."""
+        if meeting_id not in self.messages:
+            self.messages[meeting_id] = shared(
+                t.ParticipantsEvent(
+                    kind=Kind.SNAPSHOT,
+                    meeting_id=meeting_id,
+                    status=self.status,
+                    count=self.count,
+                    participants=self.participants,
+                )
+            )
+        return self.messages[meeting_id]
 
 
 async def _room_snapshot(scope: dict[str, Any], meeting_id: int) -> _RoomSnapshot | None:
@@ -197,15 +213,9 @@ class AttendanceSubscription:
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status, count = snapshot.status, snapshot.count
-            # The objects are the shared snapshot's: an idle subscription holds no copy of them
-            # (graphql-core keeps the last value a subscription yielded).
-            yield t.ParticipantsEvent(
-                kind=Kind.SNAPSHOT,
-                meeting_id=meeting_id,
-                status=status,
-                count=count,
-                participants=snapshot.participants,
-            )
+            # The snapshot's own message: an idle subscription holds no copy of it (graphql-core
+            # keeps the last value a subscription yielded), nor of its result.
+            yield snapshot.message(meeting_id)
             async for round_ in live.rounds():
                 # Made once per round for the room's watchers that kept up and are in the same
                 # place (the same meeting id, status and count), executed once per operation

@@ -12,9 +12,12 @@ from django_tenants.utils import schema_context
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from attendance.graphql import types as t
+from graphql_api import limits
 from graphql_api.limits import MAX_RESPONSE_ITEMS, ResponseLimiter
 from realtime import access
+from realtime import hub as hub_module
 from realtime.events import publish
+from realtime.hub import Hub
 from tenants.accounts.models import User
 
 from ..support import committed
@@ -27,20 +30,44 @@ NAMES_ONLY = """subscription($id: ID!) { meetingParticipants(meetingId: $id) {
   kind participants { name } } }"""
 
 
-@pytest.fixture
-def executions(monkeypatch):
-    """The room messages (not snapshots) graphql-core executed, one entry per execution."""
+def _counting(monkeypatch, *, snapshots: bool) -> list[t.ParticipantsEvent]:
     executed: list[t.ParticipantsEvent] = []
     execute = StrawberryGraphQLCoreExecutionContext.execute_operation
 
     def counting(self, *args, **kwargs):
         root = self.root_value
-        if isinstance(root, t.ParticipantsEvent) and root.kind != t.ParticipantEventKind.SNAPSHOT:
+        if isinstance(root, t.ParticipantsEvent) and snapshots == (
+            root.kind == t.ParticipantEventKind.SNAPSHOT
+        ):
             executed.append(root)
         return execute(self, *args, **kwargs)
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counting)
     return executed
+
+
+@pytest.fixture
+def executions(monkeypatch):
+    """The room messages (not snapshots) graphql-core executed, one entry per execution."""
+    return _counting(monkeypatch, snapshots=False)
+
+
+async def test_watchers_given_the_same_snapshot_get_it_executed_once(meeting, monkeypatch):
+    monkeypatch.setattr(hub_module, "SNAPSHOT_SECONDS", 60)  # however slow the machine
+    snapshots = _counting(monkeypatch, snapshots=True)
+    world, meeting_id = meeting
+    hub = Hub.current()
+    reads = hub.snapshot_reads
+    sockets = [
+        await _subscribe(world, role, PARTICIPANTS, {"id": str(meeting_id)})
+        for role in ("teacher", "admin", "teacher")
+    ]
+    frames = [await ws.receive_from(timeout=5) for ws in sockets]
+    assert frames[0] == frames[1] == frames[2]
+    assert json.loads(frames[0])["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
+    assert hub.snapshot_reads - reads == 1 and len(snapshots) == 1
+    for ws in sockets:
+        await ws.disconnect()
 
 
 async def _watch(world, meeting_id, role, query=PARTICIPANTS):
@@ -143,6 +170,28 @@ async def test_the_room_order_is_kept_and_every_watcher_gets_the_same_frames(mee
         runs += [(event["kind"], p["name"]) for p in event["participants"]]
     assert runs == [("JOINED", "Ann"), ("LEFT", "Ann"), ("JOINED", "Bob"), ("JOINED", "Ann")]
     assert len(executions) == len(first)  # each message once, for both
+    for ws in sockets:
+        await ws.disconnect()
+
+
+async def test_the_response_limit_counts_a_shared_result_once_the_same_for_every_watcher(
+    meeting, executions, monkeypatch
+):
+    world, meeting_id = meeting
+    monkeypatch.setattr(limits, "MAX_RESPONSE_ITEMS", 3)
+    sockets = [await _watch(world, meeting_id, role) for role in ("teacher", "admin")]
+
+    for names in (("Ann", "Bob"), ("Cy", "Di"), ("Ed", "Flo", "Gus", "Hal")):
+        await _publish(world, meeting_id, *(("joined", name) for name in names))
+        frames = [json.loads(await ws.receive_from(timeout=5)) for ws in sockets]
+        assert frames[0] == frames[1]
+        if len(names) <= 3:  # each round on its own: under the limit, whatever came before
+            event = frames[0]["payload"]["data"]["meetingParticipants"]
+            assert [p["name"] for p in event["participants"]] == list(names)
+        else:
+            assert frames[0]["payload"]["data"] is None
+            assert "more than 3 items" in frames[0]["payload"]["errors"][0]["message"]
+    assert len(executions) == 3
     for ws in sockets:
         await ws.disconnect()
 
