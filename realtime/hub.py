@@ -6,7 +6,7 @@ deliveries and 500 decodes per change, and one daphne fell 15-20 s behind. Here 
 (each event loop) has ONE channel; a group that has local listeners is joined ONCE (awaited
 before `listen` returns, so "join the group, then read the snapshot" still holds) and left when
 its last local listener goes. A reader task receives from the channel, decodes each message
-once (realtime.events.decode_message) and queues the event for each listener of its group.
+once (realtime.events.decode_message) and adds the event to its group's current round.
 
 - Order: one reader; each group gathers its events in the order the channel layer delivered
   them and, at each delivery tick, makes them one `Round` queued to each of its listeners. A
@@ -97,6 +97,7 @@ class Listener:
 
     @property
     def pending(self) -> list[Event]:
+        """The events queued for this listener, in order."""
         return [event for round_ in self.rounds for event in round_.events]
 
     def put(self, round_: Round) -> None:
