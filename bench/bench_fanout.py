@@ -17,7 +17,8 @@ Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
 
     python bench/bench_fanout.py                     # 500 / 100 joins / 2,000 / 5,000
     python bench/bench_fanout.py --small             # 100 / 50 / 400 / 1,000: a quick look
-    python bench/bench_fanout.py --storm-only --spread 2000   # d alone (after a plain connect)
+    python bench/bench_fanout.py --parts ab          # the fan-out alone (a and b)
+    python bench/bench_fanout.py --parts d --spread 2000   # the storm alone (after a plain connect)
     python bench/bench_fanout.py --subscribers 500 --joins 100 --spread 2000 --idle 5000 \
         --port-base 8110                            # ports port-base .. port-base+3
 """
@@ -51,10 +52,13 @@ parser.add_argument("--joins", type=int, default=100)
 parser.add_argument("--spread", type=int, default=2000, help="subscribers over two processes")
 parser.add_argument("--idle", type=int, default=5000)
 parser.add_argument("--small", action="store_true", help="100 / 50 joins / 400 / 1,000")
-parser.add_argument(
-    "--storm-only", action="store_true", help="only d: SPREAD subscribers connect, drop, return"
-)
 parser.add_argument("--port-base", type=int, default=0, help="ports base..base+3 (default: free)")
+parser.add_argument(
+    "--parts",
+    choices=["abcd", "ab", "d"],
+    default="abcd",
+    help="`ab`: the fan-out alone; `d`: the storm alone (SPREAD subscribers connect, drop, return)",
+)
 ARGS = parser.parse_args()
 if ARGS.small:
     ARGS.subscribers, ARGS.joins, ARGS.spread, ARGS.idle = 100, 50, 400, 1000
@@ -362,7 +366,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
     one = Daphne(ports[0])
     two = None
     try:
-        if ARGS.storm_only:
+        if ARGS.parts == "d":
             two = Daphne(ports[1])
             sockets, _ = await connect_all([one.port, two.port], sessions, meeting_id, ARGS.spread)
         else:
@@ -379,6 +383,9 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
                 org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
             )
             out["b"]["failed"] = len(FAILURES) - failed
+            if ARGS.parts == "ab":
+                await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+                return out
         # d. the deploy: everyone drops, everyone comes back at once
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         out["settle"] = await settle([one.port, two.port])  # the last listeners leave
@@ -405,7 +412,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
         one.stop()
         if two is not None:
             two.stop()
-    if ARGS.storm_only:
+    if ARGS.parts in ("ab", "d"):
         return out
     for key, subscribe, port in (("c_sub", True, ports[2]), ("c_bare", False, ports[3])):
         fresh = Daphne(port)
@@ -453,6 +460,10 @@ def main() -> None:
             f"{r['expected'] - r['deliveries']} | {statistics.median(d) if d else 0:.0f} | "
             f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} | {r['failed']} |"
         )
+    if "d" not in out:
+        if FAILURES:
+            print(f"\nfailures: {len(FAILURES)} (first: {FAILURES[0]})")
+        return
     d = out["d"]
     ms = [s * 1000 for s in d["seconds"]]
     print(

@@ -1,6 +1,10 @@
+import json
+from typing import Any
+
 from strawberry.channels import GraphQLWSConsumer
 
 from graphql_api.schema import schema
+from tenants.graphql.shared import SharedData
 
 # An alias with no channel layer behind it: Channels then gives the consumer no channel of its
 # own (with one, every connection holds a channel, a receive task and its buffer).
@@ -17,3 +21,22 @@ class TenantGraphQLWSConsumer(GraphQLWSConsumer):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", schema)
         super().__init__(**kwargs)
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A `next` message whose payload is only a shared result (graphql_api.shared) reuses
+        that result's JSON, made once for all its subscribers; the same text either way."""
+        payload = _shared_payload(data)
+        if payload is None:
+            return super().encode_json(data)
+        assert isinstance(data, dict)
+        return f'{{"id":{json.dumps(data["id"])},"type":"next","payload":{payload.payload_json()}}}'
+
+
+def _shared_payload(message: object) -> SharedData | None:
+    if not isinstance(message, dict) or message.get("type") != "next" or len(message) != 3:
+        return None
+    payload: Any = message.get("payload")
+    if not isinstance(payload, dict) or len(payload) != 1:
+        return None
+    data = payload.get("data")
+    return data if isinstance(data, SharedData) else None

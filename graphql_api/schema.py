@@ -28,6 +28,7 @@ from attendance.recordings.graphql.settings import RecordingSettingsMutation, Re
 from attendance.recordings.graphql.summaries import SummariesMutation, SummariesQuery
 from attendance.recordings.graphql.transcripts import TranscriptsQuery
 from graphql_api.limits import InputTextLimiter, ResponseLimiter
+from graphql_api.shared import SharedResultsExecutor
 from meetings.calendar_sync.graphql.mutations import CalendarSyncMutation
 from meetings.calendar_sync.graphql.queries import CalendarSyncQuery
 from meetings.graphql.availability import AvailabilityQuery
@@ -148,7 +149,12 @@ def _extensions():
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=_extensions()
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=_extensions(),
+        # A room's round is executed once for all its watchers (graphql_api.shared).
+        execution_context_class=SharedResultsExecutor,
     )
 
 

@@ -6,12 +6,14 @@ deliveries and 500 decodes per change, and one daphne fell 15-20 s behind. Here 
 (each event loop) has ONE channel; a group that has local listeners is joined ONCE (awaited
 before `listen` returns, so "join the group, then read the snapshot" still holds) and left when
 its last local listener goes. A reader task receives from the channel, decodes each message
-once (realtime.events.decode_message) and queues the event for each listener of its group.
+once (realtime.events.decode_message) and adds the event to its group's current round.
 
-- Order: one reader, one queue per listener: each listener sees its group's events in the
-  order the channel layer delivered them. A slow listener only lengthens its own queue; when it
-  catches up it takes everything queued at once (`Listener.next_batch`) so that the subscription
-  can merge the burst.
+- Order: one reader; each group gathers its events in the order the channel layer delivered
+  them and, at each delivery tick, makes them one `Round` queued to each of its listeners. A
+  listener that kept up takes that round, the SAME object as the group's other listeners, so
+  what a subscription derives from it (and the GraphQL result, graphql_api.shared) is made once
+  for all of them. A slow listener only lengthens its own queue; when it catches up it takes
+  everything queued at once, merged into a round of its own (`Listener.next_round`).
 - Membership: channels-redis forgets a group member after `group_expiry` seconds (a day by
   default); memberships held longer are renewed by re-adding them every half of that.
 - Tenancy: group names are `t.<schema>.…` (realtime.groups); a message is only ever handed to
@@ -57,36 +59,76 @@ class ListenerLost(Exception):
     """The listener fell more than MAX_PENDING events behind and was cut off."""
 
 
+class Round:
+    """A group's events of one delivery tick (or a slow listener's backlog), in order.
+
+    `derive` memoises what a subscription makes of the round, so that listeners handed the
+    same round (the group's, at a tick) share it; the key must hold everything of the
+    listener's own that the result depends on."""
+
+    __slots__ = ("derived", "events", "shared")
+
+    def __init__(self, events: list[Event], *, shared: bool) -> None:
+        self.events = events
+        self.shared = shared  # the group's round, handed to every listener that kept up
+        self.derived: dict[Hashable, Any] = {}
+
+    def derive(self, key: Hashable, make: Callable[[], T]) -> T:
+        if key not in self.derived:
+            self.derived[key] = make()
+        result: T = self.derived[key]
+        return result
+
+
 class Listener:
     """One subscription's place in a group: the group's events, in order, from the moment it
     registered."""
 
     def __init__(self, hub: Hub, group: str, state: _Group) -> None:
         self.hub, self.group, self.state = hub, group, state
-        self.pending: collections.deque[Event] = collections.deque()
+        self.rounds: collections.deque[Round] = collections.deque()
+        self.queued = 0  # events in `rounds`
         self.wakeup = asyncio.Event()
         self.lost = False
         # The group's event counter when this listener started hearing the group (see snapshot).
         self.registered_at = state.events
+        # Events of the group's current round that came before this listener: not its own.
+        self.skip = len(state.fresh)
 
-    def put(self, event: Event) -> None:
-        """Queue `event`; the listener is woken by the hub's next delivery tick."""
-        if len(self.pending) >= MAX_PENDING:
+    @property
+    def pending(self) -> list[Event]:
+        """The events queued for this listener, in order."""
+        return [event for round_ in self.rounds for event in round_.events]
+
+    def put(self, round_: Round) -> None:
+        """Queue `round_` and wake the listener."""
+        if self.queued + len(round_.events) > MAX_PENDING:
             self.lost = True
             CHANNEL_LAYER_DROPS.inc()
         else:
-            self.pending.append(event)
+            self.rounds.append(round_)
+            self.queued += len(round_.events)
+        self.wakeup.set()
 
-    async def next_batch(self) -> list[Event]:
-        """Every event queued for this listener (at least one), waiting for the first."""
-        while not self.pending and not self.lost:
+    async def next_round(self) -> Round:
+        """What queued up for this listener (at least one event), waiting for it: the group's
+        round itself when it is the only one, else the backlog merged into one of its own."""
+        while not self.rounds and not self.lost:
             self.wakeup.clear()
             await self.wakeup.wait()
         if self.lost:
             raise ListenerLost(self.group)
-        batch = list(self.pending)
-        self.pending.clear()
-        return batch
+        if len(self.rounds) == 1:
+            round_ = self.rounds[0]
+        else:
+            round_ = Round([e for r in self.rounds for e in r.events], shared=False)
+        self.rounds.clear()
+        self.queued = 0
+        return round_
+
+    async def next_batch(self) -> list[Event]:
+        """Every event queued for this listener (at least one), waiting for the first."""
+        return list((await self.next_round()).events)
 
 
 @dataclass
@@ -103,6 +145,7 @@ class _Group:
     events: int = 0  # messages of this group that reached the hub while it was joined
     snapshots: dict[Hashable, _Snapshot] = field(default_factory=dict)
     gates: dict[Hashable, RoomGate] = field(default_factory=dict)
+    fresh: list[Event] = field(default_factory=list)  # since the last delivery tick
 
 
 def _failed(future: asyncio.Future[Any]) -> bool:
@@ -122,7 +165,7 @@ class Hub:
         self.tasks: list[asyncio.Task[None]] = []
         self.started = asyncio.Lock()
         self.snapshot_reads = 0  # counted for the tests and the bench
-        self.waking: set[Listener] = set()
+        self.due: dict[str, _Group] = {}  # groups with fresh events for the next tick
         self.tick: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -245,9 +288,8 @@ class Hub:
         except EventError:
             logger.exception("a realtime message that is not its declared event was skipped")
             return 0
-        for listener in state.listeners:
-            listener.put(event)
-        self.waking.update(state.listeners)
+        state.fresh.append(event)
+        self.due[str(message.get("group"))] = state
         if self.tick is None:
             loop = asyncio.get_running_loop()
             self.tick = loop.call_later(DELIVERY_TICK_SECONDS, self._wake)
@@ -255,9 +297,21 @@ class Hub:
         return len(state.listeners)
 
     def _wake(self) -> None:
-        waking, self.waking, self.tick = self.waking, set(), None
-        for listener in waking:
-            listener.wakeup.set()
+        """Each due group's fresh events become one round, queued to each of its listeners."""
+        due, self.due, self.tick = self.due, {}, None
+        for group, state in due.items():
+            events, state.fresh = state.fresh, []
+            if self.groups.get(group) is not state or not events:
+                continue
+            shared = Round(events, shared=True)
+            for listener in state.listeners:
+                if listener.skip:
+                    # Registered during this round: only what came after it.
+                    mine, listener.skip = events[listener.skip :], 0
+                    if mine:
+                        listener.put(Round(mine, shared=False))
+                else:
+                    listener.put(shared)
 
     # --- shared reads ----------------------------------------------------------------------
 
@@ -309,4 +363,4 @@ class Hub:
         return gate
 
 
-__all__ = ["Hub", "Listener", "ListenerLost"]
+__all__ = ["Hub", "Listener", "ListenerLost", "Round"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from realtime.groups import live_classes_group, meeting_group
 from realtime.tenancy import in_tenant
 from tenants.accounts.selectors import active_admins_among
 from tenants.graphql.context import NotAllowed
+from tenants.graphql.shared import shared
 from tenants.graphql.subscriptions import relay, ws_scope, ws_user_id
 from tenants.ids import pk_or_none
 
@@ -57,6 +58,22 @@ class _RoomSnapshot:
     status: t.MeetingStatus
     count: int
     participants: list[t.Participant]  # in the room: never changed once built
+    messages: dict[str, t.ParticipantsEvent] = field(default_factory=dict, compare=False)
+
+    def message(self, meeting_id: strawberry.ID) -> t.ParticipantsEvent:
+        """The SNAPSHOT message, one per meeting id as asked, shared by the watchers given this
+        snapshot: executed and serialised once per operation (a reconnect storm's answers)."""
+        if meeting_id not in self.messages:
+            self.messages[meeting_id] = shared(
+                t.ParticipantsEvent(
+                    kind=Kind.SNAPSHOT,
+                    meeting_id=meeting_id,
+                    status=self.status,
+                    count=self.count,
+                    participants=self.participants,
+                )
+            )
+        return self.messages[meeting_id]
 
 
 async def _room_snapshot(scope: dict[str, Any], meeting_id: int) -> _RoomSnapshot | None:
@@ -128,6 +145,40 @@ def participant_runs(
     return [(kind, list(people.values())) for kind, people in runs]
 
 
+def _room_messages(
+    batch: list[Event], *, meeting_id: strawberry.ID, status: t.MeetingStatus, count: int
+) -> tuple[list[t.ParticipantsEvent], t.MeetingStatus, int]:
+    """The room's messages for `batch` after `status` and `count`, and the status and count
+    after them. Consecutive changes are merged into as few JOINED / LEFT messages as their order
+    allows (a watcher's backlog comes as one batch); status and attendance events keep their
+    place. Each message is `shared`: it may be yielded to many watchers."""
+    out: list[t.ParticipantsEvent] = []
+
+    def message(kind: t.ParticipantEventKind, people: list[t.Participant], count: int) -> None:
+        event = t.ParticipantsEvent(
+            kind=kind, meeting_id=meeting_id, status=status, count=count, participants=people
+        )
+        out.append(shared(event))
+
+    for events in _consecutive_changes(batch):
+        if isinstance(events, list):
+            # A batch read before the class ended may arrive after its end: an ended class
+            # stays ended and has nobody in it.
+            status = _after(status, t.MeetingStatus(events[-1].status))
+            count = 0 if status == t.MeetingStatus.ENDED else events[-1].count
+            for kind, people in participant_runs(events):
+                message(kind, [_participant(p) for p in people], count)
+        elif isinstance(events, MeetingStarted | MeetingEnded):
+            status = _after(status, t.MeetingStatus(events.meeting.status))
+            count = 0 if status == t.MeetingStatus.ENDED else events.count
+            message(Kind.STATUS, [], count)
+        elif isinstance(events, AttendanceScored):
+            # The register changed (scored at the end, finalised, overridden): the room re-reads
+            # it instead of waiting for a reload.
+            message(Kind.ATTENDANCE, [], 0 if status == t.MeetingStatus.ENDED else count)
+    return out, status, count
+
+
 @strawberry.type
 class AttendanceSubscription:
     @strawberry.subscription(
@@ -162,53 +213,25 @@ class AttendanceSubscription:
             if snapshot is None:
                 raise NotAllowed("No such meeting.")
             status, count = snapshot.status, snapshot.count
-            # The objects are the shared snapshot's: an idle subscription holds no copy of them
-            # (graphql-core keeps the last value a subscription yielded).
-            yield t.ParticipantsEvent(
-                kind=Kind.SNAPSHOT,
-                meeting_id=meeting_id,
-                status=status,
-                count=count,
-                participants=snapshot.participants,
-            )
-            async for batch in live.batches():
-                # What queued up while this watcher was busy comes as one batch: consecutive
-                # changes are merged into as few JOINED / LEFT messages as their order allows;
-                # status and attendance events keep their place.
-                for events in _consecutive_changes(batch):
-                    if isinstance(events, list):
-                        # A batch read before the class ended may arrive after its end: an
-                        # ended class stays ended and has nobody in it.
-                        status = _after(status, t.MeetingStatus(events[-1].status))
-                        count = 0 if status == t.MeetingStatus.ENDED else events[-1].count
-                        for kind, people in participant_runs(events):
-                            yield t.ParticipantsEvent(
-                                kind=kind,
-                                meeting_id=meeting_id,
-                                status=status,
-                                count=count,
-                                participants=[_participant(p) for p in people],
-                            )
-                    elif isinstance(events, MeetingStarted | MeetingEnded):
-                        status = _after(status, t.MeetingStatus(events.meeting.status))
-                        count = 0 if status == t.MeetingStatus.ENDED else events.count
-                        yield t.ParticipantsEvent(
-                            kind=Kind.STATUS,
-                            meeting_id=meeting_id,
-                            status=status,
-                            count=count,
-                            participants=[],
-                        )
-                    elif isinstance(events, AttendanceScored):
-                        # The register changed (scored at the end, finalised, overridden): the
-                        # room re-reads it instead of waiting for a reload.
-                        yield t.ParticipantsEvent(
-                            kind=Kind.ATTENDANCE,
-                            meeting_id=meeting_id,
-                            status=status,
-                            count=0 if status == t.MeetingStatus.ENDED else count,
-                            participants=[],
-                        )
+            # The snapshot's own message: an idle subscription holds no copy of it (graphql-core
+            # keeps the last value a subscription yielded), nor of its result.
+            yield snapshot.message(meeting_id)
+            async for round_ in live.rounds():
+                # Made once per round for the room's watchers that kept up and are in the same
+                # place (the same meeting id, status and count), executed once per operation
+                # for all of them (graphql_api.shared): nothing in it depends on the viewer.
+                messages, status, count = round_.derive(
+                    ("meetingParticipants", meeting_id, status, count),
+                    functools.partial(
+                        _room_messages,
+                        round_.events,
+                        meeting_id=meeting_id,
+                        status=status,
+                        count=count,
+                    ),
+                )
+                for message in messages:
+                    yield message
 
     @strawberry.subscription(description="The school's running classes (admins).")
     async def live_classes(self, info: Info) -> AsyncGenerator[t.LiveClassesEvent, None]:

@@ -32,7 +32,7 @@ from strawberry.types import Info
 from realtime.access import RoomGate
 from realtime.events import Event
 from realtime.groups import user_group
-from realtime.hub import Hub, Listener, ListenerLost
+from realtime.hub import Hub, Listener, ListenerLost, Round
 from realtime.metrics import SUBSCRIPTIONS
 from tenants.accounts.selectors import active_users_among
 from tenants.graphql.context import NotAllowed, require_user
@@ -56,18 +56,25 @@ class Relay:
     async def snapshot(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
         return await self.hub.snapshot(self.listener, key, read)
 
-    async def batches(self) -> AsyncGenerator[list[Event], None]:
+    async def rounds(self) -> AsyncGenerator[Round, None]:
         """The group's events, each time everything that queued up (in order), for as long as
-        the viewer may still have them."""
+        the viewer may still have them: the group's round shared with the listeners that kept
+        up (realtime.hub.Round), or this listener's own backlog."""
         while True:
             try:
-                batch = await self.listener.next_batch()
+                round_ = await self.listener.next_round()
             except ListenerLost:
                 logger.warning("a subscriber of %s fell too far behind", self.listener.group)
                 return
+            # Per viewer, before anything of the round reaches them.
             if not await self.gate.still_allowed(self.user_id):
                 return
-            yield batch
+            yield round_
+
+    async def batches(self) -> AsyncGenerator[list[Event], None]:
+        """`rounds()` as plain lists of events."""
+        async for round_ in self.rounds():
+            yield list(round_.events)
 
 
 @asynccontextmanager

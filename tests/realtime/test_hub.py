@@ -9,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from attendance.events import Participant, ParticipantChange, ParticipantsChanged
+from realtime import hub as hub_module
 from realtime.events import publish
 from realtime.groups import meeting_group
 from realtime.hub import Hub
@@ -212,3 +213,60 @@ async def test_snapshots_go_with_the_membership():
     again = await hub.listen(group)
     assert await hub.snapshot(again, "room", read) == 2
     await hub.leave(again)
+
+
+async def test_listeners_that_kept_up_get_the_same_round_and_a_slow_one_its_backlog_merged():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4110)
+    first, second, slow = [await hub.listen(group) for _ in range(3)]
+    sent = [_changed(4110, ("joined", f"p{i}")) for i in range(2)]
+
+    await _publish(sent[0], "alpha")
+    round_ = await asyncio.wait_for(first.next_round(), timeout=5)
+    assert await asyncio.wait_for(second.next_round(), timeout=5) is round_  # one for the room
+    assert round_.shared and round_.events == sent[:1]
+    assert round_.derive("key", lambda: object()) is round_.derive("key", lambda: object())
+
+    await _publish(sent[1], "alpha")
+    assert await _drain(first, 1) == sent[1:]
+    own = await asyncio.wait_for(slow.next_round(), timeout=5)
+    assert own.events == sent and not own.shared  # two rounds behind: its own, merged
+    for listener in (first, second, slow):
+        await hub.leave(listener)
+
+
+async def test_a_listener_registered_during_a_round_gets_only_what_came_after_it(monkeypatch):
+    monkeypatch.setattr(hub_module, "DELIVERY_TICK_SECONDS", 0.5)  # a round long enough
+    hub = Hub.current()
+    group = meeting_group("alpha", 4111)
+    early = await hub.listen(group)
+    before, after = _changed(4111, ("joined", "before")), _changed(4111, ("joined", "after"))
+    await _publish(before, "alpha")
+
+    async def in_round():
+        while not hub.groups[group].fresh:  # the reader has it; the tick has not come yet
+            await asyncio.sleep(0.001)
+
+    await asyncio.wait_for(in_round(), timeout=0.4)
+    late = await hub.listen(group)
+    await _publish(after, "alpha")
+
+    assert await _drain(early, 2) == [before, after]
+    assert await _drain(late, 1) == [after]
+    await hub.leave(early)
+    await hub.leave(late)
+
+
+async def test_rooms_of_two_schools_with_the_same_meeting_id_never_share_a_round():
+    hub = Hub.current()
+    alpha = [await hub.listen(meeting_group("alpha", 4112)) for _ in range(2)]
+    beta = [await hub.listen(meeting_group("beta", 4112)) for _ in range(2)]
+    await _publish(_changed(4112, ("joined", "in-alpha")), "alpha")
+    await _publish(_changed(4112, ("joined", "in-beta")), "beta")
+
+    rounds = [await asyncio.wait_for(x.next_round(), timeout=5) for x in alpha + beta]
+    assert rounds[0] is rounds[1] and rounds[2] is rounds[3] and rounds[0] is not rounds[2]
+    assert [e.changes[0].participant.key for e in rounds[0].events] == ["in-alpha"]
+    assert [e.changes[0].participant.key for e in rounds[2].events] == ["in-beta"]
+    for listener in alpha + beta:
+        await hub.leave(listener)

@@ -1,0 +1,101 @@
+"""Subscription results executed once for everyone who asked the same.
+
+graphql-core executes a subscription's selection set for each value the subscription yields,
+for each subscriber: 500 watchers of a room were 500 executions and 500 `json.dumps` of the
+same answer per change. A value yielded by many subscriptions at once (the room's round,
+realtime.hub.Round) is marked with `shared(value)` (tenants.graphql.shared);
+`SharedResultsExecutor` then completes the selection set on it once per operation (the printed
+operation and fragments, and the coerced variables) and hands every subscriber with that
+operation the same result, whose data is a `SharedData`: the websocket consumer serialises it
+once (graphql_api.consumers).
+
+Only for values whose whole result is the same for every viewer: plain fields, no resolver
+that reads `info.context`. Who may receive the value is decided before it is yielded (the
+room's access gate).
+
+The response limit (graphql_api.limits.ResponseLimiter) counts a shared result once, with a
+limiter of its own: the answer is the same for every subscriber, whatever each subscription
+counted before."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError, OperationType, print_ast
+from graphql.execution.middleware import MiddlewareManager
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from graphql_api.limits import ResponseLimiter
+from tenants.graphql.shared import SharedData, shared_results
+
+
+def _operation_key(executor: SharedResultsExecutor) -> tuple[Any, ...]:
+    fragments = tuple(sorted(print_ast(f) for f in executor.fragments.values()))
+    variables = json.dumps(executor.variable_values.coerced, sort_keys=True, default=str)
+    return (id(executor.schema), print_ast(executor.operation), fragments, variables)
+
+
+def _own_limiter(manager: MiddlewareManager | None) -> MiddlewareManager | None:
+    """`manager` with a fresh ResponseLimiter: a shared result is counted once, on its own."""
+    if manager is None:
+        return None
+    return MiddlewareManager(
+        *(ResponseLimiter() if isinstance(m, ResponseLimiter) else m for m in manager.middlewares)
+    )
+
+
+class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):
+    operation_key: tuple[Any, ...] | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self.operation_key is None and shared_results(payload) is not None:
+            # Once per subscription (each event's executor is a copy of this one).
+            self.operation_key = _operation_key(self)
+        return super().build_per_event_executor(payload)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = shared_results(self.root_value)
+        if (
+            results is None
+            or self.operation_key is None
+            or self.operation.operation != OperationType.SUBSCRIPTION
+        ):
+            return super().execute_operation(serially)
+        key = self.operation_key
+        done = results.get(key)
+        if done is not None:
+            return _copy(done)
+        self.middleware_manager = _own_limiter(self.middleware_manager)
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            return _keep_when_done(result, results, key)
+        return _copy(_keep(result, results, key))
+
+
+def _keep(
+    result: ExecutionResult, results: dict[tuple[Any, ...], ExecutionResult], key: tuple[Any, ...]
+) -> ExecutionResult:
+    if result.data is not None:
+        result.data = SharedData(result.data)
+    results[key] = result
+    return result
+
+
+async def _keep_when_done(
+    result: Awaitable[ExecutionResult],
+    results: dict[tuple[Any, ...], ExecutionResult],
+    key: tuple[Any, ...],
+) -> ExecutionResult:
+    return _copy(_keep(await result, results, key))
+
+
+def _copy(result: ExecutionResult) -> ExecutionResult:
+    """The shared result for one subscriber: the same data, a list of errors of its own (error
+    processing may replace them per subscriber)."""
+    errors: list[GraphQLError] | None = list(result.errors) if result.errors else None
+    return ExecutionResult(data=result.data, errors=errors, extensions=result.extensions)
+
+
+__all__ = ["SharedResultsExecutor"]
