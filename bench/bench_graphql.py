@@ -341,7 +341,7 @@ def main():
     if IN_PROCESS:
         in_process(session)
         return
-    port = free_port()
+    port = int(os.environ.get("BENCH_PORT") or free_port())  # BENCH_PORT: daphne's port
     env = dict(os.environ)
     DAPHNE = subprocess.Popen(
         [
