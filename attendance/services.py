@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from attendance import segments
 from attendance.events import (
     AttendanceScored,
     AttendanceUpdated,
@@ -46,7 +47,7 @@ from attendance.models import (
     WebhookEvent,
 )
 from attendance.scoring import Policy, Score, Segment, score_many
-from attendance.selectors import live_count, participant_of
+from attendance.selectors import participant_of
 from meetings.guests.selectors import guests_of_meeting
 from meetings.models import Meeting
 from meetings.policy import access_admin, access_meeting_for_manage
@@ -105,9 +106,7 @@ def participants_apply(
     """Keep the facts, rebuild the segments of the participants they are about (`host_ids`:
     their keys, each with the host's Zoom id as their events gave it), match identities; with
     `announce`, audit, score and publish. The caller holds the meeting's lock."""
-    # One statement: a fact already kept (a redelivery under another dedupe key) is skipped.
-    ParticipantEvent.objects.bulk_create(facts, ignore_conflicts=True)
-    sessions = _segments_rebuild(meeting, host_ids)
+    sessions = _segments_rebuild(meeting, facts, host_ids)
     if announce:
         _after_participants_change(meeting, facts, sessions)
     return sessions
@@ -117,11 +116,11 @@ _DESCRIBED = ("name", "email", "registrant_id", "zoom_participant_id")
 
 
 def _spans(
-    facts: list[ParticipantEvent],
-) -> list[tuple[datetime | None, datetime | None, ParticipantEvent | None]]:
+    facts: list[segments.Fact],
+) -> list[tuple[datetime | None, datetime | None, segments.Fact | None]]:
     """Segments from one participant's facts in time order (joins before leaves at the same
     instant): (joined, left, the leave) each, None for an end not seen."""
-    spans: list[tuple[datetime | None, datetime | None, ParticipantEvent | None]] = []
+    spans: list[tuple[datetime | None, datetime | None, segments.Fact | None]] = []
     open_at: datetime | None = None
     for fact in facts:
         if fact.kind == ParticipantEvent.Kind.JOIN:
@@ -137,30 +136,24 @@ def _spans(
     return spans
 
 
-def _latest(facts: list[ParticipantEvent]) -> dict[str, str]:
+def _latest(facts: list[segments.Fact]) -> dict[str, str]:
     latest = {}
     for fact in facts:  # the most complete description wins, latest first
         for name in (*_DESCRIBED, "ip_hash"):
-            if getattr(fact, name):
-                latest[name] = getattr(fact, name)
+            if value := getattr(fact, name):
+                latest[name] = value
     return latest
 
 
 def _segments_rebuild(
-    meeting: Meeting, host_ids: dict[str, str]
+    meeting: Meeting, new_facts: list[ParticipantEvent], host_ids: dict[str, str]
 ) -> dict[str, list[ParticipantSession]]:
-    """Each participant's segments made anew from all of their facts, whatever the order in
-    which the facts came."""
+    """Keep the new facts; each participant's segments made anew from all of their facts,
+    whatever the order in which the facts came. Four statements for a batch of unknown
+    participants, whatever its size (attendance.segments)."""
     keys = list(host_ids)
-    facts: dict[str, list[ParticipantEvent]] = {key: [] for key in keys}
-    for fact in ParticipantEvent.objects.filter(meeting=meeting, participant_key__in=keys).order_by(
-        "at", "kind"
-    ):
-        facts[fact.participant_key].append(fact)
-    sessions = ParticipantSession.objects.filter(meeting=meeting, participant_key__in=keys)
-    previous: dict[str, ParticipantSession] = {}
-    for session in sessions.select_related("user").order_by("joined_at", "id"):
-        previous.setdefault(session.participant_key, session)
+    facts = segments.facts_keep_and_read(meeting_id=meeting.pk, facts=new_facts, keys=keys)
+    previous = segments.sessions_previous(meeting_id=meeting.pk, keys=keys)
 
     latest = {key: _latest(facts[key]) for key in keys}
     # Same participant, same description (a leave, a rejoin): the same answer as before,
@@ -251,11 +244,9 @@ def _segments_rebuild(
             )
             for start, end, leave in _spans(facts[key])
         ]
-    # One DELETE: nothing refers to a session, and the collector's SELECT first (django-tenants
-    # listens to every post_delete) would cost a round trip a batch.
-    sessions._raw_delete(sessions.db)
+    segments.sessions_replace(meeting_id=meeting.pk, keys=keys, sessions=rows)
     rebuilt: dict[str, list[ParticipantSession]] = {key: [] for key in keys}
-    for session in ParticipantSession.objects.bulk_create(rows):
+    for session in rows:
         rebuilt[session.participant_key].append(session)
     return rebuilt
 
@@ -288,7 +279,10 @@ def _verified_first(meeting: Meeting, answers: dict[str, _Who]) -> None:
     ).exclude(participant_key__in=list(answers))
     vouched = set(verified_here)
     stale_claims = set()  # the meeting's earlier claimants of someone verified here
-    for user_id, verified in others.values_list("user_id", "verified").distinct():
+    elsewhere = segments.verified_elsewhere(
+        meeting_id=meeting.pk, user_ids=claimed | verified_here, keys=list(answers)
+    )
+    for user_id, verified in elsewhere:
         if verified:
             vouched.add(user_id)
         elif user_id in verified_here:
@@ -319,8 +313,7 @@ def _after_participants_change(
     if not latest:
         return
     # The batch read the meeting when it began; a teacher may have ended the class since.
-    meeting.status = Meeting.objects.filter(pk=meeting.pk).values_list("status", flat=True).get()
-    count = live_count(meeting)
+    meeting.status, count = segments.room_now(meeting_id=meeting.pk)
     changes = [
         ParticipantChange(change="left" if s.left_at else "joined", participant=participant_of(s))
         for s in latest.values()

@@ -10,6 +10,8 @@
 Runs against a scratch database `<DATABASE_URL's db>_gql`, dropped and made anew.
 Usage: python bench/bench_graphql.py [subscribers] [joins]   (or `make bench`)
        python bench/bench_graphql.py --dashboard-only   (1 alone: a minute, no fan-out)
+       python bench/bench_graphql.py --in-process [--profile]   (the dashboard and `me` through
+       Django's test client, no HTTP server: CPU ms of the thread, median of 60; cProfile)
 """
 
 import asyncio
@@ -64,6 +66,8 @@ from tenants.school.services import class_create, class_enrol  # noqa: E402
 from tests.support import committed_session, free_port  # noqa: E402
 
 DASHBOARD_ONLY = "--dashboard-only" in sys.argv
+IN_PROCESS = "--in-process" in sys.argv
+PROFILE = "--profile" in sys.argv
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 SUBSCRIBERS = int(ARGS[0]) if ARGS else 500
 JOINS = int(ARGS[1]) if len(ARGS) > 1 else 100
@@ -296,10 +300,48 @@ async def fan_out(port, session, org, meeting_id) -> dict:
 DAPHNE = None
 
 
+def in_process(session: str) -> None:
+    """CPU of this thread per request, the view and schema in process (no server, no socket)."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST)
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
+
+    def cpu_ms(query: str, profiler=None) -> float:
+        began = time.thread_time()
+        if profiler is not None:
+            profiler.enable()
+        response = client.post("/graphql/", {"query": query}, content_type="application/json")
+        if profiler is not None:
+            profiler.disable()
+        assert response.status_code == 200 and "errors" not in response.json(), response.content
+        return (time.thread_time() - began) * 1000
+
+    for _ in range(10):
+        cpu_ms(DASHBOARD)
+    profiler = cProfile.Profile() if PROFILE else None
+    dashboard = [cpu_ms(DASHBOARD, profiler) for _ in range(60)]
+    me = [cpu_ms("{ me { id } }") for _ in range(60)]
+    print("\n| in process (60 runs) | CPU ms median | p90 |\n|---|---:|---:|")
+    for name, values in (("dashboard", dashboard), ("`{ me { id } }`", me)):
+        print(f"| {name} | {statistics.median(values):.1f} | {pct(values, 0.9):.1f} |")
+    print(f"\nload average: {Path('/proc/loadavg').read_text().strip()}")
+    if profiler is not None:
+        # BENCH_SORT (cumulative, tottime…) and BENCH_FILTER (a regular expression of paths)
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "tottime"))
+        stats.print_stats(os.environ.get("BENCH_FILTER", ""), 30)
+
+
 def main():
     global DAPHNE
     org, session, live_id = arrange()
-    port = free_port()
+    if IN_PROCESS:
+        in_process(session)
+        return
+    port = int(os.environ.get("BENCH_PORT") or free_port())  # BENCH_PORT: daphne's port
     env = dict(os.environ)
     DAPHNE = subprocess.Popen(
         [

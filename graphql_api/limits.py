@@ -12,16 +12,16 @@ answered 366 MB and took the web process from 233 to 890 MB).
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator
-from inspect import isawaitable
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
-    GraphQLResolveInfo,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     StringValueNode,
@@ -114,31 +114,80 @@ class InputTextLimiter(SchemaExtension):
 
 
 class ResponseLimiter(SchemaExtension):
-    def __init__(self, *, execution_context: Any = None) -> None:
-        self.root_fields: Counter[str] = Counter()
-        self.items = 0
+    """Checks the operation's root fields before execution and counts the answer's list items
+    once after it. Not a per-field `resolve` hook: strawberry wraps every field's resolution
+    in a middleware when any extension has one, which cost ≈ 8 % of the dashboard query's
+    2,500 fields (docs/benchmarks.md, "GraphQL")."""
 
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        if info.path.prev is None and info.operation.operation != OperationType.SUBSCRIPTION:
-            self.root_fields[info.field_name] += 1
-            if self.root_fields[info.field_name] > MAX_SAME_ROOT_FIELD:
-                raise GraphQLError(
-                    f"{info.field_name} is asked more than {MAX_SAME_ROOT_FIELD} times; "
-                    "ask once with a bigger page."
-                )
-        result = _next(root, info, *args, **kwargs)
-        if isinstance(result, list) and not isawaitable(result):
-            self.items += len(result)
-            if self.items > MAX_RESPONSE_ITEMS:
-                raise GraphQLError(
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        operation = context.operation_type
+        is_subscription = getattr(operation, "value", operation) == OperationType.SUBSCRIPTION.value
+        if not is_subscription and context.result is None:
+            problem = _repeated_root_field(context.graphql_document, context.operation_name)
+            if problem is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
+        yield
+        result = context.result
+        if is_subscription or not isinstance(result, GraphQLExecutionResult):
+            return
+        if _items(result.data) > MAX_RESPONSE_ITEMS:
+            # In place: strawberry's async execution returns this very object.
+            result.data = None
+            result.errors = [
+                GraphQLError(
                     f"The answer would hold more than {MAX_RESPONSE_ITEMS} items; "
                     "ask for fewer fields or smaller pages."
                 )
-        return result
+            ]
+
+
+def _repeated_root_field(document: DocumentNode | None, operation_name: str | None) -> str | None:
+    """A root field asked more than MAX_SAME_ROOT_FIELD times (under as many aliases: fields of
+    one response key are resolved once), through fragments too; else None."""
+    if document is None:
+        return None
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]
+    keys: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    stack = [s for o in operations[:1] for s in o.selection_set.selections]
+    while stack:
+        selection = stack.pop()
+        if isinstance(selection, FieldNode):
+            key = (selection.alias or selection.name).value
+            keys.setdefault(selection.name.value, set()).add(key)
+        elif isinstance(selection, InlineFragmentNode):
+            stack += selection.selection_set.selections
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                stack += fragment.selection_set.selections
+    for name, asked in keys.items():
+        if len(asked) > MAX_SAME_ROOT_FIELD:
+            return (
+                f"{name} is asked more than {MAX_SAME_ROOT_FIELD} times; "
+                "ask once with a bigger page."
+            )
+    return None
+
+
+def _items(data: Any) -> int:
+    """The list items anywhere in an answer (only containers are walked: a dashboard's answer
+    holds 2,500 values)."""
+    count, stack = 0, [data] if isinstance(data, (dict, list)) else []
+    while stack:
+        value = stack.pop()
+        values = value.values() if isinstance(value, dict) else value
+        if isinstance(value, list):
+            count += len(value)
+        stack += [v for v in values if isinstance(v, (dict, list))]
+    return count

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -48,6 +48,23 @@ BATCH_MAX = 100
 DRAIN_SECONDS = 0.25
 _DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
 
+# The statements every batch runs, in SQL of their own: built by the ORM they cost the worker
+# more than PostgreSQL's work for them (a batch in a 9:00 rush is usually one join).
+_INBOX = WebhookEvent._meta.db_table
+_STATUS = f"SELECT status, zoom_meeting_id FROM {_INBOX} WHERE id = %s"  # noqa: S608 - our table
+_TAKE = (
+    f"SELECT * FROM {_INBOX} WHERE status = %s AND zoom_meeting_id = %s"  # noqa: S608 - our table
+    " ORDER BY received_at, id LIMIT %s FOR UPDATE SKIP LOCKED"
+)
+_PENDING = (
+    f"SELECT EXISTS (SELECT 1 FROM {_INBOX}"  # noqa: S608 - our table
+    " WHERE status = %s AND zoom_meeting_id = %s)"
+)
+_DONE_SET = (
+    f"UPDATE {_INBOX} SET status = %s, attempts = attempts + 1, last_error = '',"  # noqa: S608 - our table
+    " processed_at = %s WHERE id = ANY(%s)"
+)
+
 
 class EventFailed(Exception):
     """The event of this message failed in its batch's fallback; the error is on the event.
@@ -61,7 +78,9 @@ def webhook_event_process(*, event_id: int) -> str | None:
     draining its meeting (that worker takes it: it drains until nothing is pending). Safe to
     repeat: done events are skipped and every effect is an idempotent upsert. A failure is
     recorded on the event and raised for the worker's retry with backoff."""
-    row = WebhookEvent.objects.filter(pk=event_id).values_list("status", "zoom_meeting_id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(_STATUS, [event_id])
+        row = cursor.fetchone()
     if row is None:
         return None
     status, zoom_meeting_id = row
@@ -101,9 +120,9 @@ def _process_batch(zoom_meeting_id: str) -> Mapping[int, str | None] | None:
             if not lock.meeting_lock(zoom_meeting_id, wait=False):
                 return None
             events = list(
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id)
-                .order_by("received_at", "pk")[:BATCH_MAX]
+                WebhookEvent.objects.raw(
+                    _TAKE, [WebhookEvent.Status.PENDING, zoom_meeting_id, BATCH_MAX]
+                )
             )
             if not events:
                 return {}
@@ -173,9 +192,9 @@ def _lag_observe(received: list[datetime]) -> None:
 
 
 def _pending(zoom_meeting_id: str) -> bool:
-    return WebhookEvent.objects.filter(
-        status=WebhookEvent.Status.PENDING, zoom_meeting_id=zoom_meeting_id
-    ).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(_PENDING, [WebhookEvent.Status.PENDING, zoom_meeting_id])
+        return bool(cursor.fetchone()[0])
 
 
 def _process(events: list[WebhookEvent]) -> dict[int, str]:
@@ -185,10 +204,10 @@ def _process(events: list[WebhookEvent]) -> dict[int, str]:
     outcomes = {event.pk: _dispatch(event, batch) for event in events}
     batch.flush()
     now = timezone.now()
-    for outcome in set(outcomes.values()):
-        WebhookEvent.objects.filter(
-            pk__in=[pk for pk, o in outcomes.items() if o == outcome]
-        ).update(status=outcome, attempts=F("attempts") + 1, last_error="", processed_at=now)
+    with connection.cursor() as cursor:
+        for outcome in set(outcomes.values()):
+            done = [pk for pk, o in outcomes.items() if o == outcome]
+            cursor.execute(_DONE_SET, [outcome, now, done])
     return outcomes
 
 
