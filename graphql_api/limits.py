@@ -129,17 +129,23 @@ class ResponseLimiter(SchemaExtension):
                 context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
         yield
         result = context.result
-        if is_subscription or not isinstance(result, GraphQLExecutionResult):
-            return
-        if _items(result.data) > MAX_RESPONSE_ITEMS:
-            # In place: strawberry's async execution returns this very object.
-            result.data = None
-            result.errors = [
-                GraphQLError(
-                    f"The answer would hold more than {MAX_RESPONSE_ITEMS} items; "
-                    "ask for fewer fields or smaller pages."
-                )
-            ]
+        # A subscription's results are checked one by one as they are made (this hook runs once
+        # around its whole life): graphql_api.shared.SharedResultsExecutor.
+        if not is_subscription and isinstance(result, GraphQLExecutionResult):
+            refuse_oversized(result)
+
+
+def refuse_oversized(result: GraphQLExecutionResult) -> None:
+    """Replace, in place, an answer whose lists hold more than MAX_RESPONSE_ITEMS items by an
+    error (in place: strawberry's async execution returns this very object)."""
+    if _items(result.data) > MAX_RESPONSE_ITEMS:
+        result.data = None
+        result.errors = [
+            GraphQLError(
+                f"The answer would hold more than {MAX_RESPONSE_ITEMS} items; "
+                "ask for fewer fields or smaller pages."
+            )
+        ]
 
 
 def _repeated_root_field(document: DocumentNode | None, operation_name: str | None) -> str | None:

@@ -13,9 +13,9 @@ Only for values whose whole result is the same for every viewer: plain fields, n
 that reads `info.context`. Who may receive the value is decided before it is yielded (the
 room's access gate).
 
-The response limit (graphql_api.limits.ResponseLimiter) counts a shared result once, with a
-limiter of its own: the answer is the same for every subscriber, whatever each subscription
-counted before."""
+Every result of every subscription passes the response limit (graphql_api.limits) here, one
+by one, as it is made: ResponseLimiter's hook runs once around a subscription's whole life. A
+shared result is checked once, and the answer is the same for every subscriber."""
 
 from __future__ import annotations
 
@@ -24,10 +24,9 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError, OperationType, print_ast
-from graphql.execution.middleware import MiddlewareManager
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graphql_api.limits import ResponseLimiter
+from graphql_api.limits import refuse_oversized
 from tenants.graphql.shared import SharedData, shared_results
 
 
@@ -35,15 +34,6 @@ def _operation_key(executor: SharedResultsExecutor) -> tuple[Any, ...]:
     fragments = tuple(sorted(print_ast(f) for f in executor.fragments.values()))
     variables = json.dumps(executor.variable_values.coerced, sort_keys=True, default=str)
     return (id(executor.schema), print_ast(executor.operation), fragments, variables)
-
-
-def _own_limiter(manager: MiddlewareManager | None) -> MiddlewareManager | None:
-    """`manager` with a fresh ResponseLimiter: a shared result is counted once, on its own."""
-    if manager is None:
-        return None
-    return MiddlewareManager(
-        *(ResponseLimiter() if isinstance(m, ResponseLimiter) else m for m in manager.middlewares)
-    )
 
 
 class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -56,22 +46,32 @@ class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):
         return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        results = shared_results(self.root_value)
-        if (
-            results is None
-            or self.operation_key is None
-            or self.operation.operation != OperationType.SUBSCRIPTION
-        ):
+        if self.operation.operation != OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
+        results = shared_results(self.root_value)
+        if results is None or self.operation_key is None:
+            return self._limited(super().execute_operation(serially))
         key = self.operation_key
         done = results.get(key)
         if done is not None:
             return _copy(done)
-        self.middleware_manager = _own_limiter(self.middleware_manager)
-        result = super().execute_operation(serially)
+        result = self._limited(super().execute_operation(serially))
         if self.is_awaitable(result):
             return _keep_when_done(result, results, key)
         return _copy(_keep(result, results, key))
+
+    def _limited(self, result: Any) -> Any:
+        """One subscription result, refused if it is over the response limit (in place)."""
+        if self.is_awaitable(result):
+
+            async def limited() -> ExecutionResult:
+                done = await result
+                refuse_oversized(done)
+                return done
+
+            return limited()
+        refuse_oversized(result)
+        return result
 
 
 def _keep(

