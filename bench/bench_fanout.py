@@ -19,6 +19,7 @@ Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
     python bench/bench_fanout.py --small             # 100 / 50 / 400 / 1,000: a quick look
     python bench/bench_fanout.py --parts ab          # the fan-out alone (a and b)
     python bench/bench_fanout.py --parts d --spread 2000   # the storm alone (after a plain connect)
+    python bench/bench_fanout.py --parts c           # idle memory alone
     python bench/bench_fanout.py --subscribers 500 --joins 100 --spread 2000 --idle 5000 \
         --port-base 8110                            # ports port-base .. port-base+3
 """
@@ -55,9 +56,10 @@ parser.add_argument("--small", action="store_true", help="100 / 50 joins / 400 /
 parser.add_argument("--port-base", type=int, default=0, help="ports base..base+3 (default: free)")
 parser.add_argument(
     "--parts",
-    choices=["abcd", "ab", "d"],
+    choices=["abcd", "ab", "c", "d"],
     default="abcd",
-    help="`ab`: the fan-out alone; `d`: the storm alone (SPREAD subscribers connect, drop, return)",
+    help="`ab`: the fan-out alone; `c`: idle memory alone; `d`: the storm alone (SPREAD"
+    " subscribers connect, drop, return)",
 )
 ARGS = parser.parse_args()
 if ARGS.small:
@@ -363,6 +365,24 @@ async def settle(ports) -> float:
 
 async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
     out: dict = {}
+    if ARGS.parts != "c":
+        await rooms(out, sessions, meeting_id, ports, org)
+    if ARGS.parts in ("ab", "d"):
+        return out
+    for key, subscribe, port in (("c_sub", True, ports[2]), ("c_bare", False, ports[3])):
+        fresh = Daphne(port)
+        try:
+            out[key] = await idle(
+                port, sessions, quiet_id, ARGS.idle, subscribe=subscribe, pid=fresh.proc.pid
+            )
+            out[key + "_base"] = rss_kib(fresh.proc.pid)
+        finally:
+            fresh.stop()
+    return out
+
+
+async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
+    """a, b and d: the room's watchers on one and two processes, then the storm."""
     one = Daphne(ports[0])
     two = None
     try:
@@ -385,7 +405,7 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
             out["b"]["failed"] = len(FAILURES) - failed
             if ARGS.parts == "ab":
                 await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-                return out
+                return
         # d. the deploy: everyone drops, everyone comes back at once
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
         out["settle"] = await settle([one.port, two.port])  # the last listeners leave
@@ -412,18 +432,6 @@ async def run(org, sessions, meeting_id, quiet_id, ports) -> dict:
         one.stop()
         if two is not None:
             two.stop()
-    if ARGS.parts in ("ab", "d"):
-        return out
-    for key, subscribe, port in (("c_sub", True, ports[2]), ("c_bare", False, ports[3])):
-        fresh = Daphne(port)
-        try:
-            out[key] = await idle(
-                port, sessions, quiet_id, ARGS.idle, subscribe=subscribe, pid=fresh.proc.pid
-            )
-            out[key + "_base"] = rss_kib(fresh.proc.pid)
-        finally:
-            fresh.stop()
-    return out
 
 
 def main() -> None:
@@ -460,29 +468,26 @@ def main() -> None:
             f"{r['expected'] - r['deliveries']} | {statistics.median(d) if d else 0:.0f} | "
             f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} | {r['failed']} |"
         )
-    if "d" not in out:
-        if FAILURES:
-            print(f"\nfailures: {len(FAILURES)} (first: {FAILURES[0]})")
-        return
-    d = out["d"]
-    ms = [s * 1000 for s in d["seconds"]]
-    print(
-        f"| d. reconnect storm, two daphnes: to the SNAPSHOT | {d['subscribers']} | "
-        f"{d['subscribers']} / {d['expected']} | {d['expected'] - d['subscribers']} | "
-        f"{statistics.median(ms) if ms else 0:.0f} | {pct(ms, 0.99):.0f} | "
-        f"{max(ms) if ms else 0:.0f} | {d['failed']} |"
-    )
-    print(
-        f"| d. the same: to graphql-ws's ack (tenant, session and user looked up) | "
-        f"{len(d['acks'])} | | | {statistics.median(d['acks']) if d['acks'] else 0:.0f} | "
-        f"{pct(d['acks'], 0.99):.0f} | {max(d['acks']) if d['acks'] else 0:.0f} | |"
-    )
-    print(
-        f"\nreconnect storm: all {d['subscribers']} had their snapshot "
-        f"{d['all_seconds']:.1f} s after the start ({d['retried']} after a retry, as graphql-ws "
-        f"retries); snapshot reads by the daphnes: {d['reads']}; the daphnes had sent their "
-        f"backlog {out['settle']:.1f} s after the clients closed"
-    )
+    if "d" in out:
+        d = out["d"]
+        ms = [s * 1000 for s in d["seconds"]]
+        print(
+            f"| d. reconnect storm, two daphnes: to the SNAPSHOT | {d['subscribers']} | "
+            f"{d['subscribers']} / {d['expected']} | {d['expected'] - d['subscribers']} | "
+            f"{statistics.median(ms) if ms else 0:.0f} | {pct(ms, 0.99):.0f} | "
+            f"{max(ms) if ms else 0:.0f} | {d['failed']} |"
+        )
+        print(
+            f"| d. the same: to graphql-ws's ack (tenant, session and user looked up) | "
+            f"{len(d['acks'])} | | | {statistics.median(d['acks']) if d['acks'] else 0:.0f} | "
+            f"{pct(d['acks'], 0.99):.0f} | {max(d['acks']) if d['acks'] else 0:.0f} | |"
+        )
+        print(
+            f"\nreconnect storm: all {d['subscribers']} had their snapshot "
+            f"{d['all_seconds']:.1f} s after the start ({d['retried']} after a retry, as "
+            f"graphql-ws retries); snapshot reads by the daphnes: {d['reads']}; the daphnes had "
+            f"sent their backlog {out['settle']:.1f} s after the clients closed"
+        )
     if "c_sub" in out:
         print(
             f"\nidle, {ARGS.idle} connections each on a fresh daphne: "

@@ -14,8 +14,10 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -113,6 +115,8 @@ Subscription = merge_types(
 MAX_DEPTH = 6
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
+# The app sends a few dozen distinct operations; room for them and for other clients' own.
+CACHED_DOCUMENTS = 256
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -132,6 +136,12 @@ def _extensions():
     # be read later, outside the tenant's schema, on websockets: DESIGN.md), so list resolvers
     # prefetch what the query selected themselves (tenants.graphql.selection).
     extensions = [
+        # One parsed and validated document per distinct operation text, shared by every request
+        # and subscription that sends it (bounded LRU, so unique texts cannot grow memory): a
+        # reconnect storm re-sends the same few subscriptions thousands of times, and a
+        # subscription keeps its document for its whole life.
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
         # Factories: a fresh extension for every request. The two limiters build a validator
         # class when made, which a subscription holds for its whole life (~4.5 KiB each):
         # copies of one made once share it.

@@ -189,3 +189,26 @@ def test_no_extension_wraps_every_field():
 
     for factory in _extensions():
         assert not factory()._implements_resolve()
+
+
+def test_an_operation_sent_again_is_parsed_and_validated_once_and_its_limits_still_hold(alpha, gql):
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from graphql_api.schema import CACHED_DOCUMENTS
+
+    # given an operation no test sent before
+    query = "{ me { id email } __typename }"
+    parses, validations = _get_parse_cache(CACHED_DOCUMENTS), _get_validate_cache(CACHED_DOCUMENTS)
+    before = parses.cache_info(), validations.cache_info()
+    # when it is sent three times
+    for _ in range(3):
+        assert gql(alpha, "teacher").ok(query)["me"]["id"]
+    # then it was parsed and validated once and found twice
+    after = parses.cache_info(), validations.cache_info()
+    assert after[0].misses - before[0].misses == 1 and after[0].hits - before[0].hits == 2
+    assert after[1].misses - before[1].misses == 1 and after[1].hits - before[1].hits == 2
+    # and an operation over a limit is refused every time, cached or not
+    too_long = "{ me { id } " + "__typename " * 3000 + "}"  # over MAX_TOKENS
+    for _ in range(2):
+        assert "errors" in gql(alpha, "teacher")(too_long)
