@@ -6,6 +6,7 @@ The client's address is left out: addresses are kept only as keyed hashes (tenan
 the access log is not where one is needed."""
 
 import logging
+import os
 import sys
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,12 @@ from daphne import cli
 from daphne.access import AccessLogGenerator
 
 logger = logging.getLogger("daphne.access")
+
+# daphne closes a websocket the application has not accepted within this many seconds (its own
+# default is 5). After a deploy every subscriber of the old pods reconnects at once and the
+# handshakes queue: at 5 s a fifth to two fifths of them were closed, retried and queued again
+# behind the rest, which made the storm longer (docs/benchmarks.md, "Scale goals").
+WEBSOCKET_CONNECT_TIMEOUT_DEFAULT = "20"
 
 
 class AccessLog(AccessLogGenerator):  # type: ignore[misc]  # daphne has no types
@@ -41,7 +48,17 @@ class AccessLog(AccessLogGenerator):  # type: ignore[misc]  # daphne has no type
         )
 
 
+def daphne_arguments(argv: list[str], environ: dict[str, str]) -> list[str]:
+    """daphne's arguments: `argv`, with the websocket connect timeout of
+    WEBSOCKET_CONNECT_TIMEOUT (default WEBSOCKET_CONNECT_TIMEOUT_DEFAULT) unless given."""
+    if any(a.startswith("--websocket_connect_timeout") for a in argv):
+        return argv
+    timeout = environ.get("WEBSOCKET_CONNECT_TIMEOUT", WEBSOCKET_CONNECT_TIMEOUT_DEFAULT)
+    return ["--websocket_connect_timeout", timeout, *argv]
+
+
 def main() -> None:
+    sys.argv[1:] = daphne_arguments(sys.argv[1:], dict(os.environ))
     sys.argv[0] = "daphne"  # what config.logging.process_kind knows as the web process
     # daphne's command line builds its access log from this module-level name, and offers no
     # other way to pass a logger.

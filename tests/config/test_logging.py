@@ -239,3 +239,23 @@ def test_the_web_process_access_log_is_json_and_names_no_client(worlds):
     assert access["request"] == "GET /readyz"
     assert (access["status"], access["process"]) == (200, "web")
     assert "127.0.0.1" not in json.dumps(access)
+
+
+def test_the_web_process_waits_longer_than_daphnes_five_seconds_for_a_websocket_accept():
+    from config.webserver import WEBSOCKET_CONNECT_TIMEOUT_DEFAULT, daphne_arguments
+
+    # by default, and from the environment; what the command line says wins
+    assert daphne_arguments(["-p", "8000", "config.asgi:application"], {}) == [
+        "--websocket_connect_timeout",
+        WEBSOCKET_CONNECT_TIMEOUT_DEFAULT,
+        "-p",
+        "8000",
+        "config.asgi:application",
+    ]
+    assert float(WEBSOCKET_CONNECT_TIMEOUT_DEFAULT) > 5
+    assert daphne_arguments(["x"], {"WEBSOCKET_CONNECT_TIMEOUT": "30"})[:2] == [
+        "--websocket_connect_timeout",
+        "30",
+    ]
+    given = ["--websocket_connect_timeout", "7", "x"]
+    assert daphne_arguments(given, {"WEBSOCKET_CONNECT_TIMEOUT": "30"}) == given

@@ -365,6 +365,7 @@ DJANGO_CSRF_TRUSTED_ORIGINS: {{ join "," $c.csrfTrustedOrigins | quote }}
 DJANGO_SECURE_COOKIES: {{ ternary "1" "0" $c.secureCookies | quote }}
 DJANGO_HSTS_SECONDS: {{ $c.hstsSeconds | int64 | toString | quote }}
 CHANNELS_CAPACITY: {{ $c.channelsCapacity | toString | quote }}
+WEBSOCKET_CONNECT_TIMEOUT: {{ $c.websocketConnectTimeout | toString | quote }}
 CHANNELS_PREFIX: {{ $c.channelsPrefix | quote }}
 DRAMATIQ_NAMESPACE: {{ $c.dramatiqNamespace | quote }}
 DATABASE_POOL: {{ ternary "1" "0" $c.databasePool | quote }}
