@@ -95,11 +95,6 @@ class Listener:
         # Events of the group's current round that came before this listener: not its own.
         self.skip = len(state.fresh)
 
-    @property
-    def pending(self) -> list[Event]:
-        """The events queued for this listener, in order."""
-        return [event for round_ in self.rounds for event in round_.events]
-
     def put(self, round_: Round) -> None:
         """Queue `round_` and wake the listener."""
         if self.queued + len(round_.events) > MAX_PENDING:
@@ -125,10 +120,6 @@ class Listener:
         self.rounds.clear()
         self.queued = 0
         return round_
-
-    async def next_batch(self) -> list[Event]:
-        """Every event queued for this listener (at least one), waiting for the first."""
-        return list((await self.next_round()).events)
 
 
 @dataclass
