@@ -2,6 +2,7 @@
 one event per change; refused to those who may not watch; tenants never cross."""
 
 import pytest
+import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -28,6 +29,26 @@ pytestmark = pytest.mark.django_db
 PARTICIPANTS = """subscription($id: ID!) { meetingParticipants(meetingId: $id) {
   kind count status participants { name role joinedAt } } }"""
 
+# What a test opened and played, undone when it ends, passed or failed: a socket left open
+# keeps its listeners in the hub, and a webhook left stored is a duplicate to the next test.
+_open: list[WebsocketCommunicator] = []
+_played: set[str] = set()
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="function")
+async def _tidy():
+    yield
+    while _open:
+        await _open.pop().disconnect()
+    schemas, _ = set(_played), _played.clear()
+
+    def clean():
+        for schema in schemas:
+            with schema_context(schema):
+                WebhookEvent.objects.all().delete()
+
+    await database_sync_to_async(lambda: _committed(clean))()
+
 
 async def _subscribe(world, role, query, variables=None):
     ws = WebsocketCommunicator(
@@ -40,6 +61,7 @@ async def _subscribe(world, role, query, variables=None):
         ],
         subprotocols=["graphql-transport-ws"],
     )
+    _open.append(ws)
     connected, subprotocol = await ws.connect(timeout=5)
     assert connected and subprotocol == "graphql-transport-ws"
     await ws.send_json_to({"type": "connection_init"})
@@ -63,9 +85,10 @@ async def _refusal(ws) -> str:
     return message["payload"]["errors"][0]["message"]
 
 
-def _play(world, bodies, *, together: bool = False):
-    """Store and process, each event on its own (a quiet room) or all stored before a worker
-    gets to them (`together`: one batch)."""
+async def _play(world, bodies, *, together: bool = False) -> None:
+    """Store and process (committed), each event on its own (a quiet room) or all stored before
+    a worker gets to them (`together`: one batch)."""
+    _played.add(world.schema)
 
     def run():
         with schema_context(world.schema):
@@ -73,11 +96,12 @@ def _play(world, bodies, *, together: bool = False):
                 for event_id in store(group):
                     engine.webhook_event_process(event_id=event_id)
 
-    def clean():
-        with schema_context(world.schema):
-            WebhookEvent.objects.all().delete()
+    await database_sync_to_async(lambda: _committed(run))()
 
-    return run, clean
+
+async def _change(ws) -> tuple[str, int, list[str]]:
+    event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
+    return event["kind"], event["count"], [p["name"] for p in event["participants"]]
 
 
 async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):
@@ -90,26 +114,22 @@ async def test_teacher_sees_a_snapshot_then_joins_and_leaves(meeting):
         "status": "SCHEDULED",
         "participants": [],
     }
-    run, clean = _play(world, [started(), joined("Ann A", 1), left("Ann A", 5)])
-    await database_sync_to_async(lambda: _committed(run))()
-
-    kinds = []
-    for _ in range(3):
-        event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
-        kinds.append((event["kind"], event["count"], [p["name"] for p in event["participants"]]))
-    assert kinds == [("STATUS", 0, []), ("JOINED", 1, ["Ann A"]), ("LEFT", 0, ["Ann A"])]
+    # One change at a time: one event each, with the count after it. (Changes that reach the
+    # hub within one delivery round are merged, each run with the count after the round: the
+    # batch below and tests/realtime/test_hub.py.)
+    for body, expected in [
+        (started(), ("STATUS", 0, [])),
+        (joined("Ann A", 1), ("JOINED", 1, ["Ann A"])),
+        (left("Ann A", 5), ("LEFT", 0, ["Ann A"])),
+    ]:
+        await _play(world, [body])
+        assert await _change(ws) == expected
 
     # A batch: its joins in one event, its leaves in another, each with the count after both.
     bodies = [joined("Bob B", 6, email="bob@alpha.test"), joined("Cy C", 7), left("Bob B", 8)]
-    run, _ = _play(world, [*bodies, joined("Dee D", 9)], together=True)
-    await database_sync_to_async(lambda: _committed(run))()
-    batch = []
-    for _ in range(2):
-        event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
-        batch.append((event["kind"], event["count"], [p["name"] for p in event["participants"]]))
+    await _play(world, [*bodies, joined("Dee D", 9)], together=True)
+    batch = [await _change(ws) for _ in range(2)]
     assert batch == [("JOINED", 2, ["Cy C", "Dee D"]), ("LEFT", 2, ["Bob B"])]
-    await ws.disconnect()
-    await database_sync_to_async(lambda: _committed(clean))()
 
 
 @pytest.mark.parametrize("role", ["student", "parent"])
@@ -117,14 +137,12 @@ async def test_students_and_parents_are_refused(meeting, role):
     world, meeting_id = meeting
     ws = await _subscribe(world, role, PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
-    await ws.disconnect()
 
 
 async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):
     _, meeting_id = meeting
     ws = await _subscribe(worlds["b"], "admin", PARTICIPANTS, {"id": str(meeting_id)})
     assert await _refusal(ws) == "No such meeting."
-    await ws.disconnect()
 
 
 async def test_live_classes_for_admins_only(meeting):
@@ -133,17 +151,13 @@ async def test_live_classes_for_admins_only(meeting):
     ws = await _subscribe(world, "admin", query)
     first = await _next(ws)
     assert first["payload"]["data"]["liveClasses"]["kind"] == "snapshot"
-    run, clean = _play(world, [started()])
-    await database_sync_to_async(lambda: _committed(run))()
+    await _play(world, [started()])
     update = (await _next(ws))["payload"]["data"]["liveClasses"]
     assert update["kind"] == "meeting.started"
     assert update["classes"] == [{"title": "Live maths", "participantCount": 0}]
-    await ws.disconnect()
-    await database_sync_to_async(lambda: _committed(clean))()
 
     refused = await _subscribe(world, "teacher", query)
     assert await _refusal(refused) == "Only school admins see live classes."
-    await refused.disconnect()
 
 
 def _attendance_updated(student_id: int) -> AttendanceUpdated:
@@ -164,8 +178,6 @@ async def test_my_notifications_reach_only_me(alpha, beta):
     assert got == {"kind": "attendance.updated", "data": event.data()}
     assert got["data"]["status"] == "present"
     assert await other.receive_nothing(timeout=0.3)
-    await mine.disconnect()
-    await other.disconnect()
 
 
 async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting):
@@ -201,7 +213,6 @@ async def test_subscriptions_on_one_connection_get_only_their_own_events(meeting
     )
     assert [(m["id"], _kind(m)) for m in [await _next(ws)]] == [("3", "meeting.started")]
     assert await ws.receive_nothing(timeout=0.5)  # the room heard none of it
-    await ws.disconnect()
 
 
 def _kind(message: dict) -> str:
@@ -236,4 +247,3 @@ async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatc
         assert (await _next(ws))["type"] == "complete"  # not Ann
     finally:
         await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()
-    await ws.disconnect()
