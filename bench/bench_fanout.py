@@ -10,7 +10,7 @@ c. memory: IDLE idle subscriptions on a fresh daphne, RSS per subscription, besi
 d. reconnect storm: the SPREAD subscribers of (b) closed, then all reconnecting at once (a
    refused or timed-out handshake retried as the app's graphql-ws client retries): time from
    the reconnect to the SNAPSHOT (p50/p99), and the snapshot reads the daphnes made (counted
-   from their logs: realtime.hub logs each read at DEBUG).
+   from their /metrics: liveroll_realtime_snapshot_reads_total).
 
 Runs against a scratch database `<DATABASE_URL's db>_fanout`, dropped and made anew, and the
 Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
@@ -69,7 +69,11 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
 os.environ["DJANGO_DEBUG"] = "0"  # as in production: DEBUG records every query
 os.environ.setdefault("LIVEROLL_SPARE_SCHEMAS", "0")
 os.environ["CHANNELS_PREFIX"] = os.environ.get("CHANNELS_PREFIX", "liveroll") + "-bench-fanout"
-os.environ["LOG_LEVEL"] = "DEBUG"  # the daphnes log each snapshot read; counted below
+# Warnings only: at DEBUG daphne logs every websocket frame it sends, a tenth of its CPU here.
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Snapshot reads are counted from each daphne's /metrics (on its own port).
+os.environ["METRICS_ENABLED"] = "1"
+os.environ.pop("METRICS_PORT", None)
 base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/liveroll")
 parts = urlsplit(base_url)
 bench_db = parts.path.lstrip("/") + "_fanout"
@@ -109,7 +113,7 @@ QUERY = (
     "subscription($id: ID!) { meetingParticipants(meetingId: $id) "
     "{ kind count participants { name } } }"
 )
-SNAPSHOT_READ = re.compile(r"realtime snapshot read")
+SNAPSHOT_READS = re.compile(r"^liveroll_realtime_snapshot_reads_total (\S+)$", re.M)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -164,6 +168,12 @@ def arrange():
         return org, sessions, meeting.pk, quiet.pk
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -195,7 +205,10 @@ class Daphne:
         raise RuntimeError(f"daphne on {port} did not start")
 
     def snapshot_reads(self) -> int:
-        return len(SNAPSHOT_READ.findall(Path(self.log.name).read_text(errors="replace")))
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/metrics")
+        text = urllib.request.urlopen(req, timeout=30).read().decode()  # noqa: S310 - local
+        found = SNAPSHOT_READS.search(text)
+        return int(float(found.group(1))) if found else 0
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -286,8 +299,9 @@ async def watch(ws, names: set[str], received: list[tuple[str, float]], done: as
         FAILURES.append(repr(exc)[:120])
 
 
-def play_joins(org, tag: str, names: list[str], sent: dict[str, float]) -> None:
+def play_joins(org, tag: str, names: list[str], sent: dict[str, float], cpu: dict) -> None:
     """What the worker does for each join: store the event, process it (which publishes)."""
+    began = time.thread_time()
     with schema_context(org.schema_name):
         for i, name in enumerate(names):
             body = {
@@ -312,19 +326,28 @@ def play_joins(org, tag: str, names: list[str], sent: dict[str, float]) -> None:
             sent[name] = time.perf_counter()
             inbox_engine.webhook_event_process(event_id=event.pk)
             time.sleep(0.01)  # ~100 joins a second
+    cpu["processing"] = time.thread_time() - began
 
 
-async def fan_out(org, ports, sessions, meeting_id, n, joins, tag) -> tuple[dict, list]:
+async def fan_out(org, daphnes, sessions, meeting_id, n, joins, tag) -> tuple[dict, list]:
+    ports = [d.port for d in daphnes]
     sockets, _ = await connect_all(ports, sessions, meeting_id, n)
     names = [f"{tag} {i:03d}" for i in range(joins)]
     received: list[tuple[str, float]] = []
     done = asyncio.Event()
     watchers = [asyncio.create_task(watch(ws, set(names), received, done)) for ws in sockets]
     sent: dict[str, float] = {}
-    thread = threading.Thread(target=play_joins, args=(org, tag, names, sent))
+    cpu: dict[str, float] = {}
+    # CPU over the joins and their delivery: each daphne, and this process (the clients, and
+    # the processing path that runs here on a thread of its own, counted apart).
+    pids = {f"daphne :{d.port}": d.proc.pid for d in daphnes} | {"bench": os.getpid()}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    thread = threading.Thread(target=play_joins, args=(org, tag, names, sent, cpu))
     thread.start()
     await asyncio.to_thread(thread.join)
     await asyncio.wait(watchers, timeout=30)  # after the last join: 30 s to arrive
+    cpu |= {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+    cpu["clients"] = cpu.pop("bench") - cpu.get("processing", 0.0)
     done.set()
     for task in watchers:
         task.cancel()
@@ -335,6 +358,7 @@ async def fan_out(org, ports, sessions, meeting_id, n, joins, tag) -> tuple[dict
         "expected": n * joins,
         "deliveries": sum(per_name.values()),
         "delays": delays,
+        "cpu": cpu,
     }, sockets
 
 
@@ -395,7 +419,7 @@ async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
         else:
             failed = len(FAILURES)
             out["a"], sockets = await fan_out(
-                org, [one.port], sessions, meeting_id, ARGS.subscribers, ARGS.joins, "A"
+                org, [one], sessions, meeting_id, ARGS.subscribers, ARGS.joins, "A"
             )
             out["a"]["failed"] = len(FAILURES) - failed
             await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
@@ -403,7 +427,7 @@ async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
             await settle([one.port, two.port])
             failed = len(FAILURES)
             out["b"], sockets = await fan_out(
-                org, [one.port, two.port], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
+                org, [one, two], sessions, meeting_id, ARGS.spread, ARGS.joins, "B"
             )
             out["b"]["failed"] = len(FAILURES) - failed
             if ARGS.parts == "ab":
@@ -471,6 +495,10 @@ def main() -> None:
             f"{r['expected'] - r['deliveries']} | {statistics.median(d) if d else 0:.0f} | "
             f"{pct(d, 0.99):.0f} | {max(d) if d else 0:.0f} | {r['failed']} |"
         )
+    for key in ("a", "b"):
+        if key in out:
+            cpu = ", ".join(f"{name} {seconds:.1f}" for name, seconds in out[key]["cpu"].items())
+            print(f"\n{key}: CPU seconds from the first join to the last delivery: {cpu}")
     if "d" in out:
         d = out["d"]
         ms = [s * 1000 for s in d["seconds"]]

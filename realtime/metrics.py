@@ -44,6 +44,11 @@ SUBSCRIPTIONS = Gauge(
     ["field"],
     multiprocess_mode="livesum",
 )
+REALTIME_SNAPSHOT_READS = Counter(
+    "liveroll_realtime_snapshot_reads_total",
+    "Snapshots read from the database for subscriptions in this process (shared by the"
+    " listeners of a room that start together: a reconnect storm's reads, not its sockets).",
+)
 REALTIME_DELIVERIES = Counter(
     "liveroll_realtime_deliveries_total",
     "Realtime events handed to subscriptions in this process (after in-process fan-out).",

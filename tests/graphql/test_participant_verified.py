@@ -11,7 +11,7 @@ from attendance.inbox import engine
 from realtime.events import publish
 
 from ..attendance.conftest import joined, live_class, started, store  # noqa: F401 - a fixture
-from .test_subscriptions import _next, _subscribe
+from .test_subscriptions import _next, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,7 @@ from meetings.events import MeetingEnded, MeetingSummary
 from realtime.events import publish
 
 from ..attendance.conftest import ended, joined, started
-from ..support import committed as _committed
-from .test_subscriptions import PARTICIPANTS, _next, _play, _subscribe
+from .test_subscriptions import PARTICIPANTS, _next, _play, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +19,12 @@ async def test_the_room_hears_the_attendance_scored_at_the_end(meeting):
     world, meeting_id = meeting
     ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
     assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
-    run, clean = _play(world, [started(), joined("Ann A", 1)])
-    await database_sync_to_async(lambda: _committed(run))()
+    await _play(world, [started(), joined("Ann A", 1)])
     for _ in range(2):
         await _next(ws)
 
     # when the class ends (and is scored)
-    run, _ = _play(world, [ended(60)])
-    await database_sync_to_async(lambda: _committed(run))()
+    await _play(world, [ended(60)])
 
     # then the room hears the status, with nobody in it, then that the register changed
     events = []
@@ -35,8 +32,6 @@ async def test_the_room_hears_the_attendance_scored_at_the_end(meeting):
         event = (await _next(ws))["payload"]["data"]["meetingParticipants"]
         events.append((event["kind"], event["status"], event["count"]))
     assert events == [("STATUS", "ENDED", 0), ("ATTENDANCE", "ENDED", 0)]
-    await ws.disconnect()
-    await database_sync_to_async(lambda: _committed(clean))()
 
 
 async def test_an_event_read_before_the_end_does_not_bring_the_room_back(meeting):

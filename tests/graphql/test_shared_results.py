@@ -23,7 +23,7 @@ from tenants.accounts.models import User
 
 from ..support import committed
 from .test_subscription_fanout import _changed
-from .test_subscriptions import PARTICIPANTS, _next, _subscribe
+from .test_subscriptions import PARTICIPANTS, _next, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,8 @@
 """Subscriptions over `graphql-transport-ws` on the tenant websocket stack: a snapshot, then
 one event per change; refused to those who may not watch; tenants never cross."""
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
@@ -37,9 +39,13 @@ _played: set[str] = set()
 
 @pytest_asyncio.fixture(autouse=True, loop_scope="function")
 async def _tidy():
+    """Autouse here; a module that imports `_subscribe` or `_play` imports this too."""
     yield
-    while _open:
-        await _open.pop().disconnect()
+    loop = asyncio.get_running_loop()
+    mine = [ws for ws in _open if ws.future.get_loop() is loop]
+    _open.clear()  # those of other loops (a module without this fixture) are gone with them
+    for ws in mine:
+        await ws.disconnect()
     schemas, _ = set(_played), _played.clear()
 
     def clean():

@@ -24,7 +24,7 @@ from realtime import access
 from realtime.events import publish
 from tenants.audit.models import AuditEntry
 
-from ...graphql.test_subscriptions import _next, _refusal, _subscribe
+from ...graphql.test_subscriptions import _next, _refusal, _subscribe, _tidy  # noqa: F401
 from ...support import committed
 
 pytestmark = pytest.mark.django_db

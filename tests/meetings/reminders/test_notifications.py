@@ -10,7 +10,7 @@ from meetings.reminders import services
 from tenants.mail.models import OutboundMail
 from tests.support import committed
 
-from ...graphql.test_subscriptions import _next, _subscribe
+from ...graphql.test_subscriptions import _next, _subscribe, _tidy  # noqa: F401
 from .conftest import at, session
 
 pytestmark = pytest.mark.django_db
