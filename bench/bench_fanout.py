@@ -222,6 +222,7 @@ FAILURES: list[str] = []
 
 
 RETRIES: list[int] = []
+MESSAGES = [0]  # JOINED messages the watchers received (each carries one or more joins)
 ACKS: list[float] = []  # seconds from the start of a storm reconnect to graphql-ws's ack
 
 
@@ -290,6 +291,7 @@ async def watch(ws, names: set[str], received: list[tuple[str, float]], done: as
             event = message["payload"]["data"]["meetingParticipants"]
             if event["kind"] != "JOINED":
                 continue
+            MESSAGES[0] += 1
             now = time.perf_counter()
             for person in event["participants"]:
                 if person["name"] in names:
@@ -338,6 +340,7 @@ async def fan_out(org, daphnes, sessions, meeting_id, n, joins, tag) -> tuple[di
     watchers = [asyncio.create_task(watch(ws, set(names), received, done)) for ws in sockets]
     sent: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    MESSAGES[0] = 0
     # CPU over the joins and their delivery: each daphne, and this process (the clients, and
     # the processing path that runs here on a thread of its own, counted apart).
     pids = {f"daphne :{d.port}": d.proc.pid for d in daphnes} | {"bench": os.getpid()}
@@ -359,6 +362,7 @@ async def fan_out(org, daphnes, sessions, meeting_id, n, joins, tag) -> tuple[di
         "deliveries": sum(per_name.values()),
         "delays": delays,
         "cpu": cpu,
+        "messages": MESSAGES[0],
     }, sockets
 
 
@@ -498,7 +502,12 @@ def main() -> None:
     for key in ("a", "b"):
         if key in out:
             cpu = ", ".join(f"{name} {seconds:.1f}" for name, seconds in out[key]["cpu"].items())
-            print(f"\n{key}: CPU seconds from the first join to the last delivery: {cpu}")
+            r = out[key]
+            each = r["deliveries"] / max(1, r["messages"])
+            print(
+                f"\n{key}: {r['messages']} JOINED messages ({each:.1f} joins each); CPU seconds"
+                f" from the first join to the last delivery: {cpu}"
+            )
     if "d" in out:
         d = out["d"]
         ms = [s * 1000 for s in d["seconds"]]

@@ -40,9 +40,14 @@ class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):
     operation_key: tuple[Any, ...] | None = None
 
     def build_per_event_executor(self, payload: Any) -> Any:
-        if self.operation_key is None and shared_results(payload) is not None:
-            # Once per subscription (each event's executor is a copy of this one).
-            self.operation_key = _operation_key(self)
+        results = shared_results(payload)
+        if results is not None:
+            if self.operation_key is None:
+                # Once per subscription (each event's executor is a copy of this one).
+                self.operation_key = _operation_key(self)
+            done = results.get(self.operation_key)
+            if done is not None:
+                return _Done(done)  # made for another subscriber: no executor to copy
         return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -72,6 +77,19 @@ class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):
             return limited()
         refuse_oversized(result)
         return result
+
+
+class _Done:
+    """A shared result already made, as graphql-core's per-event step asks for it
+    (`execute_subscription_event` calls `execute_operation` on the per-event executor)."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return _copy(self.result)
 
 
 def _keep(

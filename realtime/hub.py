@@ -9,7 +9,8 @@ its last local listener goes. A reader task receives from the channel, decodes e
 once (realtime.events.decode_message) and adds the event to its group's current round.
 
 - Order: one reader; each group gathers its events in the order the channel layer delivered
-  them and, at each delivery tick, makes them one `Round` queued to each of its listeners. A
+  them and, at each delivery tick, makes them one `Round` queued to each of its listeners (the
+  next round waits until the last one is sent: `Hub.delivered`). A
   listener that kept up takes that round, the SAME object as the group's other listeners, so
   what a subscription derives from it (and the GraphQL result, graphql_api.shared) is made once
   for all of them. A slow listener only lengthens its own queue; when it catches up it takes
@@ -51,8 +52,27 @@ MAX_PENDING = 5_000
 # the event loop busy with them, and the reader (one channel-layer receive per loop turn) would
 # fetch one message per 500 sends: with a tick it drains what arrived, then they all take it.
 DELIVERY_TICK_SECONDS = 0.02
+# ...and a room's watchers on one process get at most this many messages a second together: a
+# tick is 20 ms for up to 200 of them, then as long as their number / this (1,000 watchers:
+# 100 ms, each message carrying the changes of 100 ms). Every message costs the process a
+# generator turn and a websocket frame and the watcher's browser a parse, whatever it carries:
+# 50 rounds a second to 1,000 watchers were 50,000 frames a second, more than a process sends.
+DELIVERY_MESSAGES_PER_SECOND = 10_000
+DELIVERY_TICK_MAX_SECONDS = 0.2
+# A group's next round is made only once its last one is sent: every listener it was handed to
+# has come back for more. A round for 1,000 watchers that takes 60 ms to send is followed by one
+# with everything that arrived meanwhile, instead of rounds queueing behind each other until the
+# watchers fall behind, lose the shared round and each execute a backlog of their own. A round
+# still unsent after this long (a listener stuck elsewhere) is not waited for:
+DELIVERY_WAIT_MAX_SECONDS = 0.25
 # How long a room's snapshot may be handed out again (under the rule in `Hub.snapshot`).
 SNAPSHOT_SECONDS = 2.0
+
+
+def tick_seconds(listeners: int) -> float:
+    """How long a group with `listeners` local listeners gathers events into one round."""
+    spaced = listeners / DELIVERY_MESSAGES_PER_SECOND
+    return max(DELIVERY_TICK_SECONDS, min(DELIVERY_TICK_MAX_SECONDS, spaced))
 
 
 class ListenerLost(Exception):
@@ -66,12 +86,17 @@ class Round:
     same round (the group's, at a tick) share it; the key must hold everything of the
     listener's own that the result depends on."""
 
-    __slots__ = ("derived", "events", "shared")
+    __slots__ = ("derived", "events", "handed", "made", "shared", "taken")
 
     def __init__(self, events: list[Event], *, shared: bool) -> None:
         self.events = events
         self.shared = shared  # the group's round, handed to every listener that kept up
         self.derived: dict[Hashable, Any] = {}
+        # A shared round's delivery, timed: when it was made, to how many listeners it was
+        # handed, how many of them have sent it and come back for more (`Listener.sent`).
+        self.made = time.perf_counter()
+        self.handed = 0
+        self.taken = 0
 
     def derive(self, key: Hashable, make: Callable[[], T]) -> T:
         if key not in self.derived:
@@ -90,24 +115,38 @@ class Listener:
         self.queued = 0  # events in `rounds`
         self.wakeup = asyncio.Event()
         self.lost = False
+        # The group's rounds in what it is sending now, counted when it comes back for more
+        # (the hub times each round's delivery by them: see `Hub.delivered`).
+        self.sending: list[Round] = []
         # The group's event counter when this listener started hearing the group (see snapshot).
         self.registered_at = state.events
         # Events of the group's current round that came before this listener: not its own.
         self.skip = len(state.fresh)
 
-    def put(self, round_: Round) -> None:
-        """Queue `round_` and wake the listener."""
-        if self.queued + len(round_.events) > MAX_PENDING:
-            self.lost = True
-            CHANNEL_LAYER_DROPS.inc()
-        else:
+    def put(self, round_: Round) -> bool:
+        """Queue `round_` and wake the listener; False if it fell too far behind (lost)."""
+        queued = self.queued + len(round_.events) <= MAX_PENDING
+        if queued:
             self.rounds.append(round_)
             self.queued += len(round_.events)
+        else:
+            self.lost = True
+            CHANNEL_LAYER_DROPS.inc()
         self.wakeup.set()
+        return queued
+
+    def sent(self) -> None:
+        """What this listener took last is sent (or it is leaving): tell the group's rounds."""
+        for round_ in self.sending:
+            round_.taken += 1
+            if round_.taken == round_.handed:
+                self.hub.delivered(self.state, round_)
+        self.sending = []
 
     async def next_round(self) -> Round:
         """What queued up for this listener (at least one event), waiting for it: the group's
         round itself when it is the only one, else the backlog merged into one of its own."""
+        self.sent()
         while not self.rounds and not self.lost:
             self.wakeup.clear()
             await self.wakeup.wait()
@@ -117,6 +156,7 @@ class Listener:
             round_ = self.rounds[0]
         else:
             round_ = Round([e for r in self.rounds for e in r.events], shared=False)
+        self.sending = [r for r in self.rounds if r.shared]
         self.rounds.clear()
         self.queued = 0
         return round_
@@ -137,6 +177,9 @@ class _Group:
     snapshots: dict[Hashable, _Snapshot] = field(default_factory=dict)
     gates: dict[Hashable, RoomGate] = field(default_factory=dict)
     fresh: list[Event] = field(default_factory=list)  # since the last delivery tick
+    sending: Round | None = None  # the last shared round, until every listener has sent it
+    tick: asyncio.Handle | None = None  # when `fresh` becomes a round
+    name: str = ""
 
 
 def _failed(future: asyncio.Future[Any]) -> bool:
@@ -156,8 +199,6 @@ class Hub:
         self.tasks: list[asyncio.Task[None]] = []
         self.started = asyncio.Lock()
         self.snapshot_reads = 0  # counted for the tests and the bench
-        self.due: dict[str, _Group] = {}  # groups with fresh events for the next tick
-        self.tick: asyncio.TimerHandle | None = None
 
     @classmethod
     def current(cls) -> Hub:
@@ -188,7 +229,7 @@ class Hub:
         channel = await self._channel()
         state = self.groups.get(group)
         if state is None:
-            state = self.groups[group] = _Group()
+            state = self.groups[group] = _Group(name=group)
             state.joined = asyncio.create_task(self._join(group, channel))
         listener = Listener(self, group, state)
         state.listeners[listener] = None
@@ -210,11 +251,14 @@ class Hub:
         state = self.groups.get(listener.group)
         if state is None or state.listeners.pop(listener, False) is False:
             return
+        listener.sent()  # a round it was sending need not wait for it
         for gate in list(state.gates.values()):
             gate.forget(listener)
         if state.listeners:
             return
         del self.groups[listener.group]  # with its snapshots: they are valid only while joined
+        if state.tick is not None:
+            state.tick.cancel()
         if self.channel is not None:
             task = asyncio.create_task(self._discard(listener.group, self.channel, state))
             self.discarding[listener.group] = task
@@ -280,29 +324,46 @@ class Hub:
             logger.exception("a realtime message that is not its declared event was skipped")
             return 0
         state.fresh.append(event)
-        self.due[str(message.get("group"))] = state
-        if self.tick is None:
+        if state.tick is None:
             loop = asyncio.get_running_loop()
-            self.tick = loop.call_later(DELIVERY_TICK_SECONDS, self._wake)
+            state.tick = loop.call_later(tick_seconds(len(state.listeners)), self._wake, state)
         REALTIME_DELIVERIES.inc(len(state.listeners))
         return len(state.listeners)
 
-    def _wake(self) -> None:
-        """Each due group's fresh events become one round, queued to each of its listeners."""
-        due, self.due, self.tick = self.due, {}, None
-        for group, state in due.items():
-            events, state.fresh = state.fresh, []
-            if self.groups.get(group) is not state or not events:
-                continue
-            shared = Round(events, shared=True)
-            for listener in state.listeners:
-                if listener.skip:
-                    # Registered during this round: only what came after it.
-                    mine, listener.skip = events[listener.skip :], 0
-                    if mine:
-                        listener.put(Round(mine, shared=False))
-                else:
-                    listener.put(shared)
+    def _wake(self, state: _Group) -> None:
+        """The group's fresh events become one round, queued to each of its listeners, unless
+        its last round is still being sent (then as soon as it is: `delivered`)."""
+        state.tick = None
+        if self.groups.get(state.name) is not state or not state.fresh:
+            return
+        loop = asyncio.get_running_loop()
+        sending = state.sending
+        if sending is not None and time.perf_counter() - sending.made < DELIVERY_WAIT_MAX_SECONDS:
+            # Looked at again in a tick at the latest (`delivered` may come first).
+            state.tick = loop.call_later(DELIVERY_TICK_SECONDS, self._wake, state)
+            return
+        events, state.fresh = state.fresh, []
+        shared = Round(events, shared=True)
+        for listener in state.listeners:
+            if listener.skip:
+                # Registered during this round: only what came after it.
+                mine, listener.skip = events[listener.skip :], 0
+                if mine:
+                    listener.put(Round(mine, shared=False))
+            elif listener.put(shared):
+                shared.handed += 1
+        state.sending = shared if shared.handed else None
+
+    def delivered(self, state: _Group, round_: Round) -> None:
+        """Every listener handed the group's `round_` has sent it and come back for more: the
+        group's next round may be made (at once, if its events waited for this one)."""
+        if state.sending is not round_:
+            return
+        state.sending = None
+        waited = time.perf_counter() - round_.made >= tick_seconds(len(state.listeners))
+        if state.fresh and state.tick is not None and waited:
+            state.tick.cancel()
+            state.tick = asyncio.get_running_loop().call_soon(self._wake, state)
 
     # --- shared reads ----------------------------------------------------------------------
 

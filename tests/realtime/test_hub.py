@@ -4,6 +4,7 @@ out leaves the group, memberships outlive group_expiry, snapshots are shared onl
 event-counter rule."""
 
 import asyncio
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -270,4 +271,102 @@ async def test_rooms_of_two_schools_with_the_same_meeting_id_never_share_a_round
     assert [e.changes[0].participant.key for e in rounds[0].events] == ["in-alpha"]
     assert [e.changes[0].participant.key for e in rounds[2].events] == ["in-beta"]
     for listener in alpha + beta:
+        await hub.leave(listener)
+
+
+async def _back(listener) -> asyncio.Task:
+    """`listener` done with its round and waiting for the next (as a subscription is once it
+    has sent what it took)."""
+    task = asyncio.create_task(listener.next_round())
+    await asyncio.sleep(0)  # it has run up to its wait
+    return task
+
+
+async def _round_for(hub: Hub, group: str, *listeners):
+    """Publish one change to `group`'s room and have `listeners` take the round."""
+    meeting_id = int(group.rsplit(".", 1)[1])
+    await _publish(_changed(meeting_id, ("joined", "p0")), "alpha")
+    rounds = [await asyncio.wait_for(x.next_round(), timeout=5) for x in listeners]
+    assert all(r is rounds[0] for r in rounds)
+    return rounds[0]
+
+
+async def test_the_next_round_waits_until_the_last_is_sent_and_carries_what_came_meanwhile(
+    monkeypatch,
+):
+    monkeypatch.setattr(hub_module, "DELIVERY_WAIT_MAX_SECONDS", 30)  # only `slow` releases it
+    hub = Hub.current()
+    group = meeting_group("alpha", 4113)
+    quick, slow = [await hub.listen(group) for _ in range(2)]
+    await _round_for(hub, group, quick, slow)
+    quick_next = await _back(quick)
+
+    # changes 30 ms apart, which 20 ms ticks would make three rounds of, while `slow` sends
+    sent = [_changed(4113, ("joined", f"p{i}")) for i in range(1, 4)]
+    for event in sent:
+        await _publish(event, "alpha")
+        await asyncio.sleep(0.03)
+    assert not quick_next.done()  # nothing new before the last round is sent
+
+    slow_next = await _back(slow)
+    together = await asyncio.wait_for(quick_next, timeout=5)
+    assert together.events == sent and together.shared
+    assert await asyncio.wait_for(slow_next, timeout=5) is together  # still one for both
+    for listener in (quick, slow):
+        await hub.leave(listener)
+
+
+async def test_a_listener_that_leaves_does_not_hold_the_next_round_back(monkeypatch):
+    monkeypatch.setattr(hub_module, "DELIVERY_WAIT_MAX_SECONDS", 30)  # only the leave releases it
+    hub = Hub.current()
+    group = meeting_group("alpha", 4114)
+    stays, goes = [await hub.listen(group) for _ in range(2)]
+    await _round_for(hub, group, stays, goes)
+    stays_next = await _back(stays)
+    later = _changed(4114, ("joined", "p1"))
+    await _publish(later, "alpha")
+    await asyncio.sleep(0.05)
+    assert not stays_next.done()
+    await hub.leave(goes)  # with its round unsent: the round is done with
+    assert (await asyncio.wait_for(stays_next, timeout=5)).events == [later]
+    await hub.leave(stays)
+
+
+async def test_a_listener_stuck_elsewhere_holds_the_room_back_only_so_long():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4115)
+    quick, stuck = [await hub.listen(group) for _ in range(2)]
+    first = await _round_for(hub, group, quick, stuck)
+    quick_next = await _back(quick)
+    later = _changed(4115, ("joined", "p1"))
+    await _publish(later, "alpha")
+    got = await asyncio.wait_for(quick_next, timeout=5)
+    assert got.events == [later]
+    assert time.perf_counter() - first.made >= hub_module.DELIVERY_WAIT_MAX_SECONDS
+    # and the stuck one, when it comes back, has it too
+    assert (await asyncio.wait_for(stuck.next_round(), timeout=5)).events == [later]
+    for listener in (quick, stuck):
+        await hub.leave(listener)
+
+
+def test_a_room_with_more_watchers_gets_longer_ticks():
+    assert hub_module.tick_seconds(1) == hub_module.DELIVERY_TICK_SECONDS
+    assert hub_module.tick_seconds(200) == hub_module.DELIVERY_TICK_SECONDS
+    assert hub_module.tick_seconds(1_000) == pytest.approx(0.1)  # 10,000 messages a second
+    assert hub_module.tick_seconds(50_000) == hub_module.DELIVERY_TICK_MAX_SECONDS
+
+
+async def test_a_busy_rooms_changes_come_in_fewer_rounds(monkeypatch):
+    monkeypatch.setattr(hub_module, "DELIVERY_MESSAGES_PER_SECOND", 4)  # 2 listeners: 0.5 s
+    monkeypatch.setattr(hub_module, "DELIVERY_TICK_MAX_SECONDS", 1.0)
+    hub = Hub.current()
+    group = meeting_group("alpha", 4116)
+    listeners = [await hub.listen(group) for _ in range(2)]
+    sent = [_changed(4116, ("joined", f"p{i}")) for i in range(3)]
+    for event in sent:  # 20 ms apart: three rounds at a 20 ms tick
+        await _publish(event, "alpha")
+        await asyncio.sleep(0.02)
+    rounds = [await asyncio.wait_for(x.next_round(), timeout=5) for x in listeners]
+    assert rounds[0] is rounds[1] and rounds[0].events == sent
+    for listener in listeners:
         await hub.leave(listener)
