@@ -1,8 +1,9 @@
 """A join storm: 1,000 students joining one class, as Zoom's webhooks, through the real stack.
 
-A real daphne (config.asgi) and a real dramatiq worker (`rundramatiq --processes 1 --threads 8`)
-run against a scratch database `<DATABASE_URL's db>_storm` (dropped and made anew) with one
-onboarded tenant, its webhook secret, a teacher, a class and one scheduled meeting per scenario.
+A real daphne (`python -m config.webserver`, as production runs it) and a real dramatiq worker
+(`rundramatiq --processes 1 --threads 8`) run against a scratch database
+`<DATABASE_URL's db>_storm` (dropped and made anew) with one onboarded tenant, its webhook
+secret, a teacher, a class and one scheduled meeting per scenario.
 The client speaks HTTP/1.1 on loopback over 20 persistent keep-alive connections.
 
 Scenarios, each run against a fresh meeting:
@@ -21,6 +22,8 @@ Usage: python bench/bench_join_storm.py [runs] [events]   (default 3 runs of 1,0
 a smaller `events` only to check that the benchmark works)
 Options:
   --rush-only          only the rush, beside its paced `/healthz` baseline (≈ 25 s a run)
+  --intake-only        only the webhooks paced with the worker paused, beside the paced
+                       `/healthz` baseline: the web process's CPU per webhook (≈ 15 s a run)
   --layouts 1x8,2x4    worker layouts (processes x threads), each run once per layout in turn
                        so that every layout sees the same machine (default 1x8)
 BENCH_PORT sets daphne's port (default: a free one).
@@ -91,6 +94,8 @@ def _options(argv: list[str]) -> tuple[list[str], bool, list[tuple[int, int]]]:
     for arg in args:
         if arg == "--rush-only":
             rush_only = True
+        elif arg == "--intake-only":
+            pass  # read below
         elif arg == "--layouts":
             layouts = [tuple(int(n) for n in v.split("x")) for v in next(args).split(",")]  # type: ignore[misc]
         else:
@@ -99,6 +104,7 @@ def _options(argv: list[str]) -> tuple[list[str], bool, list[tuple[int, int]]]:
 
 
 _ARGS, RUSH_ONLY, LAYOUTS = _options(sys.argv[1:])
+INTAKE_ONLY = "--intake-only" in sys.argv[1:]
 RUNS = int(_ARGS[0]) if _ARGS else 3
 LOAD_AT_START = os.getloadavg()
 EVENTS = int(_ARGS[1]) if len(_ARGS) > 1 else 1000
@@ -393,7 +399,8 @@ async def drive(port: int, plan: list[Sent], spread: float) -> float:
 # --- profiling (optional) ----------------------------------------------------------------------
 
 # BENCH_PROFILE_DIR=/some/dir records py-spy profiles (collapsed stacks) of daphne while the
-# webhooks arrive and of the worker until they are processed; PY_SPY names the binary.
+# webhooks arrive and of the worker until they are processed (in the rush: both until every
+# event is processed); PY_SPY names the binary.
 PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
 PY_SPY = os.environ.get("PY_SPY", "py-spy")
 PY_SPY_ARGS = os.environ.get("PY_SPY_ARGS", "").split()  # e.g. "--gil"
@@ -686,11 +693,13 @@ async def rush_scenario(stack: Stack, db, label: str) -> dict:
     # interleaved: the classes' joins arrive side by side
     groups = zip_longest(*(class_plan for _, _, class_plan in classes))
     plan = [item for group in groups for item in group if item is not None]
+    profilers = profile_start(stack, label)
     cpu_before = [cpu_seconds(stack.processes[0].pid), cpu_seconds(stack.worker.pid)]
     busy_before = machine_busy_seconds()
     await drive(stack.port, plan, SPREAD_SECONDS)
     for zoom_id, _, _ in classes:
         await inbox_wait_processed(db, zoom_id, PROCESSING_TIMEOUT)
+    profile_stop(profilers)  # both: until every event is processed
     daphne_cpu = cpu_seconds(stack.processes[0].pid) - cpu_before[0]
     worker_cpu = cpu_seconds(stack.worker.pid) - cpu_before[1]
     machine_cpu = machine_busy_seconds() - busy_before
@@ -738,6 +747,16 @@ async def healthz_scenario(stack: Stack, spread: float) -> dict:
 async def one_run(stack: Stack, run: int, tag: str = "") -> dict:
     db = await psycopg.AsyncConnection.connect(os.environ["DATABASE_URL"], autocommit=True)
     try:
+        if INTAKE_ONLY:
+            results = {
+                "healthz paced": await healthz_scenario(stack, SPREAD_SECONDS),
+                "webhook paced alone": await webhook_scenario(
+                    stack, db, f"r{run}{tag}pa", SPREAD_SECONDS, alone=True
+                ),
+            }
+            for name, figures in results.items():
+                print(f"run {run + 1} {tag} {name}: {json.dumps(figures, default=str)}", flush=True)
+            return results
         if RUSH_ONLY:
             results = {
                 "healthz paced": await healthz_scenario(stack, SPREAD_SECONDS),
@@ -890,7 +909,8 @@ def main() -> None:
     redis_flush()
     env = dict(os.environ)
     python = sys.executable
-    daphne = [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(stack.port)]
+    # the web process as production runs it (config.webserver: daphne and its settings)
+    daphne = [python, "-m", "config.webserver", "-b", "127.0.0.1", "-p", str(stack.port)]
     stack.processes = [start([*daphne, "config.asgi:application"], "daphne", env)]
     by_layout: dict[str, list[dict]] = {f"{p}x{t}": [] for p, t in LAYOUTS}
     try:
@@ -904,7 +924,13 @@ def main() -> None:
             stop(process)
         redis_flush()
     print(f"\nload average at the end: {Path('/proc/loadavg').read_text().strip()}")
-    if RUSH_ONLY or len(LAYOUTS) > 1:
+    if INTAKE_ONLY:
+        runs = [r for results in by_layout.values() for r in results]
+        print(f"\nIntake alone (worker paused), paced, median of {len(runs)} runs:")
+        for label, keys, digits in RUSH_ROWS[:2] + RUSH_ROWS[-1:]:
+            cells = " / ".join(fmt(median_of(runs, "webhook paced alone", k), digits) for k in keys)
+            print(f"| {label} | {cells} |")
+    elif RUSH_ONLY or len(LAYOUTS) > 1:
         print(
             f"machine: {platform.platform()}, {os.cpu_count()} cores, Python"
             f" {platform.python_version()}; one daphne; load average at the start"
@@ -917,7 +943,7 @@ def main() -> None:
 
 async def load(stack: Stack, run: int, tag: str) -> dict:
     await wait_ready(stack.port)
-    return await one_run(stack, run, tag if len(LAYOUTS) > 1 or RUSH_ONLY else "")
+    return await one_run(stack, run, tag if len(LAYOUTS) > 1 or RUSH_ONLY or INTAKE_ONLY else "")
 
 
 if __name__ == "__main__":

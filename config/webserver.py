@@ -3,7 +3,12 @@ instead of NCSA lines on stdout, so that with LOG_FORMAT=json every line the pro
 JSON (config.logging). `python -m config.webserver ARGS` takes daphne's own arguments.
 
 The client's address is left out: addresses are kept only as keyed hashes (tenants.audit), and
-the access log is not where one is needed."""
+the access log is not where one is needed.
+
+Twisted's parse of form bodies into `request.args` is off: daphne hands the raw body to the
+application (Django parses forms itself) and never reads `args`, yet Twisted parsed the
+Content-Type header of every POST with the standard library's email package to decide, a fifth
+of the web process's CPU in a join storm (docs/benchmarks.md, "The rush: where an event goes")."""
 
 import logging
 import os
@@ -11,7 +16,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from daphne import cli
+from daphne import cli, http_protocol
 from daphne.access import AccessLogGenerator
 
 logger = logging.getLogger("daphne.access")
@@ -48,6 +53,15 @@ class AccessLog(AccessLogGenerator):  # type: ignore[misc]  # daphne has no type
         )
 
 
+class WebRequest(http_protocol.WebRequest):  # type: ignore[misc]  # daphne has no types
+    """daphne's request, without Twisted's parse of POST form bodies (never read: daphne
+    passes the body on as it came)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["parsePOSTFormSubmission"] = False
+        super().__init__(*args, **kwargs)
+
+
 def daphne_arguments(argv: list[str], environ: dict[str, str]) -> list[str]:
     """daphne's arguments: `argv`, with the websocket connect timeout of
     WEBSOCKET_CONNECT_TIMEOUT (default WEBSOCKET_CONNECT_TIMEOUT_DEFAULT) unless given."""
@@ -63,6 +77,8 @@ def main() -> None:
     # daphne's command line builds its access log from this module-level name, and offers no
     # other way to pass a logger.
     cli.AccessLogGenerator = AccessLog
+    # daphne's HTTP factory builds each request from this module-level name.
+    http_protocol.WebRequest = WebRequest
     cli.CommandLineInterface.entrypoint()
 
 

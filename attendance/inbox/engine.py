@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -64,6 +64,19 @@ _DONE_SET = (
     f"UPDATE {_INBOX} SET status = %s, attempts = attempts + 1, last_error = '',"  # noqa: S608 - our table
     " processed_at = %s WHERE id = ANY(%s)"
 )
+# A batch's meeting by the uuid of its Zoom session (every event after the first of a session):
+# all its columns but the sealed links, which processing never reads and loading would decrypt.
+# Built as the ORM would (its fields' converters, `from_db`), without building a statement.
+_MEETING_FIELDS = [
+    f for f in Meeting._meta.concrete_fields if f.attname not in ("join_url", "start_url")
+]
+_MEETING_COLUMNS = ", ".join(cast(str, f.column) for f in _MEETING_FIELDS)  # set when ready
+_MEETING_BY_UUID = (
+    f"SELECT {_MEETING_COLUMNS} FROM {Meeting._meta.db_table}"  # noqa: S608 - our table
+    " WHERE zoom_uuid = %s ORDER BY id LIMIT 1"
+)
+_MEETING_CONVERTERS = [f.get_db_converters(connection) for f in _MEETING_FIELDS]
+_UUID_MAX = Meeting._meta.get_field("zoom_uuid").max_length or 100
 
 
 class EventFailed(Exception):
@@ -191,6 +204,27 @@ def _lag_observe(received: list[datetime]) -> None:
         WEBHOOK_PROCESSING_LAG_SECONDS.observe((now - at).total_seconds())
 
 
+def _meeting_by_uuid(uuid: Any) -> Meeting | None:
+    if not uuid or not isinstance(uuid, str) or len(uuid) > _UUID_MAX:
+        return None  # none, or not a Zoom uuid: meetings' rules say what to do
+    with connection.cursor() as cursor:
+        cursor.execute(_MEETING_BY_UUID, [uuid])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [
+        value if value is None or not convert else _converted(value, convert)
+        for value, convert in zip(row, _MEETING_CONVERTERS, strict=True)
+    ]
+    return Meeting.from_db(connection.alias, [f.attname for f in _MEETING_FIELDS], values)
+
+
+def _converted(value: Any, converters: list[Any]) -> Any:
+    for convert in converters:
+        value = convert(value, None, connection)
+    return value
+
+
 def _pending(zoom_meeting_id: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_PENDING, [WebhookEvent.Status.PENDING, zoom_meeting_id])
@@ -241,7 +275,12 @@ class _Batch:
         uuid = str(obj.get("uuid") or "")
         if uuid in self._meetings:
             return self._meetings[uuid]
-        meeting = meeting_session_for_zoom_object(obj=obj, at=at)
+        # The session that already took this uuid, in one statement of our own; the first
+        # event of a session (or of a recurring meeting's new occurrence) finds none, and
+        # meetings' rules pick or make its session.
+        meeting = _meeting_by_uuid(obj.get("uuid"))
+        if meeting is None:
+            meeting = meeting_session_for_zoom_object(obj=obj, at=at)
         if meeting is not None and uuid:
             self._meetings[uuid] = meeting
         return meeting

@@ -1,7 +1,11 @@
+import functools
 import hashlib
 import hmac
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Field
 
 from tenants.audit.client_ip import client_ip
 from tenants.audit.models import AuditEntry
@@ -51,9 +55,37 @@ def audit_record(**entry) -> AuditEntry:
 
 
 def audit_record_many(entries: list[AuditEntry]) -> None:
-    """Append several entries in one statement."""
-    if entries:
-        AuditEntry.objects.bulk_create(entries)
+    """Append several entries in one statement (of our own: a webhook batch audits every join
+    and leave, and `bulk_create` building the statement cost the worker more than PostgreSQL's
+    work for it; one statement per AUDIT_ROWS_MAX entries). Each entry's values as the ORM
+    prepares them; the entries get no `pk`."""
+    fields = _insert_fields()
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    for start in range(0, len(entries), AUDIT_ROWS_MAX):
+        chunk = entries[start : start + AUDIT_ROWS_MAX]
+        params = [
+            field.get_db_prep_save(field.pre_save(entry, True), connection)
+            for entry in chunk
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_head() + ", ".join([row] * len(chunk)), params)
+
+
+# Rows per INSERT: well below PostgreSQL's 65,535 parameters a statement.
+AUDIT_ROWS_MAX = 1000
+
+
+@functools.cache
+def _insert_fields() -> "list[Field[Any, Any]]":
+    return [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _insert_head() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(cast(str, f.column)) for f in _insert_fields())  # set when ready
+    return f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - our names
 
 
 def request_ip(request) -> str | None:

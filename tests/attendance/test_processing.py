@@ -77,6 +77,39 @@ def test_started_and_ended_set_status_and_actual_times(live_class):
         assert meeting.actual_end == CLASS_START + timedelta(minutes=58)
 
 
+def test_a_known_session_is_read_as_the_orm_reads_it_but_its_links_stay_sealed(live_class):
+    # given: a session that took its uuid, with its links and Zoom settings stored
+    world, meeting, _ = live_class
+    with schema_context(world.schema):
+        Meeting.objects.filter(pk=meeting.pk).update(
+            join_url="https://zoom.us/j/1?pwd=secret",
+            start_url="https://zoom.us/s/1?zak=host-token",
+            zoom_settings={"waiting_room": True},
+        )
+        process([started(minute=2)])
+
+        # when: a later event of the session finds it by its uuid
+        found = engine._meeting_by_uuid("abcUUID123==")
+        orm = Meeting.objects.get(pk=meeting.pk)
+
+        # then: every field as the ORM has it (the JSON decoded), the links never loaded
+        assert found is not None and found.pk == meeting.pk
+        assert found.get_deferred_fields() == {"join_url", "start_url"}
+        for field in Meeting._meta.concrete_fields:
+            if field.attname not in ("join_url", "start_url"):
+                assert getattr(found, field.attname) == getattr(orm, field.attname), field.name
+        assert found.zoom_settings == {"waiting_room": True}
+        assert engine._meeting_by_uuid("no-such-uuid==") is None
+        assert engine._meeting_by_uuid("x" * 500) is None  # not a Zoom uuid: not looked for
+
+        # and the session's end, saved from that instance, leaves the links as they were
+        process([joined("Ann A", 5), ended(minute=58)])
+        orm.refresh_from_db()
+        assert orm.status == "ended"
+        assert orm.join_url == "https://zoom.us/j/1?pwd=secret"
+        assert orm.start_url == "https://zoom.us/s/1?zak=host-token"
+
+
 def test_recurring_instances_are_told_apart_by_uuid(live_class):
     world, first, _ = live_class
     with schema_context(world.schema):

@@ -276,3 +276,39 @@ def test_the_web_process_freezes_what_startup_made_and_collects_young_objects_le
     from config.asgi import GC_THRESHOLDS
 
     assert done.stdout.strip() == f"(700, 10, 10) {GC_THRESHOLDS} True"
+
+
+def test_the_web_process_leaves_form_bodies_to_the_application(monkeypatch):
+    """Twisted parsed every POST's Content-Type (with the email package) to fill
+    `request.args`, which daphne never reads: the web process's requests skip it, and the body
+    reaches the application as it came."""
+    import io
+    from unittest import mock
+
+    from twisted.web import http
+
+    from config.webserver import WebRequest
+
+    parsed = []
+    real = http._parseContentType
+    monkeypatch.setattr(http, "_parseContentType", lambda line: parsed.append(line) or real(line))
+
+    def received(request_class):
+        request = request_class(mock.Mock())
+        request.process = mock.Mock()
+        body = b"name=Ann&role=student"
+        request.content = io.BytesIO()
+        request.content.write(body)  # as the channel writes it: the position at its end
+        form = [b"application/x-www-form-urlencoded"]
+        request.requestHeaders.setRawHeaders(b"content-type", form)
+        request.requestReceived(b"POST", b"/graphql/", b"HTTP/1.1")
+        request.process.assert_called_once()
+        return request
+
+    from daphne.http_protocol import WebRequest as DaphneRequest
+
+    assert received(DaphneRequest).args == {b"name": [b"Ann"], b"role": [b"student"]}
+    assert len(parsed) == 1  # daphne's own request parses it
+    ours = received(WebRequest)
+    assert len(parsed) == 1 and ours.args == {}  # ours does not
+    assert ours.content.read() == b"name=Ann&role=student"  # the body, whole, for daphne

@@ -113,6 +113,26 @@ def test_message_for_a_vanished_schema_is_skipped(worlds, worker):
     assert [r["tag"] for r in _results()] == ["kept"]
 
 
+def test_the_middleware_activates_a_live_school_and_skips_a_vanished_one_from_public(
+    worlds, caplog
+):
+    broker = dramatiq.get_broker()
+    live = record_schema.message("live").copy(options={"tenant_schema": "beta"})
+    lost = record_schema.message("lost").copy(options={"tenant_schema": "gone_school"})
+
+    # a live school: its schema is active, and the actor reads its people
+    TenantMiddleware().before_process_message(broker, MessageProxy(live))
+    assert connection.schema_name == "beta"
+    assert all(e.endswith("@beta.test") for e in User.objects.values_list("email", flat=True))
+
+    # a schema no school has: skipped, logged, and the connection left in public
+    with caplog.at_level(logging.WARNING, logger="tenants.tasking"), pytest.raises(SkipMessage):
+        TenantMiddleware().before_process_message(broker, MessageProxy(lost))
+    assert connection.schema_name == "public"
+    (record,) = [r for r in caplog.records if r.name == "tenants.tasking"]
+    assert "gone_school" in record.getMessage() and lost.message_id in record.getMessage()
+
+
 def test_sending_stamps_the_current_schema(worlds):
     broker = dramatiq.get_broker()
     broker.flush_all()

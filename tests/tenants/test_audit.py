@@ -4,7 +4,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenants.audit.models import AuditEntry
-from tenants.audit.services import audit_record, ip_hash
+from tenants.audit.services import audit_entry, audit_record, audit_record_many, ip_hash
 
 
 def test_ip_hash_is_keyed_and_stable(settings):
@@ -38,6 +38,57 @@ def test_audit_entry_records_actor_action_target_and_hashed_ip(alpha):
     assert entry.ip_hash == ip_hash("198.51.100.4")
     assert "198.51.100.4" not in str(entry.__dict__)
     assert entry.details == {"why": "test"}
+
+
+@pytest.mark.django_db
+def test_several_entries_are_appended_in_one_statement_as_one_at_a_time_would_be(alpha):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    with schema_context(alpha.schema):
+        teacher = alpha.users["teacher"]
+        before = timezone.now()
+        entries = [
+            audit_entry(
+                actor=teacher,
+                action="attendance.joined",
+                target=alpha.school_class,
+                ip="198.51.100.4",
+                details={"name": "Ann", "n": 1},
+            ),
+            audit_entry(actor_label="zoom", action="attendance.left", details={}),
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            audit_record_many(entries)
+            audit_record_many([])  # nothing: no statement
+        statements = [q["sql"] for q in queries if not q["sql"].startswith("SET search_path")]
+        assert len(statements) == 1 and statements[0].startswith("INSERT")
+        stored = list(AuditEntry.objects.order_by("pk").filter(action__startswith="attendance."))
+
+    joined, left = stored
+    assert (joined.actor_id, joined.actor_label) == (teacher.pk, "teacher@alpha.test")
+    assert (joined.target_type, joined.target_id) == (
+        "school.schoolclass",
+        str(alpha.school_class.pk),
+    )
+    assert joined.ip_hash == ip_hash("198.51.100.4")
+    assert joined.details == {"name": "Ann", "n": 1}
+    assert (left.actor_id, left.actor_label, left.details, left.ip_hash) == (None, "zoom", {}, "")
+    assert all(e.created_at >= before for e in stored)
+
+
+@pytest.mark.django_db
+def test_many_entries_are_appended_in_statements_of_a_bounded_size(alpha, monkeypatch):
+    from tenants.audit import services
+
+    monkeypatch.setattr(services, "AUDIT_ROWS_MAX", 2)
+    with schema_context(alpha.schema):
+        audit_record_many([audit_entry(action=f"bulk.{n}") for n in range(5)])
+        stored = AuditEntry.objects.filter(action__startswith="bulk.").values_list(
+            "action", flat=True
+        )
+        assert sorted(stored) == [f"bulk.{n}" for n in range(5)]
 
 
 @pytest.mark.django_db
