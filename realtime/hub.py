@@ -117,7 +117,7 @@ class Listener:
         self.lost = False
         # The group's rounds in what it is sending now, counted when it comes back for more
         # (the hub times each round's delivery by them: see `Hub.delivered`).
-        self.sending: list[Round] = []
+        self.sending: tuple[Round, ...] = ()
         # The group's event counter when this listener started hearing the group (see snapshot).
         self.registered_at = state.events
         # Events of the group's current round that came before this listener: not its own.
@@ -141,7 +141,7 @@ class Listener:
             round_.taken += 1
             if round_.taken == round_.handed:
                 self.hub.delivered(self.state, round_)
-        self.sending = []
+        self.sending = ()
 
     async def next_round(self) -> Round:
         """What queued up for this listener (at least one event), waiting for it: the group's
@@ -156,7 +156,7 @@ class Listener:
             round_ = self.rounds[0]
         else:
             round_ = Round([e for r in self.rounds for e in r.events], shared=False)
-        self.sending = [r for r in self.rounds if r.shared]
+        self.sending = tuple(r for r in self.rounds if r.shared)
         self.rounds.clear()
         self.queued = 0
         return round_
@@ -391,7 +391,7 @@ class Hub:
             cached = _Snapshot(counter=state.events, result=asyncio.ensure_future(read()))
             self.snapshot_reads += 1
             REALTIME_SNAPSHOT_READS.inc()
-            logger.debug("realtime snapshot read: %s of %s", key, listener.group)  # benches count
+            logger.debug("realtime snapshot read: %s of %s", key, listener.group)
             if self.groups.get(listener.group) is state:
                 state.snapshots[key] = cached
         result: T = await asyncio.shield(cached.result)
