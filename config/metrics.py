@@ -21,6 +21,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -237,6 +238,35 @@ def worker_exposition() -> int:
 
 
 QUEUES_FILE = "liveroll-queues.json"
+METRICS_DIRECTORY_PREFIX = "liveroll-worker-metrics-"
+OWNER_FILE = "owner.pid"
+
+
+def metrics_directory(root: Path | None = None) -> str:
+    """A fresh directory for this worker's metrics files, naming the process that owns it; the
+    directories of workers that have gone (a stopped `make up`, a restarted container) are
+    removed first, so they do not pile up in /tmp."""
+    root = Path(tempfile.gettempdir()) if root is None else root
+    for old in root.glob(METRICS_DIRECTORY_PREFIX + "*"):
+        try:
+            owner = int((old / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not one this code made, or being made: not ours to judge
+        if owner == os.getpid() or not _alive(owner):
+            shutil.rmtree(old, ignore_errors=True)
+    directory = tempfile.mkdtemp(prefix=METRICS_DIRECTORY_PREFIX, dir=root)
+    (Path(directory) / OWNER_FILE).write_text(str(os.getpid()))
+    return directory
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _queues_write(directory: str, queues: set[str]) -> None:
@@ -263,9 +293,10 @@ class WorkerPrometheus(Prometheus):
     (through Django's setup: realtime.metrics) before this middleware's `after_process_boot`
     could say which. So the `manage.py rundramatiq` process, which builds this middleware in
     Django's setup and then becomes dramatiq, sets the variables here first, and every process
-    of dramatiq inherits them: a fresh directory per start (a restarted container keeps /tmp,
-    and two workers on one machine must not add up each other's values), METRICS_PORT, and
-    what the exposition server needs to read the queues."""
+    of dramatiq inherits them: a fresh directory per start (`metrics_directory`: a restarted
+    container keeps /tmp, and two workers on one machine must not add up each other's values;
+    those of workers gone are removed), METRICS_PORT, and what the exposition server needs to
+    read the queues."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -277,7 +308,7 @@ class WorkerPrometheus(Prometheus):
                     redis_url=settings.REDIS_URL,
                     namespace=settings.DRAMATIQ_BROKER["OPTIONS"]["namespace"],
                     port=settings.METRICS_PORT,
-                    directory=tempfile.mkdtemp(prefix="liveroll-worker-metrics-"),
+                    directory=metrics_directory(),
                 )
             )
 

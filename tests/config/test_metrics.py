@@ -3,6 +3,7 @@ worker's exposition server, after a real webhook went through both; the pieces r
 time (queue depths, channel-layer drops) against real Redis."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -310,3 +311,38 @@ def test_channel_layer_drops_are_counted():
     # then the two that did not fit are counted
     after = REGISTRY.get_sample_value("liveroll_channel_layer_drops_total")
     assert after - before == 2
+
+
+def test_a_worker_removes_the_metrics_directories_of_workers_gone_and_no_other(tmp_path):
+    from config.metrics import OWNER_FILE, metrics_directory
+
+    gone_pid = int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+
+    def made(name, owner=None):
+        path = tmp_path / name
+        path.mkdir()
+        (path / "counter_1.db").write_bytes(b"x")
+        if owner is not None:
+            (path / OWNER_FILE).write_text(str(owner))
+        return path
+
+    dead = made("liveroll-worker-metrics-dead", gone_pid)
+    running = made("liveroll-worker-metrics-running", os.getppid())  # the test's parent lives
+    unowned = made("liveroll-worker-metrics-unowned")  # not ours to judge
+    other = made("something-else", gone_pid)
+
+    mine = Path(metrics_directory(tmp_path))
+
+    assert not dead.exists()
+    assert running.exists() and unowned.exists() and other.exists()
+    assert mine.name.startswith("liveroll-worker-metrics-")
+    assert (mine / OWNER_FILE).read_text() == str(os.getpid())
+    # and a restart that reuses the pid (a container's) does not keep its old directory
+    assert Path(metrics_directory(tmp_path)) != mine and not mine.exists()
