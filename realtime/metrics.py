@@ -44,6 +44,10 @@ SUBSCRIPTIONS = Gauge(
     ["field"],
     multiprocess_mode="livesum",
 )
+REALTIME_SNAPSHOT_READS = Counter(
+    "liveroll_realtime_snapshot_reads_total",
+    "Snapshot reads made for subscriptions (shared by the group's listeners, realtime.hub).",
+)
 REALTIME_DELIVERIES = Counter(
     "liveroll_realtime_deliveries_total",
     "Realtime events handed to subscriptions in this process (after in-process fan-out).",
