@@ -14,6 +14,7 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from attendance.inbox.intake import WebhookRouter  # noqa: E402
+from config import webprocess  # noqa: E402
 from config.metrics import MetricsGate  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from tenants.websocket import TenantWebsocketStack  # noqa: E402
@@ -27,3 +28,6 @@ application = MetricsGate(
         }
     )
 )
+
+# Once everything is imported: the garbage collector and autobahn, for thousands of websockets.
+webprocess.tune()
