@@ -9,8 +9,11 @@ c. memory: IDLE idle subscriptions on a fresh daphne, RSS per subscription, besi
    graphql-ws connections (acknowledged, no subscription) on another fresh daphne, same run;
 d. reconnect storm: the SPREAD subscribers of (b) closed, then all reconnecting at once (a
    refused or timed-out handshake retried as the app's graphql-ws client retries): time from
-   the reconnect to the SNAPSHOT (p50/p99), and the snapshot reads the daphnes made (counted
-   from their /metrics: liveroll_realtime_snapshot_reads_total).
+   the reconnect to the SNAPSHOT (p50/p99), the snapshot reads the daphnes made (their
+   `/metrics` count them), and the CPU time a reconnect cost
+   each side over the storm: the daphnes, this process (the clients) and the whole machine.
+   BENCH_PROFILE_DIR=/some/dir records a py-spy profile (raw collapsed stacks) of each daphne
+   during the storm; PY_SPY names the binary, PY_SPY_ARGS adds arguments (e.g. `--gil`).
 
 Runs against a scratch database `<DATABASE_URL's db>_fanout`, dropped and made anew, and the
 Redis of REDIS_URL with its own channel prefix. Prints a markdown table.
@@ -69,10 +72,9 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
 os.environ["DJANGO_DEBUG"] = "0"  # as in production: DEBUG records every query
 os.environ.setdefault("LIVEROLL_SPARE_SCHEMAS", "0")
 os.environ["CHANNELS_PREFIX"] = os.environ.get("CHANNELS_PREFIX", "liveroll") + "-bench-fanout"
-# Warnings only: at DEBUG daphne logs every websocket frame it sends, a tenth of its CPU here.
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-# Snapshot reads are counted from each daphne's /metrics (on its own port).
-os.environ["METRICS_ENABLED"] = "1"
+# As in production (DEBUG made the daphnes log every websocket frame: a tenth of a reconnect).
+os.environ.setdefault("LOG_LEVEL", "INFO")
+os.environ["METRICS_ENABLED"] = "1"  # /metrics on each daphne's port: its snapshot reads
 os.environ.pop("METRICS_PORT", None)
 base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/liveroll")
 parts = urlsplit(base_url)
@@ -113,7 +115,7 @@ QUERY = (
     "subscription($id: ID!) { meetingParticipants(meetingId: $id) "
     "{ kind count participants { name } } }"
 )
-SNAPSHOT_READS = re.compile(r"^liveroll_realtime_snapshot_reads_total (\S+)$", re.M)
+SNAPSHOT_READS = re.compile(r"^liveroll_realtime_snapshot_reads_total ([0-9.e+]+)$", re.M)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -168,12 +170,6 @@ def arrange():
         return org, sessions, meeting.pk, quiet.pk
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process `pid` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -219,6 +215,46 @@ class Daphne:
 
 
 FAILURES: list[str] = []
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
+PY_SPY = os.environ.get("PY_SPY", "py-spy")
+PY_SPY_ARGS = os.environ.get("PY_SPY_ARGS", "").split()  # e.g. "--gil"
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent not idle (nor waiting on I/O) so far."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
+    return (sum(values) - values[3] - values[4]) / CLOCK_TICKS
+
+
+def profile_start(daphnes: list["Daphne"]) -> list[subprocess.Popen]:
+    if not PROFILE_DIR:
+        return []
+    Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
+    profilers = [
+        subprocess.Popen(
+            [PY_SPY, "record", "--pid", str(d.proc.pid), "--rate", "250", "--format", "raw"]
+            + ["--threads", *PY_SPY_ARGS, "-o", f"{PROFILE_DIR}/storm-daphne-{d.port}.txt"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for d in daphnes
+    ]
+    time.sleep(1.0)  # let py-spy attach
+    return profilers
+
+
+def profile_stop(profilers: list[subprocess.Popen]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        profiler.wait(timeout=60)
 
 
 RETRIES: list[int] = []
@@ -352,7 +388,7 @@ async def fan_out(org, daphnes, sessions, meeting_id, n, joins, tag) -> tuple[di
     MESSAGES[0] = 0
     # CPU over the joins and their delivery: each daphne, the processing, the clients.
     pids = {f"daphne :{d.port}": d.proc.pid for d in daphnes} | {"clients": os.getpid()}
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    cpu_before = {name: cpu_of(pid) for name, pid in pids.items()}
     receiving, sending = multiprocessing.Pipe(duplex=False)
     worker = multiprocessing.get_context("fork").Process(
         target=play_joins, args=(org, tag, names, sending)
@@ -363,7 +399,7 @@ async def fan_out(org, daphnes, sessions, meeting_id, n, joins, tag) -> tuple[di
     await asyncio.to_thread(worker.join)
     await asyncio.wait(watchers, timeout=30)  # after the last join: 30 s to arrive
     cpu = {"processing": processing}
-    cpu |= {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+    cpu |= {name: cpu_of(pid) - cpu_before[name] for name, pid in pids.items()}
     done.set()
     for task in watchers:
         task.cancel()
@@ -457,11 +493,23 @@ async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
         reads_before = one.snapshot_reads() + two.snapshot_reads()
         RETRIES.clear()
         ACKS.clear()
+        profilers = profile_start([one, two])
+        cpu_before = [cpu_of(one.proc.pid), cpu_of(two.proc.pid), time.process_time()]
+        busy_before = machine_busy()
         started = time.perf_counter()
         sockets, seconds = await connect_all(
             [one.port, two.port], sessions, meeting_id, ARGS.spread, at_once=True
         )
+        cpu_after = [cpu_of(one.proc.pid), cpu_of(two.proc.pid), time.process_time()]
+        busy = machine_busy() - busy_before
+        profile_stop(profilers)
         out["d"] = {
+            # CPU ms per reconnect: the two daphnes together, the clients, the whole machine
+            "cpu_ms": [
+                (after - before) * 1000 / ARGS.spread
+                for before, after in zip(cpu_before, cpu_after, strict=True)
+            ],
+            "machine_ms": busy * 1000 / ARGS.spread,
             "subscribers": len(sockets),
             "expected": ARGS.spread,
             "seconds": seconds,
@@ -540,6 +588,12 @@ def main() -> None:
             f"{d['all_seconds']:.1f} s after the start ({d['retried']} after a retry, as "
             f"graphql-ws retries); snapshot reads by the daphnes: {d['reads']}; the daphnes had "
             f"sent their backlog {out['settle']:.1f} s after the clients closed"
+        )
+        one_ms, two_ms, client_ms = d["cpu_ms"]
+        print(
+            f"\nCPU a reconnect over the storm: daphnes {one_ms + two_ms:.2f} ms "
+            f"({one_ms:.2f} + {two_ms:.2f}), the clients (this process) {client_ms:.2f} ms, "
+            f"the whole machine {d['machine_ms']:.2f} ms"
         )
     if "c_sub" in out:
         print(

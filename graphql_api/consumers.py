@@ -1,6 +1,7 @@
 import json
 from typing import Any
 
+from channels.consumer import get_handler_name
 from strawberry.channels import GraphQLWSConsumer
 
 from graphql_api.schema import schema
@@ -21,6 +22,20 @@ class TenantGraphQLWSConsumer(GraphQLWSConsumer):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", schema)
         super().__init__(**kwargs)
+
+    async def dispatch(self, message: Any) -> None:
+        """A websocket message to its handler, without Channels' `close_old_connections` hop to
+        the shared database thread before each one (three a connection before its snapshot,
+        queued behind every subscription's database work there). The subscriptions' database
+        work runs through `database_sync_to_async` (realtime.tenancy.in_tenant, the room gates
+        of realtime.access), which closes old connections around each call itself."""
+        if not str(message.get("type", "")).startswith("websocket."):
+            return await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            return await super().dispatch(message)  # Channels' error for an unknown type
+        await handler(message)
+        return None
 
     def encode_json(self, data: object) -> str | bytes:
         """A `next` message whose payload is only a shared result (graphql_api.shared) reuses

@@ -12,6 +12,7 @@ answered 366 MB and took the web process from 233 to 890 MB).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,6 +64,24 @@ class _Literals(Visitor):
         self.found.append(node.value)
 
 
+# The string literals of each parsed document, kept while the document lives. A document is
+# shared by every request and subscription sending the same text (the schema's ParserCache), and
+# a reconnect storm executes the same subscription thousands of times: walking it for literals
+# each time had been a twentieth of a web process's event loop.
+_literals_of: dict[int, list[str]] = {}
+
+
+def _string_literals(document: DocumentNode) -> list[str]:
+    found = _literals_of.get(id(document))
+    if found is None:
+        literals = _Literals()
+        visit(document, literals)
+        found = _literals_of[id(document)] = literals.found
+        # Forgotten when the document goes, before its id can be another's.
+        weakref.finalize(document, _literals_of.pop, id(document), None)
+    return found
+
+
 def input_problem(
     strings: list[tuple[str, str]], *, nul_allowed: bool, max_chars: int = MAX_INPUT_CHARS
 ) -> str | None:
@@ -98,9 +117,8 @@ class InputTextLimiter(SchemaExtension):
         context = self.execution_context
         strings = list(_strings(context.variables or {}, "$"))
         if context.graphql_document is not None:
-            literals = _Literals()
-            visit(context.graphql_document, literals)
-            strings += [("a string in the query", value) for value in literals.found]
+            literals = _string_literals(context.graphql_document)
+            strings += [("a string in the query", value) for value in literals]
         operation = context.operation_type
         is_mutation = getattr(operation, "value", operation) == OperationType.MUTATION.value
         max_chars = MAX_INPUT_CHARS

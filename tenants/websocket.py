@@ -118,9 +118,12 @@ def _on_handshake_thread(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]
     return DatabaseSyncToAsync(fn, thread_sensitive=False, executor=_handshake_threads)
 
 
-def _organisation_for_host(host: str) -> Organisation | None:
+def _organisation_for_host_sync(host: str) -> Organisation | None:
     with schema_context(get_public_schema_name()):
         return organisation_by_host(host=host)
+
+
+_organisation_for_host = _on_handshake_thread(_organisation_for_host_sync)
 
 
 class _TenantCache:
@@ -149,7 +152,7 @@ class _TenantCache:
 
     async def _look_up(self, host: str) -> Organisation | None:
         generation = self.generation
-        tenant: Organisation | None = await _on_handshake_thread(_organisation_for_host)(host)
+        tenant: Organisation | None = await _organisation_for_host(host)
         if tenant is not None and generation == self.generation:
             if len(self.found) >= TENANT_CACHE_HOSTS:
                 self.found.clear()
@@ -248,6 +251,10 @@ def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUse
         return user
 
 
+# Made once, not per handshake.
+_user_in_schema_async = _on_handshake_thread(_user_in_schema)
+
+
 class TenantAuthMiddleware:
     """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
     connection has (public, usually): here both are read inside the tenant's schema, on the
@@ -264,7 +271,7 @@ class TenantAuthMiddleware:
         if "tenant" not in scope:
             scope["user"]._wrapped = AnonymousUser()
         else:
-            user = await _on_handshake_thread(_user_in_schema)(scope)
+            user = await _user_in_schema_async(scope)
             if user is None:
                 logger.debug("websocket gone before its user was looked up")
                 return None

@@ -261,23 +261,6 @@ def test_the_web_process_waits_longer_than_daphnes_five_seconds_for_a_websocket_
     assert daphne_arguments(given, {"WEBSOCKET_CONNECT_TIMEOUT": "30"}) == given
 
 
-def test_the_web_process_freezes_what_startup_made_and_collects_young_objects_less_often():
-    script = (
-        "import gc\n"
-        "before = gc.get_threshold()\n"
-        "import config.asgi\n"
-        "print(before, gc.get_threshold(), gc.get_freeze_count() > 10_000)\n"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    from config.asgi import GC_THRESHOLDS
-
-    assert done.stdout.strip() == f"(700, 10, 10) {GC_THRESHOLDS} True"
-
-
 def test_the_web_process_leaves_form_bodies_to_the_application(monkeypatch):
     """Twisted parsed every POST's Content-Type (with the email package) to fill
     `request.args`, which daphne never reads: the web process's requests skip it, and the body

@@ -212,3 +212,15 @@ def test_an_operation_sent_again_is_parsed_and_validated_once_and_its_limits_sti
     too_long = "{ me { id } " + "__typename " * 3000 + "}"  # over MAX_TOKENS
     for _ in range(2):
         assert "errors" in gql(alpha, "teacher")(too_long)
+
+
+def test_a_literal_is_checked_every_time_its_document_is_sent_again(alpha, gql):
+    # The document's literals are found once and kept with the parsed document, which every
+    # request sending the same text shares: the second request must still be refused.
+    client = gql(alpha, "admin")
+    query = '{ auditLog(action: "x\\u0000") { totalCount } }'
+    for _ in range(2):
+        body = client(query)
+        assert "NUL" in body["errors"][0]["message"]
+    ok = client('{ auditLog(action: "x") { totalCount } }')
+    assert not ok.get("errors"), ok
