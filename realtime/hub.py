@@ -53,12 +53,13 @@ MAX_PENDING = 5_000
 # fetch one message per 500 sends: with a tick it drains what arrived, then they all take it.
 DELIVERY_TICK_SECONDS = 0.02
 # ...and a room's watchers on one process get at most this many messages a second together: a
-# tick is 20 ms for up to 200 of them, then as long as their number / this (1,000 watchers:
-# 100 ms, each message carrying the changes of 100 ms). Every message costs the process a
-# generator turn and a websocket frame and the watcher's browser a parse, whatever it carries:
-# 50 rounds a second to 1,000 watchers were 50,000 frames a second, more than a process sends.
-DELIVERY_MESSAGES_PER_SECOND = 10_000
-DELIVERY_TICK_MAX_SECONDS = 0.2
+# tick is 20 ms for up to 100 of them, then as long as their number / this (500 watchers:
+# 100 ms, each message carrying the changes of 100 ms). Every message costs the process about
+# 0.1 ms (its generator turn, strawberry's result, a websocket frame) and the watcher's browser
+# a parse, whatever it carries: 50 rounds a second to 500 watchers were 25,000 messages a
+# second, more than one process sends; this keeps a busy room to half a core.
+DELIVERY_MESSAGES_PER_SECOND = 5_000
+DELIVERY_TICK_MAX_SECONDS = 0.5
 # A group's next round is made only once its last one is sent: every listener it was handed to
 # has come back for more. A round for 1,000 watchers that takes 60 ms to send is followed by one
 # with everything that arrived meanwhile, instead of rounds queueing behind each other until the
