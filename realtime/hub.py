@@ -25,7 +25,6 @@ once (realtime.events.decode_message) and adds the event to its group's current 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import time
 import weakref
@@ -82,13 +81,30 @@ class Round:
 
 class Listener:
     """One subscription's place in a group: the group's events, in order, from the moment it
-    registered."""
+    registered.
+
+    An idle subscription holds one for its whole life, so it is kept small (docs/benchmarks.md,
+    "Idle subscriptions: where the memory goes"): slots, a plain list for the queue (a deque
+    allocates a 64-slot block up front) and a future made only while the listener waits (an
+    asyncio.Event holds a deque of its own)."""
+
+    __slots__ = (
+        "group",
+        "hub",
+        "lost",
+        "queued",
+        "registered_at",
+        "rounds",
+        "skip",
+        "state",
+        "waiter",
+    )
 
     def __init__(self, hub: Hub, group: str, state: _Group) -> None:
         self.hub, self.group, self.state = hub, group, state
-        self.rounds: collections.deque[Round] = collections.deque()
+        self.rounds: list[Round] = []
         self.queued = 0  # events in `rounds`
-        self.wakeup = asyncio.Event()
+        self.waiter: asyncio.Future[None] | None = None  # while `next_round` waits
         self.lost = False
         # The group's event counter when this listener started hearing the group (see snapshot).
         self.registered_at = state.events
@@ -103,21 +119,26 @@ class Listener:
         else:
             self.rounds.append(round_)
             self.queued += len(round_.events)
-        self.wakeup.set()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next_round(self) -> Round:
         """What queued up for this listener (at least one event), waiting for it: the group's
         round itself when it is the only one, else the backlog merged into one of its own."""
         while not self.rounds and not self.lost:
-            self.wakeup.clear()
-            await self.wakeup.wait()
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
         if self.lost:
             raise ListenerLost(self.group)
         if len(self.rounds) == 1:
             round_ = self.rounds[0]
         else:
             round_ = Round([e for r in self.rounds for e in r.events], shared=False)
-        self.rounds.clear()
+        self.rounds = []
         self.queued = 0
         return round_
 

@@ -191,6 +191,22 @@ def test_no_extension_wraps_every_field():
         assert not factory()._implements_resolve()
 
 
+def test_no_limit_is_held_for_a_subscriptions_whole_life():
+    """A subscription holds each extension's `on_operation` hook (a generator and its context
+    manager) until it ends: the limits are set while parsing instead; only error masking, which
+    must see the operation's last result, keeps one."""
+    from strawberry.extensions import MaskErrors, SchemaExtension
+
+    from graphql_api.schema import _extensions
+
+    holding = [
+        type(factory())
+        for factory in _extensions()
+        if type(factory()).on_operation is not SchemaExtension.on_operation
+    ]
+    assert holding == [MaskErrors]
+
+
 def test_an_operation_sent_again_is_parsed_and_validated_once_and_its_limits_still_hold(alpha, gql):
     from strawberry.extensions.parser_cache import _get_parse_cache
     from strawberry.extensions.validation_cache import _get_validate_cache
