@@ -4,6 +4,8 @@ over HTTP (`/graphql/`, the tenant middleware applies), subscriptions over the t
 websocket stack (`graphql-transport-ws`)."""
 
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
 
 import strawberry
 from django.conf import settings
@@ -142,6 +144,39 @@ class DocumentLimits(SchemaExtension):
         yield
 
 
+# Set while `LiverollSchema.stream` makes an operation's extensions.
+_STREAMING: ContextVar[bool] = ContextVar("graphql_api_streaming", default=False)
+
+
+class StreamMaskErrors(MaskErrors):
+    """MaskErrors for a streamed operation (a websocket's subscriptions, queries and mutations):
+    every result of a stream reaches the client through `on_stream_result`, which masks it, so
+    MaskErrors' `on_operation` hook (for the one result of a request) is left out: a
+    subscription would hold it for its whole life (≈ 1.8 KiB)."""
+
+    on_operation = SchemaExtension.on_operation  # type: ignore[assignment]  # no hook
+
+
+class LiverollSchema(strawberry.Schema):
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        token = _STREAMING.set(True)
+        try:
+            return await super().stream(*args, **kwargs)
+        finally:
+            _STREAMING.reset(token)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        if not _STREAMING.get():
+            return extensions
+        return [
+            StreamMaskErrors(should_mask_error=e.should_mask_error, error_message=e.error_message)
+            if type(e) is MaskErrors
+            else e
+            for e in extensions
+        ]
+
+
 def _document_limits() -> Callable[[], SchemaExtension]:
     # The limiters' validator classes, made once (a subscription keeps its rules for its life).
     rules = (
@@ -173,7 +208,7 @@ def _extensions():
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return LiverollSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
