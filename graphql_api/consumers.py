@@ -1,7 +1,9 @@
+import asyncio
 import json
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from strawberry.channels import GraphQLWSConsumer
 
 from graphql_api.schema import schema
@@ -10,6 +12,33 @@ from tenants.graphql.shared import SharedData
 # An alias with no channel layer behind it: Channels then gives the consumer no channel of its
 # own (with one, every connection holds a channel, a receive task and its buffer).
 _NO_CHANNEL_LAYER = "none"
+
+
+class _Inbox:
+    """The connection's incoming messages for its graphql-ws handler: `put_nowait` and `get`
+    as on the asyncio.Queue strawberry makes, which costs ≈ 3 KiB (three deques and an Event
+    with a deque of its own) for every open websocket; here a list and a future that exists
+    only while the handler waits."""
+
+    __slots__ = ("items", "waiter")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self.items.append(item)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.pop(0)
 
 
 class TenantGraphQLWSConsumer(GraphQLWSConsumer):
@@ -22,6 +51,20 @@ class TenantGraphQLWSConsumer(GraphQLWSConsumer):
     def __init__(self, **kwargs):
         kwargs.setdefault("schema", schema)
         super().__init__(**kwargs)
+        self.message_queue = _Inbox()  # type: ignore[assignment]  # the two methods used
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' AsyncConsumer loop, for a consumer with no channel layer: its own runs
+        every `receive` as a task and waits for it with asyncio.wait (a task, a future and
+        callbacks held per open websocket); with one source the message is simply awaited."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message: Any) -> None:
         """A websocket message to its handler, without Channels' `close_old_connections` hop to

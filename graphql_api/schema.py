@@ -3,17 +3,17 @@ package) merged into one schema, with the query limits. Queries and mutations
 over HTTP (`/graphql/`, the tenant middleware applies), subscriptions over the tenant-aware
 websocket stack (`graphql-transport-ws`)."""
 
-import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from typing import Any
 
 import strawberry
 from django.conf import settings
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -127,8 +127,63 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (NotAllowed, NotFound, GraphQLError))
 
 
-def _copies(extension: SchemaExtension) -> Callable[[], SchemaExtension]:
-    return lambda: copy.copy(extension)
+class DocumentLimits(SchemaExtension):
+    """The depth, alias and token limits, set on the operation as it is parsed. Strawberry's
+    limiters (QueryDepthLimiter, MaxAliasesLimiter, MaxTokensLimiter) set the same in
+    `on_operation` hooks, and a subscription holds every such hook (a generator, its context
+    manager, a wrapper) for its whole life: ≈ 1 KiB each per idle subscription. A parsing hook
+    ends with parsing. It goes before ParserCache, which parses with the token limit it sets."""
+
+    def __init__(self, *, rules: tuple[type[ASTValidationRule], ...], max_tokens: int) -> None:
+        self.rules, self.max_tokens = rules, max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = (*context.validation_rules, *self.rules)
+        yield
+
+
+# Set while `LiverollSchema.stream` makes an operation's extensions.
+_STREAMING: ContextVar[bool] = ContextVar("graphql_api_streaming", default=False)
+
+
+class StreamMaskErrors(MaskErrors):
+    """MaskErrors for a streamed operation (a websocket's subscriptions, queries and mutations):
+    every result of a stream reaches the client through `on_stream_result`, which masks it, so
+    MaskErrors' `on_operation` hook (for the one result of a request) is left out: a
+    subscription would hold it for its whole life (≈ 1.8 KiB)."""
+
+    on_operation = SchemaExtension.on_operation  # type: ignore[assignment]  # no hook
+
+
+class LiverollSchema(strawberry.Schema):
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        token = _STREAMING.set(True)
+        try:
+            return await super().stream(*args, **kwargs)
+        finally:
+            _STREAMING.reset(token)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        if not _STREAMING.get():
+            return extensions
+        return [
+            StreamMaskErrors(should_mask_error=e.should_mask_error, error_message=e.error_message)
+            if type(e) is MaskErrors
+            else e
+            for e in extensions
+        ]
+
+
+def _document_limits() -> Callable[[], SchemaExtension]:
+    # The limiters' validator classes, made once (a subscription keeps its rules for its life).
+    rules = (
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    )
+    return lambda: DocumentLimits(rules=rules, max_tokens=MAX_TOKENS)
 
 
 def _extensions():
@@ -136,18 +191,13 @@ def _extensions():
     # be read later, outside the tenant's schema, on websockets: DESIGN.md), so list resolvers
     # prefetch what the query selected themselves (tenants.graphql.selection).
     extensions = [
+        _document_limits(),
         # One parsed and validated document per distinct operation text, shared by every request
         # and subscription that sends it (bounded LRU, so unique texts cannot grow memory): a
         # reconnect storm re-sends the same few subscriptions thousands of times, and a
         # subscription keeps its document for its whole life.
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
-        # Factories: a fresh extension for every request. The two limiters build a validator
-        # class when made, which a subscription holds for its whole life (~4.5 KiB each):
-        # copies of one made once share it.
-        _copies(QueryDepthLimiter(max_depth=MAX_DEPTH)),
-        _copies(MaxAliasesLimiter(max_alias_count=MAX_ALIASES)),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         InputTextLimiter,
         ResponseLimiter,
         lambda: MaskErrors(should_mask_error=_should_mask),
@@ -158,7 +208,7 @@ def _extensions():
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return LiverollSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -26,7 +26,6 @@ once (realtime.events.decode_message) and adds the event to its group's current 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 import time
 import weakref
@@ -108,13 +107,31 @@ class Round:
 
 class Listener:
     """One subscription's place in a group: the group's events, in order, from the moment it
-    registered."""
+    registered.
+
+    An idle subscription holds one for its whole life, so it is kept small (docs/benchmarks.md,
+    "Idle subscriptions: where the memory goes"): slots, a plain list for the queue (a deque
+    allocates a 64-slot block up front) and a future made only while the listener waits (an
+    asyncio.Event holds a deque of its own)."""
+
+    __slots__ = (
+        "group",
+        "hub",
+        "lost",
+        "queued",
+        "registered_at",
+        "rounds",
+        "sending",
+        "skip",
+        "state",
+        "waiter",
+    )
 
     def __init__(self, hub: Hub, group: str, state: _Group) -> None:
         self.hub, self.group, self.state = hub, group, state
-        self.rounds: collections.deque[Round] = collections.deque()
+        self.rounds: list[Round] = []
         self.queued = 0  # events in `rounds`
-        self.wakeup = asyncio.Event()
+        self.waiter: asyncio.Future[None] | None = None  # while `next_round` waits
         self.lost = False
         # The group's rounds in what it is sending now, counted when it comes back for more
         # (the hub times each round's delivery by them: see `Hub.delivered`).
@@ -133,7 +150,9 @@ class Listener:
         else:
             self.lost = True
             CHANNEL_LAYER_DROPS.inc()
-        self.wakeup.set()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         return queued
 
     def sent(self) -> None:
@@ -149,8 +168,11 @@ class Listener:
         round itself when it is the only one, else the backlog merged into one of its own."""
         self.sent()
         while not self.rounds and not self.lost:
-            self.wakeup.clear()
-            await self.wakeup.wait()
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
         if self.lost:
             raise ListenerLost(self.group)
         if len(self.rounds) == 1:
@@ -158,7 +180,7 @@ class Listener:
         else:
             round_ = Round([e for r in self.rounds for e in r.events], shared=False)
         self.sending = tuple(r for r in self.rounds if r.shared)
-        self.rounds.clear()
+        self.rounds = []
         self.queued = 0
         return round_
 

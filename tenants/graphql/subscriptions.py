@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(slots=True)
 class Relay:
     """A subscription's place in its group: admission, the shared snapshot, the events."""
 
@@ -93,7 +93,10 @@ async def relay(
     gauge = SUBSCRIPTIONS.labels(field=field)
     gauge.inc()
     try:
-        async with hub.listening(group) as listener:
+        # hub.listen and hub.leave rather than `async with hub.listening(...)`: an idle
+        # subscription would hold a second context manager and its generator for its life.
+        listener = await hub.listen(group)
+        try:
             gate = hub.gate(
                 listener,
                 schema_name=ws_scope(info)["tenant"].schema_name,
@@ -102,6 +105,8 @@ async def relay(
                 args=args,
             )
             yield Relay(hub=hub, listener=listener, gate=gate, user_id=user_id)
+        finally:
+            await hub.leave(listener)
     finally:
         gauge.dec()
 

@@ -191,6 +191,30 @@ def test_no_extension_wraps_every_field():
         assert not factory()._implements_resolve()
 
 
+def test_no_limit_is_held_for_a_subscriptions_whole_life():
+    """A subscription holds each extension's `on_operation` hook (a generator and its context
+    manager) until it ends: the limits are set while parsing instead, and over a stream errors
+    are masked result by result; only a request's error masking keeps one."""
+    from strawberry.extensions import MaskErrors, SchemaExtension
+
+    from graphql_api.schema import _STREAMING, _extensions, schema
+
+    def holding() -> list[type]:
+        return [
+            type(e)
+            for e in schema.get_extensions()
+            if type(e).on_operation is not SchemaExtension.on_operation
+        ]
+
+    assert len(schema.get_extensions()) == len(_extensions())
+    assert holding() == [MaskErrors]  # a request over HTTP
+    token = _STREAMING.set(True)
+    try:
+        assert holding() == []  # a stream: a websocket's operations
+    finally:
+        _STREAMING.reset(token)
+
+
 def test_an_operation_sent_again_is_parsed_and_validated_once_and_its_limits_still_hold(alpha, gql):
     from strawberry.extensions.parser_cache import _get_parse_cache
     from strawberry.extensions.validation_cache import _get_validate_cache

@@ -145,6 +145,23 @@ async def test_students_and_parents_are_refused(meeting, role):
     assert await _refusal(ws) == "No such meeting."
 
 
+async def test_an_unexpected_error_in_a_subscription_says_nothing_internal(meeting, monkeypatch):
+    from attendance.graphql import subscriptions
+
+    async def boom(*args, **kwargs):
+        raise RuntimeError("password=hunter2 at db.internal:5432")
+
+    # given a room whose snapshot fails in an unexpected way
+    monkeypatch.setattr(subscriptions, "_room_snapshot", boom)
+    world, meeting_id = meeting
+    # when a teacher subscribes
+    ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
+    # then the error is masked as over HTTP (graphql_api.schema.StreamMaskErrors)
+    message = await _next(ws)
+    assert message["payload"]["errors"][0]["message"] == "Unexpected error."
+    assert "hunter2" not in str(message)
+
+
 async def test_another_tenant_cannot_subscribe_to_a_guessed_id(meeting, worlds):
     _, meeting_id = meeting
     ws = await _subscribe(worlds["b"], "admin", PARTICIPANTS, {"id": str(meeting_id)})

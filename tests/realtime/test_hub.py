@@ -371,3 +371,23 @@ async def test_a_busy_rooms_changes_come_in_fewer_rounds(monkeypatch):
     assert rounds[0] is rounds[1] and rounds[0].events == sent
     for listener in listeners:
         await hub.leave(listener)
+
+
+async def test_a_listener_whose_wait_was_cancelled_still_gets_every_event_in_order():
+    hub = Hub.current()
+    group = meeting_group("alpha", 4121)
+    listener = await hub.listen(group)
+    # given a wait that is cancelled (a subscription's task cancelled while idle, then resumed)
+    waiting = asyncio.ensure_future(listener.next_round())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    # when events come after it
+    sent = [_changed(4121, ("joined", f"p{i}")) for i in range(3)]
+    for event in sent:
+        await _publish(event, "alpha")
+    # then the next wait takes them all, in order, and an idle listener holds no waiter
+    assert await _drain(listener, 3) == sent
+    assert listener.waiter is None and not hasattr(listener, "__dict__")
+    await hub.leave(listener)
