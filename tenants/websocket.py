@@ -18,18 +18,20 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from channels.auth import UserLazyObject
 from channels.db import DatabaseSyncToAsync
-from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth import get_user as django_get_user
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django_tenants.utils import get_public_schema_name, schema_context
 from strawberry.http.websocket_origin import is_same_origin
@@ -242,7 +244,7 @@ def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUse
         return None
 
     class _Request:  # what django.contrib.auth.get_user needs of a request
-        session = scope["session"]
+        session = _session_store()(_session_key(scope))
 
     with schema_context(scope["tenant"].schema_name):
         user = django_get_user(cast(HttpRequest, _Request))
@@ -255,17 +257,33 @@ def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUse
 _user_in_schema_async = _on_handshake_thread(_user_in_schema)
 
 
+def _session_key(scope: Mapping[str, Any]) -> str | None:
+    """The session cookie of the handshake's Cookie headers, read as Django reads a request's."""
+    headers = scope.get("headers", ())
+    cookies = "; ".join(value.decode("latin1") for name, value in headers if name == b"cookie")
+    return parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME) if cookies else None
+
+
+def _session_store() -> type[SessionBase]:
+    store: type[SessionBase] = import_module(settings.SESSION_ENGINE).SessionStore
+    return store
+
+
 class TenantAuthMiddleware:
     """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
     connection has (public, usually): here both are read inside the tenant's schema, on the
-    handshake threads. Puts the same lazy `scope["user"]` as channels' does."""
+    handshake threads. Puts the same lazy `scope["user"]` as channels' does.
+
+    The session is read from the Cookie header here, for the look-up only. Channels' Cookie and
+    Session middleware kept a parsed cookie dictionary, a session and a wrapper around every
+    message the socket sent, for the life of the connection; for a websocket the wrapper never
+    saves anything (channels saves a session only on an HTTP response) and it asked the session
+    whether it had changed on every message."""
 
     def __init__(self, inner: App) -> None:
         self.inner = inner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
-        if "session" not in scope:
-            raise ValueError("TenantAuthMiddleware needs SessionMiddleware above it.")
         scope = dict(scope)
         scope.setdefault("user", UserLazyObject())
         if "tenant" not in scope:
@@ -281,9 +299,7 @@ class TenantAuthMiddleware:
 
 def TenantWebsocketStack(inner: App) -> SameOriginMiddleware:  # noqa: N802 - reads like Channels' own *Stack helpers
     """Every websocket goes through it: the origin rule, the tenant, the tenant's user."""
-    return SameOriginMiddleware(
-        TenantFromHostMiddleware(CookieMiddleware(SessionMiddleware(TenantAuthMiddleware(inner))))
-    )
+    return SameOriginMiddleware(TenantFromHostMiddleware(TenantAuthMiddleware(inner)))
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.utils import timezone
 
 from tenants import websocket
@@ -201,3 +202,31 @@ async def test_a_websocket_gone_before_its_turn_is_not_looked_up(alpha, caplog):
     await communicator.wait(timeout=5)
     assert "websocket gone before its user was looked up" in caplog.text
     assert await communicator.receive_nothing(timeout=0.1)
+
+
+async def test_an_open_socket_keeps_its_user_not_its_session_or_cookies(alpha):
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": "ok"})
+
+    key = alpha.session_keys["teacher"]
+    probe = WebsocketCommunicator(
+        TenantWebsocketStack(app),
+        "/probe/",
+        headers=[
+            (b"host", alpha.host.encode()),
+            (b"origin", f"http://{alpha.host}".encode()),
+            # a browser may split its cookies over several headers
+            (b"cookie", b"theme=dark"),
+            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}; lang=bn".encode()),
+        ],
+    )
+    connected, _ = await probe.connect(timeout=5)
+    assert connected and await probe.receive_from(timeout=5) == "ok"
+    await probe.disconnect()
+    assert seen["user"].email == alpha.users["teacher"].email
+    assert "session" not in seen and "cookies" not in seen
