@@ -94,6 +94,7 @@ import logging  # noqa: E402
 
 logging.getLogger().setLevel(logging.WARNING)  # this process: quiet
 
+import pyspy  # noqa: E402  (bench/pyspy.py)
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -217,9 +218,6 @@ class Daphne:
 FAILURES: list[str] = []
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
-PY_SPY = os.environ.get("PY_SPY", "py-spy")
-PY_SPY_ARGS = os.environ.get("PY_SPY_ARGS", "").split()  # e.g. "--gil"
 
 
 def cpu_of(pid: int) -> float:
@@ -232,29 +230,6 @@ def machine_busy() -> float:
     """CPU seconds the whole machine has spent not idle (nor waiting on I/O) so far."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]]
     return (sum(values) - values[3] - values[4]) / CLOCK_TICKS
-
-
-def profile_start(daphnes: list["Daphne"]) -> list[subprocess.Popen]:
-    if not PROFILE_DIR:
-        return []
-    Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
-    profilers = [
-        subprocess.Popen(
-            [PY_SPY, "record", "--pid", str(d.proc.pid), "--rate", "250", "--format", "raw"]
-            + ["--threads", *PY_SPY_ARGS, "-o", f"{PROFILE_DIR}/storm-daphne-{d.port}.txt"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for d in daphnes
-    ]
-    time.sleep(1.0)  # let py-spy attach
-    return profilers
-
-
-def profile_stop(profilers: list[subprocess.Popen]) -> None:
-    for profiler in profilers:
-        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-        profiler.wait(timeout=60)
 
 
 RETRIES: list[int] = []
@@ -493,7 +468,7 @@ async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
         reads_before = one.snapshot_reads() + two.snapshot_reads()
         RETRIES.clear()
         ACKS.clear()
-        profilers = profile_start([one, two])
+        profilers = pyspy.start({f"storm-daphne-{d.port}": d.proc.pid for d in (one, two)})
         cpu_before = [cpu_of(one.proc.pid), cpu_of(two.proc.pid), time.process_time()]
         busy_before = machine_busy()
         started = time.perf_counter()
@@ -502,7 +477,7 @@ async def rooms(out: dict, sessions, meeting_id, ports, org) -> None:
         )
         cpu_after = [cpu_of(one.proc.pid), cpu_of(two.proc.pid), time.process_time()]
         busy = machine_busy() - busy_before
-        profile_stop(profilers)
+        pyspy.stop(profilers)
         out["d"] = {
             # CPU ms per reconnect: the two daphnes together, the clients, the whole machine
             "cpu_ms": [

@@ -68,6 +68,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import pyspy  # noqa: E402  (bench/pyspy.py)
 import redis  # noqa: E402
 import websockets  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -398,34 +399,12 @@ async def drive(port: int, plan: list[Sent], spread: float) -> float:
 
 # --- profiling (optional) ----------------------------------------------------------------------
 
-# BENCH_PROFILE_DIR=/some/dir records py-spy profiles (collapsed stacks) of daphne while the
-# webhooks arrive and of the worker until they are processed (in the rush: both until every
-# event is processed); PY_SPY names the binary.
-PROFILE_DIR = os.environ.get("BENCH_PROFILE_DIR", "")
-PY_SPY = os.environ.get("PY_SPY", "py-spy")
-PY_SPY_ARGS = os.environ.get("PY_SPY_ARGS", "").split()  # e.g. "--gil"
-
 
 def profile_start(stack: Stack, label: str) -> list[subprocess.Popen]:
-    if not PROFILE_DIR:
-        return []
-    Path(PROFILE_DIR).mkdir(parents=True, exist_ok=True)
-    profilers = []
-    for name, process in (("daphne", stack.processes[0]), ("worker", stack.worker)):
-        command = [PY_SPY, "record", "--pid", str(process.pid), "--rate", "250", "--format"]
-        command += ["raw", "--subprocesses", "--threads", *PY_SPY_ARGS]
-        command += ["-o", f"{PROFILE_DIR}/{label}-{name}.txt"]
-        profilers.append(
-            subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        )
-    time.sleep(0.5)  # let py-spy attach
-    return profilers
-
-
-def profile_stop(profilers: list[subprocess.Popen]) -> None:
-    for profiler in profilers:
-        profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-        profiler.wait(timeout=30)
+    """BENCH_PROFILE_DIR (bench/pyspy.py): daphne while the webhooks arrive and the worker
+    until they are processed (in the rush: both until every event is processed)."""
+    pids = {f"{label}-daphne": stack.processes[0].pid, f"{label}-worker": stack.worker.pid}
+    return pyspy.start(pids, subprocesses=True)
 
 
 # --- CPU accounting ----------------------------------------------------------------------------
@@ -619,10 +598,10 @@ async def webhook_scenario(stack: Stack, db, label: str, spread: float, *, alone
     finally:
         if alone:
             os.killpg(stack.worker.pid, signal.SIGCONT)
-        profile_stop(profilers[:1])  # daphne: while the webhooks arrive
+        pyspy.stop(profilers[:1])  # daphne: while the webhooks arrive
     daphne_cpu = cpu_seconds(stack.processes[0].pid) - cpu_before[0]
     processed_after = await inbox_wait_processed(db, zoom_id, PROCESSING_TIMEOUT)
-    profile_stop(profilers[1:])  # the worker: until it has processed them all
+    pyspy.stop(profilers[1:])  # the worker: until it has processed them all
     worker_cpu = cpu_seconds(stack.worker.pid) - cpu_before[1]
     machine_cpu = machine_busy_seconds() - busy_before
     await watcher.wait_for(EVENTS, timeout=10)
@@ -699,7 +678,7 @@ async def rush_scenario(stack: Stack, db, label: str) -> dict:
     await drive(stack.port, plan, SPREAD_SECONDS)
     for zoom_id, _, _ in classes:
         await inbox_wait_processed(db, zoom_id, PROCESSING_TIMEOUT)
-    profile_stop(profilers)  # both: until every event is processed
+    pyspy.stop(profilers)  # both: until every event is processed
     daphne_cpu = cpu_seconds(stack.processes[0].pid) - cpu_before[0]
     worker_cpu = cpu_seconds(stack.worker.pid) - cpu_before[1]
     machine_cpu = machine_busy_seconds() - busy_before

@@ -4,10 +4,8 @@ connection there, behind every subscription's database work)."""
 
 import channels.consumer
 import pytest
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 
-from config.asgi import application
+from .test_subscriptions import _next, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -25,27 +23,9 @@ async def test_a_subscription_reaches_its_snapshot_without_closing_old_connectio
         hops.append(None)
 
     monkeypatch.setattr(channels.consumer, "aclose_old_connections", close_old_connections)
-    ws = WebsocketCommunicator(
-        application,
-        "/graphql/",
-        headers=[
-            (b"host", world.host.encode()),
-            (b"origin", f"http://{world.host}".encode()),
-            (b"cookie", f"{settings.SESSION_COOKIE_NAME}={world.session_keys['teacher']}".encode()),
-        ],
-        subprotocols=["graphql-transport-ws"],
-    )
-    try:
-        # when: connect, connection_init, subscribe
-        connected, _ = await ws.connect(timeout=5)
-        assert connected
-        await ws.send_json_to({"type": "connection_init"})
-        assert (await ws.receive_json_from(timeout=5))["type"] == "connection_ack"
-        payload = {"query": PARTICIPANTS, "variables": {"id": str(meeting_id)}}
-        await ws.send_json_to({"id": "1", "type": "subscribe", "payload": payload})
-        # then: the snapshot arrives, and no message went round the shared thread first
-        message = await ws.receive_json_from(timeout=5)
-        assert message["payload"]["data"]["meetingParticipants"] == {"kind": "SNAPSHOT", "count": 0}
-        assert hops == []
-    finally:
-        await ws.disconnect()
+    # when: connect, connection_init, subscribe
+    ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
+    # then: the snapshot arrives, and no message went round the shared thread first
+    message = await _next(ws)
+    assert message["payload"]["data"]["meetingParticipants"] == {"kind": "SNAPSHOT", "count": 0}
+    assert hops == []
