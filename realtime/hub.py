@@ -29,8 +29,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -296,14 +295,6 @@ class Hub:
         finally:
             if self.discarding.get(group) is asyncio.current_task():
                 del self.discarding[group]
-
-    @asynccontextmanager
-    async def listening(self, group: str) -> AsyncIterator[Listener]:
-        listener = await self.listen(group)
-        try:
-            yield listener
-        finally:
-            await self.leave(listener)
 
     async def _renew(self) -> None:
         expiry = float(getattr(self.layer, "group_expiry", 86_400))

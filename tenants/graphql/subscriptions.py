@@ -93,8 +93,8 @@ async def relay(
     gauge = SUBSCRIPTIONS.labels(field=field)
     gauge.inc()
     try:
-        # hub.listen and hub.leave rather than `async with hub.listening(...)`: an idle
-        # subscription would hold a second context manager and its generator for its life.
+        # hub.listen and hub.leave, not a context manager of their own: an idle subscription
+        # would hold a second context manager and its generator for its life.
         listener = await hub.listen(group)
         try:
             gate = hub.gate(

@@ -8,7 +8,6 @@ import json
 import pytest
 import strawberry
 from channels.db import database_sync_to_async
-from django_tenants.utils import schema_context
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from attendance.graphql import types as t
@@ -19,11 +18,9 @@ from realtime import access
 from realtime import hub as hub_module
 from realtime.events import publish
 from realtime.hub import Hub
-from tenants.accounts.models import User
 
-from ..support import committed
 from .test_subscription_fanout import _changed
-from .test_subscriptions import PARTICIPANTS, _next, _subscribe, _tidy  # noqa: F401
+from .test_subscriptions import PARTICIPANTS, _inactive, _next, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -125,23 +122,15 @@ async def test_a_watcher_who_lost_access_gets_nothing_of_a_shared_round(
     meeting, executions, monkeypatch
 ):
     world, meeting_id = meeting
-    teacher = world.users["teacher"]
     teachers = await _watch(world, meeting_id, "teacher")
     admins = [await _watch(world, meeting_id, "admin") for _ in range(2)]
 
-    def set_active(active):
-        with schema_context(world.schema):
-            User.objects.filter(pk=teacher.pk).update(is_active=active)
-
     monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
-    await database_sync_to_async(lambda: committed(lambda: set_active(False)))()
-    try:
+    async with _inactive(world, "teacher"):
         await _publish(world, meeting_id, ("joined", "Ann"))
         frames = [await ws.receive_from(timeout=5) for ws in admins]
         assert frames[0] == frames[1] and len(executions) == 1
         assert (await _next(teachers))["type"] == "complete"  # and not Ann
-    finally:
-        await database_sync_to_async(lambda: committed(lambda: set_active(True)))()
     for ws in [teachers, *admins]:
         await ws.disconnect()
 

@@ -19,10 +19,8 @@ from realtime.events import publish
 from realtime.groups import meeting_group
 from realtime.hub import Hub
 from realtime.metrics import REALTIME_SNAPSHOT_READS
-from tenants.accounts.models import User
 
-from ..support import committed
-from .test_subscriptions import PARTICIPANTS, _next, _subscribe, _tidy  # noqa: F401
+from .test_subscriptions import PARTICIPANTS, _inactive, _next, _subscribe, _tidy  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -152,20 +150,14 @@ async def test_a_watcher_who_loses_access_stops_while_the_others_go_on_one_query
     meeting, monkeypatch
 ):
     world, meeting_id = meeting
-    teacher = world.users["teacher"]
     teachers_ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
     admins_ws = await _subscribe(world, "admin", PARTICIPANTS, {"id": str(meeting_id)})
     for ws in (teachers_ws, admins_ws):
         assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
     gate = next(iter(Hub.current().groups[meeting_group(world.schema, meeting_id)].gates.values()))
 
-    def set_active(active):
-        with schema_context(world.schema):
-            User.objects.filter(pk=teacher.pk).update(is_active=active)
-
     monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
-    await database_sync_to_async(lambda: committed(lambda: set_active(False)))()
-    try:
+    async with _inactive(world, "teacher"):
         queries = gate.queries
         await database_sync_to_async(publish)(
             _changed(meeting_id, ("joined", "Ann")), schema_name=world.schema
@@ -173,7 +165,5 @@ async def test_a_watcher_who_loses_access_stops_while_the_others_go_on_one_query
         assert (await _next(teachers_ws))["type"] == "complete"  # not Ann
         assert await _room_events(admins_ws, 1) == [("JOINED", "Ann")]
         assert gate.queries - queries == 1  # both watchers in one re-check
-    finally:
-        await database_sync_to_async(lambda: committed(lambda: set_active(True)))()
     for ws in (teachers_ws, admins_ws):
         await ws.disconnect()

@@ -2,6 +2,7 @@
 one event per change; refused to those who may not watch; tenants never cross."""
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 import pytest_asyncio
@@ -103,6 +104,25 @@ async def _play(world, bodies, *, together: bool = False) -> None:
                     engine.webhook_event_process(event_id=event_id)
 
     await database_sync_to_async(lambda: _committed(run))()
+
+
+@asynccontextmanager
+async def _inactive(world, role: str):
+    """`role`'s user made inactive for the block (committed: the websocket's re-check sees it),
+    and made active again after it, whatever happened in it."""
+    from tenants.accounts.models import User
+
+    user_id = world.users[role].pk
+
+    def set_active(active):
+        with schema_context(world.schema):
+            User.objects.filter(pk=user_id).update(is_active=active)
+
+    await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
+    try:
+        yield
+    finally:
+        await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()
 
 
 async def _change(ws) -> tuple[str, int, list[str]]:
@@ -245,20 +265,13 @@ def _kind(message: dict) -> str:
 
 async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatch):
     from realtime import access
-    from tenants.accounts.models import User
 
     world, meeting_id = meeting
-    teacher = world.users["teacher"]
     ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
     assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
 
-    def set_active(active):
-        with schema_context(world.schema):
-            User.objects.filter(pk=teacher.pk).update(is_active=active)
-
     monkeypatch.setattr(access, "RECHECK_SECONDS", 0)
-    await database_sync_to_async(lambda: _committed(lambda: set_active(False)))()
-    try:
+    async with _inactive(world, "teacher"):
         ann = Participant(key="k", name="Ann", role="guest", joined_at=None, left_at=None)
         changed = ParticipantsChanged(
             meeting_id=meeting_id,
@@ -268,5 +281,3 @@ async def test_a_subscriber_who_loses_access_stops_receiving(meeting, monkeypatc
         )
         await database_sync_to_async(publish)(changed, schema_name="alpha")
         assert (await _next(ws))["type"] == "complete"  # not Ann
-    finally:
-        await database_sync_to_async(lambda: _committed(lambda: set_active(True)))()

@@ -29,3 +29,22 @@ async def test_a_subscription_reaches_its_snapshot_without_closing_old_connectio
     message = await _next(ws)
     assert message["payload"]["data"]["meetingParticipants"] == {"kind": "SNAPSHOT", "count": 0}
     assert hops == []
+
+
+async def test_an_acknowledged_connection_keeps_no_connection_init_timer(meeting, monkeypatch):
+    from graphql_api.consumers import _TransportWSHandler
+
+    world, meeting_id = meeting
+    handlers = []
+    made = _TransportWSHandler.__init__
+
+    def record(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        handlers.append(self)
+
+    monkeypatch.setattr(_TransportWSHandler, "__init__", record)
+    ws = await _subscribe(world, "teacher", PARTICIPANTS, {"id": str(meeting_id)})
+    assert (await _next(ws))["payload"]["data"]["meetingParticipants"]["kind"] == "SNAPSHOT"
+    [handler] = handlers
+    assert handler.connection_acknowledged
+    assert handler.connection_init_timeout_task is None  # let go, not kept cancelled
