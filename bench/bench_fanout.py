@@ -95,7 +95,7 @@ import logging  # noqa: E402
 logging.getLogger().setLevel(logging.WARNING)  # this process: quiet
 
 import pyspy  # noqa: E402  (bench/pyspy.py)
-import websockets  # noqa: E402
+import wsclient  # noqa: E402  (bench/wsclient.py)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -167,7 +167,10 @@ def arrange():
             )
             for i in range(30)
         )
-        sessions = [committed_session(t) for t in teachers]
+        # A session of its own for each watcher (a storm's handshakes read as many sessions as
+        # there are sockets), over the twenty teachers.
+        watchers = max(ARGS.subscribers, ARGS.spread)
+        sessions = [committed_session(teachers[i % len(teachers)]) for i in range(watchers)]
         return org, sessions, meeting.pk, quiet.pk
 
 
@@ -257,16 +260,13 @@ async def connect(port, session, meeting_id, gate, *, retry: bool = False):
 
 async def _connect(port, session, meeting_id, gate, started):
     async with gate:
-        ws = await websockets.connect(
+        ws = await wsclient.connect(
             f"ws://{HOST}:{port}/graphql/",
-            host="127.0.0.1",
-            port=port,
+            address=("127.0.0.1", port),
             subprotocols=["graphql-transport-ws"],
             origin=f"http://{HOST}:{port}",
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
-            open_timeout=60,
-            max_queue=None,
-            ping_interval=None,
+            headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+            timeout=60,
         )
         await ws.send(json.dumps({"type": "connection_init"}))
         await ws.recv()

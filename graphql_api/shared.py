@@ -23,17 +23,34 @@ import json
 from collections.abc import Awaitable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, OperationType, print_ast
+from graphql import ExecutionResult, GraphQLError, Node, OperationType, print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graphql_api.limits import refuse_oversized
 from tenants.graphql.shared import SharedData, shared_results
 
+# Printed operations and fragments by node: the parser cache (graphql_api.schema) hands every
+# subscriber of the same text the same nodes, and printing one was ≈ 4 % of a web process's CPU
+# in a reconnect storm. The node is kept with its text, so its id cannot be reused meanwhile.
+_PRINTED: dict[int, tuple[Node, str]] = {}
+PRINTED_MAX = 512
+
+
+def _printed(node: Node) -> str:
+    hit = _PRINTED.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    text = print_ast(node)
+    if len(_PRINTED) >= PRINTED_MAX:
+        _PRINTED.clear()
+    _PRINTED[id(node)] = (node, text)
+    return text
+
 
 def _operation_key(executor: SharedResultsExecutor) -> tuple[Any, ...]:
-    fragments = tuple(sorted(print_ast(f) for f in executor.fragments.values()))
+    fragments = tuple(sorted(_printed(f) for f in executor.fragments.values()))
     variables = json.dumps(executor.variable_values.coerced, sort_keys=True, default=str)
-    return (id(executor.schema), print_ast(executor.operation), fragments, variables)
+    return (id(executor.schema), _printed(executor.operation), fragments, variables)
 
 
 class SharedResultsExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -8,9 +8,10 @@ middleware only records the tenant in `scope["tenant"]`; database work then runs
 
 A deploy reconnects every subscriber at once, and the handshakes are what keeps them waiting:
 so a process keeps the tenant of a host for TENANT_CACHE_SECONDS (one look-up per host however
-many arrive), reads the session and the user on a few handshake threads of their own rather
-than behind every consumer's work on the shared one, and skips those whose client (or daphne,
-which drops a websocket not accepted within 5 s) left before their turn came.
+many arrive), reads the sessions and users of the handshakes waiting together in one batch (a
+query for the sessions, one for the users) on handshake threads of their own rather than behind
+every consumer's work on the shared one, and skips those whose client (or daphne, which drops a
+websocket not accepted in time) left before their turn came.
 """
 
 import asyncio
@@ -25,17 +26,22 @@ from urllib.parse import urlsplit
 from channels.auth import UserLazyObject
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth import get_user as django_get_user
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from strawberry.http.websocket_origin import is_same_origin
 
+from tenants.accounts.backends import users_read
 from tenants.models import Domain, Organisation
 from tenants.selectors import organisation_by_host
 
@@ -49,8 +55,10 @@ CLOSE_SUSPENDED = 4403
 TENANT_CACHE_SECONDS = 5.0
 TENANT_CACHE_HOSTS = 1000  # emptied when full: hosts are schools, not visitors
 # Threads (each with its own database connection, from the pool) that read handshakes'
-# sessions and users: beside, not behind, the shared thread of every consumer's work.
+# tenants, sessions and users: beside, not behind, the shared thread of every consumer's work.
 HANDSHAKE_THREADS = 4
+# The most handshakes whose sessions and users are read together (_UserLookups).
+HANDSHAKE_BATCH = 200
 
 logger = logging.getLogger(__name__)
 
@@ -236,25 +244,120 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, code: int) -> None
         await send({"type": "websocket.close", "code": code})
 
 
-def _user_in_schema(scope: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUser | None:
-    """The session's user in the tenant's schema, as Django's `get_user` finds it (session
-    expiry, active user, the password hash of the session): two queries, one trip. None when
-    the websocket went away before this ran."""
-    if scope.get("handshake_gone", lambda: False)():
-        return None
+class _Request:
+    """What django.contrib.auth.get_user needs of a request."""
 
-    class _Request:  # what django.contrib.auth.get_user needs of a request
-        session = _session_store()(_session_key(scope))
+    __slots__ = ("session",)
 
-    with schema_context(scope["tenant"].schema_name):
-        user = django_get_user(cast(HttpRequest, _Request))
-        if user.is_authenticated:
-            user.email  # noqa: B018 - load fields now, inside the schema
-        return user
+    def __init__(self, session: SessionBase) -> None:
+        self.session = session
 
 
-# Made once, not per handshake.
-_user_in_schema_async = _on_handshake_thread(_user_in_schema)
+UserOrGone = AbstractBaseUser | AnonymousUser | None  # None: the websocket went away first
+
+
+def _users_in_schemas(scopes: list[Scope]) -> list[UserOrGone | Exception]:
+    """Each handshake's user in its tenant's schema, as Django's `get_user` finds it (session
+    expiry, an active user, the password hash of the session): per school in the batch, one
+    query for the sessions and one for their users, then `get_user` itself for each. A
+    handshake whose look-up fails gets its exception, the others their users."""
+    found: list[UserOrGone | Exception] = [None] * len(scopes)
+    schools: dict[str, list[int]] = {}
+    for index, scope in enumerate(scopes):
+        if not scope.get("handshake_gone", lambda: False)():
+            schools.setdefault(scope["tenant"].schema_name, []).append(index)
+    for schema_name, indexes in schools.items():
+        with schema_context(schema_name):
+            sessions = _sessions_read([_session_key(scopes[index]) for index in indexes])
+            with users_read(_session_user_ids(sessions)):
+                for index, session in zip(indexes, sessions, strict=True):
+                    try:
+                        user = django_get_user(cast(HttpRequest, _Request(session)))
+                    except Exception as exc:  # noqa: BLE001 - that handshake's, not the batch's
+                        found[index] = exc
+                        continue
+                    if user.is_authenticated:
+                        user.email  # noqa: B018 - load fields now, inside the schema
+                    found[index] = user
+    return found
+
+
+def _sessions_read(keys: list[str | None]) -> list[SessionBase]:
+    """A session for each key, its data already read: with the database store (the default),
+    all of them in one query, on the same terms as the store's own `load` (a session past its
+    expiry date is no session; data that fails its signature is an empty session)."""
+    store = _session_store()
+    sessions = [store(key) for key in keys]  # an invalid key leaves `session_key` None
+    if not (issubclass(store, DatabaseSessionStore) and store.load is DatabaseSessionStore.load):
+        return sessions  # another store: each loads its own when first read
+    wanted = {session.session_key for session in sessions if session.session_key}
+    rows = dict(
+        store.get_model_class()
+        .objects.filter(session_key__in=wanted, expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+        if wanted
+        else ()
+    )
+    for session in sessions:
+        data = rows.get(session.session_key) if session.session_key else None
+        # What SessionBase keeps once loaded; `load` would have read the same row.
+        loaded = session.decode(data) if data is not None else {}
+        session._session_cache = loaded  # type: ignore[attr-defined]
+    return sessions
+
+
+def _session_user_ids(sessions: list[SessionBase]) -> set[Any]:
+    """The users the sessions name (read ahead for `get_user`; it checks each again)."""
+    to_python = get_user_model()._meta.pk.to_python
+    ids = set()
+    for session in sessions:
+        try:
+            ids.add(to_python(session[SESSION_KEY]))
+        except (KeyError, ValidationError):
+            continue
+    return ids
+
+
+class _UserLookups:
+    """The handshakes' users, read in batches on a handshake thread: those that arrive while a
+    batch is read wait for the next, which takes them all (up to HANDSHAKE_BATCH). Alone, a
+    handshake is a batch of one; in a reconnect storm, a thread hop and two queries serve
+    hundreds (each had cost a hop, the session's query and the user's)."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Scope, asyncio.Future[UserOrGone]]] = []
+        self.reader: asyncio.Task[None] | None = None
+
+    async def user(self, scope: Scope) -> UserOrGone:
+        future: asyncio.Future[UserOrGone] = asyncio.get_running_loop().create_future()
+        self.waiting.append((scope, future))
+        if self.reader is None:
+            self.reader = asyncio.ensure_future(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        try:
+            while self.waiting:
+                batch = self.waiting[:HANDSHAKE_BATCH]
+                del self.waiting[:HANDSHAKE_BATCH]
+                try:
+                    users = await _users_in_schemas_async([scope for scope, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - every handshake of the batch hears it
+                    users = [exc] * len(batch)
+                for (_, future), user in zip(batch, users, strict=True):
+                    if future.done():  # its handshake was cancelled
+                        continue
+                    if isinstance(user, Exception):
+                        future.set_exception(user)
+                    else:
+                        future.set_result(user)
+        finally:
+            self.reader = None
+
+
+# Made once, not per batch.
+_users_in_schemas_async = _on_handshake_thread(_users_in_schemas)
+user_lookups = _UserLookups()
 
 
 def _session_key(scope: Mapping[str, Any]) -> str | None:
@@ -272,7 +375,8 @@ def _session_store() -> type[SessionBase]:
 class TenantAuthMiddleware:
     """Channels' AuthMiddleware looks the session and user up in whatever schema the shared
     connection has (public, usually): here both are read inside the tenant's schema, on the
-    handshake threads. Puts the same lazy `scope["user"]` as channels' does.
+    handshake threads, in batches (_UserLookups). Puts the same lazy `scope["user"]` as
+    channels' does.
 
     The session is read from the Cookie header here, for the look-up only. Channels' Cookie and
     Session middleware kept a parsed cookie dictionary, a session and a wrapper around every
@@ -289,7 +393,7 @@ class TenantAuthMiddleware:
         if "tenant" not in scope:
             scope["user"]._wrapped = AnonymousUser()
         else:
-            user = await _user_in_schema_async(scope)
+            user = await user_lookups.user(scope)
             if user is None:
                 logger.debug("websocket gone before its user was looked up")
                 return None

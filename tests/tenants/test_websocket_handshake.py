@@ -230,3 +230,111 @@ async def test_an_open_socket_keeps_its_user_not_its_session_or_cookies(alpha):
     await probe.disconnect()
     assert seen["user"].email == alpha.users["teacher"].email
     assert "session" not in seen and "cookies" not in seen
+
+
+def _session_for(user, **changes) -> str:
+    """A session logging `user` in, saved in the current schema, with `changes` to its data."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.update(changes)
+    store.create()
+    return store.session_key
+
+
+def _scope(world, key: str | None) -> dict:
+    headers = [(b"host", world.host.encode())]
+    if key is not None:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))
+    return {"tenant": world.org, "headers": headers}
+
+
+def test_a_batch_reads_each_schools_sessions_and_users_once_with_every_rule(alpha, beta):
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import schema_context
+
+    from tenants.accounts.services import user_create
+
+    with schema_context(alpha.schema):
+
+        def someone(name: str):
+            return user_create(email=f"{name}@alpha.test", password="x" * 16, role=Role.STUDENT)
+
+        inactive, moved_on, expired, gone, odd = (
+            someone(n) for n in ("inactive", "moved", "expired", "gone", "odd")
+        )
+        keys = {
+            "inactive": _session_for(inactive),
+            "password changed": _session_for(moved_on),
+            "expired": _session_for(expired),
+            "user deleted": _session_for(gone),
+            "unknown backend": _session_for(odd, _auth_user_backend="elsewhere.Backend"),
+            "not a user id": _session_for(odd, **{SESSION_KEY: "not-a-number"}),
+            "corrupted": _session_for(odd),
+        }
+        User.objects.filter(pk=inactive.pk).update(is_active=False)
+        moved_on.set_password("y" * 16)
+        moved_on.save()
+        past = timezone.now() - timedelta(seconds=1)
+        Session.objects.filter(session_key=keys["expired"]).update(expire_date=past)
+        gone.delete()
+        Session.objects.filter(session_key=keys["corrupted"]).update(session_data="garbage")
+
+    cases = [
+        ("alpha's teacher", alpha, alpha.session_keys["teacher"], "teacher@alpha.test"),
+        ("the same again", alpha, alpha.session_keys["teacher"], "teacher@alpha.test"),
+        ("alpha's student", alpha, alpha.session_keys["student"], "student@alpha.test"),
+        ("beta's teacher", beta, beta.session_keys["teacher"], "teacher@beta.test"),
+        ("beta's key on alpha", alpha, beta.session_keys["admin"], ""),
+        ("no cookie", alpha, None, ""),
+        ("not a session key", alpha, "short", ""),
+        *((case, alpha, key, "") for case, key in keys.items() if case != "not a user id"),
+    ]
+    scopes = [_scope(world, key) for _, world, key, _ in cases]
+    scopes.append(_scope(alpha, keys["not a user id"]))
+    gone_scope = dict(_scope(alpha, alpha.session_keys["teacher"]), handshake_gone=lambda: True)
+    scopes.append(gone_scope)
+
+    with CaptureQueriesContext(connection) as queries:
+        found = websocket._users_in_schemas(scopes)
+
+    for (case, _world, _key, email), user in zip(cases, found, strict=False):
+        assert getattr(user, "email", "") == email, case
+    assert found[0] is not found[1]  # one instance each: a socket never shares its user
+    assert found[3].pk == found[0].pk  # the same id in another school, each found in its own
+    assert isinstance(found[-2], ValidationError)  # Django's get_user raises: that one alone
+    assert found[-1] is None  # gone before the batch: not looked up
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    # one read of the sessions and one of their users per school (the flush below reads its own)
+    assert sum('FROM "django_session"' in sql and " IN (" in sql for sql in selects) == 2
+    assert sum('FROM "accounts_user"' in sql for sql in selects) == 2
+    # as Django's get_user does: a session whose password hash no longer matches is ended
+    with schema_context(alpha.schema):
+        assert not Session.objects.filter(session_key=keys["password changed"]).exists()
+        assert Session.objects.filter(session_key=keys["inactive"]).exists()
+
+
+async def test_handshakes_arriving_together_are_read_in_batches(alpha, beta, monkeypatch):
+    sizes = []
+    read = websocket._users_in_schemas_async
+
+    async def counted(scopes):
+        sizes.append(len(scopes))
+        return await read(scopes)
+
+    monkeypatch.setattr(websocket, "_users_in_schemas_async", counted)
+    worlds = [alpha, beta] * 15
+    answers = await asyncio.gather(
+        *(_whoami_says(w.host, w.session_keys["student"]) for w in worlds)
+    )
+    assert answers == [f"{w.org.slug} student@{w.org.slug}.test" for w in worlds]
+    assert sum(sizes) == len(worlds)
+    assert len(sizes) < len(worlds) / 2, sizes
