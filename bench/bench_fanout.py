@@ -103,7 +103,6 @@ from django_tenants.utils import schema_context  # noqa: E402
 
 from attendance.inbox import engine as inbox_engine  # noqa: E402
 from attendance.models import ParticipantSession, WebhookEvent  # noqa: E402
-from config.webserver import daphne_arguments  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from tenants import services  # noqa: E402
 from tenants.accounts.models import Role  # noqa: E402
@@ -186,12 +185,13 @@ class Daphne:
         self.port = port
         self.log = tempfile.NamedTemporaryFile(prefix="bench-fanout-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-            # as the web process runs it (config.webserver), unless BENCH_DAPHNE_ARGS says
-            + daphne_arguments(os.environ.get("BENCH_DAPHNE_ARGS", "").split(), {})
+            # daphne as the web process runs it (config.webserver: its access log as JSON log
+            # records, as in production), with BENCH_DAPHNE_ARGS added
+            [sys.executable, "-m", "config.webserver", "-b", "127.0.0.1", "-p", str(port)]
+            + os.environ.get("BENCH_DAPHNE_ARGS", "").split()
             + ["config.asgi:application"],
             cwd=ROOT,
-            env=dict(os.environ),
+            env=dict(os.environ, LOG_FORMAT="json"),
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )

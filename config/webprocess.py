@@ -11,6 +11,10 @@ reconnect goes").
   takes ≈ 40 % off that, and the rest is the connections' own objects.
 - autobahn (daphne's websocket layer) pretty-prints its ~30 protocol options for a DEBUG line
   on every new websocket, whether or not DEBUG is logged: ≈ 0.2 ms a connection.
+- autobahn also colours the names and values it puts in its DEBUG lines with click's terminal
+  styles, for every handshake and frame, whether or not DEBUG is logged (≈ 2 % of a web
+  process's CPU in a reconnect storm). Its lines are left plain: logged, they go out as JSON
+  (config.logging), where escape codes are noise.
 """
 
 import gc
@@ -46,7 +50,9 @@ def tune() -> None:
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     try:
+        from autobahn import util
         from autobahn.websocket import protocol
     except ImportError:  # no websockets server in this process
         return
     protocol.pformat = _autobahn_pformat  # type: ignore[assignment,attr-defined]
+    util._HAS_CLICK = False  # noqa: SLF001 - autobahn's own switch for plain text

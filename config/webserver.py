@@ -34,6 +34,14 @@ class AccessLog(AccessLogGenerator):  # type: ignore[misc]  # daphne has no type
     def __init__(self, stream: Any = None) -> None:
         super().__init__(stream)
 
+    def __call__(self, protocol: str, action: str, details: dict[str, Any]) -> None:
+        """daphne's entries, except a websocket's WSCONNECTING: the WSCONNECT or WSREJECT that
+        follows within the handshake says the same and how it ended (a line a connection
+        fewer in a reconnect storm)."""
+        if protocol == "websocket" and action == "connecting":
+            return
+        super().__call__(protocol, action, details)
+
     def write_entry(
         self,
         host: Any,

@@ -295,3 +295,18 @@ def test_the_web_process_leaves_form_bodies_to_the_application(monkeypatch):
     ours = received(WebRequest)
     assert len(parsed) == 1 and ours.args == {}  # ours does not
     assert ours.content.read() == b"name=Ann&role=student"  # the body, whole, for daphne
+
+
+def test_a_websockets_access_entries_are_its_outcome_and_its_end(caplog):
+    from config.webserver import AccessLog
+
+    caplog.set_level(logging.INFO, logger="daphne.access")
+    access = AccessLog()
+    details = {"client": ["127.0.0.1", 5000], "path": "/graphql/"}
+    for action in ("connecting", "connected", "disconnected", "connecting", "rejected"):
+        access("websocket", action, details)
+    assert [r.getMessage() for r in caplog.records] == [
+        "WSCONNECT /graphql/ - -",
+        "WSDISCONNECT /graphql/ - -",
+        "WSREJECT /graphql/ - -",
+    ]

@@ -18,6 +18,13 @@ def test_loading_the_application_freezes_start_up_objects_and_sets_the_young_thr
     assert protocol.pformat is webprocess._autobahn_pformat
 
 
+def test_autobahn_leaves_its_log_values_uncoloured():
+    from autobahn.util import hltype, hlval
+
+    assert hlval(42) == "42"
+    assert hltype(WebSocketProtocol) == "<autobahn.websocket.protocol.WebSocketProtocol>"
+
+
 def test_autobahn_still_formats_its_options_in_the_place_this_patches():
     # If autobahn stops calling the module's `pformat` there, the patch does nothing.
     assert "pformat" in WebSocketProtocol._connectionMade.__code__.co_names

@@ -79,10 +79,18 @@ async def _publish(world, meeting_id, *changes):
 
 
 async def test_watchers_with_the_same_operation_get_one_execution_and_the_same_text(
-    meeting, executions
+    meeting, executions, monkeypatch
 ):
     world, meeting_id = meeting
     sockets = [await _watch(world, meeting_id, role) for role in ("teacher", "admin", "teacher")]
+    copies = []  # graphql-core's per-event executors (a copy of the subscription's each)
+    build = StrawberryGraphQLCoreExecutionContext.build_per_event_executor
+
+    def counted(self, payload):
+        copies.append(payload)
+        return build(self, payload)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_per_event_executor", counted)
 
     await _publish(world, meeting_id, ("joined", "Ann"))
 
@@ -91,6 +99,8 @@ async def test_watchers_with_the_same_operation_get_one_execution_and_the_same_t
     event = json.loads(frames[0])["payload"]["data"]["meetingParticipants"]
     assert (event["kind"], [p["name"] for p in event["participants"]]) == ("JOINED", ["Ann"])
     assert len(executions) == 1  # not once per watcher
+    # and the watchers after the first take the result made, without an executor of their own
+    assert len(copies) == 1
     for ws in sockets:
         await ws.disconnect()
 
