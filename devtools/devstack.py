@@ -34,6 +34,8 @@ OPERATOR_EMAIL = "operator@liveroll.test"
 # settings (DATABASE_URL, REDIS_URL) to whoever can reach the port. LIVEROLL_DEV_BIND=0.0.0.0
 # opens it to the LAN (a phone or a VM), knowingly.
 DEV_BIND_DEFAULT = "127.0.0.1"
+# The worker's metrics port is the web port plus this unless METRICS_PORT says (8000 -> 9191).
+WORKER_METRICS_PORT_OFFSET = 1191
 ASGI_APP = "config.asgi:application"
 # The environment variable a web process of `up` reads its name from (devtools.process_header
 # shows it on every response, so that one can see which process answered).
@@ -421,8 +423,11 @@ def base_env(settings: str | None = None) -> dict[str, str]:
     # The sandbox's mail catcher; local settings send mail there (EMAIL_PORT defaults to it).
     env.setdefault("ZOOM_SANDBOX_SMTP_PORT", "1025")
     env.setdefault("LIVEROLL_DEV_BIND", DEV_BIND_DEFAULT)
-    # The worker's metrics (9191 unless METRICS_PORT says) on the same address as the web port.
+    # The worker's metrics on the same address as the web port, and on a port that follows the
+    # web port's (9191 beside 8000) unless METRICS_PORT says: two stacks on one machine, given
+    # two web ports, do not both ask for 9191.
     env.setdefault("dramatiq_prom_host", env["LIVEROLL_DEV_BIND"])
+    env.setdefault("METRICS_PORT", str(int(env["PORT"]) + WORKER_METRICS_PORT_OFFSET))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -443,7 +448,7 @@ def banner(env: dict[str, str], started: list[str]) -> str:
     port, password = env["PORT"], env["DEMO_PASSWORD"]
     domain = env.get("LIVEROLL_BASE_DOMAIN", "localhost")
     sandbox = env.get("ZOOM_SANDBOX_URL", f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}")
-    smtp = env["ZOOM_SANDBOX_SMTP_PORT"]
+    smtp, metrics = env["ZOOM_SANDBOX_SMTP_PORT"], env["METRICS_PORT"]
     return f"""
 liveroll is up ({", ".join(started)}). Every password below is {password}.
 
@@ -456,6 +461,8 @@ liveroll is up ({", ".join(started)}). Every password below is {password}.
   Zoom sandbox           {sandbox}
   Mail catcher           {sandbox}/mail/   (every mail sent; SMTP on 127.0.0.1:{smtp})
   Stand-in calendars     {sandbox}/calendars/   (Google and Outlook: connected calendars)
+  Metrics (Prometheus)   http://127.0.0.1:{port}/metrics (web)
+                         http://127.0.0.1:{metrics}/metrics (worker)
 
 Browsers resolve *.{domain} to this machine; scripts and curl must connect to 127.0.0.1 and
 send the Host header, e.g. curl -H 'Host: demo.{domain}' http://127.0.0.1:{port}/accounts/login/

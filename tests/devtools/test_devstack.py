@@ -142,3 +142,16 @@ def test_make_up_runs_the_mail_catcher_and_says_where(monkeypatch):
     banner = devstack.banner(env, ["web", "sandbox"])
     assert f"http://127.0.0.1:{env['ZOOM_SANDBOX_PORT']}/mail/" in banner
     assert "127.0.0.1:1025" in banner
+
+
+def test_the_workers_metrics_port_follows_the_web_port_unless_given(monkeypatch):
+    monkeypatch.delenv("METRICS_PORT", raising=False)
+    monkeypatch.delenv("PORT", raising=False)
+    assert devstack.base_env()["METRICS_PORT"] == "9191"  # beside 8000, as production's
+    monkeypatch.setenv("PORT", "8190")  # a second stack on the same machine
+    assert devstack.base_env()["METRICS_PORT"] == "9381"
+    monkeypatch.setenv("METRICS_PORT", "9500")
+    assert devstack.base_env()["METRICS_PORT"] == "9500"
+    assert "http://127.0.0.1:9500/metrics (worker)" in devstack.banner(
+        {**devstack.base_env(), "DEMO_PASSWORD": "x"}, ["worker"]
+    )
