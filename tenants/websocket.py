@@ -17,6 +17,7 @@ websocket not accepted in time) left before their turn came.
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
@@ -357,7 +358,18 @@ class _UserLookups:
 
 # Made once, not per batch.
 _users_in_schemas_async = _on_handshake_thread(_users_in_schemas)
-user_lookups = _UserLookups()
+# A batch's futures belong to one event loop: daphne runs one; tests may run several.
+_user_lookups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _UserLookups] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _handshake_user(scope: Scope) -> Awaitable[UserOrGone]:
+    loop = asyncio.get_running_loop()
+    lookups = _user_lookups.get(loop)
+    if lookups is None:
+        lookups = _user_lookups[loop] = _UserLookups()
+    return lookups.user(scope)
 
 
 def _session_key(scope: Mapping[str, Any]) -> str | None:
@@ -393,7 +405,7 @@ class TenantAuthMiddleware:
         if "tenant" not in scope:
             scope["user"]._wrapped = AnonymousUser()
         else:
-            user = await user_lookups.user(scope)
+            user = await _handshake_user(scope)
             if user is None:
                 logger.debug("websocket gone before its user was looked up")
                 return None
