@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 FORMATS = ("plain", "json")
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 # The attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(
@@ -91,6 +92,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+def formatter(log_format: str) -> logging.Formatter:
+    """`log_format`'s formatter, as LOGGING sets it: for what logs before Django's configuration
+    runs, or without it (config.worker)."""
+    return JsonFormatter() if log_format == "json" else logging.Formatter(PLAIN_FORMAT)
+
+
 def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     """Django's LOGGING for `log_format`. Both send every logger to one console handler on
     stderr; json also takes over the handlers Django installs on its own loggers ("django",
@@ -103,7 +110,7 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "plain": {"format": PLAIN_FORMAT},
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
         "root": {"handlers": ["console"], "level": level},

@@ -310,3 +310,49 @@ def test_a_websockets_access_entries_are_its_outcome_and_its_end(caplog):
         "WSDISCONNECT /graphql/ - -",
         "WSREJECT /graphql/ - -",
     ]
+
+
+def test_the_worker_writes_only_json_lines_its_supervisor_and_fork_process_too(db):
+    """dramatiq's supervisor and its fork processes set up logging in dramatiq's own format and
+    never load Django's LOGGING; `manage.py rundramatiq` runs dramatiq through config.worker,
+    which gives them LOG_FORMAT's, and logs its own lines rather than printing them."""
+    from ..support import _process_env, free_port, http_get
+
+    metrics_port = free_port()
+    worker = subprocess.Popen(  # noqa: S603 - our own argv
+        [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"],
+        cwd=ROOT,
+        env=_process_env(
+            {
+                "LOG_FORMAT": "json",
+                "METRICS_ENABLED": "1",
+                "METRICS_PORT": str(metrics_port),  # the fork process's exposition server
+                "DRAMATIQ_NAMESPACE": "liveroll-test-worker-logs",  # no test's messages
+            }
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if http_get(metrics_port, "/metrics", "localhost")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        time.sleep(0.5)  # the fork process logs "ready" as it starts serving
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # all JSON
+    loggers = {line["logger"] for line in lines}
+    assert {
+        "dramatiq.MainProcess",
+        "dramatiq.WorkerProcess(0)",
+        "dramatiq.ForkProcess(0)",
+    } <= loggers
+    assert any(line["logger"] == "django_dramatiq" for line in lines)  # the command's own
+    assert {line["process"] for line in lines} == {"worker"}
