@@ -204,35 +204,48 @@ def test_an_actor_logs_the_schema_its_message_carries_and_none_after_it(alpha):
     assert "schema" not in after
 
 
-def test_the_web_process_access_log_is_json_and_names_no_client(worlds):
-    """daphne writes its access log to stdout in its own format; the web process of the image
-    and of `make up` (config.webserver) makes each entry a log record, JSON like the rest."""
-    from ..support import _process_env, free_port, http_get
+def _json_lines_of(argv, env, *, answering, then) -> list[dict]:
+    """The lines a process of ours writes (each must be JSON), from its start until `then()`
+    (which must be true) once `answering` (port, path) answers 200, and its stop (SIGTERM)."""
+    from ..support import _process_env, http_get
 
-    port = free_port()
-    web = subprocess.Popen(  # noqa: S603 - our own argv
-        [sys.executable, "-m", "config.webserver", "-b", "127.0.0.1", "-p", str(port)]
-        + ["config.asgi:application"],
+    port, path = answering
+    process = subprocess.Popen(  # noqa: S603 - our own argv
+        argv,
         cwd=ROOT,
-        env=_process_env({"LOG_FORMAT": "json"}),
+        env=_process_env(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if http_get(port, "/healthz", "localhost")[0] == 200:
+                if http_get(port, path, "localhost")[0] == 200:
                     break
             except OSError:
                 time.sleep(0.2)
-        assert http_get(port, "/readyz", "localhost")[0] == 200
+        assert then()
     finally:
-        web.terminate()
-        output, _ = web.communicate(timeout=10)
+        process.terminate()
+        output, _ = process.communicate(timeout=60)
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
 
-    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # all JSON
+
+def test_the_web_process_access_log_is_json_and_names_no_client(worlds):
+    """daphne writes its access log to stdout in its own format; the web process of the image
+    and of `make up` (config.webserver) makes each entry a log record, JSON like the rest."""
+    from ..support import free_port, http_get
+
+    port = free_port()
+    argv = [sys.executable, "-m", "config.webserver", "-b", "127.0.0.1", "-p", str(port)]
+    lines = _json_lines_of(
+        [*argv, "config.asgi:application"],
+        {"LOG_FORMAT": "json"},
+        answering=(port, "/healthz"),
+        then=lambda: http_get(port, "/readyz", "localhost")[0] == 200,
+    )
     (access,) = [
         line for line in lines if line["logger"] == "daphne.access" and "/readyz" in line["message"]
     ]
@@ -316,38 +329,20 @@ def test_the_worker_writes_only_json_lines_its_supervisor_and_fork_process_too(d
     """dramatiq's supervisor and its fork processes set up logging in dramatiq's own format and
     never load Django's LOGGING; `manage.py rundramatiq` runs dramatiq through config.worker,
     which gives them LOG_FORMAT's, and logs its own lines rather than printing them."""
-    from ..support import _process_env, free_port, http_get
+    from ..support import free_port
 
     metrics_port = free_port()
-    worker = subprocess.Popen(  # noqa: S603 - our own argv
+    lines = _json_lines_of(
         [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "1"],
-        cwd=ROOT,
-        env=_process_env(
-            {
-                "LOG_FORMAT": "json",
-                "METRICS_ENABLED": "1",
-                "METRICS_PORT": str(metrics_port),  # the fork process's exposition server
-                "DRAMATIQ_NAMESPACE": "liveroll-test-worker-logs",  # no test's messages
-            }
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        {
+            "LOG_FORMAT": "json",
+            "METRICS_ENABLED": "1",
+            "METRICS_PORT": str(metrics_port),  # the fork process's exposition server
+            "DRAMATIQ_NAMESPACE": "liveroll-test-worker-logs",  # no test's messages
+        },
+        answering=(metrics_port, "/metrics"),
+        then=lambda: time.sleep(0.5) or True,  # the fork process's "ready" line written
     )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if http_get(metrics_port, "/metrics", "localhost")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        time.sleep(0.5)  # the fork process logs "ready" as it starts serving
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=60)
-
-    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # all JSON
     loggers = {line["logger"] for line in lines}
     assert {
         "dramatiq.MainProcess",
